@@ -1,0 +1,208 @@
+//! Server functions for signing in and out and for first-run setup. Every
+//! server function is a public HTTP endpoint; each checks what it needs.
+
+use super::Viewer;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// Who is looking at the page, and whether first-run setup is pending.
+#[server(prefix = "/sfn", endpoint = "get_viewer")]
+pub async fn get_viewer() -> Result<Viewer, AppError> {
+    use super::server::{any_users, caller, db};
+    let user = caller();
+    let needs_setup = if user.is_some() {
+        false
+    } else {
+        let pool = db()?;
+        let mut conn = pool.acquire().await?;
+        !any_users(&mut conn).await?
+    };
+    Ok(Viewer { user, needs_setup })
+}
+
+/// Signs in with email and password, sets the session cookie and goes to
+/// `next` (a path on this site) or the home page.
+#[server(prefix = "/sfn", endpoint = "login")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+pub async fn login(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
+    use super::server::*;
+    use crate::audit::server::{Actor, Event, record};
+
+    let cfg = auth_config();
+    let limiter = use_context::<LoginLimiter>().unwrap_or_default();
+    let ip = client_ip();
+    let email = super::normalize_email(&email).map_err(|m| AppError::validation("email", m))?;
+    let key = format!("{}|{email}", ip.as_deref().unwrap_or("?"));
+    if let Some(wait) = limiter.blocked_for(&key, &cfg) {
+        let minutes = wait.as_secs().div_ceil(60).max(1);
+        return Err(AppError::RateLimited(format!(
+            "Too many failed sign-ins for {email}. Try again in {minutes} minute{}.",
+            if minutes == 1 { "" } else { "s" }
+        )));
+    }
+
+    let pool = db()?;
+    let mut tx = pool.begin().await?;
+    let row = find_login(&mut tx, &email).await?;
+    let usable = row.as_ref().filter(|r| r.active);
+    let ok = verify_password(password, usable.map(|r| r.password_hash.clone())).await;
+    let Some(row) = usable.filter(|_| ok) else {
+        limiter.record_failure(&key);
+        let why = match &row {
+            None => "unknown email",
+            Some(r) if !r.active => "deactivated user",
+            Some(_) => "wrong password",
+        };
+        record(
+            &mut tx,
+            &Actor::anonymous(email.clone(), ip),
+            Event {
+                action: "auth.login_failed",
+                object_type: "user",
+                object_id: row.as_ref().map(|r| r.id.to_string()),
+                summary: format!("Failed sign-in for {email} ({why})"),
+                detail: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        return Err(AppError::validation(
+            "password",
+            "The email address or password is incorrect.",
+        ));
+    };
+    limiter.clear(&key);
+    let secret = create_session(&mut tx, row.id, cfg.session_ttl).await?;
+    let user = super::CurrentUser {
+        id: row.id,
+        email: row.email.clone(),
+        role: parse_role(&row.role)?,
+    };
+    record(
+        &mut tx,
+        &Actor::user(&user, ip),
+        Event {
+            action: "auth.login",
+            object_type: "user",
+            object_id: Some(user.id.to_string()),
+            summary: format!("{} signed in", user.email),
+            detail: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    append_set_cookie(&session_cookie(&secret, &cfg));
+    leptos_axum::redirect(&safe_next(next.as_deref()));
+    Ok(())
+}
+
+/// Ends the current session and returns to the sign-in page.
+#[server(prefix = "/sfn", endpoint = "logout")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+pub async fn logout() -> Result<(), AppError> {
+    use super::server::*;
+    use crate::audit::server::{Actor, Event, record};
+
+    let cfg = auth_config();
+    let secret = use_context::<http::request::Parts>().and_then(|p| {
+        p.headers
+            .get(http::header::COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(session_secret_from_cookie_header)
+            .map(str::to_string)
+    });
+    if let (Some(secret), Some(user)) = (secret, caller()) {
+        let pool = db()?;
+        let mut tx = pool.begin().await?;
+        delete_session(&mut tx, &secret).await?;
+        record(
+            &mut tx,
+            &Actor::user(&user, client_ip()),
+            Event {
+                action: "auth.logout",
+                object_type: "user",
+                object_id: Some(user.id.to_string()),
+                summary: format!("{} signed out", user.email),
+                detail: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    append_set_cookie(&clear_session_cookie(&cfg));
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+/// Creates the first admin on an empty database and signs them in. Refused
+/// once any user exists, so it cannot be used to add accounts later.
+#[server(prefix = "/sfn", endpoint = "setup_admin")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+pub async fn setup_admin(
+    email: String,
+    password: String,
+    confirm: String,
+) -> Result<(), AppError> {
+    use super::server::*;
+    use crate::audit::server::{Actor, Event, record};
+
+    let email = super::normalize_email(&email).map_err(|m| AppError::validation("email", m))?;
+    super::check_new_password(&password).map_err(|m| AppError::validation("password", m))?;
+    if password != confirm {
+        return Err(AppError::validation(
+            "confirm",
+            "The two passwords do not match.",
+        ));
+    }
+    let cfg = auth_config();
+    let hash = hash_password(password).await?;
+    let pool = db()?;
+    // An immediate transaction takes the write lock before the check, so two
+    // racing setup requests cannot both see an empty table.
+    let mut conn = pool.acquire().await?;
+    sqlx::query("begin immediate").execute(&mut *conn).await?;
+    let result = async {
+        if any_users(&mut conn).await? {
+            return Err(AppError::Conflict(
+                "The console is already set up; sign in instead.".into(),
+            ));
+        }
+        let id = insert_user(&mut conn, &email, &hash, super::Role::Admin).await?;
+        let user = super::CurrentUser {
+            id,
+            email: email.clone(),
+            role: super::Role::Admin,
+        };
+        record(
+            &mut conn,
+            &Actor::anonymous(email.clone(), client_ip()),
+            Event {
+                action: "user.create",
+                object_type: "user",
+                object_id: Some(id.to_string()),
+                summary: format!("First-run setup created the admin {email}"),
+                detail: Some(serde_json::json!({ "role": "admin", "via": "first-run setup" })),
+            },
+        )
+        .await?;
+        let secret = create_session(&mut conn, user.id, cfg.session_ttl).await?;
+        Ok(secret)
+    }
+    .await;
+    match result {
+        Ok(secret) => {
+            sqlx::query("commit").execute(&mut *conn).await?;
+            append_set_cookie(&session_cookie(&secret, &cfg));
+            leptos_axum::redirect("/");
+            Ok(())
+        }
+        Err(e) => {
+            let _ = sqlx::query("rollback").execute(&mut *conn).await;
+            Err(e)
+        }
+    }
+}

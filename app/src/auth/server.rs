@@ -1,0 +1,557 @@
+//! Server-only half of accounts and access: password hashing, sessions, the
+//! login throttle, and the helpers every server function uses to find the
+//! database and check the caller's role.
+
+use super::{CurrentUser, Role};
+use crate::error::AppError;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Duration as ChronoDuration, SecondsFormat, Utc};
+use rand::RngCore as _;
+use sha2::{Digest, Sha256};
+use sqlx::{SqliteConnection, SqlitePool};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "dwc_session";
+
+/// Settings the auth code needs, provided to every request as context.
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    /// How long a session lasts after sign-in.
+    pub session_ttl: Duration,
+    /// Whether cookies carry the `Secure` attribute (served over https).
+    pub secure_cookies: bool,
+    /// Failed sign-ins allowed per address and email within `login_window`.
+    pub login_max_failures: u32,
+    /// The window over which failed sign-ins are counted.
+    pub login_window: Duration,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            session_ttl: Duration::from_secs(12 * 3600),
+            secure_cookies: false,
+            login_max_failures: 5,
+            login_window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// The caller as resolved by the server's session middleware, stored in the
+/// request's extensions. `None` inside means an anonymous visitor.
+#[derive(Debug, Clone, Default)]
+pub struct Caller(pub Option<CurrentUser>);
+
+/// Formats a timestamp the one way the database stores them: fixed-width
+/// RFC 3339 in UTC with milliseconds, so text comparison is time order.
+pub fn db_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Now, in database format.
+pub fn db_now() -> String {
+    db_time(Utc::now())
+}
+
+/// The database pool, provided as context by the server.
+pub fn db() -> Result<SqlitePool, AppError> {
+    leptos::prelude::use_context::<SqlitePool>().ok_or_else(|| {
+        tracing::error!("no database pool in context");
+        AppError::Internal
+    })
+}
+
+/// The auth settings, provided as context by the server.
+pub fn auth_config() -> AuthConfig {
+    leptos::prelude::use_context::<AuthConfig>().unwrap_or_default()
+}
+
+/// The request's parts (headers, extensions), available during SSR and in
+/// server functions.
+fn request_parts() -> Option<http::request::Parts> {
+    leptos::prelude::use_context::<http::request::Parts>()
+}
+
+/// The signed-in user of this request, if any.
+pub fn caller() -> Option<CurrentUser> {
+    request_parts()
+        .and_then(|p| p.extensions.get::<Caller>().cloned())
+        .and_then(|c| c.0)
+}
+
+/// The caller's address, for the audit log and the login throttle.
+pub fn client_ip() -> Option<String> {
+    request_parts().and_then(|p| {
+        p.extensions
+            .get::<axum::extract::ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+    })
+}
+
+/// The signed-in user, or [`AppError::Unauthorized`].
+pub fn require_user() -> Result<CurrentUser, AppError> {
+    caller().ok_or(AppError::Unauthorized)
+}
+
+/// The signed-in user if their role includes `needed`; `action` completes the
+/// sentence "Your role does not allow you to …".
+pub fn require_role(needed: Role, action: &str) -> Result<CurrentUser, AppError> {
+    let user = require_user()?;
+    if user.role.allows(needed) {
+        Ok(user)
+    } else {
+        Err(AppError::Forbidden {
+            role: user.role.to_string(),
+            action: action.to_string(),
+        })
+    }
+}
+
+/// A new random secret of 32 bytes, URL-safe base64 (43 characters).
+pub fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// SHA-256 of a high-entropy secret (session id or API token), hex-encoded.
+/// A slow hash adds nothing for 256-bit random values and would cost every request.
+pub fn secret_hash(secret: &str) -> String {
+    let digest = Sha256::digest(secret.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Hashes a password with argon2id (the crate's default parameters, which
+/// follow the OWASP recommendation) on a blocking thread.
+pub async fn hash_password(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || {
+        use argon2::password_hash::{PasswordHasher, SaltString};
+        let mut salt_bytes = [0u8; 16];
+        rand::rng().fill_bytes(&mut salt_bytes);
+        let salt = SaltString::encode_b64(&salt_bytes)?;
+        argon2::Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+    })
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "password hashing task failed");
+        AppError::Internal
+    })?
+    .map_err(|e| {
+        tracing::error!(error = %e, "password hashing failed");
+        AppError::Internal
+    })
+}
+
+/// A well-formed argon2id hash of no real password, checked when the email is
+/// unknown so that the response time does not reveal which emails exist.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$ZHVtbXlkdW1teWR1bW15ZHVtbXlkdW1teWR1bW15ZHU";
+
+/// Verifies a password against a stored argon2 hash on a blocking thread.
+/// With no stored hash, a dummy hash is checked so that unknown emails take
+/// as long as known ones.
+pub async fn verify_password(password: String, stored: Option<String>) -> bool {
+    tokio::task::spawn_blocking(move || {
+        use argon2::password_hash::{PasswordHash, PasswordVerifier};
+        let known = stored.is_some();
+        let hash = stored.unwrap_or_else(|| DUMMY_HASH.to_string());
+        let Ok(parsed) = PasswordHash::new(&hash) else {
+            return false;
+        };
+        argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+            && known
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// Counts failed sign-ins per key (address + email) and blocks a key once it
+/// reaches the limit within the window. In memory: a restart forgets, which
+/// is acceptable for a throttle.
+#[derive(Debug, Clone, Default)]
+pub struct LoginLimiter {
+    failures: Arc<Mutex<HashMap<String, Vec<Instant>>>>,
+}
+
+impl LoginLimiter {
+    /// If `key` is blocked, how long until it may try again.
+    pub fn blocked_for(&self, key: &str, cfg: &AuthConfig) -> Option<Duration> {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        let list = map.get_mut(key)?;
+        list.retain(|t| now.duration_since(*t) < cfg.login_window);
+        if list.len() as u32 >= cfg.login_max_failures {
+            let oldest = *list.first()?;
+            Some(cfg.login_window.saturating_sub(now.duration_since(oldest)))
+        } else {
+            None
+        }
+    }
+
+    /// Records one failed attempt for `key`.
+    pub fn record_failure(&self, key: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        // Bound memory under a spray of distinct keys: drop the whole table
+        // rather than grow without limit; the window is short anyway.
+        if map.len() > 100_000 {
+            map.clear();
+        }
+        map.entry(key.to_string()).or_default().push(Instant::now());
+    }
+
+    /// Forgets failures for `key` after a successful sign-in.
+    pub fn clear(&self, key: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        map.remove(key);
+    }
+}
+
+/// A user row as sign-in needs it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LoginRow {
+    /// Database id.
+    pub id: i64,
+    /// Sign-in email.
+    pub email: String,
+    /// argon2 PHC string.
+    pub password_hash: String,
+    /// Role name.
+    pub role: String,
+    /// Deactivated users cannot sign in.
+    pub active: bool,
+}
+
+/// Parses a role read from the database; an unknown value is a data error.
+pub fn parse_role(s: &str) -> Result<Role, AppError> {
+    s.parse().map_err(|e: String| {
+        tracing::error!(role = s, error = %e, "unknown role in database");
+        AppError::Internal
+    })
+}
+
+/// Whether any user exists yet (false means first-run setup is pending).
+#[tracing::instrument(skip_all, err)]
+pub async fn any_users(conn: &mut SqliteConnection) -> Result<bool, AppError> {
+    let n: i64 = sqlx::query_scalar("select count(*) from users")
+        .fetch_one(conn)
+        .await?;
+    Ok(n > 0)
+}
+
+/// Looks a user up by (normalised) email for sign-in.
+#[tracing::instrument(skip_all, err)]
+pub async fn find_login(
+    conn: &mut SqliteConnection,
+    email: &str,
+) -> Result<Option<LoginRow>, AppError> {
+    Ok(sqlx::query_as::<_, LoginRow>(
+        "select id, email, password_hash, role, active from users where email = ?",
+    )
+    .bind(email)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Inserts a user; a duplicate email is a [`AppError::Conflict`].
+#[tracing::instrument(skip_all, fields(user.role = %role), err)]
+pub async fn insert_user(
+    conn: &mut SqliteConnection,
+    email: &str,
+    password_hash: &str,
+    role: Role,
+) -> Result<i64, AppError> {
+    use crate::error::OnConstraint as _;
+    let id: i64 = sqlx::query_scalar(
+        "insert into users (email, password_hash, role, active, created_at)
+         values (?, ?, ?, 1, ?) returning id",
+    )
+    .bind(email)
+    .bind(password_hash)
+    .bind(role.as_str())
+    .bind(db_now())
+    .fetch_one(conn)
+    .await
+    .on_unique(|| AppError::Conflict(format!("A user with the email {email} already exists.")))?;
+    Ok(id)
+}
+
+/// Starts a session for `user_id`; returns the secret for the cookie. Only
+/// its hash is stored, so a copy of the database cannot be used to sign in.
+#[tracing::instrument(skip_all, fields(user.id = user_id), err)]
+pub async fn create_session(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    ttl: Duration,
+) -> Result<String, AppError> {
+    let secret = random_secret();
+    let now = Utc::now();
+    let expires = now + ChronoDuration::from_std(ttl).unwrap_or(ChronoDuration::hours(12));
+    sqlx::query(
+        "insert into sessions (token_hash, user_id, created_at, expires_at) values (?, ?, ?, ?)",
+    )
+    .bind(secret_hash(&secret))
+    .bind(user_id)
+    .bind(db_time(now))
+    .bind(db_time(expires))
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("update users set last_login_at = ? where id = ?")
+        .bind(db_time(now))
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(secret)
+}
+
+/// The active user behind a session secret, if the session exists and has
+/// not expired.
+#[tracing::instrument(skip_all, err)]
+pub async fn session_user(
+    conn: &mut SqliteConnection,
+    secret: &str,
+) -> Result<Option<CurrentUser>, AppError> {
+    let row: Option<(i64, String, String)> = sqlx::query_as(
+        "select u.id, u.email, u.role from sessions s join users u on u.id = s.user_id
+         where s.token_hash = ? and s.expires_at > ? and u.active = 1",
+    )
+    .bind(secret_hash(secret))
+    .bind(db_now())
+    .fetch_optional(conn)
+    .await?;
+    row.map(|(id, email, role)| {
+        Ok(CurrentUser {
+            id,
+            email,
+            role: parse_role(&role)?,
+        })
+    })
+    .transpose()
+}
+
+/// Ends one session.
+#[tracing::instrument(skip_all, err)]
+pub async fn delete_session(conn: &mut SqliteConnection, secret: &str) -> Result<(), AppError> {
+    sqlx::query("delete from sessions where token_hash = ?")
+        .bind(secret_hash(secret))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of a user (on deactivation or role change).
+#[tracing::instrument(skip_all, fields(user.id = user_id), err)]
+pub async fn delete_user_sessions(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+) -> Result<(), AppError> {
+    sqlx::query("delete from sessions where user_id = ?")
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Removes expired sessions; run periodically by the server.
+#[tracing::instrument(skip_all, err)]
+pub async fn purge_expired_sessions(conn: &mut SqliteConnection) -> Result<u64, AppError> {
+    let done = sqlx::query("delete from sessions where expires_at <= ?")
+        .bind(db_now())
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// Adds a `Set-Cookie` header to the response being built (page or server
+/// function).
+pub fn append_set_cookie(value: &str) {
+    if let (Some(opts), Ok(v)) = (
+        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(value),
+    ) {
+        opts.append_header(http::header::SET_COOKIE, v);
+    }
+}
+
+/// The `Set-Cookie` value that stores a session.
+pub fn session_cookie(secret: &str, cfg: &AuthConfig) -> String {
+    let secure = if cfg.secure_cookies { "; Secure" } else { "" };
+    format!(
+        "{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        cfg.session_ttl.as_secs()
+    )
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub fn clear_session_cookie(cfg: &AuthConfig) -> String {
+    let secure = if cfg.secure_cookies { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+}
+
+/// Reads the session secret from a `Cookie` header value.
+pub fn session_secret_from_cookie_header(header: &str) -> Option<&str> {
+    header
+        .split(';')
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == SESSION_COOKIE)
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_empty())
+}
+
+/// Only same-site paths are allowed as a post-login destination, so a link
+/// cannot bounce a user to another site after sign-in.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.starts_with("/\\")
+                && !p.starts_with("/login")
+                && !p.starts_with("/setup") =>
+        {
+            p.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn db_time_is_fixed_width_so_text_order_is_time_order() {
+        let a = db_time("2026-11-26T10:00:00Z".parse().unwrap());
+        let b = db_time("2026-11-26T10:00:00.5Z".parse().unwrap());
+        assert_eq!(a, "2026-11-26T10:00:00.000Z");
+        assert_eq!(a.len(), b.len());
+        assert!(a < b);
+    }
+
+    #[test]
+    fn session_cookie_is_httponly_lax_and_secure_only_over_https() {
+        let mut cfg = AuthConfig::default();
+        let c = session_cookie("abc", &cfg);
+        assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax"));
+        assert!(!c.contains("Secure"));
+        cfg.secure_cookies = true;
+        assert!(session_cookie("abc", &cfg).ends_with("; Secure"));
+    }
+
+    #[test]
+    fn session_secret_is_found_among_other_cookies() {
+        assert_eq!(
+            session_secret_from_cookie_header("a=1; dwc_session=xyz; b=2"),
+            Some("xyz")
+        );
+        assert_eq!(session_secret_from_cookie_header("dwc_session="), None);
+        assert_eq!(session_secret_from_cookie_header("other=1"), None);
+    }
+
+    #[test]
+    fn next_destination_stays_on_this_site() {
+        assert_eq!(safe_next(Some("/audit?x=1")), "/audit?x=1");
+        for bad in ["//evil.example", "https://evil.example", "/\\evil", "/login"] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn limiter_blocks_after_the_configured_failures_and_clears_on_success() {
+        let cfg = AuthConfig {
+            login_max_failures: 3,
+            ..AuthConfig::default()
+        };
+        let l = LoginLimiter::default();
+        for _ in 0..2 {
+            l.record_failure("k");
+        }
+        assert!(l.blocked_for("k", &cfg).is_none());
+        l.record_failure("k");
+        assert!(l.blocked_for("k", &cfg).is_some());
+        assert!(l.blocked_for("other", &cfg).is_none());
+        l.clear("k");
+        assert!(l.blocked_for("k", &cfg).is_none());
+    }
+
+    #[test]
+    fn secrets_are_random_and_hashes_are_stable() {
+        let a = random_secret();
+        assert_ne!(a, random_secret());
+        assert_eq!(a.len(), 43);
+        assert_eq!(secret_hash("x"), secret_hash("x"));
+        assert_eq!(secret_hash("x").len(), 64);
+    }
+
+    #[tokio::test]
+    async fn passwords_verify_only_against_their_own_hash() {
+        let h = hash_password("correct horse battery".into()).await.unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery".into(), Some(h.clone())).await);
+        assert!(!verify_password("wrong horse battery".into(), Some(h)).await);
+        assert!(!verify_password("anything".into(), None).await);
+    }
+
+    #[test]
+    fn the_dummy_hash_parses_so_unknown_emails_cost_a_real_verification() {
+        assert!(argon2::password_hash::PasswordHash::new(DUMMY_HASH).is_ok());
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn a_session_resolves_to_its_user_until_deleted(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        assert!(!any_users(&mut conn).await.unwrap());
+        let id = insert_user(&mut conn, "ana@example.com", "x", Role::Editor)
+            .await
+            .unwrap();
+        let secret = create_session(&mut conn, id, Duration::from_secs(60))
+            .await
+            .unwrap();
+        let user = session_user(&mut conn, &secret).await.unwrap().unwrap();
+        assert_eq!(user.email, "ana@example.com");
+        assert_eq!(user.role, Role::Editor);
+        delete_session(&mut conn, &secret).await.unwrap();
+        assert!(session_user(&mut conn, &secret).await.unwrap().is_none());
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn expired_sessions_and_inactive_users_do_not_resolve(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let id = insert_user(&mut conn, "bo@example.com", "x", Role::Viewer)
+            .await
+            .unwrap();
+        let expired = create_session(&mut conn, id, Duration::ZERO).await.unwrap();
+        assert!(session_user(&mut conn, &expired).await.unwrap().is_none());
+        assert_eq!(purge_expired_sessions(&mut conn).await.unwrap(), 1);
+
+        let live = create_session(&mut conn, id, Duration::from_secs(60))
+            .await
+            .unwrap();
+        sqlx::query("update users set active = 0 where id = ?")
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        assert!(session_user(&mut conn, &live).await.unwrap().is_none());
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn duplicate_emails_are_a_conflict(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        insert_user(&mut conn, "ana@example.com", "x", Role::Viewer)
+            .await
+            .unwrap();
+        let err = insert_user(&mut conn, "ana@example.com", "y", Role::Admin)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::Conflict(m) if m.contains("ana@example.com")));
+    }
+}

@@ -1,0 +1,166 @@
+//! Generic UI pieces shared by every page: the layout with navigation, error
+//! boxes, the 404 page and small formatting helpers.
+
+use crate::auth::api::{Logout, get_viewer};
+use crate::auth::{Role, Viewer};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_location;
+
+/// The page frame: header with navigation and the signed-in user, then the
+/// page. Navigation lists only the areas that exist and that the role may use.
+#[component]
+pub fn Layout(
+    /// The page's heading, also used in the browser tab.
+    title: &'static str,
+    /// The page body.
+    children: Children,
+) -> impl IntoView {
+    let location = use_location();
+    // Refetched on every navigation so an expired session or a changed role
+    // shows up at once.
+    let viewer = Resource::new(move || location.pathname.get(), |_| get_viewer());
+    let logout = ServerAction::<Logout>::new();
+    let hydrated = use_hydrated();
+    let menu_open = RwSignal::new(false);
+
+    view! {
+        <leptos_meta::Title text=title/>
+        <div class="app" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
+            <header class="topbar">
+                <a class="brand" href="/">"Dual-write Console"</a>
+                <button
+                    class="menu-toggle"
+                    type="button"
+                    aria-controls="main-nav"
+                    aria-expanded=move || menu_open.get().to_string()
+                    on:click=move |_| menu_open.update(|o| *o = !*o)
+                >
+                    "Menu"
+                </button>
+                <nav
+                    id="main-nav"
+                    class="nav"
+                    class:collapsible=move || hydrated.get()
+                    class:open=move || menu_open.get()
+                    aria-label="Main"
+                >
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let viewer = viewer.await.unwrap_or(Viewer { user: None, needs_setup: false });
+                            nav_links(viewer, logout)
+                        })}
+                    </Transition>
+                </nav>
+            </header>
+            <main class="content">
+                <h1>{title}</h1>
+                {children()}
+            </main>
+        </div>
+    }
+}
+
+fn nav_links(viewer: Viewer, logout: ServerAction<Logout>) -> AnyView {
+    let Some(user) = viewer.user else {
+        return view! { <div class="nav-links"><A href="/login">"Sign in"</A></div> }.into_any();
+    };
+    let is_admin = user.role.allows(Role::Admin);
+    view! {
+        <div class="nav-links">
+            <A href="/" exact=true>"Overview"</A>
+            <A href="/audit">"Audit log"</A>
+            {is_admin.then(|| view! {
+                <A href="/admin/users">"Users"</A>
+                <A href="/admin/tokens">"API tokens"</A>
+            })}
+        </div>
+        <div class="nav-user">
+            <span class="who" data-testid="signed-in-as">
+                {user.email.clone()} " " <span class=format!("role role-{}", user.role)>{user.role.to_string()}</span>
+            </span>
+            <ActionForm action=logout attr:class="inline">
+                <button type="submit" class="link">"Sign out"</button>
+            </ActionForm>
+        </div>
+    }
+    .into_any()
+}
+
+/// A signal that turns true once the page is hydrated. Effects run only in
+/// the browser, so it stays false during server rendering and without
+/// JavaScript. Controls that need JavaScript render only when it is true;
+/// browser tests wait for the `data-hydrated` marker that uses it.
+pub fn use_hydrated() -> RwSignal<bool> {
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    hydrated
+}
+
+/// A red box with a user-facing error message.
+#[component]
+pub fn ErrorBox(
+    /// The error to show.
+    error: AppError,
+) -> impl IntoView {
+    let hint = match &error {
+        AppError::Unauthorized => Some(view! { " " <a href="/login">"Sign in"</a> }),
+        _ => None,
+    };
+    view! {
+        <div class="error-box" role="alert">
+            {error.to_string()}
+            {hint}
+        </div>
+    }
+}
+
+/// Shows the error of a finished server action, if it failed.
+pub fn action_error<T, E>(result: Option<Result<T, E>>) -> Option<AnyView>
+where
+    E: Into<AppError>,
+{
+    match result {
+        Some(Err(e)) => Some(view! { <ErrorBox error=e.into()/> }.into_any()),
+        _ => None,
+    }
+}
+
+/// The page for unknown addresses; answers with HTTP 404 during SSR.
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <leptos_meta::Title text="Not found"/>
+        <main class="content narrow">
+            <h1>"Page not found"</h1>
+            <p>"There is nothing at this address. It may have moved, or the link may be mistyped."</p>
+            <p><a href="/">"Go to the overview"</a></p>
+        </main>
+    }
+}
+
+/// Formats a stored UTC timestamp (`2026-11-26T22:40:05.123Z`) for reading:
+/// `2026-11-26 22:40 UTC`.
+pub fn fmt_time(stored: &str) -> String {
+    if stored.len() >= 16 && stored.as_bytes()[10] == b'T' {
+        format!("{} {} UTC", &stored[..10], &stored[11..16])
+    } else {
+        stored.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_times_read_as_minutes_in_utc() {
+        assert_eq!(fmt_time("2026-11-26T22:40:05.123Z"), "2026-11-26 22:40 UTC");
+        assert_eq!(fmt_time("garbage"), "garbage");
+    }
+}

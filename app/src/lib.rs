@@ -1,0 +1,79 @@
+//! Dual-write Console UI: the Leptos application shared by the server (SSR)
+//! and the browser (hydration) — routes, pages, server functions and the
+//! types they exchange.
+
+pub mod audit;
+pub mod auth;
+pub mod components;
+pub mod error;
+pub mod overview;
+pub mod tokens;
+pub mod users;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                <link rel="icon" href="/favicon.ico"/>
+                <link rel="stylesheet" href="/pkg/main.css"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The CSP nonce the server minted for this response, stored in the request
+/// extensions by its security-headers middleware.
+#[cfg(feature = "ssr")]
+#[derive(Debug, Clone)]
+pub struct CspNonce(pub String);
+
+/// Hands the request's CSP nonce to Leptos so its inline hydration script
+/// carries it and the strict Content-Security-Policy allows it. The server
+/// calls this in the context it provides to every render.
+#[cfg(feature = "ssr")]
+pub fn provide_request_nonce() {
+    let nonce = use_context::<http::request::Parts>()
+        .and_then(|p| p.extensions.get::<CspNonce>().cloned());
+    if let Some(n) = nonce {
+        provide_context(leptos::nonce::Nonce::from_value(n.0));
+    }
+}
+
+/// The application: every route of the console.
+///
+/// Pages render with `SsrMode::Async`: the server sends each page complete,
+/// with its data, so it reads and works without JavaScript (out-of-order
+/// streaming needs a script to put late content in place) and so status codes
+/// and cookies set while rendering reach the response head.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <leptos_meta::Title formatter=|t: String| format!("{t} · Dual-write Console")/>
+        <Router>
+            <Routes fallback=components::NotFound>
+                <Route path=path!("/login") view=auth::view::LoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/setup") view=auth::view::SetupPage ssr=SsrMode::Async/>
+                <Route path=path!("/") view=overview::view::OverviewPage ssr=SsrMode::Async/>
+                <Route path=path!("/audit") view=audit::view::AuditPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/users") view=users::view::UsersPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/tokens") view=tokens::view::TokensPage ssr=SsrMode::Async/>
+            </Routes>
+        </Router>
+    }
+}

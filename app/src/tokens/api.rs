@@ -1,0 +1,89 @@
+//! Server functions for API tokens. All require the admin role.
+
+use super::TokenSummary;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// Every API token (without secrets).
+#[server(prefix = "/sfn", endpoint = "list_tokens")]
+pub async fn list_tokens() -> Result<Vec<TokenSummary>, AppError> {
+    use crate::auth::{Role, server::*};
+    require_role(Role::Admin, "manage API tokens")?;
+    let pool = db()?;
+    let mut conn = pool.acquire().await?;
+    super::server::list(&mut conn).await
+}
+
+/// Creates a token and returns its secret. This is the only time the secret
+/// is ever shown.
+#[server(prefix = "/sfn", endpoint = "create_token")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+pub async fn create_token(name: String) -> Result<String, AppError> {
+    use crate::audit::server::Actor;
+    use crate::auth::{Role, server::*};
+    let admin = require_role(Role::Admin, "create API tokens")?;
+    let pool = db()?;
+    let mut tx = pool.begin().await?;
+    let (_, secret) =
+        super::server::create(&mut tx, &Actor::user(&admin, client_ip()), &name).await?;
+    tx.commit().await?;
+    // A plain form post (no JavaScript) is redirected back to the page, which
+    // would lose the secret; hand it over once in a short-lived cookie that
+    // only the tokens page reads (and clears).
+    let plain_form = use_context::<http::request::Parts>().is_some_and(|p| {
+        p.headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    });
+    if plain_form {
+        append_set_cookie(&format!(
+            "{NEW_TOKEN_COOKIE}={secret}; Path=/admin/tokens; HttpOnly; SameSite=Strict; Max-Age=120{}",
+            if auth_config().secure_cookies { "; Secure" } else { "" }
+        ));
+    }
+    Ok(secret)
+}
+
+/// Cookie that carries a new token's secret to the page once, for browsers
+/// without JavaScript.
+#[cfg(feature = "ssr")]
+const NEW_TOKEN_COOKIE: &str = "dwc_new_token";
+
+/// The secret of a token just created by a plain form post, if any; clears it
+/// so it is shown exactly once. Admins only.
+#[server(prefix = "/sfn", endpoint = "take_new_token")]
+pub async fn take_new_token() -> Result<Option<String>, AppError> {
+    use crate::auth::{Role, server::*};
+    require_role(Role::Admin, "manage API tokens")?;
+    let secret = use_context::<http::request::Parts>().and_then(|p| {
+        p.headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|kv| kv.trim().split_once('='))
+            .find(|(k, v)| *k == NEW_TOKEN_COOKIE && !v.is_empty())
+            .map(|(_, v)| v.to_string())
+    });
+    if secret.is_some() {
+        append_set_cookie(&format!(
+            "{NEW_TOKEN_COOKIE}=; Path=/admin/tokens; HttpOnly; SameSite=Strict; Max-Age=0"
+        ));
+    }
+    Ok(secret)
+}
+
+/// Revokes a token.
+#[server(prefix = "/sfn", endpoint = "revoke_token")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+pub async fn revoke_token(token_id: i64) -> Result<(), AppError> {
+    use crate::audit::server::Actor;
+    use crate::auth::{Role, server::*};
+    let admin = require_role(Role::Admin, "revoke API tokens")?;
+    let pool = db()?;
+    let mut tx = pool.begin().await?;
+    super::server::revoke(&mut tx, &Actor::user(&admin, client_ip()), token_id).await?;
+    tx.commit().await?;
+    Ok(())
+}

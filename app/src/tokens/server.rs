@@ -1,0 +1,179 @@
+//! Token storage and bearer authentication.
+
+use super::{TOKEN_PREFIX, TokenSummary, check_token_name};
+use crate::audit::server::{Actor, Event, record};
+use crate::auth::server::{db_now, db_time, random_secret, secret_hash};
+use crate::error::{AppError, OnConstraint as _};
+use sqlx::SqliteConnection;
+
+/// The identity behind a valid bearer token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenIdentity {
+    /// Token id.
+    pub id: i64,
+    /// Token name.
+    pub name: String,
+}
+
+/// Creates a token; returns its id and the secret, which is shown once and
+/// never stored.
+#[tracing::instrument(skip_all, err)]
+pub async fn create(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    name: &str,
+) -> Result<(i64, String), AppError> {
+    let name = check_token_name(name).map_err(|m| AppError::validation("name", m))?;
+    let secret = format!("{TOKEN_PREFIX}{}", random_secret());
+    let prefix: String = secret.chars().take(TOKEN_PREFIX.len() + 6).collect();
+    let id: i64 = sqlx::query_scalar(
+        "insert into api_tokens (name, token_hash, prefix, created_by, created_at)
+         values (?, ?, ?, ?, ?) returning id",
+    )
+    .bind(&name)
+    .bind(secret_hash(&secret))
+    .bind(&prefix)
+    .bind(actor.user_id)
+    .bind(db_now())
+    .fetch_one(&mut *conn)
+    .await
+    .on_unique(|| AppError::Conflict(format!("A token named '{name}' already exists.")))?;
+    record(
+        conn,
+        actor,
+        Event {
+            action: "token.create",
+            object_type: "api_token",
+            object_id: Some(id.to_string()),
+            summary: format!("Created API token '{name}' ({prefix}…)"),
+            detail: None,
+        },
+    )
+    .await?;
+    Ok((id, secret))
+}
+
+/// Every token, newest first.
+#[tracing::instrument(skip_all, err)]
+pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<TokenSummary>, AppError> {
+    Ok(sqlx::query_as(
+        "select t.id, t.name, t.prefix, u.email as created_by, t.created_at,
+                t.last_used_at, t.revoked_at
+         from api_tokens t left join users u on u.id = t.created_by
+         order by t.revoked_at is not null, t.id desc",
+    )
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Revokes a token; it stops working at once. Revoking twice is harmless.
+#[tracing::instrument(skip_all, fields(token.id = id), err)]
+pub async fn revoke(conn: &mut SqliteConnection, actor: &Actor, id: i64) -> Result<(), AppError> {
+    let row: Option<(String, Option<String>)> =
+        sqlx::query_as("select name, revoked_at from api_tokens where id = ?")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let (name, revoked) = row.ok_or_else(|| AppError::not_found(format!("API token {id}")))?;
+    if revoked.is_some() {
+        return Ok(());
+    }
+    sqlx::query("update api_tokens set revoked_at = ? where id = ?")
+        .bind(db_now())
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    record(
+        conn,
+        actor,
+        Event {
+            action: "token.revoke",
+            object_type: "api_token",
+            object_id: Some(id.to_string()),
+            summary: format!("Revoked API token '{name}'"),
+            detail: None,
+        },
+    )
+    .await
+}
+
+/// The live token behind a bearer secret, noting its use. The last-used time
+/// is written at most once a minute so busy collectors do not turn every
+/// read into a write.
+#[tracing::instrument(skip_all, err)]
+pub async fn authenticate(
+    conn: &mut SqliteConnection,
+    secret: &str,
+) -> Result<Option<TokenIdentity>, AppError> {
+    if !secret.starts_with(TOKEN_PREFIX) {
+        return Ok(None);
+    }
+    let row: Option<(i64, String)> =
+        sqlx::query_as("select id, name from api_tokens where token_hash = ? and revoked_at is null")
+            .bind(secret_hash(secret))
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some((id, name)) = row else {
+        return Ok(None);
+    };
+    let now = chrono::Utc::now();
+    sqlx::query(
+        "update api_tokens set last_used_at = ?
+         where id = ? and (last_used_at is null or last_used_at < ?)",
+    )
+    .bind(db_time(now))
+    .bind(id)
+    .bind(db_time(now - chrono::Duration::minutes(1)))
+    .execute(conn)
+    .await?;
+    Ok(Some(TokenIdentity { id, name }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::SqlitePool;
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn a_token_authenticates_until_revoked_and_notes_its_use(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let cli = Actor::cli();
+        let (id, secret) = create(&mut conn, &cli, "collector").await.unwrap();
+        assert!(secret.starts_with("dwc_"));
+
+        let who = authenticate(&mut conn, &secret).await.unwrap();
+        assert_eq!(who, Some(TokenIdentity { id, name: "collector".into() }));
+        let listed = list(&mut conn).await.unwrap();
+        assert!(listed[0].last_used_at.is_some());
+        assert!(secret.starts_with(&listed[0].prefix));
+
+        assert_eq!(authenticate(&mut conn, "dwc_wrong").await.unwrap(), None);
+        revoke(&mut conn, &cli, id).await.unwrap();
+        assert_eq!(authenticate(&mut conn, &secret).await.unwrap(), None);
+        let actions: Vec<String> = sqlx::query_scalar("select action from audit_log order by id")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(actions, vec!["token.create", "token.revoke"]);
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn token_names_are_unique(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        create(&mut conn, &Actor::cli(), "collector").await.unwrap();
+        let err = create(&mut conn, &Actor::cli(), "collector").await.unwrap_err();
+        assert!(matches!(err, AppError::Conflict(_)));
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn the_secret_is_not_stored(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let (_, secret) = create(&mut conn, &Actor::cli(), "collector").await.unwrap();
+        let stored: String = sqlx::query_scalar("select token_hash from api_tokens")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_ne!(stored, secret);
+        assert!(!stored.contains(&secret[4..]));
+    }
+}

@@ -1,0 +1,72 @@
+//! Server functions for user administration. All require the admin role.
+
+use super::UserSummary;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// Every user of the console.
+#[server(prefix = "/sfn", endpoint = "list_users")]
+pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
+    use crate::auth::{Role, server::*};
+    require_role(Role::Admin, "manage users")?;
+    let pool = db()?;
+    let mut conn = pool.acquire().await?;
+    super::server::list(&mut conn).await
+}
+
+/// Adds a user with an initial password that the admin hands over.
+#[server(prefix = "/sfn", endpoint = "add_user")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+pub async fn add_user(email: String, role: String, password: String) -> Result<(), AppError> {
+    use crate::audit::server::Actor;
+    use crate::auth::{Role, server::*};
+    let admin = require_role(Role::Admin, "add users")?;
+    let role: Role = role.parse().map_err(|m| AppError::validation("role", m))?;
+    let pool = db()?;
+    let mut tx = pool.begin().await?;
+    super::server::create(&mut tx, &Actor::user(&admin, client_ip()), &email, password, role).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Changes a user's role. Admins cannot change their own role, so nobody
+/// locks themselves out by accident.
+#[server(prefix = "/sfn", endpoint = "change_user_role")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+pub async fn change_user_role(user_id: i64, role: String) -> Result<(), AppError> {
+    use crate::audit::server::Actor;
+    use crate::auth::{Role, server::*};
+    let admin = require_role(Role::Admin, "change roles")?;
+    if admin.id == user_id {
+        return Err(AppError::validation(
+            "role",
+            "You cannot change your own role; ask another admin.",
+        ));
+    }
+    let role: Role = role.parse().map_err(|m| AppError::validation("role", m))?;
+    let pool = db()?;
+    let mut tx = pool.begin().await?;
+    super::server::change_role(&mut tx, &Actor::user(&admin, client_ip()), user_id, role).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Deactivates (`active = false`) or reactivates a user.
+#[server(prefix = "/sfn", endpoint = "set_user_active")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+pub async fn set_user_active(user_id: i64, active: bool) -> Result<(), AppError> {
+    use crate::audit::server::Actor;
+    use crate::auth::{Role, server::*};
+    let admin = require_role(Role::Admin, "deactivate users")?;
+    if admin.id == user_id && !active {
+        return Err(AppError::validation(
+            "active",
+            "You cannot deactivate yourself; ask another admin.",
+        ));
+    }
+    let pool = db()?;
+    let mut tx = pool.begin().await?;
+    super::server::set_active(&mut tx, &Actor::user(&admin, client_ip()), user_id, active).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,234 @@
+//! User queries and the write paths shared by the admin page and the CLI.
+
+use super::UserSummary;
+use crate::audit::server::{Actor, Event, record};
+use crate::auth::server::{delete_user_sessions, hash_password, insert_user};
+use crate::auth::{Role, check_new_password, normalize_email};
+use crate::error::AppError;
+use sqlx::SqliteConnection;
+
+/// Every user, active first, then by email.
+#[tracing::instrument(skip_all, err)]
+pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<UserSummary>, AppError> {
+    Ok(sqlx::query_as(
+        "select id, email, role, active, created_at, last_login_at
+         from users order by active desc, email",
+    )
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Validates and creates a user, recording it in the audit log. The caller
+/// owns the transaction.
+#[tracing::instrument(skip_all, fields(user.role = %role), err)]
+pub async fn create(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    email: &str,
+    password: String,
+    role: Role,
+) -> Result<i64, AppError> {
+    let email = normalize_email(email).map_err(|m| AppError::validation("email", m))?;
+    check_new_password(&password).map_err(|m| AppError::validation("password", m))?;
+    let hash = hash_password(password).await?;
+    let id = insert_user(conn, &email, &hash, role).await?;
+    record(
+        conn,
+        actor,
+        Event {
+            action: "user.create",
+            object_type: "user",
+            object_id: Some(id.to_string()),
+            summary: format!("Added {email} as {role}"),
+            detail: Some(serde_json::json!({ "email": email, "role": role })),
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+/// (email, role, active) of one user.
+async fn get(conn: &mut SqliteConnection, id: i64) -> Result<(String, Role, bool), AppError> {
+    let row: Option<(String, String, bool)> =
+        sqlx::query_as("select email, role, active from users where id = ?")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let (email, role, active) = row.ok_or_else(|| AppError::not_found(format!("User {id}")))?;
+    Ok((email, crate::auth::server::parse_role(&role)?, active))
+}
+
+/// Active admins other than `except`.
+async fn other_active_admins(conn: &mut SqliteConnection, except: i64) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar(
+        "select count(*) from users where role = 'admin' and active = 1 and id <> ?",
+    )
+    .bind(except)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Changes a user's role. The last active admin cannot be demoted, so the
+/// console always has someone who can manage it. Ends the user's sessions so
+/// the new role applies at once.
+#[tracing::instrument(skip_all, fields(user.id = id, user.role = %role), err)]
+pub async fn change_role(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    id: i64,
+    role: Role,
+) -> Result<(), AppError> {
+    let (email, old, active) = get(conn, id).await?;
+    if old == role {
+        return Ok(());
+    }
+    if old == Role::Admin && active && other_active_admins(conn, id).await? == 0 {
+        return Err(AppError::Conflict(format!(
+            "{email} is the only active admin; make someone else an admin first."
+        )));
+    }
+    sqlx::query("update users set role = ? where id = ?")
+        .bind(role.as_str())
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    delete_user_sessions(conn, id).await?;
+    record(
+        conn,
+        actor,
+        Event {
+            action: "user.role_change",
+            object_type: "user",
+            object_id: Some(id.to_string()),
+            summary: format!("Changed {email} from {old} to {role}"),
+            detail: Some(serde_json::json!({ "from": old, "to": role })),
+        },
+    )
+    .await
+}
+
+/// Deactivates or reactivates a user. Deactivation ends their sessions; the
+/// last active admin cannot be deactivated.
+#[tracing::instrument(skip_all, fields(user.id = id, user.active = active), err)]
+pub async fn set_active(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    id: i64,
+    active: bool,
+) -> Result<(), AppError> {
+    let (email, role, was_active) = get(conn, id).await?;
+    if was_active == active {
+        return Ok(());
+    }
+    if !active && role == Role::Admin && other_active_admins(conn, id).await? == 0 {
+        return Err(AppError::Conflict(format!(
+            "{email} is the only active admin and cannot be deactivated."
+        )));
+    }
+    sqlx::query("update users set active = ? where id = ?")
+        .bind(active)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    if !active {
+        delete_user_sessions(conn, id).await?;
+    }
+    let (action, verb) = if active {
+        ("user.reactivate", "Reactivated")
+    } else {
+        ("user.deactivate", "Deactivated")
+    };
+    record(
+        conn,
+        actor,
+        Event {
+            action,
+            object_type: "user",
+            object_id: Some(id.to_string()),
+            summary: format!("{verb} {email}"),
+            detail: None,
+        },
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::SqlitePool;
+
+    async fn audit_actions(conn: &mut SqliteConnection) -> Vec<String> {
+        sqlx::query_scalar("select action from audit_log order by id")
+            .fetch_all(conn)
+            .await
+            .unwrap()
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn creating_a_user_validates_input_and_is_audited(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let cli = Actor::cli();
+        let err = create(&mut conn, &cli, "not-an-email", "long enough pw!".into(), Role::Viewer)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::Validation { ref field, .. } if field == "email"));
+        let err = create(&mut conn, &cli, "ana@example.com", "short".into(), Role::Viewer)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::Validation { ref field, .. } if field == "password"));
+
+        create(&mut conn, &cli, "Ana@Example.com", "long enough pw!".into(), Role::Viewer)
+            .await
+            .unwrap();
+        let users = list(&mut conn).await.unwrap();
+        assert_eq!(users.len(), 1);
+        assert_eq!(users[0].email, "ana@example.com");
+        assert_eq!(audit_actions(&mut conn).await, vec!["user.create"]);
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn the_last_active_admin_can_be_neither_demoted_nor_deactivated(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let cli = Actor::cli();
+        let admin = create(&mut conn, &cli, "root@example.com", "long enough pw!".into(), Role::Admin)
+            .await
+            .unwrap();
+        assert!(matches!(
+            change_role(&mut conn, &cli, admin, Role::Viewer).await,
+            Err(AppError::Conflict(_))
+        ));
+        assert!(matches!(
+            set_active(&mut conn, &cli, admin, false).await,
+            Err(AppError::Conflict(_))
+        ));
+
+        let second = create(&mut conn, &cli, "two@example.com", "long enough pw!".into(), Role::Admin)
+            .await
+            .unwrap();
+        change_role(&mut conn, &cli, admin, Role::Editor).await.unwrap();
+        set_active(&mut conn, &cli, admin, false).await.unwrap();
+        assert!(set_active(&mut conn, &cli, second, false).await.is_err());
+        assert_eq!(
+            audit_actions(&mut conn).await,
+            vec!["user.create", "user.create", "user.role_change", "user.deactivate"]
+        );
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn deactivation_ends_the_users_sessions(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let cli = Actor::cli();
+        let id = create(&mut conn, &cli, "ana@example.com", "long enough pw!".into(), Role::Editor)
+            .await
+            .unwrap();
+        crate::auth::server::create_session(&mut conn, id, std::time::Duration::from_secs(60))
+            .await
+            .unwrap();
+        set_active(&mut conn, &cli, id, false).await.unwrap();
+        let n: i64 = sqlx::query_scalar("select count(*) from sessions")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(n, 0);
+    }
+}

@@ -1,0 +1,57 @@
+// Browser tests: Playwright driving Debian's Chromium (/usr/bin/chromium),
+// never a downloaded browser. Every suite runs twice against its own fresh
+// server and database: once hydrated (JavaScript on) and once with
+// JavaScript off, which proves the forms work without WebAssembly.
+import { defineConfig } from "@playwright/test";
+
+const bin = process.env.DWCONSOLE_BIN ?? "../target/debug/dwconsole";
+const siteRoot = process.env.DWCONSOLE_SITE_ROOT ?? "../target/site";
+
+function server(port: number, name: string) {
+  const db = `../target/e2e/${name}.db`;
+  return {
+    command: `mkdir -p ../target/e2e && rm -f ${db} ${db}-wal ${db}-shm && exec ${bin} serve --bind 127.0.0.1:${port} --database ${db} --site-root ${siteRoot}`,
+    url: `http://127.0.0.1:${port}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "ignore" as const,
+    stderr: "pipe" as const,
+  };
+}
+
+export default defineConfig({
+  testDir: "./tests",
+  // The suites build on each other (first-run setup, then users, ...), so
+  // they run in file order, one at a time.
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [["list"]],
+  timeout: 30_000,
+  use: {
+    launchOptions: {
+      executablePath: "/usr/bin/chromium",
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    },
+  },
+  webServer: [server(3201, "hydrated"), server(3202, "nojs")],
+  projects: [
+    {
+      name: "hydrated",
+      use: { baseURL: "http://127.0.0.1:3201", javaScriptEnabled: true },
+    },
+    {
+      name: "nojs",
+      use: { baseURL: "http://127.0.0.1:3202", javaScriptEnabled: false },
+    },
+  ],
+});

@@ -1,0 +1,37 @@
+// Shared accounts and steps for the browser suites.
+import { expect, Page, TestInfo } from "@playwright/test";
+
+export const ADMIN = { email: "admin@example.com", password: "correct horse battery staple" };
+export const EDITOR = { email: "editor@example.com", password: "editor password 42" };
+export const VIEWER = { email: "viewer@example.com", password: "viewer password 42" };
+
+/** True in the project that runs with JavaScript (and so hydration) on. */
+export function hydrated(info: TestInfo): boolean {
+  return info.project.name === "hydrated";
+}
+
+/** With JavaScript on, waits until the page has hydrated, so clicks reach
+ *  the WebAssembly handlers rather than the bare HTML. */
+export async function ready(page: Page, info: TestInfo) {
+  if (hydrated(info)) {
+    await page.locator('[data-hydrated="true"]').first().waitFor();
+  }
+}
+
+/** Signs in through the form and waits for the overview. */
+export async function signIn(page: Page, info: TestInfo, user: { email: string; password: string }) {
+  await page.goto("/login");
+  await ready(page, info);
+  await page.locator('input[name="email"]').fill(user.email);
+  await page.locator('input[name="password"]').fill(user.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("signed-in-as")).toContainText(user.email);
+  await ready(page, info);
+}
+
+/** Signs out through the header button and waits for the sign-in page. */
+export async function signOut(page: Page, info: TestInfo) {
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login/);
+  await ready(page, info);
+}

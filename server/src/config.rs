@@ -1,0 +1,360 @@
+//! Typed settings: the command line, `APP_*` environment variables and an
+//! optional TOML file, in that order of precedence, over built-in defaults.
+//! Every error names the setting that is wrong.
+
+use anyhow::{Context as _, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Every `APP_*` variable the console reads; others draw a warning, because
+/// they are usually typos.
+pub const KNOWN_ENV: &[&str] = &[
+    "APP_CONFIG",
+    "APP_DATABASE",
+    "APP_LOG",
+    "APP_LOG_FORMAT",
+    "APP_BIND",
+    "APP_SITE_ROOT",
+    "APP_PUBLIC_URL",
+    "APP_SESSION_HOURS",
+    "APP_BODY_LIMIT_BYTES",
+    "APP_REQUEST_TIMEOUT_SECS",
+    "APP_LOGIN_MAX_FAILURES",
+    "APP_LOGIN_WINDOW_SECS",
+    "APP_PASSWORD",
+];
+
+/// `dwconsole`: the Dual-write Console server and its administrative commands.
+#[derive(Debug, Parser)]
+#[command(name = "dwconsole", version, about, propagate_version = true)]
+pub struct Cli {
+    /// TOML settings file; command-line flags and APP_* variables override it.
+    #[arg(long, env = "APP_CONFIG", global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// SQLite database: a file path or a sqlite: URL [default: data/dwconsole.db]
+    #[arg(long, env = "APP_DATABASE", global = true, value_name = "PATH_OR_URL")]
+    pub database: Option<String>,
+    /// Log filter in tracing's EnvFilter syntax [default: app=info,server=info,tower_http=info,sqlx=warn]
+    #[arg(long, env = "APP_LOG", global = true, value_name = "FILTER")]
+    pub log: Option<String>,
+    /// Log format [default: text]
+    #[arg(long, env = "APP_LOG_FORMAT", global = true, value_enum)]
+    pub log_format: Option<LogFormat>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the console over HTTP.
+    Serve(ServeArgs),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+/// `dwconsole user …`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user. The password comes from APP_PASSWORD or a prompt.
+    Add {
+        /// Sign-in email address.
+        #[arg(long)]
+        email: String,
+        /// Role: viewer, editor or admin.
+        #[arg(long)]
+        role: String,
+    },
+}
+
+/// `dwconsole token …`
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token and print its secret once.
+    Add {
+        /// What uses the token, e.g. "prod error collector".
+        #[arg(long)]
+        name: String,
+    },
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// Flags of `dwconsole serve`.
+#[derive(Debug, Args, Default)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:3000]
+    #[arg(long, env = "APP_BIND", value_name = "ADDR")]
+    pub bind: Option<SocketAddr>,
+    /// Directory with the built browser bundle (pkg/) and static files [default: target/site]
+    #[arg(long, env = "APP_SITE_ROOT", value_name = "DIR")]
+    pub site_root: Option<PathBuf>,
+    /// The URL people use to reach the console; https here makes cookies Secure
+    #[arg(long, env = "APP_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Hours a sign-in lasts [default: 12]
+    #[arg(long, env = "APP_SESSION_HOURS", value_name = "HOURS")]
+    pub session_hours: Option<u64>,
+    /// Largest request body accepted, in bytes [default: 16777216]
+    #[arg(long, env = "APP_BODY_LIMIT_BYTES", value_name = "BYTES")]
+    pub body_limit_bytes: Option<usize>,
+    /// Seconds before a request is cut off with 408 [default: 30]
+    #[arg(long, env = "APP_REQUEST_TIMEOUT_SECS", value_name = "SECS")]
+    pub request_timeout_secs: Option<u64>,
+    /// Failed sign-ins per address and email before a pause [default: 5]
+    #[arg(long, env = "APP_LOGIN_MAX_FAILURES", value_name = "N")]
+    pub login_max_failures: Option<u32>,
+    /// Window, in seconds, over which failed sign-ins count [default: 900]
+    #[arg(long, env = "APP_LOGIN_WINDOW_SECS", value_name = "SECS")]
+    pub login_window_secs: Option<u64>,
+}
+
+/// The optional TOML file: the same settings as the flags, by the flag name
+/// with underscores. Unknown keys are an error naming the key.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSettings {
+    database: Option<String>,
+    log: Option<String>,
+    log_format: Option<LogFormat>,
+    bind: Option<String>,
+    site_root: Option<PathBuf>,
+    public_url: Option<String>,
+    session_hours: Option<u64>,
+    body_limit_bytes: Option<usize>,
+    request_timeout_secs: Option<u64>,
+    login_max_failures: Option<u32>,
+    login_window_secs: Option<u64>,
+}
+
+impl FileSettings {
+    /// Reads and parses the file; errors name the file and the bad key.
+    pub fn load(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the settings file {}", path.display()))?;
+        toml::from_str(&text)
+            .with_context(|| format!("the settings file {} is invalid", path.display()))
+    }
+}
+
+/// Settings shared by every subcommand.
+#[derive(Debug, Clone)]
+pub struct CommonSettings {
+    /// Database file path (or sqlite: URL).
+    pub database: String,
+    /// Log filter.
+    pub log: String,
+    /// Log format.
+    pub log_format: LogFormat,
+}
+
+/// Everything `serve` needs, resolved.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Shared settings.
+    pub common: CommonSettings,
+    /// Listen address.
+    pub bind: SocketAddr,
+    /// Built site directory.
+    pub site_root: PathBuf,
+    /// Public URL, if configured.
+    pub public_url: Option<String>,
+    /// Session lifetime.
+    pub session_ttl: Duration,
+    /// Request body limit in bytes.
+    pub body_limit_bytes: usize,
+    /// Request timeout.
+    pub request_timeout: Duration,
+    /// Failed sign-ins before a pause.
+    pub login_max_failures: u32,
+    /// Window for counting failed sign-ins.
+    pub login_window: Duration,
+}
+
+impl Settings {
+    /// Settings for tests: a given database, port 0, defaults elsewhere.
+    pub fn for_tests(database: &str) -> Self {
+        let mut s = resolve_serve(
+            &Cli::parse_from(["dwconsole", "serve"]),
+            &ServeArgs::default(),
+            &FileSettings::default(),
+        )
+        .expect("default settings are valid");
+        s.common.database = database.to_string();
+        s.bind = "127.0.0.1:0".parse().expect("valid address");
+        s
+    }
+
+    /// Whether cookies should carry `Secure`.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.to_ascii_lowercase().starts_with("https://"))
+    }
+}
+
+/// Loads the TOML file named by `--config`, if any.
+pub fn load_file(cli: &Cli) -> anyhow::Result<FileSettings> {
+    match &cli.config {
+        Some(path) => FileSettings::load(path),
+        None => Ok(FileSettings::default()),
+    }
+}
+
+/// Resolves the settings every subcommand shares.
+pub fn resolve_common(cli: &Cli, file: &FileSettings) -> CommonSettings {
+    CommonSettings {
+        database: cli
+            .database
+            .clone()
+            .or_else(|| file.database.clone())
+            .unwrap_or_else(|| "data/dwconsole.db".into()),
+        log: cli
+            .log
+            .clone()
+            .or_else(|| file.log.clone())
+            .unwrap_or_else(|| "app=info,server=info,tower_http=info,sqlx=warn".into()),
+        log_format: cli.log_format.or(file.log_format).unwrap_or_default(),
+    }
+}
+
+/// Resolves `serve`'s settings: flag or variable, else file, else default.
+pub fn resolve_serve(cli: &Cli, args: &ServeArgs, file: &FileSettings) -> anyhow::Result<Settings> {
+    let bind = match (args.bind, &file.bind) {
+        (Some(b), _) => b,
+        (None, Some(text)) => text.parse().map_err(|_| {
+            anyhow::anyhow!("setting bind (--bind, APP_BIND): '{text}' is not an address like 127.0.0.1:3000")
+        })?,
+        (None, None) => "127.0.0.1:3000".parse().expect("valid default"),
+    };
+    let public_url = args.public_url.clone().or_else(|| file.public_url.clone());
+    if let Some(u) = &public_url {
+        let lower = u.to_ascii_lowercase();
+        if !(lower.starts_with("http://") || lower.starts_with("https://")) {
+            bail!("setting public_url (--public-url, APP_PUBLIC_URL): '{u}' must start with http:// or https://");
+        }
+    }
+    let session_hours = args.session_hours.or(file.session_hours).unwrap_or(12);
+    if session_hours == 0 || session_hours > 24 * 30 {
+        bail!("setting session_hours (--session-hours, APP_SESSION_HOURS): {session_hours} is outside 1..=720");
+    }
+    let body_limit_bytes = args.body_limit_bytes.or(file.body_limit_bytes).unwrap_or(16 * 1024 * 1024);
+    if body_limit_bytes < 1024 {
+        bail!("setting body_limit_bytes (--body-limit-bytes, APP_BODY_LIMIT_BYTES): {body_limit_bytes} is below 1024");
+    }
+    let timeout = args.request_timeout_secs.or(file.request_timeout_secs).unwrap_or(30);
+    if timeout == 0 {
+        bail!("setting request_timeout_secs (--request-timeout-secs, APP_REQUEST_TIMEOUT_SECS) must be at least 1");
+    }
+    let login_max_failures = args.login_max_failures.or(file.login_max_failures).unwrap_or(5);
+    if login_max_failures == 0 {
+        bail!("setting login_max_failures (--login-max-failures, APP_LOGIN_MAX_FAILURES) must be at least 1");
+    }
+    Ok(Settings {
+        common: resolve_common(cli, file),
+        bind,
+        site_root: args
+            .site_root
+            .clone()
+            .or_else(|| file.site_root.clone())
+            .unwrap_or_else(|| "target/site".into()),
+        public_url,
+        session_ttl: Duration::from_secs(session_hours * 3600),
+        body_limit_bytes,
+        request_timeout: Duration::from_secs(timeout),
+        login_max_failures,
+        login_window: Duration::from_secs(args.login_window_secs.or(file.login_window_secs).unwrap_or(900)),
+    })
+}
+
+/// `APP_*` variables in the environment that the console does not know.
+pub fn unknown_env_vars() -> Vec<String> {
+    std::env::vars()
+        .map(|(k, _)| k)
+        .filter(|k| k.starts_with("APP_") && !KNOWN_ENV.contains(&k.as_str()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> anyhow::Result<FileSettings> {
+        Ok(toml::from_str(text)?)
+    }
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set() {
+        let cli = Cli::parse_from(["dwconsole", "serve"]);
+        let s = resolve_serve(&cli, &ServeArgs::default(), &FileSettings::default()).unwrap();
+        assert_eq!(s.bind.to_string(), "127.0.0.1:3000");
+        assert_eq!(s.common.database, "data/dwconsole.db");
+        assert_eq!(s.session_ttl, Duration::from_secs(12 * 3600));
+        assert!(!s.secure_cookies());
+    }
+
+    #[test]
+    fn flags_override_the_file_and_the_file_overrides_defaults() {
+        let cli = Cli::parse_from(["dwconsole", "--database", "flag.db", "serve"]);
+        let f = file("database = 'file.db'\nbind = '127.0.0.1:4000'\nsession_hours = 2").unwrap();
+        let args = ServeArgs {
+            session_hours: Some(3),
+            ..Default::default()
+        };
+        let s = resolve_serve(&cli, &args, &f).unwrap();
+        assert_eq!(s.common.database, "flag.db");
+        assert_eq!(s.bind.port(), 4000);
+        assert_eq!(s.session_ttl, Duration::from_secs(3 * 3600));
+    }
+
+    #[test]
+    fn unknown_file_keys_are_rejected_by_name() {
+        let err = file("bindd = '1'").unwrap_err().to_string();
+        assert!(err.contains("bindd"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        let cli = Cli::parse_from(["dwconsole", "serve"]);
+        let f = file("bind = 'localhost'").unwrap();
+        let err = resolve_serve(&cli, &ServeArgs::default(), &f).unwrap_err().to_string();
+        assert!(err.contains("APP_BIND") && err.contains("localhost"), "{err}");
+        let args = ServeArgs {
+            public_url: Some("console.example".into()),
+            ..Default::default()
+        };
+        let err = resolve_serve(&cli, &args, &FileSettings::default()).unwrap_err().to_string();
+        assert!(err.contains("APP_PUBLIC_URL"), "{err}");
+    }
+
+    #[test]
+    fn https_public_url_makes_cookies_secure() {
+        let cli = Cli::parse_from(["dwconsole", "serve", "--public-url", "https://dw.example"]);
+        let Command::Serve(args) = &cli.command else { unreachable!() };
+        let s = resolve_serve(&cli, args, &FileSettings::default()).unwrap();
+        assert!(s.secure_cookies());
+    }
+
+    #[test]
+    fn clap_rejects_a_malformed_bind_flag_naming_it() {
+        let err = Cli::try_parse_from(["dwconsole", "serve", "--bind", "nope"]).unwrap_err();
+        assert!(err.to_string().contains("--bind"), "{err}");
+    }
+}

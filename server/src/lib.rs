@@ -1,0 +1,36 @@
+//! The Dual-write Console server: settings, database, HTTP stack and the
+//! `dwconsole` subcommands. A library so integration tests can build the
+//! real router; `main.rs` only parses the command line and calls [`run`].
+
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod health;
+pub mod middleware;
+pub mod startup;
+pub mod telemetry;
+
+use config::{Cli, Command, TokenCommand, UserCommand};
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let file = config::load_file(&cli)?;
+    let common = config::resolve_common(&cli, &file);
+    telemetry::init(&common)?;
+    for var in config::unknown_env_vars() {
+        tracing::warn!("ignoring unknown setting {var}: is it a typo? Run `dwconsole serve --help` for the list");
+    }
+    match &cli.command {
+        Command::Serve(args) => {
+            let settings = config::resolve_serve(&cli, args, &file)?;
+            let app = startup::Application::build(&settings).await?;
+            let url = format!("http://{}:{}", settings.bind.ip(), app.port());
+            tracing::info!(database = %settings.common.database, "Dual-write Console is listening on {url}");
+            println!("Dual-write Console is running at {url}");
+            app.run_until_stopped().await
+        }
+        Command::User(UserCommand::Add { email, role }) => cli::user_add(&common, email, role).await,
+        Command::Token(TokenCommand::Add { name }) => cli::token_add(&common, name).await,
+    }
+}

@@ -1,0 +1,211 @@
+//! Builds the router with its middleware stack, and runs the server with
+//! graceful shutdown.
+
+use crate::config::Settings;
+use crate::middleware::{access, security, server_fn_status};
+use crate::{api, health};
+use app::auth::server::{AuthConfig, LoginLimiter};
+use app::{App, shell};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{Request, StatusCode};
+use axum::routing::get;
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use sqlx::SqlitePool;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// Everything handlers share.
+#[derive(Clone, axum::extract::FromRef)]
+pub struct AppState {
+    /// Leptos's rendering options (site root, bundle name).
+    pub leptos_options: LeptosOptions,
+    /// The database.
+    pub pool: SqlitePool,
+    /// Session and sign-in settings.
+    pub auth: AuthConfig,
+    /// Failed sign-in counter.
+    pub limiter: LoginLimiter,
+    /// Set once the first account exists (see `access::has_users`).
+    pub has_users: Arc<AtomicBool>,
+}
+
+impl AppState {
+    /// Builds the state for `settings` around an open pool.
+    pub fn new(settings: &Settings, pool: SqlitePool) -> Self {
+        let leptos_options = LeptosOptions::builder()
+            .output_name("frontend")
+            .site_root(settings.site_root.to_string_lossy().to_string())
+            .site_pkg_dir("pkg")
+            .site_addr(settings.bind)
+            .build();
+        Self {
+            leptos_options,
+            pool,
+            auth: AuthConfig {
+                session_ttl: settings.session_ttl,
+                secure_cookies: settings.secure_cookies(),
+                login_max_failures: settings.login_max_failures,
+                login_window: settings.login_window,
+            },
+            limiter: LoginLimiter::default(),
+            has_users: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Puts what server functions and pages need into Leptos's context.
+    fn provide(&self) {
+        provide_context(self.pool.clone());
+        provide_context(self.auth.clone());
+        provide_context(self.limiter.clone());
+        app::provide_request_nonce();
+    }
+}
+
+/// The whole HTTP surface: pages, server functions, API, health, static files.
+pub fn build_router(settings: &Settings, state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let page_ctx = {
+        let state = state.clone();
+        move || state.provide()
+    };
+    let fallback_ctx = page_ctx.clone();
+
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .nest("/api", api::router())
+        // Registers the pages and, at their own paths under /sfn, every
+        // server function, both with the same context.
+        .leptos_routes_with_context(&state, routes, page_ctx, {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            fallback_ctx,
+            shell,
+        ))
+        .layer(axum::middleware::from_fn(server_fn_status::map_server_fn_status))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), access::resolve_caller))
+        .layer(axum::middleware::from_fn(access::same_origin_guard))
+        .layer(DefaultBodyLimit::max(settings.body_limit_bytes))
+        .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes))
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, settings.request_timeout))
+        .layer(axum::middleware::from_fn(security::security_headers))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            let request_id = req
+                .extensions()
+                .get::<RequestId>()
+                .and_then(|id| id.header_value().to_str().ok())
+                .unwrap_or("-")
+                .to_string();
+            let matched = req
+                .extensions()
+                .get::<axum::extract::MatchedPath>()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_default();
+            tracing::info_span!(
+                "http",
+                http.method = %req.method(),
+                http.path = req.uri().path(),
+                http.matched_path = matched,
+                request_id,
+            )
+        }))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    listener: tokio::net::TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl Application {
+    /// Opens the database, builds the router and binds the listener.
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let pool = crate::db::connect(&settings.common.database).await?;
+        let state = AppState::new(settings, pool);
+        let router = build_router(settings, state.clone());
+        let listener = tokio::net::TcpListener::bind(settings.bind)
+            .await
+            .map_err(|e| anyhow::anyhow!("setting bind (--bind, APP_BIND): cannot listen on {}: {e}", settings.bind))?;
+        let bundle = settings.site_root.join("pkg").join("frontend.js");
+        if !bundle.exists() {
+            tracing::warn!(
+                site.root = %settings.site_root.display(),
+                "the browser bundle {} is missing: pages will render but not become interactive; build it with `make build`",
+                bundle.display()
+            );
+        }
+        Ok(Self { listener, router, state })
+    }
+
+    /// The port actually bound (useful with port 0 in tests).
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// Serves until SIGINT or SIGTERM, then drains in-flight requests.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let maintenance = tokio::spawn(maintenance(self.state.pool.clone()));
+        axum::serve(
+            self.listener,
+            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+        maintenance.abort();
+        self.state.pool.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Periodic housekeeping: drops expired sessions every hour.
+async fn maintenance(pool: SqlitePool) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        if let Ok(mut conn) = pool.acquire().await
+            && let Ok(n) = app::auth::server::purge_expired_sessions(&mut conn).await
+            && n > 0
+        {
+            tracing::info!(sessions.purged = n, "purged expired sessions");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}
