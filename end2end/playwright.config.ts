@@ -4,13 +4,16 @@
 // JavaScript off, which proves the forms work without WebAssembly.
 import { defineConfig } from "@playwright/test";
 
+// `make e2e` sets these; the defaults suit a plain `npx playwright test`
+// after `make build-debug`.
 const bin = process.env.DWCONSOLE_BIN ?? "../target/debug/dwconsole";
-const siteRoot = process.env.DWCONSOLE_SITE_ROOT ?? "../target/site";
+const siteRoot = process.env.DWCONSOLE_SITE_ROOT ?? "../target/site-debug";
+const dataDir = process.env.DWCONSOLE_E2E_DIR ?? "../target/e2e";
 
 function server(port: number, name: string) {
-  const db = `../target/e2e/${name}.db`;
+  const db = `${dataDir}/${name}.db`;
   return {
-    command: `mkdir -p ../target/e2e && rm -f ${db} ${db}-wal ${db}-shm && exec ${bin} serve --bind 127.0.0.1:${port} --database ${db} --site-root ${siteRoot}`,
+    command: `mkdir -p ${dataDir} && rm -f ${db} ${db}-wal ${db}-shm && exec ${bin} serve --bind 127.0.0.1:${port} --database ${db} --site-root ${siteRoot}`,
     url: `http://127.0.0.1:${port}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,

@@ -1,9 +1,9 @@
 //! The one error type of the console: every failure a user can see is an
 //! [`AppError`], worded for the person reading it, never a library's text.
 
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
 
 /// A failure that crosses from the server to the browser or an API client.
 ///
@@ -176,7 +176,10 @@ mod tests {
             role: "viewer".into(),
             action: "add users".into(),
         };
-        assert_eq!(e.to_string(), "Your role (viewer) does not allow you to add users.");
+        assert_eq!(
+            e.to_string(),
+            "Your role (viewer) does not allow you to add users."
+        );
     }
 
     #[test]

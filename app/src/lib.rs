@@ -47,8 +47,8 @@ pub struct CspNonce(pub String);
 /// calls this in the context it provides to every render.
 #[cfg(feature = "ssr")]
 pub fn provide_request_nonce() {
-    let nonce = use_context::<http::request::Parts>()
-        .and_then(|p| p.extensions.get::<CspNonce>().cloned());
+    let nonce =
+        use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<CspNonce>().cloned());
     if let Some(n) = nonce {
         provide_context(leptos::nonce::Nonce::from_value(n.0));
     }

@@ -12,7 +12,9 @@ use std::io::IsTerminal as _;
 /// `APP_PASSWORD` or an interactive prompt, never from a flag (flags end up
 /// in shell history and process lists).
 pub async fn user_add(common: &CommonSettings, email: &str, role: &str) -> anyhow::Result<()> {
-    let role: Role = role.parse().map_err(|e: String| anyhow::anyhow!("--role: {e}"))?;
+    let role: Role = role
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!("--role: {e}"))?;
     let password = match std::env::var("APP_PASSWORD") {
         Ok(p) => p,
         Err(_) if std::io::stdin().is_terminal() => {
@@ -23,7 +25,9 @@ pub async fn user_add(common: &CommonSettings, email: &str, role: &str) -> anyho
             }
             p
         }
-        Err(_) => bail!("set APP_PASSWORD or run this command in a terminal to be asked for the password"),
+        Err(_) => {
+            bail!("set APP_PASSWORD or run this command in a terminal to be asked for the password")
+        }
     };
     let pool = crate::db::connect(&common.database).await?;
     let mut tx = pool.begin().await?;
@@ -31,7 +35,10 @@ pub async fn user_add(common: &CommonSettings, email: &str, role: &str) -> anyho
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     tx.commit().await.context("cannot save the user")?;
-    println!("added user {id}: {} as {role}", email.trim().to_ascii_lowercase());
+    println!(
+        "added user {id}: {} as {role}",
+        email.trim().to_ascii_lowercase()
+    );
     Ok(())
 }
 
@@ -43,7 +50,10 @@ pub async fn token_add(common: &CommonSettings, name: &str) -> anyhow::Result<()
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     tx.commit().await.context("cannot save the token")?;
-    eprintln!("API token '{}' created. Copy it now; it is not shown again:", name.trim());
+    eprintln!(
+        "API token '{}' created. Copy it now; it is not shown again:",
+        name.trim()
+    );
     println!("{secret}");
     Ok(())
 }

@@ -2,6 +2,11 @@
 //! optional TOML file, in that order of precedence, over built-in defaults.
 //! Every error names the setting that is wrong.
 
+#![expect(
+    clippy::doc_markdown,
+    reason = "doc comments here are `--help` text, where backticks would show literally"
+)]
+
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde::Deserialize;
@@ -240,7 +245,9 @@ pub fn resolve_serve(cli: &Cli, args: &ServeArgs, file: &FileSettings) -> anyhow
     let bind = match (args.bind, &file.bind) {
         (Some(b), _) => b,
         (None, Some(text)) => text.parse().map_err(|_| {
-            anyhow::anyhow!("setting bind (--bind, APP_BIND): '{text}' is not an address like 127.0.0.1:3000")
+            anyhow::anyhow!(
+                "setting bind (--bind, APP_BIND): '{text}' is not an address like 127.0.0.1:3000"
+            )
         })?,
         (None, None) => "127.0.0.1:3000".parse().expect("valid default"),
     };
@@ -248,24 +255,43 @@ pub fn resolve_serve(cli: &Cli, args: &ServeArgs, file: &FileSettings) -> anyhow
     if let Some(u) = &public_url {
         let lower = u.to_ascii_lowercase();
         if !(lower.starts_with("http://") || lower.starts_with("https://")) {
-            bail!("setting public_url (--public-url, APP_PUBLIC_URL): '{u}' must start with http:// or https://");
+            bail!(
+                "setting public_url (--public-url, APP_PUBLIC_URL): '{u}' must start with http:// or https://"
+            );
         }
     }
     let session_hours = args.session_hours.or(file.session_hours).unwrap_or(12);
     if session_hours == 0 || session_hours > 24 * 30 {
-        bail!("setting session_hours (--session-hours, APP_SESSION_HOURS): {session_hours} is outside 1..=720");
+        bail!(
+            "setting session_hours (--session-hours, APP_SESSION_HOURS): {session_hours} is outside 1..=720"
+        );
     }
-    let body_limit_bytes = args.body_limit_bytes.or(file.body_limit_bytes).unwrap_or(16 * 1024 * 1024);
+    let body_limit_bytes = args
+        .body_limit_bytes
+        .or(file.body_limit_bytes)
+        .unwrap_or(16 * 1024 * 1024);
     if body_limit_bytes < 1024 {
-        bail!("setting body_limit_bytes (--body-limit-bytes, APP_BODY_LIMIT_BYTES): {body_limit_bytes} is below 1024");
+        bail!(
+            "setting body_limit_bytes (--body-limit-bytes, APP_BODY_LIMIT_BYTES): {body_limit_bytes} is below 1024"
+        );
     }
-    let timeout = args.request_timeout_secs.or(file.request_timeout_secs).unwrap_or(30);
+    let timeout = args
+        .request_timeout_secs
+        .or(file.request_timeout_secs)
+        .unwrap_or(30);
     if timeout == 0 {
-        bail!("setting request_timeout_secs (--request-timeout-secs, APP_REQUEST_TIMEOUT_SECS) must be at least 1");
+        bail!(
+            "setting request_timeout_secs (--request-timeout-secs, APP_REQUEST_TIMEOUT_SECS) must be at least 1"
+        );
     }
-    let login_max_failures = args.login_max_failures.or(file.login_max_failures).unwrap_or(5);
+    let login_max_failures = args
+        .login_max_failures
+        .or(file.login_max_failures)
+        .unwrap_or(5);
     if login_max_failures == 0 {
-        bail!("setting login_max_failures (--login-max-failures, APP_LOGIN_MAX_FAILURES) must be at least 1");
+        bail!(
+            "setting login_max_failures (--login-max-failures, APP_LOGIN_MAX_FAILURES) must be at least 1"
+        );
     }
     Ok(Settings {
         common: resolve_common(cli, file),
@@ -280,7 +306,11 @@ pub fn resolve_serve(cli: &Cli, args: &ServeArgs, file: &FileSettings) -> anyhow
         body_limit_bytes,
         request_timeout: Duration::from_secs(timeout),
         login_max_failures,
-        login_window: Duration::from_secs(args.login_window_secs.or(file.login_window_secs).unwrap_or(900)),
+        login_window: Duration::from_secs(
+            args.login_window_secs
+                .or(file.login_window_secs)
+                .unwrap_or(900),
+        ),
     })
 }
 
@@ -334,20 +364,29 @@ mod tests {
     fn bad_values_name_the_setting() {
         let cli = Cli::parse_from(["dwconsole", "serve"]);
         let f = file("bind = 'localhost'").unwrap();
-        let err = resolve_serve(&cli, &ServeArgs::default(), &f).unwrap_err().to_string();
-        assert!(err.contains("APP_BIND") && err.contains("localhost"), "{err}");
+        let err = resolve_serve(&cli, &ServeArgs::default(), &f)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("APP_BIND") && err.contains("localhost"),
+            "{err}"
+        );
         let args = ServeArgs {
             public_url: Some("console.example".into()),
             ..Default::default()
         };
-        let err = resolve_serve(&cli, &args, &FileSettings::default()).unwrap_err().to_string();
+        let err = resolve_serve(&cli, &args, &FileSettings::default())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("APP_PUBLIC_URL"), "{err}");
     }
 
     #[test]
     fn https_public_url_makes_cookies_secure() {
         let cli = Cli::parse_from(["dwconsole", "serve", "--public-url", "https://dw.example"]);
-        let Command::Serve(args) = &cli.command else { unreachable!() };
+        let Command::Serve(args) = &cli.command else {
+            unreachable!()
+        };
         let s = resolve_serve(&cli, args, &FileSettings::default()).unwrap();
         assert!(s.secure_cookies());
     }

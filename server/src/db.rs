@@ -1,8 +1,8 @@
 //! The SQLite pool: created on first use, WAL, migrated at start.
 
 use anyhow::Context as _;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::str::FromStr as _;
 use std::time::Duration;
 
@@ -15,8 +15,9 @@ pub async fn connect(location: &str) -> anyhow::Result<SqlitePool> {
     } else {
         let path = std::path::Path::new(location);
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create the database directory {}", dir.display()))?;
+            std::fs::create_dir_all(dir).with_context(|| {
+                format!("cannot create the database directory {}", dir.display())
+            })?;
         }
         SqliteConnectOptions::new().filename(path)
     };
@@ -52,5 +53,8 @@ pub async fn migrate(pool: &SqlitePool) -> anyhow::Result<()> {
 
 /// Whether the database answers a trivial query (for `/readyz`).
 pub async fn ping(pool: &SqlitePool) -> bool {
-    sqlx::query_scalar::<_, i64>("select 1").fetch_one(pool).await.is_ok()
+    sqlx::query_scalar::<_, i64>("select 1")
+        .fetch_one(pool)
+        .await
+        .is_ok()
 }

@@ -19,7 +19,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let common = config::resolve_common(&cli, &file);
     telemetry::init(&common)?;
     for var in config::unknown_env_vars() {
-        tracing::warn!("ignoring unknown setting {var}: is it a typo? Run `dwconsole serve --help` for the list");
+        tracing::warn!(
+            "ignoring unknown setting {var}: is it a typo? Run `dwconsole serve --help` for the list"
+        );
     }
     match &cli.command {
         Command::Serve(args) => {
@@ -30,7 +32,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("Dual-write Console is running at {url}");
             app.run_until_stopped().await
         }
-        Command::User(UserCommand::Add { email, role }) => cli::user_add(&common, email, role).await,
+        Command::User(UserCommand::Add { email, role }) => {
+            cli::user_add(&common, email, role).await
+        }
         Command::Token(TokenCommand::Add { name }) => cli::token_add(&common, name).await,
     }
 }

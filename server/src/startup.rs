@@ -19,7 +19,9 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -89,39 +91,49 @@ pub fn build_router(settings: &Settings, state: AppState) -> Router {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            fallback_ctx,
-            shell,
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(fallback_ctx, shell))
+        .layer(axum::middleware::from_fn(
+            server_fn_status::map_server_fn_status,
         ))
-        .layer(axum::middleware::from_fn(server_fn_status::map_server_fn_status))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), access::resolve_caller))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            access::resolve_caller,
+        ))
         .layer(axum::middleware::from_fn(access::same_origin_guard))
         .layer(DefaultBodyLimit::max(settings.body_limit_bytes))
         .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes))
         .layer(CompressionLayer::new())
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, settings.request_timeout))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            settings.request_timeout,
+        ))
         .layer(axum::middleware::from_fn(security::security_headers))
         .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-            let request_id = req
-                .extensions()
-                .get::<RequestId>()
-                .and_then(|id| id.header_value().to_str().ok())
-                .unwrap_or("-")
-                .to_string();
-            let matched = req
-                .extensions()
-                .get::<axum::extract::MatchedPath>()
-                .map(|p| p.as_str().to_string())
-                .unwrap_or_default();
-            tracing::info_span!(
-                "http",
-                http.method = %req.method(),
-                http.path = req.uri().path(),
-                http.matched_path = matched,
-                request_id,
-            )
-        }))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let request_id = req
+                    .extensions()
+                    .get::<RequestId>()
+                    .and_then(|id| id.header_value().to_str().ok())
+                    .unwrap_or("-")
+                    .to_string();
+                let matched = req
+                    .extensions()
+                    .get::<axum::extract::MatchedPath>()
+                    .map(|p| p.as_str().to_string())
+                    .unwrap_or_default();
+                tracing::info_span!(
+                    "http",
+                    http.method = %req.method(),
+                    http.path = req.uri().path(),
+                    http.matched_path = matched,
+                    request_id,
+                )
+            }),
+        )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
 }
@@ -141,7 +153,12 @@ impl Application {
         let router = build_router(settings, state.clone());
         let listener = tokio::net::TcpListener::bind(settings.bind)
             .await
-            .map_err(|e| anyhow::anyhow!("setting bind (--bind, APP_BIND): cannot listen on {}: {e}", settings.bind))?;
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "setting bind (--bind, APP_BIND): cannot listen on {}: {e}",
+                    settings.bind
+                )
+            })?;
         let bundle = settings.site_root.join("pkg").join("frontend.js");
         if !bundle.exists() {
             tracing::warn!(
@@ -150,7 +167,11 @@ impl Application {
                 bundle.display()
             );
         }
-        Ok(Self { listener, router, state })
+        Ok(Self {
+            listener,
+            router,
+            state,
+        })
     }
 
     /// The port actually bound (useful with port 0 in tests).
@@ -163,7 +184,8 @@ impl Application {
         let maintenance = tokio::spawn(maintenance(self.state.pool.clone()));
         axum::serve(
             self.listener,
-            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown_signal())
         .await?;

@@ -7,7 +7,10 @@ use tracing_subscriber::EnvFilter;
 /// print results (`token add`) keep stdout clean.
 pub fn init(settings: &CommonSettings) -> anyhow::Result<()> {
     let filter = EnvFilter::try_new(&settings.log).map_err(|e| {
-        anyhow::anyhow!("setting log (--log, APP_LOG): '{}' is not a valid filter: {e}", settings.log)
+        anyhow::anyhow!(
+            "setting log (--log, APP_LOG): '{}' is not a valid filter: {e}",
+            settings.log
+        )
     })?;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -109,7 +109,12 @@ pub async fn query(
     if let Some(actor) = filter.actor.as_deref().filter(|s| !s.is_empty()) {
         q.push(" and actor = ").push_bind(actor.to_string());
     }
-    if let Some(text) = filter.text.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    if let Some(text) = filter
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         let pattern = format!("%{}%", text.replace('%', "\\%").replace('_', "\\_"));
         q.push(" and (summary like ")
             .push_bind(pattern.clone())
@@ -130,7 +135,8 @@ pub async fn query(
     if let Some(before) = filter.before {
         q.push(" and id < ").push_bind(before);
     }
-    q.push(" order by id desc limit ").push_bind(AUDIT_PAGE_SIZE + 1);
+    q.push(" order by id desc limit ")
+        .push_bind(AUDIT_PAGE_SIZE + 1);
     let mut entries: Vec<AuditEntry> = q.build_query_as().fetch_all(&mut *conn).await?;
     let next_before = if entries.len() as i64 > AUDIT_PAGE_SIZE {
         entries.truncate(AUDIT_PAGE_SIZE as usize);
@@ -184,15 +190,27 @@ mod tests {
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
         let anon = Actor::anonymous("anonymous", Some("127.0.0.1".into()));
-        record(&mut conn, &cli, ev("user.create", "Added ana@example.com as viewer"))
-            .await
-            .unwrap();
-        record(&mut conn, &cli, ev("user.role_change", "Made ana an editor"))
-            .await
-            .unwrap();
-        record(&mut conn, &anon, ev("auth.login_failed", "Failed sign-in for bo@example.com"))
-            .await
-            .unwrap();
+        record(
+            &mut conn,
+            &cli,
+            ev("user.create", "Added ana@example.com as viewer"),
+        )
+        .await
+        .unwrap();
+        record(
+            &mut conn,
+            &cli,
+            ev("user.role_change", "Made ana an editor"),
+        )
+        .await
+        .unwrap();
+        record(
+            &mut conn,
+            &anon,
+            ev("auth.login_failed", "Failed sign-in for bo@example.com"),
+        )
+        .await
+        .unwrap();
 
         let by_prefix = AuditFilter {
             action: Some("user.".into()),
@@ -207,7 +225,10 @@ mod tests {
         let page = query(&mut conn, &by_actor).await.unwrap();
         assert_eq!(page.entries.len(), 1);
         assert_eq!(page.entries[0].ip.as_deref(), Some("127.0.0.1"));
-        assert_eq!(page.actors, vec!["anonymous".to_string(), "cli".to_string()]);
+        assert_eq!(
+            page.actors,
+            vec!["anonymous".to_string(), "cli".to_string()]
+        );
 
         let by_text = AuditFilter {
             text: Some("ANA@example".into()),

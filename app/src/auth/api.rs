@@ -24,11 +24,7 @@ pub async fn get_viewer() -> Result<Viewer, AppError> {
 /// `next` (a path on this site) or the home page.
 #[server(prefix = "/sfn", endpoint = "login")]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
-pub async fn login(
-    email: String,
-    password: String,
-    next: Option<String>,
-) -> Result<(), AppError> {
+pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use super::server::*;
     use crate::audit::server::{Actor, Event, record};
 
@@ -142,11 +138,7 @@ pub async fn logout() -> Result<(), AppError> {
 /// once any user exists, so it cannot be used to add accounts later.
 #[server(prefix = "/sfn", endpoint = "setup_admin")]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
-pub async fn setup_admin(
-    email: String,
-    password: String,
-    confirm: String,
-) -> Result<(), AppError> {
+pub async fn setup_admin(email: String, password: String, confirm: String) -> Result<(), AppError> {
     use super::server::*;
     use crate::audit::server::{Actor, Event, record};
 

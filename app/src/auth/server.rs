@@ -458,7 +458,12 @@ mod tests {
     #[test]
     fn next_destination_stays_on_this_site() {
         assert_eq!(safe_next(Some("/audit?x=1")), "/audit?x=1");
-        for bad in ["//evil.example", "https://evil.example", "/\\evil", "/login"] {
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "/login",
+        ] {
             assert_eq!(safe_next(Some(bad)), "/", "{bad}");
         }
         assert_eq!(safe_next(None), "/");

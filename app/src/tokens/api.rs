@@ -39,7 +39,11 @@ pub async fn create_token(name: String) -> Result<String, AppError> {
     if plain_form {
         append_set_cookie(&format!(
             "{NEW_TOKEN_COOKIE}={secret}; Path=/admin/tokens; HttpOnly; SameSite=Strict; Max-Age=120{}",
-            if auth_config().secure_cookies { "; Secure" } else { "" }
+            if auth_config().secure_cookies {
+                "; Secure"
+            } else {
+                ""
+            }
         ));
     }
     Ok(secret)

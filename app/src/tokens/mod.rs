@@ -36,7 +36,9 @@ pub struct TokenSummary {
 pub fn check_token_name(raw: &str) -> Result<String, String> {
     let name = raw.trim();
     if name.is_empty() {
-        return Err("Give the token a name that says what uses it, e.g. 'prod error collector'.".into());
+        return Err(
+            "Give the token a name that says what uses it, e.g. 'prod error collector'.".into(),
+        );
     }
     if name.chars().count() > 80 {
         return Err("Use a token name of at most 80 characters.".into());

@@ -108,11 +108,12 @@ pub async fn authenticate(
     if !secret.starts_with(TOKEN_PREFIX) {
         return Ok(None);
     }
-    let row: Option<(i64, String)> =
-        sqlx::query_as("select id, name from api_tokens where token_hash = ? and revoked_at is null")
-            .bind(secret_hash(secret))
-            .fetch_optional(&mut *conn)
-            .await?;
+    let row: Option<(i64, String)> = sqlx::query_as(
+        "select id, name from api_tokens where token_hash = ? and revoked_at is null",
+    )
+    .bind(secret_hash(secret))
+    .fetch_optional(&mut *conn)
+    .await?;
     let Some((id, name)) = row else {
         return Ok(None);
     };
@@ -142,7 +143,13 @@ mod tests {
         assert!(secret.starts_with("dwc_"));
 
         let who = authenticate(&mut conn, &secret).await.unwrap();
-        assert_eq!(who, Some(TokenIdentity { id, name: "collector".into() }));
+        assert_eq!(
+            who,
+            Some(TokenIdentity {
+                id,
+                name: "collector".into()
+            })
+        );
         let listed = list(&mut conn).await.unwrap();
         assert!(listed[0].last_used_at.is_some());
         assert!(secret.starts_with(&listed[0].prefix));
@@ -161,7 +168,9 @@ mod tests {
     async fn token_names_are_unique(pool: SqlitePool) {
         let mut conn = pool.acquire().await.unwrap();
         create(&mut conn, &Actor::cli(), "collector").await.unwrap();
-        let err = create(&mut conn, &Actor::cli(), "collector").await.unwrap_err();
+        let err = create(&mut conn, &Actor::cli(), "collector")
+            .await
+            .unwrap_err();
         assert!(matches!(err, AppError::Conflict(_)));
     }
 

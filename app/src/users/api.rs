@@ -24,7 +24,14 @@ pub async fn add_user(email: String, role: String, password: String) -> Result<(
     let role: Role = role.parse().map_err(|m| AppError::validation("role", m))?;
     let pool = db()?;
     let mut tx = pool.begin().await?;
-    super::server::create(&mut tx, &Actor::user(&admin, client_ip()), &email, password, role).await?;
+    super::server::create(
+        &mut tx,
+        &Actor::user(&admin, client_ip()),
+        &email,
+        password,
+        role,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -168,18 +168,36 @@ mod tests {
     async fn creating_a_user_validates_input_and_is_audited(pool: SqlitePool) {
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
-        let err = create(&mut conn, &cli, "not-an-email", "long enough pw!".into(), Role::Viewer)
-            .await
-            .unwrap_err();
+        let err = create(
+            &mut conn,
+            &cli,
+            "not-an-email",
+            "long enough pw!".into(),
+            Role::Viewer,
+        )
+        .await
+        .unwrap_err();
         assert!(matches!(err, AppError::Validation { ref field, .. } if field == "email"));
-        let err = create(&mut conn, &cli, "ana@example.com", "short".into(), Role::Viewer)
-            .await
-            .unwrap_err();
+        let err = create(
+            &mut conn,
+            &cli,
+            "ana@example.com",
+            "short".into(),
+            Role::Viewer,
+        )
+        .await
+        .unwrap_err();
         assert!(matches!(err, AppError::Validation { ref field, .. } if field == "password"));
 
-        create(&mut conn, &cli, "Ana@Example.com", "long enough pw!".into(), Role::Viewer)
-            .await
-            .unwrap();
+        create(
+            &mut conn,
+            &cli,
+            "Ana@Example.com",
+            "long enough pw!".into(),
+            Role::Viewer,
+        )
+        .await
+        .unwrap();
         let users = list(&mut conn).await.unwrap();
         assert_eq!(users.len(), 1);
         assert_eq!(users[0].email, "ana@example.com");
@@ -190,9 +208,15 @@ mod tests {
     async fn the_last_active_admin_can_be_neither_demoted_nor_deactivated(pool: SqlitePool) {
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
-        let admin = create(&mut conn, &cli, "root@example.com", "long enough pw!".into(), Role::Admin)
-            .await
-            .unwrap();
+        let admin = create(
+            &mut conn,
+            &cli,
+            "root@example.com",
+            "long enough pw!".into(),
+            Role::Admin,
+        )
+        .await
+        .unwrap();
         assert!(matches!(
             change_role(&mut conn, &cli, admin, Role::Viewer).await,
             Err(AppError::Conflict(_))
@@ -202,15 +226,28 @@ mod tests {
             Err(AppError::Conflict(_))
         ));
 
-        let second = create(&mut conn, &cli, "two@example.com", "long enough pw!".into(), Role::Admin)
+        let second = create(
+            &mut conn,
+            &cli,
+            "two@example.com",
+            "long enough pw!".into(),
+            Role::Admin,
+        )
+        .await
+        .unwrap();
+        change_role(&mut conn, &cli, admin, Role::Editor)
             .await
             .unwrap();
-        change_role(&mut conn, &cli, admin, Role::Editor).await.unwrap();
         set_active(&mut conn, &cli, admin, false).await.unwrap();
         assert!(set_active(&mut conn, &cli, second, false).await.is_err());
         assert_eq!(
             audit_actions(&mut conn).await,
-            vec!["user.create", "user.create", "user.role_change", "user.deactivate"]
+            vec![
+                "user.create",
+                "user.create",
+                "user.role_change",
+                "user.deactivate"
+            ]
         );
     }
 
@@ -218,9 +255,15 @@ mod tests {
     async fn deactivation_ends_the_users_sessions(pool: SqlitePool) {
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
-        let id = create(&mut conn, &cli, "ana@example.com", "long enough pw!".into(), Role::Editor)
-            .await
-            .unwrap();
+        let id = create(
+            &mut conn,
+            &cli,
+            "ana@example.com",
+            "long enough pw!".into(),
+            Role::Editor,
+        )
+        .await
+        .unwrap();
         crate::auth::server::create_session(&mut conn, id, std::time::Duration::from_secs(60))
             .await
             .unwrap();

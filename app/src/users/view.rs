@@ -12,7 +12,13 @@ pub fn UsersPage() -> impl IntoView {
     let change = ServerAction::<ChangeUserRole>::new();
     let activate = ServerAction::<SetUserActive>::new();
     let users = Resource::new(
-        move || (add.version().get(), change.version().get(), activate.version().get()),
+        move || {
+            (
+                add.version().get(),
+                change.version().get(),
+                activate.version().get(),
+            )
+        },
         |_| list_users(),
     );
     view! {

@@ -31,7 +31,8 @@ pub struct ApiAuthError(AppError, &'static str);
 impl IntoResponse for ApiAuthError {
     fn into_response(self) -> Response {
         let mut res = (
-            axum::http::StatusCode::from_u16(self.0.status()).unwrap_or(axum::http::StatusCode::UNAUTHORIZED),
+            axum::http::StatusCode::from_u16(self.0.status())
+                .unwrap_or(axum::http::StatusCode::UNAUTHORIZED),
             Json(json!({ "error": self.1 })),
         )
             .into_response();
@@ -46,7 +47,10 @@ impl IntoResponse for ApiAuthError {
 impl FromRequestParts<AppState> for ApiCaller {
     type Rejection = ApiAuthError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let header = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -63,11 +67,12 @@ impl FromRequestParts<AppState> for ApiCaller {
                 AppError::Unauthorized,
                 "The Authorization header must be 'Bearer <token>'.",
             ))?;
-        let mut conn = state
-            .pool
-            .acquire()
-            .await
-            .map_err(|e| ApiAuthError(AppError::from(e), "The console's database is unavailable right now."))?;
+        let mut conn = state.pool.acquire().await.map_err(|e| {
+            ApiAuthError(
+                AppError::from(e),
+                "The console's database is unavailable right now.",
+            )
+        })?;
         match authenticate(&mut conn, secret).await {
             Ok(Some(id)) => Ok(ApiCaller(id)),
             Ok(None) => Err(ApiAuthError(

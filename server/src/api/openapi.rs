@@ -71,7 +71,10 @@ mod tests {
         let spec = super::spec();
         for (path, item) in spec["paths"].as_object().unwrap() {
             for (_, op) in item.as_object().unwrap() {
-                assert!(op["responses"].as_object().is_some_and(|r| !r.is_empty()), "{path}");
+                assert!(
+                    op["responses"].as_object().is_some_and(|r| !r.is_empty()),
+                    "{path}"
+                );
             }
         }
     }

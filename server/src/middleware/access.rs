@@ -30,9 +30,9 @@ const PUBLIC_EXACT: &[&str] = &[
     "/api/openapi.json",
 ];
 
-/// Path prefixes an anonymous visitor may reach. `/api/v1/` authenticates
-/// with bearer tokens in its own handlers, not with the session.
-const PUBLIC_PREFIX: &[&str] = &["/pkg/", "/api/v1/"];
+/// Path prefixes an anonymous visitor may reach. `/api/` authenticates with
+/// bearer tokens in its own handlers, not with the session.
+const PUBLIC_PREFIX: &[&str] = &["/pkg/", "/api/"];
 
 fn is_public(path: &str) -> bool {
     PUBLIC_EXACT.contains(&path) || PUBLIC_PREFIX.iter().any(|p| path.starts_with(p))
@@ -59,17 +59,24 @@ pub fn cross_site_reason(method: &Method, headers: &HeaderMap) -> Option<String>
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         return match site {
             "same-origin" | "none" => None,
-            other => Some(format!("the request came from another site (Sec-Fetch-Site: {other})")),
+            other => Some(format!(
+                "the request came from another site (Sec-Fetch-Site: {other})"
+            )),
         };
     }
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    match (headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()), host) {
+    match (
+        headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
+        host,
+    ) {
         (Some(origin), Some(host)) => {
             let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or(origin);
             if origin_host.eq_ignore_ascii_case(host) {
                 None
             } else {
-                Some(format!("the request came from {origin}, not from this site"))
+                Some(format!(
+                    "the request came from {origin}, not from this site"
+                ))
             }
         }
         _ => Some("the request carries neither an Origin nor a Sec-Fetch-Site header".into()),
@@ -79,7 +86,11 @@ pub fn cross_site_reason(method: &Method, headers: &HeaderMap) -> Option<String>
 /// Refuses cross-site state-changing requests with 403.
 pub async fn same_origin_guard(req: Request, next: Next) -> Response {
     if let Some(reason) = cross_site_reason(req.method(), req.headers()) {
-        tracing::warn!(http.path = req.uri().path(), reason, "refused a cross-site request");
+        tracing::warn!(
+            http.path = req.uri().path(),
+            reason,
+            "refused a cross-site request"
+        );
         let body = serde_json::json!({
             "error": format!("Refused: {reason}. Changes can only be made from the console's own pages.")
         });
@@ -98,9 +109,19 @@ fn wants_html(req: &Request) -> bool {
 }
 
 /// Resolves the session into a [`Caller`] extension and gates anonymous access.
-pub async fn resolve_caller(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn resolve_caller(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let path = req.uri().path().to_string();
-    if path.starts_with("/pkg/") || path == "/healthz" || path == "/readyz" {
+    // The bundle, the probes and the token-authenticated API never use the
+    // session; first-run setup does not apply to them either.
+    if path.starts_with("/pkg/")
+        || path.starts_with("/api/")
+        || path == "/healthz"
+        || path == "/readyz"
+    {
         return next.run(req).await;
     }
     let secret = req
@@ -142,12 +163,18 @@ pub async fn resolve_caller(State(state): State<AppState>, mut req: Request, nex
         return next.run(req).await;
     }
     if wants_html(&req) {
-        let query = req.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
+        let query = req
+            .uri()
+            .query()
+            .map(|q| format!("?{q}"))
+            .unwrap_or_default();
         let target = format!("{path}{query}");
         let next_param: String = target
             .bytes()
             .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                    (b as char).to_string()
+                }
                 _ => format!("%{b:02X}"),
             })
             .collect();
@@ -200,16 +227,30 @@ mod tests {
     fn same_origin_posts_pass_by_fetch_metadata_or_origin() {
         let fm = headers(&[("sec-fetch-site", "same-origin")]);
         assert_eq!(cross_site_reason(&Method::POST, &fm), None);
-        let origin = headers(&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")]);
+        let origin = headers(&[
+            ("origin", "http://127.0.0.1:3000"),
+            ("host", "127.0.0.1:3000"),
+        ]);
         assert_eq!(cross_site_reason(&Method::POST, &origin), None);
     }
 
     #[test]
     fn cross_site_and_unlabelled_posts_are_refused() {
         let fm = headers(&[("sec-fetch-site", "cross-site")]);
-        assert!(cross_site_reason(&Method::POST, &fm).unwrap().contains("cross-site"));
-        let origin = headers(&[("origin", "https://evil.example"), ("host", "127.0.0.1:3000")]);
-        assert!(cross_site_reason(&Method::POST, &origin).unwrap().contains("evil.example"));
+        assert!(
+            cross_site_reason(&Method::POST, &fm)
+                .unwrap()
+                .contains("cross-site")
+        );
+        let origin = headers(&[
+            ("origin", "https://evil.example"),
+            ("host", "127.0.0.1:3000"),
+        ]);
+        assert!(
+            cross_site_reason(&Method::POST, &origin)
+                .unwrap()
+                .contains("evil.example")
+        );
         assert!(cross_site_reason(&Method::POST, &HeaderMap::new()).is_some());
     }
 
@@ -217,16 +258,32 @@ mod tests {
     fn bearer_requests_without_cookies_are_not_csrf_checked() {
         let h = headers(&[("authorization", "Bearer dwc_x")]);
         assert_eq!(cross_site_reason(&Method::POST, &h), None);
-        let with_cookie = headers(&[("authorization", "Bearer dwc_x"), ("cookie", "dwc_session=1")]);
+        let with_cookie = headers(&[
+            ("authorization", "Bearer dwc_x"),
+            ("cookie", "dwc_session=1"),
+        ]);
         assert!(cross_site_reason(&Method::POST, &with_cookie).is_some());
     }
 
     #[test]
     fn only_sign_in_health_and_bundle_paths_are_public() {
-        for p in ["/login", "/setup", "/healthz", "/readyz", "/pkg/frontend.js", "/sfn/login"] {
+        for p in [
+            "/login",
+            "/setup",
+            "/healthz",
+            "/readyz",
+            "/pkg/frontend.js",
+            "/sfn/login",
+        ] {
             assert!(is_public(p), "{p}");
         }
-        for p in ["/", "/audit", "/admin/users", "/sfn/list_users", "/sfn/add_user"] {
+        for p in [
+            "/",
+            "/audit",
+            "/admin/users",
+            "/sfn/list_users",
+            "/sfn/add_user",
+        ] {
             assert!(!is_public(p), "{p}");
         }
     }

@@ -18,16 +18,22 @@ const MAX_ERROR_BODY: usize = 64 * 1024;
 pub async fn map_server_fn_status(req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let res = next.run(req).await;
-    if res.status() != StatusCode::INTERNAL_SERVER_ERROR || !res.headers().contains_key("serverfnerror") {
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !res.headers().contains_key("serverfnerror")
+    {
         return res;
     }
     let (mut parts, body) = res.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_ERROR_BODY).await else {
-        tracing::error!(http.path = path, "server function failed with an unreadable body");
+        tracing::error!(
+            http.path = path,
+            "server function failed with an unreadable body"
+        );
         return Response::from_parts(parts, Body::empty());
     };
     if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
-        let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         if status.is_server_error() {
             tracing::error!(http.path = path, error = %err, "server function failed");
         } else {

@@ -1,0 +1,97 @@
+# Dual-write Console — the one entry point for building, running and testing.
+#
+#   make run    install what is missing, build (release), serve on http://127.0.0.1:3000
+#   make test   install what is missing, run every test: unit, query, HTTP, browser
+#
+# Each target installs the tools it needs when they are missing: the wasm
+# target, wasm-bindgen-cli (pinned to the wasm-bindgen library version),
+# Trunk, Debian's Chromium and the Playwright npm package. Nothing downloads a
+# prebuilt binary or a browser: everything comes from crates.io, npm and apt.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+WASM_BINDGEN_VERSION := 0.2.130
+TRUNK_VERSION := 0.21.14
+TARGET_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))
+SITE_RELEASE := $(TARGET_DIR)/site
+SITE_DEBUG := $(TARGET_DIR)/site-debug
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Extra flags for `make run`, e.g. make run ARGS="--bind 127.0.0.1:8080"
+ARGS ?=
+
+.PHONY: run test build build-debug tools browser-tools unit e2e lint fmt check dev clean-e2e help
+
+help:
+	@sed -n '3,5p' Makefile
+
+## ---- tools -------------------------------------------------------------
+
+tools:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $(WASM_BINDGEN_VERSION)"; then \
+	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (a few minutes, once)"; \
+	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); \
+	fi
+	@if ! trunk --version 2>/dev/null | grep -qx "trunk $(TRUNK_VERSION)"; then \
+	  echo "installing trunk $(TRUNK_VERSION) (about 8 minutes, once)"; \
+	  cargo install trunk --version $(TRUNK_VERSION) --locked; \
+	fi
+
+browser-tools:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+	@if [ ! -d end2end/node_modules/@playwright/test ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then \
+	  cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund; \
+	fi
+
+## ---- build -------------------------------------------------------------
+
+# Release: the browser bundle with the size-optimised wasm profile, the server
+# with the release profile. Bundle and server must come from the same build.
+build: tools
+	trunk build --release --dist $(SITE_RELEASE)/pkg
+	cp -r public/. $(SITE_RELEASE)/
+	cargo build --release -p server
+
+build-debug: tools
+	trunk build --dist $(SITE_DEBUG)/pkg
+	cp -r public/. $(SITE_DEBUG)/
+	cargo build -p server
+
+## ---- run ---------------------------------------------------------------
+
+run: build
+	$(TARGET_DIR)/release/dwconsole serve --site-root $(SITE_RELEASE) $(ARGS)
+
+# Debug build, faster to rebuild while developing.
+dev: build-debug
+	$(TARGET_DIR)/debug/dwconsole serve --site-root $(SITE_DEBUG) $(ARGS)
+
+## ---- test --------------------------------------------------------------
+
+test: unit e2e
+
+# Unit, query (#[sqlx::test]) and HTTP tests.
+unit:
+	cargo test -p app -p server
+
+# Playwright in Debian's Chromium, hydrated and with JavaScript off.
+e2e: build-debug browser-tools
+	cd end2end && DWCONSOLE_BIN=$(TARGET_DIR)/debug/dwconsole DWCONSOLE_SITE_ROOT=$(SITE_DEBUG) \
+	  DWCONSOLE_E2E_DIR=$(TARGET_DIR)/e2e npx playwright test
+
+## ---- lint --------------------------------------------------------------
+
+fmt:
+	cargo fmt --all
+
+# Formatting and clippy for both builds: the server (ssr) and the browser (hydrate, wasm).
+lint: tools
+	cargo fmt --all -- --check
+	cargo clippy -p app -p server --all-targets -- -D warnings
+	cargo clippy -p app -p frontend --features app/hydrate --target wasm32-unknown-unknown -- -D warnings
+
+check:
+	cargo check -p server
+	cargo check -p frontend --target wasm32-unknown-unknown

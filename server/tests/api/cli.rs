@@ -1,0 +1,152 @@
+//! The `dwconsole` binary itself: administrative commands and startup errors.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+use std::process::Command;
+
+fn dwconsole() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dwconsole"));
+    // Keep the developer's own APP_* settings out of the test.
+    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("APP_")) {
+        cmd.env_remove(k);
+    }
+    cmd
+}
+
+#[tokio::test]
+async fn user_add_and_token_add_work_without_a_prompt_and_are_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    let db = db.to_str().unwrap();
+
+    let out = dwconsole()
+        .args([
+            "--database",
+            db,
+            "user",
+            "add",
+            "--email",
+            "Root@Example.com",
+            "--role",
+            "admin",
+        ])
+        .env("APP_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("root@example.com as admin"));
+
+    let out = dwconsole()
+        .args(["--database", db, "token", "add", "--name", "collector"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let secret = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(
+        secret.starts_with("dwc_") && !secret.contains(' '),
+        "stdout is the token alone: {secret}"
+    );
+
+    // The same database served: the admin can sign in and the token works.
+    let settings = server::config::Settings::for_tests(db);
+    let app = server::startup::Application::build(&settings)
+        .await
+        .unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let client = new_client();
+    let res = client
+        .post(format!("{base}/sfn/login"))
+        .header("origin", &base)
+        .form(&[("email", "root@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = reqwest::Client::new()
+        .get(format!("{base}/api/v1/token"))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+#[test]
+fn user_add_without_a_password_source_explains_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    let out = dwconsole()
+        .args([
+            "--database",
+            db.to_str().unwrap(),
+            "user",
+            "add",
+            "--email",
+            "a@example.com",
+            "--role",
+            "viewer",
+        ])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("APP_PASSWORD"));
+}
+
+#[test]
+fn user_add_rejects_an_unknown_role_by_name() {
+    let out = dwconsole()
+        .args([
+            "--database",
+            "/nonexistent/never.db",
+            "user",
+            "add",
+            "--email",
+            "a@example.com",
+            "--role",
+            "owner",
+        ])
+        .env("APP_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--role") && err.contains("owner"), "{err}");
+}
+
+#[test]
+fn a_settings_file_with_an_unknown_key_stops_startup_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("dwconsole.toml");
+    std::fs::write(&file, "bind = '127.0.0.1:0'\ndatabse = 'x.db'\n").unwrap();
+    let out = dwconsole()
+        .args(["--config", file.to_str().unwrap(), "serve"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("databse") && err.contains("dwconsole.toml"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_malformed_environment_setting_stops_startup_naming_it() {
+    let out = dwconsole()
+        .args(["serve"])
+        .env("APP_BIND", "not-an-address")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--bind") && err.contains("not-an-address"),
+        "{err}"
+    );
+}

@@ -1,0 +1,95 @@
+//! Security headers, CSRF protection and request limits.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn pages_carry_a_strict_csp_whose_nonce_is_on_the_hydration_script() {
+    let app = spawn_app().await;
+    let res = app.get("/setup").await;
+    let h = res.headers().clone();
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert!(h.contains_key("x-request-id"));
+    let csp = h["content-security-policy"].to_str().unwrap().to_string();
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("'wasm-unsafe-eval'"));
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a nonce in the CSP")
+        .to_string();
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "the inline script must carry the nonce"
+    );
+    // A second response gets a different nonce.
+    let again = app.get("/setup").await;
+    assert!(
+        !again.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains(&nonce)
+    );
+}
+
+#[tokio::test]
+async fn cross_site_and_unlabelled_posts_are_refused_before_anything_runs() {
+    let app = spawn_app().await;
+    let form = [
+        ("email", ADMIN_EMAIL),
+        ("password", PASSWORD),
+        ("confirm", PASSWORD),
+    ];
+    let res = app
+        .client
+        .post(app.url("/sfn/setup_admin"))
+        .header("origin", "https://evil.example")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = app
+        .client
+        .post(app.url("/sfn/setup_admin"))
+        .header("sec-fetch-site", "cross-site")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = app
+        .client
+        .post(app.url("/sfn/setup_admin"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // None of them created the admin: the console still asks for setup.
+    assert_eq!(app.get("/").await.headers()["location"], "/setup");
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_refused_with_413() {
+    let app = spawn_app().await;
+    let big = "x".repeat(17 * 1024 * 1024);
+    let res = app
+        .client
+        .post(app.url("/sfn/login"))
+        .header("origin", &app.address)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("email={big}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn the_database_file_is_created_and_in_wal_mode() {
+    let app = spawn_app().await;
+    assert!(std::path::Path::new(&app.db_path).exists());
+    assert!(std::path::Path::new(&format!("{}-wal", app.db_path)).exists());
+}

@@ -1,0 +1,10 @@
+//! HTTP tests against the real router, started on port 0 with a temporary
+//! database. One binary for all of them (faster to link than one per file).
+
+mod access;
+mod api_tokens;
+mod auth;
+mod cli;
+mod hardening;
+mod helpers;
+mod users;
