@@ -1,7 +1,7 @@
 // An admin adds the team, changes a role, issues and revokes an API token,
 // and finds all of it in the audit log.
 import { expect, test } from "@playwright/test";
-import { ADMIN, EDITOR, VIEWER, signIn } from "./helpers";
+import { ADMIN, EDITOR, VIEWER, signIn, signOut } from "./helpers";
 
 test("an admin adds users and changes a role", async ({ page }, info) => {
   await signIn(page, info, ADMIN);
@@ -23,6 +23,21 @@ test("an admin adds users and changes a role", async ({ page }, info) => {
   await expect(
     page.getByTestId("users-table").locator("tr", { hasText: EDITOR.email }).locator('select[name="role"]'),
   ).toHaveValue("editor");
+});
+
+test("an admin sets a new password for a user, who then signs in with it", async ({ page }, info) => {
+  await signIn(page, info, ADMIN);
+  await page.goto("/admin/users");
+  const row = page.getByTestId("users-table").locator("tr", { hasText: EDITOR.email });
+  await row.locator("summary", { hasText: "Set password" }).click();
+  await row.locator('input[name="password"]').fill("a fresh editor passphrase");
+  await row.getByRole("button", { name: "Set", exact: true }).click();
+  if (info.project.name === "hydrated") {
+    await expect(page.getByRole("status")).toContainText("Password set.");
+  }
+  await signOut(page, info);
+  await signIn(page, info, { email: EDITOR.email, password: "a fresh editor passphrase" });
+  await expect(page.getByTestId("signed-in-as")).toContainText("editor");
 });
 
 test("a too-short initial password is refused with the rule", async ({ page }, info) => {

@@ -174,6 +174,11 @@ impl Application {
         })
     }
 
+    /// The database pool (tests use it to simulate an outage).
+    pub fn pool(&self) -> SqlitePool {
+        self.state.pool.clone()
+    }
+
     /// The port actually bound (useful with port 0 in tests).
     pub fn port(&self) -> u16 {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)

@@ -33,10 +33,25 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     let ip = client_ip();
     let email = super::normalize_email(&email).map_err(|m| AppError::validation("email", m))?;
     let key = format!("{}|{email}", ip.as_deref().unwrap_or("?"));
-    if let Some(wait) = limiter.blocked_for(&key, &cfg) {
+    // A second, looser limit per address stops one client from spraying
+    // many emails, each under the per-email limit.
+    let ip_key = format!("{}|*", ip.as_deref().unwrap_or("?"));
+    let ip_cfg = super::server::AuthConfig {
+        login_max_failures: cfg.login_max_failures.saturating_mul(10),
+        ..cfg.clone()
+    };
+    let blocked = limiter
+        .blocked_for(&key, &cfg)
+        .map(|w| (w, format!("for {email}")))
+        .or_else(|| {
+            limiter
+                .blocked_for(&ip_key, &ip_cfg)
+                .map(|w| (w, "from this address".into()))
+        });
+    if let Some((wait, scope)) = blocked {
         let minutes = wait.as_secs().div_ceil(60).max(1);
         return Err(AppError::RateLimited(format!(
-            "Too many failed sign-ins for {email}. Try again in {minutes} minute{}.",
+            "Too many failed sign-ins {scope}. Try again in {minutes} minute{}.",
             if minutes == 1 { "" } else { "s" }
         )));
     }
@@ -48,6 +63,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     let ok = verify_password(password, usable.map(|r| r.password_hash.clone())).await;
     let Some(row) = usable.filter(|_| ok) else {
         limiter.record_failure(&key);
+        limiter.record_failure(&ip_key);
         let why = match &row {
             None => "unknown email",
             Some(r) if !r.active => "deactivated user",

@@ -77,3 +77,23 @@ pub async fn set_user_active(user_id: i64, active: bool) -> Result<(), AppError>
     tx.commit().await?;
     Ok(())
 }
+
+/// Sets a new password for a user who lost theirs; the admin hands it over.
+#[server(prefix = "/sfn", endpoint = "set_user_password")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+pub async fn set_user_password(user_id: i64, password: String) -> Result<(), AppError> {
+    use crate::audit::server::Actor;
+    use crate::auth::{Role, server::*};
+    let admin = require_role(Role::Admin, "set passwords")?;
+    let pool = db()?;
+    let mut tx = pool.begin().await?;
+    super::server::set_password(
+        &mut tx,
+        &Actor::user(&admin, client_ip()),
+        user_id,
+        password,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

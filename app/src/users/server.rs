@@ -152,6 +152,38 @@ pub async fn set_active(
     .await
 }
 
+/// Sets a new password for a user (an admin's reset). Ends the user's
+/// sessions, so the old password's sign-ins stop working at once.
+#[tracing::instrument(skip_all, fields(user.id = id), err)]
+pub async fn set_password(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    id: i64,
+    password: String,
+) -> Result<(), AppError> {
+    let (email, _, _) = get(conn, id).await?;
+    check_new_password(&password).map_err(|m| AppError::validation("password", m))?;
+    let hash = hash_password(password).await?;
+    sqlx::query("update users set password_hash = ? where id = ?")
+        .bind(hash)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    delete_user_sessions(conn, id).await?;
+    record(
+        conn,
+        actor,
+        Event {
+            action: "user.password_reset",
+            object_type: "user",
+            object_id: Some(id.to_string()),
+            summary: format!("Set a new password for {email}"),
+            detail: None,
+        },
+    )
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,6 +280,54 @@ mod tests {
                 "user.role_change",
                 "user.deactivate"
             ]
+        );
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn a_password_reset_replaces_the_hash_ends_sessions_and_is_audited(pool: SqlitePool) {
+        use crate::auth::server::{create_session, find_login, verify_password};
+        let mut conn = pool.acquire().await.unwrap();
+        let cli = Actor::cli();
+        let id = create(
+            &mut conn,
+            &cli,
+            "ana@example.com",
+            "long enough pw!".into(),
+            Role::Viewer,
+        )
+        .await
+        .unwrap();
+        create_session(&mut conn, id, std::time::Duration::from_secs(60))
+            .await
+            .unwrap();
+        assert!(
+            set_password(&mut conn, &cli, id, "short".into())
+                .await
+                .is_err()
+        );
+        set_password(&mut conn, &cli, id, "a brand new passphrase".into())
+            .await
+            .unwrap();
+        let row = find_login(&mut conn, "ana@example.com")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            verify_password(
+                "a brand new passphrase".into(),
+                Some(row.password_hash.clone())
+            )
+            .await
+        );
+        assert!(!verify_password("long enough pw!".into(), Some(row.password_hash)).await);
+        let sessions: i64 = sqlx::query_scalar("select count(*) from sessions")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(sessions, 0);
+        assert_eq!(
+            audit_actions(&mut conn).await,
+            vec!["user.create", "user.password_reset"]
         );
     }
 

@@ -1,6 +1,6 @@
 //! The admin page for users: add, change role, deactivate and reactivate.
 
-use super::api::{AddUser, ChangeUserRole, SetUserActive, list_users};
+use super::api::{AddUser, ChangeUserRole, SetUserActive, SetUserPassword, list_users};
 use crate::auth::{MIN_PASSWORD_LEN, Role};
 use crate::components::{ErrorBox, Layout, action_error, fmt_time};
 use leptos::prelude::*;
@@ -11,6 +11,7 @@ pub fn UsersPage() -> impl IntoView {
     let add = ServerAction::<AddUser>::new();
     let change = ServerAction::<ChangeUserRole>::new();
     let activate = ServerAction::<SetUserActive>::new();
+    let reset = ServerAction::<SetUserPassword>::new();
     let users = Resource::new(
         move || {
             (
@@ -28,6 +29,10 @@ pub fn UsersPage() -> impl IntoView {
             </p>
             {move || action_error(change.value().get())}
             {move || action_error(activate.value().get())}
+            {move || action_error(reset.value().get())}
+            {move || matches!(reset.value().get(), Some(Ok(()))).then(|| view! {
+                <p class="ok-box" role="status">"Password set. The user's open sessions were ended."</p>
+            })}
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match users.await {
@@ -40,6 +45,9 @@ pub fn UsersPage() -> impl IntoView {
                                 {list.into_iter().map(|u| {
                                     let id = u.id.to_string();
                                     let id2 = id.clone();
+                                    let id3 = id.clone();
+                                    let role_label = format!("Role of {}", u.email);
+                                    let password_label = format!("New password for {}", u.email);
                                     let current = u.role.clone();
                                     view! {
                                         <tr class:inactive=!u.active>
@@ -47,7 +55,7 @@ pub fn UsersPage() -> impl IntoView {
                                             <td>
                                                 <ActionForm action=change attr:class="inline">
                                                     <input type="hidden" name="user_id" value=id/>
-                                                    <select name="role" aria-label=format!("Role of {}", u.email)>
+                                                    <select name="role" aria-label=role_label>
                                                         {Role::ALL.into_iter().map(|r| view! {
                                                             <option value=r.as_str() selected=current == r.as_str()>{r.as_str()}</option>
                                                         }).collect_view()}
@@ -66,6 +74,21 @@ pub fn UsersPage() -> impl IntoView {
                                                         {if u.active { "Deactivate" } else { "Reactivate" }}
                                                     </button>
                                                 </ActionForm>
+                                                <details class="row-action">
+                                                    <summary>"Set password"</summary>
+                                                    <ActionForm action=reset attr:class="inline">
+                                                        <input type="hidden" name="user_id" value=id3/>
+                                                        <input
+                                                            type="password"
+                                                            name="password"
+                                                            required
+                                                            minlength=MIN_PASSWORD_LEN
+                                                            autocomplete="new-password"
+                                                            aria-label=password_label
+                                                        />
+                                                        <button type="submit" class="small">"Set"</button>
+                                                    </ActionForm>
+                                                </details>
                                             </td>
                                         </tr>
                                     }

@@ -134,7 +134,7 @@ pub async fn resolve_caller(
         None => None,
         Some(secret) => match lookup(&state, &secret).await {
             Ok(u) => u,
-            Err(e) => return e.into_response(),
+            Err(e) => return failure(&req, e),
         },
     };
 
@@ -149,7 +149,7 @@ pub async fn resolve_caller(
 
     let has_users = match has_users(&state).await {
         Ok(b) => b,
-        Err(e) => return e.into_response(),
+        Err(e) => return failure(&req, e),
     };
     if wants_html(&req) {
         if !has_users && path != "/setup" {
@@ -181,6 +181,26 @@ pub async fn resolve_caller(
         return Redirect::to(&format!("/login?next={next_param}")).into_response();
     }
     app::error::AppError::Unauthorized.into_response()
+}
+
+/// A failure before any page could render: a small HTML page for browsers
+/// (it cannot use the app's layout, which needs the same database), JSON
+/// for everything else.
+fn failure(req: &Request, err: app::error::AppError) -> Response {
+    if !wants_html(req) {
+        return err.into_response();
+    }
+    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Unavailable · Dual-write Console</title><link rel=\"stylesheet\" href=\"/pkg/main.css\"></head>\
+         <body><main class=\"content narrow\"><h1>The console cannot answer right now</h1>\
+         <div class=\"error-box\" role=\"alert\">{err}</div>\
+         <p>Reload the page in a moment. If this persists, an administrator should check \
+         <code>/readyz</code> and the server log.</p></main></body></html>"
+    );
+    (status, axum::response::Html(html)).into_response()
 }
 
 async fn lookup(

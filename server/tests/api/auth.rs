@@ -164,3 +164,34 @@ async fn a_stolen_cookie_value_from_another_session_store_does_not_work() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn one_address_spraying_many_emails_is_paused_too() {
+    let app = spawn_app().await;
+    app.setup_admin().await;
+    let anon = new_client();
+    for i in 0..50 {
+        let email = format!("guess{i}@example.com");
+        app.post_form_with(
+            &anon,
+            "/sfn/login",
+            &[("email", email.as_str()), ("password", "wrong password!")],
+        )
+        .await;
+    }
+    let res = app
+        .post_form_with(
+            &anon,
+            "/sfn/login",
+            &[("email", ADMIN_EMAIL), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert!(
+        body["RateLimited"]
+            .as_str()
+            .unwrap()
+            .contains("from this address")
+    );
+}

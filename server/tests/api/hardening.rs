@@ -93,3 +93,29 @@ async fn the_database_file_is_created_and_in_wal_mode() {
     assert!(std::path::Path::new(&app.db_path).exists());
     assert!(std::path::Path::new(&format!("{}-wal", app.db_path)).exists());
 }
+
+#[tokio::test]
+async fn when_the_database_is_gone_pages_say_so_and_readyz_fails() {
+    let app = spawn_app().await;
+    app.setup_admin().await;
+    app.pool.close().await;
+
+    let res = app.get("/readyz").await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        app.get("/healthz").await.status(),
+        StatusCode::OK,
+        "the process itself is alive"
+    );
+
+    let res = app.get("/audit").await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = res.text().await.unwrap();
+    assert!(html.contains("database is unavailable"), "{html}");
+}

@@ -13,6 +13,7 @@ pub struct TestApp {
     /// A client with its own cookie jar that does not follow redirects.
     pub client: reqwest::Client,
     pub db_path: String,
+    pub pool: sqlx::SqlitePool,
     _dir: tempfile::TempDir,
 }
 
@@ -30,11 +31,13 @@ pub async fn spawn_app() -> TestApp {
     let settings = Settings::for_tests(&db_path);
     let app = Application::build(&settings).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let pool = app.pool();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
         client: new_client(),
         db_path,
+        pool,
         _dir: dir,
     }
 }

@@ -34,6 +34,10 @@ async fn a_viewer_can_read_but_every_write_is_refused_with_403_and_nothing_chang
         ),
         ("/sfn/create_token", vec![("name", "mine")]),
         ("/sfn/revoke_token", vec![("token_id", "1")]),
+        (
+            "/sfn/set_user_password",
+            vec![("user_id", "1"), ("password", "taken over password")],
+        ),
         ("/sfn/list_users", vec![]),
         ("/sfn/list_tokens", vec![]),
     ] {
@@ -174,5 +178,43 @@ async fn duplicate_users_and_unknown_roles_get_specific_errors() {
             .as_str()
             .unwrap()
             .contains("owner")
+    );
+}
+
+#[tokio::test]
+async fn an_admin_sets_a_new_password_and_the_old_one_stops_working() {
+    let app = spawn_app().await;
+    app.setup_admin().await;
+    app.add_user("ana@example.com", "viewer").await;
+    let res = app
+        .post_form(
+            "/sfn/set_user_password",
+            &[("user_id", "2"), ("password", "a brand new passphrase")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = app
+        .post_form_with(
+            &new_client(),
+            "/sfn/login",
+            &[("email", "ana@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = app
+        .post_form_with(
+            &new_client(),
+            "/sfn/login",
+            &[
+                ("email", "ana@example.com"),
+                ("password", "a brand new passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&"user.password_reset".to_string())
     );
 }
