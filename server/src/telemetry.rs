@@ -1,6 +1,7 @@
 //! Logging: tracing with an `EnvFilter`, as text or JSON lines.
 
 use crate::config::{CommonSettings, LogFormat};
+use std::io::IsTerminal as _;
 use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber. Logs go to stderr so that commands which
@@ -12,8 +13,10 @@ pub fn init(settings: &CommonSettings) -> anyhow::Result<()> {
             settings.log
         )
     })?;
+    // Colour only on a terminal: escape codes in a log file are noise.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     let result = match settings.log_format {
         LogFormat::Text => builder.try_init(),

@@ -1,13 +1,13 @@
 //! Server functions for signing in and out and for first-run setup. Every
 //! server function is a public HTTP endpoint; each checks what it needs.
 
-use super::Viewer;
+use super::Visitor;
 use crate::error::AppError;
 use leptos::prelude::*;
 
 /// Who is looking at the page, and whether first-run setup is pending.
-#[server(prefix = "/sfn", endpoint = "get_viewer")]
-pub async fn get_viewer() -> Result<Viewer, AppError> {
+#[server(prefix = "/sfn", endpoint = "get_visitor")]
+pub async fn get_visitor() -> Result<Visitor, AppError> {
     use super::server::{any_users, caller, db};
     let user = caller();
     let needs_setup = if user.is_some() {
@@ -17,7 +17,7 @@ pub async fn get_viewer() -> Result<Viewer, AppError> {
         let mut conn = pool.acquire().await?;
         !any_users(&mut conn).await?
     };
-    Ok(Viewer { user, needs_setup })
+    Ok(Visitor { user, needs_setup })
 }
 
 /// Signs in with email and password, sets the session cookie and goes to

@@ -75,7 +75,7 @@ pub struct CurrentUser {
 
 /// What the shell needs to know about the visitor on every page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Viewer {
+pub struct Visitor {
     /// The signed-in user, if any.
     pub user: Option<CurrentUser>,
     /// True until the first admin has been created.

@@ -1,8 +1,8 @@
 //! Generic UI pieces shared by every page: the layout with navigation, error
 //! boxes, the 404 page and small formatting helpers.
 
-use crate::auth::api::{Logout, get_viewer};
-use crate::auth::{Role, Viewer};
+use crate::auth::api::{Logout, get_visitor};
+use crate::auth::{Role, Visitor};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -20,7 +20,7 @@ pub fn Layout(
     let location = use_location();
     // Refetched on every navigation so an expired session or a changed role
     // shows up at once.
-    let viewer = Resource::new(move || location.pathname.get(), |_| get_viewer());
+    let visitor = Resource::new(move || location.pathname.get(), |_| get_visitor());
     let logout = ServerAction::<Logout>::new();
     let hydrated = use_hydrated();
     let menu_open = RwSignal::new(false);
@@ -48,8 +48,8 @@ pub fn Layout(
                 >
                     <Transition fallback=|| ()>
                         {move || Suspend::new(async move {
-                            let viewer = viewer.await.unwrap_or(Viewer { user: None, needs_setup: false });
-                            nav_links(viewer, logout)
+                            let visitor = visitor.await.unwrap_or(Visitor { user: None, needs_setup: false });
+                            nav_links(visitor, logout)
                         })}
                     </Transition>
                 </nav>
@@ -62,8 +62,8 @@ pub fn Layout(
     }
 }
 
-fn nav_links(viewer: Viewer, logout: ServerAction<Logout>) -> AnyView {
-    let Some(user) = viewer.user else {
+fn nav_links(visitor: Visitor, logout: ServerAction<Logout>) -> AnyView {
+    let Some(user) = visitor.user else {
         return view! { <div class="nav-links"><A href="/login">"Sign in"</A></div> }.into_any();
     };
     let is_admin = user.role.allows(Role::Admin);

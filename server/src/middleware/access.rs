@@ -26,7 +26,7 @@ const PUBLIC_EXACT: &[&str] = &[
     "/favicon.ico",
     "/sfn/login",
     "/sfn/setup_admin",
-    "/sfn/get_viewer",
+    "/sfn/get_visitor",
     "/api/openapi.json",
 ];
 
