@@ -5,7 +5,11 @@
 pub mod audit;
 pub mod auth;
 pub mod components;
+pub mod environments;
 pub mod error;
+pub mod maps;
+#[cfg(feature = "ssr")]
+pub mod markdown;
 pub mod overview;
 pub mod tokens;
 pub mod users;
@@ -73,6 +77,13 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/audit") view=audit::view::AuditPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/users") view=users::view::UsersPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/tokens") view=tokens::view::TokensPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/environments") view=environments::view::EnvironmentsPage ssr=SsrMode::Async/>
+                <Route path=path!("/maps") view=maps::view::MapsPage ssr=SsrMode::Async/>
+                <Route path=path!("/maps/new") view=maps::view::MapEditPage ssr=SsrMode::Async/>
+                <Route path=path!("/maps/:id") view=maps::view::MapPage ssr=SsrMode::Async/>
+                <Route path=path!("/maps/:id/edit") view=maps::view::MapEditPage ssr=SsrMode::Async/>
+                <Route path=path!("/maps/:id/history") view=maps::view::MapHistoryPage ssr=SsrMode::Async/>
+                <Route path=path!("/maps/:id/diff") view=maps::view::MapDiffPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

@@ -57,3 +57,26 @@ pub async fn token_add(common: &CommonSettings, name: &str) -> anyhow::Result<()
     println!("{secret}");
     Ok(())
 }
+
+/// `dwconsole env add NAME [--fo-url URL] [--dataverse-url URL] [--legal-entities CODES]`.
+pub async fn env_add(
+    common: &CommonSettings,
+    name: &str,
+    fo_url: &str,
+    dataverse_url: &str,
+    legal_entities: &str,
+) -> anyhow::Result<()> {
+    let input =
+        app::environments::validate_environment(name, fo_url, dataverse_url, legal_entities)
+            .map_err(|(field, message)| {
+                anyhow::anyhow!("--{}: {message}", field.replace('_', "-"))
+            })?;
+    let pool = crate::db::connect(&common.database).await?;
+    let mut tx = pool.begin().await?;
+    let id = app::environments::server::save(&mut tx, &Actor::cli(), None, &input)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    tx.commit().await.context("cannot save the environment")?;
+    println!("added environment {id}: {}", input.name);
+    Ok(())
+}

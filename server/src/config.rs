@@ -64,6 +64,28 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage environments (F&O + Dataverse pairs).
+    #[command(subcommand)]
+    Env(EnvCommand),
+}
+
+/// `dwconsole env …`
+#[derive(Debug, Subcommand)]
+pub enum EnvCommand {
+    /// Add an environment.
+    Add {
+        /// Unique name, e.g. UAT or Production.
+        name: String,
+        /// F&O environment URL, e.g. https://contoso.operations.dynamics.com
+        #[arg(long, default_value = "")]
+        fo_url: String,
+        /// Dataverse environment URL, e.g. https://contoso.crm.dynamics.com
+        #[arg(long, default_value = "")]
+        dataverse_url: String,
+        /// Legal entities in scope, comma-separated company codes (e.g. USMF,DEMF).
+        #[arg(long, default_value = "")]
+        legal_entities: String,
+    },
 }
 
 /// `dwconsole user …`

@@ -11,7 +11,7 @@ pub mod middleware;
 pub mod startup;
 pub mod telemetry;
 
-use config::{Cli, Command, TokenCommand, UserCommand};
+use config::{Cli, Command, EnvCommand, TokenCommand, UserCommand};
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -36,5 +36,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             cli::user_add(&common, email, role).await
         }
         Command::Token(TokenCommand::Add { name }) => cli::token_add(&common, name).await,
+        Command::Env(EnvCommand::Add {
+            name,
+            fo_url,
+            dataverse_url,
+            legal_entities,
+        }) => cli::env_add(&common, name, fo_url, dataverse_url, legal_entities).await,
     }
 }

@@ -14,6 +14,9 @@ use leptos_router::hooks::use_location;
 pub fn Layout(
     /// The page's heading, also used in the browser tab.
     title: &'static str,
+    /// Show the environment switcher (pages scoped to one environment).
+    #[prop(optional)]
+    env_switcher: bool,
     /// The page body.
     children: Children,
 ) -> impl IntoView {
@@ -55,7 +58,10 @@ pub fn Layout(
                 </nav>
             </header>
             <main class="content">
-                <h1>{title}</h1>
+                <div class="page-head">
+                    <h1>{title}</h1>
+                    {env_switcher.then(|| view! { <crate::environments::view::EnvironmentSwitcher/> })}
+                </div>
                 {children()}
             </main>
         </div>
@@ -70,8 +76,10 @@ fn nav_links(visitor: Visitor, logout: ServerAction<Logout>) -> AnyView {
     view! {
         <div class="nav-links">
             <A href="/" exact=true>"Overview"</A>
+            <A href="/maps">"Table maps"</A>
             <A href="/audit">"Audit log"</A>
             {is_admin.then(|| view! {
+                <A href="/admin/environments">"Environments"</A>
                 <A href="/admin/users">"Users"</A>
                 <A href="/admin/tokens">"API tokens"</A>
             })}
@@ -154,9 +162,30 @@ pub fn fmt_time(stored: &str) -> String {
     }
 }
 
+/// Groups digits for reading: 1200000 → `1,200,000`.
+pub fn fmt_count(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!(fmt_count(0), "0");
+        assert_eq!(fmt_count(999), "999");
+        assert_eq!(fmt_count(1_200_000), "1,200,000");
+        assert_eq!(fmt_count(-12_345), "-12,345");
+    }
 
     #[test]
     fn stored_times_read_as_minutes_in_utc() {

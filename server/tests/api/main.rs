@@ -7,4 +7,5 @@ mod auth;
 mod cli;
 mod hardening;
 mod helpers;
+mod maps;
 mod users;

@@ -1,0 +1,44 @@
+//! Server functions for environments: anyone signed in lists them; admins
+//! create and change them.
+
+use super::Environment;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// Every environment, by name.
+#[server(prefix = "/sfn", endpoint = "list_environments")]
+pub async fn list_environments() -> Result<Vec<Environment>, AppError> {
+    use crate::auth::server::*;
+    require_user()?;
+    let pool = db()?;
+    let mut conn = pool.acquire().await?;
+    super::server::list(&mut conn).await
+}
+
+/// Creates an environment (no `environment_id`) or changes one.
+#[server(prefix = "/sfn", endpoint = "save_environment")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+pub async fn save_environment(
+    environment_id: Option<i64>,
+    name: String,
+    fo_url: String,
+    dataverse_url: String,
+    legal_entities: String,
+) -> Result<(), AppError> {
+    use crate::audit::server::Actor;
+    use crate::auth::{Role, server::*};
+    let admin = require_role(Role::Admin, "manage environments")?;
+    let input = super::validate_environment(&name, &fo_url, &dataverse_url, &legal_entities)
+        .map_err(|(field, message)| AppError::validation(field, message))?;
+    let pool = db()?;
+    let mut tx = pool.begin().await?;
+    super::server::save(
+        &mut tx,
+        &Actor::user(&admin, client_ip()),
+        environment_id,
+        &input,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

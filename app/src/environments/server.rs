@@ -1,0 +1,161 @@
+//! Environment queries and the write path shared by the page and the CLI.
+
+use super::{Environment, EnvironmentInput};
+use crate::audit::server::{Actor, Event, record};
+use crate::auth::server::db_now;
+use crate::error::{AppError, OnConstraint as _};
+use sqlx::SqliteConnection;
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    name: String,
+    fo_url: String,
+    dataverse_url: String,
+    legal_entities: String,
+}
+
+impl From<Row> for Environment {
+    fn from(r: Row) -> Self {
+        Environment {
+            id: r.id,
+            name: r.name,
+            fo_url: r.fo_url,
+            dataverse_url: r.dataverse_url,
+            legal_entities: serde_json::from_str(&r.legal_entities).unwrap_or_default(),
+        }
+    }
+}
+
+/// Every environment, by name.
+#[tracing::instrument(skip_all, err)]
+pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<Environment>, AppError> {
+    let rows: Vec<Row> = sqlx::query_as(
+        "select id, name, fo_url, dataverse_url, legal_entities from environments order by name",
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(Environment::from).collect())
+}
+
+/// One environment by name (case-insensitive); unknown names are a 404
+/// naming the environment.
+#[tracing::instrument(skip_all, err)]
+pub async fn by_name(conn: &mut SqliteConnection, name: &str) -> Result<Environment, AppError> {
+    let row: Option<Row> = sqlx::query_as(
+        "select id, name, fo_url, dataverse_url, legal_entities from environments where lower(name) = lower(?)",
+    )
+    .bind(name.trim())
+    .fetch_optional(conn)
+    .await?;
+    row.map(Environment::from)
+        .ok_or_else(|| AppError::not_found(format!("The environment '{}'", name.trim())))
+}
+
+/// Creates (`id = None`) or changes an environment, audited.
+#[tracing::instrument(skip_all, err)]
+pub async fn save(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    id: Option<i64>,
+    input: &EnvironmentInput,
+) -> Result<i64, AppError> {
+    let entities = serde_json::to_string(&input.legal_entities).unwrap_or_else(|_| "[]".into());
+    let now = db_now();
+    let conflict = || {
+        AppError::Conflict(format!(
+            "An environment named '{}' already exists.",
+            input.name
+        ))
+    };
+    let (id, action, verb) = match id {
+        None => {
+            let id: i64 = sqlx::query_scalar(
+                "insert into environments (name, fo_url, dataverse_url, legal_entities, created_at, updated_at)
+                 values (?, ?, ?, ?, ?, ?) returning id",
+            )
+            .bind(&input.name)
+            .bind(&input.fo_url)
+            .bind(&input.dataverse_url)
+            .bind(&entities)
+            .bind(&now)
+            .bind(&now)
+            .fetch_one(&mut *conn)
+            .await
+            .on_unique(conflict)?;
+            (id, "environment.create", "Added")
+        }
+        Some(id) => {
+            let done = sqlx::query(
+                "update environments set name = ?, fo_url = ?, dataverse_url = ?, legal_entities = ?, updated_at = ?
+                 where id = ?",
+            )
+            .bind(&input.name)
+            .bind(&input.fo_url)
+            .bind(&input.dataverse_url)
+            .bind(&entities)
+            .bind(&now)
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .on_unique(conflict)?;
+            if done.rows_affected() == 0 {
+                return Err(AppError::not_found(format!("Environment {id}")));
+            }
+            (id, "environment.update", "Changed")
+        }
+    };
+    record(
+        conn,
+        actor,
+        Event {
+            action,
+            object_type: "environment",
+            object_id: Some(id.to_string()),
+            summary: format!("{verb} environment {}", input.name),
+            detail: Some(serde_json::json!({
+                "fo_url": input.fo_url,
+                "dataverse_url": input.dataverse_url,
+                "legal_entities": input.legal_entities,
+            })),
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::environments::validate_environment;
+    use sqlx::SqlitePool;
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn environments_are_created_renamed_and_found_by_name(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let cli = Actor::cli();
+        let input = validate_environment("UAT", "https://uat.example.com", "", "USMF").unwrap();
+        let id = save(&mut conn, &cli, None, &input).await.unwrap();
+        assert_eq!(
+            by_name(&mut conn, "uat").await.unwrap().legal_entities,
+            vec!["USMF"]
+        );
+
+        let dup = save(&mut conn, &cli, None, &input).await.unwrap_err();
+        assert!(matches!(dup, AppError::Conflict(_)));
+
+        let renamed = validate_environment("Test", "", "", "").unwrap();
+        save(&mut conn, &cli, Some(id), &renamed).await.unwrap();
+        assert!(matches!(
+            by_name(&mut conn, "UAT").await,
+            Err(AppError::NotFound { .. })
+        ));
+        assert_eq!(list(&mut conn).await.unwrap()[0].name, "Test");
+        let n: i64 =
+            sqlx::query_scalar("select count(*) from audit_log where object_type = 'environment'")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+        assert_eq!(n, 2);
+    }
+}

@@ -1,0 +1,543 @@
+//! Table-map storage: the current state in `table_maps`, every change as a
+//! full snapshot in `revisions`, and an audit entry beside each write.
+
+use super::{MapContent, TableMap};
+use crate::audit::server::{Actor, Event, record};
+use crate::auth::server::db_now;
+use crate::environments::Environment;
+use crate::error::{AppError, OnConstraint as _};
+// The only formatted SQL here joins the constant SELECT with constant
+// clauses; every value is bound.
+use sqlx::{AssertSqlSafe, SqliteConnection};
+
+/// Object type of maps in the revision store.
+const OBJECT: &str = "table_map";
+
+pub use super::Revision as RevisionRow;
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    environment: String,
+    name: String,
+    fo_entity: String,
+    dataverse_table: String,
+    direction: String,
+    not_synced_reason: String,
+    master_side: String,
+    fo_keys: String,
+    dataverse_keys: String,
+    initial_sync: String,
+    expected_records: Option<i64>,
+    state: String,
+    tags: String,
+    notes: String,
+    revision: i64,
+    deleted: bool,
+    updated_at: String,
+}
+
+const SELECT: &str = "select m.id, e.name as environment, m.name, m.fo_entity, m.dataverse_table, m.direction,
+        m.not_synced_reason, m.master_side, m.fo_keys, m.dataverse_keys, m.initial_sync, m.expected_records,
+        m.state, m.tags, m.notes, m.revision, m.deleted, m.updated_at
+    from table_maps m join environments e on e.id = m.environment_id";
+
+impl TryFrom<Row> for TableMap {
+    type Error = AppError;
+
+    fn try_from(r: Row) -> Result<Self, AppError> {
+        let bad = |what: &str, v: &str| {
+            tracing::error!(
+                map.id = r.id,
+                what,
+                value = v,
+                "unknown value in table_maps"
+            );
+            AppError::Internal
+        };
+        Ok(TableMap {
+            id: r.id,
+            environment: r.environment,
+            content: MapContent {
+                name: r.name,
+                fo_entity: r.fo_entity,
+                dataverse_table: r.dataverse_table,
+                direction: super::Direction::parse(&r.direction)
+                    .ok_or_else(|| bad("direction", &r.direction))?,
+                not_synced_reason: r.not_synced_reason,
+                master_side: super::Side::parse(&r.master_side)
+                    .ok_or_else(|| bad("master_side", &r.master_side))?,
+                fo_keys: r.fo_keys,
+                dataverse_keys: r.dataverse_keys,
+                initial_sync: super::InitialSync::parse(&r.initial_sync)
+                    .ok_or_else(|| bad("initial_sync", &r.initial_sync))?,
+                expected_records: r.expected_records,
+                state: super::MapState::parse(&r.state).ok_or_else(|| bad("state", &r.state))?,
+                tags: r.tags,
+                notes: r.notes,
+            },
+            revision: r.revision,
+            deleted: r.deleted,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+/// Live maps of an environment, by name.
+#[tracing::instrument(skip_all, fields(environment.id = environment_id), err)]
+pub async fn list(
+    conn: &mut SqliteConnection,
+    environment_id: i64,
+) -> Result<Vec<TableMap>, AppError> {
+    let rows: Vec<Row> = sqlx::query_as(AssertSqlSafe(format!(
+        "{SELECT} where m.environment_id = ? and m.deleted = 0 order by m.name"
+    )))
+    .bind(environment_id)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter().map(TableMap::try_from).collect()
+}
+
+/// Deleted maps of an environment, so they can be found and restored.
+#[tracing::instrument(skip_all, fields(environment.id = environment_id), err)]
+pub async fn list_deleted(
+    conn: &mut SqliteConnection,
+    environment_id: i64,
+) -> Result<Vec<TableMap>, AppError> {
+    let rows: Vec<Row> = sqlx::query_as(AssertSqlSafe(format!(
+        "{SELECT} where m.environment_id = ? and m.deleted = 1 order by m.name"
+    )))
+    .bind(environment_id)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter().map(TableMap::try_from).collect()
+}
+
+/// One map, deleted or not.
+#[tracing::instrument(skip_all, fields(map.id = id), err)]
+pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<TableMap, AppError> {
+    let row: Option<Row> = sqlx::query_as(AssertSqlSafe(format!("{SELECT} where m.id = ?")))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    row.ok_or_else(|| AppError::not_found(format!("Table map {id}")))?
+        .try_into()
+}
+
+fn duplicate(name: &str) -> impl FnOnce() -> AppError + '_ {
+    move || {
+        AppError::Conflict(format!(
+            "This environment already has a map named '{name}'."
+        ))
+    }
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one argument per column of the revision row; a struct would only rename them"
+)]
+async fn write_revision(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    environment_id: i64,
+    id: i64,
+    revision: i64,
+    action: &str,
+    comment: &str,
+    content: &MapContent,
+) -> Result<(), AppError> {
+    let snapshot = serde_json::to_string(content).map_err(|e| {
+        tracing::error!(error = %e, "cannot serialise a map snapshot");
+        AppError::Internal
+    })?;
+    sqlx::query(
+        "insert into revisions (object_type, object_id, revision, environment_id, action, author_user_id, author, created_at, comment, snapshot)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(OBJECT)
+    .bind(id)
+    .bind(revision)
+    .bind(environment_id)
+    .bind(action)
+    .bind(actor.user_id)
+    .bind(&actor.label)
+    .bind(db_now())
+    .bind(comment.trim())
+    .bind(snapshot)
+    .execute(&mut *conn)
+    .await?;
+    let verb = match action {
+        "create" => "Created",
+        "delete" => "Deleted",
+        "restore" => "Restored",
+        _ => "Changed",
+    };
+    record(
+        conn,
+        actor,
+        Event {
+            action: match action {
+                "create" => "map.create",
+                "delete" => "map.delete",
+                "restore" => "map.restore",
+                _ => "map.update",
+            },
+            object_type: OBJECT,
+            object_id: Some(id.to_string()),
+            summary: format!("{verb} table map '{}' (revision {revision})", content.name),
+            detail: (!comment.trim().is_empty())
+                .then(|| serde_json::json!({ "comment": comment.trim() })),
+        },
+    )
+    .await
+}
+
+async fn store(
+    conn: &mut SqliteConnection,
+    id: i64,
+    content: &MapContent,
+    revision: i64,
+    deleted: bool,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "update table_maps set name = ?, fo_entity = ?, dataverse_table = ?, direction = ?, not_synced_reason = ?,
+            master_side = ?, fo_keys = ?, dataverse_keys = ?, initial_sync = ?, expected_records = ?, state = ?,
+            tags = ?, notes = ?, revision = ?, deleted = ?, updated_at = ?
+         where id = ?",
+    )
+    .bind(&content.name)
+    .bind(&content.fo_entity)
+    .bind(&content.dataverse_table)
+    .bind(content.direction.as_str())
+    .bind(&content.not_synced_reason)
+    .bind(content.master_side.as_str())
+    .bind(&content.fo_keys)
+    .bind(&content.dataverse_keys)
+    .bind(content.initial_sync.as_str())
+    .bind(content.expected_records)
+    .bind(content.state.as_str())
+    .bind(&content.tags)
+    .bind(&content.notes)
+    .bind(revision)
+    .bind(deleted)
+    .bind(db_now())
+    .bind(id)
+    .execute(conn)
+    .await
+    .on_unique(duplicate(&content.name))?;
+    Ok(())
+}
+
+/// Creates a map as revision 1.
+#[tracing::instrument(skip_all, err)]
+pub async fn create(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    environment: &Environment,
+    content: &MapContent,
+    comment: &str,
+) -> Result<i64, AppError> {
+    let id: i64 = sqlx::query_scalar(
+        "insert into table_maps (environment_id, name, fo_entity, dataverse_table, direction, not_synced_reason,
+            master_side, fo_keys, dataverse_keys, initial_sync, expected_records, state, tags, notes, revision, updated_at)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) returning id",
+    )
+    .bind(environment.id)
+    .bind(&content.name)
+    .bind(&content.fo_entity)
+    .bind(&content.dataverse_table)
+    .bind(content.direction.as_str())
+    .bind(&content.not_synced_reason)
+    .bind(content.master_side.as_str())
+    .bind(&content.fo_keys)
+    .bind(&content.dataverse_keys)
+    .bind(content.initial_sync.as_str())
+    .bind(content.expected_records)
+    .bind(content.state.as_str())
+    .bind(&content.tags)
+    .bind(&content.notes)
+    .bind(db_now())
+    .fetch_one(&mut *conn)
+    .await
+    .on_unique(duplicate(&content.name))?;
+    write_revision(
+        conn,
+        actor,
+        environment.id,
+        id,
+        1,
+        "create",
+        comment,
+        content,
+    )
+    .await?;
+    Ok(id)
+}
+
+async fn environment_id(conn: &mut SqliteConnection, id: i64) -> Result<i64, AppError> {
+    Ok(
+        sqlx::query_scalar("select environment_id from table_maps where id = ?")
+            .bind(id)
+            .fetch_one(conn)
+            .await?,
+    )
+}
+
+/// Saves new content as the next revision. `expected_revision` is the
+/// revision the editor started from: if someone saved in between, the save
+/// is refused rather than silently overwriting their change.
+#[tracing::instrument(skip_all, fields(map.id = id), err)]
+pub async fn update(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    id: i64,
+    expected_revision: i64,
+    content: &MapContent,
+    comment: &str,
+) -> Result<i64, AppError> {
+    let current = get(conn, id).await?;
+    if current.deleted {
+        return Err(AppError::Conflict(format!(
+            "The map '{}' is deleted; restore a revision from its history first.",
+            current.content.name
+        )));
+    }
+    if current.revision != expected_revision {
+        let last: Option<String> = sqlx::query_scalar(
+            "select author from revisions where object_type = ? and object_id = ? order by revision desc limit 1",
+        )
+        .bind(OBJECT)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        return Err(AppError::Conflict(format!(
+            "{} saved revision {} of this map after you opened it. Reload, then make your change again.",
+            last.unwrap_or_else(|| "Someone".into()),
+            current.revision
+        )));
+    }
+    if &current.content == content {
+        return Ok(current.revision);
+    }
+    let revision = current.revision + 1;
+    store(conn, id, content, revision, false).await?;
+    let env = environment_id(conn, id).await?;
+    write_revision(conn, actor, env, id, revision, "update", comment, content).await?;
+    Ok(revision)
+}
+
+/// Deletes a map. The deletion is a revision: the map and its history stay,
+/// and any revision can be restored.
+#[tracing::instrument(skip_all, fields(map.id = id), err)]
+pub async fn delete(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    id: i64,
+    comment: &str,
+) -> Result<(), AppError> {
+    let current = get(conn, id).await?;
+    if current.deleted {
+        return Ok(());
+    }
+    let revision = current.revision + 1;
+    store(conn, id, &current.content, revision, true).await?;
+    let env = environment_id(conn, id).await?;
+    write_revision(
+        conn,
+        actor,
+        env,
+        id,
+        revision,
+        "delete",
+        comment,
+        &current.content,
+    )
+    .await
+}
+
+/// The content of one revision.
+#[tracing::instrument(skip_all, fields(map.id = id, revision), err)]
+pub async fn revision_content(
+    conn: &mut SqliteConnection,
+    id: i64,
+    revision: i64,
+) -> Result<MapContent, AppError> {
+    let snapshot: Option<String> = sqlx::query_scalar(
+        "select snapshot from revisions where object_type = ? and object_id = ? and revision = ?",
+    )
+    .bind(OBJECT)
+    .bind(id)
+    .bind(revision)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let snapshot = snapshot
+        .ok_or_else(|| AppError::not_found(format!("Revision {revision} of table map {id}")))?;
+    serde_json::from_str(&snapshot).map_err(|e| {
+        tracing::error!(error = %e, map.id = id, revision, "unreadable map snapshot");
+        AppError::Internal
+    })
+}
+
+/// Makes an old revision current again, as a new revision. Also undeletes.
+#[tracing::instrument(skip_all, fields(map.id = id, revision), err)]
+pub async fn restore(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    id: i64,
+    revision: i64,
+) -> Result<i64, AppError> {
+    let current = get(conn, id).await?;
+    let old = revision_content(conn, id, revision).await?;
+    let next = current.revision + 1;
+    store(conn, id, &old, next, false).await?;
+    let env = environment_id(conn, id).await?;
+    write_revision(
+        conn,
+        actor,
+        env,
+        id,
+        next,
+        "restore",
+        &format!("Restored revision {revision}"),
+        &old,
+    )
+    .await?;
+    Ok(next)
+}
+
+/// Every revision of a map, newest first.
+#[tracing::instrument(skip_all, fields(map.id = id), err)]
+pub async fn history(conn: &mut SqliteConnection, id: i64) -> Result<Vec<RevisionRow>, AppError> {
+    Ok(sqlx::query_as(
+        "select revision, action, author, created_at, comment from revisions
+         where object_type = ? and object_id = ? order by revision desc",
+    )
+    .bind(OBJECT)
+    .bind(id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Creates the starter set in an environment that has no maps yet.
+#[tracing::instrument(skip_all, err)]
+pub async fn apply_starter(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    environment: &Environment,
+) -> Result<usize, AppError> {
+    let existing: i64 = sqlx::query_scalar(
+        "select count(*) from table_maps where environment_id = ? and deleted = 0",
+    )
+    .bind(environment.id)
+    .fetch_one(&mut *conn)
+    .await?;
+    if existing > 0 {
+        return Err(AppError::Conflict(format!(
+            "{} already has {existing} map(s); the starter set only applies to an empty environment.",
+            environment.name
+        )));
+    }
+    let set = super::starter::starter_set();
+    for content in &set {
+        create(conn, actor, environment, content, "Starter set").await?;
+    }
+    Ok(set.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::environments::{server as envs, validate_environment};
+    use crate::maps::MapState;
+    use sqlx::SqlitePool;
+
+    async fn env(conn: &mut SqliteConnection) -> Environment {
+        let input = validate_environment("UAT", "", "", "USMF").unwrap();
+        envs::save(conn, &Actor::cli(), None, &input).await.unwrap();
+        envs::by_name(conn, "UAT").await.unwrap()
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn every_change_is_a_revision_and_any_revision_can_be_restored(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let cli = Actor::cli();
+        let e = env(&mut conn).await;
+        let first = crate::maps::starter::starter_set().remove(0);
+        let id = create(&mut conn, &cli, &e, &first, "initial")
+            .await
+            .unwrap();
+
+        let mut second = first.clone();
+        second.state = MapState::Running;
+        assert_eq!(
+            update(&mut conn, &cli, id, 1, &second, "went live")
+                .await
+                .unwrap(),
+            2
+        );
+        // A save from a stale revision is refused, naming who saved first.
+        let stale = update(&mut conn, &cli, id, 1, &first, "late")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(stale, AppError::Conflict(ref m) if m.contains("cli saved revision 2")),
+            "{stale:?}"
+        );
+
+        delete(&mut conn, &cli, id, "not needed").await.unwrap();
+        assert!(get(&mut conn, id).await.unwrap().deleted);
+        assert!(list(&mut conn, e.id).await.unwrap().is_empty());
+        assert_eq!(list_deleted(&mut conn, e.id).await.unwrap().len(), 1);
+
+        assert_eq!(restore(&mut conn, &cli, id, 1).await.unwrap(), 4);
+        let back = get(&mut conn, id).await.unwrap();
+        assert!(!back.deleted);
+        assert_eq!(back.content, first);
+
+        let actions: Vec<String> = history(&mut conn, id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.action)
+            .collect();
+        assert_eq!(actions, vec!["restore", "delete", "update", "create"]);
+        assert_eq!(
+            revision_content(&mut conn, id, 2).await.unwrap().state,
+            MapState::Running
+        );
+        let audited: i64 =
+            sqlx::query_scalar("select count(*) from audit_log where action like 'map.%'")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+        assert_eq!(audited, 4);
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn names_are_unique_among_live_maps_only(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let cli = Actor::cli();
+        let e = env(&mut conn).await;
+        let m = crate::maps::starter::starter_set().remove(0);
+        let id = create(&mut conn, &cli, &e, &m, "").await.unwrap();
+        assert!(matches!(
+            create(&mut conn, &cli, &e, &m, "").await,
+            Err(AppError::Conflict(_))
+        ));
+        delete(&mut conn, &cli, id, "").await.unwrap();
+        create(&mut conn, &cli, &e, &m, "recreated").await.unwrap();
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn the_starter_set_applies_once_to_an_empty_environment(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let cli = Actor::cli();
+        let e = env(&mut conn).await;
+        assert_eq!(apply_starter(&mut conn, &cli, &e).await.unwrap(), 9);
+        assert_eq!(list(&mut conn, e.id).await.unwrap().len(), 9);
+        assert!(matches!(
+            apply_starter(&mut conn, &cli, &e).await,
+            Err(AppError::Conflict(_))
+        ));
+    }
+}

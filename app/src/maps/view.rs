@@ -1,0 +1,478 @@
+//! Table-map pages: the list of an environment's maps, one readable page per
+//! map, the edit form (works without JavaScript), history, diff and restore.
+
+use super::api::{
+    ApplyStarterSet, DeleteMap, RestoreMap, SaveMap, get_map, list_maps, map_diff, map_history,
+};
+use super::diff::Piece;
+use super::{Direction, InitialSync, MapContent, MapForm, MapState, Side, Warning};
+use crate::components::{ErrorBox, Layout, action_error, fmt_count, fmt_time};
+use crate::environments::view::use_env_param;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+fn map_id() -> Memo<Option<i64>> {
+    let params = use_params_map();
+    Memo::new(move |_| params.read().get("id").and_then(|v| v.parse().ok()))
+}
+
+fn warnings_view(warnings: Vec<Warning>) -> impl IntoView {
+    (!warnings.is_empty()).then(|| {
+        view! {
+            <ul class="warnings" data-testid="map-warnings">
+                {warnings.into_iter().map(|w| view! {
+                    <li class="warning">
+                        <strong>"Warning: "</strong>{w.message}
+                        <span class="muted source">" Source: "{w.source}</span>
+                    </li>
+                }).collect_view()}
+            </ul>
+        }
+    })
+}
+
+/// The maps of the selected environment.
+#[component]
+pub fn MapsPage() -> impl IntoView {
+    let env = use_env_param();
+    let starter = ServerAction::<ApplyStarterSet>::new();
+    let list = Resource::new(
+        move || (env.get(), starter.version().get()),
+        |(env, _)| list_maps(env),
+    );
+    view! {
+        <Layout title="Table maps" env_switcher=true>
+            <p class="lead">
+                "What syncs between F&O and Dataverse, which side owns it, and why. Every change is kept as a revision."
+            </p>
+            {move || action_error(starter.value().get())}
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let l = match list.await {
+                        Err(e) => return view! { <ErrorBox error=e/> }.into_any(),
+                        Ok(l) => l,
+                    };
+                    let Some(environment) = l.environment else {
+                        return view! {
+                            <p class="empty">
+                                "No environments yet. An admin adds them on the "
+                                <a href="/admin/environments">"Environments"</a>" page."
+                            </p>
+                        }.into_any();
+                    };
+                    let env_name = environment.name.clone();
+                    let env_for_starter = env_name.clone();
+                    let warning_total: usize = l.maps.iter().map(|m| m.warnings.len()).sum();
+                    let empty = l.maps.is_empty();
+                    let can_edit = l.can_edit;
+                    view! {
+                        <p class="context">
+                            <strong>{environment.name.clone()}</strong>
+                            {format!(" · {} map{} · {} open warning{}",
+                                l.maps.len(), if l.maps.len() == 1 { "" } else { "s" },
+                                warning_total, if warning_total == 1 { "" } else { "s" })}
+                            {(!environment.legal_entities.is_empty()).then(|| format!(" · legal entities {}", environment.legal_entities.join(", ")))}
+                        </p>
+                        {(empty && can_edit).then(|| view! {
+                            <div class="form-card">
+                                <p>"This environment has no maps. Start from the maps the runbook recommends: customers, contacts and released products both ways; invoice headers and payment terms to Dataverse; quotes to F&O; and workers, vendors and financial dimensions documented as not synced."</p>
+                                <ActionForm action=starter attr:class="inline">
+                                    <input type="hidden" name="env" value=env_for_starter/>
+                                    <button type="submit" class="primary">"Apply the starter set"</button>
+                                </ActionForm>
+                            </div>
+                        })}
+                        {can_edit.then(|| view! {
+                            <p><a class="button" href=format!("/maps/new?env={env_name}")>"New map"</a></p>
+                        })}
+                        {(!empty).then(|| view! {
+                            <div class="table-wrap">
+                            <table class="data" data-testid="maps-table">
+                                <thead><tr><th>"Map"</th><th>"F&O entity ↔ Dataverse table"</th><th>"Direction"</th><th>"Owner"</th><th>"Initial sync"</th><th>"State"</th><th>"Warnings"</th></tr></thead>
+                                <tbody>
+                                {l.maps.into_iter().map(|item| {
+                                    let m = item.map;
+                                    let n = item.warnings.len();
+                                    view! {
+                                        <tr>
+                                            <td><a href=format!("/maps/{}", m.id)>{m.content.name.clone()}</a></td>
+                                            <td><code>{m.content.fo_entity.clone()}</code>" ↔ "<code>{m.content.dataverse_table.clone()}</code></td>
+                                            <td>{m.content.direction.label()}</td>
+                                            <td>{m.content.master_side.label()}</td>
+                                            <td>{m.content.initial_sync.label()}</td>
+                                            <td>{m.content.state.label()}</td>
+                                            <td class:warn-cell={n > 0}>{if n == 0 { "—".to_string() } else { n.to_string() }}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                                </tbody>
+                            </table>
+                            </div>
+                        })}
+                        {(!l.deleted.is_empty()).then(|| view! {
+                            <h2>"Deleted maps"</h2>
+                            <p class="muted">"Kept with their history; open one to restore a revision."</p>
+                            <ul>
+                                {l.deleted.into_iter().map(|m| view! {
+                                    <li><a href=format!("/maps/{}/history", m.id)>{m.content.name}</a>" · deleted "{fmt_time(&m.updated_at)}</li>
+                                }).collect_view()}
+                            </ul>
+                        })}
+                    }.into_any()
+                })}
+            </Transition>
+        </Layout>
+    }
+}
+
+/// One map as a readable page: what it is, how it syncs, keys, notes,
+/// warnings and recent history.
+#[component]
+pub fn MapPage() -> impl IntoView {
+    let id = map_id();
+    let delete = ServerAction::<DeleteMap>::new();
+    let detail = Resource::new(
+        move || id.get(),
+        |id| async move {
+            match id {
+                Some(id) => get_map(id).await,
+                None => Err(crate::error::AppError::not_found("That table map")),
+            }
+        },
+    );
+    view! {
+        <Layout title="Table map">
+            {move || action_error(delete.value().get())}
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let d = match detail.await {
+                        Err(e) => return view! { <ErrorBox error=e/> }.into_any(),
+                        Ok(d) => d,
+                    };
+                    let m = d.map;
+                    let c = m.content.clone();
+                    let id = m.id;
+                    view! {
+                        <article class="map-doc" data-testid="map-doc">
+                            <h2 class="doc-title">{c.name.clone()}</h2>
+                            <p class="context">
+                                <a href=format!("/maps?env={}", m.environment)>{m.environment.clone()}</a>
+                                {format!(" · revision {} · last changed {}", m.revision, fmt_time(&m.updated_at))}
+                                {m.deleted.then_some(" · deleted")}
+                            </p>
+                            {warnings_view(d.warnings)}
+                            <dl class="facts">
+                                <dt>"Syncs"</dt><dd><code>{c.fo_entity.clone()}</code>" ↔ "<code>{c.dataverse_table.clone()}</code></dd>
+                                <dt>"Direction"</dt><dd>{c.direction.label()}</dd>
+                                {(c.direction == Direction::NotSynced).then(|| view! { <dt>"Why not synced"</dt><dd>{c.not_synced_reason.clone()}</dd> })}
+                                <dt>"Owning side"</dt><dd>{c.master_side.label()}</dd>
+                                <dt>"Integration key, F&O"</dt><dd>{or_dash(&c.fo_keys)}</dd>
+                                <dt>"Integration key, Dataverse"</dt><dd>{or_dash(&c.dataverse_keys)}</dd>
+                                <dt>"Initial sync"</dt><dd>{c.initial_sync.label()}</dd>
+                                <dt>"Expected records"</dt><dd>{c.expected_records.map(fmt_count).unwrap_or_else(|| "not estimated".into())}</dd>
+                                <dt>"State"</dt><dd>{c.state.label()}</dd>
+                                <dt>"Tags"</dt><dd>{or_dash(&c.tags)}</dd>
+                            </dl>
+                            <h3>"Notes"</h3>
+                            {if c.notes.is_empty() {
+                                view! { <p class="muted">"No notes yet."</p> }.into_any()
+                            } else {
+                                view! { <div class="prose" inner_html=d.notes_html></div> }.into_any()
+                            }}
+                            <h3>"Recent changes"</h3>
+                            <ul class="activity">
+                                {d.history.into_iter().map(|r| view! {
+                                    <li>
+                                        <span class="muted nowrap">{fmt_time(&r.created_at)}</span>" "
+                                        <strong>{r.author}</strong>{format!(" — revision {} ({})", r.revision, r.action)}
+                                        {(!r.comment.is_empty()).then(|| format!(": {}", r.comment))}
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                            <p class="actions">
+                                <a href=format!("/maps/{id}/history")>"Full history and diffs"</a>
+                                {(d.can_edit && !m.deleted).then(|| view! {
+                                    <a class="button" href=format!("/maps/{id}/edit")>"Edit"</a>
+                                })}
+                            </p>
+                            {(d.can_edit && !m.deleted).then(|| view! {
+                                <details class="danger-zone">
+                                    <summary>"Delete this map"</summary>
+                                    <ActionForm action=delete attr:class="stack">
+                                        <input type="hidden" name="map_id" value=id.to_string()/>
+                                        <label>"Why (kept in the history)" <input name="comment" required/></label>
+                                        <button type="submit" class="danger">"Delete map"</button>
+                                    </ActionForm>
+                                </details>
+                            })}
+                        </article>
+                    }.into_any()
+                })}
+            </Transition>
+        </Layout>
+    }
+}
+
+fn or_dash(s: &str) -> String {
+    if s.is_empty() { "—".into() } else { s.into() }
+}
+
+fn select<T: Copy + PartialEq + Send + Sync + 'static>(
+    name: &'static str,
+    label: &'static str,
+    all: &'static [T],
+    current: T,
+    value: fn(T) -> &'static str,
+    text: fn(T) -> &'static str,
+) -> impl IntoView {
+    view! {
+        <label>{label}
+            <select name=name>
+                {all.iter().map(|v| view! {
+                    <option value=value(*v) selected=*v == current>{text(*v)}</option>
+                }).collect_view()}
+            </select>
+        </label>
+    }
+}
+
+/// The create/edit form. `/maps/new?env=…` creates; `/maps/:id/edit` edits.
+#[component]
+pub fn MapEditPage() -> impl IntoView {
+    let id = map_id();
+    let env = use_env_param();
+    let save = ServerAction::<SaveMap>::new();
+    let existing = Resource::new(
+        move || id.get(),
+        |id| async move {
+            match id {
+                Some(id) => get_map(id).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
+    view! {
+        <Layout title="Edit table map">
+            {move || action_error(save.value().get())}
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let detail = match existing.await {
+                        Err(e) => return view! { <ErrorBox error=e/> }.into_any(),
+                        Ok(d) => d,
+                    };
+                    let blank = MapContent {
+                        name: String::new(),
+                        fo_entity: String::new(),
+                        dataverse_table: String::new(),
+                        direction: Direction::Bidirectional,
+                        not_synced_reason: String::new(),
+                        master_side: Side::Fo,
+                        fo_keys: String::new(),
+                        dataverse_keys: String::new(),
+                        initial_sync: InitialSync::DualWrite,
+                        expected_records: None,
+                        state: MapState::NotRunning,
+                        tags: String::new(),
+                        notes: String::new(),
+                    };
+                    let (c, env_name, map_id, revision) = match &detail {
+                        Some(d) => (d.map.content.clone(), d.map.environment.clone(), Some(d.map.id), Some(d.map.revision)),
+                        None => (blank, env.get().unwrap_or_default(), None, None),
+                    };
+                    let f = MapForm::from(&c);
+                    view! {
+                        <p class="context">
+                            {match map_id {
+                                Some(_) => format!("Editing revision {} of '{}' in {env_name}", revision.unwrap_or(0), c.name),
+                                None => format!("New map in {env_name}"),
+                            }}
+                        </p>
+                        <ActionForm action=save attr:class="stack form-card wide" attr:data-testid="map-form">
+                            {map_id.map(|id| view! { <input type="hidden" name="map_id" value=id.to_string()/> })}
+                            {revision.map(|r| view! { <input type="hidden" name="expected_revision" value=r.to_string()/> })}
+                            <input type="hidden" name="env" value=env_name/>
+                            <label>"Name" <input name="form[name]" required value=f.name/></label>
+                            <div class="two">
+                                <label>"F&O data entity" <input name="form[fo_entity]" required value=f.fo_entity placeholder="CustCustomerV3Entity"/></label>
+                                <label>"Dataverse table" <input name="form[dataverse_table]" required value=f.dataverse_table placeholder="account"/></label>
+                            </div>
+                            <div class="two">
+                                {select("form[direction]", "Direction", Direction::ALL, c.direction, Direction::as_str, Direction::label)}
+                                {select("form[master_side]", "Owning side", Side::ALL, c.master_side, Side::as_str, Side::label)}
+                            </div>
+                            <label>"Why not synced (required when the direction is Not synced)"
+                                <input name="form[not_synced_reason]" value=f.not_synced_reason/>
+                            </label>
+                            <div class="two">
+                                <label>"F&O integration key fields" <input name="form[fo_keys]" value=f.fo_keys placeholder="CustomerAccount, dataAreaId"/></label>
+                                <label>"Dataverse key columns" <input name="form[dataverse_keys]" value=f.dataverse_keys placeholder="accountnumber, msdyn_company.cdm_companycode"/></label>
+                            </div>
+                            <div class="two">
+                                {select("form[initial_sync]", "Initial sync", InitialSync::ALL, c.initial_sync, InitialSync::as_str, InitialSync::label)}
+                                <label>"Expected records" <input name="form[expected_records]" inputmode="numeric" value=f.expected_records placeholder="250000"/></label>
+                            </div>
+                            <div class="two">
+                                {select("form[state]", "State", MapState::ALL, c.state, MapState::as_str, MapState::label)}
+                                <label>"Tags (comma-separated)" <input name="form[tags]" value=f.tags/></label>
+                            </div>
+                            <label>"Notes (Markdown)" <textarea name="form[notes]" rows="8">{f.notes}</textarea></label>
+                            <label>"What changed and why (kept in the history)" <input name="comment"/></label>
+                            <button type="submit" class="primary">"Save"</button>
+                        </ActionForm>
+                    }.into_any()
+                })}
+            </Transition>
+        </Layout>
+    }
+}
+
+/// Every revision of a map: pick two to compare, or restore one.
+#[component]
+pub fn MapHistoryPage() -> impl IntoView {
+    let id = map_id();
+    let restore = ServerAction::<RestoreMap>::new();
+    let history = Resource::new(
+        move || (id.get(), restore.version().get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => map_history(id).await,
+                None => Err(crate::error::AppError::not_found("That table map")),
+            }
+        },
+    );
+    view! {
+        <Layout title="Map history">
+            {move || action_error(restore.value().get())}
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let (map, revisions) = match history.await {
+                        Err(e) => return view! { <ErrorBox error=e/> }.into_any(),
+                        Ok(h) => h,
+                    };
+                    let id = map.id;
+                    let current = map.revision;
+                    let newest = revisions.first().map(|r| r.revision).unwrap_or(1);
+                    let older = revisions.get(1).map(|r| r.revision).unwrap_or(newest);
+                    view! {
+                        <p class="context">
+                            <a href=format!("/maps/{id}")>{map.content.name.clone()}</a>
+                            {format!(" · {} revision{}", revisions.len(), if revisions.len() == 1 { "" } else { "s" })}
+                            {map.deleted.then_some(" · deleted")}
+                        </p>
+                        <form method="get" action=format!("/maps/{id}/diff") class="history-form">
+                            <div class="table-wrap">
+                            <table class="data" data-testid="history-table">
+                                <thead><tr><th>"From"</th><th>"To"</th><th>"Revision"</th><th>"When"</th><th>"Who"</th><th>"Comment"</th><th></th></tr></thead>
+                                <tbody>
+                                {revisions.into_iter().map(|r| {
+                                    let rev = r.revision;
+                                    view! {
+                                        <tr>
+                                            <td><input type="radio" name="from" value=rev.to_string() checked=rev == older aria-label=format!("Compare from revision {rev}")/></td>
+                                            <td><input type="radio" name="to" value=rev.to_string() checked=rev == newest aria-label=format!("Compare to revision {rev}")/></td>
+                                            <td>{format!("{rev} · {}", r.action)}</td>
+                                            <td class="nowrap">{fmt_time(&r.created_at)}</td>
+                                            <td>{r.author}</td>
+                                            <td>{r.comment}</td>
+                                            <td>
+                                                {(rev != current || map.deleted).then(|| view! {
+                                                    <button type="submit" class="small secondary" form=format!("restore-{rev}")>
+                                                        {format!("Restore revision {rev}")}
+                                                    </button>
+                                                })}
+                                            </td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                                </tbody>
+                            </table>
+                            </div>
+                            <button type="submit">"Compare selected revisions"</button>
+                        </form>
+                        // The restore forms live outside the GET form (forms cannot nest);
+                        // each row's button targets its own form by id.
+                        {(1..=newest).map(|rev| view! {
+                            <ActionForm action=restore attr:id=format!("restore-{rev}") attr:class="hidden-form">
+                                <input type="hidden" name="map_id" value=id.to_string()/>
+                                <input type="hidden" name="revision" value=rev.to_string()/>
+                            </ActionForm>
+                        }).collect_view()}
+                    }.into_any()
+                })}
+            </Transition>
+        </Layout>
+    }
+}
+
+fn pieces(words: Vec<Piece>) -> impl IntoView {
+    words
+        .into_iter()
+        .map(|p| match p {
+            Piece::Same(s) => view! { <span>{s}</span> }.into_any(),
+            Piece::Added(s) => view! { <ins>{s}</ins> }.into_any(),
+            Piece::Removed(s) => view! { <del>{s}</del> }.into_any(),
+        })
+        .collect_view()
+}
+
+/// The changes between two revisions, field by field (word by word in text).
+#[component]
+pub fn MapDiffPage() -> impl IntoView {
+    let id = map_id();
+    let query = use_query_map();
+    let args = move || {
+        let q = query.read();
+        let n = |k: &str| q.get(k).and_then(|v| v.parse::<i64>().ok());
+        (id.get(), n("from"), n("to"))
+    };
+    let diff = Resource::new(args, |(id, from, to)| async move {
+        match (id, from, to) {
+            (Some(id), Some(from), Some(to)) => map_diff(id, from, to).await,
+            _ => Err(crate::error::AppError::validation(
+                "from",
+                "Pick two revisions to compare on the history page.",
+            )),
+        }
+    });
+    view! {
+        <Layout title="Compare revisions">
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let d = match diff.await {
+                        Err(e) => return view! { <ErrorBox error=e/> }.into_any(),
+                        Ok(d) => d,
+                    };
+                    let id = d.map.id;
+                    view! {
+                        <p class="context">
+                            <a href=format!("/maps/{id}")>{d.map.content.name.clone()}</a>
+                            {format!(" · revision {} → revision {}", d.from, d.to)}
+                            " · "<a href=format!("/maps/{id}/history")>"history"</a>
+                        </p>
+                        {if d.changes.is_empty() {
+                            view! { <p class="empty">"These revisions have the same content."</p> }.into_any()
+                        } else {
+                            view! {
+                                <div class="table-wrap">
+                                <table class="data diff" data-testid="diff-table">
+                                    <thead><tr><th>"Field"</th><th>{format!("Revision {}", d.from)}</th><th>{format!("Revision {}", d.to)}</th></tr></thead>
+                                    <tbody>
+                                    {d.changes.into_iter().map(|c| match c.words {
+                                        Some(words) => view! {
+                                            <tr><th scope="row">{c.field}</th><td colspan="2" class="words">{pieces(words)}</td></tr>
+                                        }.into_any(),
+                                        None => view! {
+                                            <tr><th scope="row">{c.field}</th><td><del>{c.before}</del></td><td><ins>{c.after}</ins></td></tr>
+                                        }.into_any(),
+                                    }).collect_view()}
+                                    </tbody>
+                                </table>
+                                </div>
+                            }.into_any()
+                        }}
+                    }.into_any()
+                })}
+            </Transition>
+        </Layout>
+    }
+}

@@ -1,0 +1,183 @@
+//! The rule book's environments and table maps over HTTP: roles, errors,
+//! revisions and sanitized Markdown on the rendered page.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+
+fn map_form<'a>(name: &'a str, notes: &'a str) -> Vec<(&'static str, &'a str)> {
+    vec![
+        ("env", "UAT"),
+        ("form[name]", name),
+        ("form[fo_entity]", "CustCustomerV3Entity"),
+        ("form[dataverse_table]", "account"),
+        ("form[direction]", "bidirectional"),
+        ("form[not_synced_reason]", ""),
+        ("form[master_side]", "fo"),
+        ("form[fo_keys]", "CustomerAccount, dataAreaId"),
+        ("form[dataverse_keys]", "accountnumber"),
+        ("form[initial_sync]", "dual_write"),
+        ("form[expected_records]", ""),
+        ("form[state]", "running"),
+        ("form[tags]", ""),
+        ("form[notes]", notes),
+        ("comment", "created by a test"),
+    ]
+}
+
+async fn app_with_uat() -> TestApp {
+    let app = spawn_app().await;
+    app.setup_admin().await;
+    let res = app
+        .post_form(
+            "/sfn/save_environment",
+            &[
+                ("name", "UAT"),
+                ("fo_url", ""),
+                ("dataverse_url", ""),
+                ("legal_entities", "USMF"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    app
+}
+
+#[tokio::test]
+async fn only_admins_manage_environments() {
+    let app = app_with_uat().await;
+    app.add_user("editor@example.com", "editor").await;
+    let editor = app.sign_in("editor@example.com").await;
+    let res = app
+        .post_form_with(
+            &editor,
+            "/sfn/save_environment",
+            &[
+                ("name", "Prod"),
+                ("fo_url", ""),
+                ("dataverse_url", ""),
+                ("legal_entities", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = app
+        .post_form_with(&editor, "/sfn/list_environments", &[])
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "editors can read environments"
+    );
+}
+
+#[tokio::test]
+async fn a_viewer_can_read_maps_but_every_map_write_is_refused() {
+    let app = app_with_uat().await;
+    assert_eq!(
+        app.post_form("/sfn/apply_starter_set", &[("env", "UAT")])
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    app.add_user("viewer@example.com", "viewer").await;
+    let viewer = app.sign_in("viewer@example.com").await;
+    assert_eq!(
+        app.get_with(&viewer, "/maps/1").await.status(),
+        StatusCode::OK
+    );
+
+    let before = app.audit_actions().await;
+    for (path, form) in [
+        ("/sfn/save_map", map_form("Sneaky", "")),
+        ("/sfn/delete_map", vec![("map_id", "1"), ("comment", "x")]),
+        ("/sfn/restore_map", vec![("map_id", "1"), ("revision", "1")]),
+        ("/sfn/apply_starter_set", vec![("env", "UAT")]),
+    ] {
+        let res = app.post_form_with(&viewer, path, &form).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+    assert_eq!(app.audit_actions().await, before);
+}
+
+#[tokio::test]
+async fn an_unknown_environment_is_named_in_a_404() {
+    let app = app_with_uat().await;
+    let mut form = map_form("Customers", "");
+    form[0] = ("env", "Prdouction");
+    let res = app.post_form("/sfn/save_map", &form).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(res.text().await.unwrap().contains("Prdouction"));
+}
+
+#[tokio::test]
+async fn saving_creates_revisions_and_a_stale_form_is_refused() {
+    let app = app_with_uat().await;
+    let res = app
+        .post_form("/sfn/save_map", &map_form("Customers", "v1"))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+
+    let mut edit = map_form("Customers", "v2");
+    edit.extend([("map_id", "1"), ("expected_revision", "1")]);
+    assert_eq!(
+        app.post_form("/sfn/save_map", &edit).await.status(),
+        StatusCode::OK
+    );
+    // The same form again still says revision 1: someone saved since.
+    let res = app.post_form("/sfn/save_map", &edit).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+
+    let res = app
+        .post_form(
+            "/sfn/map_diff",
+            &[("map_id", "1"), ("from", "1"), ("to", "2")],
+        )
+        .await;
+    let diff: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(diff["changes"][0]["field"], "Notes");
+    let actions = app.audit_actions().await;
+    assert!(
+        actions.contains(&"map.create".to_string()) && actions.contains(&"map.update".to_string())
+    );
+}
+
+#[tokio::test]
+async fn hostile_markdown_in_notes_never_reaches_the_page_as_markup() {
+    let app = app_with_uat().await;
+    let notes = "Fine **text**.\n\n<script>alert('x')</script></script><script>alert(2)</script>\n<iframe src=\"https://evil.example\"></iframe>\n\
+                 [click](javascript:alert(1))\n<img src=x onerror=\"alert(1)\">\n<a href=\"JAVASCRIPT:alert(1)\">y</a>";
+    assert_eq!(
+        app.post_form("/sfn/save_map", &map_form("Customers", notes))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let html = app.get("/maps/1").await.text().await.unwrap();
+    // The rendered notes: Markdown applied, every hostile construct gone.
+    let start = html.find("<div class=\"prose\">").expect("rendered notes");
+    let prose = &html[start..start + html[start..].find("</div>").unwrap()];
+    assert!(
+        prose.contains("<strong>text</strong>"),
+        "Markdown still renders: {prose}"
+    );
+    let lower = prose.to_ascii_lowercase();
+    for bad in [
+        "<script",
+        "<iframe",
+        "href=\"javascript",
+        "onerror",
+        "onclick",
+    ] {
+        assert!(!lower.contains(bad), "{bad} survived in {prose}");
+    }
+    // The raw notes also travel in the hydration data, as an escaped JSON
+    // string: no tag can close the data script early, and every script on
+    // the page is ours (it carries the response's CSP nonce).
+    assert!(!html.contains("</script><script>alert") && !html.contains("<script>alert"));
+    for tag in html
+        .match_indices("<script")
+        .map(|(i, _)| &html[i..i + html[i..].find('>').unwrap()])
+    {
+        assert!(tag.contains("nonce="), "a script without our nonce: {tag}");
+    }
+}
