@@ -2,6 +2,27 @@
 //! and the browser (hydration) — routes, pages, server functions and the
 //! types they exchange.
 
+// Leptos views are nested generic types; the map page nests deep enough to
+// pass the default limit of 128 in the wasm build.
+#![recursion_limit = "256"]
+
+/// Implements `ALL`, `as_str`, `label` and `parse` for a fieldless enum
+/// stored by name (defined before the modules so they can all use it).
+macro_rules! str_enum {
+    ($t:ty { $($v:ident => $s:literal, $label:literal;)* }) => {
+        impl $t {
+            /// Every value, in display order.
+            pub const ALL: &'static [$t] = &[$(<$t>::$v),*];
+            /// The stored name.
+            pub fn as_str(self) -> &'static str { match self { $(<$t>::$v => $s),* } }
+            /// The label shown to people.
+            pub fn label(self) -> &'static str { match self { $(<$t>::$v => $label),* } }
+            /// Parses a stored name.
+            pub fn parse(s: &str) -> Option<Self> { match s { $($s => Some(<$t>::$v),)* _ => None } }
+        }
+    };
+}
+
 pub mod audit;
 pub mod auth;
 pub mod components;
@@ -11,6 +32,7 @@ pub mod maps;
 #[cfg(feature = "ssr")]
 pub mod markdown;
 pub mod overview;
+pub mod rules;
 pub mod tokens;
 pub mod users;
 

@@ -1,7 +1,7 @@
 // An admin adds the team, changes a role, issues and revokes an API token,
 // and finds all of it in the audit log.
 import { expect, test } from "@playwright/test";
-import { ADMIN, EDITOR, VIEWER, signIn, signOut } from "./helpers";
+import { ADMIN, EDITOR, VIEWER, ready, signIn, signOut } from "./helpers";
 
 test("an admin adds users and changes a role", async ({ page }, info) => {
   await signIn(page, info, ADMIN);
@@ -29,6 +29,7 @@ test("an admin sets a new password for a user, who then signs in with it", async
   const user = { email: "forgetful@example.com", password: "first password 123" };
   await signIn(page, info, ADMIN);
   await page.goto("/admin/users");
+  await ready(page, info);
   const form = page.locator("form.form-card");
   await form.locator('input[name="email"]').fill(user.email);
   await form.locator('input[name="password"]').fill(user.password);

@@ -2,7 +2,16 @@
 // an environment; an editor applies the starter set, edits a map, sees the
 // guidance warning, compares revisions and restores one; a viewer reads only.
 import { expect, test } from "@playwright/test";
+import { Page } from "@playwright/test";
 import { ADMIN, EDITOR, VIEWER, signIn } from "./helpers";
+
+/** Opens a <details> section by its summary text (clicking would toggle it,
+ *  and a hydrated re-render may already have it open). */
+async function open(page: Page, summary: string) {
+  await page.locator("details", { has: page.locator("summary", { hasText: summary }) }).evaluate((d) => {
+    (d as HTMLDetailsElement).open = true;
+  });
+}
 
 test("an admin adds environments, and a bad URL is refused naming the field", async ({ page }, info) => {
   await signIn(page, info, ADMIN);
@@ -62,7 +71,57 @@ test("an editor compares two revisions and restores the first", async ({ page },
   await page.getByRole("button", { name: "Restore revision 1" }).click();
   await expect(page.getByTestId("map-doc")).toContainText("revision 3");
   await expect(page.getByTestId("map-doc")).toContainText("not estimated");
+  await expect(page.getByTestId("map-warnings")).not.toContainText("500,000");
+});
+
+test("an editor records the default rule, maps a field and is warned about last write wins", async ({ page }, info) => {
+  await signIn(page, info, EDITOR);
+  await page.goto("/maps");
+  await page.getByTestId("maps-table").getByRole("link", { name: "Customers V3" }).click();
+  const warnings = page.getByTestId("map-warnings");
+  await expect(warnings).toContainText("no accepted default conflict rule");
+
+  // The map's default rule, accepted, with a Markdown rationale.
+  await open(page, "Record a conflict rule");
+  let form = page.getByTestId("rule-form");
+  await form.locator('select[name="winner"]').selectOption("fo");
+  await form.locator('select[name="enforced_by"]').selectOption("initial_sync_master");
+  await form.locator('select[name="status"]').selectOption("accepted");
+  await form.locator('textarea[name="rationale"]').fill("Customers are **credit-checked** in F&O first.");
+  await form.getByRole("button", { name: "Record rule" }).click();
+  const rules = page.getByTestId("rules");
+  await expect(rules).toContainText("Map default: F&O wins");
+  await expect(rules.locator("strong", { hasText: "credit-checked" })).toBeVisible();
+  await expect(rules).toContainText("only during initial sync");
   await expect(page.getByTestId("map-warnings")).toHaveCount(0);
+
+  // A field, then a last-write-wins override for it: flagged and warned.
+  await open(page, "Add a field mapping");
+  const field = page.getByTestId("field-form");
+  await field.locator('input[name="field[fo_field]"]').fill("CreditLimit");
+  await field.locator('input[name="field[dataverse_column]"]').fill("creditlimit");
+  await field.locator('select[name="field[value_type]"]').selectOption("number");
+  await field.getByRole("button", { name: "Add field mapping" }).click();
+  await expect(page.getByTestId("fields-table")).toContainText("map default: #1 F&O wins");
+
+  await open(page, "Record a conflict rule");
+  form = page.getByTestId("rule-form");
+  await form.locator('select[name="field"]').selectOption({ label: "CreditLimit ↔ creditlimit" });
+  await form.locator('select[name="winner"]').selectOption("last_write");
+  await form.locator('select[name="enforced_by"]').selectOption("team_policy");
+  await form.locator('textarea[name="rationale"]').fill("Sales and credit both edit limits.");
+  await form.getByRole("button", { name: "Record rule" }).click();
+  await expect(page.getByTestId("map-warnings")).toContainText("The rule for CreditLimit ↔ creditlimit uses last write wins");
+  await expect(rules).toContainText("Dangerous: prefer an explicit owner");
+  await expect(rules).toContainText("Team policy, not enforced by dual-write");
+
+  // Supersede the default with the override: links both ways.
+  const first = page.locator("#rule-1");
+  await first.locator('select[name="status"]').selectOption("superseded");
+  await first.locator('input[name="superseded_by"]').fill("#2");
+  await first.getByRole("button", { name: "Set status" }).click();
+  await expect(page.locator("#rule-1")).toContainText("superseded by #2");
+  await expect(page.locator("#rule-2")).toContainText("supersedes #1");
 });
 
 test("a map that is not synced must say why", async ({ page }, info) => {
@@ -86,6 +145,11 @@ test("a viewer reads the rule book but cannot change it", async ({ page }, info)
   await page.getByTestId("maps-table").getByRole("link", { name: "Worker" }).click();
   await expect(page.getByTestId("map-doc")).toContainText("Owned by HR in F&O");
   await expect(page.getByRole("link", { name: "Edit", exact: true })).toHaveCount(0);
+  await page.goto("/maps");
+  await page.getByTestId("maps-table").getByRole("link", { name: "Customers V3" }).click();
+  await expect(page.getByTestId("rules")).toContainText("credit-checked");
+  await expect(page.getByTestId("rule-form")).toHaveCount(0);
+  await expect(page.getByTestId("field-form")).toHaveCount(0);
 
   const res = await page.request.post("/sfn/restore_map", {
     form: { map_id: "1", revision: "1" },

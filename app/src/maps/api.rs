@@ -49,12 +49,26 @@ pub async fn list_maps(env: Option<String>) -> Result<MapList, AppError> {
             can_edit: ssr::can_edit(),
         });
     };
-    let maps = super::server::list(&mut conn, environment.id)
-        .await?
+    let maps = super::server::list(&mut conn, environment.id).await?;
+    let ids: Vec<i64> = maps.iter().map(|m| m.id).collect();
+    let fields = crate::rules::server::fields_of(&mut conn, &ids).await?;
+    let rules = crate::rules::server::rules_of(&mut conn, &ids).await?;
+    let maps = maps
         .into_iter()
-        .map(|map| super::MapListItem {
-            warnings: super::check_map(&map.content, ssr::entities(&environment)),
-            map,
+        .map(|map| {
+            let f: Vec<_> = fields
+                .iter()
+                .filter(|f| f.map_id == map.id)
+                .cloned()
+                .collect();
+            let r: Vec<_> = rules
+                .iter()
+                .filter(|r| r.map_id == map.id)
+                .cloned()
+                .collect();
+            let mut warnings = super::check_map(&map.content, ssr::entities(&environment));
+            warnings.extend(crate::rules::check_rules(&map.content, &f, &r));
+            super::MapListItem { warnings, map }
         })
         .collect();
     let deleted = super::server::list_deleted(&mut conn, environment.id).await?;
@@ -77,15 +91,25 @@ pub async fn get_map(map_id: i64) -> Result<MapDetail, AppError> {
     let env = ssr::environment_of(&mut conn, &map.environment).await?;
     let mut history = super::server::history(&mut conn, map_id).await?;
     history.truncate(5);
+    let fields = crate::rules::server::fields_of(&mut conn, &[map_id]).await?;
+    let mut rules = crate::rules::server::rules_of(&mut conn, &[map_id]).await?;
+    for r in &mut rules {
+        r.rationale_html = crate::markdown::render(&r.rationale);
+    }
+    let warnings = if map.deleted {
+        vec![]
+    } else {
+        let mut w = super::check_map(&map.content, ssr::entities(&env));
+        w.extend(crate::rules::check_rules(&map.content, &fields, &rules));
+        w
+    };
     Ok(MapDetail {
-        warnings: if map.deleted {
-            vec![]
-        } else {
-            super::check_map(&map.content, ssr::entities(&env))
-        },
+        warnings,
         notes_html: crate::markdown::render(&map.content.notes),
         map,
         history,
+        fields,
+        rules,
         can_edit: ssr::can_edit(),
     })
 }

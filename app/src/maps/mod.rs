@@ -65,21 +65,6 @@ pub enum MapState {
     Stopped,
 }
 
-macro_rules! str_enum {
-    ($t:ty { $($v:ident => $s:literal, $label:literal;)* }) => {
-        impl $t {
-            /// Every value, in display order.
-            pub const ALL: &'static [$t] = &[$(<$t>::$v),*];
-            /// The stored name.
-            pub fn as_str(self) -> &'static str { match self { $(<$t>::$v => $s),* } }
-            /// The label shown to people.
-            pub fn label(self) -> &'static str { match self { $(<$t>::$v => $label),* } }
-            /// Parses a stored name.
-            pub fn parse(s: &str) -> Option<Self> { match s { $($s => Some(<$t>::$v),)* _ => None } }
-        }
-    };
-}
-
 str_enum!(Direction {
     Bidirectional => "bidirectional", "Bidirectional (F&O ⇄ Dataverse)";
     FoToDataverse => "fo_to_dataverse", "F&O → Dataverse";
@@ -276,6 +261,10 @@ pub struct MapDetail {
     pub notes_html: String,
     /// The latest revisions, newest first.
     pub history: Vec<Revision>,
+    /// Live field mappings.
+    pub fields: Vec<crate::rules::FieldMapping>,
+    /// Live conflict rules (rationale rendered), default first.
+    pub rules: Vec<crate::rules::ConflictRule>,
     /// Whether the caller may edit.
     pub can_edit: bool,
 }

@@ -131,9 +131,10 @@ pub fn MapsPage() -> impl IntoView {
 pub fn MapPage() -> impl IntoView {
     let id = map_id();
     let delete = ServerAction::<DeleteMap>::new();
+    let rule_actions = crate::rules::view::RuleActions::new();
     let detail = Resource::new(
-        move || id.get(),
-        |id| async move {
+        move || (id.get(), rule_actions.version()),
+        |(id, _)| async move {
             match id {
                 Some(id) => get_map(id).await,
                 None => Err(crate::error::AppError::not_found("That table map")),
@@ -179,6 +180,9 @@ pub fn MapPage() -> impl IntoView {
                             } else {
                                 view! { <div class="prose" inner_html=d.notes_html></div> }.into_any()
                             }}
+                            {(!m.deleted).then(|| view! {
+                                <crate::rules::view::FieldsAndRules map_id=id fields=d.fields rules=d.rules can_edit=d.can_edit actions=rule_actions/>
+                            }.into_any())}
                             <h3>"Recent changes"</h3>
                             <ul class="activity">
                                 {d.history.into_iter().map(|r| view! {

@@ -181,3 +181,98 @@ async fn hostile_markdown_in_notes_never_reaches_the_page_as_markup() {
         assert!(tag.contains("nonce="), "a script without our nonce: {tag}");
     }
 }
+
+#[tokio::test]
+async fn field_and_rule_writes_need_an_editor_and_a_rationale() {
+    let app = app_with_uat().await;
+    assert_eq!(
+        app.post_form("/sfn/apply_starter_set", &[("env", "UAT")])
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let field = [
+        ("map_id", "1"),
+        ("field[fo_field]", "CreditLimit"),
+        ("field[dataverse_column]", "creditlimit"),
+        ("field[direction]", "both"),
+        ("field[value_type]", "number"),
+        ("field[transform]", "none"),
+        ("field[default_value]", ""),
+        ("field[value_map]", ""),
+        ("comment", ""),
+    ];
+    let rule = |rationale: &'static str| {
+        [
+            ("map_id", "1"),
+            ("field", ""),
+            ("winner", "fo"),
+            ("enforced_by", "team_policy"),
+            ("rationale", rationale),
+            ("status", "accepted"),
+        ]
+    };
+    app.add_user("viewer@example.com", "viewer").await;
+    let viewer = app.sign_in("viewer@example.com").await;
+    for (path, form) in [
+        ("/sfn/save_field_mapping", field.to_vec()),
+        ("/sfn/save_conflict_rule", rule("why").to_vec()),
+        (
+            "/sfn/set_conflict_rule_status",
+            vec![
+                ("rule_id", "1"),
+                ("status", "rejected"),
+                ("superseded_by", ""),
+            ],
+        ),
+        (
+            "/sfn/delete_field_mapping",
+            vec![("field_id", "1"), ("comment", "")],
+        ),
+    ] {
+        assert_eq!(
+            app.post_form_with(&viewer, path, &form).await.status(),
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+
+    assert_eq!(
+        app.post_form("/sfn/save_field_mapping", &field)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let res = app.post_form("/sfn/save_conflict_rule", &rule("   ")).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["Validation"]["field"], "rationale");
+    assert_eq!(
+        app.post_form("/sfn/save_conflict_rule", &rule("Credit control owns it."))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+
+    let page: serde_json::Value = app
+        .post_form("/sfn/get_map", &[("map_id", "1")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["fields"][0]["content"]["fo_field"], "CreditLimit");
+    assert_eq!(page["rules"][0]["decided_by"], ADMIN_EMAIL);
+    assert!(
+        page["rules"][0]["rationale_html"]
+            .as_str()
+            .unwrap()
+            .contains("<p>Credit control owns it.</p>")
+    );
+    let codes: Vec<&str> = page["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|w| w["code"].as_str())
+        .collect();
+    assert!(!codes.contains(&"no_accepted_rule"), "{codes:?}");
+}

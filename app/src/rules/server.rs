@@ -1,0 +1,602 @@
+//! Storage of field mappings and conflict rules. Every write appends a
+//! revision (full JSON snapshot) and an audit entry in the caller's
+//! transaction, like table maps.
+
+use super::{
+    ConflictRule, EnforcedBy, FieldContent, FieldDirection, FieldMapping, RuleStatus, Transform,
+    ValueType, Winner,
+};
+use crate::audit::server::{Actor, Event, record};
+use crate::auth::server::db_now;
+use crate::error::{AppError, OnConstraint as _};
+use sqlx::SqliteConnection;
+
+fn corrupt(what: &str, v: &str) -> AppError {
+    tracing::error!(what, value = v, "unknown value in the rule book tables");
+    AppError::Internal
+}
+
+#[derive(sqlx::FromRow)]
+struct FieldRow {
+    id: i64,
+    map_id: i64,
+    fo_field: String,
+    dataverse_column: String,
+    direction: String,
+    value_type: String,
+    transform: String,
+    default_value: String,
+    value_map: String,
+    revision: i64,
+}
+
+impl TryFrom<FieldRow> for FieldMapping {
+    type Error = AppError;
+
+    fn try_from(r: FieldRow) -> Result<Self, AppError> {
+        Ok(FieldMapping {
+            id: r.id,
+            map_id: r.map_id,
+            content: FieldContent {
+                fo_field: r.fo_field,
+                dataverse_column: r.dataverse_column,
+                direction: FieldDirection::parse(&r.direction)
+                    .ok_or_else(|| corrupt("direction", &r.direction))?,
+                value_type: ValueType::parse(&r.value_type)
+                    .ok_or_else(|| corrupt("value_type", &r.value_type))?,
+                transform: Transform::parse(&r.transform)
+                    .ok_or_else(|| corrupt("transform", &r.transform))?,
+                default_value: r.default_value,
+                value_map: serde_json::from_str(&r.value_map)
+                    .map_err(|_| corrupt("value_map", &r.value_map))?,
+            },
+            revision: r.revision,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct RuleRow {
+    id: i64,
+    map_id: i64,
+    field_mapping_id: Option<i64>,
+    field_label: Option<String>,
+    winner: String,
+    enforced_by: String,
+    rationale: String,
+    decided_by: String,
+    decided_on: String,
+    status: String,
+    superseded_by: Option<i64>,
+    supersedes: Option<String>,
+    revision: i64,
+}
+
+impl TryFrom<RuleRow> for ConflictRule {
+    type Error = AppError;
+
+    fn try_from(r: RuleRow) -> Result<Self, AppError> {
+        Ok(ConflictRule {
+            id: r.id,
+            map_id: r.map_id,
+            field_mapping_id: r.field_mapping_id,
+            field_label: r.field_label,
+            winner: Winner::parse(&r.winner).ok_or_else(|| corrupt("winner", &r.winner))?,
+            enforced_by: EnforcedBy::parse(&r.enforced_by)
+                .ok_or_else(|| corrupt("enforced_by", &r.enforced_by))?,
+            rationale_html: String::new(),
+            rationale: r.rationale,
+            decided_by: r.decided_by,
+            decided_on: r.decided_on,
+            status: RuleStatus::parse(&r.status).ok_or_else(|| corrupt("status", &r.status))?,
+            superseded_by: r.superseded_by,
+            supersedes: r
+                .supersedes
+                .map(|s| s.split(',').filter_map(|v| v.parse().ok()).collect())
+                .unwrap_or_default(),
+            revision: r.revision,
+        })
+    }
+}
+
+/// Live field mappings of the given maps, by F&O field.
+#[tracing::instrument(skip_all, err)]
+pub async fn fields_of(
+    conn: &mut SqliteConnection,
+    map_ids: &[i64],
+) -> Result<Vec<FieldMapping>, AppError> {
+    let ids = serde_json::to_string(map_ids).unwrap_or_else(|_| "[]".into());
+    let rows: Vec<FieldRow> = sqlx::query_as(
+        "select id, map_id, fo_field, dataverse_column, direction, value_type, transform, default_value, value_map, revision
+         from field_mappings where deleted = 0 and map_id in (select value from json_each(?))
+         order by map_id, fo_field",
+    )
+    .bind(ids)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter().map(FieldMapping::try_from).collect()
+}
+
+/// Live conflict rules of the given maps: the default first, then overrides.
+#[tracing::instrument(skip_all, err)]
+pub async fn rules_of(
+    conn: &mut SqliteConnection,
+    map_ids: &[i64],
+) -> Result<Vec<ConflictRule>, AppError> {
+    let ids = serde_json::to_string(map_ids).unwrap_or_else(|_| "[]".into());
+    let rows: Vec<RuleRow> = sqlx::query_as(
+        "select r.id, r.map_id, r.field_mapping_id,
+                case when f.id is null then null else f.fo_field || ' ↔ ' || f.dataverse_column end as field_label,
+                r.winner, r.enforced_by, r.rationale, r.decided_by, r.decided_on, r.status, r.superseded_by,
+                (select group_concat(o.id) from conflict_rules o where o.superseded_by = r.id) as supersedes,
+                r.revision
+         from conflict_rules r left join field_mappings f on f.id = r.field_mapping_id
+         where r.deleted = 0 and r.map_id in (select value from json_each(?))
+         order by r.map_id, r.field_mapping_id is not null, field_label, r.id",
+    )
+    .bind(ids)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter().map(ConflictRule::try_from).collect()
+}
+
+/// The environment of a map (revisions are filed per environment).
+async fn map_environment(
+    conn: &mut SqliteConnection,
+    map_id: i64,
+) -> Result<(i64, String), AppError> {
+    let row: Option<(i64, String)> =
+        sqlx::query_as("select environment_id, name from table_maps where id = ? and deleted = 0")
+            .bind(map_id)
+            .fetch_optional(conn)
+            .await?;
+    row.ok_or_else(|| AppError::not_found(format!("Table map {map_id}")))
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one argument per column of the revision row; a struct would only rename them"
+)]
+async fn append_revision(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    object_type: &'static str,
+    environment_id: i64,
+    id: i64,
+    revision: i64,
+    action: &'static str,
+    comment: &str,
+    snapshot: serde_json::Value,
+    summary: String,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "insert into revisions (object_type, object_id, revision, environment_id, action, author_user_id, author, created_at, comment, snapshot)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(object_type)
+    .bind(id)
+    .bind(revision)
+    .bind(environment_id)
+    .bind(action)
+    .bind(actor.user_id)
+    .bind(&actor.label)
+    .bind(db_now())
+    .bind(comment.trim())
+    .bind(snapshot.to_string())
+    .execute(&mut *conn)
+    .await?;
+    let prefix = if object_type == "field_mapping" {
+        "field"
+    } else {
+        "rule"
+    };
+    record(
+        conn,
+        actor,
+        Event {
+            action: match (prefix, action) {
+                ("field", "create") => "field.create",
+                ("field", "delete") => "field.delete",
+                ("field", _) => "field.update",
+                (_, "create") => "rule.create",
+                (_, _) => "rule.update",
+            },
+            object_type,
+            object_id: Some(id.to_string()),
+            summary,
+            detail: (!comment.trim().is_empty())
+                .then(|| serde_json::json!({ "comment": comment.trim() })),
+        },
+    )
+    .await
+}
+
+/// Adds a field mapping to a map (revision 1).
+#[tracing::instrument(skip_all, fields(map.id = map_id), err)]
+pub async fn create_field(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    map_id: i64,
+    content: &FieldContent,
+    comment: &str,
+) -> Result<i64, AppError> {
+    let (env, map_name) = map_environment(conn, map_id).await?;
+    let id: i64 = sqlx::query_scalar(
+        "insert into field_mappings (map_id, fo_field, dataverse_column, direction, value_type, transform,
+            default_value, value_map, revision, updated_at)
+         values (?, ?, ?, ?, ?, ?, ?, ?, 1, ?) returning id",
+    )
+    .bind(map_id)
+    .bind(&content.fo_field)
+    .bind(&content.dataverse_column)
+    .bind(content.direction.as_str())
+    .bind(content.value_type.as_str())
+    .bind(content.transform.as_str())
+    .bind(&content.default_value)
+    .bind(serde_json::to_string(&content.value_map).unwrap_or_else(|_| "[]".into()))
+    .bind(db_now())
+    .fetch_one(&mut *conn)
+    .await
+    .on_unique(|| AppError::Conflict(format!("'{map_name}' already maps {}.", content.label())))?;
+    let summary = format!("Mapped {} in '{map_name}'", content.label());
+    append_revision(
+        conn,
+        actor,
+        "field_mapping",
+        env,
+        id,
+        1,
+        "create",
+        comment,
+        serde_json::json!(content),
+        summary,
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Removes a field mapping (a revision; the row stays for history). Rules
+/// that override it are marked superseded, since their field is gone.
+#[tracing::instrument(skip_all, fields(field.id = id), err)]
+pub async fn delete_field(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    id: i64,
+    comment: &str,
+) -> Result<i64, AppError> {
+    let row: Option<FieldRow> = sqlx::query_as(
+        "select id, map_id, fo_field, dataverse_column, direction, value_type, transform, default_value, value_map, revision
+         from field_mappings where id = ? and deleted = 0",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let field = FieldMapping::try_from(
+        row.ok_or_else(|| AppError::not_found(format!("Field mapping {id}")))?,
+    )?;
+    let (env, map_name) = map_environment(conn, field.map_id).await?;
+    let revision = field.revision + 1;
+    sqlx::query("update field_mappings set deleted = 1, revision = ?, updated_at = ? where id = ?")
+        .bind(revision)
+        .bind(db_now())
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    let summary = format!("Removed {} from '{map_name}'", field.content.label());
+    append_revision(
+        conn,
+        actor,
+        "field_mapping",
+        env,
+        id,
+        revision,
+        "delete",
+        comment,
+        serde_json::json!(field.content),
+        summary,
+    )
+    .await?;
+    Ok(field.map_id)
+}
+
+/// What a new rule says.
+#[derive(Debug, Clone)]
+pub struct NewRule {
+    /// The field it overrides, or `None` for the map default.
+    pub field_mapping_id: Option<i64>,
+    /// Who wins.
+    pub winner: Winner,
+    /// What enforces it.
+    pub enforced_by: EnforcedBy,
+    /// Why (Markdown, required).
+    pub rationale: String,
+    /// Initial status (proposed or accepted).
+    pub status: RuleStatus,
+}
+
+/// Records a conflict rule, decided by the acting user today.
+#[tracing::instrument(skip_all, fields(map.id = map_id), err)]
+pub async fn create_rule(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    map_id: i64,
+    rule: &NewRule,
+) -> Result<i64, AppError> {
+    let (env, map_name) = map_environment(conn, map_id).await?;
+    if rule.rationale.trim().is_empty() {
+        return Err(AppError::validation(
+            "rationale",
+            "Write down why: the rationale is what the next person needs.",
+        ));
+    }
+    if let Some(f) = rule.field_mapping_id {
+        let belongs: Option<i64> = sqlx::query_scalar(
+            "select id from field_mappings where id = ? and map_id = ? and deleted = 0",
+        )
+        .bind(f)
+        .bind(map_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if belongs.is_none() {
+            return Err(AppError::validation(
+                "field",
+                format!("Field mapping {f} is not part of '{map_name}'."),
+            ));
+        }
+    }
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let id: i64 = sqlx::query_scalar(
+        "insert into conflict_rules (map_id, field_mapping_id, winner, enforced_by, rationale, decided_by, decided_on,
+            status, revision, updated_at)
+         values (?, ?, ?, ?, ?, ?, ?, ?, 1, ?) returning id",
+    )
+    .bind(map_id)
+    .bind(rule.field_mapping_id)
+    .bind(rule.winner.as_str())
+    .bind(rule.enforced_by.as_str())
+    .bind(rule.rationale.trim())
+    .bind(&actor.label)
+    .bind(&today)
+    .bind(rule.status.as_str())
+    .bind(db_now())
+    .fetch_one(&mut *conn)
+    .await?;
+    let snapshot = serde_json::json!({
+        "field_mapping_id": rule.field_mapping_id, "winner": rule.winner, "enforced_by": rule.enforced_by,
+        "rationale": rule.rationale.trim(), "decided_by": actor.label, "decided_on": today, "status": rule.status,
+    });
+    let summary = format!(
+        "Recorded '{}' ({}) for '{map_name}'",
+        rule.winner.label(),
+        rule.status.label().to_lowercase()
+    );
+    append_revision(
+        conn,
+        actor,
+        "conflict_rule",
+        env,
+        id,
+        1,
+        "create",
+        "",
+        snapshot,
+        summary,
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Moves a rule to a new status. Superseding needs the newer rule of the
+/// same map, and links the two both ways.
+#[tracing::instrument(skip_all, fields(rule.id = id), err)]
+pub async fn set_rule_status(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    id: i64,
+    status: RuleStatus,
+    superseded_by: Option<i64>,
+) -> Result<i64, AppError> {
+    let row: Option<(i64, i64, String)> = sqlx::query_as(
+        "select map_id, revision, status from conflict_rules where id = ? and deleted = 0",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (map_id, revision, old) =
+        row.ok_or_else(|| AppError::not_found(format!("Conflict rule {id}")))?;
+    let (env, map_name) = map_environment(conn, map_id).await?;
+    let successor = match (status, superseded_by) {
+        (RuleStatus::Superseded, None) => {
+            return Err(AppError::validation(
+                "superseded_by",
+                "Name the rule that replaces this one.",
+            ));
+        }
+        (RuleStatus::Superseded, Some(s)) if s == id => {
+            return Err(AppError::validation(
+                "superseded_by",
+                "A rule cannot supersede itself.",
+            ));
+        }
+        (RuleStatus::Superseded, Some(s)) => {
+            let same_map: Option<i64> = sqlx::query_scalar(
+                "select id from conflict_rules where id = ? and map_id = ? and deleted = 0",
+            )
+            .bind(s)
+            .bind(map_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+            if same_map.is_none() {
+                return Err(AppError::validation(
+                    "superseded_by",
+                    format!("Rule {s} is not a rule of '{map_name}'."),
+                ));
+            }
+            Some(s)
+        }
+        _ => None,
+    };
+    let revision = revision + 1;
+    sqlx::query("update conflict_rules set status = ?, superseded_by = ?, revision = ?, updated_at = ? where id = ?")
+        .bind(status.as_str())
+        .bind(successor)
+        .bind(revision)
+        .bind(db_now())
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    let summary = format!("Rule {id} of '{map_name}': {old} → {}", status.as_str());
+    let snapshot = serde_json::json!({ "status": status, "superseded_by": successor });
+    append_revision(
+        conn,
+        actor,
+        "conflict_rule",
+        env,
+        id,
+        revision,
+        "update",
+        "",
+        snapshot,
+        summary,
+    )
+    .await?;
+    Ok(map_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::environments::{server as envs, validate_environment};
+    use sqlx::SqlitePool;
+
+    async fn map(conn: &mut SqliteConnection) -> i64 {
+        let input = validate_environment("UAT", "", "", "").unwrap();
+        envs::save(conn, &Actor::cli(), None, &input).await.unwrap();
+        let env = envs::by_name(conn, "UAT").await.unwrap();
+        let content = crate::maps::starter::starter_set().remove(0);
+        crate::maps::server::create(conn, &Actor::cli(), &env, &content, "")
+            .await
+            .unwrap()
+    }
+
+    fn rule(field: Option<i64>, winner: Winner, status: RuleStatus) -> NewRule {
+        NewRule {
+            field_mapping_id: field,
+            winner,
+            enforced_by: EnforcedBy::TeamPolicy,
+            rationale: "Credit control owns limits.".into(),
+            status,
+        }
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn fields_and_rules_are_stored_with_revisions_and_audit(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let cli = Actor::cli();
+        let map_id = map(&mut conn).await;
+        let content = super::super::validate_field(
+            "CreditLimit",
+            "creditlimit",
+            "both",
+            "number",
+            "none",
+            "",
+            "",
+        )
+        .unwrap();
+        let field = create_field(&mut conn, &cli, map_id, &content, "limits")
+            .await
+            .unwrap();
+        assert!(matches!(
+            create_field(&mut conn, &cli, map_id, &content, "").await,
+            Err(AppError::Conflict(_))
+        ));
+
+        let default = create_rule(
+            &mut conn,
+            &cli,
+            map_id,
+            &rule(None, Winner::Fo, RuleStatus::Accepted),
+        )
+        .await
+        .unwrap();
+        let over = create_rule(
+            &mut conn,
+            &cli,
+            map_id,
+            &rule(Some(field), Winner::LastWrite, RuleStatus::Proposed),
+        )
+        .await
+        .unwrap();
+        let rules = rules_of(&mut conn, &[map_id]).await.unwrap();
+        assert_eq!(rules.len(), 2);
+        assert_eq!(rules[0].id, default, "the map default comes first");
+        assert_eq!(
+            rules[1].field_label.as_deref(),
+            Some("CreditLimit ↔ creditlimit")
+        );
+
+        set_rule_status(&mut conn, &cli, default, RuleStatus::Superseded, Some(over))
+            .await
+            .unwrap();
+        let rules = rules_of(&mut conn, &[map_id]).await.unwrap();
+        let newer = rules.iter().find(|r| r.id == over).unwrap();
+        assert_eq!(newer.supersedes, vec![default], "linked both ways");
+
+        delete_field(&mut conn, &cli, field, "not mapped after all")
+            .await
+            .unwrap();
+        assert!(fields_of(&mut conn, &[map_id]).await.unwrap().is_empty());
+        let revisions: i64 =
+            sqlx::query_scalar("select count(*) from revisions where object_type <> 'table_map'")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+        assert_eq!(revisions, 5);
+        let audited: i64 = sqlx::query_scalar(
+            "select count(*) from audit_log where action like 'field.%' or action like 'rule.%'",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!(audited, 5);
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn rules_need_a_rationale_and_a_successor_of_the_same_map(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let cli = Actor::cli();
+        let map_id = map(&mut conn).await;
+        let mut blank = rule(None, Winner::Fo, RuleStatus::Accepted);
+        blank.rationale = "  ".into();
+        assert!(matches!(
+            create_rule(&mut conn, &cli, map_id, &blank).await,
+            Err(AppError::Validation { .. })
+        ));
+        let id = create_rule(
+            &mut conn,
+            &cli,
+            map_id,
+            &rule(None, Winner::Fo, RuleStatus::Accepted),
+        )
+        .await
+        .unwrap();
+        for successor in [None, Some(id), Some(999)] {
+            let err = set_rule_status(&mut conn, &cli, id, RuleStatus::Superseded, successor)
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(err, AppError::Validation { ref field, .. } if field == "superseded_by"),
+                "{successor:?}"
+            );
+        }
+        let foreign = create_rule(
+            &mut conn,
+            &cli,
+            map_id,
+            &rule(Some(12345), Winner::Fo, RuleStatus::Accepted),
+        )
+        .await;
+        assert!(matches!(foreign, Err(AppError::Validation { ref field, .. }) if field == "field"));
+    }
+}
