@@ -33,6 +33,7 @@ pub mod maps;
 pub mod markdown;
 pub mod overview;
 pub mod rules;
+pub mod search;
 pub mod tokens;
 pub mod users;
 
@@ -101,6 +102,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/tokens") view=tokens::view::TokensPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/environments") view=environments::view::EnvironmentsPage ssr=SsrMode::Async/>
                 <Route path=path!("/maps") view=maps::view::MapsPage ssr=SsrMode::Async/>
+                <Route path=path!("/search") view=search::view::SearchPage ssr=SsrMode::Async/>
                 <Route path=path!("/maps/new") view=maps::view::MapEditPage ssr=SsrMode::Async/>
                 <Route path=path!("/maps/:id") view=maps::view::MapPage ssr=SsrMode::Async/>
                 <Route path=path!("/maps/:id/edit") view=maps::view::MapEditPage ssr=SsrMode::Async/>

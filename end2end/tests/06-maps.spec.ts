@@ -124,6 +124,18 @@ test("an editor records the default rule, maps a field and is warned about last 
   await expect(page.locator("#rule-2")).toContainText("supersedes #1");
 });
 
+test("searching a word from a rationale lands on the rule", async ({ page }, info) => {
+  await signIn(page, info, VIEWER);
+  await page.goto("/maps");
+  await page.getByRole("searchbox", { name: "Search the rule book" }).fill("both edit");
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  const hits = page.getByTestId("search-hits");
+  await expect(hits.locator("mark", { hasText: "edit" })).toBeVisible();
+  await hits.getByRole("link", { name: "Customers V3 · CreditLimit ↔ creditlimit" }).click();
+  await expect(page).toHaveURL(/\/maps\/\d+#rule-2$/);
+  await expect(page.locator("#rule-2")).toContainText("Sales and credit both edit limits.");
+});
+
 test("a map that is not synced must say why", async ({ page }, info) => {
   await signIn(page, info, EDITOR);
   await page.goto("/maps");

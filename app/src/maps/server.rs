@@ -271,6 +271,7 @@ pub async fn create(
         content,
     )
     .await?;
+    crate::search::server::reindex_map(conn, id).await?;
     Ok(id)
 }
 
@@ -323,6 +324,7 @@ pub async fn update(
     store(conn, id, content, revision, false).await?;
     let env = environment_id(conn, id).await?;
     write_revision(conn, actor, env, id, revision, "update", comment, content).await?;
+    crate::search::server::reindex_map(conn, id).await?;
     Ok(revision)
 }
 
@@ -352,7 +354,8 @@ pub async fn delete(
         comment,
         &current.content,
     )
-    .await
+    .await?;
+    crate::search::server::reindex_map(conn, id).await
 }
 
 /// The content of one revision.
@@ -402,6 +405,7 @@ pub async fn restore(
         &old,
     )
     .await?;
+    crate::search::server::reindex_map(conn, id).await?;
     Ok(next)
 }
 

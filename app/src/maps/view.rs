@@ -82,9 +82,16 @@ pub fn MapsPage() -> impl IntoView {
                                 </ActionForm>
                             </div>
                         })}
-                        {can_edit.then(|| view! {
-                            <p><a class="button" href=format!("/maps/new?env={env_name}")>"New map"</a></p>
-                        })}
+                        <div class="toolbar">
+                            {can_edit.then(|| view! {
+                                <a class="button" href=format!("/maps/new?env={env_name}")>"New map"</a>
+                            })}
+                            <form method="get" action="/search" class="inline" role="search">
+                                <input type="hidden" name="env" value=env_name.clone()/>
+                                <input type="search" name="q" placeholder="Search maps, fields, rationale" aria-label="Search the rule book" size="30"/>
+                                <button type="submit" class="secondary">"Search"</button>
+                            </form>
+                        </div>
                         {(!empty).then(|| view! {
                             <div class="table-wrap">
                             <table class="data" data-testid="maps-table">

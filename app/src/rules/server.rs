@@ -252,6 +252,7 @@ pub async fn create_field(
         summary,
     )
     .await?;
+    crate::search::server::reindex_map(conn, map_id).await?;
     Ok(id)
 }
 
@@ -296,6 +297,7 @@ pub async fn delete_field(
         summary,
     )
     .await?;
+    crate::search::server::reindex_map(conn, field.map_id).await?;
     Ok(field.map_id)
 }
 
@@ -383,6 +385,7 @@ pub async fn create_rule(
         summary,
     )
     .await?;
+    crate::search::server::reindex_map(conn, map_id).await?;
     Ok(id)
 }
 
@@ -460,6 +463,7 @@ pub async fn set_rule_status(
         summary,
     )
     .await?;
+    crate::search::server::reindex_map(conn, map_id).await?;
     Ok(map_id)
 }
 
