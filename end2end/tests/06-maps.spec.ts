@@ -169,3 +169,17 @@ test("a viewer reads the rule book but cannot change it", async ({ page }, info)
   });
   expect(res.status()).toBe(403);
 });
+
+test("the rule book downloads as one Markdown document", async ({ page }, info) => {
+  await signIn(page, info, VIEWER);
+  await page.goto("/maps");
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("link", { name: "Export rule book (Markdown)" }).click(),
+  ]);
+  expect(download.suggestedFilename()).toMatch(/^rule-book-.+\.md$/);
+  const text = require("fs").readFileSync(await download.path(), "utf8");
+  expect(text).toContain("# Rule book:");
+  expect(text).toContain("## Customers V3");
+  expect(text).toContain("Sales and credit both edit limits.");
+});

@@ -6,6 +6,7 @@ pub mod api;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod export;
 pub mod health;
 pub mod middleware;
 pub mod startup;

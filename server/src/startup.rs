@@ -84,6 +84,7 @@ pub fn build_router(settings: &Settings, state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/export/rulebook.md", get(crate::export::rule_book))
         .nest("/api", api::router())
         // Registers the pages and, at their own paths under /sfn, every
         // server function, both with the same context.

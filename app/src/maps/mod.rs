@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod diff;
+pub mod export;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod starter;

@@ -86,6 +86,7 @@ pub fn MapsPage() -> impl IntoView {
                             {can_edit.then(|| view! {
                                 <a class="button" href=format!("/maps/new?env={env_name}")>"New map"</a>
                             })}
+                            <a href=format!("/export/rulebook.md?env={env_name}") download="" rel="external">"Export rule book (Markdown)"</a>
                             <form method="get" action="/search" class="inline" role="search">
                                 <input type="hidden" name="env" value=env_name.clone()/>
                                 <input type="search" name="q" placeholder="Search maps, fields, rationale" aria-label="Search the rule book" size="30"/>

@@ -276,3 +276,51 @@ async fn field_and_rule_writes_need_an_editor_and_a_rationale() {
         .collect();
     assert!(!codes.contains(&"no_accepted_rule"), "{codes:?}");
 }
+
+#[tokio::test]
+async fn the_rule_book_exports_as_one_markdown_document_for_signed_in_users_only() {
+    let app = app_with_uat().await;
+    assert_eq!(
+        app.post_form("/sfn/apply_starter_set", &[("env", "UAT")])
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let res = app.get("/export/rulebook.md?env=uat").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/markdown")
+    );
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("rule-book-UAT.md")
+    );
+    let md = res.text().await.unwrap();
+    assert!(md.starts_with("# Rule book: UAT"));
+    for name in [
+        "Customers V3",
+        "Sales quotation headers",
+        "Financial dimensions",
+    ] {
+        assert!(md.contains(&format!("\n## {name}\n")), "{name} missing");
+    }
+    assert!(
+        md.contains("no accepted default conflict rule"),
+        "open warnings are included"
+    );
+
+    let anon = new_client();
+    assert_eq!(
+        app.get_with(&anon, "/export/rulebook.md").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.get("/export/rulebook.md?env=Nowhere").await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
