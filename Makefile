@@ -21,7 +21,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Extra flags for `make run`, e.g. make run ARGS="--bind 127.0.0.1:8080"
 ARGS ?=
 
-.PHONY: run test build build-debug tools browser-tools unit e2e lint fmt check dev clean-e2e help
+.PHONY: run test build build-debug tools browser-tools unit e2e lint fmt check dev bench help
 
 help:
 	@sed -n '3,5p' Makefile
@@ -80,6 +80,13 @@ unit:
 e2e: build-debug browser-tools
 	cd end2end && DWCONSOLE_BIN=$(TARGET_DIR)/debug/dwconsole DWCONSOLE_SITE_ROOT=$(SITE_DEBUG) \
 	  DWCONSOLE_E2E_DIR=$(TARGET_DIR)/e2e npx playwright test
+
+## ---- benchmarks --------------------------------------------------------
+
+# Rule book at scale (200 maps x 50 fields x 10 revisions): map page and
+# search p50/p95 through the real router, and peak memory. Prints figures.
+bench:
+	cargo run --release -p server --bin rulebook-bench -- 200 50 10 300
 
 ## ---- lint --------------------------------------------------------------
 
