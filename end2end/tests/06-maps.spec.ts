@@ -103,6 +103,8 @@ test("an editor records the default rule, maps a field and is warned about last 
   await field.locator('select[name="field[value_type]"]').selectOption("number");
   await field.getByRole("button", { name: "Add field mapping" }).click();
   await expect(page.getByTestId("fields-table")).toContainText("map default: #1 F&O wins");
+  // The form is cleared after the save, so a second click adds nothing twice.
+  await expect(page.getByTestId("field-form").locator('input[name="field[fo_field]"]')).toHaveValue("");
 
   await open(page, "Record a conflict rule");
   form = page.getByTestId("rule-form");
