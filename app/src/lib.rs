@@ -32,6 +32,8 @@ pub mod maps;
 #[cfg(feature = "ssr")]
 pub mod markdown;
 pub mod overview;
+#[cfg(feature = "ssr")]
+pub mod revisions;
 pub mod rules;
 pub mod search;
 pub mod tokens;

@@ -84,30 +84,32 @@ impl TryFrom<Row> for TableMap {
 }
 
 /// Live maps of an environment, by name.
-#[tracing::instrument(skip_all, fields(environment.id = environment_id), err)]
 pub async fn list(
     conn: &mut SqliteConnection,
     environment_id: i64,
 ) -> Result<Vec<TableMap>, AppError> {
-    let rows: Vec<Row> = sqlx::query_as(AssertSqlSafe(format!(
-        "{SELECT} where m.environment_id = ? and m.deleted = 0 order by m.name"
-    )))
-    .bind(environment_id)
-    .fetch_all(conn)
-    .await?;
-    rows.into_iter().map(TableMap::try_from).collect()
+    list_where_deleted(conn, environment_id, false).await
 }
 
 /// Deleted maps of an environment, so they can be found and restored.
-#[tracing::instrument(skip_all, fields(environment.id = environment_id), err)]
 pub async fn list_deleted(
     conn: &mut SqliteConnection,
     environment_id: i64,
 ) -> Result<Vec<TableMap>, AppError> {
+    list_where_deleted(conn, environment_id, true).await
+}
+
+#[tracing::instrument(skip_all, fields(environment.id = environment_id, deleted), err)]
+async fn list_where_deleted(
+    conn: &mut SqliteConnection,
+    environment_id: i64,
+    deleted: bool,
+) -> Result<Vec<TableMap>, AppError> {
     let rows: Vec<Row> = sqlx::query_as(AssertSqlSafe(format!(
-        "{SELECT} where m.environment_id = ? and m.deleted = 1 order by m.name"
+        "{SELECT} where m.environment_id = ? and m.deleted = ? order by m.name"
     )))
     .bind(environment_id)
+    .bind(deleted)
     .fetch_all(conn)
     .await?;
     rows.into_iter().map(TableMap::try_from).collect()
@@ -146,26 +148,18 @@ async fn write_revision(
     comment: &str,
     content: &MapContent,
 ) -> Result<(), AppError> {
-    let snapshot = serde_json::to_string(content).map_err(|e| {
+    let snapshot = serde_json::to_value(content).map_err(|e| {
         tracing::error!(error = %e, "cannot serialise a map snapshot");
         AppError::Internal
     })?;
-    sqlx::query(
-        "insert into revisions (object_type, object_id, revision, environment_id, action, author_user_id, author, created_at, comment, snapshot)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(OBJECT)
-    .bind(id)
-    .bind(revision)
-    .bind(environment_id)
-    .bind(action)
-    .bind(actor.user_id)
-    .bind(&actor.label)
-    .bind(db_now())
-    .bind(comment.trim())
-    .bind(snapshot)
-    .execute(&mut *conn)
-    .await?;
+    let of = crate::revisions::RevisionOf {
+        object_type: OBJECT,
+        object_id: id,
+        revision,
+        environment_id,
+        action,
+    };
+    crate::revisions::append(conn, actor, of, comment, &snapshot).await?;
     let verb = match action {
         "create" => "Created",
         "delete" => "Deleted",

@@ -169,22 +169,14 @@ async fn append_revision(
     snapshot: serde_json::Value,
     summary: String,
 ) -> Result<(), AppError> {
-    sqlx::query(
-        "insert into revisions (object_type, object_id, revision, environment_id, action, author_user_id, author, created_at, comment, snapshot)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(object_type)
-    .bind(id)
-    .bind(revision)
-    .bind(environment_id)
-    .bind(action)
-    .bind(actor.user_id)
-    .bind(&actor.label)
-    .bind(db_now())
-    .bind(comment.trim())
-    .bind(snapshot.to_string())
-    .execute(&mut *conn)
-    .await?;
+    let of = crate::revisions::RevisionOf {
+        object_type,
+        object_id: id,
+        revision,
+        environment_id,
+        action,
+    };
+    crate::revisions::append(conn, actor, of, comment, &snapshot).await?;
     let prefix = if object_type == "field_mapping" {
         "field"
     } else {
