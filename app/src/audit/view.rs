@@ -2,7 +2,7 @@
 
 use super::AuditFilter;
 use super::api::list_audit;
-use crate::components::{ErrorBox, Layout, fmt_time};
+use crate::components::{ErrorBox, Layout, fmt_time, percent_encode};
 use leptos::prelude::*;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
@@ -38,7 +38,7 @@ pub fn AuditPage() -> impl IntoView {
                                 let mut href = format!("/audit?before={b}");
                                 for (k, v) in [("action", &f.action), ("actor", &f.actor), ("text", &f.text), ("from", &f.from), ("to", &f.to)] {
                                     if let Some(v) = v {
-                                        href.push_str(&format!("&{k}={}", urlencode(v)));
+                                        href.push_str(&format!("&{k}={}", percent_encode(v, b"")));
                                     }
                                 }
                                 href
@@ -94,28 +94,5 @@ pub fn AuditPage() -> impl IntoView {
                 })}
             </Transition>
         </Layout>
-    }
-}
-
-/// Percent-encodes a query value (RFC 3986 unreserved characters pass).
-fn urlencode(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::urlencode;
-
-    #[test]
-    fn query_values_are_percent_encoded() {
-        assert_eq!(urlencode("user.create"), "user.create");
-        assert_eq!(urlencode("a b&c@d"), "a%20b%26c%40d");
     }
 }

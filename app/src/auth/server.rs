@@ -395,14 +395,19 @@ pub fn clear_session_cookie(cfg: &AuthConfig) -> String {
     format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
 }
 
-/// Reads the session secret from a `Cookie` header value.
-pub fn session_secret_from_cookie_header(header: &str) -> Option<&str> {
+/// The value of cookie `name` in a `Cookie` header value, if present and non-empty.
+pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
     header
         .split(';')
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE)
+        .find(|(k, _)| *k == name)
         .map(|(_, v)| v)
         .filter(|v| !v.is_empty())
+}
+
+/// Reads the session secret from a `Cookie` header value.
+pub fn session_secret_from_cookie_header(header: &str) -> Option<&str> {
+    cookie_value(header, SESSION_COOKIE)
 }
 
 /// Only same-site paths are allowed as a post-login destination, so a link

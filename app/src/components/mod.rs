@@ -162,6 +162,21 @@ pub fn fmt_time(stored: &str) -> String {
     }
 }
 
+/// Percent-encodes a URL query value: RFC 3986 unreserved characters pass,
+/// and so do the bytes in `keep` (e.g. `b"/"` for a path carried in a query).
+pub fn percent_encode(value: &str, keep: &[u8]) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b if keep.contains(&b) => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// Groups digits for reading: 1200000 → `1,200,000`.
 pub fn fmt_count(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
@@ -178,6 +193,13 @@ pub fn fmt_count(n: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn query_values_are_percent_encoded_keeping_only_what_is_asked() {
+        assert_eq!(percent_encode("user.create", b""), "user.create");
+        assert_eq!(percent_encode("a b&c@d", b""), "a%20b%26c%40d");
+        assert_eq!(percent_encode("/audit?x=1", b"/"), "/audit%3Fx%3D1");
+    }
 
     #[test]
     fn counts_are_grouped_by_thousands() {

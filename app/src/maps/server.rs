@@ -10,6 +10,28 @@ use crate::error::{AppError, OnConstraint as _};
 // clauses; every value is bound.
 use sqlx::{AssertSqlSafe, SqliteConnection};
 
+/// Binds a map's 13 content columns, in the order both the insert and the
+/// update list them (a macro because the two are different query types).
+macro_rules! bind_content {
+    ($query:expr, $content:expr) => {{
+        let c: &MapContent = $content;
+        $query
+            .bind(&c.name)
+            .bind(&c.fo_entity)
+            .bind(&c.dataverse_table)
+            .bind(c.direction.as_str())
+            .bind(&c.not_synced_reason)
+            .bind(c.master_side.as_str())
+            .bind(&c.fo_keys)
+            .bind(&c.dataverse_keys)
+            .bind(c.initial_sync.as_str())
+            .bind(c.expected_records)
+            .bind(c.state.as_str())
+            .bind(&c.tags)
+            .bind(&c.notes)
+    }};
+}
+
 /// Object type of maps in the revision store.
 const OBJECT: &str = "table_map";
 
@@ -193,25 +215,15 @@ async fn store(
     revision: i64,
     deleted: bool,
 ) -> Result<(), AppError> {
-    sqlx::query(
-        "update table_maps set name = ?, fo_entity = ?, dataverse_table = ?, direction = ?, not_synced_reason = ?,
-            master_side = ?, fo_keys = ?, dataverse_keys = ?, initial_sync = ?, expected_records = ?, state = ?,
-            tags = ?, notes = ?, revision = ?, deleted = ?, updated_at = ?
-         where id = ?",
+    bind_content!(
+        sqlx::query(
+            "update table_maps set name = ?, fo_entity = ?, dataverse_table = ?, direction = ?, not_synced_reason = ?,
+                master_side = ?, fo_keys = ?, dataverse_keys = ?, initial_sync = ?, expected_records = ?, state = ?,
+                tags = ?, notes = ?, revision = ?, deleted = ?, updated_at = ?
+             where id = ?",
+        ),
+        content
     )
-    .bind(&content.name)
-    .bind(&content.fo_entity)
-    .bind(&content.dataverse_table)
-    .bind(content.direction.as_str())
-    .bind(&content.not_synced_reason)
-    .bind(content.master_side.as_str())
-    .bind(&content.fo_keys)
-    .bind(&content.dataverse_keys)
-    .bind(content.initial_sync.as_str())
-    .bind(content.expected_records)
-    .bind(content.state.as_str())
-    .bind(&content.tags)
-    .bind(&content.notes)
     .bind(revision)
     .bind(deleted)
     .bind(db_now())
@@ -231,25 +243,16 @@ pub async fn create(
     content: &MapContent,
     comment: &str,
 ) -> Result<i64, AppError> {
-    let id: i64 = sqlx::query_scalar(
-        "insert into table_maps (environment_id, name, fo_entity, dataverse_table, direction, not_synced_reason,
-            master_side, fo_keys, dataverse_keys, initial_sync, expected_records, state, tags, notes, revision, updated_at)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) returning id",
+    let id: i64 = bind_content!(
+        sqlx::query_scalar(
+            "insert into table_maps (name, fo_entity, dataverse_table, direction, not_synced_reason, master_side,
+                fo_keys, dataverse_keys, initial_sync, expected_records, state, tags, notes,
+                environment_id, revision, updated_at)
+             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) returning id",
+        ),
+        content
     )
     .bind(environment.id)
-    .bind(&content.name)
-    .bind(&content.fo_entity)
-    .bind(&content.dataverse_table)
-    .bind(content.direction.as_str())
-    .bind(&content.not_synced_reason)
-    .bind(content.master_side.as_str())
-    .bind(&content.fo_keys)
-    .bind(&content.dataverse_keys)
-    .bind(content.initial_sync.as_str())
-    .bind(content.expected_records)
-    .bind(content.state.as_str())
-    .bind(&content.tags)
-    .bind(&content.notes)
     .bind(db_now())
     .fetch_one(&mut *conn)
     .await

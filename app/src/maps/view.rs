@@ -73,6 +73,9 @@ pub fn MapsPage() -> impl IntoView {
                                 warning_total, if warning_total == 1 { "" } else { "s" })}
                             {(!environment.legal_entities.is_empty()).then(|| format!(" · legal entities {}", environment.legal_entities.join(", ")))}
                         </p>
+                        {(empty && !can_edit).then(|| view! {
+                            <p class="empty">"No maps are documented in this environment yet. An editor can start from the runbook's starter set."</p>
+                        })}
                         {(empty && can_edit).then(|| view! {
                             <div class="form-card">
                                 <p>"This environment has no maps. Start from the maps the runbook recommends: customers, contacts and released products both ways; invoice headers and payment terms to Dataverse; quotes to F&O; and workers, vendors and financial dimensions documented as not synced."</p>

@@ -249,7 +249,8 @@ pub async fn create_field(
 }
 
 /// Removes a field mapping (a revision; the row stays for history). Rules
-/// that override it are marked superseded, since their field is gone.
+/// that override it keep their status and still name the field, so the
+/// decision stays on record; the editor rejects or supersedes them.
 #[tracing::instrument(skip_all, fields(field.id = id), err)]
 pub async fn delete_field(
     conn: &mut SqliteConnection,

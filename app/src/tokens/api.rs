@@ -65,10 +65,8 @@ pub async fn take_new_token() -> Result<Option<String>, AppError> {
             .get_all(http::header::COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|kv| kv.trim().split_once('='))
-            .find(|(k, v)| *k == NEW_TOKEN_COOKIE && !v.is_empty())
-            .map(|(_, v)| v.to_string())
+            .find_map(|v| cookie_value(v, NEW_TOKEN_COOKIE))
+            .map(str::to_string)
     });
     if secret.is_some() {
         append_set_cookie(&format!(

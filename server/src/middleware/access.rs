@@ -169,15 +169,8 @@ pub async fn resolve_caller(
             .map(|q| format!("?{q}"))
             .unwrap_or_default();
         let target = format!("{path}{query}");
-        let next_param: String = target
-            .bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect();
+        // Slashes stay readable: the value is a path on this site.
+        let next_param = app::components::percent_encode(&target, b"/");
         return Redirect::to(&format!("/login?next={next_param}")).into_response();
     }
     app::error::AppError::Unauthorized.into_response()
