@@ -294,6 +294,38 @@ pub struct Warning {
     pub source: String,
 }
 
+/// Checks a schema name (entity, table, field, column): letters, digits,
+/// `_` and `.`, at most 128 characters. Errors name the form field.
+pub fn identifier(
+    field: &'static str,
+    label: &str,
+    value: &str,
+) -> Result<String, (&'static str, String)> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err((field, format!("Enter the {label}.")));
+    }
+    if v.len() > 128
+        || !v
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+    {
+        return Err((
+            field,
+            format!("'{v}' is not a valid {label}: use letters, digits, '_' and '.'."),
+        ));
+    }
+    Ok(v.to_string())
+}
+
+/// The error for a value that is not one of a select's choices.
+pub fn not_a_choice(field: &'static str, value: &str) -> (&'static str, String) {
+    (
+        field,
+        format!("'{value}' is not one of the choices for {field}."),
+    )
+}
+
 /// Parses and checks form input for a map; errors name the field.
 #[expect(clippy::too_many_arguments, reason = "one argument per form field")]
 pub fn validate_map(
@@ -318,39 +350,15 @@ pub fn validate_map(
             "Give the map a name of 1 to 120 characters, e.g. Customers V3.".into(),
         ));
     }
-    let ident =
-        |field: &'static str, label: &str, v: &str| -> Result<String, (&'static str, String)> {
-            let v = v.trim();
-            if v.is_empty() {
-                return Err((field, format!("Enter the {label}.")));
-            }
-            if v.len() > 128
-                || !v
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
-            {
-                return Err((
-                    field,
-                    format!("'{v}' is not a valid {label}: use letters, digits, '_' and '.'."),
-                ));
-            }
-            Ok(v.to_string())
-        };
-    let fo_entity = ident("fo_entity", "F&O data entity", fo_entity)?;
-    let dataverse_table = ident("dataverse_table", "Dataverse table", dataverse_table)?;
-    let pick = |field: &'static str, v: &str| {
-        (
-            field,
-            format!("'{v}' is not one of the choices for {field}."),
-        )
-    };
+    let fo_entity = identifier("fo_entity", "F&O data entity", fo_entity)?;
+    let dataverse_table = identifier("dataverse_table", "Dataverse table", dataverse_table)?;
     let direction =
-        Direction::parse(direction.trim()).ok_or_else(|| pick("direction", direction))?;
+        Direction::parse(direction.trim()).ok_or_else(|| not_a_choice("direction", direction))?;
     let master_side =
-        Side::parse(master_side.trim()).ok_or_else(|| pick("master_side", master_side))?;
+        Side::parse(master_side.trim()).ok_or_else(|| not_a_choice("master_side", master_side))?;
     let initial_sync = InitialSync::parse(initial_sync.trim())
-        .ok_or_else(|| pick("initial_sync", initial_sync))?;
-    let state = MapState::parse(state.trim()).ok_or_else(|| pick("state", state))?;
+        .ok_or_else(|| not_a_choice("initial_sync", initial_sync))?;
+    let state = MapState::parse(state.trim()).ok_or_else(|| not_a_choice("state", state))?;
     let not_synced_reason = not_synced_reason.trim().to_string();
     if direction == Direction::NotSynced && not_synced_reason.is_empty() {
         return Err((

@@ -97,8 +97,9 @@ pub async fn save_conflict_rule(
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};
     let user = require_role(Role::Editor, "record conflict rules")?;
-    let bad = |f: &str, v: &str| {
-        AppError::validation(f, format!("'{v}' is not one of the choices for {f}."))
+    let bad = |f: &'static str, v: &str| {
+        let (field, message) = crate::maps::not_a_choice(f, v);
+        AppError::validation(field, message)
     };
     let rule = super::server::NewRule {
         field_mapping_id: match field.trim() {

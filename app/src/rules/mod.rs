@@ -7,7 +7,7 @@ pub mod api;
 pub mod server;
 pub mod view;
 
-use crate::maps::{Direction, InitialSync, MapContent, Warning};
+use crate::maps::{Direction, InitialSync, MapContent, Warning, identifier, not_a_choice};
 use serde::{Deserialize, Serialize};
 
 /// Which way one field flows.
@@ -253,40 +253,18 @@ pub fn validate_field(
     default_value: &str,
     value_map: &str,
 ) -> Result<FieldContent, (&'static str, String)> {
-    let ident =
-        |field: &'static str, label: &str, v: &str| -> Result<String, (&'static str, String)> {
-            let v = v.trim();
-            if v.is_empty()
-                || v.len() > 128
-                || !v
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
-            {
-                return Err((
-                    field,
-                    format!("Enter the {label}: letters, digits, '_' and '.' (got '{v}')."),
-                ));
-            }
-            Ok(v.to_string())
-        };
-    let fo_field = ident("fo_field", "F&O field name", fo_field)?;
-    let dataverse_column = ident(
+    let fo_field = identifier("fo_field", "F&O field name", fo_field)?;
+    let dataverse_column = identifier(
         "dataverse_column",
         "Dataverse column name",
         dataverse_column,
     )?;
-    let pick = |field: &'static str, v: &str| {
-        (
-            field,
-            format!("'{v}' is not one of the choices for {field}."),
-        )
-    };
-    let direction =
-        FieldDirection::parse(direction.trim()).ok_or_else(|| pick("direction", direction))?;
-    let value_type =
-        ValueType::parse(value_type.trim()).ok_or_else(|| pick("value_type", value_type))?;
+    let direction = FieldDirection::parse(direction.trim())
+        .ok_or_else(|| not_a_choice("direction", direction))?;
+    let value_type = ValueType::parse(value_type.trim())
+        .ok_or_else(|| not_a_choice("value_type", value_type))?;
     let transform =
-        Transform::parse(transform.trim()).ok_or_else(|| pick("transform", transform))?;
+        Transform::parse(transform.trim()).ok_or_else(|| not_a_choice("transform", transform))?;
     let default_value = default_value.trim().to_string();
     if transform == Transform::Default && default_value.is_empty() {
         return Err((
