@@ -110,6 +110,11 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/maps/:id/edit") view=maps::view::MapEditPage ssr=SsrMode::Async/>
                 <Route path=path!("/maps/:id/history") view=maps::view::MapHistoryPage ssr=SsrMode::Async/>
                 <Route path=path!("/maps/:id/diff") view=maps::view::MapDiffPage ssr=SsrMode::Async/>
+                <Route path=path!("/fields/:id/edit") view=rules::view::FieldEditPage ssr=SsrMode::Async/>
+                <Route path=path!("/fields/:id/history") view=rules::view::ObjectHistoryPage ssr=SsrMode::Async/>
+                <Route path=path!("/fields/:id/diff") view=rules::view::ObjectDiffPage ssr=SsrMode::Async/>
+                <Route path=path!("/rules/:id/history") view=rules::view::ObjectHistoryPage ssr=SsrMode::Async/>
+                <Route path=path!("/rules/:id/diff") view=rules::view::ObjectDiffPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

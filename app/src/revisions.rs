@@ -49,3 +49,60 @@ pub async fn append(
     .await?;
     Ok(())
 }
+
+/// Every revision of one object, newest first.
+#[tracing::instrument(skip_all, fields(revision.object = object_type, revision.id = object_id), err)]
+pub async fn history(
+    conn: &mut SqliteConnection,
+    object_type: &str,
+    object_id: i64,
+) -> Result<Vec<crate::maps::Revision>, AppError> {
+    Ok(sqlx::query_as(
+        "select revision, action, author, created_at, comment from revisions
+         where object_type = ? and object_id = ? order by revision desc",
+    )
+    .bind(object_type)
+    .bind(object_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// The object's state at `revision`. Snapshots are folded from the first
+/// revision on, key by key, so a revision that stored only what changed (as
+/// early rule status changes did) still reads back as the whole state.
+#[tracing::instrument(skip_all, fields(revision.object = object_type, revision.id = object_id, revision), err)]
+pub async fn state_at<T: serde::de::DeserializeOwned>(
+    conn: &mut SqliteConnection,
+    object_type: &str,
+    object_id: i64,
+    revision: i64,
+    what: &str,
+) -> Result<T, AppError> {
+    let snapshots: Vec<String> = sqlx::query_scalar(
+        "select snapshot from revisions where object_type = ? and object_id = ? and revision <= ?
+         order by revision",
+    )
+    .bind(object_type)
+    .bind(object_id)
+    .bind(revision)
+    .fetch_all(conn)
+    .await?;
+    let unreadable = |e: serde_json::Error| {
+        tracing::error!(error = %e, "unreadable revision snapshot");
+        AppError::Internal
+    };
+    let exists = snapshots.len() as i64 == revision && revision > 0;
+    if !exists {
+        return Err(AppError::not_found(format!(
+            "Revision {revision} of {what}"
+        )));
+    }
+    let mut state = serde_json::Map::new();
+    for s in snapshots {
+        match serde_json::from_str(&s).map_err(unreadable)? {
+            serde_json::Value::Object(o) => state.extend(o),
+            _ => return Err(unreadable(serde::de::Error::custom("not an object"))),
+        }
+    }
+    serde_json::from_value(serde_json::Value::Object(state)).map_err(unreadable)
+}

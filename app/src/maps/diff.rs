@@ -101,7 +101,7 @@ fn tokens(s: &str) -> Vec<&str> {
 /// Field-level changes between two map contents, in form order.
 pub fn map_changes(before: &MapContent, after: &MapContent) -> Vec<FieldChange> {
     let opt = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_default();
-    let fields: [(&str, String, String, bool); 13] = [
+    let fields: [(&'static str, String, String, bool); 13] = [
         ("Name", before.name.clone(), after.name.clone(), false),
         (
             "F&O data entity",
@@ -166,8 +166,15 @@ pub fn map_changes(before: &MapContent, after: &MapContent) -> Vec<FieldChange> 
         ("Tags", before.tags.clone(), after.tags.clone(), false),
         ("Notes", before.notes.clone(), after.notes.clone(), true),
     ];
-    fields
-        .into_iter()
+    changed(fields)
+}
+
+/// The rows whose values differ, as changes: `(label, before, after, is_text)`.
+/// Text rows get a word diff; the others show both values.
+pub fn changed(
+    rows: impl IntoIterator<Item = (&'static str, String, String, bool)>,
+) -> Vec<FieldChange> {
+    rows.into_iter()
         .filter(|(_, b, a, _)| b != a)
         .map(|(field, b, a, text)| FieldChange {
             field: field.into(),

@@ -356,26 +356,12 @@ pub async fn delete(
 }
 
 /// The content of one revision.
-#[tracing::instrument(skip_all, fields(map.id = id, revision), err)]
 pub async fn revision_content(
     conn: &mut SqliteConnection,
     id: i64,
     revision: i64,
 ) -> Result<MapContent, AppError> {
-    let snapshot: Option<String> = sqlx::query_scalar(
-        "select snapshot from revisions where object_type = ? and object_id = ? and revision = ?",
-    )
-    .bind(OBJECT)
-    .bind(id)
-    .bind(revision)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let snapshot = snapshot
-        .ok_or_else(|| AppError::not_found(format!("Revision {revision} of table map {id}")))?;
-    serde_json::from_str(&snapshot).map_err(|e| {
-        tracing::error!(error = %e, map.id = id, revision, "unreadable map snapshot");
-        AppError::Internal
-    })
+    crate::revisions::state_at(conn, OBJECT, id, revision, &format!("table map {id}")).await
 }
 
 /// Makes an old revision current again, as a new revision. Also undeletes.
@@ -407,16 +393,8 @@ pub async fn restore(
 }
 
 /// Every revision of a map, newest first.
-#[tracing::instrument(skip_all, fields(map.id = id), err)]
 pub async fn history(conn: &mut SqliteConnection, id: i64) -> Result<Vec<RevisionRow>, AppError> {
-    Ok(sqlx::query_as(
-        "select revision, action, author, created_at, comment from revisions
-         where object_type = ? and object_id = ? order by revision desc",
-    )
-    .bind(OBJECT)
-    .bind(id)
-    .fetch_all(conn)
-    .await?)
+    crate::revisions::history(conn, OBJECT, id).await
 }
 
 /// Creates the starter set in an environment that has no maps yet.

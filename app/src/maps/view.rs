@@ -232,7 +232,8 @@ fn or_dash(s: &str) -> String {
     if s.is_empty() { "—".into() } else { s.into() }
 }
 
-fn select<T: Copy + PartialEq + Send + Sync + 'static>(
+/// A labelled `<select>` with `current` chosen.
+pub fn select<T: Copy + PartialEq + Send + Sync + 'static>(
     name: &'static str,
     label: &'static str,
     all: &'static [T],
@@ -367,43 +368,13 @@ pub fn MapHistoryPage() -> impl IntoView {
                     let id = map.id;
                     let current = map.revision;
                     let newest = revisions.first().map(|r| r.revision).unwrap_or(1);
-                    let older = revisions.get(1).map(|r| r.revision).unwrap_or(newest);
                     view! {
                         <p class="context">
                             <a href=format!("/maps/{id}")>{map.content.name.clone()}</a>
                             {format!(" · {} revision{}", revisions.len(), if revisions.len() == 1 { "" } else { "s" })}
                             {map.deleted.then_some(" · deleted")}
                         </p>
-                        <form method="get" action=format!("/maps/{id}/diff") class="history-form">
-                            <div class="table-wrap">
-                            <table class="data" data-testid="history-table">
-                                <thead><tr><th>"From"</th><th>"To"</th><th>"Revision"</th><th>"When"</th><th>"Who"</th><th>"Comment"</th><th></th></tr></thead>
-                                <tbody>
-                                {revisions.into_iter().map(|r| {
-                                    let rev = r.revision;
-                                    view! {
-                                        <tr>
-                                            <td><input type="radio" name="from" value=rev.to_string() checked=rev == older aria-label=format!("Compare from revision {rev}")/></td>
-                                            <td><input type="radio" name="to" value=rev.to_string() checked=rev == newest aria-label=format!("Compare to revision {rev}")/></td>
-                                            <td>{format!("{rev} · {}", r.action)}</td>
-                                            <td class="nowrap">{fmt_time(&r.created_at)}</td>
-                                            <td>{r.author}</td>
-                                            <td>{r.comment}</td>
-                                            <td>
-                                                {(rev != current || map.deleted).then(|| view! {
-                                                    <button type="submit" class="small secondary" form=format!("restore-{rev}")>
-                                                        {format!("Restore revision {rev}")}
-                                                    </button>
-                                                })}
-                                            </td>
-                                        </tr>
-                                    }
-                                }).collect_view()}
-                                </tbody>
-                            </table>
-                            </div>
-                            <button type="submit">"Compare selected revisions"</button>
-                        </form>
+                        {revision_table(format!("/maps/{id}/diff"), revisions, current, map.deleted)}
                         // The restore forms live outside the GET form (forms cannot nest);
                         // each row's button targets its own form by id.
                         {(1..=newest).map(|rev| view! {
@@ -416,6 +387,52 @@ pub fn MapHistoryPage() -> impl IntoView {
                 })}
             </Transition>
         </Layout>
+    }
+}
+
+/// The revision list of a history page: pick two revisions to compare (a
+/// plain GET form to `diff_href`), or restore one. Each restore button
+/// submits the form with id `restore-N`, which the page renders outside
+/// this one (forms cannot nest).
+pub fn revision_table(
+    diff_href: String,
+    revisions: Vec<super::Revision>,
+    current: i64,
+    deleted: bool,
+) -> impl IntoView {
+    let newest = revisions.first().map(|r| r.revision).unwrap_or(1);
+    let older = revisions.get(1).map(|r| r.revision).unwrap_or(newest);
+    view! {
+        <form method="get" action=diff_href class="history-form">
+            <div class="table-wrap">
+            <table class="data" data-testid="history-table">
+                <thead><tr><th>"From"</th><th>"To"</th><th>"Revision"</th><th>"When"</th><th>"Who"</th><th>"Comment"</th><th></th></tr></thead>
+                <tbody>
+                {revisions.into_iter().map(|r| {
+                    let rev = r.revision;
+                    view! {
+                        <tr>
+                            <td><input type="radio" name="from" value=rev.to_string() checked=rev == older aria-label=format!("Compare from revision {rev}")/></td>
+                            <td><input type="radio" name="to" value=rev.to_string() checked=rev == newest aria-label=format!("Compare to revision {rev}")/></td>
+                            <td>{format!("{rev} · {}", r.action)}</td>
+                            <td class="nowrap">{fmt_time(&r.created_at)}</td>
+                            <td>{r.author}</td>
+                            <td>{r.comment}</td>
+                            <td>
+                                {(rev != current || deleted).then(|| view! {
+                                    <button type="submit" class="small secondary" form=format!("restore-{rev}")>
+                                        {format!("Restore revision {rev}")}
+                                    </button>
+                                })}
+                            </td>
+                        </tr>
+                    }
+                }).collect_view()}
+                </tbody>
+            </table>
+            </div>
+            <button type="submit">"Compare selected revisions"</button>
+        </form>
     }
 }
 
@@ -464,30 +481,36 @@ pub fn MapDiffPage() -> impl IntoView {
                             {format!(" · revision {} → revision {}", d.from, d.to)}
                             " · "<a href=format!("/maps/{id}/history")>"history"</a>
                         </p>
-                        {if d.changes.is_empty() {
-                            view! { <p class="empty">"These revisions have the same content."</p> }.into_any()
-                        } else {
-                            view! {
-                                <div class="table-wrap">
-                                <table class="data diff" data-testid="diff-table">
-                                    <thead><tr><th>"Field"</th><th>{format!("Revision {}", d.from)}</th><th>{format!("Revision {}", d.to)}</th></tr></thead>
-                                    <tbody>
-                                    {d.changes.into_iter().map(|c| match c.words {
-                                        Some(words) => view! {
-                                            <tr><th scope="row">{c.field}</th><td colspan="2" class="words">{pieces(words)}</td></tr>
-                                        }.into_any(),
-                                        None => view! {
-                                            <tr><th scope="row">{c.field}</th><td><del>{c.before}</del></td><td><ins>{c.after}</ins></td></tr>
-                                        }.into_any(),
-                                    }).collect_view()}
-                                    </tbody>
-                                </table>
-                                </div>
-                            }.into_any()
-                        }}
+                        {changes_table(d.from, d.to, d.changes)}
                     }.into_any()
                 })}
             </Transition>
         </Layout>
+    }
+}
+
+/// The changes between revisions `from` and `to`, one row per changed field
+/// (a word diff for text).
+pub fn changes_table(from: i64, to: i64, changes: Vec<super::diff::FieldChange>) -> impl IntoView {
+    if changes.is_empty() {
+        view! { <p class="empty">"These revisions have the same content."</p> }.into_any()
+    } else {
+        view! {
+            <div class="table-wrap">
+            <table class="data diff" data-testid="diff-table">
+                <thead><tr><th>"Field"</th><th>{format!("Revision {}", from)}</th><th>{format!("Revision {}", to)}</th></tr></thead>
+                <tbody>
+                {changes.into_iter().map(|c| match c.words {
+                    Some(words) => view! {
+                        <tr><th scope="row">{c.field}</th><td colspan="2" class="words">{pieces(words)}</td></tr>
+                    }.into_any(),
+                    None => view! {
+                        <tr><th scope="row">{c.field}</th><td><del>{c.before}</del></td><td><ins>{c.after}</ins></td></tr>
+                    }.into_any(),
+                }).collect_view()}
+                </tbody>
+            </table>
+            </div>
+        }.into_any()
     }
 }

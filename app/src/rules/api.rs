@@ -25,11 +25,14 @@ pub struct FieldForm {
     pub value_map: String,
 }
 
-/// Adds a field mapping to a map.
+/// Adds a field mapping to a map (no `field_id`), or saves the next
+/// revision of one (`field_id` plus the `expected_revision` it was opened at).
 #[server(prefix = "/sfn", endpoint = "save_field_mapping")]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
 pub async fn save_field_mapping(
     map_id: i64,
+    field_id: Option<i64>,
+    expected_revision: Option<i64>,
     field: FieldForm,
     comment: String,
 ) -> Result<(), AppError> {
@@ -46,18 +49,162 @@ pub async fn save_field_mapping(
         &field.value_map,
     )
     .map_err(|(f, m)| AppError::validation(f, m))?;
+    let actor = Actor::user(&user, client_ip());
     let pool = db()?;
     let mut tx = pool.begin().await?;
-    super::server::create_field(
-        &mut tx,
-        &Actor::user(&user, client_ip()),
-        map_id,
-        &content,
-        &comment,
-    )
-    .await?;
+    let id = match field_id {
+        None => super::server::create_field(&mut tx, &actor, map_id, &content, &comment).await?,
+        Some(id) => {
+            let expected = expected_revision.ok_or_else(|| {
+                AppError::validation(
+                    "expected_revision",
+                    "The form is missing the revision it was opened at; reload it.",
+                )
+            })?;
+            let (current, _) = super::server::get_field(&mut tx, id).await?;
+            if current.map_id != map_id {
+                return Err(AppError::not_found(format!(
+                    "Field mapping {id} of table map {map_id}"
+                )));
+            }
+            super::server::update_field(&mut tx, &actor, id, expected, &content, &comment).await?;
+            id
+        }
+    };
     tx.commit().await?;
-    leptos_axum::redirect(&format!("/maps/{map_id}#fields"));
+    leptos_axum::redirect(&format!("/maps/{map_id}#field-{id}"));
+    Ok(())
+}
+
+/// A field mapping with its map's name, for the edit page.
+#[server(prefix = "/sfn", endpoint = "get_field_mapping")]
+pub async fn get_field_mapping(field_id: i64) -> Result<super::FieldEdit, AppError> {
+    use crate::auth::server::*;
+    require_user()?;
+    let pool = db()?;
+    let mut conn = pool.acquire().await?;
+    let (field, _) = super::server::get_field(&mut conn, field_id).await?;
+    let map = crate::maps::server::get(&mut conn, field.map_id).await?;
+    Ok(super::FieldEdit {
+        field,
+        map_name: map.content.name,
+    })
+}
+
+#[cfg(feature = "ssr")]
+async fn describe(
+    conn: &mut sqlx::SqliteConnection,
+    kind: super::Documented,
+    id: i64,
+) -> Result<super::ObjectHistory, AppError> {
+    use super::Documented;
+    use crate::auth::{Role, server::caller};
+    let (map_id, title, revision, removed) = match kind {
+        Documented::Field => {
+            let (f, removed) = super::server::get_field(conn, id).await?;
+            (f.map_id, f.content.label(), f.revision, removed)
+        }
+        Documented::Rule => {
+            let r = super::server::get_rule(conn, id).await?;
+            let scope = r
+                .field_label
+                .map(|f| format!("override for {f}"))
+                .unwrap_or_else(|| "map default".into());
+            (r.map_id, format!("Rule #{id} ({scope})"), r.revision, false)
+        }
+    };
+    let map = crate::maps::server::get(conn, map_id).await?;
+    Ok(super::ObjectHistory {
+        kind,
+        id,
+        map_id,
+        map_name: map.content.name,
+        title,
+        revision,
+        removed,
+        revisions: crate::revisions::history(conn, kind.object_type(), id).await?,
+        can_edit: caller().is_some_and(|u| u.role.allows(Role::Editor)),
+    })
+}
+
+#[cfg(feature = "ssr")]
+fn documented(kind: &str) -> Result<super::Documented, AppError> {
+    super::Documented::parse(kind).ok_or_else(|| {
+        AppError::validation("kind", format!("'{kind}' is neither fields nor rules."))
+    })
+}
+
+/// Every revision of a field mapping or conflict rule (`kind`: fields, rules).
+#[server(prefix = "/sfn", endpoint = "object_history")]
+pub async fn object_history(kind: String, id: i64) -> Result<super::ObjectHistory, AppError> {
+    use crate::auth::server::*;
+    require_user()?;
+    let kind = documented(&kind)?;
+    let pool = db()?;
+    let mut conn = pool.acquire().await?;
+    describe(&mut conn, kind, id).await
+}
+
+/// The changes between two revisions of a field mapping or rule.
+#[server(prefix = "/sfn", endpoint = "object_diff")]
+pub async fn object_diff(
+    kind: String,
+    id: i64,
+    from: i64,
+    to: i64,
+) -> Result<super::ObjectComparison, AppError> {
+    use super::{Documented, FieldContent, RuleContent};
+    use crate::auth::server::*;
+    use crate::revisions::state_at;
+    require_user()?;
+    let kind = documented(&kind)?;
+    let (from, to) = (from.min(to), from.max(to));
+    let pool = db()?;
+    let mut conn = pool.acquire().await?;
+    let object = describe(&mut conn, kind, id).await?;
+    let what = format!("{} {id}", kind.label().to_lowercase());
+    let t = kind.object_type();
+    let changes = match kind {
+        Documented::Field => super::field_changes(
+            &state_at::<FieldContent>(&mut conn, t, id, from, &what).await?,
+            &state_at::<FieldContent>(&mut conn, t, id, to, &what).await?,
+        ),
+        Documented::Rule => super::rule_changes(
+            &state_at::<RuleContent>(&mut conn, t, id, from, &what).await?,
+            &state_at::<RuleContent>(&mut conn, t, id, to, &what).await?,
+        ),
+    };
+    Ok(super::ObjectComparison {
+        object,
+        from,
+        to,
+        changes,
+    })
+}
+
+/// Makes an old revision of a field mapping or rule current again, as a new
+/// revision (a removed field comes back).
+#[server(prefix = "/sfn", endpoint = "restore_object")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+pub async fn restore_object(kind: String, id: i64, revision: i64) -> Result<(), AppError> {
+    use super::Documented;
+    use crate::audit::server::Actor;
+    use crate::auth::{Role, server::*};
+    let kind = documented(&kind)?;
+    let user = require_role(Role::Editor, "restore rule-book revisions")?;
+    let actor = Actor::user(&user, client_ip());
+    let pool = db()?;
+    let mut tx = pool.begin().await?;
+    match kind {
+        Documented::Field => {
+            super::server::restore_field(&mut tx, &actor, id, revision).await?;
+        }
+        Documented::Rule => {
+            super::server::restore_rule(&mut tx, &actor, id, revision).await?;
+        }
+    }
+    tx.commit().await?;
+    leptos_axum::redirect(&format!("/{}/{id}/history", kind.as_str()));
     Ok(())
 }
 

@@ -7,6 +7,7 @@ pub mod api;
 pub mod server;
 pub mod view;
 
+use crate::maps::diff::FieldChange;
 use crate::maps::{Direction, InitialSync, MapContent, Warning, identifier, not_a_choice};
 use serde::{Deserialize, Serialize};
 
@@ -219,6 +220,221 @@ pub struct ConflictRule {
     pub revision: i64,
 }
 
+/// The documented objects below a map that have their own history pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Documented {
+    /// A field mapping (`/fields/N/…`).
+    Field,
+    /// A conflict rule (`/rules/N/…`).
+    Rule,
+}
+
+str_enum!(Documented {
+    Field => "fields", "Field mapping";
+    Rule => "rules", "Conflict rule";
+});
+
+impl Documented {
+    /// The `object_type` of its revisions.
+    pub fn object_type(self) -> &'static str {
+        match self {
+            Documented::Field => "field_mapping",
+            Documented::Rule => "conflict_rule",
+        }
+    }
+}
+
+/// The history page of a field mapping or a conflict rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectHistory {
+    /// What it is.
+    pub kind: Documented,
+    /// Its id.
+    pub id: i64,
+    /// Its map.
+    pub map_id: i64,
+    /// The map's name.
+    pub map_name: String,
+    /// A readable title, e.g. "CreditLimit ↔ creditlimit" or "Rule #4".
+    pub title: String,
+    /// Current revision.
+    pub revision: i64,
+    /// True once the field mapping was removed.
+    pub removed: bool,
+    /// Every revision, newest first.
+    pub revisions: Vec<crate::maps::Revision>,
+    /// Whether the caller may restore.
+    pub can_edit: bool,
+}
+
+/// Two revisions of a field mapping or rule compared.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectComparison {
+    /// The object, as its history page shows it.
+    pub object: ObjectHistory,
+    /// Older revision.
+    pub from: i64,
+    /// Newer revision.
+    pub to: i64,
+    /// Changed fields.
+    pub changes: Vec<FieldChange>,
+}
+
+/// A field mapping and its map, for the edit page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldEdit {
+    /// The field mapping.
+    pub field: FieldMapping,
+    /// The map's name.
+    pub map_name: String,
+}
+
+impl From<&FieldContent> for api::FieldForm {
+    fn from(c: &FieldContent) -> Self {
+        api::FieldForm {
+            fo_field: c.fo_field.clone(),
+            dataverse_column: c.dataverse_column.clone(),
+            direction: c.direction.as_str().into(),
+            value_type: c.value_type.as_str().into(),
+            transform: c.transform.as_str().into(),
+            default_value: c.default_value.clone(),
+            value_map: value_map_text(&c.value_map),
+        }
+    }
+}
+
+/// The decision part of a conflict rule: what every revision of it stores.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleContent {
+    /// The field it overrides, or `None` for the map default.
+    pub field_mapping_id: Option<i64>,
+    /// Who wins.
+    pub winner: Winner,
+    /// What enforces it.
+    pub enforced_by: EnforcedBy,
+    /// Why, in Markdown.
+    pub rationale: String,
+    /// Email of the user who recorded the decision.
+    pub decided_by: String,
+    /// Day of the decision (YYYY-MM-DD).
+    pub decided_on: String,
+    /// Where it stands.
+    pub status: RuleStatus,
+    /// The rule that replaced this one.
+    #[serde(default)]
+    pub superseded_by: Option<i64>,
+}
+
+impl From<&ConflictRule> for RuleContent {
+    fn from(r: &ConflictRule) -> Self {
+        RuleContent {
+            field_mapping_id: r.field_mapping_id,
+            winner: r.winner,
+            enforced_by: r.enforced_by,
+            rationale: r.rationale.clone(),
+            decided_by: r.decided_by.clone(),
+            decided_on: r.decided_on.clone(),
+            status: r.status,
+            superseded_by: r.superseded_by,
+        }
+    }
+}
+
+fn value_map_text(pairs: &[(String, String)]) -> String {
+    pairs
+        .iter()
+        .map(|(a, b)| format!("{a} = {b}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Field-level changes between two revisions of a field mapping.
+pub fn field_changes(before: &FieldContent, after: &FieldContent) -> Vec<FieldChange> {
+    crate::maps::diff::changed([
+        (
+            "F&O field",
+            before.fo_field.clone(),
+            after.fo_field.clone(),
+            false,
+        ),
+        (
+            "Dataverse column",
+            before.dataverse_column.clone(),
+            after.dataverse_column.clone(),
+            false,
+        ),
+        (
+            "Direction",
+            before.direction.label().into(),
+            after.direction.label().into(),
+            false,
+        ),
+        (
+            "Value type",
+            before.value_type.label().into(),
+            after.value_type.label().into(),
+            false,
+        ),
+        (
+            "Transform",
+            before.transform.label().into(),
+            after.transform.label().into(),
+            false,
+        ),
+        (
+            "Default value",
+            before.default_value.clone(),
+            after.default_value.clone(),
+            false,
+        ),
+        (
+            "Value map",
+            value_map_text(&before.value_map),
+            value_map_text(&after.value_map),
+            true,
+        ),
+    ])
+}
+
+/// Field-level changes between two revisions of a conflict rule (word by
+/// word in the rationale).
+pub fn rule_changes(before: &RuleContent, after: &RuleContent) -> Vec<FieldChange> {
+    let rule = |r: Option<i64>| r.map(|r| format!("#{r}")).unwrap_or_default();
+    crate::maps::diff::changed([
+        (
+            "Winner",
+            before.winner.label().into(),
+            after.winner.label().into(),
+            false,
+        ),
+        (
+            "Enforced by",
+            before.enforced_by.label().into(),
+            after.enforced_by.label().into(),
+            false,
+        ),
+        (
+            "Status",
+            before.status.label().into(),
+            after.status.label().into(),
+            false,
+        ),
+        (
+            "Superseded by",
+            rule(before.superseded_by),
+            rule(after.superseded_by),
+            false,
+        ),
+        (
+            "Rationale",
+            before.rationale.clone(),
+            after.rationale.clone(),
+            true,
+        ),
+    ])
+}
+
 /// Parses the value-map textarea: one `F&O value = Dataverse value` per line.
 pub fn parse_value_map(text: &str) -> Result<Vec<(String, String)>, String> {
     let mut pairs: Vec<(String, String)> = Vec::new();
@@ -253,6 +469,29 @@ pub fn validate_field(
     default_value: &str,
     value_map: &str,
 ) -> Result<FieldContent, (&'static str, String)> {
+    let value_map = parse_value_map(value_map).map_err(|m| ("value_map", m))?;
+    validate_field_pairs(
+        fo_field,
+        dataverse_column,
+        direction,
+        value_type,
+        transform,
+        default_value,
+        value_map,
+    )
+}
+
+/// Checks a field mapping whose value map is already split into pairs
+/// (imports); `validate_field` is the form's way in.
+pub fn validate_field_pairs(
+    fo_field: &str,
+    dataverse_column: &str,
+    direction: &str,
+    value_type: &str,
+    transform: &str,
+    default_value: &str,
+    value_map: Vec<(String, String)>,
+) -> Result<FieldContent, (&'static str, String)> {
     let fo_field = identifier("fo_field", "F&O field name", fo_field)?;
     let dataverse_column = identifier(
         "dataverse_column",
@@ -272,7 +511,25 @@ pub fn validate_field(
             "A default-value transform needs the default value.".into(),
         ));
     }
-    let value_map = parse_value_map(value_map).map_err(|m| ("value_map", m))?;
+    let mut seen = std::collections::HashSet::new();
+    let mut pairs = Vec::with_capacity(value_map.len());
+    for (fo, dv) in value_map {
+        let (fo, dv) = (fo.trim().to_string(), dv.trim().to_string());
+        if fo.is_empty() || dv.is_empty() {
+            return Err((
+                "value_map",
+                format!("The pair '{fo}' = '{dv}' has an empty side."),
+            ));
+        }
+        if !seen.insert(fo.clone()) {
+            return Err((
+                "value_map",
+                format!("The F&O value '{fo}' is mapped twice."),
+            ));
+        }
+        pairs.push((fo, dv));
+    }
+    let value_map = pairs;
     if transform == Transform::ValueMap && value_map.is_empty() {
         return Err((
             "value_map",

@@ -3,8 +3,8 @@
 //! transaction, like table maps.
 
 use super::{
-    ConflictRule, EnforcedBy, FieldContent, FieldDirection, FieldMapping, RuleStatus, Transform,
-    ValueType, Winner,
+    ConflictRule, EnforcedBy, FieldContent, FieldDirection, FieldMapping, RuleContent, RuleStatus,
+    Transform, ValueType, Winner,
 };
 use crate::audit::server::{Actor, Event, record};
 use crate::auth::server::db_now;
@@ -117,6 +117,15 @@ pub async fn fields_of(
     rows.into_iter().map(FieldMapping::try_from).collect()
 }
 
+/// The rule columns pages need; `{where}` takes the condition (and order).
+const RULE_SELECT: &str = "select r.id, r.map_id, r.field_mapping_id,
+        case when f.id is null then null else f.fo_field || ' ↔ ' || f.dataverse_column end as field_label,
+        r.winner, r.enforced_by, r.rationale, r.decided_by, r.decided_on, r.status, r.superseded_by,
+        (select group_concat(o.id) from conflict_rules o where o.superseded_by = r.id) as supersedes,
+        r.revision
+    from conflict_rules r left join field_mappings f on f.id = r.field_mapping_id
+    where {where}";
+
 /// Live conflict rules of the given maps: the default first, then overrides.
 #[tracing::instrument(skip_all, err)]
 pub async fn rules_of(
@@ -124,19 +133,15 @@ pub async fn rules_of(
     map_ids: &[i64],
 ) -> Result<Vec<ConflictRule>, AppError> {
     let ids = serde_json::to_string(map_ids).unwrap_or_else(|_| "[]".into());
-    let rows: Vec<RuleRow> = sqlx::query_as(
-        "select r.id, r.map_id, r.field_mapping_id,
-                case when f.id is null then null else f.fo_field || ' ↔ ' || f.dataverse_column end as field_label,
-                r.winner, r.enforced_by, r.rationale, r.decided_by, r.decided_on, r.status, r.superseded_by,
-                (select group_concat(o.id) from conflict_rules o where o.superseded_by = r.id) as supersedes,
-                r.revision
-         from conflict_rules r left join field_mappings f on f.id = r.field_mapping_id
-         where r.deleted = 0 and r.map_id in (select value from json_each(?))
+    let sql = RULE_SELECT.replace(
+        "{where}",
+        "r.deleted = 0 and r.map_id in (select value from json_each(?))
          order by r.map_id, r.field_mapping_id is not null, field_label, r.id",
-    )
-    .bind(ids)
-    .fetch_all(conn)
-    .await?;
+    );
+    let rows: Vec<RuleRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(ids)
+        .fetch_all(conn)
+        .await?;
     rows.into_iter().map(ConflictRule::try_from).collect()
 }
 
@@ -189,8 +194,10 @@ async fn append_revision(
             action: match (prefix, action) {
                 ("field", "create") => "field.create",
                 ("field", "delete") => "field.delete",
+                ("field", "restore") => "field.restore",
                 ("field", _) => "field.update",
                 (_, "create") => "rule.create",
+                (_, "restore") => "rule.restore",
                 (_, _) => "rule.update",
             },
             object_type,
@@ -248,9 +255,10 @@ pub async fn create_field(
     Ok(id)
 }
 
-/// Removes a field mapping (a revision; the row stays for history). Rules
-/// that override it keep their status and still name the field, so the
-/// decision stays on record; the editor rejects or supersedes them.
+/// Removes a field mapping (a revision; the row stays for history). A field
+/// with live (proposed or accepted) override rules cannot be removed until
+/// those rules are rejected or superseded, so no rule outlives its field
+/// without a recorded reason.
 #[tracing::instrument(skip_all, fields(field.id = id), err)]
 pub async fn delete_field(
     conn: &mut SqliteConnection,
@@ -258,17 +266,30 @@ pub async fn delete_field(
     id: i64,
     comment: &str,
 ) -> Result<i64, AppError> {
-    let row: Option<FieldRow> = sqlx::query_as(
-        "select id, map_id, fo_field, dataverse_column, direction, value_type, transform, default_value, value_map, revision
-         from field_mappings where id = ? and deleted = 0",
+    let (field, deleted) = get_field(conn, id).await?;
+    if deleted {
+        return Err(AppError::not_found(format!("Field mapping {id}")));
+    }
+    let (env, map_name) = map_environment(conn, field.map_id).await?;
+    let live: Vec<i64> = sqlx::query_scalar(
+        "select id from conflict_rules where field_mapping_id = ? and deleted = 0
+           and status in ('proposed', 'accepted') order by id",
     )
     .bind(id)
-    .fetch_optional(&mut *conn)
+    .fetch_all(&mut *conn)
     .await?;
-    let field = FieldMapping::try_from(
-        row.ok_or_else(|| AppError::not_found(format!("Field mapping {id}")))?,
-    )?;
-    let (env, map_name) = map_environment(conn, field.map_id).await?;
+    if !live.is_empty() {
+        let list = live
+            .iter()
+            .map(|r| format!("#{r}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(AppError::Conflict(format!(
+            "{} still has live override rules ({list}). Reject or supersede them first, so the rule book \
+             says why the override ended.",
+            field.content.label()
+        )));
+    }
     let revision = field.revision + 1;
     sqlx::query("update field_mappings set deleted = 1, revision = ?, updated_at = ? where id = ?")
         .bind(revision)
@@ -292,6 +313,211 @@ pub async fn delete_field(
     .await?;
     crate::search::server::reindex_map(conn, field.map_id).await?;
     Ok(field.map_id)
+}
+
+/// One field mapping, live or removed (the flag says which).
+#[tracing::instrument(skip_all, fields(field.id = id), err)]
+pub async fn get_field(
+    conn: &mut SqliteConnection,
+    id: i64,
+) -> Result<(FieldMapping, bool), AppError> {
+    let row: Option<(bool,)> = sqlx::query_as("select deleted from field_mappings where id = ?")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let (deleted,) = row.ok_or_else(|| AppError::not_found(format!("Field mapping {id}")))?;
+    let row: FieldRow = sqlx::query_as(
+        "select id, map_id, fo_field, dataverse_column, direction, value_type, transform, default_value, value_map, revision
+         from field_mappings where id = ?",
+    )
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((FieldMapping::try_from(row)?, deleted))
+}
+
+async fn store_field(
+    conn: &mut SqliteConnection,
+    id: i64,
+    content: &FieldContent,
+    revision: i64,
+    map_name: &str,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "update field_mappings set fo_field = ?, dataverse_column = ?, direction = ?, value_type = ?, transform = ?,
+            default_value = ?, value_map = ?, revision = ?, deleted = 0, updated_at = ?
+         where id = ?",
+    )
+    .bind(&content.fo_field)
+    .bind(&content.dataverse_column)
+    .bind(content.direction.as_str())
+    .bind(content.value_type.as_str())
+    .bind(content.transform.as_str())
+    .bind(&content.default_value)
+    .bind(serde_json::to_string(&content.value_map).unwrap_or_else(|_| "[]".into()))
+    .bind(revision)
+    .bind(db_now())
+    .bind(id)
+    .execute(conn)
+    .await
+    .on_unique(|| AppError::Conflict(format!("'{map_name}' already maps {}.", content.label())))?;
+    Ok(())
+}
+
+/// Saves new content of a live field mapping as its next revision.
+/// `expected_revision` is the revision the editor opened; a save in between
+/// is refused rather than overwritten. Unchanged content writes nothing.
+#[tracing::instrument(skip_all, fields(field.id = id), err)]
+pub async fn update_field(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    id: i64,
+    expected_revision: i64,
+    content: &FieldContent,
+    comment: &str,
+) -> Result<i64, AppError> {
+    let (field, deleted) = get_field(conn, id).await?;
+    if deleted {
+        return Err(AppError::Conflict(format!(
+            "{} was removed; restore a revision from its history first.",
+            field.content.label()
+        )));
+    }
+    if field.revision != expected_revision {
+        return Err(AppError::Conflict(format!(
+            "Someone saved revision {} of {} after you opened it. Reload, then make your change again.",
+            field.revision,
+            field.content.label()
+        )));
+    }
+    if &field.content == content {
+        return Ok(field.revision);
+    }
+    let (env, map_name) = map_environment(conn, field.map_id).await?;
+    let revision = field.revision + 1;
+    store_field(conn, id, content, revision, &map_name).await?;
+    let summary = format!("Changed {} in '{map_name}'", content.label());
+    append_revision(
+        conn,
+        actor,
+        "field_mapping",
+        env,
+        id,
+        revision,
+        "update",
+        comment,
+        serde_json::json!(content),
+        summary,
+    )
+    .await?;
+    crate::search::server::reindex_map(conn, field.map_id).await?;
+    Ok(revision)
+}
+
+/// Makes an old revision of a field mapping current again (also brings a
+/// removed field back), as a new revision.
+#[tracing::instrument(skip_all, fields(field.id = id, revision), err)]
+pub async fn restore_field(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    id: i64,
+    revision: i64,
+) -> Result<i64, AppError> {
+    let (field, _) = get_field(conn, id).await?;
+    let old: FieldContent = crate::revisions::state_at(
+        conn,
+        "field_mapping",
+        id,
+        revision,
+        &format!("field mapping {id}"),
+    )
+    .await?;
+    let (env, map_name) = map_environment(conn, field.map_id).await?;
+    let next = field.revision + 1;
+    store_field(conn, id, &old, next, &map_name).await?;
+    let summary = format!(
+        "Restored revision {revision} of {} in '{map_name}'",
+        old.label()
+    );
+    append_revision(
+        conn,
+        actor,
+        "field_mapping",
+        env,
+        id,
+        next,
+        "restore",
+        &format!("Restored revision {revision}"),
+        serde_json::json!(old),
+        summary,
+    )
+    .await?;
+    crate::search::server::reindex_map(conn, field.map_id).await?;
+    Ok(next)
+}
+
+/// One conflict rule (rationale not rendered).
+#[tracing::instrument(skip_all, fields(rule.id = id), err)]
+pub async fn get_rule(conn: &mut SqliteConnection, id: i64) -> Result<ConflictRule, AppError> {
+    let row: Option<RuleRow> = sqlx::query_as(sqlx::AssertSqlSafe(
+        RULE_SELECT.replace("{where}", "r.id = ?"),
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    ConflictRule::try_from(row.ok_or_else(|| AppError::not_found(format!("Conflict rule {id}")))?)
+}
+
+/// Makes an old revision of a rule current again (winner, enforcement,
+/// rationale, status and successor), as a new revision.
+#[tracing::instrument(skip_all, fields(rule.id = id, revision), err)]
+pub async fn restore_rule(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    id: i64,
+    revision: i64,
+) -> Result<i64, AppError> {
+    let rule = get_rule(conn, id).await?;
+    let old: RuleContent = crate::revisions::state_at(
+        conn,
+        "conflict_rule",
+        id,
+        revision,
+        &format!("conflict rule {id}"),
+    )
+    .await?;
+    let (env, map_name) = map_environment(conn, rule.map_id).await?;
+    let next = rule.revision + 1;
+    sqlx::query(
+        "update conflict_rules set winner = ?, enforced_by = ?, rationale = ?, status = ?, superseded_by = ?,
+            revision = ?, updated_at = ? where id = ?",
+    )
+    .bind(old.winner.as_str())
+    .bind(old.enforced_by.as_str())
+    .bind(&old.rationale)
+    .bind(old.status.as_str())
+    .bind(old.superseded_by)
+    .bind(next)
+    .bind(db_now())
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    let summary = format!("Restored revision {revision} of rule {id} of '{map_name}'");
+    append_revision(
+        conn,
+        actor,
+        "conflict_rule",
+        env,
+        id,
+        next,
+        "restore",
+        &format!("Restored revision {revision}"),
+        serde_json::json!(old),
+        summary,
+    )
+    .await?;
+    crate::search::server::reindex_map(conn, rule.map_id).await?;
+    Ok(rule.map_id)
 }
 
 /// What a new rule says.
@@ -356,9 +582,15 @@ pub async fn create_rule(
     .bind(db_now())
     .fetch_one(&mut *conn)
     .await?;
-    let snapshot = serde_json::json!({
-        "field_mapping_id": rule.field_mapping_id, "winner": rule.winner, "enforced_by": rule.enforced_by,
-        "rationale": rule.rationale.trim(), "decided_by": actor.label, "decided_on": today, "status": rule.status,
+    let snapshot = serde_json::json!(RuleContent {
+        field_mapping_id: rule.field_mapping_id,
+        winner: rule.winner,
+        enforced_by: rule.enforced_by,
+        rationale: rule.rationale.trim().to_string(),
+        decided_by: actor.label.clone(),
+        decided_on: today,
+        status: rule.status,
+        superseded_by: None,
     });
     let summary = format!(
         "Recorded '{}' ({}) for '{map_name}'",
@@ -392,14 +624,8 @@ pub async fn set_rule_status(
     status: RuleStatus,
     superseded_by: Option<i64>,
 ) -> Result<i64, AppError> {
-    let row: Option<(i64, i64, String)> = sqlx::query_as(
-        "select map_id, revision, status from conflict_rules where id = ? and deleted = 0",
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let (map_id, revision, old) =
-        row.ok_or_else(|| AppError::not_found(format!("Conflict rule {id}")))?;
+    let rule = get_rule(conn, id).await?;
+    let (map_id, revision, old) = (rule.map_id, rule.revision, rule.status.as_str());
     let (env, map_name) = map_environment(conn, map_id).await?;
     let successor = match (status, superseded_by) {
         (RuleStatus::Superseded, None) => {
@@ -442,7 +668,11 @@ pub async fn set_rule_status(
         .execute(&mut *conn)
         .await?;
     let summary = format!("Rule {id} of '{map_name}': {old} → {}", status.as_str());
-    let snapshot = serde_json::json!({ "status": status, "superseded_by": successor });
+    let snapshot = serde_json::json!(RuleContent {
+        status,
+        superseded_by: successor,
+        ..RuleContent::from(&rule)
+    });
     append_revision(
         conn,
         actor,
@@ -540,6 +770,14 @@ mod tests {
         let newer = rules.iter().find(|r| r.id == over).unwrap();
         assert_eq!(newer.supersedes, vec![default], "linked both ways");
 
+        let refused = delete_field(&mut conn, &cli, field, "").await.unwrap_err();
+        assert!(
+            matches!(&refused, AppError::Conflict(m) if m.contains(&format!("#{over}"))),
+            "a field with a live override cannot go: {refused:?}"
+        );
+        set_rule_status(&mut conn, &cli, over, RuleStatus::Rejected, None)
+            .await
+            .unwrap();
         delete_field(&mut conn, &cli, field, "not mapped after all")
             .await
             .unwrap();
@@ -549,14 +787,127 @@ mod tests {
                 .fetch_one(&mut *conn)
                 .await
                 .unwrap();
-        assert_eq!(revisions, 5);
+        assert_eq!(revisions, 6);
         let audited: i64 = sqlx::query_scalar(
             "select count(*) from audit_log where action like 'field.%' or action like 'rule.%'",
         )
         .fetch_one(&mut *conn)
         .await
         .unwrap();
-        assert_eq!(audited, 5);
+        assert_eq!(audited, 6);
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn fields_edit_in_place_and_restore_any_revision(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let cli = Actor::cli();
+        let map_id = map(&mut conn).await;
+        let v1 = super::super::validate_field("Blocked", "blocked", "both", "enum", "none", "", "")
+            .unwrap();
+        let id = create_field(&mut conn, &cli, map_id, &v1, "")
+            .await
+            .unwrap();
+        let v2 = super::super::validate_field(
+            "Blocked",
+            "blocked",
+            "both",
+            "enum",
+            "value_map",
+            "",
+            "No = 0\nAll = 1",
+        )
+        .unwrap();
+        assert_eq!(
+            update_field(&mut conn, &cli, id, 1, &v2, "value map")
+                .await
+                .unwrap(),
+            2
+        );
+        assert!(
+            matches!(
+                update_field(&mut conn, &cli, id, 1, &v1, "stale").await,
+                Err(AppError::Conflict(_))
+            ),
+            "a save from an old form is refused"
+        );
+        assert_eq!(
+            update_field(&mut conn, &cli, id, 2, &v2, "no change")
+                .await
+                .unwrap(),
+            2,
+            "unchanged content writes no revision"
+        );
+        delete_field(&mut conn, &cli, id, "").await.unwrap();
+        assert!(matches!(
+            update_field(&mut conn, &cli, id, 3, &v1, "").await,
+            Err(AppError::Conflict(_))
+        ));
+        assert_eq!(restore_field(&mut conn, &cli, id, 2).await.unwrap(), 4);
+        let (back, removed) = get_field(&mut conn, id).await.unwrap();
+        assert!(!removed, "restoring brings a removed field back");
+        assert_eq!(back.content, v2);
+        let history = crate::revisions::history(&mut conn, "field_mapping", id)
+            .await
+            .unwrap();
+        let actions: Vec<_> = history.iter().map(|r| r.action.as_str()).collect();
+        assert_eq!(actions, vec!["restore", "delete", "update", "create"]);
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn rule_revisions_read_back_whole_and_restore(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let cli = Actor::cli();
+        let map_id = map(&mut conn).await;
+        let id = create_rule(
+            &mut conn,
+            &cli,
+            map_id,
+            &rule(None, Winner::Fo, RuleStatus::Proposed),
+        )
+        .await
+        .unwrap();
+        // Early status changes stored only what changed; they still read
+        // back as the whole rule.
+        sqlx::query(
+            "insert into revisions (object_type, object_id, revision, environment_id, action, author, created_at, snapshot)
+             select 'conflict_rule', ?, 2, environment_id, 'update', 'cli', created_at, '{\"status\":\"accepted\",\"superseded_by\":null}'
+             from revisions where object_type = 'conflict_rule' and object_id = ?",
+        )
+        .bind(id)
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+        sqlx::query("update conflict_rules set status = 'accepted', revision = 2 where id = ?")
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        let two: RuleContent =
+            crate::revisions::state_at(&mut conn, "conflict_rule", id, 2, "rule")
+                .await
+                .unwrap();
+        assert_eq!(two.status, RuleStatus::Accepted);
+        assert_eq!(two.rationale, "Credit control owns limits.");
+        assert!(matches!(
+            crate::revisions::state_at::<RuleContent>(&mut conn, "conflict_rule", id, 3, "rule")
+                .await,
+            Err(AppError::NotFound { .. })
+        ));
+
+        set_rule_status(&mut conn, &cli, id, RuleStatus::Rejected, None)
+            .await
+            .unwrap();
+        restore_rule(&mut conn, &cli, id, 2).await.unwrap();
+        let now = get_rule(&mut conn, id).await.unwrap();
+        assert_eq!((now.status, now.revision), (RuleStatus::Accepted, 4));
+        let one: RuleContent =
+            crate::revisions::state_at(&mut conn, "conflict_rule", id, 1, "rule")
+                .await
+                .unwrap();
+        let changes = super::super::rule_changes(&one, &RuleContent::from(&now));
+        assert_eq!(changes.len(), 1);
+        assert_eq!(changes[0].field, "Status");
     }
 
     #[sqlx::test(migrations = "../migrations")]

@@ -2,13 +2,18 @@
 //! field's rule, the rules with rationale and what enforces them, and the
 //! editor forms (plain forms that also work without JavaScript).
 
-use super::api::{DeleteFieldMapping, SaveConflictRule, SaveFieldMapping, SetConflictRuleStatus};
-use super::{
-    ConflictRule, EnforcedBy, FieldDirection, FieldMapping, RuleStatus, Transform, ValueType,
-    Winner,
+use super::api::{
+    DeleteFieldMapping, FieldForm, RestoreObject, SaveConflictRule, SaveFieldMapping,
+    SetConflictRuleStatus, get_field_mapping, object_diff, object_history,
 };
-use crate::components::action_error;
+use super::{
+    ConflictRule, Documented, EnforcedBy, FieldContent, FieldDirection, FieldEdit, FieldMapping,
+    ObjectHistory, RuleStatus, Transform, ValueType, Winner,
+};
+use crate::components::{ErrorBox, Layout, action_error};
+use crate::error::AppError;
 use leptos::prelude::*;
+use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
 fn options<T: Copy + PartialEq + Send + Sync + 'static>(
     all: &'static [T],
@@ -152,8 +157,12 @@ pub fn FieldsAndRules(
                     <td>{c.value_type.label()}</td>
                     <td>{transform}</td>
                     <td>{rule_text}</td>
-                    <td>
+                    <td class="nowrap">
+                        <a class="small" href=format!("/fields/{}/history", f.id) aria-label=format!("History of {}", c.label())>"History"</a>
                         {can_edit.then(|| view! {
+                            " "
+                            <a class="small" href=format!("/fields/{}/edit", f.id) aria-label=format!("Edit {}", c.label())>"Edit"</a>
+                            " "
                             <ActionForm action=remove_field attr:class="inline">
                                 <input type="hidden" name="field_id" value=f.id.to_string()/>
                                 <input type="hidden" name="comment" value=""/>
@@ -190,6 +199,7 @@ pub fn FieldsAndRules(
                         " · supersedes "
                         {r.supersedes.iter().map(|s| view! { <a href=format!("#rule-{s}")>{format!("#{s}")}</a>" " }).collect_view()}
                     })}
+                    " · "<a href=format!("/rules/{id}/history")>{format!("history ({} revision{})", r.revision, if r.revision == 1 { "" } else { "s" })}</a>
                 </p>
                 {(can_edit && !closed).then(|| view! {
                     <ActionForm action=set_status attr:class="inline rule-status">
@@ -226,22 +236,7 @@ pub fn FieldsAndRules(
                 <summary>"Add a field mapping"</summary>
                 <ActionForm action=add_field node_ref=field_form attr:class="stack form-card wide" attr:data-testid="field-form">
                     <input type="hidden" name="map_id" value=map_id.to_string()/>
-                    <div class="two">
-                        <label>"F&O field" <input name="field[fo_field]" required placeholder="CreditLimit"/></label>
-                        <label>"Dataverse column" <input name="field[dataverse_column]" required placeholder="creditlimit"/></label>
-                    </div>
-                    <div class="two">
-                        <label>"Direction" <select name="field[direction]">{options(FieldDirection::ALL, FieldDirection::as_str, FieldDirection::label)}</select></label>
-                        <label>"Value type" <select name="field[value_type]">{options(ValueType::ALL, ValueType::as_str, ValueType::label)}</select></label>
-                    </div>
-                    <div class="two">
-                        <label>"Transform" <select name="field[transform]">{options(Transform::ALL, Transform::as_str, Transform::label)}</select></label>
-                        <label>"Default value (for a default transform)" <input name="field[default_value]"/></label>
-                    </div>
-                    <label>"Value map (for a value-map transform): one F&O value = Dataverse value per line"
-                        <textarea name="field[value_map]" rows="3" placeholder="Yes = 1\nNo = 0"></textarea>
-                    </label>
-                    <label>"Why (kept in the history)" <input name="comment"/></label>
+                    {field_inputs(None)}
                     <button type="submit" class="primary">"Add field mapping"</button>
                 </ActionForm>
             </details>
@@ -283,4 +278,197 @@ pub fn FieldsAndRules(
         })}
     }
     .into_any()
+}
+
+/// The inputs of the field-mapping form, filled from `current` when editing.
+fn field_inputs(current: Option<&FieldContent>) -> impl IntoView + use<> {
+    use crate::maps::view::select;
+    let f = current.map(FieldForm::from).unwrap_or_default();
+    let (direction, value_type, transform) = current
+        .map(|c| (c.direction, c.value_type, c.transform))
+        .unwrap_or((FieldDirection::Both, ValueType::Text, Transform::None));
+    view! {
+        <div class="two">
+            <label>"F&O field" <input name="field[fo_field]" required placeholder="CreditLimit" value=f.fo_field/></label>
+            <label>"Dataverse column" <input name="field[dataverse_column]" required placeholder="creditlimit" value=f.dataverse_column/></label>
+        </div>
+        <div class="two">
+            {select("field[direction]", "Direction", FieldDirection::ALL, direction, FieldDirection::as_str, FieldDirection::label)}
+            {select("field[value_type]", "Value type", ValueType::ALL, value_type, ValueType::as_str, ValueType::label)}
+        </div>
+        <div class="two">
+            {select("field[transform]", "Transform", Transform::ALL, transform, Transform::as_str, Transform::label)}
+            <label>"Default value (for a default transform)" <input name="field[default_value]" value=f.default_value/></label>
+        </div>
+        <label>"Value map (for a value-map transform): one F&O value = Dataverse value per line"
+            <textarea name="field[value_map]" rows="3" placeholder="Yes = 1\nNo = 0">{f.value_map}</textarea>
+        </label>
+        <label>"Why (kept in the history)" <input name="comment"/></label>
+    }
+}
+
+fn object_id() -> Memo<Option<i64>> {
+    let params = use_params_map();
+    Memo::new(move |_| params.read().get("id").and_then(|v| v.parse().ok()))
+}
+
+/// Which kind of object the current address is about (`/fields/…`, `/rules/…`).
+fn documented_kind() -> Memo<Documented> {
+    let location = use_location();
+    Memo::new(move |_| {
+        if location.pathname.read().starts_with("/rules/") {
+            Documented::Rule
+        } else {
+            Documented::Field
+        }
+    })
+}
+
+/// Edits one field mapping in place; saving makes the next revision.
+#[component]
+pub fn FieldEditPage() -> impl IntoView {
+    let id = object_id();
+    let save = ServerAction::<SaveFieldMapping>::new();
+    let field = Resource::new(
+        move || id.get(),
+        |id| async move {
+            match id {
+                Some(id) => get_field_mapping(id).await,
+                None => Err(AppError::not_found("That field mapping")),
+            }
+        },
+    );
+    view! {
+        <Layout title="Edit field mapping">
+            {move || action_error(save.value().get())}
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let FieldEdit { field, map_name } = match field.await {
+                        Err(e) => return view! { <ErrorBox error=e/> }.into_any(),
+                        Ok(f) => f,
+                    };
+                    let map_id = field.map_id;
+                    view! {
+                        <p class="context">
+                            <a href=format!("/maps/{map_id}#field-{}", field.id)>{map_name}</a>
+                            {format!(" · editing revision {} of {}", field.revision, field.content.label())}
+                            " · "<a href=format!("/fields/{}/history", field.id)>"history"</a>
+                        </p>
+                        <ActionForm action=save attr:class="stack form-card wide" attr:data-testid="field-edit-form">
+                            <input type="hidden" name="map_id" value=map_id.to_string()/>
+                            <input type="hidden" name="field_id" value=field.id.to_string()/>
+                            <input type="hidden" name="expected_revision" value=field.revision.to_string()/>
+                            {field_inputs(Some(&field.content))}
+                            <button type="submit" class="primary">"Save field mapping"</button>
+                        </ActionForm>
+                    }.into_any()
+                })}
+            </Transition>
+        </Layout>
+    }
+}
+
+/// Every revision of a field mapping or conflict rule: compare or restore.
+#[component]
+pub fn ObjectHistoryPage() -> impl IntoView {
+    let id = object_id();
+    let kind = documented_kind();
+    let restore = ServerAction::<RestoreObject>::new();
+    let history = Resource::new(
+        move || (kind.get(), id.get(), restore.version().get()),
+        |(kind, id, _)| async move {
+            match id {
+                Some(id) => object_history(kind.as_str().into(), id).await,
+                None => Err(AppError::not_found(kind.label())),
+            }
+        },
+    );
+    view! {
+        <Layout title="History">
+            {move || action_error(restore.value().get())}
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let h = match history.await {
+                        Err(e) => return view! { <ErrorBox error=e/> }.into_any(),
+                        Ok(h) => h,
+                    };
+                    let newest = h.revisions.first().map(|r| r.revision).unwrap_or(1);
+                    let base = format!("/{}/{}", h.kind.as_str(), h.id);
+                    let (kind, id, can_edit) = (h.kind, h.id, h.can_edit);
+                    view! {
+                        {object_context(&h)}
+                        {crate::maps::view::revision_table(format!("{base}/diff"), h.revisions, h.revision, h.removed)}
+                        {can_edit.then(|| (1..=newest).map(|rev| view! {
+                            <ActionForm action=restore attr:id=format!("restore-{rev}") attr:class="hidden-form">
+                                <input type="hidden" name="kind" value=kind.as_str()/>
+                                <input type="hidden" name="id" value=id.to_string()/>
+                                <input type="hidden" name="revision" value=rev.to_string()/>
+                            </ActionForm>
+                        }).collect_view())}
+                    }.into_any()
+                })}
+            </Transition>
+        </Layout>
+    }
+}
+
+fn object_context(h: &ObjectHistory) -> impl IntoView + use<> {
+    let anchor = match h.kind {
+        Documented::Field => format!("field-{}", h.id),
+        Documented::Rule => format!("rule-{}", h.id),
+    };
+    view! {
+        <p class="context">
+            <a href=format!("/maps/{}", h.map_id)>{h.map_name.clone()}</a>
+            " · "
+            <a href=format!("/maps/{}#{anchor}", h.map_id)>{format!("{}: {}", h.kind.label(), h.title)}</a>
+            {format!(" · {} revision{}", h.revisions.len(), if h.revisions.len() == 1 { "" } else { "s" })}
+            {h.removed.then_some(" · removed from the map")}
+        </p>
+    }
+}
+
+/// The changes between two revisions of a field mapping or rule.
+#[component]
+pub fn ObjectDiffPage() -> impl IntoView {
+    let id = object_id();
+    let kind = documented_kind();
+    let query = use_query_map();
+    let args = move || {
+        let q = query.read();
+        let n = |k: &str| q.get(k).and_then(|v| v.parse::<i64>().ok());
+        (kind.get(), id.get(), n("from"), n("to"))
+    };
+    let diff = Resource::new(args, |(kind, id, from, to)| async move {
+        match (id, from, to) {
+            (Some(id), Some(from), Some(to)) => {
+                object_diff(kind.as_str().into(), id, from, to).await
+            }
+            _ => Err(AppError::validation(
+                "from",
+                "Pick two revisions to compare on the history page.",
+            )),
+        }
+    });
+    view! {
+        <Layout title="Compare revisions">
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let d = match diff.await {
+                        Err(e) => return view! { <ErrorBox error=e/> }.into_any(),
+                        Ok(d) => d,
+                    };
+                    let history = format!("/{}/{}/history", d.object.kind.as_str(), d.object.id);
+                    view! {
+                        {object_context(&d.object)}
+                        <p class="muted">
+                            {format!("Revision {} → revision {} · ", d.from, d.to)}
+                            <a href=history>"history"</a>
+                        </p>
+                        {crate::maps::view::changes_table(d.from, d.to, d.changes)}
+                    }.into_any()
+                })}
+            </Transition>
+        </Layout>
+    }
 }
