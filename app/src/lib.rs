@@ -106,6 +106,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/maps") view=maps::view::MapsPage ssr=SsrMode::Async/>
                 <Route path=path!("/search") view=search::view::SearchPage ssr=SsrMode::Async/>
                 <Route path=path!("/maps/new") view=maps::view::MapEditPage ssr=SsrMode::Async/>
+                <Route path=path!("/maps/import") view=maps::view::MapsImportPage ssr=SsrMode::Async/>
+                <Route path=path!("/maps/:id/import") view=rules::view::FieldsImportPage ssr=SsrMode::Async/>
                 <Route path=path!("/maps/:id") view=maps::view::MapPage ssr=SsrMode::Async/>
                 <Route path=path!("/maps/:id/edit") view=maps::view::MapEditPage ssr=SsrMode::Async/>
                 <Route path=path!("/maps/:id/history") view=maps::view::MapHistoryPage ssr=SsrMode::Async/>

@@ -1,12 +1,15 @@
-//! `GET /export/rulebook.md?env=NAME`: the rule book of an environment as
-//! one Markdown download, for any signed-in user.
+//! Downloads for any signed-in user: the rule book of an environment as one
+//! Markdown document (`/export/rulebook.md?env=NAME`), its maps with their
+//! field mappings as JSON (`/export/maps.json?env=NAME`, the document the
+//! import reads), and one map's field mappings as CSV
+//! (`/export/maps/ID/fields.csv`).
 
 use crate::startup::AppState;
 use app::auth::server::Caller;
 use app::error::AppError;
 use app::maps::export::{MapSection, rule_book_markdown};
 use axum::Extension;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -18,33 +21,54 @@ pub struct ExportQuery {
     pub env: Option<String>,
 }
 
-/// Builds and sends the document.
+/// The named environment, or the first when no name is given.
+async fn environment(
+    conn: &mut sqlx::SqliteConnection,
+    name: Option<&str>,
+) -> Result<app::environments::Environment, AppError> {
+    match name.filter(|e| !e.is_empty()) {
+        Some(name) => app::environments::server::by_name(conn, name).await,
+        None => app::environments::server::list(conn)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| AppError::not_found("An environment")),
+    }
+}
+
+/// A file name made of ASCII letters, digits and dashes.
+fn file_name(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect()
+}
+
+fn download(content_type: &str, file: String, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// Builds and sends the rule book.
 pub async fn rule_book(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Query(q): Query<ExportQuery>,
 ) -> Response {
     match build(&state, caller, q).await {
-        Ok((name, md)) => {
-            let file = name
-                .chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-                .collect::<String>();
-            (
-                [
-                    (
-                        header::CONTENT_TYPE,
-                        "text/markdown; charset=utf-8".to_string(),
-                    ),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!("attachment; filename=\"rule-book-{file}.md\""),
-                    ),
-                ],
-                md,
-            )
-                .into_response()
-        }
+        Ok((name, md)) => download(
+            "text/markdown; charset=utf-8",
+            format!("rule-book-{}.md", file_name(&name)),
+            md,
+        ),
         Err(e) => e.into_response(),
     }
 }
@@ -56,14 +80,7 @@ async fn build(
 ) -> Result<(String, String), AppError> {
     caller.0.ok_or(AppError::Unauthorized)?;
     let mut conn = state.pool.acquire().await?;
-    let all = app::environments::server::list(&mut conn).await?;
-    let env = match q.env.as_deref().filter(|e| !e.is_empty()) {
-        Some(name) => app::environments::server::by_name(&mut conn, name).await?,
-        None => all
-            .first()
-            .cloned()
-            .ok_or_else(|| AppError::not_found("An environment"))?,
-    };
+    let env = environment(&mut conn, q.env.as_deref()).await?;
     let maps = app::maps::server::list(&mut conn, env.id).await?;
     let ids: Vec<i64> = maps.iter().map(|m| m.id).collect();
     let fields = app::rules::server::fields_of(&mut conn, &ids).await?;
@@ -96,4 +113,104 @@ async fn build(
         env.name.clone(),
         rule_book_markdown(&env, &sections, &generated),
     ))
+}
+
+/// Sends the maps of an environment, with their field mappings, as the
+/// JSON document `/maps/import` reads.
+pub async fn maps_json(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Query(q): Query<ExportQuery>,
+) -> Response {
+    match maps_document(&state, caller, q).await {
+        Ok((name, json)) => download(
+            "application/json",
+            format!("maps-{}.json", file_name(&name)),
+            json,
+        ),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// A record as JSON (plain strings and numbers: it cannot fail).
+fn value<T: serde::Serialize>(v: &T) -> serde_json::Value {
+    serde_json::to_value(v).unwrap_or_default()
+}
+
+async fn maps_document(
+    state: &AppState,
+    caller: Caller,
+    q: ExportQuery,
+) -> Result<(String, String), AppError> {
+    use app::maps::transfer::{FORMAT, FieldRecord, MapRecord, MapsDocument, VERSION};
+    caller.0.ok_or(AppError::Unauthorized)?;
+    let mut conn = state.pool.acquire().await?;
+    let env = environment(&mut conn, q.env.as_deref()).await?;
+    let maps = app::maps::server::list(&mut conn, env.id).await?;
+    let ids: Vec<i64> = maps.iter().map(|m| m.id).collect();
+    let fields = app::rules::server::fields_of(&mut conn, &ids).await?;
+    let records = maps
+        .iter()
+        .map(|m| {
+            let c = &m.content;
+            let record = MapRecord {
+                name: c.name.clone(),
+                fo_entity: c.fo_entity.clone(),
+                dataverse_table: c.dataverse_table.clone(),
+                direction: c.direction.as_str().into(),
+                not_synced_reason: c.not_synced_reason.clone(),
+                master_side: c.master_side.as_str().into(),
+                fo_keys: c.fo_keys.clone(),
+                dataverse_keys: c.dataverse_keys.clone(),
+                initial_sync: c.initial_sync.as_str().into(),
+                expected_records: c.expected_records,
+                state: c.state.as_str().into(),
+                tags: c.tags.clone(),
+                notes: c.notes.clone(),
+                fields: fields
+                    .iter()
+                    .filter(|f| f.map_id == m.id)
+                    .map(|f| value(&FieldRecord::from(&f.content)))
+                    .collect(),
+            };
+            value(&record)
+        })
+        .collect();
+    let doc = MapsDocument {
+        format: FORMAT.into(),
+        version: VERSION,
+        environment: env.name.clone(),
+        exported_at: app::auth::server::db_now(),
+        maps: records,
+    };
+    let json = serde_json::to_string_pretty(&doc).map_err(|e| {
+        tracing::error!(error = %e, "cannot write the maps document");
+        AppError::Internal
+    })?;
+    Ok((env.name, json))
+}
+
+/// Sends the field mappings of one map as CSV.
+pub async fn fields_csv(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(map_id): Path<i64>,
+) -> Response {
+    let result = async {
+        caller.0.ok_or(AppError::Unauthorized)?;
+        let mut conn = state.pool.acquire().await?;
+        let map = app::maps::server::get(&mut conn, map_id).await?;
+        let fields = app::rules::server::fields_of(&mut conn, &[map_id]).await?;
+        let content: Vec<_> = fields.into_iter().map(|f| f.content).collect();
+        Ok::<_, AppError>((map.content.name, app::maps::transfer::fields_csv(&content)))
+    }
+    .await;
+    match result {
+        Ok((name, csv)) => download(
+            "text/csv; charset=utf-8",
+            format!("fields-{}.csv", file_name(&name)),
+            csv,
+        ),
+        Err(e) => e.into_response(),
+    }
 }

@@ -85,6 +85,11 @@ pub fn build_router(settings: &Settings, state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/export/rulebook.md", get(crate::export::rule_book))
+        .route("/export/maps.json", get(crate::export::maps_json))
+        .route(
+            "/export/maps/{id}/fields.csv",
+            get(crate::export::fields_csv),
+        )
         .nest("/api", api::router())
         // Registers the pages and, at their own paths under /sfn, every
         // server function, both with the same context.

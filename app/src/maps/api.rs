@@ -231,3 +231,45 @@ pub async fn apply_starter_set(env: String) -> Result<(), AppError> {
     leptos_axum::redirect(&format!("/maps?env={}", environment.name));
     Ok(())
 }
+
+/// Imports a maps document (JSON, as the export writes it) into `env`: maps
+/// are matched by name and created or updated with their field mappings.
+/// Checked in full first; any problem means nothing is imported.
+#[server(prefix = "/sfn", endpoint = "import_maps")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+pub async fn import_maps(env: String, document: String, comment: String) -> Result<(), AppError> {
+    use crate::audit::server::Actor;
+    use crate::auth::{Role, server::*};
+    use crate::components::percent_encode;
+    let user = require_role(Role::Editor, "import table maps")?;
+    if document.trim().is_empty() {
+        return Err(AppError::validation(
+            "document",
+            "Paste a maps document (JSON) or choose its file.",
+        ));
+    }
+    let maps = super::transfer::parse_maps_document(&document)
+        .map_err(|m| AppError::validation("document", m))?;
+    let comment = match comment.trim() {
+        "" => "Imported from a maps document".to_string(),
+        c => c.to_string(),
+    };
+    let pool = db()?;
+    let mut tx = pool.begin().await?;
+    let environment = ssr::environment_of(&mut tx, &env).await?;
+    let count = super::server::import(
+        &mut tx,
+        &Actor::user(&user, client_ip()),
+        &environment,
+        &maps,
+        &comment,
+    )
+    .await?;
+    tx.commit().await?;
+    leptos_axum::redirect(&format!(
+        "/maps/import?env={}&result={}",
+        percent_encode(&environment.name, b""),
+        percent_encode(&count.summary(), b"")
+    ));
+    Ok(())
+}

@@ -8,9 +8,24 @@ pub mod export;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod starter;
+#[cfg(feature = "ssr")]
+pub mod transfer;
 pub mod view;
 
 use serde::{Deserialize, Serialize};
+
+/// The columns of the field-mapping CSV, in export order. `fo_field` and
+/// `dataverse_column` are required on import; a missing other column takes
+/// its default (both, text, none).
+pub const FIELD_CSV_COLUMNS: [&str; 7] = [
+    "fo_field",
+    "dataverse_column",
+    "direction",
+    "value_type",
+    "transform",
+    "default_value",
+    "value_map",
+];
 
 /// Which way records flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -397,6 +397,73 @@ pub async fn history(conn: &mut SqliteConnection, id: i64) -> Result<Vec<Revisio
     crate::revisions::history(conn, OBJECT, id).await
 }
 
+/// What a maps import changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MapImportCount {
+    /// New maps.
+    pub created: usize,
+    /// Existing maps saved as a new revision.
+    pub updated: usize,
+    /// Existing maps already as imported.
+    pub unchanged: usize,
+    /// Their field mappings.
+    pub fields: crate::rules::server::FieldImportCount,
+}
+
+impl MapImportCount {
+    /// One line for the person who imported.
+    pub fn summary(&self) -> String {
+        format!(
+            "Imported: {} map(s) created, {} updated, {} unchanged; {} field mapping(s) created, {} updated, {} unchanged.",
+            self.created,
+            self.updated,
+            self.unchanged,
+            self.fields.created,
+            self.fields.updated,
+            self.fields.unchanged
+        )
+    }
+}
+
+/// Imports maps into an environment: a map whose name is live there is
+/// updated (a new revision when its content differs), any other is
+/// created; their field mappings are added or updated the same way.
+/// Nothing is removed. Call it in one transaction, so a failure anywhere
+/// leaves the environment as it was.
+#[tracing::instrument(skip_all, fields(environment = %environment.name, maps = maps.len()), err)]
+pub async fn import(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    environment: &Environment,
+    maps: &[super::transfer::MapImport],
+    comment: &str,
+) -> Result<MapImportCount, AppError> {
+    let live = list(conn, environment.id).await?;
+    let mut count = MapImportCount::default();
+    for (content, fields) in maps {
+        let id = match live.iter().find(|m| m.content.name == content.name) {
+            None => {
+                count.created += 1;
+                create(conn, actor, environment, content, comment).await?
+            }
+            Some(m) if &m.content == content => {
+                count.unchanged += 1;
+                m.id
+            }
+            Some(m) => {
+                count.updated += 1;
+                update(conn, actor, m.id, m.revision, content, comment).await?;
+                m.id
+            }
+        };
+        let f = crate::rules::server::import_fields(conn, actor, id, fields, comment).await?;
+        count.fields.created += f.created;
+        count.fields.updated += f.updated;
+        count.fields.unchanged += f.unchanged;
+    }
+    Ok(count)
+}
+
 /// Creates the starter set in an environment that has no maps yet.
 #[tracing::instrument(skip_all, err)]
 pub async fn apply_starter(

@@ -2,11 +2,12 @@
 //! map, the edit form (works without JavaScript), history, diff and restore.
 
 use super::api::{
-    ApplyStarterSet, DeleteMap, RestoreMap, SaveMap, get_map, list_maps, map_diff, map_history,
+    ApplyStarterSet, DeleteMap, ImportMaps, RestoreMap, SaveMap, get_map, list_maps, map_diff,
+    map_history,
 };
 use super::diff::Piece;
 use super::{Direction, InitialSync, MapContent, MapForm, MapState, Side, Warning};
-use crate::components::{ErrorBox, Layout, action_error, fmt_count, fmt_time};
+use crate::components::{ErrorBox, Layout, action_error, fmt_count, fmt_time, percent_encode};
 use crate::environments::view::use_env_param;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -89,7 +90,11 @@ pub fn MapsPage() -> impl IntoView {
                             {can_edit.then(|| view! {
                                 <a class="button" href=format!("/maps/new?env={env_name}")>"New map"</a>
                             })}
-                            <a href=format!("/export/rulebook.md?env={env_name}") download="" rel="external">"Export rule book (Markdown)"</a>
+                            <a href=format!("/export/rulebook.md?env={}", percent_encode(&env_name, b"")) download="" rel="external">"Export rule book (Markdown)"</a>
+                            <a href=format!("/export/maps.json?env={}", percent_encode(&env_name, b"")) download="" rel="external">"Export maps (JSON)"</a>
+                            {can_edit.then(|| view! {
+                                <a href=format!("/maps/import?env={}", percent_encode(&env_name, b""))>"Import maps"</a>
+                            })}
                             <form method="get" action="/search" class="inline" role="search">
                                 <input type="hidden" name="env" value=env_name.clone()/>
                                 <input type="search" name="q" placeholder="Search maps, fields, rationale" aria-label="Search the rule book" size="30"/>
@@ -512,5 +517,67 @@ pub fn changes_table(from: i64, to: i64, changes: Vec<super::diff::FieldChange>)
             </table>
             </div>
         }.into_any()
+    }
+}
+
+/// The `result` notice an import leaves in the address after it succeeds.
+pub fn import_result() -> impl IntoView {
+    let query = use_query_map();
+    move || {
+        query.read().get("result").map(|r| {
+            view! { <p class="ok-box" role="status" data-testid="import-result">{r}</p> }
+        })
+    }
+}
+
+/// Imports table maps, with their field mappings, from a maps document.
+#[component]
+pub fn MapsImportPage() -> impl IntoView {
+    let env = use_env_param();
+    let import = ServerAction::<ImportMaps>::new();
+    let list = Resource::new(move || env.get(), list_maps);
+    view! {
+        <Layout title="Import table maps" env_switcher=true>
+            {import_result()}
+            {move || action_error(import.value().get())}
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let l = match list.await {
+                        Err(e) => return view! { <ErrorBox error=e/> }.into_any(),
+                        Ok(l) => l,
+                    };
+                    let Some(environment) = l.environment else {
+                        return view! { <p class="empty">"Add an environment first; maps belong to one."</p> }.into_any();
+                    };
+                    let name = environment.name.clone();
+                    let export = format!("/export/maps.json?env={}", percent_encode(&name, b""));
+                    view! {
+                        <p class="lead">
+                            "Paste a maps document (JSON, as "
+                            <a href=export.clone() download="" rel="external">"Export maps (JSON)"</a>
+                            " writes it). Maps are matched by name: new names are created, existing maps get a new \
+                             revision where the document differs, and their field mappings are added or updated the \
+                             same way. Nothing is removed, conflict rules are left alone, and one problem anywhere \
+                             means nothing is imported."
+                        </p>
+                        <p class="context">{format!("Into {name} · {} map(s) now", l.maps.len())}</p>
+                        {if l.can_edit {
+                            view! {
+                                <ActionForm action=import attr:class="stack form-card wide" attr:data-testid="maps-import-form">
+                                    <input type="hidden" name="env" value=name/>
+                                    <label>"Maps document (JSON)"
+                                        <textarea name="document" rows="16" required spellcheck="false" class="code"></textarea>
+                                    </label>
+                                    <label>"Why (kept in each revision)" <input name="comment" placeholder="Promoted from UAT"/></label>
+                                    <button type="submit" class="primary">"Import maps"</button>
+                                </ActionForm>
+                            }.into_any()
+                        } else {
+                            view! { <p class="empty">"Only editors and admins import maps."</p> }.into_any()
+                        }}
+                    }.into_any()
+                })}
+            </Transition>
+        </Layout>
     }
 }

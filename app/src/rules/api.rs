@@ -313,3 +313,52 @@ pub async fn set_conflict_rule_status(
     leptos_axum::redirect(&format!("/maps/{map_id}#rules"));
     Ok(())
 }
+
+/// Imports field mappings of one map from CSV (header row first): matched
+/// on F&O field and Dataverse column, created or updated, never removed.
+/// Checked in full first; any problem means nothing is imported.
+#[server(prefix = "/sfn", endpoint = "import_field_mappings")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+pub async fn import_field_mappings(
+    map_id: i64,
+    csv: String,
+    comment: String,
+) -> Result<(), AppError> {
+    use crate::audit::server::Actor;
+    use crate::auth::{Role, server::*};
+    use crate::components::percent_encode;
+    let user = require_role(Role::Editor, "import field mappings")?;
+    let fields = crate::maps::transfer::parse_fields_csv(&csv)
+        .map_err(|m| AppError::validation("csv", m))?;
+    let comment = match comment.trim() {
+        "" => "Imported from CSV".to_string(),
+        c => c.to_string(),
+    };
+    let pool = db()?;
+    let mut tx = pool.begin().await?;
+    let map = crate::maps::server::get(&mut tx, map_id).await?;
+    if map.deleted {
+        return Err(AppError::Conflict(format!(
+            "The map '{}' is deleted; restore it before importing fields.",
+            map.content.name
+        )));
+    }
+    let n = super::server::import_fields(
+        &mut tx,
+        &Actor::user(&user, client_ip()),
+        map_id,
+        &fields,
+        &comment,
+    )
+    .await?;
+    tx.commit().await?;
+    let summary = format!(
+        "Imported: {} field mapping(s) created, {} updated, {} unchanged.",
+        n.created, n.updated, n.unchanged
+    );
+    leptos_axum::redirect(&format!(
+        "/maps/{map_id}/import?result={}",
+        percent_encode(&summary, b"")
+    ));
+    Ok(())
+}

@@ -256,7 +256,7 @@ pub struct ObjectHistory {
     pub map_id: i64,
     /// The map's name.
     pub map_name: String,
-    /// A readable title, e.g. "CreditLimit ↔ creditlimit" or "Rule #4".
+    /// A readable title, e.g. `CreditLimit ↔ creditlimit` or "Rule #4".
     pub title: String,
     /// Current revision.
     pub revision: i64,

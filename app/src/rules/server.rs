@@ -520,6 +520,48 @@ pub async fn restore_rule(
     Ok(rule.map_id)
 }
 
+/// What an import changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FieldImportCount {
+    /// New field mappings.
+    pub created: usize,
+    /// Existing ones saved as a new revision.
+    pub updated: usize,
+    /// Existing ones already as imported.
+    pub unchanged: usize,
+}
+
+/// Adds or updates field mappings of a map, matched on the F&O field and
+/// Dataverse column. Mappings not in `fields` stay as they are: an import
+/// never removes anything. Call it in the transaction of the whole import.
+#[tracing::instrument(skip_all, fields(map.id = map_id, fields = fields.len()), err)]
+pub async fn import_fields(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    map_id: i64,
+    fields: &[FieldContent],
+    comment: &str,
+) -> Result<FieldImportCount, AppError> {
+    let existing = fields_of(conn, &[map_id]).await?;
+    let mut count = FieldImportCount::default();
+    for f in fields {
+        match existing.iter().find(|e| {
+            e.content.fo_field == f.fo_field && e.content.dataverse_column == f.dataverse_column
+        }) {
+            None => {
+                create_field(conn, actor, map_id, f, comment).await?;
+                count.created += 1;
+            }
+            Some(e) if &e.content == f => count.unchanged += 1,
+            Some(e) => {
+                update_field(conn, actor, e.id, e.revision, f, comment).await?;
+                count.updated += 1;
+            }
+        }
+    }
+    Ok(count)
+}
+
 /// What a new rule says.
 #[derive(Debug, Clone)]
 pub struct NewRule {

@@ -8,4 +8,5 @@ mod cli;
 mod hardening;
 mod helpers;
 mod maps;
+mod transfer;
 mod users;

@@ -24,7 +24,7 @@ fn map_form<'a>(name: &'a str, notes: &'a str) -> Vec<(&'static str, &'a str)> {
     ]
 }
 
-async fn app_with_uat() -> TestApp {
+pub async fn app_with_uat() -> TestApp {
     let app = spawn_app().await;
     app.setup_admin().await;
     let res = app
@@ -322,5 +322,72 @@ async fn the_rule_book_exports_as_one_markdown_document_for_signed_in_users_only
     assert_eq!(
         app.get("/export/rulebook.md?env=Nowhere").await.status(),
         StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn field_history_compares_and_restores_and_viewers_only_read_it() {
+    let app = app_with_uat().await;
+    app.post_form("/sfn/apply_starter_set", &[("env", "UAT")])
+        .await;
+    let field = |value_map: &'static str| {
+        vec![
+            ("map_id", "1"),
+            ("field[fo_field]", "Blocked"),
+            ("field[dataverse_column]", "msdyn_blocked"),
+            ("field[direction]", "both"),
+            ("field[value_type]", "enum"),
+            ("field[transform]", "value_map"),
+            ("field[default_value]", ""),
+            ("field[value_map]", value_map),
+            ("comment", ""),
+        ]
+    };
+    let res = app
+        .post_form("/sfn/save_field_mapping", &field("No = 0"))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let mut edit = field("No = 0\nAll = 1");
+    edit.extend([("field_id", "1"), ("expected_revision", "1")]);
+    let res = app.post_form("/sfn/save_field_mapping", &edit).await;
+    assert_eq!(res.status(), StatusCode::OK);
+
+    let res = app
+        .post_form(
+            "/sfn/object_diff",
+            &[("kind", "fields"), ("id", "1"), ("from", "2"), ("to", "1")],
+        )
+        .await;
+    let diff: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(diff["changes"][0]["field"], "Value map");
+    assert_eq!(
+        (diff["from"].as_i64(), diff["to"].as_i64()),
+        (Some(1), Some(2))
+    );
+
+    let res = app
+        .post_form("/sfn/object_history", &[("kind", "maps"), ("id", "1")])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    app.add_user("viewer@example.com", "viewer").await;
+    let viewer = app.sign_in("viewer@example.com").await;
+    assert_eq!(
+        app.get_with(&viewer, "/fields/1/history").await.status(),
+        StatusCode::OK
+    );
+    let restore = [("kind", "fields"), ("id", "1"), ("revision", "1")];
+    let res = app
+        .post_form_with(&viewer, "/sfn/restore_object", &restore)
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = app.post_form("/sfn/restore_object", &restore).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = app.get("/fields/1/history").await.text().await.unwrap();
+    assert!(page.contains("3 · restore"), "{page}");
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&"field.restore".to_string())
     );
 }
