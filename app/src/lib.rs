@@ -28,6 +28,7 @@ pub mod auth;
 pub mod components;
 pub mod environments;
 pub mod error;
+pub mod errors;
 pub mod maps;
 #[cfg(feature = "ssr")]
 pub mod markdown;
@@ -105,6 +106,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/environments") view=environments::view::EnvironmentsPage ssr=SsrMode::Async/>
                 <Route path=path!("/maps") view=maps::view::MapsPage ssr=SsrMode::Async/>
                 <Route path=path!("/search") view=search::view::SearchPage ssr=SsrMode::Async/>
+                <Route path=path!("/errors") view=errors::view::ErrorsPage ssr=SsrMode::Async/>
+                <Route path=path!("/errors/import") view=errors::view::ErrorsImportPage ssr=SsrMode::Async/>
+                <Route path=path!("/errors/groups/:id") view=errors::view::ErrorGroupPage ssr=SsrMode::Async/>
                 <Route path=path!("/maps/new") view=maps::view::MapEditPage ssr=SsrMode::Async/>
                 <Route path=path!("/maps/import") view=maps::view::MapsImportPage ssr=SsrMode::Async/>
                 <Route path=path!("/maps/:id/import") view=rules::view::FieldsImportPage ssr=SsrMode::Async/>

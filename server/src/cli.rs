@@ -80,3 +80,87 @@ pub async fn env_add(
     println!("added environment {id}: {}", input.name);
     Ok(())
 }
+
+/// `dwconsole import errors FILE.csv --env NAME [--columns MAPPING]`: checks
+/// every row first (a per-row report, nothing stored on any problem), then
+/// stores the entries in one transaction with a progress line on stderr.
+pub async fn import_errors(
+    common: &CommonSettings,
+    file: &std::path::Path,
+    env: &str,
+    columns: &str,
+) -> anyhow::Result<()> {
+    use app::errors::{Source, import, server};
+    use std::io::Write as _;
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("cannot read {} as UTF-8 text", file.display()))?;
+    let mapping = import::parse_mapping(columns).map_err(|m| anyhow::anyhow!("--columns: {m}"))?;
+    let pool = crate::db::connect(&common.database).await?;
+    let mut tx = pool.begin().await?;
+    let environment = app::environments::server::by_name(&mut tx, env)
+        .await
+        .map_err(|e| anyhow::anyhow!("--env: {e}"))?;
+    let maps = server::map_names(&mut tx, environment.id)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let rows = text.lines().count().saturating_sub(1).max(1);
+    let tty = std::io::stderr().is_terminal();
+    let progress = |phase: &str, done: usize| {
+        if tty {
+            eprint!(
+                "\r{phase}: {done} / {rows} rows ({}%)   ",
+                (done * 100 / rows).min(100)
+            );
+            let _ = std::io::stderr().flush();
+        }
+    };
+    let entries = import::parse_errors_csv(&text, &mapping, &maps, |n| progress("checking", n))
+        .map_err(|m| anyhow::anyhow!("{}: {m}", file.display()))?;
+    let total = entries.len();
+    let actor = Actor::cli();
+    let source = file
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let mut stored = 0;
+    let mut duplicates = 0;
+    let mut entries = entries.into_iter().peekable();
+    while entries.peek().is_some() {
+        let chunk: Vec<_> = entries.by_ref().take(1000).collect();
+        let accepted = server::ingest(&mut tx, &actor, environment.id, chunk, Source::Csv, &source)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        duplicates += accepted.iter().filter(|a| a.duplicate).count();
+        stored += accepted.len();
+        progress("storing", stored);
+    }
+    app::audit::server::record(
+        &mut tx,
+        &actor,
+        app::audit::server::Event {
+            action: "errors.import",
+            object_type: "environment",
+            object_id: Some(environment.id.to_string()),
+            summary: format!(
+                "Imported {} error entries from {source} into {} ({duplicates} already there)",
+                total - duplicates,
+                environment.name
+            ),
+            detail: None,
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    tx.commit()
+        .await
+        .context("cannot save the imported errors")?;
+    if tty {
+        eprintln!();
+    }
+    println!(
+        "imported {} error entries into {} ({duplicates} were already there)",
+        total - duplicates,
+        environment.name
+    );
+    Ok(())
+}

@@ -29,6 +29,7 @@ pub const KNOWN_ENV: &[&str] = &[
     "APP_REQUEST_TIMEOUT_SECS",
     "APP_LOGIN_MAX_FAILURES",
     "APP_LOGIN_WINDOW_SECS",
+    "APP_ERROR_RETENTION_DAYS",
     "APP_PASSWORD",
 ];
 
@@ -67,6 +68,25 @@ pub enum Command {
     /// Manage environments (F&O + Dataverse pairs).
     #[command(subcommand)]
     Env(EnvCommand),
+    /// Import data from files.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+/// `dwconsole import …`
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import dual-write error entries from a CSV export (all rows or none).
+    Errors {
+        /// The CSV file.
+        file: PathBuf,
+        /// The environment the errors belong to.
+        #[arg(long)]
+        env: String,
+        /// Column names for fields the file names differently, e.g. "message=Error text, occurred_at=When".
+        #[arg(long, default_value = "")]
+        columns: String,
+    },
 }
 
 /// `dwconsole env …`
@@ -151,6 +171,9 @@ pub struct ServeArgs {
     /// Window, in seconds, over which failed sign-ins count [default: 900]
     #[arg(long, env = "APP_LOGIN_WINDOW_SECS", value_name = "SECS")]
     pub login_window_secs: Option<u64>,
+    /// Days raw error entries are kept; groups and daily counts stay [default: 400]
+    #[arg(long, env = "APP_ERROR_RETENTION_DAYS", value_name = "DAYS")]
+    pub error_retention_days: Option<u32>,
 }
 
 /// The optional TOML file: the same settings as the flags, by the flag name
@@ -169,6 +192,7 @@ pub struct FileSettings {
     request_timeout_secs: Option<u64>,
     login_max_failures: Option<u32>,
     login_window_secs: Option<u64>,
+    error_retention_days: Option<u32>,
 }
 
 impl FileSettings {
@@ -213,6 +237,8 @@ pub struct Settings {
     pub login_max_failures: u32,
     /// Window for counting failed sign-ins.
     pub login_window: Duration,
+    /// How long raw error entries are kept.
+    pub error_retention_days: u32,
 }
 
 impl Settings {
@@ -315,8 +341,18 @@ pub fn resolve_serve(cli: &Cli, args: &ServeArgs, file: &FileSettings) -> anyhow
             "setting login_max_failures (--login-max-failures, APP_LOGIN_MAX_FAILURES) must be at least 1"
         );
     }
+    let error_retention_days = args
+        .error_retention_days
+        .or(file.error_retention_days)
+        .unwrap_or(400);
+    if error_retention_days == 0 {
+        bail!(
+            "setting error_retention_days (--error-retention-days, APP_ERROR_RETENTION_DAYS) must be at least 1"
+        );
+    }
     Ok(Settings {
         common: resolve_common(cli, file),
+        error_retention_days,
         bind,
         site_root: args
             .site_root

@@ -12,7 +12,7 @@ pub mod middleware;
 pub mod startup;
 pub mod telemetry;
 
-use config::{Cli, Command, EnvCommand, TokenCommand, UserCommand};
+use config::{Cli, Command, EnvCommand, ImportCommand, TokenCommand, UserCommand};
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -43,5 +43,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             dataverse_url,
             legal_entities,
         }) => cli::env_add(&common, name, fo_url, dataverse_url, legal_entities).await,
+        Command::Import(ImportCommand::Errors { file, env, columns }) => {
+            cli::import_errors(&common, file, env, columns).await
+        }
     }
 }

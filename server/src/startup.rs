@@ -38,6 +38,8 @@ pub struct AppState {
     pub limiter: LoginLimiter,
     /// Set once the first account exists (see `access::has_users`).
     pub has_users: Arc<AtomicBool>,
+    /// Days raw error entries are kept.
+    pub error_retention_days: u32,
 }
 
 impl AppState {
@@ -51,6 +53,7 @@ impl AppState {
             .build();
         Self {
             leptos_options,
+            error_retention_days: settings.error_retention_days,
             pool,
             auth: AuthConfig {
                 session_ttl: settings.session_ttl,
@@ -231,7 +234,10 @@ impl Application {
 
     /// Serves until SIGINT or SIGTERM, then drains in-flight requests.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let maintenance = tokio::spawn(maintenance(self.state.pool.clone()));
+        let maintenance = tokio::spawn(maintenance(
+            self.state.pool.clone(),
+            self.state.error_retention_days,
+        ));
         axum::serve(
             self.listener,
             self.router
@@ -246,11 +252,16 @@ impl Application {
     }
 }
 
-/// Periodic housekeeping: drops expired sessions every hour.
-async fn maintenance(pool: SqlitePool) {
+/// Periodic housekeeping, every hour (and once at start): drops expired
+/// sessions, and prunes raw error entries older than the retention period.
+async fn maintenance(pool: SqlitePool, error_retention_days: u32) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
         tick.tick().await;
+        let cutoff = chrono::Utc::now() - chrono::Duration::days(i64::from(error_retention_days));
+        if let Err(e) = app::errors::server::prune(&pool, cutoff).await {
+            tracing::warn!(error = %e, "could not prune old error entries; will try again in an hour");
+        }
         if let Ok(mut conn) = pool.acquire().await
             && let Ok(n) = app::auth::server::purge_expired_sessions(&mut conn).await
             && n > 0

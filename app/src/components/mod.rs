@@ -76,6 +76,7 @@ fn nav_links(visitor: Visitor, logout: ServerAction<Logout>) -> AnyView {
     view! {
         <div class="nav-links">
             <A href="/" exact=true>"Overview"</A>
+            <A href="/errors">"Error queue"</A>
             <A href="/maps">"Table maps"</A>
             <A href="/audit">"Audit log"</A>
             {is_admin.then(|| view! {

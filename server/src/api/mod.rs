@@ -1,6 +1,7 @@
 //! The JSON API under `/api`: bearer-token endpoints for collectors and
 //! scripts (`/api/v1/…`) and the OpenAPI document that describes them.
 
+mod errors;
 mod openapi;
 
 use crate::startup::AppState;
@@ -10,7 +11,7 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 
@@ -19,6 +20,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(openapi::document))
         .route("/v1/token", get(whoami))
+        .route("/v1/errors", post(errors::post_errors))
         .fallback(|| async { AppError::not_found("This API endpoint").into_response() })
 }
 

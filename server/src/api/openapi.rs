@@ -32,6 +32,51 @@ pub fn spec() -> Value {
                     "type": "object",
                     "required": ["error"],
                     "properties": { "error": { "type": "string", "description": "What is wrong, for a person to read." } }
+                },
+                "ErrorBatch": {
+                    "type": "object",
+                    "required": ["environment", "entries"],
+                    "additionalProperties": false,
+                    "properties": {
+                        "environment": { "type": "string", "description": "An existing environment's name." },
+                        "entries": { "type": "array", "maxItems": 10000, "items": { "$ref": "#/components/schemas/ErrorEntry" } }
+                    }
+                },
+                "ErrorEntry": {
+                    "type": "object",
+                    "required": ["occurred_at", "message"],
+                    "additionalProperties": false,
+                    "properties": {
+                        "id": { "type": "string", "maxLength": 500, "description": "The sender's id; makes retries idempotent." },
+                        "occurred_at": { "type": "string", "format": "date-time" },
+                        "map": { "type": "string", "description": "An existing table map of the environment." },
+                        "direction": { "enum": ["fo_to_dataverse", "dataverse_to_fo"] },
+                        "record_key": { "type": "string", "maxLength": 500 },
+                        "legal_entity": { "type": "string", "maxLength": 500 },
+                        "message": { "type": "string", "minLength": 1, "maxLength": 10000 },
+                        "detail": { "description": "Raw detail: a string or any JSON value, kept verbatim." }
+                    }
+                },
+                "ErrorBatchResult": {
+                    "type": "object",
+                    "properties": {
+                        "accepted": { "type": "integer", "description": "Entries acknowledged (stored now or before)." },
+                        "stored": { "type": "integer", "description": "Entries stored by this call." },
+                        "items": { "type": "array", "items": { "type": "object", "properties": {
+                            "id": { "type": "string", "description": "The sender's id, or sha256:… of the content." },
+                            "group_id": { "type": "string" },
+                            "category": { "enum": ["missing_field_mapping", "invalid_value_conversion", "dependency_order", "plugin_throw", "duplicate_record", "authentication_permission", "throttling_timeout", "other"] },
+                            "duplicate": { "type": "boolean" }
+                        } } }
+                    }
+                },
+                "ErrorBatchRejection": {
+                    "type": "object",
+                    "properties": {
+                        "error": { "type": "string" },
+                        "items": { "type": "array", "items": { "type": "object", "properties": {
+                            "index": { "type": "integer" }, "reason": { "type": "string" } } } }
+                    }
                 }
             }
         },
@@ -58,6 +103,19 @@ pub fn spec() -> Value {
                             "id": { "type": "integer" }, "name": { "type": "string" } } } }
                     } } } },
                     "401": error_response("Missing, unknown or revoked token")
+                }
+            }},
+            "/api/v1/errors": { "post": {
+                "summary": "Ingest a batch of dual-write error entries.",
+                "description": "The batch is checked whole and stored in one transaction, or rejected whole with a reason per item. An entry's `id` (or, without one, a hash of its content) makes retries safe: an entry already stored comes back with `duplicate: true` and is not stored again. At most 10,000 entries per batch.",
+                "security": [ { "bearer": [] } ],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ErrorBatch" } } } },
+                "responses": {
+                    "200": { "description": "Stored (or already stored)", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ErrorBatchResult" } } } },
+                    "400": error_response("The body is not JSON"),
+                    "401": error_response("Missing, unknown or revoked token"),
+                    "413": error_response("More than 10,000 entries, or a body over the size limit"),
+                    "422": { "description": "Rejected whole; nothing stored", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ErrorBatchRejection" } } } }
                 }
             }}
         }

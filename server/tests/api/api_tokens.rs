@@ -4,7 +4,7 @@
 use crate::helpers::*;
 use reqwest::StatusCode;
 
-async fn create_token(app: &TestApp, name: &str) -> String {
+pub async fn create_token(app: &TestApp, name: &str) -> String {
     let res = app.post_form("/sfn/create_token", &[("name", name)]).await;
     assert_eq!(res.status(), StatusCode::OK);
     res.json::<String>().await.unwrap()

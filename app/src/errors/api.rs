@@ -1,0 +1,251 @@
+//! Server functions of the error queue: browse groups and entries (anyone
+//! signed in), triage and category overrides (editors and admins), and CSV
+//! import from the page.
+
+use super::{GroupDetail, GroupFilter, GroupPage};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    //! The sweep cache and helpers shared by the error-queue functions.
+    use crate::error::AppError;
+    use std::collections::HashMap;
+    use std::sync::{LazyLock, Mutex};
+    use std::time::{Duration, Instant};
+
+    /// How long a computed sweep is reused: the window is 24 hours, so a
+    /// minute-old summary is current, and pages stay fast at any volume.
+    const SWEEP_TTL: Duration = Duration::from_secs(60);
+
+    static SWEEPS: LazyLock<Mutex<HashMap<i64, (Instant, super::super::Sweep)>>> =
+        LazyLock::new(Default::default);
+
+    /// The sweep of an environment, computed at most once a minute.
+    pub async fn sweep(
+        conn: &mut sqlx::SqliteConnection,
+        environment_id: i64,
+    ) -> Result<super::super::Sweep, AppError> {
+        if let Ok(cache) = SWEEPS.lock()
+            && let Some((at, s)) = cache.get(&environment_id)
+            && at.elapsed() < SWEEP_TTL
+        {
+            return Ok(s.clone());
+        }
+        let s = super::super::server::sweep(conn, environment_id, chrono::Utc::now()).await?;
+        if let Ok(mut cache) = SWEEPS.lock() {
+            cache.insert(environment_id, (Instant::now(), s.clone()));
+        }
+        Ok(s)
+    }
+
+    /// Forgets cached sweeps (after new entries arrive).
+    pub fn invalidate() {
+        if let Ok(mut cache) = SWEEPS.lock() {
+            cache.clear();
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub use ssr::invalidate as invalidate_sweeps;
+
+/// One page of error groups for the filter (the first environment when
+/// none is named).
+#[server(prefix = "/sfn", endpoint = "list_error_groups", input = leptos::server_fn::codec::Json)]
+pub async fn list_error_groups(filter: GroupFilter) -> Result<GroupPage, AppError> {
+    use crate::auth::{Role, server::*};
+    let user = require_user()?;
+    let pool = db()?;
+    let mut conn = pool.acquire().await?;
+    let all = crate::environments::server::list(&mut conn).await?;
+    let environments: Vec<String> = all.iter().map(|e| e.name.clone()).collect();
+    let Some(env) = crate::environments::pick(&all, filter.env.as_deref()).cloned() else {
+        if let Some(name) = filter.env.as_deref().filter(|n| !n.is_empty()) {
+            return Err(AppError::not_found(format!("Environment '{name}'")));
+        }
+        return Ok(GroupPage {
+            environment: None,
+            environments,
+            maps: vec![],
+            groups: vec![],
+            total: 0,
+            next: None,
+            sweep: None,
+            can_edit: false,
+        });
+    };
+    let (groups, total, next) = super::server::list_groups(&mut conn, env.id, &filter).await?;
+    let maps = crate::maps::server::list(&mut conn, env.id)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m.content.name))
+        .collect();
+    let sweep = ssr::sweep(&mut conn, env.id).await?;
+    Ok(GroupPage {
+        environment: Some(env.name),
+        environments,
+        maps,
+        groups,
+        total,
+        next,
+        sweep: Some(sweep),
+        can_edit: user.role.allows(Role::Editor),
+    })
+}
+
+/// One group with a page of its entries (`before`: the cursor of the
+/// previous page).
+#[server(prefix = "/sfn", endpoint = "get_error_group")]
+pub async fn get_error_group(id: i64, before: Option<String>) -> Result<GroupDetail, AppError> {
+    use crate::auth::{Role, server::*};
+    let user = require_user()?;
+    let pool = db()?;
+    let mut conn = pool.acquire().await?;
+    let mut detail = super::server::group_detail(&mut conn, id, before.as_deref()).await?;
+    detail.can_edit = user.role.allows(Role::Editor);
+    Ok(detail)
+}
+
+/// Moves groups to a triage state with a comment: the ticked ones
+/// (`scope` = `selected`, `ids[N]`) or every group matching the filter
+/// (`scope` = `matching`). Goes back to the queue with the same filter.
+#[server(prefix = "/sfn", endpoint = "triage_error_groups")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+pub async fn triage_error_groups(
+    filter: GroupFilter,
+    scope: String,
+    ids: Option<Vec<i64>>,
+    state: String,
+    comment: String,
+) -> Result<(), AppError> {
+    use crate::audit::server::Actor;
+    use crate::auth::{Role, server::*};
+    let user = require_role(Role::Editor, "triage errors")?;
+    let state = super::GroupState::parse(state.trim()).ok_or_else(|| {
+        AppError::validation("state", format!("'{state}' is not a triage state."))
+    })?;
+    let pool = db()?;
+    let mut tx = pool.begin().await?;
+    let all = crate::environments::server::list(&mut tx).await?;
+    let env = crate::environments::pick(&all, filter.env.as_deref())
+        .cloned()
+        .ok_or_else(|| AppError::not_found("An environment"))?;
+    let ids = match scope.as_str() {
+        "matching" => super::server::matching_ids(&mut tx, env.id, &filter).await?,
+        "selected" | "" => ids.unwrap_or_default(),
+        other => {
+            return Err(AppError::validation(
+                "scope",
+                format!("'{other}' is neither selected nor matching."),
+            ));
+        }
+    };
+    super::server::set_state(
+        &mut tx,
+        &Actor::user(&user, client_ip()),
+        env.id,
+        &ids,
+        state,
+        &comment,
+    )
+    .await?;
+    tx.commit().await?;
+    ssr::invalidate();
+    leptos_axum::redirect(&format!("/errors?{}", filter.query()));
+    Ok(())
+}
+
+/// Sets an editor's category for a group (`category` empty: back to the
+/// classifier's).
+#[server(prefix = "/sfn", endpoint = "set_error_group_category")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+pub async fn set_error_group_category(
+    group_id: i64,
+    category: String,
+    comment: String,
+) -> Result<(), AppError> {
+    use crate::audit::server::Actor;
+    use crate::auth::{Role, server::*};
+    let user = require_role(Role::Editor, "change error categories")?;
+    let category = match category.trim() {
+        "" => None,
+        c => Some(super::Category::parse(c).ok_or_else(|| {
+            AppError::validation("category", format!("'{c}' is not an error category."))
+        })?),
+    };
+    let pool = db()?;
+    let mut tx = pool.begin().await?;
+    super::server::override_category(
+        &mut tx,
+        &Actor::user(&user, client_ip()),
+        group_id,
+        category,
+        &comment,
+    )
+    .await?;
+    tx.commit().await?;
+    ssr::invalidate();
+    leptos_axum::redirect(&format!("/errors/groups/{group_id}"));
+    Ok(())
+}
+
+/// Imports error entries from CSV into `env`. Every row is checked first;
+/// one bad row means nothing is imported. `mapping` optionally names the
+/// columns: `message=Error text, occurred_at=Created on`.
+#[server(prefix = "/sfn", endpoint = "import_errors")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+pub async fn import_errors(env: String, csv: String, mapping: String) -> Result<(), AppError> {
+    use crate::audit::server::Actor;
+    use crate::auth::{Role, server::*};
+    use crate::components::percent_encode;
+    let user = require_role(Role::Editor, "import errors")?;
+    let mapping =
+        super::import::parse_mapping(&mapping).map_err(|m| AppError::validation("mapping", m))?;
+    let pool = db()?;
+    let mut tx = pool.begin().await?;
+    let environment = crate::environments::server::by_name(&mut tx, &env).await?;
+    let maps = super::server::map_names(&mut tx, environment.id).await?;
+    let entries = super::import::parse_errors_csv(&csv, &mapping, &maps, |_| {})
+        .map_err(|m| AppError::validation("csv", m))?;
+    let actor = Actor::user(&user, client_ip());
+    let total = entries.len();
+    let accepted = super::server::ingest(
+        &mut tx,
+        &actor,
+        environment.id,
+        entries,
+        super::Source::Csv,
+        &actor.label,
+    )
+    .await?;
+    let duplicates = accepted.iter().filter(|a| a.duplicate).count();
+    crate::audit::server::record(
+        &mut tx,
+        &actor,
+        crate::audit::server::Event {
+            action: "errors.import",
+            object_type: "environment",
+            object_id: Some(environment.id.to_string()),
+            summary: format!(
+                "Imported {} error entries from CSV into {} ({duplicates} already there)",
+                total - duplicates,
+                environment.name
+            ),
+            detail: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    ssr::invalidate();
+    let summary = format!(
+        "Imported {} entries ({duplicates} were already there).",
+        total - duplicates
+    );
+    leptos_axum::redirect(&format!(
+        "/errors/import?env={}&result={}",
+        percent_encode(&environment.name, b""),
+        percent_encode(&summary, b"")
+    ));
+    Ok(())
+}

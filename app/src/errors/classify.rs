@@ -1,0 +1,331 @@
+//! Classification of dual-write error messages, and the fingerprint that
+//! groups repeats of one error.
+//!
+//! The rules are ordered patterns over the message and its raw detail:
+//! Dataverse error codes first (they are the most specific), then HTTP
+//! statuses, then phrases seen in Microsoft's troubleshooting articles and
+//! in real queues. The first rule that matches decides; nothing matching
+//! means `other`. Classification never fails: any text gets a category and
+//! the name of the rule that chose it, which the pages show.
+
+use super::Category;
+use regex::{Regex, RegexSet};
+use std::sync::LazyLock;
+
+/// One rule: its name (shown beside the category), the category, and the
+/// case-insensitive pattern it looks for.
+struct Rule {
+    name: &'static str,
+    category: Category,
+    pattern: &'static str,
+}
+
+const fn rule(name: &'static str, category: Category, pattern: &'static str) -> Rule {
+    Rule {
+        name,
+        category,
+        pattern,
+    }
+}
+
+use Category::*;
+
+/// The rules, most specific first. Codes are Dataverse/CRM error codes as
+/// they appear in messages (`0x80040265`) or as signed decimals.
+static RULES: &[Rule] = &[
+    // Dataverse error codes.
+    rule(
+        "code 0x80072322/0x80072321/0x80072326: service protection limit",
+        ThrottlingTimeout,
+        r"0x8007232[0-9]|-2147015902|-2147015903|-2147015898",
+    ),
+    rule(
+        "code 0x80040265: plug-in aborted the operation (IsvAborted)",
+        PluginThrow,
+        r"0x80040265|-2147220891",
+    ),
+    rule(
+        "code 0x80040237/0x80060892: duplicate key",
+        DuplicateRecord,
+        r"0x80040237|0x80060892|-2147220937|-2147088238",
+    ),
+    rule(
+        "code 0x80040220/0x80072560/0x8004f507: privilege or membership",
+        AuthenticationPermission,
+        r"0x80040220|0x80072560|0x8004f507|0x80042f09|-2147220960",
+    ),
+    rule(
+        "code 0x80040217: referenced record does not exist",
+        DependencyOrder,
+        r"0x80040217|-2147220969",
+    ),
+    rule(
+        "code 0x80044331/0x80040203: invalid value or argument",
+        InvalidValueConversion,
+        r"0x80044331|0x80040203|0x8004431a",
+    ),
+    // Throttling and time-outs (checked before HTTP statuses: a 429 body
+    // often also says "Forbidden"-like things in the same envelope).
+    rule(
+        "HTTP 429 or throttling",
+        ThrottlingTimeout,
+        r"(\(|status\W{0,20}(code\W{0,20})?|http\W{0,3}(/[\d.]+\W{0,3})?|:\s*)429\b|\b429\s+too|too many requests|throttl|retry-after|rate limit|service protection|number of requests exceeded|combined execution time of incoming requests exceeded|concurrent requests? (exceeded|limit)",
+    ),
+    rule(
+        "time-out",
+        ThrottlingTimeout,
+        r"timed? ?out|timeout|exceeded the (allowed|maximum) (time|duration)|(\(|status\W{0,20}(code\W{0,20})?|http\W{0,3}(/[\d.]+\W{0,3})?|:\s*)(408|504)\b|gateway time|took longer than",
+    ),
+    rule(
+        "service unavailable (HTTP 502/503)",
+        ThrottlingTimeout,
+        r"(\(|status\W{0,20}(code\W{0,20})?|http\W{0,3}(/[\d.]+\W{0,3})?|:\s*)(502|503)\b|service unavailable|bad gateway|temporarily unavailable|server is busy",
+    ),
+    // Authentication and permission.
+    rule(
+        "HTTP 401/403 or sign-in failure",
+        AuthenticationPermission,
+        r"(\(|status\W{0,20}(code\W{0,20})?|http\W{0,3}(/[\d.]+\W{0,3})?|:\s*)(401|403)\b|unauthori[sz]ed|forbidden|token ?exchange|aadsts\d+|access (is )?denied|not (a )?member of the organi[sz]ation|insufficient (privileges?|permissions?)|missing prv\w+|does not have (the )?(required )?(privilege|permission|security role|access)|not allowed to access|login failed|authentication failed|invalid_client|invalid_grant|user is disabled",
+    ),
+    // Plug-ins.
+    rule(
+        "plug-in exception",
+        PluginThrow,
+        r"plug-?in|invalidpluginexecutionexception|isv code|sandbox worker|custom ?workflow|\bsecureconfig\b",
+    ),
+    // Duplicates.
+    rule(
+        "duplicate or existing record",
+        DuplicateRecord,
+        r"duplicate|already exists|matching key values|cannot insert duplicate|primary key|unique (key|index|constraint)|cannot update a party'?s type|record with (the )?(same|these) (key|values)",
+    ),
+    // Dependencies and ordering.
+    rule(
+        "lookup not resolved (dependency order)",
+        DependencyOrder,
+        r"couldn'?t resolve the guid|could not resolve the guid|lookup was not found|lookup (value )?(could not be|cannot be|was not) (found|resolved)|unable to sync with entity|does not exist\b.*\bwith id|with id = .* does not exist|foreign key|reference constraint|parent record|referenced record|must be (synced|created) first|circular reference|dependent (record|entity)",
+    ),
+    // Field mappings and schema.
+    rule(
+        "missing mapping, key or schema",
+        MissingFieldMapping,
+        r"integration keys? (is |are )?(missing|not (found|defined|set))|missing integration key|missing source (field|schema|column)|missing (target|destination) (field|column)|no (field )?mapping (found|exists|defined) for|mapping (is )?missing|is not mapped|could not find a property named|property .* does not exist on type|source field .* (not found|does not exist)|field .* not found in (the )?(mapping|schema)",
+    ),
+    // Values and conversion.
+    rule(
+        "value cannot be converted or is invalid",
+        InvalidValueConversion,
+        r"can'?t convert|cannot convert|could not (be )?convert|failed to convert|conversion (failed|error)|not a valid (value|date|number|enum|option|guid)|is not valid for|invalid (value|enum|option ?set|picklist|date|format|cast)|input string was not in a correct format|was not recognized as a valid|out of (the )?range|exceeds? the maximum (allowed )?length|exceeded the maximum allowed length|string or binary data would be truncated|edm\.(decimal|int32|int64|datetimeoffset|date|guid|boolean|double)|expected type|odataexception|value map",
+    ),
+];
+
+static SET: LazyLock<RegexSet> = LazyLock::new(|| {
+    RegexSet::new(RULES.iter().map(|r| format!("(?is){}", r.pattern)))
+        .expect("the classification patterns are valid")
+});
+
+/// What the classifier decided and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Classification {
+    /// The category.
+    pub category: Category,
+    /// The rule that decided it, for people to read.
+    pub rule: &'static str,
+}
+
+/// Classifies a message with its raw detail (either may be empty).
+pub fn classify(message: &str, detail: &str) -> Classification {
+    // The message decides first: the detail of an error often quotes
+    // unrelated text (request bodies, stack traces) that could mislead.
+    for text in [message, detail] {
+        if let Some(i) = SET.matches(text).iter().next() {
+            return Classification {
+                category: RULES[i].category,
+                rule: RULES[i].name,
+            };
+        }
+    }
+    Classification {
+        category: Other,
+        rule: "no rule matched",
+    }
+}
+
+static NORMALISE: LazyLock<[Regex; 6]> = LazyLock::new(|| {
+    let r = |p: &str| Regex::new(p).expect("the normalisation patterns are valid");
+    [
+        r(r"(?i)\b(?:https?|ftp)://\S+"),
+        r(r"(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"),
+        r(r"'[^'\n]{0,200}'"),
+        r(r#""[^"\n]{0,200}""#),
+        // Tokens with a digit (record numbers, keys like V24-1 or USMF-0042).
+        r(r"\b[\w.-]*\d[\w.-]*\b"),
+        r(r"\s+"),
+    ]
+});
+
+/// The message with record-specific values replaced by placeholders, so
+/// repeats of one error read the same: URLs, GUIDs, quoted values, and any
+/// token holding a digit (keys, numbers, dates). Dataverse error codes
+/// (`0x8004…`) are kept. `record_key` values are replaced too.
+pub fn normalise(message: &str, record_key: &str) -> String {
+    let mut text = message.to_string();
+    for key in record_key
+        .split([',', ';', '|'])
+        .map(str::trim)
+        .filter(|k| k.len() >= 3)
+    {
+        text = text.replace(key, "<key>");
+    }
+    let [url, guid, single, double, digits, space] = &*NORMALISE;
+    let text = url.replace_all(&text, "<url>");
+    let text = guid.replace_all(&text, "<guid>");
+    let text = single.replace_all(&text, "'<v>'");
+    let text = double.replace_all(&text, "\"<v>\"");
+    let text = digits.replace_all(&text, |c: &regex::Captures<'_>| {
+        let token = &c[0];
+        // Error codes stay: they say what the error is, not which record.
+        let is_code = token.len() == 10
+            && token[..2].eq_ignore_ascii_case("0x")
+            && token[2..].chars().all(|c| c.is_ascii_hexdigit());
+        if is_code {
+            token.to_ascii_lowercase()
+        } else {
+            "<n>".to_string()
+        }
+    });
+    let mut text = space.replace_all(text.trim(), " ").into_owned();
+    // A very long message is grouped by its start; the rest is detail.
+    if text.len() > 500 {
+        let mut end = 500;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_in_the_domain_reference_gets_its_listed_category() {
+        let tsv = include_str!("testdata/error-messages.tsv");
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(b'\t')
+            .from_reader(tsv.as_bytes());
+        let mut checked = 0;
+        for row in reader.records() {
+            let row = row.unwrap();
+            let expected = Category::parse(&row[1]).unwrap();
+            let got = classify(&row[0], "");
+            assert_eq!(got.category, expected, "{} (rule: {})", &row[0], got.rule);
+            checked += 1;
+        }
+        assert_eq!(checked, 22);
+    }
+
+    #[test]
+    fn unseen_real_world_messages_generalise() {
+        for (message, expected) in [
+            (
+                "Principal user (Id=1234) is missing prvWriteAccount privilege (Id=5678) on OTC=1 for entity 'account'.",
+                AuthenticationPermission,
+            ),
+            (
+                "Number of requests exceeded the limit of 6000 over time window of 300 seconds.",
+                ThrottlingTimeout,
+            ),
+            (
+                "The HTTP status code of the response was not expected (429).",
+                ThrottlingTimeout,
+            ),
+            (
+                "A record with matching key values already exists. 0x80060892",
+                DuplicateRecord,
+            ),
+            ("Cannot insert duplicate key.", DuplicateRecord),
+            (
+                "account With Id = 5b6b3a0c-1a2b-4c3d-8e9f-0a1b2c3d4e5f Does Not Exist",
+                DependencyOrder,
+            ),
+            (
+                "Unexpected exception from plug-in (Execute): Microsoft.Dynamics.Integrator.DualWritePlugin: System.Exception",
+                PluginThrow,
+            ),
+            ("ISV code aborted the operation.", PluginThrow),
+            (
+                "A validation error occurred. The length of the 'name' attribute of the 'account' entity exceeded the maximum allowed length of '160'.",
+                InvalidValueConversion,
+            ),
+            (
+                "String was not recognized as a valid DateTime.",
+                InvalidValueConversion,
+            ),
+            ("The operation has timed out", ThrottlingTimeout),
+            (
+                "AADSTS700016: Application with identifier 'x' was not found in the directory.",
+                AuthenticationPermission,
+            ),
+            (
+                "Could not find a property named 'msdyn_creditlimit' on type 'Microsoft.Dynamics.CRM.account'.",
+                MissingFieldMapping,
+            ),
+            ("Something entirely new happened.", Other),
+            ("", Other),
+            (
+                "Order 503 for customer 401 failed validation: the value 'X' is not valid for Status.",
+                InvalidValueConversion,
+            ),
+        ] {
+            let got = classify(message, "");
+            assert_eq!(got.category, expected, "{message} (rule: {})", got.rule);
+        }
+    }
+
+    #[test]
+    fn the_detail_decides_when_the_message_says_nothing_useful() {
+        let c = classify(
+            "Unable to write data to entity accounts",
+            r#"{"error":{"code":"0x80040265","message":"Credit check failed"}}"#,
+        );
+        assert_eq!(c.category, PluginThrow);
+        assert!(c.rule.contains("0x80040265"));
+    }
+
+    #[test]
+    fn hostile_or_huge_input_never_fails() {
+        let big = "x'".repeat(50_000);
+        let _ = classify(&big, &big);
+        assert!(normalise(&big, "").len() <= 500);
+        assert_eq!(
+            normalise("ünïcödé 'ok' 0X8004F507", ""),
+            "ünïcödé '<v>' 0x8004f507"
+        );
+    }
+
+    #[test]
+    fn repeats_of_one_error_normalise_to_the_same_text() {
+        let a = normalise(
+            "Couldn't resolve the guid for the field: primarycontactid.msdyn_contactpersonid. The lookup was not found: 000056.",
+            "",
+        );
+        let b = normalise(
+            "Couldn't resolve the guid for the field: primarycontactid.msdyn_contactpersonid. The lookup was not found: 000123.",
+            "",
+        );
+        assert_eq!(a, b);
+        assert!(a.ends_with("not found: <n>."), "{a}");
+        let c = normalise(
+            "Record 'US-001' failed at https://contoso.crm.dynamics.com/api/data/v9.2/accounts(5b6b3a0c-1a2b-4c3d-8e9f-0a1b2c3d4e5f) with 0x80040265",
+            "",
+        );
+        assert_eq!(c, "Record '<v>' failed at <url> with 0x80040265");
+        assert_eq!(
+            normalise("Customer ACME-CORP blocked", "ACME-CORP"),
+            "Customer <key> blocked"
+        );
+    }
+}

@@ -1,0 +1,1057 @@
+//! Error-queue storage: batch validation and ingest (classify, fingerprint,
+//! group, count per day), the queue and group queries, triage, the daily
+//! sweep and retention.
+
+use super::classify::{classify, normalise};
+use super::{
+    Category, Entry, ErrorDirection, GroupDetail, GroupFilter, GroupRow, GroupState, Source, Sweep,
+};
+use crate::audit::server::{Actor, Event, record};
+use crate::auth::server::{db_now, db_time};
+use crate::error::AppError;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use sha2::{Digest, Sha256};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use std::collections::HashMap;
+
+/// Most entries one batch may carry.
+pub const MAX_BATCH: usize = 10_000;
+const MAX_MESSAGE: usize = 10_000;
+const MAX_DETAIL: usize = 1_000_000;
+const MAX_SHORT: usize = 500;
+
+/// One entry as a client sends it (the ingest API's JSON, or a CSV row).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEntry {
+    /// The client's id; makes retries idempotent.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// When it happened (RFC 3339).
+    #[serde(default)]
+    pub occurred_at: Option<String>,
+    /// Table-map name.
+    #[serde(default)]
+    pub map: Option<String>,
+    /// `fo_to_dataverse` or `dataverse_to_fo`.
+    #[serde(default)]
+    pub direction: Option<String>,
+    /// Integration key values.
+    #[serde(default)]
+    pub record_key: Option<String>,
+    /// Legal entity.
+    #[serde(default)]
+    pub legal_entity: Option<String>,
+    /// The message (required).
+    #[serde(default)]
+    pub message: Option<String>,
+    /// Raw detail: a string, or any JSON value kept verbatim.
+    #[serde(default)]
+    pub detail: Option<Box<RawValue>>,
+}
+
+/// An ingest batch as the API receives it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Batch {
+    /// Environment name.
+    pub environment: String,
+    /// The entries, kept as sent (so `detail` stays verbatim) and each
+    /// checked on its own so errors can name it.
+    pub entries: Vec<Box<RawValue>>,
+}
+
+/// A checked entry, ready to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidEntry {
+    /// Client id, or `sha256:` of the content.
+    pub client_id: String,
+    /// When (stored form).
+    pub occurred_at: String,
+    /// Map id, when named.
+    pub map_id: Option<i64>,
+    /// Direction.
+    pub direction: ErrorDirection,
+    /// Record key.
+    pub record_key: String,
+    /// Legal entity (upper case).
+    pub legal_entity: String,
+    /// Message.
+    pub message: String,
+    /// Verbatim detail.
+    pub detail: Option<String>,
+}
+
+/// Parses a timestamp as clients send it: RFC 3339, or a plain date-time
+/// (`2026-11-20 08:15:00`, taken as UTC), or a date.
+pub fn parse_time(value: &str) -> Option<DateTime<Utc>> {
+    let v = value.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(v) {
+        return Some(t.with_timezone(&Utc));
+    }
+    for f in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+        "%m/%d/%Y %H:%M:%S",
+        "%m/%d/%Y %I:%M:%S %p",
+        "%m/%d/%Y %H:%M",
+    ] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(v, f) {
+            return Some(t.and_utc());
+        }
+    }
+    NaiveDate::parse_from_str(v, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+}
+
+/// The id of an entry sent without one: a hash of what it says. JSON
+/// detail is hashed in a canonical form (keys sorted, no spacing), so the
+/// same entry re-sent by a tool that formats JSON differently still
+/// matches.
+fn content_id(e: &ValidEntry, map: &str) -> String {
+    let detail = e.detail.as_deref().unwrap_or("");
+    let canonical = serde_json::from_str::<serde_json::Value>(detail)
+        .map(|v| v.to_string())
+        .unwrap_or_else(|_| detail.to_string());
+    let mut h = Sha256::new();
+    for part in [
+        map,
+        e.direction.as_str(),
+        &e.record_key,
+        &e.legal_entity,
+        &e.message,
+        &canonical,
+        &e.occurred_at,
+    ] {
+        h.update(part.as_bytes());
+        h.update([0x1f]);
+    }
+    format!("sha256:{:x}", h.finalize())
+}
+
+/// Checks one raw entry against the environment's maps (`name → id`).
+/// `Err` is the reason, for the per-item report.
+pub fn check_entry(raw: RawEntry, maps: &HashMap<String, i64>) -> Result<ValidEntry, String> {
+    let text = |v: Option<String>| v.map(|s| s.trim().to_string()).unwrap_or_default();
+    let message = text(raw.message);
+    if message.is_empty() {
+        return Err("message is required.".into());
+    }
+    if message.chars().count() > MAX_MESSAGE {
+        return Err(format!(
+            "message is longer than {MAX_MESSAGE} characters; put the rest in detail."
+        ));
+    }
+    let occurred_at = match raw.occurred_at.as_deref().map(str::trim) {
+        None | Some("") => {
+            return Err("occurred_at is required (e.g. 2026-11-20T08:15:00Z).".into());
+        }
+        Some(v) => parse_time(v).ok_or_else(|| {
+            format!(
+                "occurred_at '{v}' is not a date-time; use RFC 3339, e.g. 2026-11-20T08:15:00Z."
+            )
+        })?,
+    };
+    if occurred_at > Utc::now() + Duration::days(1) {
+        return Err(format!(
+            "occurred_at '{}' is in the future; check the sender's clock or time zone.",
+            db_time(occurred_at)
+        ));
+    }
+    let map_name = text(raw.map);
+    let map_id = match map_name.as_str() {
+        "" => None,
+        name => Some(*maps.get(name).ok_or_else(|| {
+            let lower = name.to_lowercase();
+            let close = maps.keys().find(|k| k.to_lowercase() == lower);
+            match close {
+                Some(k) => format!("map '{name}' is not a table map of this environment; did you mean '{k}'?"),
+                None => format!("map '{name}' is not a table map of this environment; add it to the rule book first, or leave map out."),
+            }
+        })?),
+    };
+    let direction = match text(raw.direction).as_str() {
+        "" => ErrorDirection::Unknown,
+        v => match ErrorDirection::parse(v) {
+            Some(d @ (ErrorDirection::FoToDataverse | ErrorDirection::DataverseToFo)) => d,
+            _ => {
+                return Err(format!(
+                    "direction '{v}' is neither fo_to_dataverse nor dataverse_to_fo."
+                ));
+            }
+        },
+    };
+    let record_key = text(raw.record_key);
+    let legal_entity = text(raw.legal_entity).to_uppercase();
+    let id = raw
+        .id
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+    for (name, v) in [
+        ("record_key", &record_key),
+        ("legal_entity", &legal_entity),
+        ("id", id.as_ref().unwrap_or(&String::new())),
+    ] {
+        if v.len() > MAX_SHORT {
+            return Err(format!("{name} is longer than {MAX_SHORT} characters."));
+        }
+    }
+    let detail = match raw.detail {
+        None => None,
+        Some(raw) if raw.get().starts_with('"') => {
+            Some(serde_json::from_str::<String>(raw.get()).map_err(|e| format!("detail: {e}"))?)
+        }
+        Some(raw) if raw.get() == "null" => None,
+        Some(raw) => Some(raw.get().to_string()),
+    };
+    if detail.as_ref().is_some_and(|d| d.len() > MAX_DETAIL) {
+        return Err(format!("detail is larger than {MAX_DETAIL} bytes."));
+    }
+    let mut entry = ValidEntry {
+        client_id: String::new(),
+        occurred_at: db_time(occurred_at),
+        map_id,
+        direction,
+        record_key,
+        legal_entity,
+        message,
+        detail,
+    };
+    entry.client_id = match id {
+        Some(id) => id,
+        None => content_id(&entry, &map_name),
+    };
+    Ok(entry)
+}
+
+/// What happened to one stored entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    /// The client id (or content hash).
+    pub id: String,
+    /// Its group.
+    pub group_id: i64,
+    /// The group's effective category.
+    pub category: Category,
+    /// True when the entry was already stored (a retry).
+    pub duplicate: bool,
+}
+
+/// The live maps of an environment by name, for [`check_entry`].
+pub async fn map_names(
+    conn: &mut SqliteConnection,
+    environment_id: i64,
+) -> Result<HashMap<String, i64>, AppError> {
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("select name, id from table_maps where environment_id = ? and deleted = 0")
+            .bind(environment_id)
+            .fetch_all(conn)
+            .await?;
+    Ok(rows.into_iter().collect())
+}
+
+fn fingerprint(env: i64, e: &ValidEntry, category: Category, pattern: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(
+        format!(
+            "{env}\x1f{}\x1f{}\x1f{}\x1f{pattern}",
+            e.map_id.unwrap_or(0),
+            e.direction.as_str(),
+            category.as_str()
+        )
+        .as_bytes(),
+    );
+    format!("{:x}", h.finalize())
+}
+
+struct Prepared {
+    entry: ValidEntry,
+    category: Category,
+    rule: &'static str,
+    fingerprint: String,
+    pattern: String,
+}
+
+struct GroupAgg {
+    first: String,
+    last: String,
+    count: i64,
+    days: HashMap<String, i64>,
+    map_id: Option<i64>,
+    direction: ErrorDirection,
+    category: Category,
+    rule: &'static str,
+    pattern: String,
+}
+
+/// Stores checked entries of one environment in the caller's transaction:
+/// entries already stored (same client id) are reported as duplicates and
+/// not stored again; the rest are classified, grouped and counted. A
+/// resolved group that gets new entries reopens (audited as `actor`).
+#[tracing::instrument(skip_all, fields(environment.id = environment_id, entries = entries.len()), err)]
+pub async fn ingest(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    environment_id: i64,
+    entries: Vec<ValidEntry>,
+    source: Source,
+    source_ref: &str,
+) -> Result<Vec<Accepted>, AppError> {
+    // Already stored: a retried batch, or a repeat inside this one.
+    let ids: Vec<&str> = entries.iter().map(|e| e.client_id.as_str()).collect();
+    let stored: Vec<(String, i64, String, Option<String>)> = sqlx::query_as(
+        "select e.client_id, e.group_id, g.category, g.category_override
+         from error_entries e join error_groups g on g.id = e.group_id
+         where e.environment_id = ? and e.client_id in (select value from json_each(?))",
+    )
+    .bind(environment_id)
+    .bind(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut known: HashMap<String, (i64, Category)> = stored
+        .into_iter()
+        .map(|(id, g, c, o)| {
+            let c = o
+                .as_deref()
+                .and_then(Category::parse)
+                .or_else(|| Category::parse(&c));
+            (id, (g, c.unwrap_or(Category::Other)))
+        })
+        .collect();
+
+    let mut fresh: Vec<Prepared> = Vec::new();
+    let mut order: Vec<(String, bool)> = Vec::with_capacity(entries.len());
+    let mut seen = std::collections::HashSet::new();
+    for entry in entries {
+        let duplicate =
+            known.contains_key(&entry.client_id) || !seen.insert(entry.client_id.clone());
+        order.push((entry.client_id.clone(), duplicate));
+        if duplicate {
+            continue;
+        }
+        let c = classify(&entry.message, entry.detail.as_deref().unwrap_or(""));
+        let pattern = normalise(&entry.message, &entry.record_key);
+        let fingerprint = fingerprint(environment_id, &entry, c.category, &pattern);
+        fresh.push(Prepared {
+            entry,
+            category: c.category,
+            rule: c.rule,
+            fingerprint,
+            pattern,
+        });
+    }
+
+    // One write per group and per group-day, however many entries.
+    let mut groups: HashMap<String, GroupAgg> = HashMap::new();
+    for p in &fresh {
+        let day = p.entry.occurred_at[..10].to_string();
+        let g = groups
+            .entry(p.fingerprint.clone())
+            .or_insert_with(|| GroupAgg {
+                first: p.entry.occurred_at.clone(),
+                last: p.entry.occurred_at.clone(),
+                count: 0,
+                days: HashMap::new(),
+                map_id: p.entry.map_id,
+                direction: p.entry.direction,
+                category: p.category,
+                rule: p.rule,
+                pattern: p.pattern.clone(),
+            });
+        g.count += 1;
+        g.first = g.first.clone().min(p.entry.occurred_at.clone());
+        g.last = g.last.clone().max(p.entry.occurred_at.clone());
+        *g.days.entry(day).or_default() += 1;
+    }
+    let fps: Vec<&str> = groups.keys().map(String::as_str).collect();
+    let existing: Vec<(String, i64, String, Option<String>, String)> = sqlx::query_as(
+        "select fingerprint, id, category, category_override, state from error_groups
+         where fingerprint in (select value from json_each(?))",
+    )
+    .bind(serde_json::to_string(&fps).unwrap_or_else(|_| "[]".into()))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut group_ids: HashMap<String, (i64, Category)> = HashMap::new();
+    let mut reopened: Vec<i64> = Vec::new();
+    for (fp, id, category, over, state) in existing {
+        let Some(g) = groups.get(&fp) else { continue };
+        let reopen = state == GroupState::Resolved.as_str();
+        sqlx::query(
+            "update error_groups set first_seen = min(first_seen, ?), last_seen = max(last_seen, ?),
+                entry_count = entry_count + ?,
+                state = case when ? then 'open' else state end,
+                state_changed_at = case when ? then ? else state_changed_at end,
+                state_changed_by = case when ? then ? else state_changed_by end,
+                state_comment = case when ? then 'New entries arrived after it was resolved.' else state_comment end
+             where id = ?",
+        )
+        .bind(&g.first)
+        .bind(&g.last)
+        .bind(g.count)
+        .bind(reopen)
+        .bind(reopen)
+        .bind(db_now())
+        .bind(reopen)
+        .bind(&actor.label)
+        .bind(reopen)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+        if reopen {
+            reopened.push(id);
+        }
+        let c = over
+            .as_deref()
+            .and_then(Category::parse)
+            .or_else(|| Category::parse(&category))
+            .unwrap_or(Category::Other);
+        group_ids.insert(fp, (id, c));
+    }
+    for (fp, g) in &groups {
+        if group_ids.contains_key(fp) {
+            continue;
+        }
+        let id: i64 = sqlx::query_scalar(
+            "insert into error_groups (environment_id, map_id, direction, category, rule, fingerprint, pattern,
+                first_seen, last_seen, entry_count)
+             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning id",
+        )
+        .bind(environment_id)
+        .bind(g.map_id)
+        .bind(g.direction.as_str())
+        .bind(g.category.as_str())
+        .bind(g.rule)
+        .bind(fp)
+        .bind(&g.pattern)
+        .bind(&g.first)
+        .bind(&g.last)
+        .bind(g.count)
+        .fetch_one(&mut *conn)
+        .await?;
+        group_ids.insert(fp.clone(), (id, g.category));
+    }
+    for (fp, g) in &groups {
+        let (id, _) = group_ids[fp];
+        for (day, n) in &g.days {
+            sqlx::query(
+                "insert into error_group_days (group_id, day, count) values (?, ?, ?)
+                 on conflict (group_id, day) do update set count = count + excluded.count",
+            )
+            .bind(id)
+            .bind(day)
+            .bind(n)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+
+    // Entries in multi-row statements: 14 columns x 500 rows stays well
+    // under SQLite's bound-parameter limit.
+    let received = db_now();
+    for chunk in fresh.chunks(500) {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "insert into error_entries (group_id, environment_id, client_id, occurred_at, received_at, record_key,
+                legal_entity, category, rule, message, detail, source, source_ref) ",
+        );
+        q.push_values(chunk, |mut b, p| {
+            b.push_bind(group_ids[&p.fingerprint].0)
+                .push_bind(environment_id)
+                .push_bind(&p.entry.client_id)
+                .push_bind(&p.entry.occurred_at)
+                .push_bind(&received)
+                .push_bind(&p.entry.record_key)
+                .push_bind(&p.entry.legal_entity)
+                .push_bind(p.category.as_str())
+                .push_bind(p.rule)
+                .push_bind(&p.entry.message)
+                .push_bind(&p.entry.detail)
+                .push_bind(source.as_str())
+                .push_bind(source_ref);
+        });
+        q.build().execute(&mut *conn).await?;
+    }
+    for id in &reopened {
+        record(
+            conn,
+            actor,
+            Event {
+                action: "error_group.reopen",
+                object_type: "error_group",
+                object_id: Some(id.to_string()),
+                summary: format!(
+                    "Error group {id} reopened: new entries arrived after it was resolved"
+                ),
+                detail: None,
+            },
+        )
+        .await?;
+    }
+
+    for p in &fresh {
+        known.insert(p.entry.client_id.clone(), group_ids[&p.fingerprint]);
+    }
+    Ok(order
+        .into_iter()
+        .map(|(id, duplicate)| {
+            let (group_id, category) = known[&id];
+            Accepted {
+                id,
+                group_id,
+                category,
+                duplicate,
+            }
+        })
+        .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct GroupSql {
+    id: i64,
+    map_id: Option<i64>,
+    map_name: Option<String>,
+    direction: String,
+    category: String,
+    overridden: bool,
+    pattern: String,
+    entry_count: i64,
+    in_range: i64,
+    first_seen: String,
+    last_seen: String,
+    state: String,
+}
+
+impl GroupSql {
+    fn into_row(self) -> GroupRow {
+        GroupRow {
+            id: self.id,
+            map: self.map_id.zip(self.map_name),
+            direction: ErrorDirection::parse(&self.direction).unwrap_or(ErrorDirection::Unknown),
+            category: Category::parse(&self.category).unwrap_or(Category::Other),
+            overridden: self.overridden,
+            pattern: self.pattern,
+            count: self.entry_count,
+            count_in_range: self.in_range,
+            first_seen: self.first_seen,
+            last_seen: self.last_seen,
+            state: GroupState::parse(&self.state).unwrap_or(GroupState::Open),
+            last_7_days: vec![],
+        }
+    }
+}
+
+/// Rows per page of the queue.
+pub const PAGE: i64 = 50;
+
+/// Checks the filter's values; errors name the filter.
+fn check_filter(f: &GroupFilter) -> Result<(), AppError> {
+    let bad = |field: &str, v: &str| {
+        AppError::validation(
+            field,
+            format!("'{v}' is not a valid value for the {field} filter."),
+        )
+    };
+    let set = |v: &Option<String>| v.as_deref().filter(|v| !v.is_empty()).map(str::to_string);
+    if let Some(v) = set(&f.direction)
+        && ErrorDirection::parse(&v).is_none()
+    {
+        return Err(bad("direction", &v));
+    }
+    if let Some(v) = set(&f.category)
+        && Category::parse(&v).is_none()
+    {
+        return Err(bad("category", &v));
+    }
+    if let Some(v) = set(&f.state)
+        && v != "active"
+        && v != "all"
+        && GroupState::parse(&v).is_none()
+    {
+        return Err(bad("state", &v));
+    }
+    for (k, v) in [("from", set(&f.from)), ("to", set(&f.to))] {
+        if let Some(v) = v
+            && NaiveDate::parse_from_str(&v, "%Y-%m-%d").is_err()
+        {
+            return Err(AppError::validation(
+                k,
+                format!("'{v}' is not a day; use YYYY-MM-DD."),
+            ));
+        }
+    }
+    if let Some(v) = set(&f.map)
+        && v != "none"
+        && v.parse::<i64>().is_err()
+    {
+        return Err(bad("map", &v));
+    }
+    if let Some(v) = set(&f.sort)
+        && !["last_seen", "count", "first_seen"].contains(&v.as_str())
+    {
+        return Err(bad("sort", &v));
+    }
+    Ok(())
+}
+
+/// Appends the filter's conditions (every value bound).
+fn push_filter(q: &mut QueryBuilder<Sqlite>, environment_id: i64, f: &GroupFilter) {
+    let set = |v: &Option<String>| v.as_deref().filter(|v| !v.is_empty()).map(str::to_string);
+    q.push(" where g.environment_id = ")
+        .push_bind(environment_id);
+    match set(&f.map).as_deref() {
+        None => {}
+        Some("none") => {
+            q.push(" and g.map_id is null");
+        }
+        Some(id) => {
+            q.push(" and g.map_id = ")
+                .push_bind(id.parse::<i64>().unwrap_or(-1));
+        }
+    }
+    if let Some(d) = set(&f.direction) {
+        q.push(" and g.direction = ").push_bind(d);
+    }
+    if let Some(c) = set(&f.category) {
+        q.push(" and coalesce(g.category_override, g.category) = ")
+            .push_bind(c);
+    }
+    match set(&f.state).as_deref() {
+        None | Some("active") => {
+            q.push(" and g.state in ('open', 'acknowledged')");
+        }
+        Some("all") => {}
+        Some(s) => {
+            q.push(" and g.state = ").push_bind(s.to_string());
+        }
+    }
+    if let Some(from) = set(&f.from) {
+        q.push(" and g.last_seen >= ").push_bind(from);
+    }
+    if let Some(to) = set(&f.to) {
+        // Inclusive: everything before the next day.
+        q.push(" and g.first_seen < ").push_bind(format!("{to}T99"));
+    }
+    if set(&f.from).is_some() || set(&f.to).is_some() {
+        q.push(" and exists (select 1 from error_group_days d where d.group_id = g.id and d.day between ")
+            .push_bind(set(&f.from).unwrap_or_else(|| "0000-00-00".into()))
+            .push(" and ")
+            .push_bind(set(&f.to).unwrap_or_else(|| "9999-99-99".into()))
+            .push(")");
+    }
+    if let Some(text) = set(&f.q) {
+        for word in text.split_whitespace().take(8) {
+            let escaped = word
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            q.push(" and g.pattern like ")
+                .push_bind(format!("%{escaped}%"))
+                .push(" escape '\\'");
+        }
+    }
+}
+
+/// One page of groups matching the filter, with the total and the cursor
+/// of the next page (keyset paging on the sort key and id).
+#[tracing::instrument(skip_all, fields(environment.id = environment_id), err)]
+pub async fn list_groups(
+    conn: &mut SqliteConnection,
+    environment_id: i64,
+    f: &GroupFilter,
+) -> Result<(Vec<GroupRow>, i64, Option<String>), AppError> {
+    check_filter(f)?;
+    let set = |v: &Option<String>| v.as_deref().filter(|v| !v.is_empty()).map(str::to_string);
+    let (from, to) = (set(&f.from), set(&f.to));
+    let ranged = from.is_some() || to.is_some();
+    let sort = set(&f.sort).unwrap_or_else(|| "last_seen".into());
+    let key = match sort.as_str() {
+        "count" => "g.entry_count",
+        "first_seen" => "g.first_seen",
+        _ => "g.last_seen",
+    };
+
+    let mut count: QueryBuilder<Sqlite> = QueryBuilder::new("select count(*) from error_groups g");
+    push_filter(&mut count, environment_id, f);
+    let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
+
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "select g.id, g.map_id, m.name as map_name, g.direction, coalesce(g.category_override, g.category) as category,
+                g.category_override is not null as overridden, g.pattern, g.entry_count, ",
+    );
+    if ranged {
+        q.push("(select coalesce(sum(d.count), 0) from error_group_days d where d.group_id = g.id and d.day between ")
+            .push_bind(from.clone().unwrap_or_else(|| "0000-00-00".into()))
+            .push(" and ")
+            .push_bind(to.clone().unwrap_or_else(|| "9999-99-99".into()))
+            .push(")");
+    } else {
+        q.push("g.entry_count");
+    }
+    q.push(
+        " as in_range, g.first_seen, g.last_seen, g.state
+         from error_groups g left join table_maps m on m.id = g.map_id",
+    );
+    push_filter(&mut q, environment_id, f);
+    if let Some((k, id)) = set(&f.after).as_deref().and_then(|a| a.rsplit_once('~')) {
+        let id = id.parse::<i64>().unwrap_or(i64::MAX);
+        q.push(format_args!(" and ({key}, g.id) < ("));
+        if sort == "count" {
+            q.push_bind(k.parse::<i64>().unwrap_or(i64::MAX));
+        } else {
+            q.push_bind(k.to_string());
+        }
+        q.push(", ").push_bind(id).push(")");
+    }
+    q.push(format_args!(" order by {key} desc, g.id desc limit "))
+        .push_bind(PAGE + 1);
+    let mut rows: Vec<GroupSql> = q.build_query_as().fetch_all(&mut *conn).await?;
+    let next = if rows.len() as i64 > PAGE {
+        rows.truncate(PAGE as usize);
+        rows.last().map(|r| {
+            let k = match sort.as_str() {
+                "count" => r.entry_count.to_string(),
+                "first_seen" => r.first_seen.clone(),
+                _ => r.last_seen.clone(),
+            };
+            format!("{k}~{}", r.id)
+        })
+    } else {
+        None
+    };
+    let mut groups: Vec<GroupRow> = rows.into_iter().map(GroupSql::into_row).collect();
+    fill_sparklines(conn, &mut groups).await?;
+    Ok((groups, total, next))
+}
+
+/// Fills `last_7_days` (today and the six days before, UTC).
+async fn fill_sparklines(
+    conn: &mut SqliteConnection,
+    groups: &mut [GroupRow],
+) -> Result<(), AppError> {
+    let today = Utc::now().date_naive();
+    let days: Vec<String> = (0..7)
+        .rev()
+        .map(|i| (today - Duration::days(i)).format("%Y-%m-%d").to_string())
+        .collect();
+    let ids: Vec<i64> = groups.iter().map(|g| g.id).collect();
+    let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+        "select group_id, day, count from error_group_days
+         where group_id in (select value from json_each(?)) and day >= ?",
+    )
+    .bind(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
+    .bind(&days[0])
+    .fetch_all(conn)
+    .await?;
+    for g in groups.iter_mut() {
+        g.last_7_days = days
+            .iter()
+            .map(|d| {
+                rows.iter()
+                    .find(|(id, day, _)| *id == g.id && day == d)
+                    .map(|r| r.2)
+                    .unwrap_or(0)
+            })
+            .collect();
+    }
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct EntrySql {
+    id: i64,
+    client_id: String,
+    occurred_at: String,
+    received_at: String,
+    record_key: String,
+    legal_entity: String,
+    category: String,
+    rule: String,
+    message: String,
+    detail: Option<String>,
+    source: String,
+    source_ref: String,
+}
+
+/// A group with a page of its entries, newest first. `before` is the
+/// cursor `occurred_at~id` of the last entry of the previous page.
+#[tracing::instrument(skip_all, fields(group.id = id), err)]
+pub async fn group_detail(
+    conn: &mut SqliteConnection,
+    id: i64,
+    before: Option<&str>,
+) -> Result<GroupDetail, AppError> {
+    let (before_at, before_id) = before
+        .and_then(|b| b.rsplit_once('~'))
+        .and_then(|(at, id)| Some((at.to_string(), id.parse::<i64>().ok()?)))
+        .unwrap_or_else(|| ("9999".into(), i64::MAX));
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "select g.id, g.map_id, m.name as map_name, g.direction, coalesce(g.category_override, g.category) as category,
+                g.category_override is not null as overridden, g.pattern, g.entry_count, g.entry_count as in_range,
+                g.first_seen, g.last_seen, g.state
+         from error_groups g left join table_maps m on m.id = g.map_id where g.id = ",
+    );
+    q.push_bind(id);
+    let row: Option<GroupSql> = q.build_query_as().fetch_optional(&mut *conn).await?;
+    let mut group = vec![
+        row.ok_or_else(|| AppError::not_found(format!("Error group {id}")))?
+            .into_row(),
+    ];
+    fill_sparklines(conn, &mut group).await?;
+    let group = group.remove(0);
+    #[allow(clippy::type_complexity)]
+    let meta: (
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    ) = sqlx::query_as(
+        "select e.name, g.category, g.rule, g.state_changed_at, g.state_changed_by, g.state_comment
+         from error_groups g join environments e on e.id = g.environment_id where g.id = ?",
+    )
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let rows: Vec<EntrySql> = sqlx::query_as(
+        "select id, client_id, occurred_at, received_at, record_key, legal_entity, category, rule, message, detail,
+                source, source_ref
+         from error_entries where group_id = ? and (occurred_at, id) < (?, ?)
+         order by occurred_at desc, id desc limit ?",
+    )
+    .bind(id)
+    .bind(before_at)
+    .bind(before_id)
+    .bind(PAGE + 1)
+    .fetch_all(&mut *conn)
+    .await?;
+    let more = rows.len() as i64 > PAGE;
+    let entries: Vec<Entry> = rows
+        .into_iter()
+        .take(PAGE as usize)
+        .map(|r| Entry {
+            id: r.id,
+            client_id: r.client_id,
+            occurred_at: r.occurred_at,
+            received_at: r.received_at,
+            record_key: r.record_key,
+            legal_entity: r.legal_entity,
+            message: r.message,
+            detail: r.detail,
+            category: Category::parse(&r.category).unwrap_or(Category::Other),
+            rule: r.rule,
+            source: Source::parse(&r.source).unwrap_or(Source::Api),
+            source_ref: r.source_ref,
+        })
+        .collect();
+    let next = if more {
+        entries
+            .last()
+            .map(|e| format!("{}~{}", e.occurred_at, e.id))
+    } else {
+        None
+    };
+    let (environment, category, rule, at, by, comment) = meta;
+    Ok(GroupDetail {
+        group,
+        environment,
+        classified_as: (Category::parse(&category).unwrap_or(Category::Other), rule),
+        state_note: match (at, by) {
+            (Some(at), Some(by)) => Some((at, by, comment.unwrap_or_default())),
+            _ => None,
+        },
+        entries,
+        next,
+        can_edit: false,
+    })
+}
+
+/// Ids of every group matching the filter (for "all matching" bulk actions).
+pub async fn matching_ids(
+    conn: &mut SqliteConnection,
+    environment_id: i64,
+    f: &GroupFilter,
+) -> Result<Vec<i64>, AppError> {
+    check_filter(f)?;
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("select g.id from error_groups g");
+    push_filter(&mut q, environment_id, f);
+    Ok(q.build_query_scalar().fetch_all(conn).await?)
+}
+
+/// Moves groups of one environment to `state` with a comment; one audit
+/// entry names them all. Returns how many changed.
+#[tracing::instrument(skip_all, fields(groups = ids.len()), err)]
+pub async fn set_state(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    environment_id: i64,
+    ids: &[i64],
+    state: GroupState,
+    comment: &str,
+) -> Result<usize, AppError> {
+    if ids.is_empty() {
+        return Err(AppError::validation(
+            "ids",
+            "Select at least one group (or all groups matching the filter).",
+        ));
+    }
+    let changed: Vec<i64> = sqlx::query_scalar(
+        "update error_groups set state = ?, state_changed_at = ?, state_changed_by = ?, state_comment = ?
+         where environment_id = ? and id in (select value from json_each(?)) and state <> ?
+         returning id",
+    )
+    .bind(state.as_str())
+    .bind(db_now())
+    .bind(&actor.label)
+    .bind(comment.trim())
+    .bind(environment_id)
+    .bind(serde_json::to_string(ids).unwrap_or_else(|_| "[]".into()))
+    .bind(state.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    if changed.is_empty() {
+        return Ok(0);
+    }
+    record(
+        conn,
+        actor,
+        Event {
+            action: "error_group.state",
+            object_type: "error_group",
+            object_id: (changed.len() == 1).then(|| changed[0].to_string()),
+            summary: format!(
+                "Set {} error group{} to {}{}",
+                changed.len(),
+                if changed.len() == 1 { "" } else { "s" },
+                state.as_str(),
+                match comment.trim() {
+                    "" => String::new(),
+                    c => format!(": {c}"),
+                }
+            ),
+            detail: Some(serde_json::json!({ "groups": changed, "comment": comment.trim() })),
+        },
+    )
+    .await?;
+    Ok(changed.len())
+}
+
+/// Sets (or with `None`, clears) an editor's category for a group.
+#[tracing::instrument(skip_all, fields(group.id = id), err)]
+pub async fn override_category(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    id: i64,
+    category: Option<Category>,
+    comment: &str,
+) -> Result<(), AppError> {
+    let old: Option<(String, Option<String>)> =
+        sqlx::query_as("select category, category_override from error_groups where id = ?")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let (classified, old) = old.ok_or_else(|| AppError::not_found(format!("Error group {id}")))?;
+    let new = category.map(|c| c.as_str().to_string());
+    if new == old {
+        return Ok(());
+    }
+    sqlx::query("update error_groups set category_override = ? where id = ?")
+        .bind(&new)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    record(
+        conn,
+        actor,
+        Event {
+            action: "error_group.category",
+            object_type: "error_group",
+            object_id: Some(id.to_string()),
+            summary: format!(
+                "Error group {id}: category {} → {}",
+                old.as_deref().unwrap_or(&classified),
+                new.as_deref()
+                    .unwrap_or(&format!("{classified} (classifier's)"))
+            ),
+            detail: Some(serde_json::json!({ "from": old, "to": new, "comment": comment.trim() })),
+        },
+    )
+    .await
+}
+
+/// Computes the sweep of the 24 hours before `now`.
+#[tracing::instrument(skip_all, fields(environment.id = environment_id), err)]
+pub async fn sweep(
+    conn: &mut SqliteConnection,
+    environment_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Sweep, AppError> {
+    let since = db_time(now - Duration::hours(24));
+    let categories: Vec<(String, i64)> = sqlx::query_as(
+        "select coalesce(g.category_override, g.category), count(*) from error_entries e
+         join error_groups g on g.id = e.group_id
+         where e.occurred_at >= ? and e.environment_id = ? group by 1 order by 2 desc, 1",
+    )
+    .bind(&since)
+    .bind(environment_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let top_maps: Vec<(String, i64)> = sqlx::query_as(
+        "select coalesce(m.name, '(no map)'), count(*) from error_entries e
+         join error_groups g on g.id = e.group_id left join table_maps m on m.id = g.map_id
+         where e.occurred_at >= ? and e.environment_id = ? group by g.map_id order by 2 desc, 1 limit 5",
+    )
+    .bind(&since)
+    .bind(environment_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let new_groups: Vec<(i64, String, String, i64)> = sqlx::query_as(
+        "select id, coalesce(category_override, category), pattern, entry_count from error_groups
+         where environment_id = ? and first_seen >= ? order by entry_count desc, id desc limit 10",
+    )
+    .bind(environment_id)
+    .bind(&since)
+    .fetch_all(&mut *conn)
+    .await?;
+    let cat = |c: &str| Category::parse(c).unwrap_or(Category::Other);
+    Ok(Sweep {
+        entries: categories.iter().map(|(_, n)| n).sum(),
+        since,
+        new_groups: new_groups
+            .into_iter()
+            .map(|(id, c, p, n)| (id, cat(&c), p, n))
+            .collect(),
+        top_categories: categories.into_iter().map(|(c, n)| (cat(&c), n)).collect(),
+        top_maps,
+    })
+}
+
+/// Deletes raw entries that occurred before `cutoff`, in chunks so other
+/// writers get the database between them. Groups and daily counts stay.
+#[tracing::instrument(skip_all, err)]
+pub async fn prune(pool: &sqlx::SqlitePool, cutoff: DateTime<Utc>) -> Result<u64, AppError> {
+    let cutoff = db_time(cutoff);
+    let mut total = 0;
+    loop {
+        let n = sqlx::query(
+            "delete from error_entries where id in
+               (select id from error_entries where occurred_at < ? limit 5000)",
+        )
+        .bind(&cutoff)
+        .execute(pool)
+        .await?
+        .rows_affected();
+        total += n;
+        if n < 5000 {
+            break;
+        }
+    }
+    if total > 0 {
+        tracing::info!(pruned = total, before = %cutoff, "pruned old error entries");
+    }
+    Ok(total)
+}

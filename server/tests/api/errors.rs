@@ -1,0 +1,304 @@
+//! The error queue over HTTP: the ingest API (whole batches, per-item
+//! reasons, idempotent retries), triage, category overrides and CSV import.
+
+use crate::api_tokens::create_token;
+use crate::helpers::*;
+use crate::maps::app_with_uat;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+async fn count(app: &TestApp, sql: &'static str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(&app.pool).await.unwrap()
+}
+
+async fn push(app: &TestApp, token: &str, body: &Value) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(app.url("/api/v1/errors"))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn batch(entries: Value) -> Value {
+    json!({ "environment": "UAT", "entries": entries })
+}
+
+async fn ready() -> (TestApp, String) {
+    let app = app_with_uat().await;
+    app.post_form("/sfn/apply_starter_set", &[("env", "UAT")])
+        .await;
+    let token = create_token(&app, "collector").await;
+    (app, token)
+}
+
+#[tokio::test]
+async fn a_batch_is_classified_grouped_and_a_retry_stores_nothing_twice() {
+    let (app, token) = ready().await;
+    let body = batch(json!([
+        { "id": "a-1", "occurred_at": "2026-11-20T08:15:00Z", "map": "Customers V3", "direction": "fo_to_dataverse",
+          "record_key": "US-001", "legal_entity": "usmf",
+          "message": "Couldn't resolve the guid for the field: primarycontactid.msdyn_contactpersonid. The lookup was not found: 000056." },
+        { "id": "a-2", "occurred_at": "2026-11-20T08:16:00Z", "map": "Customers V3", "direction": "fo_to_dataverse",
+          "record_key": "US-002", "message": "Couldn't resolve the guid for the field: primarycontactid.msdyn_contactpersonid. The lookup was not found: 000123." },
+        { "occurred_at": "2026-11-20T08:17:00Z", "message": "Response status code does not indicate success: 403 (tokenexchange)." }
+    ]));
+    // The detail goes in as text with its own spacing and key order.
+    let text = body.to_string().replacen(
+        "(tokenexchange).\"",
+        "(tokenexchange).\", \"detail\": { \"status\": 403,  \"source\": \"tokenexchange\" }",
+        1,
+    );
+    let body: Value = serde_json::from_str(&text).unwrap();
+    let res = reqwest::Client::new()
+        .post(app.url("/api/v1/errors"))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(text.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let out: Value = res.json().await.unwrap();
+    assert_eq!(out["accepted"], 3);
+    assert_eq!(out["stored"], 3);
+    let items = out["items"].as_array().unwrap();
+    assert_eq!(items[0]["category"], "dependency_order");
+    assert_eq!(
+        items[0]["group_id"], items[1]["group_id"],
+        "repeats group together"
+    );
+    assert_eq!(items[2]["category"], "authentication_permission");
+    assert!(items[2]["id"].as_str().unwrap().starts_with("sha256:"));
+    let detail: String =
+        sqlx::query_scalar("select detail from error_entries where client_id like 'sha256:%'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        detail, r#"{ "status": 403,  "source": "tokenexchange" }"#,
+        "detail is kept as sent"
+    );
+
+    let res = push(&app, &token, &body).await;
+    assert_eq!(res.status(), StatusCode::OK, "the same entries re-sent");
+    let again: Value = res.json().await.unwrap();
+    assert_eq!(again["stored"], 0);
+    assert!(
+        again["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["duplicate"] == true)
+    );
+    assert_eq!(count(&app, "select count(*) from error_entries").await, 3);
+    assert_eq!(
+        count(&app, "select sum(entry_count) from error_groups").await,
+        3
+    );
+    assert_eq!(count(&app, "select count(*) from error_groups").await, 2);
+}
+
+#[tokio::test]
+async fn a_batch_with_one_bad_entry_is_rejected_whole_with_reasons() {
+    let (app, token) = ready().await;
+    let res = push(
+        &app,
+        &token,
+        &batch(json!([
+            { "occurred_at": "2026-11-20T08:15:00Z", "message": "fine" },
+            { "occurred_at": "2026-11-20T08:15:00Z", "map": "Customers v3", "message": "wrong case" },
+            { "occurred_at": "last tuesday", "message": "bad time" },
+            { "occurred_at": "2026-11-20T08:15:00Z", "message": "", "colour": "red" }
+        ])),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let out: Value = res.json().await.unwrap();
+    assert!(
+        out["error"]
+            .as_str()
+            .unwrap()
+            .contains("3 entries were rejected; nothing was stored")
+    );
+    let items = out["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    assert_eq!(items[0]["index"], 1);
+    assert!(
+        items[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean 'Customers V3'")
+    );
+    assert!(
+        items[1]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("'last tuesday' is not a date-time")
+    );
+    assert!(
+        items[2]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("unknown field `colour`")
+    );
+    assert_eq!(count(&app, "select count(*) from error_entries").await, 0);
+
+    let unknown_env = push(&app, &token, &json!({ "environment": "Prod", "entries": [{ "occurred_at": "2026-11-20T08:15:00Z", "message": "x" }] })).await;
+    assert_eq!(unknown_env.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        unknown_env
+            .text()
+            .await
+            .unwrap()
+            .contains("Environment 'Prod' does not exist")
+    );
+
+    let not_json = reqwest::Client::new()
+        .post(app.url("/api/v1/errors"))
+        .bearer_auth(&token)
+        .body("{\"environment\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_json.status(), StatusCode::BAD_REQUEST);
+    assert!(not_json.text().await.unwrap().contains("not valid JSON"));
+
+    let many: Vec<Value> = (0..10_001)
+        .map(|i| json!({ "occurred_at": "2026-11-20T08:15:00Z", "message": format!("m{i}") }))
+        .collect();
+    let res = push(&app, &token, &batch(Value::Array(many))).await;
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+    let res = reqwest::Client::new()
+        .post(app.url("/api/v1/errors"))
+        .json(&batch(json!([])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn triage_is_audited_a_resolved_group_reopens_and_viewers_only_read() {
+    let (app, token) = ready().await;
+    let entry = |id: &str| json!({ "id": id, "occurred_at": "2026-11-20T08:15:00Z", "message": "Integration keys are missing" });
+    push(&app, &token, &batch(json!([entry("1")]))).await;
+
+    let list = app
+        .client
+        .post(app.url("/sfn/list_error_groups"))
+        .header("origin", &app.address)
+        .json(&json!({ "filter": { "category": "missing_field_mapping" } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(list.status(), StatusCode::OK);
+    let page: Value = list.json().await.unwrap();
+    assert_eq!(page["total"], 1);
+    let group = page["groups"][0]["id"].as_i64().unwrap().to_string();
+    assert_eq!(
+        page["groups"][0]["last_7_days"].as_array().unwrap().len(),
+        7
+    );
+
+    let triage = [
+        ("filter[env]", "UAT"),
+        ("scope", "selected"),
+        ("ids[0]", group.as_str()),
+        ("state", "resolved"),
+        ("comment", "keys added to the map"),
+    ];
+    app.add_user("viewer@example.com", "viewer").await;
+    let viewer = app.sign_in("viewer@example.com").await;
+    let res = app
+        .post_form_with(&viewer, "/sfn/triage_error_groups", &triage)
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = app.post_form("/sfn/triage_error_groups", &triage).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        sqlx::query_scalar::<_, String>("select state from error_groups")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap(),
+        "resolved"
+    );
+
+    push(&app, &token, &batch(json!([entry("2")]))).await;
+    let (state, by): (String, String) =
+        sqlx::query_as("select state, state_changed_by from error_groups")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!((state.as_str(), by.as_str()), ("open", "token:collector"));
+    let actions = app.audit_actions().await;
+    assert!(actions.contains(&"error_group.state".to_string()));
+    assert!(actions.contains(&"error_group.reopen".to_string()));
+
+    let res = app
+        .post_form(
+            "/sfn/set_error_group_category",
+            &[
+                ("group_id", group.as_str()),
+                ("category", "other"),
+                ("comment", "not a mapping issue"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = app
+        .get(&format!("/errors/groups/{group}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Classifier: Missing field mapping"), "{page}");
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&"error_group.category".to_string())
+    );
+}
+
+#[tokio::test]
+async fn a_csv_with_one_bad_row_imports_nothing_and_a_good_one_imports_all() {
+    let (app, _) = ready().await;
+    let bad = "occurred_at,map,message\n2026-11-20T08:15:00Z,Customers V3,Integration keys are missing\n2026-11-20T08:16:00Z,Nope,Missing source schema\n";
+    let res = app
+        .post_form(
+            "/sfn/import_errors",
+            &[("env", "UAT"), ("csv", bad), ("mapping", "")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("Row 3: map 'Nope'"));
+    assert_eq!(count(&app, "select count(*) from error_entries").await, 0);
+
+    let good = "When,Error text\n2026-11-20 08:15:00,Integration keys are missing\n2026-11-20 08:16:00,Missing source schema\n";
+    let res = app
+        .post_form(
+            "/sfn/import_errors",
+            &[
+                ("env", "UAT"),
+                ("csv", good),
+                ("mapping", "occurred_at=When, message=Error text"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from error_entries where source = 'csv'"
+        )
+        .await,
+        2
+    );
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&"errors.import".to_string())
+    );
+}
