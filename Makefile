@@ -87,6 +87,7 @@ e2e: build-debug browser-tools
 # search p50/p95 through the real router, and peak memory. Prints figures.
 bench:
 	cargo run --release -p server --bin rulebook-bench -- 200 50 10 300
+	cargo run --release -p server --bin errors-bench -- 1000000 1000 5000 300
 
 ## ---- lint --------------------------------------------------------------
 

@@ -116,6 +116,14 @@ mod ssr {
                     tracing::error!(error = ?err, "database unavailable");
                     AppError::Unavailable
                 }
+                // SQLITE_BUSY / SQLITE_LOCKED after the busy timeout: the
+                // database is held by a long write; the caller may retry.
+                sqlx::Error::Database(db)
+                    if matches!(db.code().as_deref(), Some("5" | "6" | "517" | "262")) =>
+                {
+                    tracing::warn!(error = ?err, "database busy beyond the busy timeout");
+                    AppError::Unavailable
+                }
                 _ => {
                     tracing::error!(error = ?err, "database error");
                     AppError::Internal

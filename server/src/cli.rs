@@ -30,7 +30,7 @@ pub async fn user_add(common: &CommonSettings, email: &str, role: &str) -> anyho
         }
     };
     let pool = crate::db::connect(&common.database).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let id = app::users::server::create(&mut tx, &Actor::cli(), email, password, role)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -45,7 +45,7 @@ pub async fn user_add(common: &CommonSettings, email: &str, role: &str) -> anyho
 /// `dwconsole token add --name N`: prints the secret once on stdout.
 pub async fn token_add(common: &CommonSettings, name: &str) -> anyhow::Result<()> {
     let pool = crate::db::connect(&common.database).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let (_, secret) = app::tokens::server::create(&mut tx, &Actor::cli(), name)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -72,7 +72,7 @@ pub async fn env_add(
                 anyhow::anyhow!("--{}: {message}", field.replace('_', "-"))
             })?;
     let pool = crate::db::connect(&common.database).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let id = app::environments::server::save(&mut tx, &Actor::cli(), None, &input)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -96,7 +96,7 @@ pub async fn import_errors(
         .with_context(|| format!("cannot read {} as UTF-8 text", file.display()))?;
     let mapping = import::parse_mapping(columns).map_err(|m| anyhow::anyhow!("--columns: {m}"))?;
     let pool = crate::db::connect(&common.database).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let environment = app::environments::server::by_name(&mut tx, env)
         .await
         .map_err(|e| anyhow::anyhow!("--env: {e}"))?;
@@ -105,11 +105,15 @@ pub async fn import_errors(
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let rows = text.lines().count().saturating_sub(1).max(1);
     let tty = std::io::stderr().is_terminal();
+    // A bar on a terminal; nothing when stderr is a file or a pipe.
     let progress = |phase: &str, done: usize| {
         if tty {
+            let pct = (done * 100 / rows).min(100);
+            let filled = pct * 30 / 100;
             eprint!(
-                "\r{phase}: {done} / {rows} rows ({}%)   ",
-                (done * 100 / rows).min(100)
+                "\r{phase:<8} [{}{}] {pct:>3}%  {done}/{rows} rows",
+                "#".repeat(filled),
+                "-".repeat(30 - filled)
             );
             let _ = std::io::stderr().flush();
         }
@@ -127,9 +131,17 @@ pub async fn import_errors(
     let mut entries = entries.into_iter().peekable();
     while entries.peek().is_some() {
         let chunk: Vec<_> = entries.by_ref().take(1000).collect();
-        let accepted = server::ingest(&mut tx, &actor, environment.id, chunk, Source::Csv, &source)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let prepared = server::prepare(environment.id, chunk);
+        let accepted = server::ingest(
+            &mut tx,
+            &actor,
+            environment.id,
+            prepared,
+            Source::Csv,
+            &source,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
         duplicates += accepted.iter().filter(|a| a.duplicate).count();
         stored += accepted.len();
         progress("storing", stored);

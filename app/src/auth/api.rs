@@ -57,7 +57,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     }
 
     let pool = db()?;
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let row = find_login(&mut tx, &email).await?;
     let usable = row.as_ref().filter(|r| r.active);
     let ok = verify_password(password, usable.map(|r| r.password_hash.clone())).await;
@@ -129,7 +129,7 @@ pub async fn logout() -> Result<(), AppError> {
     });
     if let (Some(secret), Some(user)) = (secret, caller()) {
         let pool = db()?;
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
         delete_session(&mut tx, &secret).await?;
         record(
             &mut tx,

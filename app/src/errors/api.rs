@@ -126,7 +126,7 @@ pub async fn triage_error_groups(
         AppError::validation("state", format!("'{state}' is not a triage state."))
     })?;
     let pool = db()?;
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let all = crate::environments::server::list(&mut tx).await?;
     let env = crate::environments::pick(&all, filter.env.as_deref())
         .cloned()
@@ -175,7 +175,7 @@ pub async fn set_error_group_category(
         })?),
     };
     let pool = db()?;
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     super::server::override_category(
         &mut tx,
         &Actor::user(&user, client_ip()),
@@ -203,18 +203,22 @@ pub async fn import_errors(env: String, csv: String, mapping: String) -> Result<
     let mapping =
         super::import::parse_mapping(&mapping).map_err(|m| AppError::validation("mapping", m))?;
     let pool = db()?;
-    let mut tx = pool.begin().await?;
-    let environment = crate::environments::server::by_name(&mut tx, &env).await?;
-    let maps = super::server::map_names(&mut tx, environment.id).await?;
+    // Check the whole file before taking the write lock.
+    let mut conn = pool.acquire().await?;
+    let environment = crate::environments::server::by_name(&mut conn, &env).await?;
+    let maps = super::server::map_names(&mut conn, environment.id).await?;
+    drop(conn);
     let entries = super::import::parse_errors_csv(&csv, &mapping, &maps, |_| {})
         .map_err(|m| AppError::validation("csv", m))?;
     let actor = Actor::user(&user, client_ip());
     let total = entries.len();
+    let prepared = super::server::prepare(environment.id, entries);
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let accepted = super::server::ingest(
         &mut tx,
         &actor,
         environment.id,
-        entries,
+        prepared,
         super::Source::Csv,
         &actor.label,
     )

@@ -159,7 +159,7 @@ static NORMALISE: LazyLock<[Regex; 6]> = LazyLock::new(|| {
         r(r"'[^'\n]{0,200}'"),
         r(r#""[^"\n]{0,200}""#),
         // Tokens with a digit (record numbers, keys like V24-1 or USMF-0042).
-        r(r"\b[\w.-]*\d[\w.-]*\b"),
+        r(r"\b[\w.-]*\d(?:[\w.-]|,\d)*\b"),
         r(r"\s+"),
     ]
 });
@@ -323,6 +323,10 @@ mod tests {
             "",
         );
         assert_eq!(c, "Record '<v>' failed at <url> with 0x80040265");
+        assert_eq!(
+            normalise("exceeded limit of 1,200,000 ms, then 5", ""),
+            "exceeded limit of <n> ms, then <n>"
+        );
         assert_eq!(
             normalise("Customer ACME-CORP blocked", "ACME-CORP"),
             "Customer <key> blocked"

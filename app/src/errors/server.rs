@@ -269,12 +269,35 @@ fn fingerprint(env: i64, e: &ValidEntry, category: Category, pattern: &str) -> S
     format!("{:x}", h.finalize())
 }
 
-struct Prepared {
+/// An entry classified and fingerprinted, ready for [`ingest`].
+#[derive(Debug, Clone)]
+pub struct Prepared {
     entry: ValidEntry,
     category: Category,
     rule: &'static str,
     fingerprint: String,
     pattern: String,
+}
+
+/// Classifies and fingerprints checked entries. Pure CPU work: callers run
+/// it before taking the database's write lock, so concurrent batches
+/// overlap it with each other's writes.
+pub fn prepare(environment_id: i64, entries: Vec<ValidEntry>) -> Vec<Prepared> {
+    entries
+        .into_iter()
+        .map(|entry| {
+            let c = classify(&entry.message, entry.detail.as_deref().unwrap_or(""));
+            let pattern = normalise(&entry.message, &entry.record_key);
+            let fingerprint = fingerprint(environment_id, &entry, c.category, &pattern);
+            Prepared {
+                entry,
+                category: c.category,
+                rule: c.rule,
+                fingerprint,
+                pattern,
+            }
+        })
+        .collect()
 }
 
 struct GroupAgg {
@@ -289,21 +312,21 @@ struct GroupAgg {
     pattern: String,
 }
 
-/// Stores checked entries of one environment in the caller's transaction:
+/// Stores prepared entries of one environment in the caller's transaction:
 /// entries already stored (same client id) are reported as duplicates and
-/// not stored again; the rest are classified, grouped and counted. A
-/// resolved group that gets new entries reopens (audited as `actor`).
+/// not stored again; the rest are grouped and counted. A resolved group
+/// that gets new entries reopens (audited as `actor`).
 #[tracing::instrument(skip_all, fields(environment.id = environment_id, entries = entries.len()), err)]
 pub async fn ingest(
     conn: &mut SqliteConnection,
     actor: &Actor,
     environment_id: i64,
-    entries: Vec<ValidEntry>,
+    entries: Vec<Prepared>,
     source: Source,
     source_ref: &str,
 ) -> Result<Vec<Accepted>, AppError> {
     // Already stored: a retried batch, or a repeat inside this one.
-    let ids: Vec<&str> = entries.iter().map(|e| e.client_id.as_str()).collect();
+    let ids: Vec<&str> = entries.iter().map(|p| p.entry.client_id.as_str()).collect();
     let stored: Vec<(String, i64, String, Option<String>)> = sqlx::query_as(
         "select e.client_id, e.group_id, g.category, g.category_override
          from error_entries e join error_groups g on g.id = e.group_id
@@ -327,23 +350,13 @@ pub async fn ingest(
     let mut fresh: Vec<Prepared> = Vec::new();
     let mut order: Vec<(String, bool)> = Vec::with_capacity(entries.len());
     let mut seen = std::collections::HashSet::new();
-    for entry in entries {
-        let duplicate =
-            known.contains_key(&entry.client_id) || !seen.insert(entry.client_id.clone());
-        order.push((entry.client_id.clone(), duplicate));
-        if duplicate {
-            continue;
+    for p in entries {
+        let id = &p.entry.client_id;
+        let duplicate = known.contains_key(id) || !seen.insert(id.clone());
+        order.push((id.clone(), duplicate));
+        if !duplicate {
+            fresh.push(p);
         }
-        let c = classify(&entry.message, entry.detail.as_deref().unwrap_or(""));
-        let pattern = normalise(&entry.message, &entry.record_key);
-        let fingerprint = fingerprint(environment_id, &entry, c.category, &pattern);
-        fresh.push(Prepared {
-            entry,
-            category: c.category,
-            rule: c.rule,
-            fingerprint,
-            pattern,
-        });
     }
 
     // One write per group and per group-day, however many entries.
@@ -435,19 +448,21 @@ pub async fn ingest(
         .await?;
         group_ids.insert(fp.clone(), (id, g.category));
     }
-    for (fp, g) in &groups {
-        let (id, _) = group_ids[fp];
-        for (day, n) in &g.days {
-            sqlx::query(
-                "insert into error_group_days (group_id, day, count) values (?, ?, ?)
-                 on conflict (group_id, day) do update set count = count + excluded.count",
-            )
-            .bind(id)
-            .bind(day)
-            .bind(n)
-            .execute(&mut *conn)
-            .await?;
-        }
+    let days: Vec<(i64, &String, i64)> = groups
+        .iter()
+        .flat_map(|(fp, g)| {
+            let id = group_ids[fp].0;
+            g.days.iter().map(move |(day, n)| (id, day, *n))
+        })
+        .collect();
+    for chunk in days.chunks(1000) {
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new("insert into error_group_days (group_id, day, count) ");
+        q.push_values(chunk, |mut b, (id, day, n)| {
+            b.push_bind(*id).push_bind(day.as_str()).push_bind(*n);
+        });
+        q.push(" on conflict (group_id, day) do update set count = count + excluded.count");
+        q.build().execute(&mut *conn).await?;
     }
 
     // Entries in multi-row statements: 14 columns x 500 rows stays well
@@ -1054,4 +1069,162 @@ pub async fn prune(pool: &sqlx::SqlitePool, cutoff: DateTime<Utc>) -> Result<u64
         tracing::info!(pruned = total, before = %cutoff, "pruned old error entries");
     }
     Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::environments::{server as envs, validate_environment};
+    use sqlx::SqlitePool;
+
+    async fn environment(conn: &mut SqliteConnection) -> i64 {
+        let input = validate_environment("UAT", "", "", "").unwrap();
+        envs::save(conn, &Actor::cli(), None, &input).await.unwrap()
+    }
+
+    fn entry(id: &str, at: DateTime<Utc>, message: &str) -> ValidEntry {
+        let raw = RawEntry {
+            id: Some(id.into()),
+            occurred_at: Some(db_time(at)),
+            message: Some(message.into()),
+            ..Default::default()
+        };
+        check_entry(raw, &HashMap::new()).unwrap()
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn retention_prunes_raw_entries_but_keeps_groups_counts_and_days(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let env = environment(&mut conn).await;
+        let now = Utc::now();
+        let entries = vec![
+            entry(
+                "old-1",
+                now - Duration::days(500),
+                "Integration keys are missing",
+            ),
+            entry(
+                "old-2",
+                now - Duration::days(450),
+                "Integration keys are missing",
+            ),
+            entry(
+                "new-1",
+                now - Duration::hours(2),
+                "Integration keys are missing",
+            ),
+        ];
+        let accepted = ingest(
+            &mut conn,
+            &Actor::cli(),
+            env,
+            prepare(env, entries),
+            Source::Api,
+            "t",
+        )
+        .await
+        .unwrap();
+        assert!(accepted.iter().all(|a| a.group_id == accepted[0].group_id));
+        drop(conn);
+        assert_eq!(prune(&pool, now - Duration::days(400)).await.unwrap(), 2);
+        let (entries, count, days): (i64, i64, i64) = sqlx::query_as(
+            "select (select count(*) from error_entries), (select entry_count from error_groups),
+                    (select count(*) from error_group_days)",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!((entries, count, days), (1, 3, 3));
+
+        let mut conn = pool.acquire().await.unwrap();
+        let s = sweep(&mut conn, env, now).await.unwrap();
+        assert_eq!(s.entries, 1, "only the last 24 hours count");
+        assert_eq!(s.top_categories, vec![(Category::MissingFieldMapping, 1)]);
+        assert!(s.new_groups.is_empty(), "the group was first seen long ago");
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn filters_and_keyset_pages_walk_every_group_once(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let env = environment(&mut conn).await;
+        let now = Utc::now();
+        // 120 distinct groups (letters keep their messages apart).
+        let entries: Vec<_> = (0..120)
+            .map(|i| {
+                let tag: String = [
+                    (b'a' + (i / 26) as u8) as char,
+                    (b'a' + (i % 26) as u8) as char,
+                ]
+                .iter()
+                .collect();
+                let kind = if i % 3 == 0 {
+                    "Integration keys are missing"
+                } else {
+                    "Missing source schema"
+                };
+                entry(
+                    &format!("e{i}"),
+                    now - Duration::minutes(i),
+                    &format!("{kind} for {tag}"),
+                )
+            })
+            .collect();
+        ingest(
+            &mut conn,
+            &Actor::cli(),
+            env,
+            prepare(env, entries),
+            Source::Api,
+            "t",
+        )
+        .await
+        .unwrap();
+        let mut f = GroupFilter::default();
+        let mut seen = Vec::new();
+        loop {
+            let (rows, total, next) = list_groups(&mut conn, env, &f).await.unwrap();
+            assert_eq!(total, 120);
+            seen.extend(rows.iter().map(|r| r.id));
+            match next {
+                Some(n) => f.after = Some(n),
+                None => break,
+            }
+        }
+        let mut unique = seen.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!((seen.len(), unique.len()), (120, 120));
+
+        let f = GroupFilter {
+            q: Some("keys".into()),
+            sort: Some("count".into()),
+            ..Default::default()
+        };
+        assert_eq!(list_groups(&mut conn, env, &f).await.unwrap().1, 40);
+        let bad = GroupFilter {
+            category: Some("oops".into()),
+            ..Default::default()
+        };
+        assert!(matches!(
+            list_groups(&mut conn, env, &bad).await,
+            Err(AppError::Validation { ref field, .. }) if field == "category"
+        ));
+        let ids = matching_ids(&mut conn, env, &f).await.unwrap();
+        let changed = set_state(
+            &mut conn,
+            &Actor::cli(),
+            env,
+            &ids,
+            GroupState::Ignored,
+            "known",
+        )
+        .await
+        .unwrap();
+        assert_eq!(changed, 40);
+        let active = list_groups(&mut conn, env, &GroupFilter::default())
+            .await
+            .unwrap()
+            .1;
+        assert_eq!(active, 80, "ignored groups leave the default view");
+    }
 }

@@ -352,7 +352,7 @@ pub fn ErrorGroupPage() -> impl IntoView {
                             <h3>"Entries"</h3>
                             <div class="table-wrap">
                             <table class="data" data-testid="entries-table">
-                                <thead><tr><th>"Occurred"</th><th>"Record key"</th><th>"Company"</th><th>"Message"</th><th>"Source"</th></tr></thead>
+                                <thead><tr><th>"Occurred"</th><th>"Record key"</th><th>"Company"</th><th>"Message"</th><th>"Classified by"</th><th>"Source"</th></tr></thead>
                                 <tbody>
                                 {d.entries.into_iter().map(|e| view! {
                                     <tr>
@@ -365,6 +365,7 @@ pub fn ErrorGroupPage() -> impl IntoView {
                                                 <details class="raw"><summary>"Raw detail"</summary><pre>{detail}</pre></details>
                                             })}
                                         </td>
+                                        <td class="muted">{format!("{}: {}", e.category.label(), e.rule)}</td>
                                         <td class="muted">{format!("{}{}", e.source.label(), if e.source_ref.is_empty() { String::new() } else { format!(" · {}", e.source_ref) })}</td>
                                     </tr>
                                 }).collect_view()}

@@ -133,7 +133,7 @@ pub async fn save_map(
         .map_err(|(field, message)| AppError::validation(field, message))?;
     let actor = Actor::user(&user, client_ip());
     let pool = db()?;
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let id = match map_id {
         None => {
             let environment = ssr::environment_of(&mut tx, &env).await?;
@@ -163,7 +163,7 @@ pub async fn delete_map(map_id: i64, comment: String) -> Result<(), AppError> {
     use crate::auth::{Role, server::*};
     let user = require_role(Role::Editor, "delete table maps")?;
     let pool = db()?;
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     super::server::delete(&mut tx, &Actor::user(&user, client_ip()), map_id, &comment).await?;
     let env = super::server::get(&mut tx, map_id).await?.environment;
     tx.commit().await?;
@@ -179,7 +179,7 @@ pub async fn restore_map(map_id: i64, revision: i64) -> Result<(), AppError> {
     use crate::auth::{Role, server::*};
     let user = require_role(Role::Editor, "restore table maps")?;
     let pool = db()?;
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     super::server::restore(&mut tx, &Actor::user(&user, client_ip()), map_id, revision).await?;
     tx.commit().await?;
     leptos_axum::redirect(&format!("/maps/{map_id}"));
@@ -224,7 +224,7 @@ pub async fn apply_starter_set(env: String) -> Result<(), AppError> {
     use crate::auth::{Role, server::*};
     let user = require_role(Role::Editor, "add table maps")?;
     let pool = db()?;
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let environment = ssr::environment_of(&mut tx, &env).await?;
     super::server::apply_starter(&mut tx, &Actor::user(&user, client_ip()), &environment).await?;
     tx.commit().await?;
@@ -255,7 +255,7 @@ pub async fn import_maps(env: String, document: String, comment: String) -> Resu
         c => c.to_string(),
     };
     let pool = db()?;
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let environment = ssr::environment_of(&mut tx, &env).await?;
     let count = super::server::import(
         &mut tx,

@@ -108,25 +108,34 @@ pub async fn authenticate(
     if !secret.starts_with(TOKEN_PREFIX) {
         return Ok(None);
     }
-    let row: Option<(i64, String)> = sqlx::query_as(
-        "select id, name from api_tokens where token_hash = ? and revoked_at is null",
+    let row: Option<(i64, String, Option<String>)> = sqlx::query_as(
+        "select id, name, last_used_at from api_tokens where token_hash = ? and revoked_at is null",
     )
     .bind(secret_hash(secret))
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((id, name)) = row else {
+    let Some((id, name, last_used)) = row else {
         return Ok(None);
     };
     let now = chrono::Utc::now();
-    sqlx::query(
-        "update api_tokens set last_used_at = ?
-         where id = ? and (last_used_at is null or last_used_at < ?)",
-    )
-    .bind(db_time(now))
-    .bind(id)
-    .bind(db_time(now - chrono::Duration::minutes(1)))
-    .execute(conn)
-    .await?;
+    let stale = db_time(now - chrono::Duration::minutes(1));
+    // Even an update that changes nothing takes SQLite's write lock, so it
+    // runs only when the noted time is stale; and noting the use is
+    // best-effort: a busy database must not refuse a valid token.
+    if last_used.is_none_or(|t| t < stale) {
+        let noted = sqlx::query(
+            "update api_tokens set last_used_at = ?
+             where id = ? and (last_used_at is null or last_used_at < ?)",
+        )
+        .bind(db_time(now))
+        .bind(id)
+        .bind(&stale)
+        .execute(conn)
+        .await;
+        if let Err(e) = noted {
+            tracing::warn!(token.id = id, error = %e, "could not note the token's use; will try on a later call");
+        }
+    }
     Ok(Some(TokenIdentity { id, name }))
 }
 

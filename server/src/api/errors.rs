@@ -8,7 +8,7 @@ use crate::startup::AppState;
 use app::audit::server::Actor;
 use app::error::AppError;
 use app::errors::Source;
-use app::errors::server::{Batch, MAX_BATCH, RawEntry, check_entry, ingest, map_names};
+use app::errors::server::{Batch, MAX_BATCH, RawEntry, check_entry, ingest, map_names, prepare};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -68,8 +68,10 @@ pub async fn post_errors(
         );
     }
     let result = async {
-        let mut tx = state.pool.begin().await?;
-        let env = app::environments::server::by_name(&mut tx, batch.environment.trim())
+        // Reads and CPU work first, without the write lock, so concurrent
+        // batches overlap their checking with each other's writes.
+        let mut conn = state.pool.acquire().await?;
+        let env = app::environments::server::by_name(&mut conn, batch.environment.trim())
             .await
             .map_err(|_| {
                 AppError::validation(
@@ -80,7 +82,8 @@ pub async fn post_errors(
                     ),
                 )
             })?;
-        let maps = map_names(&mut tx, env.id).await?;
+        let maps = map_names(&mut conn, env.id).await?;
+        drop(conn);
         let mut valid = Vec::with_capacity(batch.entries.len());
         let mut problems = Vec::new();
         for (i, value) in batch.entries.into_iter().enumerate() {
@@ -95,12 +98,14 @@ pub async fn post_errors(
         if !problems.is_empty() {
             return Ok(Err(problems));
         }
+        let prepared = prepare(env.id, valid);
         let actor = Actor {
             user_id: None,
             label: format!("token:{}", token.name),
             ip: None,
         };
-        let accepted = ingest(&mut tx, &actor, env.id, valid, Source::Api, &token.name).await?;
+        let mut tx = state.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let accepted = ingest(&mut tx, &actor, env.id, prepared, Source::Api, &token.name).await?;
         tx.commit().await?;
         Ok::<_, AppError>(Ok(accepted))
     }

@@ -4,7 +4,7 @@ use crate::helpers::*;
 use reqwest::StatusCode;
 use std::process::Command;
 
-fn dwconsole() -> Command {
+pub fn dwconsole() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_dwconsole"));
     // Keep the developer's own APP_* settings out of the test.
     for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("APP_")) {
@@ -190,4 +190,87 @@ fn serve_stops_cleanly_on_sigterm() {
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+}
+
+#[test]
+fn import_errors_reports_bad_rows_and_stores_nothing_then_imports_a_good_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("import.db");
+    let db = db.to_str().unwrap();
+    let out = dwconsole()
+        .args(["--database", db, "env", "add", "UAT"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "Created On;Error message\n2026-11-20 08:15:00;Integration keys are missing\nnot a date;Missing source schema\n",
+    )
+    .unwrap();
+    let out = dwconsole()
+        .args([
+            "--database",
+            db,
+            "import",
+            "errors",
+            bad.to_str().unwrap(),
+            "--env",
+            "UAT",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Row 3: occurred_at 'not a date'"), "{err}");
+
+    let good = dir.path().join("good.csv");
+    std::fs::write(
+        &good,
+        "When,Text\n2026-11-20T08:15:00Z,Integration keys are missing\n2026-11-20T08:16:00Z,Missing source schema\n",
+    )
+    .unwrap();
+    let import = |file: &std::path::Path| {
+        dwconsole()
+            .args([
+                "--database",
+                db,
+                "import",
+                "errors",
+                file.to_str().unwrap(),
+                "--env",
+                "UAT",
+                "--columns",
+                "occurred_at=When, message=Text",
+            ])
+            .output()
+            .unwrap()
+    };
+    let out = import(&good);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 2 error entries into UAT"));
+    let again = import(&good);
+    assert!(
+        String::from_utf8_lossy(&again.stdout)
+            .contains("imported 0 error entries into UAT (2 were already there)"),
+        "{}",
+        String::from_utf8_lossy(&again.stdout)
+    );
+    let out = dwconsole()
+        .args([
+            "--database",
+            db,
+            "import",
+            "errors",
+            "/nonexistent.csv",
+            "--env",
+            "UAT",
+        ])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read /nonexistent.csv"));
 }

@@ -302,3 +302,132 @@ async fn a_csv_with_one_bad_row_imports_nothing_and_a_good_one_imports_all() {
             .contains(&"errors.import".to_string())
     );
 }
+
+/// Starts `dwconsole serve` on `db` and returns the child and its base URL.
+fn serve(db: &str) -> (std::process::Child, String) {
+    use std::io::{BufRead as _, BufReader};
+    let mut child = crate::cli::dwconsole()
+        .args(["--database", db, "serve", "--bind", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().rsplit(' ').next().unwrap().to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+    (child, url)
+}
+
+const BATCHES: usize = 30;
+const SIZE: usize = 400;
+
+fn crash_batch(b: usize) -> Value {
+    let entries: Vec<Value> = (0..SIZE)
+        .map(|i| {
+            json!({
+                "id": format!("b{b}-{i}"),
+                "occurred_at": "2026-11-20T08:15:00Z",
+                "record_key": format!("US-{b:03}-{i:04}"),
+                "message": format!("Couldn't resolve the guid for the field: primarycontactid. The lookup was not found: {i}."),
+            })
+        })
+        .collect();
+    json!({ "environment": "UAT", "entries": entries })
+}
+
+/// Sends batch `b`; true when the server acknowledged it (200).
+async fn send(url: String, token: String, b: usize) -> bool {
+    let res = reqwest::Client::new()
+        .post(format!("{url}/api/v1/errors"))
+        .bearer_auth(token)
+        .json(&crash_batch(b))
+        .send()
+        .await;
+    matches!(res, Ok(r) if r.status() == StatusCode::OK)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_killed_mid_ingest_loses_no_acknowledged_entry_and_retries_duplicate_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("crash.db");
+    let db = db.to_str().unwrap().to_string();
+    let out = crate::cli::dwconsole()
+        .args(["--database", &db, "env", "add", "UAT"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let out = crate::cli::dwconsole()
+        .args(["--database", &db, "token", "add", "--name", "crash test"])
+        .output()
+        .unwrap();
+    let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    // Two senders in parallel; the server is killed (SIGKILL) once a third
+    // of the batches are acknowledged, with others in flight.
+    let (mut child, url) = serve(&db);
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut senders = Vec::new();
+    for lane in 0..2 {
+        let (url, token, acked) = (url.clone(), token.clone(), acknowledged.clone());
+        senders.push(tokio::spawn(async move {
+            for b in (lane..BATCHES).step_by(2) {
+                if send(url.clone(), token.clone(), b).await {
+                    acked.lock().unwrap().push(b);
+                } else {
+                    break;
+                }
+            }
+        }));
+    }
+    while acknowledged.lock().unwrap().len() < BATCHES / 3 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    for s in senders {
+        s.await.unwrap();
+    }
+    let acked: Vec<usize> = acknowledged.lock().unwrap().clone();
+    assert!(acked.len() < BATCHES, "the kill came before the end");
+
+    // After a restart every acknowledged entry is there.
+    let (mut child, url) = serve(&db);
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{db}"))
+        .await
+        .unwrap();
+    for b in &acked {
+        let n: i64 =
+            sqlx::query_scalar("select count(*) from error_entries where client_id like ?")
+                .bind(format!("b{b}-%"))
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert_eq!(n, SIZE as i64, "acknowledged batch {b} is complete");
+    }
+    // The client retries everything (it cannot know which in-flight batch
+    // landed): nothing is stored twice, nothing is missing.
+    for b in 0..BATCHES {
+        assert!(
+            send(url.clone(), token.clone(), b).await,
+            "retry of batch {b}"
+        );
+    }
+    let (rows, distinct, counted): (i64, i64, i64) = sqlx::query_as(
+        "select count(*), count(distinct client_id), (select sum(entry_count) from error_groups) from error_entries",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(rows, (BATCHES * SIZE) as i64);
+    assert_eq!(distinct, rows);
+    assert_eq!(counted, rows, "group counts agree with the entries");
+    let check: String = sqlx::query_scalar("pragma integrity_check")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(check, "ok");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
