@@ -10,10 +10,11 @@ const bin = process.env.DWCONSOLE_BIN ?? "../target/debug/dwconsole";
 const siteRoot = process.env.DWCONSOLE_SITE_ROOT ?? "../target/site-debug";
 const dataDir = process.env.DWCONSOLE_E2E_DIR ?? "../target/e2e";
 
-function server(port: number, name: string) {
+function server(port: number, name: string, demo = false) {
   const db = `${dataDir}/${name}.db`;
+  const mode = demo ? "--demo" : "--no-demo";
   return {
-    command: `mkdir -p ${dataDir} && rm -f ${db} ${db}-wal ${db}-shm && exec ${bin} serve --bind 127.0.0.1:${port} --database ${db} --site-root ${siteRoot}`,
+    command: `mkdir -p ${dataDir} && rm -f ${db} ${db}-wal ${db}-shm && exec ${bin} serve --bind 127.0.0.1:${port} --database ${db} --site-root ${siteRoot} ${mode}`,
     url: `http://127.0.0.1:${port}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,
@@ -46,15 +47,24 @@ export default defineConfig({
       ],
     },
   },
-  webServer: [server(3201, "hydrated"), server(3202, "nojs")],
+  // The first two start empty, as a real deployment with a connection
+  // would; the third runs demo mode, as `make run` does on a fresh clone.
+  webServer: [server(3201, "hydrated"), server(3202, "nojs"), server(3203, "demo", true)],
   projects: [
     {
       name: "hydrated",
+      testIgnore: /demo\.spec/,
       use: { baseURL: "http://127.0.0.1:3201", javaScriptEnabled: true },
     },
     {
       name: "nojs",
+      testIgnore: /demo\.spec/,
       use: { baseURL: "http://127.0.0.1:3202", javaScriptEnabled: false },
+    },
+    {
+      name: "demo",
+      testMatch: /demo\.spec/,
+      use: { baseURL: "http://127.0.0.1:3203", javaScriptEnabled: true },
     },
   ],
 });

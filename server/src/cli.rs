@@ -176,3 +176,80 @@ pub async fn import_errors(
     );
     Ok(())
 }
+
+/// `dwconsole simulate`: serves the simulated APIs until interrupted.
+pub async fn simulate(args: &crate::config::SimulateArgs) -> anyhow::Result<()> {
+    let rates = match &args.faults {
+        None => crate::simulator::FaultRates::default(),
+        Some(text) => {
+            let parts: Vec<f64> = text
+                .split(',')
+                .map(|p| p.trim().parse::<f64>())
+                .collect::<Result<_, _>>()
+                .map_err(|_| {
+                    anyhow::anyhow!("--faults: '{text}' is not three numbers like 0.05,0.02,0.01")
+                })?;
+            let [throttle, server_error, truncated] = parts[..] else {
+                bail!(
+                    "--faults: give three shares: throttle, server error, truncated (e.g. 0.05,0.02,0.01)"
+                );
+            };
+            if parts.iter().any(|p| !(0.0..=1.0).contains(p))
+                || throttle + server_error + truncated > 1.0
+            {
+                bail!("--faults: each share is between 0 and 1, and together at most 1");
+            }
+            crate::simulator::FaultRates {
+                throttle,
+                server_error,
+                truncated,
+            }
+        }
+    };
+    let config = crate::simulator::SimConfig {
+        seed: args.seed,
+        trace_every: std::time::Duration::from_secs(args.trace_every_secs.max(1)),
+        rates,
+        ..Default::default()
+    };
+    let (_sim, addr, task) = crate::simulator::serve(args.bind, config).await?;
+    println!(
+        "Simulated F&O + Dataverse APIs at http://{addr} (client id demo, secret demo, any tenant)"
+    );
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {},
+        _ = task => {},
+    }
+    Ok(())
+}
+
+/// `dwconsole collect [COLLECTOR] --env NAME`: one run, with its outcome
+/// printed and recorded like a scheduled run.
+pub async fn collect(
+    common: &CommonSettings,
+    file: &crate::config::FileSettings,
+    collector: &str,
+    env: &str,
+) -> anyhow::Result<()> {
+    if collector != crate::collect::ERRORS {
+        bail!("unknown collector '{collector}'; the collectors are: errors");
+    }
+    let Some(settings) = file.connections.get(env) else {
+        bail!(
+            "--env: no connection is configured for '{env}'; add [connections.\"{env}\"] to the settings file (see dwconsole.example.toml)"
+        );
+    };
+    let pool = crate::db::connect(&common.database).await?;
+    let mut conn = pool.acquire().await?;
+    let environment = app::environments::server::by_name(&mut conn, env)
+        .await
+        .map_err(|e| anyhow::anyhow!("--env: {e}"))?;
+    drop(conn);
+    let connector = crate::demo::connector_for(env, settings, &environment)?;
+    let out = crate::collect::collect_errors(&pool, &environment, &connector).await?;
+    println!(
+        "collected {} trace rows from {env}: {} new error entries",
+        out.read, out.stored
+    );
+    Ok(())
+}

@@ -30,6 +30,8 @@ pub const KNOWN_ENV: &[&str] = &[
     "APP_LOGIN_MAX_FAILURES",
     "APP_LOGIN_WINDOW_SECS",
     "APP_ERROR_RETENTION_DAYS",
+    "APP_DEMO",
+    "APP_COLLECT_EVERY_SECS",
     "APP_PASSWORD",
 ];
 
@@ -71,6 +73,34 @@ pub enum Command {
     /// Import data from files.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Serve the simulated F&O + Dataverse APIs alone (for trying connectors).
+    Simulate(SimulateArgs),
+    /// Run a collector once for an environment with a configured connection.
+    Collect {
+        /// The collector: errors (Dataverse plug-in trace logs into the error queue).
+        #[arg(default_value = "errors")]
+        collector: String,
+        /// The environment.
+        #[arg(long)]
+        env: String,
+    },
+}
+
+/// Flags of `dwconsole simulate`.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Address to listen on (loopback unless you mean otherwise)
+    #[arg(long, default_value = "127.0.0.1:3100")]
+    pub bind: SocketAddr,
+    /// Seed for the generated data
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Seconds between two failed dual-write operations in the trace log
+    #[arg(long, default_value_t = 20)]
+    pub trace_every_secs: u64,
+    /// Inject faults: share of requests answered 429 / 503 / truncated, e.g. 0.05,0.02,0.01
+    #[arg(long, value_name = "THROTTLE,SERVER_ERROR,TRUNCATED")]
+    pub faults: Option<String>,
 }
 
 /// `dwconsole import …`
@@ -174,6 +204,33 @@ pub struct ServeArgs {
     /// Days raw error entries are kept; groups and daily counts stay [default: 400]
     #[arg(long, env = "APP_ERROR_RETENTION_DAYS", value_name = "DAYS")]
     pub error_retention_days: Option<u32>,
+    /// Start the built-in simulated environment [default: on when no connection is configured]
+    #[arg(long, overrides_with = "no_demo")]
+    pub demo: bool,
+    /// Do not start the simulated environment
+    #[arg(long, overrides_with = "demo")]
+    pub no_demo: bool,
+    /// Seconds between collector runs for configured connections [default: 300]
+    #[arg(long, env = "APP_COLLECT_EVERY_SECS", value_name = "SECS")]
+    pub collect_every_secs: Option<u64>,
+}
+
+/// A connection in the settings file: `[connections."Production"]`. The
+/// secret comes from an environment variable or a file, never the file
+/// itself, and is never logged or shown.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionSettings {
+    /// Entra ID tenant id or domain.
+    pub tenant: String,
+    /// The app registration's client id.
+    pub client_id: String,
+    /// Name of the environment variable holding the client secret.
+    pub client_secret_env: Option<String>,
+    /// Path of a file holding the client secret.
+    pub client_secret_file: Option<PathBuf>,
+    /// Token authority [default: https://login.microsoftonline.com]
+    pub authority: Option<String>,
 }
 
 /// The optional TOML file: the same settings as the flags, by the flag name
@@ -193,6 +250,11 @@ pub struct FileSettings {
     login_max_failures: Option<u32>,
     login_window_secs: Option<u64>,
     error_retention_days: Option<u32>,
+    demo: Option<bool>,
+    collect_every_secs: Option<u64>,
+    /// Connections by environment name.
+    #[serde(default)]
+    pub connections: std::collections::BTreeMap<String, ConnectionSettings>,
 }
 
 impl FileSettings {
@@ -239,6 +301,12 @@ pub struct Settings {
     pub login_window: Duration,
     /// How long raw error entries are kept.
     pub error_retention_days: u32,
+    /// Whether the simulated environment runs.
+    pub demo: bool,
+    /// Configured connections by environment name.
+    pub connections: std::collections::BTreeMap<String, ConnectionSettings>,
+    /// Time between collector runs for configured connections.
+    pub collect_every: Duration,
 }
 
 impl Settings {
@@ -252,6 +320,7 @@ impl Settings {
         .expect("default settings are valid");
         s.common.database = database.to_string();
         s.bind = "127.0.0.1:0".parse().expect("valid address");
+        s.demo = false;
         s
     }
 
@@ -350,9 +419,43 @@ pub fn resolve_serve(cli: &Cli, args: &ServeArgs, file: &FileSettings) -> anyhow
             "setting error_retention_days (--error-retention-days, APP_ERROR_RETENTION_DAYS) must be at least 1"
         );
     }
+    let demo_env = std::env::var("APP_DEMO").ok().map(|v| {
+        !matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "0" | "false" | "no" | "off"
+        )
+    });
+    let demo = if args.no_demo {
+        false
+    } else if args.demo {
+        true
+    } else {
+        demo_env
+            .or(file.demo)
+            .unwrap_or(file.connections.is_empty())
+    };
+    let collect_every_secs = args
+        .collect_every_secs
+        .or(file.collect_every_secs)
+        .unwrap_or(300);
+    if collect_every_secs < 5 {
+        bail!(
+            "setting collect_every_secs (--collect-every-secs, APP_COLLECT_EVERY_SECS): {collect_every_secs} is below 5"
+        );
+    }
+    for (name, c) in &file.connections {
+        if c.client_secret_env.is_none() == c.client_secret_file.is_none() {
+            bail!(
+                "setting connections.\"{name}\": give exactly one of client_secret_env and client_secret_file"
+            );
+        }
+    }
     Ok(Settings {
         common: resolve_common(cli, file),
         error_retention_days,
+        demo,
+        connections: file.connections.clone(),
+        collect_every: Duration::from_secs(collect_every_secs),
         bind,
         site_root: args
             .site_root

@@ -4,11 +4,15 @@
 
 pub mod api;
 pub mod cli;
+pub mod collect;
 pub mod config;
+pub mod connect;
 pub mod db;
+pub mod demo;
 pub mod export;
 pub mod health;
 pub mod middleware;
+pub mod simulator;
 pub mod startup;
 pub mod telemetry;
 
@@ -46,5 +50,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(ImportCommand::Errors { file, env, columns }) => {
             cli::import_errors(&common, file, env, columns).await
         }
+        Command::Simulate(args) => cli::simulate(args).await,
+        Command::Collect { collector, env } => cli::collect(&common, &file, collector, env).await,
     }
 }

@@ -40,6 +40,8 @@ pub struct AppState {
     pub has_users: Arc<AtomicBool>,
     /// Days raw error entries are kept.
     pub error_retention_days: u32,
+    /// The simulated environment's name in demo mode.
+    pub demo: Option<String>,
 }
 
 impl AppState {
@@ -54,6 +56,7 @@ impl AppState {
         Self {
             leptos_options,
             error_retention_days: settings.error_retention_days,
+            demo: settings.demo.then(|| crate::demo::DEMO_ENV.to_string()),
             pool,
             auth: AuthConfig {
                 session_ttl: settings.session_ttl,
@@ -71,6 +74,7 @@ impl AppState {
         provide_context(self.pool.clone());
         provide_context(self.auth.clone());
         provide_context(self.limiter.clone());
+        provide_context(app::auth::DemoMode(self.demo.clone()));
         app::provide_request_nonce();
     }
 }
@@ -153,6 +157,9 @@ pub struct Application {
     router: Router,
     state: AppState,
     signals: Signals,
+    jobs: Vec<crate::demo::Job>,
+    demo: Option<(crate::demo::Job, tokio::task::JoinHandle<()>)>,
+    collect_every: Duration,
 }
 
 /// SIGINT and SIGTERM listeners, installed before the server announces
@@ -213,12 +220,22 @@ impl Application {
                 bundle.display()
             );
         }
+        // Misconfigured connections stop startup with the setting named.
+        let jobs = crate::demo::configured_jobs(settings, &state.pool).await?;
+        let demo = if settings.demo {
+            Some(crate::demo::start(&state.pool).await?)
+        } else {
+            None
+        };
         let signals = Signals::install()?;
         Ok(Self {
             listener,
             router,
             state,
             signals,
+            jobs,
+            demo,
+            collect_every: settings.collect_every,
         })
     }
 
@@ -238,6 +255,23 @@ impl Application {
             self.state.pool.clone(),
             self.state.error_retention_days,
         ));
+        let collectors = tokio::spawn(crate::demo::schedule(
+            self.state.pool.clone(),
+            self.jobs,
+            self.collect_every,
+        ));
+        // The simulated environment moves faster, so the demo looks alive.
+        let (demo_collector, simulator) = match self.demo {
+            Some((job, simulator)) => (
+                Some(tokio::spawn(crate::demo::schedule(
+                    self.state.pool.clone(),
+                    vec![job],
+                    Duration::from_secs(15),
+                ))),
+                Some(simulator),
+            ),
+            None => (None, None),
+        };
         axum::serve(
             self.listener,
             self.router
@@ -246,6 +280,10 @@ impl Application {
         .with_graceful_shutdown(self.signals.recv())
         .await?;
         maintenance.abort();
+        collectors.abort();
+        for task in [demo_collector, simulator].into_iter().flatten() {
+            task.abort();
+        }
         self.state.pool.close().await;
         tracing::info!("stopped");
         Ok(())

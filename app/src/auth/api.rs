@@ -17,7 +17,12 @@ pub async fn get_visitor() -> Result<Visitor, AppError> {
         let mut conn = pool.acquire().await?;
         !any_users(&mut conn).await?
     };
-    Ok(Visitor { user, needs_setup })
+    let demo = use_context::<super::DemoMode>().and_then(|d| d.0);
+    Ok(Visitor {
+        user,
+        needs_setup,
+        demo,
+    })
 }
 
 /// Signs in with email and password, sets the session cookie and goes to

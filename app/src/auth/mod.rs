@@ -80,7 +80,14 @@ pub struct Visitor {
     pub user: Option<CurrentUser>,
     /// True until the first admin has been created.
     pub needs_setup: bool,
+    /// The simulated environment's name, when demo mode runs.
+    #[serde(default)]
+    pub demo: Option<String>,
 }
+
+/// Server context: the simulated environment's name when demo mode runs.
+#[derive(Debug, Clone, Default)]
+pub struct DemoMode(pub Option<String>);
 
 /// Checks an email address the way a sign-in form should: one `@`, a dot in
 /// the domain, no spaces. Returns the trimmed, lower-cased address.

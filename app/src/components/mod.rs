@@ -51,12 +51,24 @@ pub fn Layout(
                 >
                     <Transition fallback=|| ()>
                         {move || Suspend::new(async move {
-                            let visitor = visitor.await.unwrap_or(Visitor { user: None, needs_setup: false });
+                            let visitor = visitor.await.unwrap_or(Visitor { user: None, needs_setup: false, demo: None });
                             nav_links(visitor, logout)
                         })}
                     </Transition>
                 </nav>
             </header>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let demo = visitor.await.ok().and_then(|v| v.user.is_some().then_some(v.demo).flatten());
+                    demo.map(|env| view! {
+                        <p class="demo-banner" role="note" data-testid="demo-banner">
+                            <strong>"Demo mode. "</strong>
+                            {format!("“{env}” is a simulated environment: its errors come from the built-in simulator, not from a Dynamics tenant. ")}
+                            "Configure a real connection (README, “Connections”) to replace it."
+                        </p>
+                    })
+                })}
+            </Transition>
             <main class="content">
                 <div class="page-head">
                     <h1>{title}</h1>

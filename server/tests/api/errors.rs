@@ -307,7 +307,14 @@ async fn a_csv_with_one_bad_row_imports_nothing_and_a_good_one_imports_all() {
 fn serve(db: &str) -> (std::process::Child, String) {
     use std::io::{BufRead as _, BufReader};
     let mut child = crate::cli::dwconsole()
-        .args(["--database", db, "serve", "--bind", "127.0.0.1:0"])
+        .args([
+            "--database",
+            db,
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--no-demo",
+        ])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()

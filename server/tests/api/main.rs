@@ -5,6 +5,7 @@ mod access;
 mod api_tokens;
 mod auth;
 mod cli;
+mod collect;
 mod errors;
 mod hardening;
 mod helpers;

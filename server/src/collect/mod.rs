@@ -1,0 +1,266 @@
+//! Collectors: pull from an environment's connected systems into the
+//! console. A run reads everything first and writes it in one transaction
+//! together with its cursor and its run record, so a failed run writes
+//! nothing but the record of its failure, and the next run starts where the
+//! last good one ended.
+
+use crate::connect::{ConnectError, Connector};
+use app::audit::server::Actor;
+use app::auth::server::db_now;
+use app::environments::Environment;
+use app::errors::Source;
+use app::errors::server::{RawEntry, check_entry, ingest, map_names, prepare};
+use serde_json::Value;
+use sqlx::SqlitePool;
+use std::collections::HashMap;
+
+/// The dual-write error collector's name in runs and cursors.
+pub const ERRORS: &str = "errors";
+
+/// What one run did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunOutcome {
+    /// Rows read from the source.
+    pub read: usize,
+    /// Entries stored (rows already stored are not counted).
+    pub stored: usize,
+}
+
+/// Why a run failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    /// The source could not be read.
+    #[error("{0}")]
+    Connect(#[from] ConnectError),
+    /// The console's database failed.
+    #[error("{0}")]
+    Store(#[from] app::error::AppError),
+    /// The database driver failed.
+    #[error("database: {0}")]
+    Sql(#[from] sqlx::Error),
+}
+
+async fn cursor(
+    pool: &SqlitePool,
+    env: i64,
+    collector: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select cursor from collector_cursors where environment_id = ? and collector = ?",
+    )
+    .bind(env)
+    .bind(collector)
+    .fetch_optional(pool)
+    .await
+}
+
+async fn record_failure(pool: &SqlitePool, env: i64, collector: &str, started: &str, error: &str) {
+    let res = sqlx::query(
+        "insert into collector_runs (environment_id, collector, started_at, finished_at, outcome, items, error)
+         values (?, ?, ?, ?, 'failed', 0, ?)",
+    )
+    .bind(env)
+    .bind(collector)
+    .bind(started)
+    .bind(db_now())
+    .bind(error)
+    .execute(pool)
+    .await;
+    if let Err(e) = res {
+        tracing::error!(error = %e, collector, "could not record a failed collector run");
+    }
+}
+
+/// The error text of a trace row: the dual-write failure line of the
+/// message block, else the first line of the exception.
+fn trace_message(row: &Value) -> String {
+    let block = row["messageblock"].as_str().unwrap_or("");
+    let from_block = block
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .find(|l| !l.starts_with("Dual-write "))
+        .or_else(|| block.lines().map(str::trim).find(|l| !l.is_empty()));
+    let from_exception = row["exceptiondetails"]
+        .as_str()
+        .and_then(|e| e.lines().next())
+        .map(|l| l.split_once(": ").map(|(_, m)| m).unwrap_or(l).trim());
+    from_block
+        .or(from_exception)
+        .filter(|m| !m.is_empty())
+        .unwrap_or("(the trace row has no message)")
+        .to_string()
+}
+
+/// The record key named in a dual-write trace header
+/// ("Dual-write Update of account USMF-000123 failed.").
+fn trace_key(row: &Value) -> Option<String> {
+    let first = row["messageblock"].as_str()?.lines().next()?;
+    let rest = first.strip_prefix("Dual-write ")?;
+    let words: Vec<&str> = rest.split_whitespace().collect();
+    // "<Message> of <entity> <key> failed."
+    let of = words.iter().position(|w| *w == "of")?;
+    words
+        .get(of + 2)
+        .map(|k| k.to_string())
+        .filter(|k| *k != "failed.")
+}
+
+/// Collects the dual-write runtime plug-in's trace log into the error
+/// queue, from the last row seen. Rows become entries with the id
+/// `plugintracelog:<guid>`, so no row is ever stored twice; a row's table
+/// names its map when the rule book maps that table.
+#[tracing::instrument(skip_all, fields(environment = %env.name), err)]
+pub async fn collect_errors(
+    pool: &SqlitePool,
+    env: &Environment,
+    connector: &Connector,
+) -> Result<RunOutcome, CollectError> {
+    let started = db_now();
+    let result = collect_errors_inner(pool, env, connector, &started).await;
+    if let Err(e) = &result {
+        record_failure(pool, env.id, ERRORS, &started, &e.to_string()).await;
+    }
+    result
+}
+
+async fn collect_errors_inner(
+    pool: &SqlitePool,
+    env: &Environment,
+    connector: &Connector,
+    started: &str,
+) -> Result<RunOutcome, CollectError> {
+    let since = cursor(pool, env.id, ERRORS).await?;
+    let mut filter = format!("typename eq '{}'", crate::simulator::TRACE_TYPENAME);
+    if let Some(since) = &since {
+        // `ge`: rows sharing the last second are read again and skipped by id.
+        filter.push_str(&format!(" and createdon ge {since}"));
+    }
+    let query = format!(
+        "plugintracelogs?$select=plugintracelogid,createdon,messagename,primaryentity,messageblock,exceptiondetails,correlationid&$filter={}&$orderby=createdon asc",
+        encode(&filter)
+    );
+    let rows = connector.dataverse_rows(&query, 1000).await?;
+
+    let mut conn = pool.acquire().await?;
+    let maps = map_names(&mut conn, env.id).await?;
+    let tables: Vec<(String, String)> = sqlx::query_as(
+        "select dataverse_table, name from table_maps where environment_id = ? and deleted = 0 order by id",
+    )
+    .bind(env.id)
+    .fetch_all(&mut *conn)
+    .await?;
+    drop(conn);
+    let by_table: HashMap<&str, &str> = tables
+        .iter()
+        .rev()
+        .map(|(t, n)| (t.as_str(), n.as_str()))
+        .collect();
+    let mut entries = Vec::with_capacity(rows.len());
+    let mut newest = since.clone();
+    for row in &rows {
+        let Some(id) = row["plugintracelogid"].as_str() else {
+            continue;
+        };
+        let created = row["createdon"].as_str().unwrap_or_default().to_string();
+        let raw = RawEntry {
+            id: Some(format!("plugintracelog:{id}")),
+            occurred_at: Some(created.clone()),
+            map: row["primaryentity"]
+                .as_str()
+                .and_then(|t| by_table.get(t))
+                .map(|n| n.to_string()),
+            // The runtime plug-in runs in Dataverse: the write was on its
+            // way to F&O.
+            direction: Some("dataverse_to_fo".into()),
+            record_key: trace_key(row),
+            legal_entity: None,
+            message: Some(trace_message(row)),
+            detail: serde_json::value::to_raw_value(row).ok(),
+        };
+        match check_entry(raw, &maps) {
+            Ok(e) => entries.push(e),
+            Err(reason) => {
+                tracing::warn!(
+                    trace.id = id,
+                    reason,
+                    "skipped a trace row the queue cannot hold"
+                );
+            }
+        }
+        if newest.as_deref().is_none_or(|n| created.as_str() > n) {
+            newest = Some(created);
+        }
+    }
+    let read = rows.len();
+    let prepared = prepare(env.id, entries);
+    let actor = Actor {
+        user_id: None,
+        label: "collector:errors".into(),
+        ip: None,
+    };
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let accepted = ingest(
+        &mut tx,
+        &actor,
+        env.id,
+        prepared,
+        Source::Connector,
+        "plugintracelogs",
+    )
+    .await?;
+    let stored = accepted.iter().filter(|a| !a.duplicate).count();
+    if let Some(newest) = &newest {
+        sqlx::query(
+            "insert into collector_cursors (environment_id, collector, cursor, updated_at) values (?, ?, ?, ?)
+             on conflict (environment_id, collector) do update set cursor = excluded.cursor, updated_at = excluded.updated_at",
+        )
+        .bind(env.id)
+        .bind(ERRORS)
+        .bind(newest)
+        .bind(db_now())
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query(
+        "insert into collector_runs (environment_id, collector, started_at, finished_at, outcome, items)
+         values (?, ?, ?, ?, 'ok', ?)",
+    )
+    .bind(env.id)
+    .bind(ERRORS)
+    .bind(started)
+    .bind(db_now())
+    .bind(stored as i64)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    if stored > 0 {
+        app::errors::api::invalidate_sweeps();
+    }
+    Ok(RunOutcome { read, stored })
+}
+
+/// Percent-encodes an OData query value.
+fn encode(v: &str) -> String {
+    app::components::percent_encode(v, b"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn trace_rows_give_their_failure_line_and_key() {
+        let row = json!({
+            "messageblock": "Dual-write Update of account USMF-000123 failed.\nIntegration keys are missing",
+            "exceptiondetails": "X: ignored",
+        });
+        assert_eq!(trace_message(&row), "Integration keys are missing");
+        assert_eq!(trace_key(&row).as_deref(), Some("USMF-000123"));
+        let bare = json!({ "exceptiondetails": "Microsoft.Xrm.Sdk.InvalidPluginExecutionException: Credit check failed\n   at …" });
+        assert_eq!(trace_message(&bare), "Credit check failed");
+        assert_eq!(trace_key(&bare), None);
+        assert_eq!(trace_message(&json!({})), "(the trace row has no message)");
+    }
+}

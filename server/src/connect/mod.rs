@@ -1,0 +1,387 @@
+//! Connectors to Dataverse (and, next, F&O): OAuth2 client credentials with
+//! a cached token, bounded request rate, retries with exponential backoff
+//! and jitter that honour `Retry-After`, timeouts, `@odata.nextLink`
+//! paging, and errors that name the endpoint and the status.
+
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+/// A client secret: never printed, never logged, never sent to a browser.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Where and how to connect for one environment.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    /// Entra ID tenant (id or domain).
+    pub tenant: String,
+    /// App registration's client id.
+    pub client_id: String,
+    /// Its secret.
+    pub secret: Secret,
+    /// Token authority, e.g. `https://login.microsoftonline.com`.
+    pub authority: String,
+    /// Dataverse environment URL, e.g. `https://contoso.crm.dynamics.com`.
+    pub dataverse_url: String,
+    /// OAuth scope for Dataverse (`<dataverse_url>/.default`).
+    pub scope: String,
+}
+
+/// How hard to try.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Attempts per request, the first included.
+    pub attempts: u32,
+    /// First backoff; doubles each retry, with jitter.
+    pub base: Duration,
+    /// Longest single wait (also caps `Retry-After`).
+    pub max_wait: Duration,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Least time between two requests (bounded request rate).
+    pub min_interval: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 6,
+            base: Duration::from_millis(500),
+            max_wait: Duration::from_secs(60),
+            timeout: Duration::from_secs(30),
+            min_interval: Duration::from_millis(20),
+        }
+    }
+}
+
+/// A failed call, naming what was called and how it failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{endpoint}: {}{message}", status.map(|s| format!("HTTP {s}: ")).unwrap_or_default())]
+pub struct ConnectError {
+    /// Method and URL without the query string.
+    pub endpoint: String,
+    /// The last HTTP status, when there was one.
+    pub status: Option<u16>,
+    /// What went wrong, from the service's error body where it had one.
+    pub message: String,
+}
+
+/// One environment's connector.
+pub struct Connector {
+    http: reqwest::Client,
+    connection: Connection,
+    policy: RetryPolicy,
+    token: tokio::sync::Mutex<Option<(String, Instant)>>,
+    gate: tokio::sync::Mutex<Instant>,
+}
+
+fn endpoint(method: &str, url: &str) -> String {
+    format!("{method} {}", url.split('?').next().unwrap_or(url))
+}
+
+/// The message of an OData / Entra error body, or the start of the text.
+fn error_message(body: &str) -> String {
+    let parsed: Option<Value> = serde_json::from_str(body).ok();
+    parsed
+        .as_ref()
+        .and_then(|v| {
+            v["error"]["message"]
+                .as_str()
+                .or_else(|| v["error_description"].as_str())
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| body.chars().take(300).collect())
+}
+
+impl Connector {
+    /// A connector for `connection`.
+    pub fn new(connection: Connection, policy: RetryPolicy) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder()
+            .timeout(policy.timeout)
+            .user_agent(concat!("dwconsole/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Connector {
+            http,
+            connection,
+            policy,
+            token: tokio::sync::Mutex::new(None),
+            gate: tokio::sync::Mutex::new(Instant::now()),
+        })
+    }
+
+    /// The connection (secret redacted in `Debug`).
+    pub fn connection(&self) -> &Connection {
+        &self.connection
+    }
+
+    /// Waits for the rate gate.
+    async fn pace(&self) {
+        let mut next = self.gate.lock().await;
+        let now = Instant::now();
+        if *next > now {
+            tokio::time::sleep(*next - now).await;
+        }
+        *next = Instant::now() + self.policy.min_interval;
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let exp = self.policy.base.saturating_mul(1 << attempt.min(16));
+        let capped = exp.min(self.policy.max_wait);
+        // Full jitter: anywhere between half and all of the backoff.
+        let nanos = capped.as_nanos() as u64;
+        let jitter = rand_u64() % (nanos / 2 + 1);
+        Duration::from_nanos(nanos / 2 + jitter)
+    }
+
+    /// A bearer token, from the cache while it has a minute left.
+    pub async fn token(&self, refresh: bool) -> Result<String, ConnectError> {
+        let mut cached = self.token.lock().await;
+        if !refresh
+            && let Some((t, expires)) = cached.as_ref()
+            && *expires > Instant::now() + Duration::from_secs(60)
+        {
+            return Ok(t.clone());
+        }
+        let c = &self.connection;
+        let url = format!(
+            "{}/{}/oauth2/v2.0/token",
+            c.authority.trim_end_matches('/'),
+            c.tenant
+        );
+        let ep = endpoint("POST", &url);
+        let mut last: Option<ConnectError> = None;
+        for attempt in 0..self.policy.attempts {
+            if attempt > 0 {
+                tokio::time::sleep(self.backoff(attempt - 1)).await;
+            }
+            self.pace().await;
+            let res = self
+                .http
+                .post(&url)
+                .form(&[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", c.client_id.as_str()),
+                    ("client_secret", c.secret.0.as_str()),
+                    ("scope", c.scope.as_str()),
+                ])
+                .send()
+                .await;
+            let res = match res {
+                Ok(r) => r,
+                Err(e) => {
+                    last = Some(ConnectError {
+                        endpoint: ep.clone(),
+                        status: None,
+                        message: transport(&e),
+                    });
+                    continue;
+                }
+            };
+            let status = res.status().as_u16();
+            let body = res.text().await.unwrap_or_default();
+            if status == 200 {
+                let v: Value = serde_json::from_str(&body).map_err(|e| ConnectError {
+                    endpoint: ep.clone(),
+                    status: Some(status),
+                    message: format!("the token response is not JSON: {e}"),
+                })?;
+                let token = v["access_token"].as_str().ok_or_else(|| ConnectError {
+                    endpoint: ep.clone(),
+                    status: Some(status),
+                    message: "the token response has no access_token".into(),
+                })?;
+                let ttl = v["expires_in"].as_u64().unwrap_or(300);
+                *cached = Some((token.to_string(), Instant::now() + Duration::from_secs(ttl)));
+                return Ok(token.to_string());
+            }
+            let err = ConnectError {
+                endpoint: ep.clone(),
+                status: Some(status),
+                message: error_message(&body),
+            };
+            // A wrong secret or tenant will not fix itself.
+            if (400..500).contains(&status) && status != 429 {
+                return Err(err);
+            }
+            last = Some(err);
+        }
+        Err(last.unwrap_or(ConnectError {
+            endpoint: ep,
+            status: None,
+            message: "no attempt was made".into(),
+        }))
+    }
+
+    /// GETs JSON with retries: 429 and 5xx wait (`Retry-After` first, else
+    /// backoff), a 401 refreshes the token once, and a body that is not
+    /// complete JSON counts as a failed attempt.
+    pub async fn get_json(&self, url: &str, prefer: Option<&str>) -> Result<Value, ConnectError> {
+        let ep = endpoint("GET", url);
+        let mut refreshed = false;
+        let mut last: Option<ConnectError> = None;
+        let mut wait: Option<Duration> = None;
+        for attempt in 0..self.policy.attempts {
+            if attempt > 0 {
+                let w = wait.take().unwrap_or_else(|| self.backoff(attempt - 1));
+                tokio::time::sleep(w).await;
+            }
+            let token = self.token(false).await?;
+            self.pace().await;
+            let mut req = self
+                .http
+                .get(url)
+                .bearer_auth(&token)
+                .header("Accept", "application/json")
+                .header("OData-MaxVersion", "4.0")
+                .header("OData-Version", "4.0");
+            if let Some(p) = prefer {
+                req = req.header("Prefer", p);
+            }
+            let res = match req.send().await {
+                Ok(r) => r,
+                Err(e) => {
+                    last = Some(ConnectError {
+                        endpoint: ep.clone(),
+                        status: None,
+                        message: transport(&e),
+                    });
+                    continue;
+                }
+            };
+            let status = res.status().as_u16();
+            let retry_after = res
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(|s| Duration::from_secs(s).min(self.policy.max_wait));
+            let body = match res.text().await {
+                Ok(b) => b,
+                Err(e) => {
+                    last = Some(ConnectError {
+                        endpoint: ep.clone(),
+                        status: Some(status),
+                        message: format!("the response body broke off: {}", transport(&e)),
+                    });
+                    continue;
+                }
+            };
+            match status {
+                200 => match serde_json::from_str::<Value>(&body) {
+                    Ok(v) => return Ok(v),
+                    Err(e) => {
+                        last = Some(ConnectError {
+                            endpoint: ep.clone(),
+                            status: Some(status),
+                            message: format!("the response is not complete JSON ({e})"),
+                        });
+                    }
+                },
+                401 if !refreshed => {
+                    refreshed = true;
+                    self.token(true).await?;
+                    last = Some(ConnectError {
+                        endpoint: ep.clone(),
+                        status: Some(status),
+                        message: error_message(&body),
+                    });
+                    wait = Some(Duration::ZERO);
+                }
+                429 | 500 | 502 | 503 | 504 => {
+                    wait = retry_after;
+                    last = Some(ConnectError {
+                        endpoint: ep.clone(),
+                        status: Some(status),
+                        message: error_message(&body),
+                    });
+                }
+                _ => {
+                    return Err(ConnectError {
+                        endpoint: ep,
+                        status: Some(status),
+                        message: error_message(&body),
+                    });
+                }
+            }
+        }
+        let mut err = last.unwrap_or(ConnectError {
+            endpoint: ep,
+            status: None,
+            message: "no attempt was made".into(),
+        });
+        err.message = format!(
+            "{} (gave up after {} attempts)",
+            err.message, self.policy.attempts
+        );
+        Err(err)
+    }
+
+    /// Every row of a Dataverse query (`path_and_query` after
+    /// `/api/data/v9.2/`), following `@odata.nextLink` with the same page
+    /// size preference.
+    pub async fn dataverse_rows(
+        &self,
+        path_and_query: &str,
+        page_size: u32,
+    ) -> Result<Vec<Value>, ConnectError> {
+        let prefer = format!("odata.maxpagesize={page_size}");
+        let mut url = format!(
+            "{}/api/data/v9.2/{path_and_query}",
+            self.connection.dataverse_url.trim_end_matches('/')
+        );
+        let mut rows = Vec::new();
+        loop {
+            let page = self.get_json(&url, Some(&prefer)).await?;
+            match page["value"].as_array() {
+                Some(values) => rows.extend(values.iter().cloned()),
+                None => {
+                    return Err(ConnectError {
+                        endpoint: endpoint("GET", &url),
+                        status: Some(200),
+                        message: "the page has no 'value' array".into(),
+                    });
+                }
+            }
+            match page["@odata.nextLink"].as_str() {
+                Some(next) => url = next.to_string(),
+                None => return Ok(rows),
+            }
+        }
+    }
+}
+
+fn transport(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "the request timed out".into()
+    } else if e.is_connect() {
+        "could not connect".into()
+    } else {
+        e.to_string()
+    }
+}
+
+/// A cheap random number for jitter (not for secrets).
+fn rand_u64() -> u64 {
+    use std::hash::{BuildHasher as _, Hasher as _};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    h.finish()
+}

@@ -1,0 +1,182 @@
+//! Demo mode and the collector schedule. With no real connection
+//! configured, `serve` starts the simulator on a loopback port, keeps a
+//! "Simulated demo" environment with the starter maps, and collects from
+//! the simulator like from a real tenant, so every page has live data.
+
+use crate::config::{ConnectionSettings, Settings};
+use crate::connect::{Connection, Connector, RetryPolicy, Secret};
+use crate::simulator::{FaultRates, SimConfig};
+use app::audit::server::Actor;
+use app::environments::Environment;
+use sqlx::SqlitePool;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The simulated environment's name.
+pub const DEMO_ENV: &str = "Simulated demo";
+
+/// One environment to collect from.
+pub struct Job {
+    /// The environment.
+    pub env: Environment,
+    /// Its connector.
+    pub connector: Arc<Connector>,
+}
+
+/// Builds the connector of a configured connection; the secret is read from
+/// its variable or file now, and errors name the setting.
+pub fn connector_for(
+    name: &str,
+    c: &ConnectionSettings,
+    env: &Environment,
+) -> anyhow::Result<Connector> {
+    let secret = match (&c.client_secret_env, &c.client_secret_file) {
+        (Some(var), _) => std::env::var(var).map_err(|_| {
+            anyhow::anyhow!(
+                "setting connections.\"{name}\".client_secret_env: the variable {var} is not set"
+            )
+        })?,
+        (None, Some(path)) => std::fs::read_to_string(path)
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "setting connections.\"{name}\".client_secret_file: cannot read {}: {e}",
+                    path.display()
+                )
+            })?
+            .trim()
+            .to_string(),
+        (None, None) => anyhow::bail!(
+            "setting connections.\"{name}\": give client_secret_env or client_secret_file"
+        ),
+    };
+    if env.dataverse_url.is_empty() {
+        anyhow::bail!(
+            "environment '{name}' has no Dataverse URL; set it on the Environments page before collecting"
+        );
+    }
+    Connector::new(
+        Connection {
+            tenant: c.tenant.clone(),
+            client_id: c.client_id.clone(),
+            secret: Secret::new(secret),
+            authority: c
+                .authority
+                .clone()
+                .unwrap_or_else(|| "https://login.microsoftonline.com".into()),
+            scope: format!("{}/.default", env.dataverse_url.trim_end_matches('/')),
+            dataverse_url: env.dataverse_url.clone(),
+        },
+        RetryPolicy::default(),
+    )
+}
+
+/// The jobs of the configured connections whose environments exist.
+pub async fn configured_jobs(settings: &Settings, pool: &SqlitePool) -> anyhow::Result<Vec<Job>> {
+    let mut jobs = Vec::new();
+    let mut conn = pool.acquire().await?;
+    for (name, c) in &settings.connections {
+        let env = app::environments::server::by_name(&mut conn, name)
+            .await
+            .map_err(|_| {
+                anyhow::anyhow!(
+                    "setting connections.\"{name}\": no environment is named '{name}'; add it first (dwconsole env add)"
+                )
+            })?;
+        let connector = connector_for(name, c, &env)?;
+        jobs.push(Job {
+            env,
+            connector: Arc::new(connector),
+        });
+    }
+    Ok(jobs)
+}
+
+/// Starts the simulator and makes sure the demo environment exists with
+/// the starter maps. The simulator stops with the returned task.
+pub async fn start(pool: &SqlitePool) -> anyhow::Result<(Job, tokio::task::JoinHandle<()>)> {
+    let config = SimConfig {
+        seed: 7,
+        start: chrono::Utc::now() - chrono::Duration::hours(6),
+        trace_every: Duration::from_secs(20),
+        // A little of what real tenants do, so retries are visible in logs.
+        rates: FaultRates {
+            throttle: 0.03,
+            server_error: 0.01,
+            truncated: 0.01,
+        },
+        ..SimConfig::default()
+    };
+    let (_sim, addr, task) =
+        crate::simulator::serve("127.0.0.1:0".parse().expect("valid address"), config).await?;
+    let url = format!("http://{addr}");
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let env = match app::environments::server::by_name(&mut tx, DEMO_ENV).await {
+        Ok(env) => env,
+        Err(_) => {
+            let input = app::environments::validate_environment(DEMO_ENV, "", "", "USMF, DEMF")
+                .map_err(|(_, m)| anyhow::anyhow!(m))?;
+            app::environments::server::save(&mut tx, &Actor::cli(), None, &input)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            app::environments::server::by_name(&mut tx, DEMO_ENV)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+        }
+    };
+    if app::maps::server::list(&mut tx, env.id)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .is_empty()
+    {
+        app::maps::server::apply_starter(&mut tx, &Actor::cli(), &env)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    tx.commit().await?;
+    let connector = Connector::new(
+        Connection {
+            tenant: "demo".into(),
+            client_id: "demo".into(),
+            secret: Secret::new("demo"),
+            authority: url.clone(),
+            scope: format!("{url}/.default"),
+            dataverse_url: url,
+        },
+        RetryPolicy {
+            base: Duration::from_millis(200),
+            ..RetryPolicy::default()
+        },
+    )?;
+    tracing::info!(simulator = %addr, environment = DEMO_ENV, "demo mode: the simulated environment is running");
+    Ok((
+        Job {
+            env,
+            connector: Arc::new(connector),
+        },
+        task,
+    ))
+}
+
+/// Runs every job's collectors now and then every `every`, until dropped.
+pub async fn schedule(pool: SqlitePool, jobs: Vec<Job>, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        for job in &jobs {
+            match crate::collect::collect_errors(&pool, &job.env, &job.connector).await {
+                Ok(out) => tracing::info!(
+                    environment = %job.env.name,
+                    read = out.read,
+                    stored = out.stored,
+                    "collected dual-write errors"
+                ),
+                Err(e) => tracing::warn!(
+                    environment = %job.env.name,
+                    error = %e,
+                    "the error collector failed; the next run catches up"
+                ),
+            }
+        }
+    }
+}

@@ -1,0 +1,248 @@
+//! The simulator's generated data and the OData subset it understands.
+
+use super::SimConfig;
+use axum::http::HeaderMap;
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+/// The plug-in type name dual-write failures are traced under (the
+/// triple "m" is Microsoft's own spelling).
+pub const TRACE_TYPENAME: &str =
+    "Microsoft.Dynamics.Integrator.DualWriteRuntime.Plugins.PreCommmitPlugin";
+
+/// Dataverse keeps plug-in trace rows for 24 hours.
+const RETENTION_HOURS: i64 = 24;
+
+/// Failures of every category, as the dual-write plug-in reports them.
+/// `{key}` is the record's key, `{n}` a number.
+const FAILURES: &[(&str, &str)] = &[
+    (
+        "account",
+        "Couldn't resolve the guid for the field: primarycontactid.msdyn_contactpersonid. The lookup was not found: {n}.",
+    ),
+    (
+        "account",
+        "An error occurred while validating input parameters: Microsoft.OData.ODataException: Can't convert the literal '{n}' to the expected type 'Edm.Decimal'.",
+    ),
+    ("contact", "Integration keys are missing"),
+    (
+        "account",
+        "A record with matching key values already exists. 0x80060892",
+    ),
+    (
+        "msdyn_sharedproductdetail",
+        "Response status code does not indicate success: 403 (tokenexchange).",
+    ),
+    (
+        "invoice",
+        "Combined execution time of incoming requests exceeded limit of 1,200,000 milliseconds over time window of 300 seconds. Decrease number of concurrent requests or reduce the duration of requests and try again later.",
+    ),
+    (
+        "account",
+        "Unexpected exception from plug-in (Execute): CreditLimitValidation: the credit limit of {key} is above the approval threshold. 0x80040265",
+    ),
+    (
+        "msdyn_paymentterm",
+        "Unable to write data to entity msdyn_paymentterm. Writes to PaymentTermEntity failed with error message Unable to sync with entity msdyn_paymentterm.",
+    ),
+    (
+        "contact",
+        "Cannot update a party's type from 'DirOrganization' to 'DirPerson', a delete of the existing party followed by an insert with the new type should be performed instead.",
+    ),
+    (
+        "quote",
+        "Dynamics 365 for Sales solution 'Dynamics365SupplyChainExtended' has version mismatch. Version: '1.0.0.0' Required version: '2.0.227'",
+    ),
+];
+
+fn mix(seed: u64, i: u64) -> u64 {
+    let mut x = seed ^ i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    x ^ (x >> 33)
+}
+
+fn guid(seed: u64, i: u64, salt: u64) -> String {
+    let a = mix(seed ^ salt, i);
+    let b = mix(seed ^ salt ^ 0xABCD, i);
+    format!(
+        "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
+        (a >> 32) as u32,
+        (a >> 16) as u16,
+        (a & 0xfff) as u16,
+        (b >> 52) as u16 & 0xfff,
+        b & 0xffff_ffff_ffff
+    )
+}
+
+/// When trace row `i` was written.
+pub fn created(config: &SimConfig, i: u64) -> DateTime<Utc> {
+    config.start
+        + chrono::Duration::milliseconds(
+            (config.trace_every.as_millis() as i64).saturating_mul(i as i64),
+        )
+}
+
+/// Trace row `i` (all columns).
+pub fn trace_row(config: &SimConfig, i: u64) -> Value {
+    let r = mix(config.seed, i);
+    let (entity, template) = FAILURES[(r % FAILURES.len() as u64) as usize];
+    let key = format!("USMF-{:06}", r % 1_000_000);
+    let n = format!("{:06}", (r >> 20) % 1_000_000);
+    let message = template.replace("{key}", &key).replace("{n}", &n);
+    let message_name = if r & 1 == 0 { "Create" } else { "Update" };
+    json!({
+        "plugintracelogid": guid(config.seed, i, 1),
+        "correlationid": guid(config.seed, i, 2),
+        "typename": TRACE_TYPENAME,
+        "messagename": message_name,
+        "primaryentity": entity,
+        "mode": 0,
+        "operationtype": 1,
+        "depth": 1,
+        "performanceexecutionduration": 40 + (r >> 8) % 900,
+        "createdon": created(config, i).to_rfc3339_opts(SecondsFormat::Secs, true),
+        "messageblock": format!("Dual-write {message_name} of {entity} {key} failed.\n{message}"),
+        "exceptiondetails": format!(
+            "Microsoft.Dynamics.Integrator.Exceptions.IntegratorClientException: {message}\n   at Microsoft.Dynamics.Integrator.DualWriteRuntime.Plugins.PreCommmitPlugin.Execute(IServiceProvider serviceProvider)"
+        ),
+    })
+}
+
+/// The query options the simulator honours for `plugintracelogs`.
+#[derive(Debug, Default)]
+pub struct TraceQuery {
+    typename: Option<String>,
+    after: Option<(DateTime<Utc>, bool)>,
+    select: Option<Vec<String>>,
+    top: Option<u64>,
+    skip: u64,
+    page_size: u64,
+    /// The page size the client asked for, echoed in `Preference-Applied`.
+    pub max_page_size_header: Option<u64>,
+}
+
+impl TraceQuery {
+    /// Parses the options; `Err` is the message for a 400.
+    pub fn parse(q: &HashMap<String, String>, headers: &HeaderMap) -> Result<Self, String> {
+        let mut out = TraceQuery {
+            page_size: 5000,
+            ..Default::default()
+        };
+        if let Some(f) = q.get("$filter") {
+            for part in f.split(" and ") {
+                let part = part.trim().trim_matches(|c| c == '(' || c == ')');
+                if let Some(v) = part.strip_prefix("typename eq ") {
+                    out.typename = Some(v.trim().trim_matches('\'').to_string());
+                } else if let Some((op, v)) = part
+                    .strip_prefix("createdon gt ")
+                    .map(|v| (false, v))
+                    .or_else(|| part.strip_prefix("createdon ge ").map(|v| (true, v)))
+                {
+                    let t = DateTime::parse_from_rfc3339(v.trim()).map_err(|_| {
+                        format!("The $filter value '{v}' is not a valid DateTimeOffset.")
+                    })?;
+                    out.after = Some((t.with_timezone(&Utc), op));
+                } else {
+                    return Err(format!(
+                        "The $filter clause '{part}' is not supported by this simulator (typename eq, createdon gt/ge)."
+                    ));
+                }
+            }
+        }
+        if let Some(o) = q.get("$orderby")
+            && !o.trim().starts_with("createdon")
+        {
+            return Err(format!(
+                "The $orderby '{o}' is not supported (createdon asc)."
+            ));
+        }
+        out.select = q
+            .get("$select")
+            .map(|s| s.split(',').map(|c| c.trim().to_string()).collect());
+        out.top = q.get("$top").and_then(|v| v.parse().ok());
+        out.skip = q
+            .get("$skiptoken")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let prefer = headers
+            .get_all("prefer")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .find_map(|p| {
+                p.trim()
+                    .strip_prefix("odata.maxpagesize=")?
+                    .parse::<u64>()
+                    .ok()
+            });
+        if let Some(n) = prefer {
+            out.page_size = n.clamp(1, 5000);
+            out.max_page_size_header = Some(out.page_size);
+        }
+        Ok(out)
+    }
+}
+
+/// One page of `plugintracelogs` for rows `0..rows`: filtered, ordered by
+/// time, cut at the page size, with an absolute `@odata.nextLink` that
+/// repeats the query (`raw_query`, as received) with a new `$skiptoken`.
+pub fn page(config: &SimConfig, rows: u64, q: &TraceQuery, url: &str, raw_query: &str) -> Value {
+    let now = Utc::now();
+    let oldest = now - chrono::Duration::hours(RETENTION_HOURS);
+    let every = config.trace_every.as_millis().max(1) as i64;
+    let index_at =
+        |t: DateTime<Utc>| -> i64 { (t - config.start).num_milliseconds().div_euclid(every) };
+    // First index still kept, and first index past the filter.
+    let mut first = (index_at(oldest) + 1).max(0) as u64;
+    if let Some((t, inclusive)) = q.after {
+        let mut i = index_at(t).max(-1);
+        // Row i was created at or before t.
+        if inclusive && i >= 0 && created(config, i as u64) == t {
+            i -= 1;
+        }
+        first = first.max((i + 1) as u64);
+    }
+    let matches_type = q.typename.as_deref().is_none_or(|t| t == TRACE_TYPENAME);
+    let last = if matches_type { rows } else { first };
+    let limit = q.top.unwrap_or(u64::MAX);
+    let start = first + q.skip;
+    let available = last.saturating_sub(start).min(limit.saturating_sub(q.skip));
+    let take = available.min(q.page_size);
+    let value: Vec<Value> = (start..start + take)
+        .map(|i| {
+            let row = trace_row(config, i);
+            match &q.select {
+                None => row,
+                Some(cols) => Value::Object(
+                    cols.iter()
+                        .filter_map(|c| row.get(c).map(|v| (c.clone(), v.clone())))
+                        .chain(std::iter::once((
+                            "plugintracelogid".to_string(),
+                            row["plugintracelogid"].clone(),
+                        )))
+                        .collect(),
+                ),
+            }
+        })
+        .collect();
+    let mut body = json!({
+        "@odata.context": "$metadata#plugintracelogs",
+        "value": value,
+    });
+    if take < available {
+        let mut parts: Vec<&str> = raw_query
+            .split('&')
+            .filter(|p| {
+                !p.is_empty() && !p.starts_with("$skiptoken=") && !p.starts_with("%24skiptoken=")
+            })
+            .collect();
+        let token = format!("$skiptoken={}", q.skip + take);
+        parts.push(&token);
+        body["@odata.nextLink"] = Value::String(format!("{url}?{}", parts.join("&")));
+    }
+    body
+}

@@ -1,0 +1,371 @@
+//! The simulated Dynamics environment: an HTTP server that answers at the
+//! same paths as the real services, so connectors run unchanged against it
+//! and only base URLs differ.
+//!
+//! - `POST /{tenant}/oauth2/v2.0/token`: the client-credentials grant of
+//!   Microsoft Entra ID, with the real error shape for a wrong secret;
+//! - `GET /api/data/v9.2/plugintracelogs`: the Dataverse Web API's trace
+//!   log of the dual-write runtime plug-in, with `$filter`, `$orderby`,
+//!   `$select`, `Prefer: odata.maxpagesize` and `@odata.nextLink` paging,
+//!   and the documented error envelope.
+//!
+//! Data is deterministic for a seed and grows over time: a new failed
+//! dual-write operation every `trace_every`, across every error category.
+//! Faults are injected on request: a plan of faults for the next requests
+//! (tests), or random rates (demo and `dwconsole simulate --faults`).
+//! It runs only behind `dwconsole simulate` and demo mode.
+
+mod data;
+
+use axum::extract::{Path, Query, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub use data::{TRACE_TYPENAME, trace_row};
+
+/// One injected fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// 429 with the service-protection body and `Retry-After: secs`.
+    Throttle(u64),
+    /// 500 or 503 with the error envelope.
+    ServerError(u16),
+    /// 200 with the body cut in half.
+    Truncated,
+    /// Answer after this many milliseconds.
+    Slow(u64),
+}
+
+/// Random fault rates (each 0.0–1.0) for the demo and `simulate --faults`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct FaultRates {
+    /// Share of data requests answered 429.
+    pub throttle: f64,
+    /// Share answered 503.
+    pub server_error: f64,
+    /// Share answered with a truncated body.
+    pub truncated: f64,
+}
+
+/// What the simulator serves.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// Seed for every generated value.
+    pub seed: u64,
+    /// The accepted client id (any tenant).
+    pub client_id: String,
+    /// The accepted client secret.
+    pub client_secret: String,
+    /// The first trace row's time; rows before it do not exist.
+    pub start: DateTime<Utc>,
+    /// A new failed operation (trace row) this often.
+    pub trace_every: Duration,
+    /// Random fault rates.
+    pub rates: FaultRates,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            seed: 42,
+            client_id: "demo".into(),
+            client_secret: "demo".into(),
+            start: Utc::now() - chrono::Duration::hours(6),
+            trace_every: Duration::from_secs(20),
+            rates: FaultRates::default(),
+        }
+    }
+}
+
+/// The simulator's shared state.
+pub struct Simulator {
+    config: SimConfig,
+    tokens: Mutex<HashMap<String, DateTime<Utc>>>,
+    plan: Mutex<VecDeque<Fault>>,
+    rng: Mutex<u64>,
+    requests: std::sync::atomic::AtomicU64,
+}
+
+impl Simulator {
+    /// A simulator for `config`.
+    pub fn new(config: SimConfig) -> Arc<Self> {
+        Arc::new(Simulator {
+            rng: Mutex::new(config.seed | 1),
+            config,
+            tokens: Mutex::new(HashMap::new()),
+            plan: Mutex::new(VecDeque::new()),
+            requests: std::sync::atomic::AtomicU64::new(0),
+        })
+    }
+
+    /// Queues faults for the next data requests, in order (tests).
+    pub fn plan(&self, faults: impl IntoIterator<Item = Fault>) {
+        if let Ok(mut p) = self.plan.lock() {
+            p.extend(faults);
+        }
+    }
+
+    /// Data requests answered so far (faults included).
+    pub fn requests(&self) -> u64 {
+        self.requests.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// How many trace rows exist at `now`.
+    pub fn rows_at(&self, now: DateTime<Utc>) -> u64 {
+        let elapsed = (now - self.config.start).num_milliseconds().max(0) as u128;
+        let every = self.config.trace_every.as_millis().max(1);
+        (elapsed / every) as u64 + 1
+    }
+
+    fn random(&self) -> f64 {
+        let mut r = self.rng.lock().unwrap_or_else(|e| e.into_inner());
+        *r ^= *r << 13;
+        *r ^= *r >> 7;
+        *r ^= *r << 17;
+        (*r % 1_000_000) as f64 / 1_000_000.0
+    }
+
+    fn next_fault(&self) -> Option<Fault> {
+        if let Some(f) = self.plan.lock().ok().and_then(|mut p| p.pop_front()) {
+            return Some(f);
+        }
+        let r = self.config.rates;
+        let x = self.random();
+        if x < r.throttle {
+            Some(Fault::Throttle(1))
+        } else if x < r.throttle + r.server_error {
+            Some(Fault::ServerError(503))
+        } else if x < r.throttle + r.server_error + r.truncated {
+            Some(Fault::Truncated)
+        } else {
+            None
+        }
+    }
+}
+
+/// The simulator's routes.
+pub fn router(sim: Arc<Simulator>) -> Router {
+    Router::new()
+        .route("/{tenant}/oauth2/v2.0/token", post(token))
+        .route("/api/data/v9.2/plugintracelogs", get(plugin_trace_logs))
+        .fallback(|| async {
+            envelope(
+                StatusCode::NOT_FOUND,
+                "0x80060888",
+                "Resource not found for the segment (this simulator serves plugintracelogs).",
+            )
+        })
+        .with_state(sim)
+}
+
+/// Serves the simulator on `bind` (loopback) until the task is dropped.
+pub async fn serve(
+    bind: std::net::SocketAddr,
+    config: SimConfig,
+) -> anyhow::Result<(
+    Arc<Simulator>,
+    std::net::SocketAddr,
+    tokio::task::JoinHandle<()>,
+)> {
+    let sim = Simulator::new(config);
+    let listener = tokio::net::TcpListener::bind(bind).await?;
+    let addr = listener.local_addr()?;
+    let app = router(sim.clone());
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "the simulator stopped");
+        }
+    });
+    Ok((sim, addr, task))
+}
+
+fn envelope(status: StatusCode, code: &str, message: &str) -> Response {
+    (
+        status,
+        Json(json!({ "error": { "code": code, "message": message } })),
+    )
+        .into_response()
+}
+
+/// The client-credentials form.
+#[derive(Debug, Deserialize)]
+struct TokenForm {
+    grant_type: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+}
+
+async fn token(
+    State(sim): State<Arc<Simulator>>,
+    Path(tenant): Path<String>,
+    Form(form): Form<TokenForm>,
+) -> Response {
+    let entra_error = |status: StatusCode, error: &str, description: String| {
+        (
+            status,
+            Json(json!({
+                "error": error,
+                "error_description": description,
+                "error_codes": [7000215],
+                "timestamp": Utc::now().format("%Y-%m-%d %H:%M:%SZ").to_string(),
+                "trace_id": "00000000-0000-0000-0000-000000000000",
+                "correlation_id": "00000000-0000-0000-0000-000000000000",
+            })),
+        )
+            .into_response()
+    };
+    if form.grant_type.as_deref() != Some("client_credentials") {
+        return entra_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "AADSTS70003: The app requested an unsupported grant type.".into(),
+        );
+    }
+    if form.client_id.as_deref() != Some(sim.config.client_id.as_str())
+        || form.client_secret.as_deref() != Some(sim.config.client_secret.as_str())
+    {
+        return entra_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            format!(
+                "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{}'. Tenant '{tenant}'.",
+                form.client_id.unwrap_or_default()
+            ),
+        );
+    }
+    let access = format!(
+        "sim.{:016x}",
+        (sim.random() * 1e15) as u64 ^ sim.config.seed
+    );
+    let expires = Utc::now() + chrono::Duration::seconds(3599);
+    if let Ok(mut t) = sim.tokens.lock() {
+        t.retain(|_, exp| *exp > Utc::now());
+        t.insert(access.clone(), expires);
+    }
+    Json(json!({
+        "token_type": "Bearer",
+        "expires_in": 3599,
+        "ext_expires_in": 3599,
+        "access_token": access,
+    }))
+    .into_response()
+}
+
+fn authorised(sim: &Simulator, headers: &HeaderMap) -> bool {
+    let Some(token) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    else {
+        return false;
+    };
+    sim.tokens
+        .lock()
+        .map(|t| t.get(token).is_some_and(|exp| *exp > Utc::now()))
+        .unwrap_or(false)
+}
+
+/// Applies a fault, or `None` to answer normally. `body` is the normal
+/// answer, for the truncated case.
+async fn apply_fault(fault: Option<Fault>, body: &Value) -> Option<Response> {
+    match fault? {
+        Fault::Throttle(secs) => {
+            let mut res = envelope(
+                StatusCode::TOO_MANY_REQUESTS,
+                "0x80072322",
+                "Number of requests exceeded the limit of 6000 over time window of 300 seconds.",
+            );
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            Some(res)
+        }
+        Fault::ServerError(status) => Some(envelope(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
+            "",
+            "The service is temporarily unavailable. Try again later.",
+        )),
+        Fault::Truncated => {
+            let text = body.to_string();
+            let cut = text.len() / 2;
+            Some(
+                (
+                    [(
+                        header::CONTENT_TYPE,
+                        "application/json; odata.metadata=minimal",
+                    )],
+                    text[..cut].to_string(),
+                )
+                    .into_response(),
+            )
+        }
+        Fault::Slow(ms) => {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            None
+        }
+    }
+}
+
+async fn plugin_trace_logs(
+    State(sim): State<Arc<Simulator>>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if !authorised(&sim, &headers) {
+        let mut res = envelope(
+            StatusCode::UNAUTHORIZED,
+            "",
+            "Bearer token is missing, expired or invalid.",
+        );
+        res.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer error=invalid_token"),
+        );
+        return res;
+    }
+    sim.requests
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let query = match data::TraceQuery::parse(&q, &headers) {
+        Ok(query) => query,
+        Err(message) => return envelope(StatusCode::BAD_REQUEST, "0x80060888", &message),
+    };
+    let now = Utc::now();
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    let url = format!("http://{host}/api/data/v9.2/plugintracelogs");
+    let body = data::page(
+        &sim.config,
+        sim.rows_at(now),
+        &query,
+        &url,
+        raw.as_deref().unwrap_or(""),
+    );
+    let fault = sim.next_fault();
+    if let Some(res) = apply_fault(fault, &body).await {
+        return res;
+    }
+    let mut res = (
+        [(
+            header::CONTENT_TYPE,
+            "application/json; odata.metadata=minimal",
+        )],
+        body.to_string(),
+    )
+        .into_response();
+    if let Some(n) = query.max_page_size_header
+        && let Ok(v) = HeaderValue::from_str(&format!("odata.maxpagesize={n}"))
+    {
+        res.headers_mut().insert("preference-applied", v);
+    }
+    res
+}
