@@ -25,6 +25,7 @@ macro_rules! str_enum {
 
 pub mod audit;
 pub mod auth;
+pub mod collectors;
 pub mod components;
 pub mod environments;
 pub mod error;
@@ -107,6 +108,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/maps") view=maps::view::MapsPage ssr=SsrMode::Async/>
                 <Route path=path!("/search") view=search::view::SearchPage ssr=SsrMode::Async/>
                 <Route path=path!("/errors") view=errors::view::ErrorsPage ssr=SsrMode::Async/>
+                <Route path=path!("/collectors") view=collectors::view::CollectorsPage ssr=SsrMode::Async/>
                 <Route path=path!("/errors/import") view=errors::view::ErrorsImportPage ssr=SsrMode::Async/>
                 <Route path=path!("/errors/groups/:id") view=errors::view::ErrorGroupPage ssr=SsrMode::Async/>
                 <Route path=path!("/maps/new") view=maps::view::MapEditPage ssr=SsrMode::Async/>

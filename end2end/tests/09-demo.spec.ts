@@ -36,3 +36,16 @@ test("a fresh console in demo mode shows live, labelled simulated data within a 
   await expect(page.getByTestId("entries-table")).toContainText("Connector · plugintracelogs");
   await expect(page.getByTestId("entries-table").locator("pre").first()).toContainText("PreCommmitPlugin");
 });
+
+test("the collectors page shows the demo collector's last success and runs", async ({ page }, info) => {
+  await page.goto("/login");
+  await ready(page, info);
+  await page.locator('input[name="email"]').fill(ADMIN.email);
+  await page.locator('input[name="password"]').fill(ADMIN.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("link", { name: "Collectors" }).click();
+  const row = page.getByTestId("collectors-table").locator("tbody tr", { hasText: "Simulated demo" });
+  await expect(row).toContainText("errors");
+  await expect(row).not.toContainText("never");
+  await expect(page.getByTestId("runs-table").locator("tbody tr").first()).toBeVisible();
+});

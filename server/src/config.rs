@@ -231,6 +231,9 @@ pub struct ConnectionSettings {
     pub client_secret_file: Option<PathBuf>,
     /// Token authority [default: https://login.microsoftonline.com]
     pub authority: Option<String>,
+    /// Dataverse base URL to call instead of the environment's (a proxy,
+    /// or the simulator) [default: the environment's Dataverse URL]
+    pub dataverse_url: Option<String>,
 }
 
 /// The optional TOML file: the same settings as the flags, by the flag name

@@ -49,7 +49,11 @@ pub fn connector_for(
             "setting connections.\"{name}\": give client_secret_env or client_secret_file"
         ),
     };
-    if env.dataverse_url.is_empty() {
+    let dataverse_url = c
+        .dataverse_url
+        .clone()
+        .unwrap_or_else(|| env.dataverse_url.clone());
+    if dataverse_url.is_empty() {
         anyhow::bail!(
             "environment '{name}' has no Dataverse URL; set it on the Environments page before collecting"
         );
@@ -63,8 +67,8 @@ pub fn connector_for(
                 .authority
                 .clone()
                 .unwrap_or_else(|| "https://login.microsoftonline.com".into()),
-            scope: format!("{}/.default", env.dataverse_url.trim_end_matches('/')),
-            dataverse_url: env.dataverse_url.clone(),
+            scope: format!("{}/.default", dataverse_url.trim_end_matches('/')),
+            dataverse_url,
         },
         RetryPolicy::default(),
     )

@@ -90,6 +90,7 @@ fn nav_links(visitor: Visitor, logout: ServerAction<Logout>) -> AnyView {
             <A href="/" exact=true>"Overview"</A>
             <A href="/errors">"Error queue"</A>
             <A href="/maps">"Table maps"</A>
+            <A href="/collectors">"Collectors"</A>
             <A href="/audit">"Audit log"</A>
             {is_admin.then(|| view! {
                 <A href="/admin/environments">"Environments"</A>

@@ -135,15 +135,24 @@ pub struct Classification {
 
 /// Classifies a message with its raw detail (either may be empty).
 pub fn classify(message: &str, detail: &str) -> Classification {
-    // The message decides first: the detail of an error often quotes
-    // unrelated text (request bodies, stack traces) that could mislead.
-    for text in [message, detail] {
-        if let Some(i) = SET.matches(text).iter().next() {
-            return Classification {
-                category: RULES[i].category,
-                rule: RULES[i].name,
-            };
-        }
+    if let Some(i) = SET.matches(message).iter().next() {
+        return Classification {
+            category: RULES[i].category,
+            rule: RULES[i].name,
+        };
+    }
+    // In the detail only error codes count: details quote request bodies,
+    // stack traces and plug-in type names (every dual-write trace row names
+    // its plug-in), where phrases would mislead.
+    if let Some(i) = SET
+        .matches(detail)
+        .iter()
+        .find(|i| RULES[*i].name.starts_with("code "))
+    {
+        return Classification {
+            category: RULES[i].category,
+            rule: RULES[i].name,
+        };
     }
     Classification {
         category: Other,
@@ -156,7 +165,9 @@ static NORMALISE: LazyLock<[Regex; 6]> = LazyLock::new(|| {
     [
         r(r"(?i)\b(?:https?|ftp)://\S+"),
         r(r"(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"),
-        r(r"'[^'\n]{0,200}'"),
+        // A quote opens only after a non-letter, so "Can't" and "party's"
+        // are words, not values.
+        r(r"(^|[^\w'])'[^'\n]{0,200}'"),
         r(r#""[^"\n]{0,200}""#),
         // Tokens with a digit (record numbers, keys like V24-1 or USMF-0042).
         r(r"\b[\w.-]*\d(?:[\w.-]|,\d)*\b"),
@@ -180,7 +191,7 @@ pub fn normalise(message: &str, record_key: &str) -> String {
     let [url, guid, single, double, digits, space] = &*NORMALISE;
     let text = url.replace_all(&text, "<url>");
     let text = guid.replace_all(&text, "<guid>");
-    let text = single.replace_all(&text, "'<v>'");
+    let text = single.replace_all(&text, "$1'<v>'");
     let text = double.replace_all(&text, "\"<v>\"");
     let text = digits.replace_all(&text, |c: &regex::Captures<'_>| {
         let token = &c[0];
@@ -296,6 +307,19 @@ mod tests {
     }
 
     #[test]
+    fn phrases_in_the_detail_do_not_decide_but_codes_do() {
+        let trace = r#"{"typename":"Microsoft.Dynamics.Integrator.DualWriteRuntime.Plugins.PreCommmitPlugin"}"#;
+        assert_eq!(
+            classify("Solution 'X' has version mismatch.", trace).category,
+            Other
+        );
+        assert_eq!(
+            classify("Unable to write data", r#"{"code":"0x80072322"}"#).category,
+            ThrottlingTimeout
+        );
+    }
+
+    #[test]
     fn hostile_or_huge_input_never_fails() {
         let big = "x'".repeat(50_000);
         let _ = classify(&big, &big);
@@ -323,6 +347,13 @@ mod tests {
             "",
         );
         assert_eq!(c, "Record '<v>' failed at <url> with 0x80040265");
+        assert_eq!(
+            normalise(
+                "Can't convert the literal '000000' to the expected type'Edm.Decimal'; the party's type 'DirPerson'",
+                ""
+            ),
+            "Can't convert the literal '<v>' to the expected type'Edm.Decimal'; the party's type '<v>'"
+        );
         assert_eq!(
             normalise("exceeded limit of 1,200,000 ms, then 5", ""),
             "exceeded limit of <n> ms, then <n>"

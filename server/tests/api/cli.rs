@@ -274,3 +274,97 @@ fn import_errors_reports_bad_rows_and_stores_nothing_then_imports_a_good_file() 
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read /nonexistent.csv"));
 }
+
+#[test]
+fn collect_runs_once_against_the_simulator_and_names_what_is_missing() {
+    use std::io::{BufRead as _, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("collect.db");
+    let db = db.to_str().unwrap();
+    let out = dwconsole()
+        .args(["--database", db, "collect", "errors", "--env", "UAT"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no connection is configured for 'UAT'"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let mut sim = dwconsole()
+        .args([
+            "simulate",
+            "--bind",
+            "127.0.0.1:0",
+            "--trace-every-secs",
+            "60",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(sim.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .to_string();
+    let config = dir.path().join("dwconsole.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[connections.\"UAT\"]\ntenant = \"contoso\"\nclient_id = \"demo\"\nclient_secret_env = \"DW_TEST_SECRET\"\nauthority = \"{url}\"\ndataverse_url = \"{url}\"\n"
+        ),
+    )
+    .unwrap();
+    assert!(
+        dwconsole()
+            .args(["--database", db, "env", "add", "UAT"])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    let collect = |secret: &str| {
+        dwconsole()
+            .args([
+                "--config",
+                config.to_str().unwrap(),
+                "--database",
+                db,
+                "collect",
+                "errors",
+                "--env",
+                "UAT",
+            ])
+            .env("DW_TEST_SECRET", secret)
+            .output()
+            .unwrap()
+    };
+    let wrong = collect("nope");
+    assert!(!wrong.status.success());
+    let err = String::from_utf8_lossy(&wrong.stderr);
+    assert!(
+        err.contains("AADSTS7000215") && !err.contains("nope"),
+        "{err}"
+    );
+    let ok = collect("demo");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let said = String::from_utf8_lossy(&ok.stdout);
+    assert!(
+        said.contains("collected") && said.contains("new error entries"),
+        "{said}"
+    );
+    let again = collect("demo");
+    assert!(String::from_utf8_lossy(&again.stdout).contains(": 0 new error entries"));
+    sim.kill().unwrap();
+    sim.wait().unwrap();
+}

@@ -1,0 +1,76 @@
+//! The collectors page.
+
+use super::api::list_collectors;
+use crate::components::{ErrorBox, Layout, fmt_count, fmt_time};
+use leptos::prelude::*;
+
+/// What each collector last did, and its recent runs.
+#[component]
+pub fn CollectorsPage() -> impl IntoView {
+    let page = Resource::new(|| (), |_| list_collectors());
+    view! {
+        <Layout title="Collectors">
+            <p class="lead">
+                "Collectors pull from each connected environment on a schedule: the dual-write plug-in trace log into the \
+                 error queue. A run stores everything it read in one step, or nothing; a failed run is retried by the next."
+            </p>
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let p = match page.await {
+                        Err(e) => return view! { <ErrorBox error=e/> }.into_any(),
+                        Ok(p) => p,
+                    };
+                    if p.collectors.is_empty() {
+                        return view! {
+                            <p class="empty">"No collector has run yet. Collectors run for environments with a configured connection (see the README, “Connections”), and for the simulated demo environment."</p>
+                        }.into_any();
+                    }
+                    view! {
+                        <div class="table-wrap">
+                        <table class="data" data-testid="collectors-table">
+                            <thead><tr><th>"Environment"</th><th>"Collector"</th><th>"Last success"</th><th>"Last run"</th><th class="num">"Stored, 24 h"</th><th>"Failures since success"</th></tr></thead>
+                            <tbody>
+                            {p.collectors.into_iter().map(|c| {
+                                let failed = c.last_run.outcome != "ok";
+                                view! {
+                                    <tr class:warn-row=failed>
+                                        <td>{c.environment}</td>
+                                        <td>{c.collector}</td>
+                                        <td class="nowrap">{c.last_success.as_deref().map(fmt_time).unwrap_or_else(|| "never".into())}</td>
+                                        <td>
+                                            <span class=format!("status status-{}", if failed { "rejected" } else { "accepted" })>{c.last_run.outcome.clone()}</span>
+                                            " "{fmt_time(&c.last_run.finished_at)}
+                                            {c.last_run.error.clone().map(|e| view! { <div class="muted small">{e}</div> })}
+                                        </td>
+                                        <td class="num">{fmt_count(c.items_24h)}</td>
+                                        <td class="num">{c.failures_since_success}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                            </tbody>
+                        </table>
+                        </div>
+                        <h2>"Recent runs"</h2>
+                        <div class="table-wrap">
+                        <table class="data" data-testid="runs-table">
+                            <thead><tr><th>"Started"</th><th>"Environment"</th><th>"Collector"</th><th>"Outcome"</th><th class="num">"Stored"</th><th>"Error"</th></tr></thead>
+                            <tbody>
+                            {p.runs.into_iter().map(|r| view! {
+                                <tr>
+                                    <td class="nowrap">{fmt_time(&r.started_at)}</td>
+                                    <td>{r.environment}</td>
+                                    <td>{r.collector}</td>
+                                    <td>{r.outcome}</td>
+                                    <td class="num">{fmt_count(r.items)}</td>
+                                    <td class="muted">{r.error.unwrap_or_default()}</td>
+                                </tr>
+                            }).collect_view()}
+                            </tbody>
+                        </table>
+                        </div>
+                    }.into_any()
+                })}
+            </Transition>
+        </Layout>
+    }
+}
