@@ -88,6 +88,7 @@ e2e: build-debug browser-tools
 bench:
 	cargo run --release -p server --bin rulebook-bench -- 200 50 10 300
 	cargo run --release -p server --bin errors-bench -- 1000000 1000 5000 300
+	cargo run --release -p server --bin keys-bench -- 1000000
 
 ## ---- lint --------------------------------------------------------------
 

@@ -93,7 +93,7 @@ fn endpoint(method: &str, url: &str) -> String {
 }
 
 /// The message of an OData / Entra error body, or the start of the text.
-fn error_message(body: &str) -> String {
+pub fn error_message(body: &str) -> String {
     let parsed: Option<Value> = serde_json::from_str(body).ok();
     parsed
         .as_ref()
@@ -229,6 +229,37 @@ impl Connector {
     /// backoff), a 401 refreshes the token once, and a body that is not
     /// complete JSON counts as a failed attempt.
     pub async fn get_json(&self, url: &str, prefer: Option<&str>) -> Result<Value, ConnectError> {
+        self.get_checked(url, prefer, |body| {
+            serde_json::from_str::<Value>(body)
+                .map_err(|e| format!("the response is not complete JSON ({e})"))
+        })
+        .await
+    }
+
+    /// GETs a plain-text count (`…/$count`), with the same retries.
+    pub async fn get_count(&self, url: &str) -> Result<u64, ConnectError> {
+        self.get_checked(url, None, |body| {
+            body.trim()
+                .trim_start_matches('\u{feff}')
+                .parse::<u64>()
+                .map_err(|_| {
+                    format!(
+                        "the count '{}' is not a number",
+                        body.chars().take(40).collect::<String>()
+                    )
+                })
+        })
+        .await
+    }
+
+    /// GETs `url` and reads a 200 body with `read`; a body `read` refuses
+    /// counts as a failed attempt (a truncated answer is worth retrying).
+    async fn get_checked<T>(
+        &self,
+        url: &str,
+        prefer: Option<&str>,
+        read: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<T, ConnectError> {
         let ep = endpoint("GET", url);
         let mut refreshed = false;
         let mut last: Option<ConnectError> = None;
@@ -280,13 +311,13 @@ impl Connector {
                 }
             };
             match status {
-                200 => match serde_json::from_str::<Value>(&body) {
+                200 => match read(&body) {
                     Ok(v) => return Ok(v),
-                    Err(e) => {
+                    Err(message) => {
                         last = Some(ConnectError {
                             endpoint: ep.clone(),
                             status: Some(status),
-                            message: format!("the response is not complete JSON ({e})"),
+                            message,
                         });
                     }
                 },
@@ -329,38 +360,152 @@ impl Connector {
         Err(err)
     }
 
+    /// Calls `each` with every page of rows of an OData query, following
+    /// `@odata.nextLink` (with the same page-size preference), so memory
+    /// holds one page at a time.
+    pub async fn each_page(
+        &self,
+        first_url: String,
+        prefer: Option<&str>,
+        mut each: impl FnMut(&[Value]),
+    ) -> Result<(), ConnectError> {
+        let mut url = first_url;
+        loop {
+            let page = self.get_json(&url, prefer).await?;
+            let parts = page_parts(&page).map_err(|message| ConnectError {
+                endpoint: endpoint("GET", &url),
+                status: Some(200),
+                message,
+            })?;
+            each(parts.rows);
+            match parts.next {
+                Some(next) => url = next.to_string(),
+                None => return Ok(()),
+            }
+        }
+    }
+
+    fn dataverse(&self, path_and_query: &str) -> String {
+        format!(
+            "{}/api/data/v9.2/{path_and_query}",
+            self.connection.dataverse_url.trim_end_matches('/')
+        )
+    }
+
     /// Every row of a Dataverse query (`path_and_query` after
-    /// `/api/data/v9.2/`), following `@odata.nextLink` with the same page
-    /// size preference.
+    /// `/api/data/v9.2/`).
     pub async fn dataverse_rows(
         &self,
         path_and_query: &str,
         page_size: u32,
     ) -> Result<Vec<Value>, ConnectError> {
         let prefer = format!("odata.maxpagesize={page_size}");
-        let mut url = format!(
-            "{}/api/data/v9.2/{path_and_query}",
-            self.connection.dataverse_url.trim_end_matches('/')
-        );
         let mut rows = Vec::new();
-        loop {
-            let page = self.get_json(&url, Some(&prefer)).await?;
-            match page["value"].as_array() {
-                Some(values) => rows.extend(values.iter().cloned()),
-                None => {
-                    return Err(ConnectError {
-                        endpoint: endpoint("GET", &url),
-                        status: Some(200),
-                        message: "the page has no 'value' array".into(),
-                    });
+        self.each_page(self.dataverse(path_and_query), Some(&prefer), |page| {
+            rows.extend(page.iter().cloned())
+        })
+        .await?;
+        Ok(rows)
+    }
+
+    /// The rows of a Dataverse entity set. `$count=true` answers up to
+    /// 5,000; beyond that the keys are paged and counted, as Microsoft
+    /// documents.
+    pub async fn dataverse_count(&self, entity_set: &str, key: &str) -> Result<u64, ConnectError> {
+        let url = self.dataverse(&format!("{entity_set}?$select={key}&$count=true"));
+        let first = self.get_json(&url, Some("odata.maxpagesize=5000")).await?;
+        let exceeded = first["@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded"]
+            .as_bool()
+            .unwrap_or(false);
+        if !exceeded && let Some(n) = first["@odata.count"].as_u64() {
+            return Ok(n);
+        }
+        let mut n = 0u64;
+        self.each_page(url, Some("odata.maxpagesize=5000"), |rows| {
+            n += rows.len() as u64
+        })
+        .await?;
+        Ok(n)
+    }
+
+    /// Calls `each` with every key of a Dataverse entity set, a page at a time.
+    pub async fn dataverse_keys(
+        &self,
+        entity_set: &str,
+        key: &str,
+        mut each: impl FnMut(&str),
+    ) -> Result<(), ConnectError> {
+        let url = self.dataverse(&format!("{entity_set}?$select={key}"));
+        self.each_page(url, Some("odata.maxpagesize=5000"), |rows| {
+            for r in rows {
+                if let Some(k) = r[key].as_str() {
+                    each(k);
                 }
             }
-            match page["@odata.nextLink"].as_str() {
-                Some(next) => url = next.to_string(),
-                None => return Ok(rows),
-            }
-        }
+        })
+        .await
     }
+
+    fn fo(&self, fo_url: &str, path_and_query: &str) -> String {
+        format!("{}/data/{path_and_query}", fo_url.trim_end_matches('/'))
+    }
+
+    /// The rows of an F&O entity set across legal entities (`/$count`).
+    pub async fn fo_count(&self, fo_url: &str, entity_set: &str) -> Result<u64, ConnectError> {
+        self.get_count(&self.fo(fo_url, &format!("{entity_set}/$count?cross-company=true")))
+            .await
+    }
+
+    /// Calls `each` with every key of an F&O entity set across legal
+    /// entities, following server-driven paging.
+    pub async fn fo_keys(
+        &self,
+        fo_url: &str,
+        entity_set: &str,
+        key: &str,
+        mut each: impl FnMut(&str),
+    ) -> Result<(), ConnectError> {
+        let url = self.fo(
+            fo_url,
+            &format!("{entity_set}?cross-company=true&$select={key},dataAreaId"),
+        );
+        self.each_page(url, None, |rows| {
+            for r in rows {
+                if let Some(k) = r[key].as_str() {
+                    each(k);
+                }
+            }
+        })
+        .await
+    }
+}
+
+/// The parts of an OData page the connectors use.
+#[derive(Debug)]
+pub struct PageParts<'a> {
+    /// The rows.
+    pub rows: &'a [Value],
+    /// The next page's URL, to follow as given.
+    pub next: Option<&'a str>,
+    /// `@odata.count`, when asked for.
+    pub count: Option<u64>,
+    /// Dataverse's "more than 5,000" flag.
+    pub count_limit_exceeded: bool,
+}
+
+/// Reads an OData page (Dataverse or F&O); `Err` says what is missing.
+pub fn page_parts(page: &Value) -> Result<PageParts<'_>, String> {
+    let rows = page["value"]
+        .as_array()
+        .ok_or_else(|| "the page has no 'value' array".to_string())?;
+    Ok(PageParts {
+        rows,
+        next: page["@odata.nextLink"].as_str(),
+        count: page["@odata.count"].as_u64(),
+        count_limit_exceeded: page["@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded"]
+            .as_bool()
+            .unwrap_or(false),
+    })
 }
 
 fn transport(e: &reqwest::Error) -> String {

@@ -246,3 +246,137 @@ pub fn page(config: &SimConfig, rows: u64, q: &TraceQuery, url: &str, raw_query:
     }
     body
 }
+
+/// The `odata.maxpagesize` the client prefers, clamped to Dataverse's 5,000.
+pub fn max_page_size(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get_all("prefer")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .find_map(|p| {
+            p.trim()
+                .strip_prefix("odata.maxpagesize=")?
+                .parse::<u64>()
+                .ok()
+        })
+        .map(|n| n.clamp(1, 5000))
+}
+
+/// The key shared by record `i` on both sides.
+fn customer_key(i: u64) -> String {
+    format!("US-{:06}", i + 1)
+}
+
+/// The next-page link: the query as received with a new `name=value`.
+fn next_link(url: &str, raw_query: &str, name: &str, value: u64) -> String {
+    let mut parts: Vec<&str> = raw_query
+        .split('&')
+        .filter(|p| {
+            !p.is_empty()
+                && !p.starts_with(&format!("{name}="))
+                && !p.starts_with(&format!("%24{}=", &name[1..]))
+        })
+        .collect();
+    let token = format!("{name}={value}");
+    parts.push(&token);
+    format!("{url}?{}", parts.join("&"))
+}
+
+fn select(row: Value, q: &HashMap<String, String>, always: &[&str]) -> Value {
+    match q.get("$select") {
+        None => row,
+        Some(cols) => Value::Object(
+            cols.split(',')
+                .map(str::trim)
+                .chain(always.iter().copied())
+                .filter_map(|c| row.get(c).map(|v| (c.to_string(), v.clone())))
+                .collect(),
+        ),
+    }
+}
+
+/// A page of Dataverse `accounts`.
+pub fn accounts_page(
+    config: &SimConfig,
+    q: &HashMap<String, String>,
+    page_size: u64,
+    url: &str,
+    raw_query: &str,
+) -> Value {
+    let total = config.accounts;
+    let skip = q
+        .get("$skiptoken")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0u64);
+    let end = (skip + page_size).min(total);
+    let value: Vec<Value> = (skip..end)
+        .map(|i| {
+            select(
+                json!({
+                    "@odata.etag": format!("W/\"{}\"", 500_000 + i),
+                    "accountid": guid(config.seed, i, 3),
+                    "accountnumber": customer_key(i),
+                    "name": format!("Customer {}", customer_key(i)),
+                }),
+                q,
+                &["@odata.etag", "accountid"],
+            )
+        })
+        .collect();
+    let mut body = json!({ "@odata.context": format!("{url}/$metadata#accounts"), "value": value });
+    if q.get("$count").is_some_and(|v| v == "true") {
+        // Dataverse counts up to 5,000 and says when there are more.
+        body["@odata.count"] = json!(total.min(5000));
+        body["@Microsoft.Dynamics.CRM.totalrecordcount"] = json!(total.min(5000));
+        body["@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded"] = json!(total > 5000);
+    }
+    if end < total {
+        body["@odata.nextLink"] = Value::String(next_link(url, raw_query, "$skiptoken", end));
+    }
+    body
+}
+
+/// F&O pages hold at most this many rows (server-driven paging).
+const FO_PAGE: u64 = 10_000;
+
+/// A page of F&O `CustomersV3`.
+pub fn customers_page(
+    config: &SimConfig,
+    q: &HashMap<String, String>,
+    url: &str,
+    raw_query: &str,
+) -> Value {
+    let total = config.customers;
+    let skip = q.get("$skip").and_then(|v| v.parse().ok()).unwrap_or(0u64);
+    let top = q.get("$top").and_then(|v| v.parse().ok());
+    let limit = top.map(|t: u64| (skip + t).min(total)).unwrap_or(total);
+    let end = (skip + FO_PAGE).min(limit);
+    let value: Vec<Value> = (skip.min(end)..end)
+        .map(|i| {
+            select(
+                json!({
+                    "@odata.etag": format!("W/\"JzEsNTYzNzE0NDU3Nyc={i}\""),
+                    "dataAreaId": "usmf",
+                    "CustomerAccount": customer_key(i),
+                    "OrganizationName": format!("Customer {}", customer_key(i)),
+                    "CustomerGroupId": if i % 3 == 0 { "30" } else { "10" },
+                    "PaymentTerms": "Net30",
+                    "SalesCurrencyCode": "USD",
+                    "PartyType": "Organization",
+                }),
+                q,
+                &["@odata.etag"],
+            )
+        })
+        .collect();
+    let mut body =
+        json!({ "@odata.context": format!("{url}/$metadata#CustomersV3"), "value": value });
+    if q.get("$count").is_some_and(|v| v == "true") {
+        body["@odata.count"] = json!(total);
+    }
+    if end < limit && top.is_none() {
+        body["@odata.nextLink"] = Value::String(next_link(url, raw_query, "$skip", end));
+    }
+    body
+}

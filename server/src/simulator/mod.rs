@@ -7,7 +7,13 @@
 //! - `GET /api/data/v9.2/plugintracelogs`: the Dataverse Web API's trace
 //!   log of the dual-write runtime plug-in, with `$filter`, `$orderby`,
 //!   `$select`, `Prefer: odata.maxpagesize` and `@odata.nextLink` paging,
-//!   and the documented error envelope.
+//!   and the documented error envelope;
+//! - `GET /api/data/v9.2/accounts` (`$select`, `$count=true` capped at
+//!   5,000 with the total-record-count annotations, paging) and
+//!   `/accounts/$count`;
+//! - `GET /data/CustomersV3` (F&O OData: `cross-company=true`, `$select`,
+//!   `$top`, `$skip`, `$count=true`, server-driven paging of 10,000 rows
+//!   with `@odata.nextLink`) and `/data/CustomersV3/$count`.
 //!
 //! Data is deterministic for a seed and grows over time: a new failed
 //! dual-write operation every `trace_every`, across every error category.
@@ -30,6 +36,17 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use data::{TRACE_TYPENAME, trace_row};
+
+/// The first `accounts` page for `config` and query `q` (shape tests).
+pub fn accounts_page_for_tests(config: &SimConfig, q: &HashMap<String, String>) -> Value {
+    data::accounts_page(
+        config,
+        q,
+        5000,
+        "http://127.0.0.1/api/data/v9.2/accounts",
+        "",
+    )
+}
 
 /// One injected fault.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +87,11 @@ pub struct SimConfig {
     pub trace_every: Duration,
     /// Random fault rates.
     pub rates: FaultRates,
+    /// Rows of F&O `CustomersV3` (keys `US-000001`…).
+    pub customers: u64,
+    /// Rows of Dataverse `accounts`: the same keys, the first `accounts`
+    /// of them (fewer than `customers` is drift: records missing there).
+    pub accounts: u64,
 }
 
 impl Default for SimConfig {
@@ -81,6 +103,8 @@ impl Default for SimConfig {
             start: Utc::now() - chrono::Duration::hours(6),
             trace_every: Duration::from_secs(20),
             rates: FaultRates::default(),
+            customers: 12_480,
+            accounts: 12_471,
         }
     }
 }
@@ -156,6 +180,10 @@ pub fn router(sim: Arc<Simulator>) -> Router {
     Router::new()
         .route("/{tenant}/oauth2/v2.0/token", post(token))
         .route("/api/data/v9.2/plugintracelogs", get(plugin_trace_logs))
+        .route("/api/data/v9.2/accounts", get(accounts))
+        .route("/api/data/v9.2/accounts/$count", get(accounts_count))
+        .route("/data/CustomersV3", get(customers))
+        .route("/data/CustomersV3/$count", get(customers_count))
         .fallback(|| async {
             envelope(
                 StatusCode::NOT_FOUND,
@@ -273,6 +301,114 @@ fn authorised(sim: &Simulator, headers: &HeaderMap) -> bool {
         .unwrap_or(false)
 }
 
+/// Checks the token and counts the request; `Some` is the 401 answer.
+fn refuse(sim: &Simulator, headers: &HeaderMap) -> Option<Response> {
+    if !authorised(sim, headers) {
+        let mut res = envelope(
+            StatusCode::UNAUTHORIZED,
+            "",
+            "Bearer token is missing, expired or invalid.",
+        );
+        res.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer error=invalid_token"),
+        );
+        return Some(res);
+    }
+    sim.requests
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    None
+}
+
+fn base_url(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    format!("http://{host}")
+}
+
+/// Answers `body` as OData JSON, unless a fault comes first.
+async fn odata(sim: &Simulator, body: Value, preference: Option<u64>) -> Response {
+    if let Some(res) = apply_fault(sim.next_fault(), &body).await {
+        return res;
+    }
+    let mut res = (
+        [(
+            header::CONTENT_TYPE,
+            "application/json; odata.metadata=minimal",
+        )],
+        body.to_string(),
+    )
+        .into_response();
+    if let Some(n) = preference
+        && let Ok(v) = HeaderValue::from_str(&format!("odata.maxpagesize={n}"))
+    {
+        res.headers_mut().insert("preference-applied", v);
+    }
+    res
+}
+
+async fn count_text(sim: &Simulator, n: u64) -> Response {
+    if let Some(res) = apply_fault(sim.next_fault(), &json!(n)).await {
+        return res;
+    }
+    ([(header::CONTENT_TYPE, "text/plain")], n.to_string()).into_response()
+}
+
+async fn accounts(
+    State(sim): State<Arc<Simulator>>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if let Some(res) = refuse(&sim, &headers) {
+        return res;
+    }
+    let page_size = data::max_page_size(&headers);
+    let body = data::accounts_page(
+        &sim.config,
+        &q,
+        page_size.unwrap_or(5000),
+        &format!("{}/api/data/v9.2/accounts", base_url(&headers)),
+        raw.as_deref().unwrap_or(""),
+    );
+    odata(&sim, body, page_size).await
+}
+
+async fn accounts_count(State(sim): State<Arc<Simulator>>, headers: HeaderMap) -> Response {
+    if let Some(res) = refuse(&sim, &headers) {
+        return res;
+    }
+    // Dataverse counts at most 5,000 rows this way.
+    count_text(&sim, sim.config.accounts.min(5000)).await
+}
+
+async fn customers(
+    State(sim): State<Arc<Simulator>>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if let Some(res) = refuse(&sim, &headers) {
+        return res;
+    }
+    let body = data::customers_page(
+        &sim.config,
+        &q,
+        &format!("{}/data/CustomersV3", base_url(&headers)),
+        raw.as_deref().unwrap_or(""),
+    );
+    odata(&sim, body, None).await
+}
+
+async fn customers_count(State(sim): State<Arc<Simulator>>, headers: HeaderMap) -> Response {
+    if let Some(res) = refuse(&sim, &headers) {
+        return res;
+    }
+    count_text(&sim, sim.config.customers).await
+}
+
 /// Applies a fault, or `None` to answer normally. `body` is the normal
 /// answer, for the truncated case.
 async fn apply_fault(fault: Option<Fault>, body: &Value) -> Option<Response> {
@@ -319,30 +455,15 @@ async fn plugin_trace_logs(
     RawQuery(raw): RawQuery,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if !authorised(&sim, &headers) {
-        let mut res = envelope(
-            StatusCode::UNAUTHORIZED,
-            "",
-            "Bearer token is missing, expired or invalid.",
-        );
-        res.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Bearer error=invalid_token"),
-        );
+    if let Some(res) = refuse(&sim, &headers) {
         return res;
     }
-    sim.requests
-        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let query = match data::TraceQuery::parse(&q, &headers) {
         Ok(query) => query,
         Err(message) => return envelope(StatusCode::BAD_REQUEST, "0x80060888", &message),
     };
     let now = Utc::now();
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("127.0.0.1");
-    let url = format!("http://{host}/api/data/v9.2/plugintracelogs");
+    let url = format!("{}/api/data/v9.2/plugintracelogs", base_url(&headers));
     let body = data::page(
         &sim.config,
         sim.rows_at(now),
@@ -350,22 +471,5 @@ async fn plugin_trace_logs(
         &url,
         raw.as_deref().unwrap_or(""),
     );
-    let fault = sim.next_fault();
-    if let Some(res) = apply_fault(fault, &body).await {
-        return res;
-    }
-    let mut res = (
-        [(
-            header::CONTENT_TYPE,
-            "application/json; odata.metadata=minimal",
-        )],
-        body.to_string(),
-    )
-        .into_response();
-    if let Some(n) = query.max_page_size_header
-        && let Ok(v) = HeaderValue::from_str(&format!("odata.maxpagesize={n}"))
-    {
-        res.headers_mut().insert("preference-applied", v);
-    }
-    res
+    odata(&sim, body, query.max_page_size_header).await
 }

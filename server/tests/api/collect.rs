@@ -231,3 +231,120 @@ async fn a_wrong_secret_fails_the_run_with_the_services_reason() {
         0
     );
 }
+
+#[test]
+fn the_real_sample_bodies_parse_with_the_connector_code() {
+    use server::connect::{error_message, page_parts};
+    let read = |f: &str| -> serde_json::Value {
+        let text = std::fs::read_to_string(format!(
+            "{}/tests/fixtures/samples/{f}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        serde_json::from_str(&text).unwrap()
+    };
+    let p1 = read("dataverse_contacts_page1.json");
+    let parts = page_parts(&p1).unwrap();
+    assert!(!parts.rows.is_empty() && parts.next.is_some());
+    let p2 = read("dataverse_contacts_page2.json");
+    let parts = page_parts(&p2).unwrap();
+    assert_eq!(parts.rows.len(), 2);
+    assert!(
+        parts.next.unwrap().contains("pagenumber=%223%22"),
+        "the cookie is followed as given"
+    );
+    let counted = read("dataverse_accounts_count_page.json");
+    let parts = page_parts(&counted).unwrap();
+    assert_eq!((parts.count, parts.count_limit_exceeded), (Some(10), true));
+    let traces = read("dataverse_plugintracelogs.json");
+    assert_eq!(
+        page_parts(&traces).unwrap().rows[0]["messageblock"],
+        "FollowupPlugin: Creating the task activity."
+    );
+    let fo = read("fo_customersv3_page.composed.json");
+    let parts = page_parts(&fo).unwrap();
+    assert_eq!(parts.rows[0]["CustomerAccount"], "US-001");
+    assert!(parts.next.unwrap().contains("$skip=10000"));
+    for (f, says) in [
+        ("dataverse_error_400_plugin.json", "Example Error Message."),
+        (
+            "dataverse_error_429.composed.json",
+            "Number of requests exceeded the limit",
+        ),
+    ] {
+        let body = read(f).to_string();
+        assert!(
+            error_message(&body).contains(says),
+            "{f}: {}",
+            error_message(&body)
+        );
+    }
+    assert!(page_parts(&read("dataverse_error_envelope.json")).is_err());
+
+    // The simulator's answers have the same shape.
+    let config = SimConfig::default();
+    let q = std::collections::HashMap::from([("$count".to_string(), "true".to_string())]);
+    let sim_page = server::simulator::accounts_page_for_tests(&config, &q);
+    let parts = page_parts(&sim_page).unwrap();
+    assert_eq!(parts.count, Some(5000));
+    assert!(parts.count_limit_exceeded);
+    for key in ["@odata.etag", "accountid", "accountnumber"] {
+        assert!(parts.rows[0].get(key).is_some(), "{key}");
+    }
+}
+
+#[tokio::test]
+async fn counts_and_keys_come_from_both_sides_through_paging_and_faults() {
+    let (sim, addr, _task) = serve("127.0.0.1:0".parse().unwrap(), SimConfig::default())
+        .await
+        .unwrap();
+    let c = connector(addr, "demo", quick());
+    let fo = format!("http://{addr}");
+    // Over 5,000: Dataverse's count says "more", so the keys are paged.
+    sim.plan([Fault::Slow(0), Fault::Throttle(0), Fault::Truncated]);
+    assert_eq!(
+        c.dataverse_count("accounts", "accountnumber")
+            .await
+            .unwrap(),
+        12_471
+    );
+    assert_eq!(c.fo_count(&fo, "CustomersV3").await.unwrap(), 12_480);
+    let mut fo_keys = Vec::new();
+    c.fo_keys(&fo, "CustomersV3", "CustomerAccount", |k| {
+        fo_keys.push(k.to_string())
+    })
+    .await
+    .unwrap();
+    let mut dv_keys = std::collections::HashSet::new();
+    c.dataverse_keys("accounts", "accountnumber", |k| {
+        dv_keys.insert(k.to_string());
+    })
+    .await
+    .unwrap();
+    assert_eq!(fo_keys.len(), 12_480);
+    let missing: Vec<_> = fo_keys.iter().filter(|k| !dv_keys.contains(*k)).collect();
+    assert_eq!(
+        missing.len(),
+        9,
+        "the simulated drift: records missing in Dataverse"
+    );
+
+    // Under 5,000 the count itself is the answer: one request.
+    let (small, addr, _task) = serve(
+        "127.0.0.1:0".parse().unwrap(),
+        SimConfig {
+            accounts: 300,
+            ..SimConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    let c = connector(addr, "demo", quick());
+    assert_eq!(
+        c.dataverse_count("accounts", "accountnumber")
+            .await
+            .unwrap(),
+        300
+    );
+    assert_eq!(small.requests(), 1);
+}
