@@ -206,9 +206,11 @@ pub async fn simulate(args: &crate::config::SimulateArgs) -> anyhow::Result<()> 
             }
         }
     };
+    let every = std::time::Duration::from_secs(args.trace_every_secs.max(1));
     let config = crate::simulator::SimConfig {
         seed: args.seed,
-        trace_every: std::time::Duration::from_secs(args.trace_every_secs.max(1)),
+        start: crate::simulator::grid(chrono::Utc::now() - chrono::Duration::hours(6), every),
+        trace_every: every,
         rates,
         ..Default::default()
     };

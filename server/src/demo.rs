@@ -98,10 +98,13 @@ pub async fn configured_jobs(settings: &Settings, pool: &SqlitePool) -> anyhow::
 /// Starts the simulator and makes sure the demo environment exists with
 /// the starter maps. The simulator stops with the returned task.
 pub async fn start(pool: &SqlitePool) -> anyhow::Result<(Job, tokio::task::JoinHandle<()>)> {
+    let every = Duration::from_secs(20);
     let config = SimConfig {
         seed: 7,
-        start: chrono::Utc::now() - chrono::Duration::hours(6),
-        trace_every: Duration::from_secs(20),
+        // On the grid: after a restart the simulator serves the same rows
+        // for the same moments, so the demo's queue keeps filling.
+        start: crate::simulator::grid(chrono::Utc::now() - chrono::Duration::hours(6), every),
+        trace_every: every,
         // A little of what real tenants do, so retries are visible in logs.
         rates: FaultRates {
             throttle: 0.03,

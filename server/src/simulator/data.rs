@@ -86,17 +86,22 @@ pub fn created(config: &SimConfig, i: u64) -> DateTime<Utc> {
         )
 }
 
-/// Trace row `i` (all columns).
+/// Trace row `i` (all columns). Its identity and content come from its
+/// absolute time slot, not from `i`, so a restarted simulator (a new
+/// `start`) serves the same row for the same moment, and a collector that
+/// remembers rows by id sees new moments as new rows.
 pub fn trace_row(config: &SimConfig, i: u64) -> Value {
-    let r = mix(config.seed, i);
+    let every = config.trace_every.as_millis().max(1) as i64;
+    let slot = (created(config, i).timestamp_millis().div_euclid(every)) as u64;
+    let r = mix(config.seed, slot);
     let (entity, template) = FAILURES[(r % FAILURES.len() as u64) as usize];
     let key = format!("USMF-{:06}", r % 1_000_000);
     let n = format!("{:06}", (r >> 20) % 1_000_000);
     let message = template.replace("{key}", &key).replace("{n}", &n);
     let message_name = if r & 1 == 0 { "Create" } else { "Update" };
     json!({
-        "plugintracelogid": guid(config.seed, i, 1),
-        "correlationid": guid(config.seed, i, 2),
+        "plugintracelogid": guid(config.seed, slot, 1),
+        "correlationid": guid(config.seed, slot, 2),
         "typename": TRACE_TYPENAME,
         "messagename": message_name,
         "primaryentity": entity,
@@ -379,4 +384,28 @@ pub fn customers_page(
         body["@odata.nextLink"] = Value::String(next_link(url, raw_query, "$skip", end));
     }
     body
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_restarted_simulator_serves_the_same_row_for_the_same_moment() {
+        let every = Duration::from_secs(20);
+        let now = Utc::now();
+        let first = SimConfig {
+            start: crate::simulator::grid(now - chrono::Duration::hours(6), every),
+            trace_every: every,
+            ..SimConfig::default()
+        };
+        let later = SimConfig {
+            start: crate::simulator::grid(now - chrono::Duration::hours(5), every),
+            ..first.clone()
+        };
+        // One hour later on the same grid is 180 rows further on.
+        assert_eq!(trace_row(&first, 180), trace_row(&later, 0));
+        assert_ne!(trace_row(&first, 181), trace_row(&later, 0));
+    }
 }

@@ -81,7 +81,8 @@ pub struct SimConfig {
     pub client_id: String,
     /// The accepted client secret.
     pub client_secret: String,
-    /// The first trace row's time; rows before it do not exist.
+    /// The first trace row's time; rows before it do not exist. Put it
+    /// on the `trace_every` grid (see [`grid`]) so restarts line up.
     pub start: DateTime<Utc>,
     /// A new failed operation (trace row) this often.
     pub trace_every: Duration,
@@ -94,13 +95,23 @@ pub struct SimConfig {
     pub accounts: u64,
 }
 
+/// `t` rounded down to a multiple of `every` (since the Unix epoch).
+pub fn grid(t: DateTime<Utc>, every: Duration) -> DateTime<Utc> {
+    let every = every.as_millis().max(1) as i64;
+    let ms = t.timestamp_millis().div_euclid(every) * every;
+    DateTime::from_timestamp_millis(ms).unwrap_or(t)
+}
+
 impl Default for SimConfig {
     fn default() -> Self {
         SimConfig {
             seed: 42,
             client_id: "demo".into(),
             client_secret: "demo".into(),
-            start: Utc::now() - chrono::Duration::hours(6),
+            start: grid(
+                Utc::now() - chrono::Duration::hours(6),
+                Duration::from_secs(20),
+            ),
             trace_every: Duration::from_secs(20),
             rates: FaultRates::default(),
             customers: 12_480,
