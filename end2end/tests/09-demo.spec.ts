@@ -44,8 +44,17 @@ test("the collectors page shows the demo collector's last success and runs", asy
   await page.locator('input[name="password"]').fill(ADMIN.password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("link", { name: "Collectors" }).click();
-  const row = page.getByTestId("collectors-table").locator("tbody tr", { hasText: "Simulated demo" });
-  await expect(row).toContainText("errors");
-  await expect(row).not.toContainText("never");
+  const rows = page.getByTestId("collectors-table").locator("tbody tr", { hasText: "Simulated demo" });
+  await expect(rows).toHaveCount(2);
+  for (const name of ["errors", "map_states"]) {
+    const row = rows.filter({ has: page.locator("td", { hasText: new RegExp(`^${name}$`) }) });
+    await expect(row).not.toContainText("never");
+  }
   await expect(page.getByTestId("runs-table").locator("tbody tr").first()).toBeVisible();
+
+  // The map page shows what F&O reports about the map's state.
+  await page.getByRole("link", { name: "Table maps" }).click();
+  await page.getByTestId("maps-table").getByRole("link", { name: "Customers V3" }).click();
+  await expect(page.getByTestId("observed-state")).toContainText(/Running|Paused/);
+  await expect(page.getByTestId("observed-state")).toContainText("project rows:");
 });

@@ -233,8 +233,8 @@ pub async fn collect(
     collector: &str,
     env: &str,
 ) -> anyhow::Result<()> {
-    if collector != crate::collect::ERRORS {
-        bail!("unknown collector '{collector}'; the collectors are: errors");
+    if collector != crate::collect::ERRORS && collector != crate::collect::MAP_STATES {
+        bail!("unknown collector '{collector}'; the collectors are: errors, map_states");
     }
     let Some(settings) = file.connections.get(env) else {
         bail!(
@@ -248,6 +248,14 @@ pub async fn collect(
         .map_err(|e| anyhow::anyhow!("--env: {e}"))?;
     drop(conn);
     let connector = crate::demo::connector_for(env, settings, &environment)?;
+    if collector == crate::collect::MAP_STATES {
+        let out = crate::collect::collect_map_states(&pool, &environment, &connector).await?;
+        println!(
+            "read {} dual-write project rows from {env}: {} map state changes",
+            out.read, out.stored
+        );
+        return Ok(());
+    }
     let out = crate::collect::collect_errors(&pool, &environment, &connector).await?;
     println!(
         "collected {} trace rows from {env}: {} new error entries",

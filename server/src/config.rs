@@ -77,7 +77,7 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// Run a collector once for an environment with a configured connection.
     Collect {
-        /// The collector: errors (Dataverse plug-in trace logs into the error queue).
+        /// The collector: errors (Dataverse plug-in trace logs into the error queue) or map_states (F&O DualWriteProjectConfigurations).
         #[arg(default_value = "errors")]
         collector: String,
         /// The environment.
@@ -234,6 +234,9 @@ pub struct ConnectionSettings {
     /// Dataverse base URL to call instead of the environment's (a proxy,
     /// or the simulator) [default: the environment's Dataverse URL]
     pub dataverse_url: Option<String>,
+    /// F&O base URL to call instead of the environment's [default: the
+    /// environment's F&O URL]
+    pub fo_url: Option<String>,
 }
 
 /// The optional TOML file: the same settings as the flags, by the flag name

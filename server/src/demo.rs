@@ -69,6 +69,7 @@ pub fn connector_for(
                 .unwrap_or_else(|| "https://login.microsoftonline.com".into()),
             scope: format!("{}/.default", dataverse_url.trim_end_matches('/')),
             dataverse_url,
+            fo_url: c.fo_url.clone().unwrap_or_else(|| env.fo_url.clone()),
         },
         RetryPolicy::default(),
     )
@@ -147,7 +148,8 @@ pub async fn start(pool: &SqlitePool) -> anyhow::Result<(Job, tokio::task::JoinH
             secret: Secret::new("demo"),
             authority: url.clone(),
             scope: format!("{url}/.default"),
-            dataverse_url: url,
+            dataverse_url: url.clone(),
+            fo_url: url,
         },
         RetryPolicy {
             base: Duration::from_millis(200),
@@ -171,6 +173,20 @@ pub async fn schedule(pool: SqlitePool, jobs: Vec<Job>, every: Duration) {
     loop {
         tick.tick().await;
         for job in &jobs {
+            if !job.connector.connection().fo_url.is_empty() {
+                match crate::collect::collect_map_states(&pool, &job.env, &job.connector).await {
+                    Ok(out) => tracing::info!(
+                        environment = %job.env.name,
+                        changes = out.stored,
+                        "collected map states"
+                    ),
+                    Err(e) => tracing::warn!(
+                        environment = %job.env.name,
+                        error = %e,
+                        "the map-state collector failed; the next run tries again"
+                    ),
+                }
+            }
             match crate::collect::collect_errors(&pool, &job.env, &job.connector).await {
                 Ok(out) => tracing::info!(
                     environment = %job.env.name,

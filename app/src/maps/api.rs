@@ -103,7 +103,18 @@ pub async fn get_map(map_id: i64) -> Result<MapDetail, AppError> {
         w.extend(crate::rules::check_rules(&map.content, &fields, &rules));
         w
     };
+    let observed: Vec<(String, String, String)> = sqlx::query_as(
+        "select state, observed_at, detail from map_state_observations where map_id = ? order by id desc limit 10",
+    )
+    .bind(map_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let observed = observed
+        .into_iter()
+        .filter_map(|(s, at, d)| super::MapState::parse(&s).map(|s| (s, at, d)))
+        .collect();
     Ok(MapDetail {
+        observed,
         warnings,
         notes_html: crate::markdown::render(&map.content.notes),
         map,

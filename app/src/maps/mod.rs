@@ -283,6 +283,9 @@ pub struct MapDetail {
     pub rules: Vec<crate::rules::ConflictRule>,
     /// Whether the caller may edit.
     pub can_edit: bool,
+    /// What F&O reported about the map's state, newest first: state,
+    /// when observed, and the project rows' statuses.
+    pub observed: Vec<(MapState, String, String)>,
 }
 
 /// Two revisions of a map compared.

@@ -188,6 +188,18 @@ pub fn MapPage() -> impl IntoView {
                                 <dt>"Initial sync"</dt><dd>{c.initial_sync.label()}</dd>
                                 <dt>"Expected records"</dt><dd>{c.expected_records.map(fmt_count).unwrap_or_else(|| "not estimated".into())}</dd>
                                 <dt>"State"</dt><dd>{c.state.label()}</dd>
+                                {d.observed.first().cloned().map(|(state, at, detail)| {
+                                    let differs = state != c.state;
+                                    let history = d.observed.iter().skip(1).map(|(s, at, _)| format!("{} from {}", s.label(), fmt_time(at))).collect::<Vec<_>>().join("; ");
+                                    view! {
+                                        <dt>"F&O reports"</dt>
+                                        <dd data-testid="observed-state">
+                                            <strong>{state.label()}</strong>{format!(" since {} (project rows: {detail})", fmt_time(&at))}
+                                            {differs.then(|| view! { <span class="flag">" differs from the documented state"</span> })}
+                                            {(!history.is_empty()).then(|| view! { <div class="muted small">{format!("Before: {history}")}</div> })}
+                                        </dd>
+                                    }
+                                })}
                                 <dt>"Tags"</dt><dd>{or_dash(&c.tags)}</dd>
                             </dl>
                             <h3>"Notes"</h3>

@@ -47,6 +47,7 @@ async fn main() -> anyhow::Result<()> {
             authority: url.clone(),
             scope: format!("{url}/.default"),
             dataverse_url: url.clone(),
+            fo_url: url.clone(),
         },
         RetryPolicy::default(),
     )?;

@@ -16,6 +16,8 @@ use std::collections::HashMap;
 
 /// The dual-write error collector's name in runs and cursors.
 pub const ERRORS: &str = "errors";
+/// The map-state collector's name in runs.
+pub const MAP_STATES: &str = "map_states";
 
 /// What one run did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -240,6 +242,130 @@ async fn collect_errors_inner(
     Ok(RunOutcome { read, stored })
 }
 
+/// One map's state from its F&O project rows (two per map): paused if any
+/// is paused, stopped if any is stopped, running if all run, else not
+/// running. `None` for a status this console does not know.
+pub fn combined_state(statuses: &[&str]) -> Option<&'static str> {
+    let known = |s: &str| match s.to_ascii_lowercase().as_str() {
+        "running" => Some("running"),
+        "paused" => Some("paused"),
+        "stopped" => Some("stopped"),
+        "notrunning" | "not running" | "initialsync" | "initializing" | "resuming" => {
+            Some("not_running")
+        }
+        _ => None,
+    };
+    let states: Vec<&str> = statuses.iter().map(|s| known(s)).collect::<Option<_>>()?;
+    Some(if states.contains(&"paused") {
+        "paused"
+    } else if states.contains(&"stopped") {
+        "stopped"
+    } else if !states.is_empty() && states.iter().all(|s| *s == "running") {
+        "running"
+    } else {
+        "not_running"
+    })
+}
+
+/// Reads `DualWriteProjectConfigurations` from F&O and records, per table
+/// map (matched on F&O entity and Dataverse table), the state F&O reports
+/// whenever it differs from the last one recorded.
+#[tracing::instrument(skip_all, fields(environment = %env.name), err)]
+pub async fn collect_map_states(
+    pool: &SqlitePool,
+    env: &Environment,
+    connector: &Connector,
+) -> Result<RunOutcome, CollectError> {
+    let started = db_now();
+    let result = map_states_inner(pool, env, connector, &started).await;
+    if let Err(e) = &result {
+        record_failure(pool, env.id, MAP_STATES, &started, &e.to_string()).await;
+    }
+    result
+}
+
+async fn map_states_inner(
+    pool: &SqlitePool,
+    env: &Environment,
+    connector: &Connector,
+    started: &str,
+) -> Result<RunOutcome, CollectError> {
+    let page = connector
+        .fo_json("DualWriteProjectConfigurations?cross-company=true&$select=ProjectName,InternalEntityName,ExternalEntityName,Status")
+        .await?;
+    let rows = crate::connect::page_parts(&page)
+        .map_err(|message| ConnectError {
+            endpoint: "GET /data/DualWriteProjectConfigurations".into(),
+            status: Some(200),
+            message,
+        })?
+        .rows
+        .to_vec();
+    let mut by_pair: HashMap<(String, String), Vec<String>> = HashMap::new();
+    for r in &rows {
+        let (Some(fo), Some(dv), Some(status)) = (
+            r["InternalEntityName"].as_str(),
+            r["ExternalEntityName"].as_str(),
+            r["Status"].as_str(),
+        ) else {
+            continue;
+        };
+        by_pair
+            .entry((fo.to_ascii_lowercase(), dv.to_ascii_lowercase()))
+            .or_default()
+            .push(status.to_string());
+    }
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let maps: Vec<(i64, String, String, Option<String>)> = sqlx::query_as(
+        "select m.id, m.fo_entity, m.dataverse_table,
+                (select o.state from map_state_observations o where o.map_id = m.id order by o.id desc limit 1)
+         from table_maps m where m.environment_id = ? and m.deleted = 0",
+    )
+    .bind(env.id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut changed = 0usize;
+    for (id, fo, dv, last) in maps {
+        let Some(statuses) = by_pair.get(&(fo.to_ascii_lowercase(), dv.to_ascii_lowercase()))
+        else {
+            continue;
+        };
+        let refs: Vec<&str> = statuses.iter().map(String::as_str).collect();
+        let Some(state) = combined_state(&refs) else {
+            tracing::warn!(map.id = id, statuses = ?statuses, "unknown dual-write project status; not recorded");
+            continue;
+        };
+        if last.as_deref() != Some(state) {
+            sqlx::query(
+                "insert into map_state_observations (map_id, state, observed_at, detail) values (?, ?, ?, ?)",
+            )
+            .bind(id)
+            .bind(state)
+            .bind(db_now())
+            .bind(statuses.join(", "))
+            .execute(&mut *tx)
+            .await?;
+            changed += 1;
+        }
+    }
+    sqlx::query(
+        "insert into collector_runs (environment_id, collector, started_at, finished_at, outcome, items)
+         values (?, ?, ?, ?, 'ok', ?)",
+    )
+    .bind(env.id)
+    .bind(MAP_STATES)
+    .bind(started)
+    .bind(db_now())
+    .bind(changed as i64)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(RunOutcome {
+        read: rows.len(),
+        stored: changed,
+    })
+}
+
 /// Percent-encodes an OData query value.
 fn encode(v: &str) -> String {
     app::components::percent_encode(v, b"")
@@ -249,6 +375,18 @@ fn encode(v: &str) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn two_project_rows_combine_into_one_map_state() {
+        assert_eq!(combined_state(&["Running", "Running"]), Some("running"));
+        assert_eq!(combined_state(&["Running", "Paused"]), Some("paused"));
+        assert_eq!(
+            combined_state(&["NotRunning", "Running"]),
+            Some("not_running")
+        );
+        assert_eq!(combined_state(&["Stopped", "Running"]), Some("stopped"));
+        assert_eq!(combined_state(&["Running", "Exploded"]), None);
+    }
 
     #[test]
     fn trace_rows_give_their_failure_line_and_key() {

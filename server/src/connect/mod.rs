@@ -38,6 +38,9 @@ pub struct Connection {
     pub dataverse_url: String,
     /// OAuth scope for Dataverse (`<dataverse_url>/.default`).
     pub scope: String,
+    /// F&O environment URL, e.g. `https://contoso.operations.dynamics.com`
+    /// (empty when not known).
+    pub fo_url: String,
 }
 
 /// How hard to try.
@@ -84,7 +87,8 @@ pub struct Connector {
     http: reqwest::Client,
     connection: Connection,
     policy: RetryPolicy,
-    token: tokio::sync::Mutex<Option<(String, Instant)>>,
+    /// Tokens by scope (Dataverse and F&O are separate audiences).
+    token: tokio::sync::Mutex<std::collections::HashMap<String, (String, Instant)>>,
     gate: tokio::sync::Mutex<Instant>,
 }
 
@@ -117,7 +121,7 @@ impl Connector {
             http,
             connection,
             policy,
-            token: tokio::sync::Mutex::new(None),
+            token: tokio::sync::Mutex::new(std::collections::HashMap::new()),
             gate: tokio::sync::Mutex::new(Instant::now()),
         })
     }
@@ -146,11 +150,28 @@ impl Connector {
         Duration::from_nanos(nanos / 2 + jitter)
     }
 
-    /// A bearer token, from the cache while it has a minute left.
+    /// The token scope for a URL: F&O's own for F&O calls, else Dataverse's.
+    fn scope_for(&self, url: &str) -> String {
+        let c = &self.connection;
+        let fo = c.fo_url.trim_end_matches('/');
+        if !fo.is_empty() && url.starts_with(fo) && fo != c.dataverse_url.trim_end_matches('/') {
+            format!("{fo}/.default")
+        } else {
+            c.scope.clone()
+        }
+    }
+
+    /// A bearer token for the Dataverse scope, from the cache while it has
+    /// a minute left.
     pub async fn token(&self, refresh: bool) -> Result<String, ConnectError> {
-        let mut cached = self.token.lock().await;
+        self.token_for(&self.connection.scope.clone(), refresh)
+            .await
+    }
+
+    async fn token_for(&self, scope: &str, refresh: bool) -> Result<String, ConnectError> {
+        let mut cache = self.token.lock().await;
         if !refresh
-            && let Some((t, expires)) = cached.as_ref()
+            && let Some((t, expires)) = cache.get(scope)
             && *expires > Instant::now() + Duration::from_secs(60)
         {
             return Ok(t.clone());
@@ -175,7 +196,7 @@ impl Connector {
                     ("grant_type", "client_credentials"),
                     ("client_id", c.client_id.as_str()),
                     ("client_secret", c.secret.0.as_str()),
-                    ("scope", c.scope.as_str()),
+                    ("scope", scope),
                 ])
                 .send()
                 .await;
@@ -204,7 +225,10 @@ impl Connector {
                     message: "the token response has no access_token".into(),
                 })?;
                 let ttl = v["expires_in"].as_u64().unwrap_or(300);
-                *cached = Some((token.to_string(), Instant::now() + Duration::from_secs(ttl)));
+                cache.insert(
+                    scope.to_string(),
+                    (token.to_string(), Instant::now() + Duration::from_secs(ttl)),
+                );
                 return Ok(token.to_string());
             }
             let err = ConnectError {
@@ -261,6 +285,7 @@ impl Connector {
         read: impl Fn(&str) -> Result<T, String>,
     ) -> Result<T, ConnectError> {
         let ep = endpoint("GET", url);
+        let scope = self.scope_for(url);
         let mut refreshed = false;
         let mut last: Option<ConnectError> = None;
         let mut wait: Option<Duration> = None;
@@ -269,7 +294,7 @@ impl Connector {
                 let w = wait.take().unwrap_or_else(|| self.backoff(attempt - 1));
                 tokio::time::sleep(w).await;
             }
-            let token = self.token(false).await?;
+            let token = self.token_for(&scope, false).await?;
             self.pace().await;
             let mut req = self
                 .http
@@ -323,7 +348,7 @@ impl Connector {
                 },
                 401 if !refreshed => {
                     refreshed = true;
-                    self.token(true).await?;
+                    self.token_for(&scope, true).await?;
                     last = Some(ConnectError {
                         endpoint: ep.clone(),
                         status: Some(status),
@@ -444,6 +469,22 @@ impl Connector {
             }
         })
         .await
+    }
+
+    /// GETs JSON from the connection's F&O service root (`/data/…`).
+    pub async fn fo_json(&self, path_and_query: &str) -> Result<Value, ConnectError> {
+        let fo_url = self.connection.fo_url.clone();
+        if fo_url.is_empty() {
+            return Err(ConnectError {
+                endpoint: format!(
+                    "GET /data/{}",
+                    path_and_query.split('?').next().unwrap_or("")
+                ),
+                status: None,
+                message: "the environment has no F&O URL; set it on the Environments page".into(),
+            });
+        }
+        self.get_json(&self.fo(&fo_url, path_and_query), None).await
     }
 
     fn fo(&self, fo_url: &str, path_and_query: &str) -> String {

@@ -386,6 +386,54 @@ pub fn customers_page(
     body
 }
 
+/// The synced starter maps' entities: (F&O entity, Dataverse table).
+const PROJECTS: &[(&str, &str)] = &[
+    ("CustCustomerV3Entity", "account"),
+    ("smmContactPersonCDSV2Entity", "contact"),
+    ("EcoResReleasedProductV2Entity", "msdyn_sharedproductdetail"),
+    ("SalesInvoiceHeaderV2Entity", "invoice"),
+    ("PaymentTermEntity", "msdyn_paymentterm"),
+    ("SalesQuotationHeaderCDSEntity", "quote"),
+];
+
+/// The status of project `k` at `now`: running, except paused for ten
+/// minutes every three hours (a different ten minutes for each map).
+fn project_status(k: usize, now: DateTime<Utc>) -> &'static str {
+    let slot = now.timestamp().div_euclid(600) as usize;
+    if (slot + k * 3).is_multiple_of(18) {
+        "Paused"
+    } else {
+        "Running"
+    }
+}
+
+/// `DualWriteProjectConfigurations`: two rows per map, as F&O keeps them.
+pub fn project_configurations(service_root: &str, now: DateTime<Utc>) -> Value {
+    let value: Vec<Value> = PROJECTS
+        .iter()
+        .enumerate()
+        .flat_map(|(k, (fo, dv))| {
+            let status = project_status(k, now);
+            [1, 2].map(|n| {
+                json!({
+                    "@odata.etag": format!("W/\"JzEsNTYzNzE0NDU3Nyc={k}{n}\""),
+                    "ProjectName": format!("{fo}_{dv}_{n}"),
+                    "InternalEntityName": fo,
+                    "ExternalEntityName": dv,
+                    "Status": status,
+                    "IsDebugMode": "No",
+                    "IsDelete": "No",
+                    "AsyncMode": "No",
+                })
+            })
+        })
+        .collect();
+    json!({
+        "@odata.context": format!("{service_root}/$metadata#DualWriteProjectConfigurations"),
+        "value": value,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,10 @@
 //!   `/accounts/$count`;
 //! - `GET /data/CustomersV3` (F&O OData: `cross-company=true`, `$select`,
 //!   `$top`, `$skip`, `$count=true`, server-driven paging of 10,000 rows
-//!   with `@odata.nextLink`) and `/data/CustomersV3/$count`.
+//!   with `@odata.nextLink`) and `/data/CustomersV3/$count`;
+//! - `GET /data/DualWriteProjectConfigurations`: two rows per synced
+//!   starter map, with a status that pauses each map for ten minutes
+//!   every three hours.
 //!
 //! Data is deterministic for a seed and grows over time: a new failed
 //! dual-write operation every `trace_every`, across every error category.
@@ -195,6 +198,10 @@ pub fn router(sim: Arc<Simulator>) -> Router {
         .route("/api/data/v9.2/accounts/$count", get(accounts_count))
         .route("/data/CustomersV3", get(customers))
         .route("/data/CustomersV3/$count", get(customers_count))
+        .route(
+            "/data/DualWriteProjectConfigurations",
+            get(project_configurations),
+        )
         .fallback(|| async {
             envelope(
                 StatusCode::NOT_FOUND,
@@ -410,6 +417,14 @@ async fn customers(
         &format!("{}/data/CustomersV3", base_url(&headers)),
         raw.as_deref().unwrap_or(""),
     );
+    odata(&sim, body, None).await
+}
+
+async fn project_configurations(State(sim): State<Arc<Simulator>>, headers: HeaderMap) -> Response {
+    if let Some(res) = refuse(&sim, &headers) {
+        return res;
+    }
+    let body = data::project_configurations(&format!("{}/data", base_url(&headers)), Utc::now());
     odata(&sim, body, None).await
 }
 

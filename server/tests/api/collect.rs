@@ -56,7 +56,8 @@ fn connector(addr: std::net::SocketAddr, secret: &str, policy: RetryPolicy) -> C
             secret: Secret::new(secret),
             authority: url.clone(),
             scope: format!("{url}/.default"),
-            dataverse_url: url,
+            dataverse_url: url.clone(),
+            fo_url: url,
         },
         policy,
     )
@@ -347,4 +348,49 @@ async fn counts_and_keys_come_from_both_sides_through_paging_and_faults() {
         300
     );
     assert_eq!(small.requests(), 1);
+}
+
+#[tokio::test]
+async fn map_states_are_recorded_per_map_when_they_change_and_failures_write_nothing() {
+    use server::collect::collect_map_states;
+    let s = setup().await;
+    let (sim, addr, _task) = serve("127.0.0.1:0".parse().unwrap(), SimConfig::default())
+        .await
+        .unwrap();
+    let c = connector(addr, "demo", quick());
+    sim.plan([Fault::ServerError(503); 4]);
+    let err = collect_map_states(&s.pool, &s.env, &c)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("/data/DualWriteProjectConfigurations: HTTP 503"),
+        "{err}"
+    );
+    assert_eq!(
+        count(&s.pool, "select count(*) from map_state_observations").await,
+        0
+    );
+
+    let out = collect_map_states(&s.pool, &s.env, &c).await.unwrap();
+    assert_eq!(out.read, 12, "two project rows per synced map");
+    assert_eq!(out.stored, 6, "one state per synced starter map");
+    let states: Vec<(String, String)> = sqlx::query_as(
+        "select m.name, o.state from map_state_observations o join table_maps m on m.id = o.map_id order by m.name",
+    )
+    .fetch_all(&s.pool)
+    .await
+    .unwrap();
+    assert!(
+        states.iter().any(|(n, _)| n == "Customers V3"),
+        "{states:?}"
+    );
+    assert!(
+        states
+            .iter()
+            .all(|(_, st)| st == "running" || st == "paused"),
+        "{states:?}"
+    );
+    let again = collect_map_states(&s.pool, &s.env, &c).await.unwrap();
+    assert!(again.stored <= 1, "only changes are recorded: {again:?}");
 }
