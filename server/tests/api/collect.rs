@@ -3,7 +3,7 @@
 //! nothing but its own record; the next run catches up exactly.
 
 use app::audit::server::Actor;
-use server::collect::{ERRORS, collect_errors};
+use server::collect::collect_errors;
 use server::connect::{Connection, Connector, RetryPolicy, Secret};
 use server::simulator::{Fault, SimConfig, serve};
 use std::time::Duration;
@@ -204,7 +204,6 @@ async fn a_failed_run_writes_nothing_and_the_next_run_catches_up_exactly() {
         .await,
         stored
     );
-    let _ = ERRORS;
 }
 
 #[tokio::test]
