@@ -52,6 +52,15 @@ test("the collectors page shows the demo collector's last success and runs", asy
   }
   await expect(page.getByTestId("runs-table").locator("tbody tr").first()).toBeVisible();
 
+  // An admin tests the connection: sign-in, Dataverse and F&O each answer.
+  await expect(page.getByTestId("connections-table")).toContainText("Simulated demo (simulated)");
+  await ready(page, info);
+  await page.getByTestId("connections-table").getByRole("button", { name: "Test connection" }).click();
+  const result = page.getByTestId("connection-test");
+  await expect(result).toContainText("✓ Sign-in (token): signed in as demo");
+  await expect(result).toContainText("✓ Dataverse plug-in trace log: readable");
+  await expect(result).toContainText("✓ F&O dual-write projects: readable");
+
   // The map page shows what F&O reports about the map's state.
   await page.getByRole("link", { name: "Table maps" }).click();
   await page.getByTestId("maps-table").getByRole("link", { name: "Customers V3" }).click();

@@ -166,6 +166,79 @@ pub async fn start(pool: &SqlitePool) -> anyhow::Result<(Job, tokio::task::JoinH
     ))
 }
 
+/// The connections for the collectors page, with a test that signs in,
+/// reads one trace row from Dataverse and one project row from F&O.
+pub fn connections_context(jobs: &[Job], demo: Option<&Job>) -> app::collectors::Connections {
+    use app::collectors::{ConnectionCheck, ConnectionInfo};
+    let all: Vec<(Environment, Arc<Connector>, bool)> = jobs
+        .iter()
+        .map(|j| (j.env.clone(), j.connector.clone(), false))
+        .chain(demo.map(|j| (j.env.clone(), j.connector.clone(), true)))
+        .collect();
+    let list = all
+        .iter()
+        .map(|(env, c, simulated)| {
+            let conn = c.connection();
+            ConnectionInfo {
+                environment: env.name.clone(),
+                tenant: conn.tenant.clone(),
+                client_id: conn.client_id.clone(),
+                dataverse_url: conn.dataverse_url.clone(),
+                fo_url: conn.fo_url.clone(),
+                simulated: *simulated,
+            }
+        })
+        .collect();
+    let by_env: std::collections::HashMap<String, Arc<Connector>> =
+        all.into_iter().map(|(env, c, _)| (env.name, c)).collect();
+    let by_env = Arc::new(by_env);
+    app::collectors::Connections {
+        list,
+        test: Arc::new(move |env: String| {
+            let by_env = by_env.clone();
+            Box::pin(async move {
+                let Some(c) = by_env.get(&env) else {
+                    return vec![];
+                };
+                let check =
+                    |name: &str, r: Result<String, crate::connect::ConnectError>| ConnectionCheck {
+                        check: name.into(),
+                        ok: r.is_ok(),
+                        detail: r.unwrap_or_else(|e| e.to_string()),
+                    };
+                let mut out = vec![check(
+                    "Sign-in (token)",
+                    c.token(true)
+                        .await
+                        .map(|_| format!("signed in as {}", c.connection().client_id)),
+                )];
+                if !out[0].ok {
+                    return out;
+                }
+                out.push(check(
+                    "Dataverse plug-in trace log",
+                    c.get_json(
+                        &format!(
+                            "{}/api/data/v9.2/plugintracelogs?$select=plugintracelogid&$top=1",
+                            c.connection().dataverse_url.trim_end_matches('/')
+                        ),
+                        None,
+                    )
+                    .await
+                    .map(|_| "readable".to_string()),
+                ));
+                out.push(check(
+                    "F&O dual-write projects",
+                    c.fo_json("DualWriteProjectConfigurations?cross-company=true&$select=ProjectName&$top=1")
+                        .await
+                        .map(|_| "readable".to_string()),
+                ));
+                out
+            })
+        }),
+    }
+}
+
 /// Runs every job's collectors now and then every `every`, until dropped.
 pub async fn schedule(pool: SqlitePool, jobs: Vec<Job>, every: Duration) {
     let mut tick = tokio::time::interval(every);

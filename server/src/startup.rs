@@ -42,6 +42,8 @@ pub struct AppState {
     pub error_retention_days: u32,
     /// The simulated environment's name in demo mode.
     pub demo: Option<String>,
+    /// The connections collectors run for, and their test.
+    pub connections: Option<app::collectors::Connections>,
 }
 
 impl AppState {
@@ -57,6 +59,7 @@ impl AppState {
             leptos_options,
             error_retention_days: settings.error_retention_days,
             demo: settings.demo.then(|| crate::demo::DEMO_ENV.to_string()),
+            connections: None,
             pool,
             auth: AuthConfig {
                 session_ttl: settings.session_ttl,
@@ -75,6 +78,9 @@ impl AppState {
         provide_context(self.auth.clone());
         provide_context(self.limiter.clone());
         provide_context(app::auth::DemoMode(self.demo.clone()));
+        if let Some(c) = &self.connections {
+            provide_context(c.clone());
+        }
         app::provide_request_nonce();
     }
 }
@@ -202,7 +208,18 @@ impl Application {
     /// Opens the database, builds the router and binds the listener.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let pool = crate::db::connect(&settings.common.database).await?;
-        let state = AppState::new(settings, pool);
+        // Misconfigured connections stop startup with the setting named.
+        let jobs = crate::demo::configured_jobs(settings, &pool).await?;
+        let demo = if settings.demo {
+            Some(crate::demo::start(&pool).await?)
+        } else {
+            None
+        };
+        let mut state = AppState::new(settings, pool);
+        state.connections = Some(crate::demo::connections_context(
+            &jobs,
+            demo.as_ref().map(|(job, _)| job),
+        ));
         let router = build_router(settings, state.clone());
         let listener = tokio::net::TcpListener::bind(settings.bind)
             .await
@@ -220,13 +237,6 @@ impl Application {
                 bundle.display()
             );
         }
-        // Misconfigured connections stop startup with the setting named.
-        let jobs = crate::demo::configured_jobs(settings, &state.pool).await?;
-        let demo = if settings.demo {
-            Some(crate::demo::start(&state.pool).await?)
-        } else {
-            None
-        };
         let signals = Signals::install()?;
         Ok(Self {
             listener,

@@ -46,6 +46,53 @@ pub struct CollectorStatus {
     pub items_24h: i64,
 }
 
+/// One check of a connection test.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionCheck {
+    /// What was checked, e.g. "Sign-in (token)".
+    pub check: String,
+    /// Whether it worked.
+    pub ok: bool,
+    /// What happened, naming the endpoint on failure.
+    pub detail: String,
+}
+
+/// A configured connection as the page shows it (never the secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionInfo {
+    /// Environment name.
+    pub environment: String,
+    /// Tenant.
+    pub tenant: String,
+    /// Client id.
+    pub client_id: String,
+    /// Dataverse URL called.
+    pub dataverse_url: String,
+    /// F&O URL called (empty when unknown).
+    pub fo_url: String,
+    /// True for the built-in simulated environment.
+    pub simulated: bool,
+}
+
+/// The connections the server runs collectors for, and how to test one.
+/// The server provides it as context; the app cannot see connectors.
+#[cfg(feature = "ssr")]
+#[derive(Clone)]
+pub struct Connections {
+    /// The connections.
+    pub list: Vec<ConnectionInfo>,
+    /// Runs the checks for an environment's connection.
+    #[allow(clippy::type_complexity)]
+    pub test: std::sync::Arc<
+        dyn Fn(
+                String,
+            )
+                -> std::pin::Pin<Box<dyn std::future::Future<Output = Vec<ConnectionCheck>> + Send>>
+            + Send
+            + Sync,
+    >,
+}
+
 /// The page's data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CollectorsPage {
@@ -53,4 +100,8 @@ pub struct CollectorsPage {
     pub collectors: Vec<CollectorStatus>,
     /// The latest runs, newest first.
     pub runs: Vec<Run>,
+    /// Configured connections (and the demo's).
+    pub connections: Vec<ConnectionInfo>,
+    /// Whether the caller may test connections (admins).
+    pub can_test: bool,
 }

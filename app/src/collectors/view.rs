@@ -1,31 +1,74 @@
 //! The collectors page.
 
-use super::api::list_collectors;
+use super::api::{TestConnection, list_collectors};
 use crate::components::{ErrorBox, Layout, fmt_count, fmt_time};
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 /// What each collector last did, and its recent runs.
 #[component]
 pub fn CollectorsPage() -> impl IntoView {
-    let page = Resource::new(|| (), |_| list_collectors());
+    let test = ServerAction::<TestConnection>::new();
+    let query = use_query_map();
+    let page = Resource::new(move || test.version().get(), |_| list_collectors());
     view! {
         <Layout title="Collectors">
             <p class="lead">
                 "Collectors pull from each connected environment on a schedule: the dual-write plug-in trace log into the \
                  error queue. A run stores everything it read in one step, or nothing; a failed run is retried by the next."
             </p>
+            {move || crate::components::action_error(test.value().get())}
+            {move || {
+                let q = query.read();
+                q.get("result").map(|r| view! {
+                    <div class="ok-box" role="status" data-testid="connection-test">
+                        <strong>{format!("Connection test: {}", q.get("tested").unwrap_or_default())}</strong>
+                        <pre class="checks">{r}</pre>
+                    </div>
+                })
+            }}
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     let p = match page.await {
                         Err(e) => return view! { <ErrorBox error=e/> }.into_any(),
                         Ok(p) => p,
                     };
+                    let can_test = p.can_test;
+                    let connections = (!p.connections.is_empty()).then(|| view! {
+                        <h2>"Connections"</h2>
+                        <div class="table-wrap">
+                        <table class="data" data-testid="connections-table">
+                            <thead><tr><th>"Environment"</th><th>"Tenant / client id"</th><th>"Dataverse"</th><th>"F&O"</th><th></th></tr></thead>
+                            <tbody>
+                            {p.connections.clone().into_iter().map(|c| view! {
+                                <tr>
+                                    <td>{c.environment.clone()}{c.simulated.then_some(" (simulated)")}</td>
+                                    <td><code>{format!("{} / {}", c.tenant, c.client_id)}</code></td>
+                                    <td class="break">{c.dataverse_url.clone()}</td>
+                                    <td class="break">{c.fo_url.clone()}</td>
+                                    <td>
+                                        {can_test.then(|| view! {
+                                            <ActionForm action=test attr:class="inline">
+                                                <input type="hidden" name="env" value=c.environment.clone()/>
+                                                <button type="submit" class="small">"Test connection"</button>
+                                            </ActionForm>
+                                        })}
+                                    </td>
+                                </tr>
+                            }).collect_view()}
+                            </tbody>
+                        </table>
+                        </div>
+                    });
                     if p.collectors.is_empty() {
                         return view! {
+                            {connections}
                             <p class="empty">"No collector has run yet. Collectors run for environments with a configured connection (see the README, “Connections”), and for the simulated demo environment."</p>
                         }.into_any();
                     }
                     view! {
+                        {connections}
+                        <h2>"Collectors"</h2>
                         <div class="table-wrap">
                         <table class="data" data-testid="collectors-table">
                             <thead><tr><th>"Environment"</th><th>"Collector"</th><th>"Last success"</th><th>"Last run"</th><th class="num">"Stored, 24 h"</th><th>"Failures since success"</th></tr></thead>
