@@ -30,7 +30,7 @@ pub async fn user_add(common: &CommonSettings, email: &str, role: &str) -> anyho
         }
     };
     let pool = crate::db::connect(&common.database).await?;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = app::auth::server::begin_write(&pool).await?;
     let id = app::users::server::create(&mut tx, &Actor::cli(), email, password, role)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -45,7 +45,7 @@ pub async fn user_add(common: &CommonSettings, email: &str, role: &str) -> anyho
 /// `dwconsole token add --name N`: prints the secret once on stdout.
 pub async fn token_add(common: &CommonSettings, name: &str) -> anyhow::Result<()> {
     let pool = crate::db::connect(&common.database).await?;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = app::auth::server::begin_write(&pool).await?;
     let (_, secret) = app::tokens::server::create(&mut tx, &Actor::cli(), name)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -72,7 +72,7 @@ pub async fn env_add(
                 anyhow::anyhow!("--{}: {message}", field.replace('_', "-"))
             })?;
     let pool = crate::db::connect(&common.database).await?;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = app::auth::server::begin_write(&pool).await?;
     let id = app::environments::server::save(&mut tx, &Actor::cli(), None, &input)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -96,7 +96,7 @@ pub async fn import_errors(
         .with_context(|| format!("cannot read {} as UTF-8 text", file.display()))?;
     let mapping = import::parse_mapping(columns).map_err(|m| anyhow::anyhow!("--columns: {m}"))?;
     let pool = crate::db::connect(&common.database).await?;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = app::auth::server::begin_write(&pool).await?;
     let environment = app::environments::server::by_name(&mut tx, env)
         .await
         .map_err(|e| anyhow::anyhow!("--env: {e}"))?;

@@ -117,7 +117,7 @@ pub async fn start(pool: &SqlitePool) -> anyhow::Result<(Job, tokio::task::JoinH
     let (_sim, addr, task) =
         crate::simulator::serve("127.0.0.1:0".parse().expect("valid address"), config).await?;
     let url = format!("http://{addr}");
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = app::auth::server::begin_write(pool).await?;
     let env = match app::environments::server::by_name(&mut tx, DEMO_ENV).await {
         Ok(env) => env,
         Err(_) => {

@@ -3,6 +3,7 @@
 //! real router; `main.rs` only parses the command line and calls [`run`].
 
 pub mod api;
+pub mod bench;
 pub mod cli;
 pub mod collect;
 pub mod config;

@@ -62,7 +62,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     }
 
     let pool = db()?;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::auth::server::begin_write(&pool).await?;
     let row = find_login(&mut tx, &email).await?;
     let usable = row.as_ref().filter(|r| r.active);
     let ok = verify_password(password, usable.map(|r| r.password_hash.clone())).await;
@@ -134,7 +134,7 @@ pub async fn logout() -> Result<(), AppError> {
     });
     if let (Some(secret), Some(user)) = (secret, caller()) {
         let pool = db()?;
-        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = crate::auth::server::begin_write(&pool).await?;
         delete_session(&mut tx, &secret).await?;
         record(
             &mut tx,
@@ -174,48 +174,37 @@ pub async fn setup_admin(email: String, password: String, confirm: String) -> Re
     let cfg = auth_config();
     let hash = hash_password(password).await?;
     let pool = db()?;
-    // An immediate transaction takes the write lock before the check, so two
-    // racing setup requests cannot both see an empty table.
-    let mut conn = pool.acquire().await?;
-    sqlx::query("begin immediate").execute(&mut *conn).await?;
-    let result = async {
-        if any_users(&mut conn).await? {
-            return Err(AppError::Conflict(
-                "The console is already set up; sign in instead.".into(),
-            ));
-        }
-        let id = insert_user(&mut conn, &email, &hash, super::Role::Admin).await?;
-        let user = super::CurrentUser {
-            id,
-            email: email.clone(),
-            role: super::Role::Admin,
-        };
-        record(
-            &mut conn,
-            &Actor::anonymous(email.clone(), client_ip()),
-            Event {
-                action: "user.create",
-                object_type: "user",
-                object_id: Some(id.to_string()),
-                summary: format!("First-run setup created the admin {email}"),
-                detail: Some(serde_json::json!({ "role": "admin", "via": "first-run setup" })),
-            },
-        )
-        .await?;
-        let secret = create_session(&mut conn, user.id, cfg.session_ttl).await?;
-        Ok(secret)
+    // The write lock is taken before the check, so two racing setup
+    // requests cannot both see an empty table. Dropping the transaction on
+    // an error rolls it back.
+    let mut tx = begin_write(&pool).await?;
+    let conn = &mut *tx;
+    if any_users(conn).await? {
+        return Err(AppError::Conflict(
+            "The console is already set up; sign in instead.".into(),
+        ));
     }
-    .await;
-    match result {
-        Ok(secret) => {
-            sqlx::query("commit").execute(&mut *conn).await?;
-            append_set_cookie(&session_cookie(&secret, &cfg));
-            leptos_axum::redirect("/");
-            Ok(())
-        }
-        Err(e) => {
-            let _ = sqlx::query("rollback").execute(&mut *conn).await;
-            Err(e)
-        }
-    }
+    let id = insert_user(conn, &email, &hash, super::Role::Admin).await?;
+    let user = super::CurrentUser {
+        id,
+        email: email.clone(),
+        role: super::Role::Admin,
+    };
+    record(
+        conn,
+        &Actor::anonymous(email.clone(), client_ip()),
+        Event {
+            action: "user.create",
+            object_type: "user",
+            object_id: Some(id.to_string()),
+            summary: format!("First-run setup created the admin {email}"),
+            detail: Some(serde_json::json!({ "role": "admin", "via": "first-run setup" })),
+        },
+    )
+    .await?;
+    let secret = create_session(conn, user.id, cfg.session_ttl).await?;
+    tx.commit().await?;
+    append_set_cookie(&session_cookie(&secret, &cfg));
+    leptos_axum::redirect("/");
+    Ok(())
 }

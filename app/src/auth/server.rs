@@ -66,6 +66,16 @@ pub fn db() -> Result<SqlitePool, AppError> {
     })
 }
 
+/// Begins a write transaction holding SQLite's write lock from the start
+/// (`BEGIN IMMEDIATE`). A deferred transaction that reads first fails at
+/// once with "database is locked" when another writer holds the lock,
+/// whatever the busy timeout; this one waits for it. Every write uses it.
+pub async fn begin_write(
+    pool: &SqlitePool,
+) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+    pool.begin_with("BEGIN IMMEDIATE").await
+}
+
 /// The auth settings, provided as context by the server.
 pub fn auth_config() -> AuthConfig {
     leptos::prelude::use_context::<AuthConfig>().unwrap_or_default()

@@ -31,7 +31,7 @@ pub async fn save_environment(
     let input = super::validate_environment(&name, &fo_url, &dataverse_url, &legal_entities)
         .map_err(|(field, message)| AppError::validation(field, message))?;
     let pool = db()?;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::auth::server::begin_write(&pool).await?;
     super::server::save(
         &mut tx,
         &Actor::user(&admin, client_ip()),

@@ -76,11 +76,12 @@ pub async fn list_error_groups(filter: GroupFilter) -> Result<GroupPage, AppErro
         });
     };
     let (groups, total, next) = super::server::list_groups(&mut conn, env.id, &filter).await?;
-    let maps = crate::maps::server::list(&mut conn, env.id)
+    let mut maps: Vec<(i64, String)> = super::server::map_names(&mut conn, env.id)
         .await?
         .into_iter()
-        .map(|m| (m.id, m.content.name))
+        .map(|(name, id)| (id, name))
         .collect();
+    maps.sort_by(|a, b| a.1.cmp(&b.1));
     let sweep = ssr::sweep(&mut conn, env.id).await?;
     Ok(GroupPage {
         environment: Some(env.name),
@@ -92,6 +93,19 @@ pub async fn list_error_groups(filter: GroupFilter) -> Result<GroupPage, AppErro
         sweep: Some(sweep),
         can_edit: user.role.allows(Role::Editor),
     })
+}
+
+/// Where a CSV import would go: the named (else the first) environment,
+/// and whether the caller may import. Cheaper than listing the queue.
+#[server(prefix = "/sfn", endpoint = "error_import_target")]
+pub async fn error_import_target(env: Option<String>) -> Result<(Option<String>, bool), AppError> {
+    use crate::auth::{Role, server::*};
+    let user = require_user()?;
+    let pool = db()?;
+    let mut conn = pool.acquire().await?;
+    let all = crate::environments::server::list(&mut conn).await?;
+    let env = crate::environments::pick(&all, env.as_deref()).map(|e| e.name.clone());
+    Ok((env, user.role.allows(Role::Editor)))
 }
 
 /// One group with a page of its entries (`before`: the cursor of the
@@ -126,7 +140,7 @@ pub async fn triage_error_groups(
         AppError::validation("state", format!("'{state}' is not a triage state."))
     })?;
     let pool = db()?;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::auth::server::begin_write(&pool).await?;
     let all = crate::environments::server::list(&mut tx).await?;
     let env = crate::environments::pick(&all, filter.env.as_deref())
         .cloned()
@@ -175,7 +189,7 @@ pub async fn set_error_group_category(
         })?),
     };
     let pool = db()?;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::auth::server::begin_write(&pool).await?;
     super::server::override_category(
         &mut tx,
         &Actor::user(&user, client_ip()),
@@ -213,7 +227,7 @@ pub async fn import_errors(env: String, csv: String, mapping: String) -> Result<
     let actor = Actor::user(&user, client_ip());
     let total = entries.len();
     let prepared = super::server::prepare(environment.id, entries);
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::auth::server::begin_write(&pool).await?;
     let accepted = super::server::ingest(
         &mut tx,
         &actor,

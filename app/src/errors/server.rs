@@ -761,15 +761,14 @@ async fn fill_sparklines(
     .bind(&days[0])
     .fetch_all(conn)
     .await?;
+    let counts: HashMap<(i64, &str), i64> = rows
+        .iter()
+        .map(|(id, day, n)| ((*id, day.as_str()), *n))
+        .collect();
     for g in groups.iter_mut() {
         g.last_7_days = days
             .iter()
-            .map(|d| {
-                rows.iter()
-                    .find(|(id, day, _)| *id == g.id && day == d)
-                    .map(|r| r.2)
-                    .unwrap_or(0)
-            })
+            .map(|d| counts.get(&(g.id, d.as_str())).copied().unwrap_or(0))
             .collect();
     }
     Ok(())

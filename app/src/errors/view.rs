@@ -3,7 +3,8 @@
 //! Every form is a plain form, so all of it works without JavaScript.
 
 use super::api::{
-    ImportErrors, SetErrorGroupCategory, TriageErrorGroups, get_error_group, list_error_groups,
+    ImportErrors, SetErrorGroupCategory, TriageErrorGroups, error_import_target, get_error_group,
+    list_error_groups,
 };
 use super::{Category, ErrorDirection, GroupFilter, GroupRow, GroupState, Sweep};
 use crate::components::{ErrorBox, Layout, action_error, fmt_count, fmt_time, percent_encode};
@@ -129,7 +130,11 @@ pub fn ErrorsPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let f = filter.get_untracked();
                     let p = match page.await {
-                        Err(e) => return view! { <ErrorBox error=e/> }.into_any(),
+                        // A bad filter value in a shared link: say which, and offer a way out.
+                        Err(e) => return view! {
+                            <ErrorBox error=e/>
+                            <p><a href="/errors">"Show the error queue without filters"</a></p>
+                        }.into_any(),
                         Ok(p) => p,
                     };
                     let Some(env) = p.environment.clone() else {
@@ -386,27 +391,18 @@ pub fn ErrorGroupPage() -> impl IntoView {
 pub fn ErrorsImportPage() -> impl IntoView {
     let env = use_env_param();
     let import = ServerAction::<ImportErrors>::new();
-    let page = Resource::new(
-        move || env.get(),
-        |env| {
-            list_error_groups(GroupFilter {
-                env,
-                state: Some("all".into()),
-                ..Default::default()
-            })
-        },
-    );
+    let target = Resource::new(move || env.get(), error_import_target);
     view! {
         <Layout title="Import errors (CSV)" env_switcher=true>
             {crate::maps::view::import_result()}
             {move || action_error(import.value().get())}
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    let p = match page.await {
+                    let (env, can_edit) = match target.await {
                         Err(e) => return view! { <ErrorBox error=e/> }.into_any(),
-                        Ok(p) => p,
+                        Ok(t) => t,
                     };
-                    let Some(env) = p.environment else {
+                    let Some(env) = env else {
                         return view! { <p class="empty">"Add an environment first; errors belong to one."</p> }.into_any();
                     };
                     view! {
@@ -418,7 +414,7 @@ pub fn ErrorsImportPage() -> impl IntoView {
                              imported, and rows already imported are recognised and skipped."
                         </p>
                         <p class="context">{format!("Into {env}")}</p>
-                        {if p.can_edit {
+                        {if can_edit {
                             view! {
                                 <ActionForm action=import attr:class="stack form-card wide" attr:data-testid="errors-import-form">
                                     <input type="hidden" name="env" value=env.clone()/>

@@ -144,7 +144,7 @@ pub async fn save_map(
         .map_err(|(field, message)| AppError::validation(field, message))?;
     let actor = Actor::user(&user, client_ip());
     let pool = db()?;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::auth::server::begin_write(&pool).await?;
     let id = match map_id {
         None => {
             let environment = ssr::environment_of(&mut tx, &env).await?;
@@ -174,7 +174,7 @@ pub async fn delete_map(map_id: i64, comment: String) -> Result<(), AppError> {
     use crate::auth::{Role, server::*};
     let user = require_role(Role::Editor, "delete table maps")?;
     let pool = db()?;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::auth::server::begin_write(&pool).await?;
     super::server::delete(&mut tx, &Actor::user(&user, client_ip()), map_id, &comment).await?;
     let env = super::server::get(&mut tx, map_id).await?.environment;
     tx.commit().await?;
@@ -190,22 +190,24 @@ pub async fn restore_map(map_id: i64, revision: i64) -> Result<(), AppError> {
     use crate::auth::{Role, server::*};
     let user = require_role(Role::Editor, "restore table maps")?;
     let pool = db()?;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::auth::server::begin_write(&pool).await?;
     super::server::restore(&mut tx, &Actor::user(&user, client_ip()), map_id, revision).await?;
     tx.commit().await?;
     leptos_axum::redirect(&format!("/maps/{map_id}"));
     Ok(())
 }
 
-/// Every revision of a map, newest first.
+/// Every revision of a map, newest first, and whether the caller may
+/// restore one.
 #[server(prefix = "/sfn", endpoint = "map_history")]
-pub async fn map_history(map_id: i64) -> Result<(super::TableMap, Vec<Revision>), AppError> {
+pub async fn map_history(map_id: i64) -> Result<(super::TableMap, Vec<Revision>, bool), AppError> {
     use crate::auth::server::*;
     require_user()?;
     let pool = db()?;
     let mut conn = pool.acquire().await?;
     let map = super::server::get(&mut conn, map_id).await?;
-    Ok((map, super::server::history(&mut conn, map_id).await?))
+    let history = super::server::history(&mut conn, map_id).await?;
+    Ok((map, history, ssr::can_edit()))
 }
 
 /// The changes between two revisions of a map (in either order).
@@ -235,7 +237,7 @@ pub async fn apply_starter_set(env: String) -> Result<(), AppError> {
     use crate::auth::{Role, server::*};
     let user = require_role(Role::Editor, "add table maps")?;
     let pool = db()?;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::auth::server::begin_write(&pool).await?;
     let environment = ssr::environment_of(&mut tx, &env).await?;
     super::server::apply_starter(&mut tx, &Actor::user(&user, client_ip()), &environment).await?;
     tx.commit().await?;
@@ -266,7 +268,7 @@ pub async fn import_maps(env: String, document: String, comment: String) -> Resu
         c => c.to_string(),
     };
     let pool = db()?;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::auth::server::begin_write(&pool).await?;
     let environment = ssr::environment_of(&mut tx, &env).await?;
     let count = super::server::import(
         &mut tx,

@@ -378,7 +378,7 @@ pub fn MapHistoryPage() -> impl IntoView {
             {move || action_error(restore.value().get())}
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    let (map, revisions) = match history.await {
+                    let (map, revisions, can_edit) = match history.await {
                         Err(e) => return view! { <ErrorBox error=e/> }.into_any(),
                         Ok(h) => h,
                     };
@@ -391,15 +391,15 @@ pub fn MapHistoryPage() -> impl IntoView {
                             {format!(" · {} revision{}", revisions.len(), if revisions.len() == 1 { "" } else { "s" })}
                             {map.deleted.then_some(" · deleted")}
                         </p>
-                        {revision_table(format!("/maps/{id}/diff"), revisions, current, map.deleted)}
+                        {revision_table(format!("/maps/{id}/diff"), revisions, current, map.deleted, can_edit)}
                         // The restore forms live outside the GET form (forms cannot nest);
                         // each row's button targets its own form by id.
-                        {(1..=newest).map(|rev| view! {
+                        {can_edit.then(|| (1..=newest).map(|rev| view! {
                             <ActionForm action=restore attr:id=format!("restore-{rev}") attr:class="hidden-form">
                                 <input type="hidden" name="map_id" value=id.to_string()/>
                                 <input type="hidden" name="revision" value=rev.to_string()/>
                             </ActionForm>
-                        }).collect_view()}
+                        }).collect_view())}
                     }.into_any()
                 })}
             </Transition>
@@ -408,7 +408,8 @@ pub fn MapHistoryPage() -> impl IntoView {
 }
 
 /// The revision list of a history page: pick two revisions to compare (a
-/// plain GET form to `diff_href`), or restore one. Each restore button
+/// plain GET form to `diff_href`), or, for editors (`can_restore`),
+/// restore one. Each restore button
 /// submits the form with id `restore-N`, which the page renders outside
 /// this one (forms cannot nest).
 pub fn revision_table(
@@ -416,6 +417,7 @@ pub fn revision_table(
     revisions: Vec<super::Revision>,
     current: i64,
     deleted: bool,
+    can_restore: bool,
 ) -> impl IntoView {
     let newest = revisions.first().map(|r| r.revision).unwrap_or(1);
     let older = revisions.get(1).map(|r| r.revision).unwrap_or(newest);
@@ -436,7 +438,7 @@ pub fn revision_table(
                             <td>{r.author}</td>
                             <td>{r.comment}</td>
                             <td>
-                                {(rev != current || deleted).then(|| view! {
+                                {(can_restore && (rev != current || deleted)).then(|| view! {
                                     <button type="submit" class="small secondary" form=format!("restore-{rev}")>
                                         {format!("Restore revision {rev}")}
                                     </button>

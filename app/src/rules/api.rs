@@ -51,7 +51,7 @@ pub async fn save_field_mapping(
     .map_err(|(f, m)| AppError::validation(f, m))?;
     let actor = Actor::user(&user, client_ip());
     let pool = db()?;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::auth::server::begin_write(&pool).await?;
     let id = match field_id {
         None => super::server::create_field(&mut tx, &actor, map_id, &content, &comment).await?,
         Some(id) => {
@@ -194,7 +194,7 @@ pub async fn restore_object(kind: String, id: i64, revision: i64) -> Result<(), 
     let user = require_role(Role::Editor, "restore rule-book revisions")?;
     let actor = Actor::user(&user, client_ip());
     let pool = db()?;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::auth::server::begin_write(&pool).await?;
     match kind {
         Documented::Field => {
             super::server::restore_field(&mut tx, &actor, id, revision).await?;
@@ -216,7 +216,7 @@ pub async fn delete_field_mapping(field_id: i64, comment: String) -> Result<(), 
     use crate::auth::{Role, server::*};
     let user = require_role(Role::Editor, "edit field mappings")?;
     let pool = db()?;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::auth::server::begin_write(&pool).await?;
     let map_id = super::server::delete_field(
         &mut tx,
         &Actor::user(&user, client_ip()),
@@ -268,7 +268,7 @@ pub async fn save_conflict_rule(
         },
     };
     let pool = db()?;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::auth::server::begin_write(&pool).await?;
     super::server::create_rule(&mut tx, &Actor::user(&user, client_ip()), map_id, &rule).await?;
     tx.commit().await?;
     leptos_axum::redirect(&format!("/maps/{map_id}#rules"));
@@ -300,7 +300,7 @@ pub async fn set_conflict_rule_status(
         })?),
     };
     let pool = db()?;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::auth::server::begin_write(&pool).await?;
     let map_id = super::server::set_rule_status(
         &mut tx,
         &Actor::user(&user, client_ip()),
@@ -335,7 +335,7 @@ pub async fn import_field_mappings(
         c => c.to_string(),
     };
     let pool = db()?;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::auth::server::begin_write(&pool).await?;
     let map = crate::maps::server::get(&mut tx, map_id).await?;
     if map.deleted {
         return Err(AppError::Conflict(format!(

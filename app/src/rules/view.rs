@@ -401,7 +401,7 @@ pub fn ObjectHistoryPage() -> impl IntoView {
                     let (kind, id, can_edit) = (h.kind, h.id, h.can_edit);
                     view! {
                         {object_context(&h)}
-                        {crate::maps::view::revision_table(format!("{base}/diff"), h.revisions, h.revision, h.removed)}
+                        {crate::maps::view::revision_table(format!("{base}/diff"), h.revisions, h.revision, h.removed, can_edit)}
                         {can_edit.then(|| (1..=newest).map(|rev| view! {
                             <ActionForm action=restore attr:id=format!("restore-{rev}") attr:class="hidden-form">
                                 <input type="hidden" name="kind" value=kind.as_str()/>

@@ -23,7 +23,7 @@ pub async fn create_token(name: String) -> Result<String, AppError> {
     use crate::auth::{Role, server::*};
     let admin = require_role(Role::Admin, "create API tokens")?;
     let pool = db()?;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::auth::server::begin_write(&pool).await?;
     let (_, secret) =
         super::server::create(&mut tx, &Actor::user(&admin, client_ip()), &name).await?;
     tx.commit().await?;
@@ -84,7 +84,7 @@ pub async fn revoke_token(token_id: i64) -> Result<(), AppError> {
     use crate::auth::{Role, server::*};
     let admin = require_role(Role::Admin, "revoke API tokens")?;
     let pool = db()?;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::auth::server::begin_write(&pool).await?;
     super::server::revoke(&mut tx, &Actor::user(&admin, client_ip()), token_id).await?;
     tx.commit().await?;
     Ok(())

@@ -23,7 +23,7 @@ pub async fn add_user(email: String, role: String, password: String) -> Result<(
     let admin = require_role(Role::Admin, "add users")?;
     let role: Role = role.parse().map_err(|m| AppError::validation("role", m))?;
     let pool = db()?;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::auth::server::begin_write(&pool).await?;
     super::server::create(
         &mut tx,
         &Actor::user(&admin, client_ip()),
@@ -52,7 +52,7 @@ pub async fn change_user_role(user_id: i64, role: String) -> Result<(), AppError
     }
     let role: Role = role.parse().map_err(|m| AppError::validation("role", m))?;
     let pool = db()?;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::auth::server::begin_write(&pool).await?;
     super::server::change_role(&mut tx, &Actor::user(&admin, client_ip()), user_id, role).await?;
     tx.commit().await?;
     Ok(())
@@ -72,7 +72,7 @@ pub async fn set_user_active(user_id: i64, active: bool) -> Result<(), AppError>
         ));
     }
     let pool = db()?;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::auth::server::begin_write(&pool).await?;
     super::server::set_active(&mut tx, &Actor::user(&admin, client_ip()), user_id, active).await?;
     tx.commit().await?;
     Ok(())
@@ -86,7 +86,7 @@ pub async fn set_user_password(user_id: i64, password: String) -> Result<(), App
     use crate::auth::{Role, server::*};
     let admin = require_role(Role::Admin, "set passwords")?;
     let pool = db()?;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::auth::server::begin_write(&pool).await?;
     super::server::set_password(
         &mut tx,
         &Actor::user(&admin, client_ip()),

@@ -104,7 +104,7 @@ pub async fn post_errors(
             label: format!("token:{}", token.name),
             ip: None,
         };
-        let mut tx = state.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = app::auth::server::begin_write(&state.pool).await?;
         let accepted = ingest(&mut tx, &actor, env.id, prepared, Source::Api, &token.name).await?;
         tx.commit().await?;
         Ok::<_, AppError>(Ok(accepted))

@@ -11,36 +11,11 @@ use app::auth::Role;
 use axum::body::Body;
 use http::Request;
 use serde_json::json;
+use server::bench::{arg, peak_rss_mib, percentile, timed_get};
 use server::config::Settings;
 use server::startup::{AppState, Application, build_router};
 use std::time::{Duration, Instant};
 use tower::ServiceExt as _;
-
-fn arg(n: usize, default: usize) -> usize {
-    std::env::args()
-        .nth(n)
-        .and_then(|a| a.replace('_', "").parse().ok())
-        .unwrap_or(default)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i].as_secs_f64() * 1000.0
-}
-
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
-                l.split_whitespace()
-                    .nth(1)
-                    .and_then(|v| v.parse::<f64>().ok())
-            })
-        })
-        .map(|kib| kib / 1024.0)
-        .unwrap_or(f64::NAN)
-}
 
 /// Real message shapes; each group gets one with its own letter tag (tags
 /// hold no digits, so normalisation keeps groups apart).
@@ -101,8 +76,12 @@ impl Gen {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
-    let (entries, batch, groups, requests) =
-        (arg(1, 1_000_000), arg(2, 1_000), arg(3, 5_000), arg(4, 300));
+    let (entries, batch, groups, requests) = (
+        arg(1, 1_000_000usize),
+        arg(2, 1_000usize),
+        arg(3, 5_000usize),
+        arg(4, 300usize),
+    );
     let batches = entries.div_ceil(batch);
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("bench.db").to_string_lossy().to_string();
@@ -252,17 +231,7 @@ async fn main() -> anyhow::Result<()> {
     // ---- the queue page under filters, through the real router ----
     let router = build_router(&settings, AppState::new(&settings, pool.clone()));
     let cookie = format!("dwc_session={secret}");
-    let time = async |path: String| -> anyhow::Result<(Duration, usize)> {
-        let req = Request::get(&path)
-            .header("cookie", &cookie)
-            .header("accept", "text/html")
-            .body(Body::empty())?;
-        let start = Instant::now();
-        let res = router.clone().oneshot(req).await?;
-        anyhow::ensure!(res.status().is_success(), "{path}: {}", res.status());
-        let body = axum::body::to_bytes(res.into_body(), usize::MAX).await?;
-        Ok((start.elapsed(), body.len()))
-    };
+    let time = async |path: String| timed_get(&router, &cookie, &path).await;
     let week_ago = (chrono::Utc::now() - chrono::Duration::days(7)).format("%Y-%m-%d");
     let today = chrono::Utc::now().format("%Y-%m-%d");
     let map_id: i64 = sqlx::query_scalar("select id from table_maps order by id limit 1")

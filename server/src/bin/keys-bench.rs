@@ -5,30 +5,14 @@
 //!
 //! `cargo run --release -p server --bin keys-bench -- [RECORDS]`
 
+use server::bench::{arg, peak_rss_mib};
 use server::connect::{Connection, Connector, RetryPolicy, Secret};
 use server::simulator::{SimConfig, serve};
 use std::time::Instant;
 
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
-                l.split_whitespace()
-                    .nth(1)
-                    .and_then(|v| v.parse::<f64>().ok())
-            })
-        })
-        .map(|kib| kib / 1024.0)
-        .unwrap_or(f64::NAN)
-}
-
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
-    let records: u64 = std::env::args()
-        .nth(1)
-        .and_then(|a| a.replace('_', "").parse().ok())
-        .unwrap_or(1_000_000);
+    let records: u64 = arg(1, 1_000_000);
     let (_sim, addr, task) = serve(
         "127.0.0.1:0".parse()?,
         SimConfig {

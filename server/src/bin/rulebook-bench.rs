@@ -9,6 +9,7 @@ use app::audit::server::Actor;
 use app::auth::Role;
 use axum::body::Body;
 use http::Request;
+use server::bench::{arg, peak_rss_mib, percentile, timed_get};
 use server::config::Settings;
 use server::startup::{AppState, build_router};
 use std::time::{Duration, Instant};
@@ -24,32 +25,6 @@ impl Rng {
         self.0 ^= self.0 << 17;
         self.0 % n
     }
-}
-
-fn arg(n: usize, default: usize) -> usize {
-    std::env::args()
-        .nth(n)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(default)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i].as_secs_f64() * 1000.0
-}
-
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
-                l.split_whitespace()
-                    .nth(1)
-                    .and_then(|v| v.parse::<f64>().ok())
-            })
-        })
-        .map(|kib| kib / 1024.0)
-        .unwrap_or(f64::NAN)
 }
 
 const WORDS: &[&str] = &[
@@ -77,7 +52,12 @@ const WORDS: &[&str] = &[
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let (maps, fields, revisions, requests) = (arg(1, 200), arg(2, 50), arg(3, 10), arg(4, 300));
+    let (maps, fields, revisions, requests) = (
+        arg(1, 200usize),
+        arg(2, 50usize),
+        arg(3, 10usize),
+        arg(4, 300usize),
+    );
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("bench.db").to_string_lossy().to_string();
     let settings = Settings::for_tests(&db);
@@ -167,16 +147,8 @@ async fn main() -> anyhow::Result<()> {
     let router = build_router(&settings, AppState::new(&settings, pool.clone()));
     let cookie = format!("dwc_session={secret}");
     let time = async |path: String| -> anyhow::Result<Duration> {
-        let req = Request::get(&path)
-            .header("cookie", &cookie)
-            .header("accept", "text/html")
-            .body(Body::empty())?;
-        let start = Instant::now();
-        let res = router.clone().oneshot(req).await?;
-        anyhow::ensure!(res.status().is_success(), "{path}: {}", res.status());
-        let body = axum::body::to_bytes(res.into_body(), usize::MAX).await?;
-        let took = start.elapsed();
-        anyhow::ensure!(!body.is_empty(), "{path}: empty body");
+        let (took, len) = timed_get(&router, &cookie, &path).await?;
+        anyhow::ensure!(len > 0, "{path}: empty body");
         Ok(took)
     };
     // Warm up caches the way a running server would have them.

@@ -9,7 +9,7 @@ use app::audit::server::Actor;
 use app::auth::server::db_now;
 use app::environments::Environment;
 use app::errors::Source;
-use app::errors::server::{RawEntry, check_entry, ingest, map_names, prepare};
+use app::errors::server::{RawEntry, check_entry, ingest, prepare};
 use serde_json::Value;
 use sqlx::SqlitePool;
 use std::collections::HashMap;
@@ -144,19 +144,19 @@ async fn collect_errors_inner(
     );
     let rows = connector.dataverse_rows(&query, 1000).await?;
 
-    let mut conn = pool.acquire().await?;
-    let maps = map_names(&mut conn, env.id).await?;
-    let tables: Vec<(String, String)> = sqlx::query_as(
-        "select dataverse_table, name from table_maps where environment_id = ? and deleted = 0 order by id",
+    // One read for both lookups: names for checking, tables for matching.
+    let tables: Vec<(String, i64, String)> = sqlx::query_as(
+        "select name, id, dataverse_table from table_maps where environment_id = ? and deleted = 0 order by id",
     )
     .bind(env.id)
-    .fetch_all(&mut *conn)
+    .fetch_all(pool)
     .await?;
-    drop(conn);
+    let maps: HashMap<String, i64> = tables.iter().map(|(n, id, _)| (n.clone(), *id)).collect();
+    // The first map of a table wins when several map it.
     let by_table: HashMap<&str, &str> = tables
         .iter()
         .rev()
-        .map(|(t, n)| (t.as_str(), n.as_str()))
+        .map(|(n, _, t)| (t.as_str(), n.as_str()))
         .collect();
     let mut entries = Vec::with_capacity(rows.len());
     let mut newest = since.clone();
@@ -201,7 +201,7 @@ async fn collect_errors_inner(
         label: "collector:errors".into(),
         ip: None,
     };
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = app::auth::server::begin_write(pool).await?;
     let accepted = ingest(
         &mut tx,
         &actor,
@@ -315,7 +315,7 @@ async fn map_states_inner(
             .or_default()
             .push(status.to_string());
     }
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = app::auth::server::begin_write(pool).await?;
     let maps: Vec<(i64, String, String, Option<String>)> = sqlx::query_as(
         "select m.id, m.fo_entity, m.dataverse_table,
                 (select o.state from map_state_observations o where o.map_id = m.id order by o.id desc limit 1)

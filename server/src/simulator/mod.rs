@@ -38,7 +38,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-pub use data::{TRACE_TYPENAME, trace_row};
+pub use data::TRACE_TYPENAME;
 
 /// The first `accounts` page for `config` and query `q` (shape tests).
 pub fn accounts_page_for_tests(config: &SimConfig, q: &HashMap<String, String>) -> Value {

@@ -151,19 +151,13 @@ fn a_malformed_environment_setting_stops_startup_naming_it() {
     );
 }
 
-#[test]
-fn serve_stops_cleanly_on_sigterm() {
+/// Starts `dwconsole serve` on `db` (plus `extra` flags) on a free port,
+/// waits for its "running at" line, and returns the child and its URL.
+pub fn serve(db: &str, extra: &[&str]) -> (std::process::Child, String) {
     use std::io::{BufRead as _, BufReader};
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("serve.db");
     let mut child = dwconsole()
-        .args([
-            "--database",
-            db.to_str().unwrap(),
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-        ])
+        .args(["--database", db, "serve", "--bind", "127.0.0.1:0"])
+        .args(extra)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -173,6 +167,16 @@ fn serve_stops_cleanly_on_sigterm() {
         .read_line(&mut line)
         .unwrap();
     assert!(line.contains("running at http://127.0.0.1:"), "{line}");
+    let url = line.trim().rsplit(' ').next().unwrap().to_string();
+    (child, url)
+}
+
+#[test]
+fn serve_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("serve.db");
+    // Demo mode on, as `make run` starts it: the simulator stops too.
+    let (mut child, _) = serve(db.to_str().unwrap(), &[]);
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

@@ -303,31 +303,6 @@ async fn a_csv_with_one_bad_row_imports_nothing_and_a_good_one_imports_all() {
     );
 }
 
-/// Starts `dwconsole serve` on `db` and returns the child and its base URL.
-fn serve(db: &str) -> (std::process::Child, String) {
-    use std::io::{BufRead as _, BufReader};
-    let mut child = crate::cli::dwconsole()
-        .args([
-            "--database",
-            db,
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-            "--no-demo",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line.trim().rsplit(' ').next().unwrap().to_string();
-    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
-    (child, url)
-}
-
 const BATCHES: usize = 30;
 const SIZE: usize = 400;
 
@@ -373,7 +348,7 @@ async fn a_server_killed_mid_ingest_loses_no_acknowledged_entry_and_retries_dupl
     let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
     // Two senders in parallel; the server is killed (SIGKILL) once a third
     // of the batches are acknowledged, with others in flight.
-    let (mut child, url) = serve(&db);
+    let (mut child, url) = crate::cli::serve(&db, &["--no-demo"]);
     let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let mut senders = Vec::new();
     for lane in 0..2 {
@@ -400,7 +375,7 @@ async fn a_server_killed_mid_ingest_loses_no_acknowledged_entry_and_retries_dupl
     assert!(acked.len() < BATCHES, "the kill came before the end");
 
     // After a restart every acknowledged entry is there.
-    let (mut child, url) = serve(&db);
+    let (mut child, url) = crate::cli::serve(&db, &["--no-demo"]);
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{db}"))
         .await
         .unwrap();

@@ -1,0 +1,55 @@
+//! Small helpers the benchmark binaries share: positional arguments,
+//! percentiles and peak memory. Benchmarks print figures; they are not
+//! timed tests.
+
+use std::time::Duration;
+
+/// The `n`th command-line argument as a number (`_` separators allowed),
+/// or `default`.
+pub fn arg<T: std::str::FromStr>(n: usize, default: T) -> T {
+    std::env::args()
+        .nth(n)
+        .and_then(|a| a.replace('_', "").parse().ok())
+        .unwrap_or(default)
+}
+
+/// The `p` quantile (0.0–1.0) of sorted durations, in milliseconds.
+pub fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+/// The process's peak resident memory (`VmHWM`) in MiB, or NaN off Linux.
+pub fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<f64>().ok())
+            })
+        })
+        .map(|kib| kib / 1024.0)
+        .unwrap_or(f64::NAN)
+}
+
+/// Server time of one page: the request in through the real router, the
+/// whole body out. Returns the time and the body's length; a non-2xx
+/// answer is an error naming the path.
+pub async fn timed_get(
+    router: &axum::Router,
+    cookie: &str,
+    path: &str,
+) -> anyhow::Result<(Duration, usize)> {
+    use tower::ServiceExt as _;
+    let req = http::Request::get(path)
+        .header("cookie", cookie)
+        .header("accept", "text/html")
+        .body(axum::body::Body::empty())?;
+    let start = std::time::Instant::now();
+    let res = router.clone().oneshot(req).await?;
+    anyhow::ensure!(res.status().is_success(), "{path}: {}", res.status());
+    let body = axum::body::to_bytes(res.into_body(), usize::MAX).await?;
+    Ok((start.elapsed(), body.len()))
+}
