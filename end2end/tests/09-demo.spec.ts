@@ -45,9 +45,9 @@ test("the collectors page shows the demo collector's last success and runs", asy
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("link", { name: "Collectors" }).click();
   const rows = page.getByTestId("collectors-table").locator("tbody tr", { hasText: "Simulated demo" });
-  await expect(rows).toHaveCount(2);
-  for (const name of ["errors", "map_states"]) {
-    const row = rows.filter({ has: page.locator("td", { hasText: new RegExp(`^${name}$`) }) });
+  await expect(rows).toHaveCount(3);
+  for (const name of ["Dual-write errors", "Map states", "Record counts"]) {
+    const row = rows.filter({ hasText: name });
     await expect(row).not.toContainText("never");
   }
   await expect(page.getByTestId("runs-table").locator("tbody tr").first()).toBeVisible();
@@ -66,4 +66,9 @@ test("the collectors page shows the demo collector's last success and runs", asy
   await page.getByTestId("maps-table").getByRole("link", { name: "Customers V3" }).click();
   await expect(page.getByTestId("observed-state")).toContainText(/Running|Paused/);
   await expect(page.getByTestId("observed-state")).toContainText("project rows:");
+
+  // Both sides were counted; Customers V3 is the map that drifts.
+  const counts = page.getByTestId("record-counts");
+  await expect(counts.getByTestId("count-summary")).toContainText(/^F&O [\d,]+ · Dataverse [\d,]+ · [\d,]+ more in (F&O|Dataverse)$/);
+  await expect(counts).toContainText("the sides differ");
 });

@@ -206,12 +206,24 @@ pub async fn simulate(args: &crate::config::SimulateArgs) -> anyhow::Result<()> 
             }
         }
     };
+    use crate::simulator::tables;
+    let mut tables = tables::default_tables();
+    if let Some(spec) = &args.records {
+        tables::set_records(&mut tables, spec).map_err(|e| anyhow::anyhow!("--records: {e}"))?;
+    }
+    for spec in &args.drift {
+        tables::set_drift(&mut tables, spec).map_err(|e| anyhow::anyhow!("--drift: {e}"))?;
+    }
+    if args.churn {
+        tables = tables::with_churn(tables);
+    }
     let every = std::time::Duration::from_secs(args.trace_every_secs.max(1));
     let config = crate::simulator::SimConfig {
         seed: args.seed,
         start: crate::simulator::grid(chrono::Utc::now() - chrono::Duration::hours(6), every),
         trace_every: every,
         rates,
+        tables,
         ..Default::default()
     };
     let (_sim, addr, task) = crate::simulator::serve(args.bind, config).await?;
@@ -233,8 +245,13 @@ pub async fn collect(
     collector: &str,
     env: &str,
 ) -> anyhow::Result<()> {
-    if collector != crate::collect::ERRORS && collector != crate::collect::MAP_STATES {
-        bail!("unknown collector '{collector}'; the collectors are: errors, map_states");
+    let known = [
+        crate::collect::ERRORS,
+        crate::collect::MAP_STATES,
+        crate::collect::COUNTS,
+    ];
+    if !known.contains(&collector) {
+        bail!("unknown collector '{collector}'; the collectors are: errors, map_states, counts");
     }
     let Some(settings) = file.connections.get(env) else {
         bail!(
@@ -253,6 +270,14 @@ pub async fn collect(
         println!(
             "read {} dual-write project rows from {env}: {} map state changes",
             out.read, out.stored
+        );
+        return Ok(());
+    }
+    if collector == crate::collect::COUNTS {
+        let out = crate::collect::collect_counts(&pool, &environment, &connector).await?;
+        println!(
+            "counted the records of {} synced maps in {env} on both sides (see each map's page)",
+            out.stored
         );
         return Ok(());
     }

@@ -77,7 +77,7 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// Run a collector once for an environment with a configured connection.
     Collect {
-        /// The collector: errors (Dataverse plug-in trace logs into the error queue) or map_states (F&O DualWriteProjectConfigurations).
+        /// The collector: errors (Dataverse plug-in trace logs into the error queue), map_states (F&O DualWriteProjectConfigurations) or counts (records per map on both sides).
         #[arg(default_value = "errors")]
         collector: String,
         /// The environment.
@@ -101,6 +101,15 @@ pub struct SimulateArgs {
     /// Inject faults: share of requests answered 429 / 503 / truncated, e.g. 0.05,0.02,0.01
     #[arg(long, value_name = "THROTTLE,SERVER_ERROR,TRUNCATED")]
     pub faults: Option<String>,
+    /// Serve only these tables, with these sizes, e.g. CustomersV3=100000,PaymentTerms=24 [default: all six synced starter tables]
+    #[arg(long, value_name = "SET=RECORDS,…")]
+    pub records: Option<String>,
+    /// A table's injected drift, e.g. CustomersV3:changed=0.01,missing_dataverse=0.002 (repeatable; kinds: missing_dataverse, missing_fo, changed, enum_mismatch, precision, time_zone)
+    #[arg(long, value_name = "SET:KIND=SHARE,…")]
+    pub drift: Vec<String>,
+    /// Create and update records over time, as the demo does
+    #[arg(long)]
+    pub churn: bool,
 }
 
 /// `dwconsole import …`
@@ -213,6 +222,9 @@ pub struct ServeArgs {
     /// Seconds between collector runs for configured connections [default: 300]
     #[arg(long, env = "APP_COLLECT_EVERY_SECS", value_name = "SECS")]
     pub collect_every_secs: Option<u64>,
+    /// Seconds between record counts for configured connections (they page whole tables) [default: 900]
+    #[arg(long, env = "APP_COUNT_EVERY_SECS", value_name = "SECS")]
+    pub count_every_secs: Option<u64>,
 }
 
 /// A connection in the settings file: `[connections."Production"]`. The
@@ -258,6 +270,7 @@ pub struct FileSettings {
     error_retention_days: Option<u32>,
     demo: Option<bool>,
     collect_every_secs: Option<u64>,
+    count_every_secs: Option<u64>,
     /// Connections by environment name.
     #[serde(default)]
     pub connections: std::collections::BTreeMap<String, ConnectionSettings>,
@@ -313,6 +326,8 @@ pub struct Settings {
     pub connections: std::collections::BTreeMap<String, ConnectionSettings>,
     /// Time between collector runs for configured connections.
     pub collect_every: Duration,
+    /// Time between record counts.
+    pub count_every: Duration,
 }
 
 impl Settings {
@@ -449,6 +464,15 @@ pub fn resolve_serve(cli: &Cli, args: &ServeArgs, file: &FileSettings) -> anyhow
             "setting collect_every_secs (--collect-every-secs, APP_COLLECT_EVERY_SECS): {collect_every_secs} is below 5"
         );
     }
+    let count_every_secs = args
+        .count_every_secs
+        .or(file.count_every_secs)
+        .unwrap_or(900);
+    if count_every_secs < 60 {
+        bail!(
+            "setting count_every_secs (--count-every-secs, APP_COUNT_EVERY_SECS): {count_every_secs} is below 60"
+        );
+    }
     for (name, c) in &file.connections {
         if c.client_secret_env.is_none() == c.client_secret_file.is_none() {
             bail!(
@@ -462,6 +486,7 @@ pub fn resolve_serve(cli: &Cli, args: &ServeArgs, file: &FileSettings) -> anyhow
         demo,
         connections: file.connections.clone(),
         collect_every: Duration::from_secs(collect_every_secs),
+        count_every: Duration::from_secs(count_every_secs),
         bind,
         site_root: args
             .site_root

@@ -112,6 +112,8 @@ pub async fn start(pool: &SqlitePool) -> anyhow::Result<(Job, tokio::task::JoinH
             server_error: 0.01,
             truncated: 0.01,
         },
+        // Records come and change over time; Customers V3 drifts.
+        tables: crate::simulator::tables::with_churn(crate::simulator::tables::default_tables()),
         ..SimConfig::default()
     };
     let (_sim, addr, task) =
@@ -239,13 +241,16 @@ pub fn connections_context(jobs: &[Job], demo: Option<&Job>) -> app::collectors:
     }
 }
 
-/// Runs every job's collectors now and then every `every`, until dropped.
-pub async fn schedule(pool: SqlitePool, jobs: Vec<Job>, every: Duration) {
+/// Runs every job's collectors now and then every `every` — the record
+/// counts, which page whole tables, only every `count_every` — until
+/// dropped.
+pub async fn schedule(pool: SqlitePool, jobs: Vec<Job>, every: Duration, count_every: Duration) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut counted: Vec<Option<tokio::time::Instant>> = vec![None; jobs.len()];
     loop {
         tick.tick().await;
-        for job in &jobs {
+        for (job, counted) in jobs.iter().zip(counted.iter_mut()) {
             if !job.connector.connection().fo_url.is_empty() {
                 match crate::collect::collect_map_states(&pool, &job.env, &job.connector).await {
                     Ok(out) => tracing::info!(
@@ -272,6 +277,23 @@ pub async fn schedule(pool: SqlitePool, jobs: Vec<Job>, every: Duration) {
                     error = %e,
                     "the error collector failed; the next run catches up"
                 ),
+            }
+            if counted.is_none_or(|at| at.elapsed() >= count_every) {
+                // A failed count waits for its next turn too: it pages
+                // whole tables, and retrying at once would add to a storm.
+                *counted = Some(tokio::time::Instant::now());
+                match crate::collect::collect_counts(&pool, &job.env, &job.connector).await {
+                    Ok(out) => tracing::info!(
+                        environment = %job.env.name,
+                        maps = out.stored,
+                        "counted records on both sides"
+                    ),
+                    Err(e) => tracing::warn!(
+                        environment = %job.env.name,
+                        error = %e,
+                        "the record-count collector failed; it runs again at its next turn"
+                    ),
+                }
             }
         }
     }

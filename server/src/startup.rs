@@ -166,6 +166,7 @@ pub struct Application {
     jobs: Vec<crate::demo::Job>,
     demo: Option<(crate::demo::Job, tokio::task::JoinHandle<()>)>,
     collect_every: Duration,
+    count_every: Duration,
 }
 
 /// SIGINT and SIGTERM listeners, installed before the server announces
@@ -246,6 +247,7 @@ impl Application {
             jobs,
             demo,
             collect_every: settings.collect_every,
+            count_every: settings.count_every,
         })
     }
 
@@ -269,6 +271,7 @@ impl Application {
             self.state.pool.clone(),
             self.jobs,
             self.collect_every,
+            self.count_every,
         ));
         // The simulated environment moves faster, so the demo looks alive.
         let (demo_collector, simulator) = match self.demo {
@@ -277,6 +280,7 @@ impl Application {
                     self.state.pool.clone(),
                     vec![job],
                     Duration::from_secs(15),
+                    Duration::from_secs(300),
                 ))),
                 Some(simulator),
             ),

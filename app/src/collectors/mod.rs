@@ -7,6 +7,16 @@ pub mod view;
 
 use serde::{Deserialize, Serialize};
 
+/// A collector's name for people, from its name in runs.
+pub fn collector_label(name: &str) -> &str {
+    match name {
+        "errors" => "Dual-write errors (plug-in trace log)",
+        "map_states" => "Map states (F&O projects)",
+        "counts" => "Record counts (both sides)",
+        other => other,
+    }
+}
+
 /// One recorded run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]

@@ -78,7 +78,7 @@ pub fn CollectorsPage() -> impl IntoView {
                                 view! {
                                     <tr class:warn-row=failed>
                                         <td>{c.environment}</td>
-                                        <td>{c.collector}</td>
+                                        <td>{super::collector_label(&c.collector).to_string()}</td>
                                         <td class="nowrap">{c.last_success.as_deref().map(fmt_time).unwrap_or_else(|| "never".into())}</td>
                                         <td>
                                             <span class=format!("status status-{}", if failed { "rejected" } else { "accepted" })>{c.last_run.outcome.clone()}</span>
@@ -102,7 +102,7 @@ pub fn CollectorsPage() -> impl IntoView {
                                 <tr>
                                     <td class="nowrap">{fmt_time(&r.started_at)}</td>
                                     <td>{r.environment}</td>
-                                    <td>{r.collector}</td>
+                                    <td>{super::collector_label(&r.collector).to_string()}</td>
                                     <td>{r.outcome}</td>
                                     <td class="num">{fmt_count(r.items)}</td>
                                     <td class="muted">{r.error.unwrap_or_default()}</td>

@@ -113,7 +113,15 @@ pub async fn get_map(map_id: i64) -> Result<MapDetail, AppError> {
         .into_iter()
         .filter_map(|(s, at, d)| super::MapState::parse(&s).map(|s| (s, at, d)))
         .collect();
+    let counts: Vec<super::RecordCount> = sqlx::query_as(
+        "select counted_at, fo_count as fo, dataverse_count as dataverse, problem
+         from record_counts where map_id = ? order by id desc limit 10",
+    )
+    .bind(map_id)
+    .fetch_all(&mut *conn)
+    .await?;
     Ok(MapDetail {
+        counts,
         observed,
         warnings,
         notes_html: crate::markdown::render(&map.content.notes),

@@ -286,6 +286,38 @@ pub struct MapDetail {
     /// What F&O reported about the map's state, newest first: state,
     /// when observed, and the project rows' statuses.
     pub observed: Vec<(MapState, String, String)>,
+    /// The counts collector's latest counts of the map, newest first.
+    pub counts: Vec<RecordCount>,
+}
+
+/// One count of a map's records on both sides.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct RecordCount {
+    /// When (UTC).
+    pub counted_at: String,
+    /// F&O records across legal entities, when counted.
+    pub fo: Option<i64>,
+    /// Dataverse records, when counted.
+    pub dataverse: Option<i64>,
+    /// Why a side was not counted ("" when both were).
+    pub problem: String,
+}
+
+impl RecordCount {
+    /// F&O minus Dataverse, when both sides were counted.
+    pub fn difference(&self) -> Option<i64> {
+        Some(self.fo? - self.dataverse?)
+    }
+}
+
+/// What a count difference means, in words.
+pub fn describe_difference(d: i64) -> String {
+    match d {
+        0 => "the same on both sides".into(),
+        d if d > 0 => format!("{} more in F&O", crate::components::fmt_count(d)),
+        d => format!("{} more in Dataverse", crate::components::fmt_count(-d)),
+    }
 }
 
 /// Two revisions of a map compared.

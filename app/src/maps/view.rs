@@ -202,6 +202,7 @@ pub fn MapPage() -> impl IntoView {
                                 })}
                                 <dt>"Tags"</dt><dd>{or_dash(&c.tags)}</dd>
                             </dl>
+                            {record_counts(d.counts, c.expected_records)}
                             <h3>"Notes"</h3>
                             {if c.notes.is_empty() {
                                 view! { <p class="muted">"No notes yet."</p> }.into_any()
@@ -594,4 +595,56 @@ pub fn MapsImportPage() -> impl IntoView {
             </Transition>
         </Layout>
     }
+}
+
+/// The counts collector's latest counts: the newest in words, then a
+/// short history so a growing gap shows.
+fn record_counts(
+    counts: Vec<super::RecordCount>,
+    expected: Option<i64>,
+) -> Option<impl IntoView + use<>> {
+    let latest = counts.first().cloned()?;
+    let n = |v: Option<i64>| v.map(fmt_count).unwrap_or_else(|| "—".into());
+    let summary = match latest.difference() {
+        Some(d) => format!(
+            "F&O {} · Dataverse {} · {}",
+            n(latest.fo),
+            n(latest.dataverse),
+            super::describe_difference(d)
+        ),
+        None => format!("F&O {} · Dataverse {}", n(latest.fo), n(latest.dataverse)),
+    };
+    let off_expected = expected.zip(latest.fo).filter(|(e, fo)| {
+        // More than a tenth away from the estimate is worth a look.
+        (fo - e).abs() * 10 > *e
+    });
+    Some(view! {
+        <section class="counts" data-testid="record-counts">
+            <h3>"Record counts"</h3>
+            <p>
+                <strong data-testid="count-summary">{summary}</strong>
+                {format!(" — counted {}", fmt_time(&latest.counted_at))}
+                {(latest.difference().is_some_and(|d| d != 0)).then(|| view! {
+                    <span class="flag">" the sides differ"</span>
+                })}
+            </p>
+            {(!latest.problem.is_empty()).then(|| view! { <p class="flag">{latest.problem.clone()}</p> })}
+            {off_expected.map(|(e, _)| view! {
+                <p class="muted">{format!("The rule book expects about {} records.", fmt_count(e))}</p>
+            })}
+            <table class="data compact">
+                <thead><tr><th>"Counted"</th><th class="num">"F&O"</th><th class="num">"Dataverse"</th><th class="num">"Difference"</th></tr></thead>
+                <tbody>
+                    {counts.into_iter().map(|c| view! {
+                        <tr>
+                            <td class="nowrap">{fmt_time(&c.counted_at)}</td>
+                            <td class="num">{n(c.fo)}</td>
+                            <td class="num">{n(c.dataverse)}</td>
+                            <td class="num">{c.difference().map(|d| format!("{d:+}")).unwrap_or_else(|| "—".into())}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+    })
 }

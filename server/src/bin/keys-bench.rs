@@ -7,7 +7,7 @@
 
 use server::bench::{arg, peak_rss_mib};
 use server::connect::{Connection, Connector, RetryPolicy, Secret};
-use server::simulator::{SimConfig, serve};
+use server::simulator::{SimConfig, TableConfig, serve};
 use std::time::Instant;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -16,8 +16,7 @@ async fn main() -> anyhow::Result<()> {
     let (_sim, addr, task) = serve(
         "127.0.0.1:0".parse()?,
         SimConfig {
-            customers: records,
-            accounts: records,
+            tables: [("CustomersV3".to_string(), TableConfig::fixed(records))].into(),
             ..SimConfig::default()
         },
     )

@@ -14,6 +14,9 @@ use serde_json::Value;
 use sqlx::SqlitePool;
 use std::collections::HashMap;
 
+mod counts;
+pub use counts::{COUNTS, MapCount, collect_counts, count_map};
+
 /// The dual-write error collector's name in runs and cursors.
 pub const ERRORS: &str = "errors";
 /// The map-state collector's name in runs.

@@ -491,6 +491,61 @@ impl Connector {
         format!("{}/data/{path_and_query}", fo_url.trim_end_matches('/'))
     }
 
+    /// The OData entity set (public collection name) of an F&O data
+    /// entity, from `/Metadata/DataEntities`; `None` when the entity is
+    /// not there or not enabled for OData.
+    pub async fn fo_entity_set(&self, entity: &str) -> Result<Option<String>, ConnectError> {
+        let fo_url = self.connection.fo_url.trim_end_matches('/');
+        let filter = app::components::percent_encode(
+            &format!("Name eq '{}'", entity.replace('\'', "''")),
+            b"",
+        );
+        let url = format!(
+            "{fo_url}/Metadata/DataEntities?$filter={filter}&$select=Name,PublicCollectionName,DataServiceEnabled"
+        );
+        let page = self.get_json(&url, None).await?;
+        let rows = page_parts(&page).map_err(|message| ConnectError {
+            endpoint: endpoint("GET", &url),
+            status: Some(200),
+            message,
+        })?;
+        Ok(rows
+            .rows
+            .iter()
+            .filter(|r| r["DataServiceEnabled"].as_bool() != Some(false))
+            .find_map(|r| r["PublicCollectionName"].as_str())
+            .filter(|s| !s.is_empty())
+            .map(str::to_string))
+    }
+
+    /// The Web API entity set and primary id column of a Dataverse table,
+    /// from `EntityDefinitions`; `None` when there is no such table.
+    pub async fn dataverse_entity_set(
+        &self,
+        logical: &str,
+    ) -> Result<Option<(String, String)>, ConnectError> {
+        let url = self.dataverse(&format!(
+            "EntityDefinitions(LogicalName='{}')?$select=EntitySetName,PrimaryIdAttribute",
+            logical.replace('\'', "''")
+        ));
+        let def = match self.get_json(&url, None).await {
+            Ok(def) => def,
+            Err(e) if e.status == Some(404) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        match (
+            def["EntitySetName"].as_str(),
+            def["PrimaryIdAttribute"].as_str(),
+        ) {
+            (Some(set), Some(id)) => Ok(Some((set.to_string(), id.to_string()))),
+            _ => Err(ConnectError {
+                endpoint: endpoint("GET", &url),
+                status: Some(200),
+                message: "the entity definition has no EntitySetName or PrimaryIdAttribute".into(),
+            }),
+        }
+    }
+
     /// The rows of an F&O entity set across legal entities (`/$count`).
     pub async fn fo_count(&self, fo_url: &str, entity_set: &str) -> Result<u64, ConnectError> {
         self.get_count(&self.fo(fo_url, &format!("{entity_set}/$count?cross-company=true")))

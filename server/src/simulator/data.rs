@@ -56,7 +56,7 @@ const FAILURES: &[(&str, &str)] = &[
     ),
 ];
 
-fn mix(seed: u64, i: u64) -> u64 {
+pub(super) fn mix(seed: u64, i: u64) -> u64 {
     let mut x = seed ^ i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     x ^= x >> 33;
     x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
@@ -65,7 +65,7 @@ fn mix(seed: u64, i: u64) -> u64 {
     x ^ (x >> 33)
 }
 
-fn guid(seed: u64, i: u64, salt: u64) -> String {
+pub(super) fn guid(seed: u64, i: u64, salt: u64) -> String {
     let a = mix(seed ^ salt, i);
     let b = mix(seed ^ salt ^ 0xABCD, i);
     format!(
@@ -268,134 +268,6 @@ pub fn max_page_size(headers: &HeaderMap) -> Option<u64> {
         .map(|n| n.clamp(1, 5000))
 }
 
-/// The key shared by record `i` on both sides.
-fn customer_key(i: u64) -> String {
-    format!("US-{:06}", i + 1)
-}
-
-/// The next-page link: the query as received with a new `name=value`.
-fn next_link(url: &str, raw_query: &str, name: &str, value: u64) -> String {
-    let mut parts: Vec<&str> = raw_query
-        .split('&')
-        .filter(|p| {
-            !p.is_empty()
-                && !p.starts_with(&format!("{name}="))
-                && !p.starts_with(&format!("%24{}=", &name[1..]))
-        })
-        .collect();
-    let token = format!("{name}={value}");
-    parts.push(&token);
-    format!("{url}?{}", parts.join("&"))
-}
-
-fn select(row: Value, q: &HashMap<String, String>, always: &[&str]) -> Value {
-    match q.get("$select") {
-        None => row,
-        Some(cols) => Value::Object(
-            cols.split(',')
-                .map(str::trim)
-                .chain(always.iter().copied())
-                .filter_map(|c| row.get(c).map(|v| (c.to_string(), v.clone())))
-                .collect(),
-        ),
-    }
-}
-
-/// A page of Dataverse `accounts`.
-pub fn accounts_page(
-    config: &SimConfig,
-    q: &HashMap<String, String>,
-    page_size: u64,
-    url: &str,
-    raw_query: &str,
-) -> Value {
-    let total = config.accounts;
-    let skip = q
-        .get("$skiptoken")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0u64);
-    let end = (skip + page_size).min(total);
-    let value: Vec<Value> = (skip..end)
-        .map(|i| {
-            select(
-                json!({
-                    "@odata.etag": format!("W/\"{}\"", 500_000 + i),
-                    "accountid": guid(config.seed, i, 3),
-                    "accountnumber": customer_key(i),
-                    "name": format!("Customer {}", customer_key(i)),
-                }),
-                q,
-                &["@odata.etag", "accountid"],
-            )
-        })
-        .collect();
-    let mut body = json!({ "@odata.context": format!("{url}/$metadata#accounts"), "value": value });
-    if q.get("$count").is_some_and(|v| v == "true") {
-        // Dataverse counts up to 5,000 and says when there are more.
-        body["@odata.count"] = json!(total.min(5000));
-        body["@Microsoft.Dynamics.CRM.totalrecordcount"] = json!(total.min(5000));
-        body["@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded"] = json!(total > 5000);
-    }
-    if end < total {
-        body["@odata.nextLink"] = Value::String(next_link(url, raw_query, "$skiptoken", end));
-    }
-    body
-}
-
-/// F&O pages hold at most this many rows (server-driven paging).
-const FO_PAGE: u64 = 10_000;
-
-/// A page of F&O `CustomersV3`.
-pub fn customers_page(
-    config: &SimConfig,
-    q: &HashMap<String, String>,
-    url: &str,
-    raw_query: &str,
-) -> Value {
-    let total = config.customers;
-    let skip = q.get("$skip").and_then(|v| v.parse().ok()).unwrap_or(0u64);
-    let top = q.get("$top").and_then(|v| v.parse().ok());
-    let limit = top.map(|t: u64| (skip + t).min(total)).unwrap_or(total);
-    let end = (skip + FO_PAGE).min(limit);
-    let value: Vec<Value> = (skip.min(end)..end)
-        .map(|i| {
-            select(
-                json!({
-                    "@odata.etag": format!("W/\"JzEsNTYzNzE0NDU3Nyc={i}\""),
-                    "dataAreaId": "usmf",
-                    "CustomerAccount": customer_key(i),
-                    "OrganizationName": format!("Customer {}", customer_key(i)),
-                    "CustomerGroupId": if i % 3 == 0 { "30" } else { "10" },
-                    "PaymentTerms": "Net30",
-                    "SalesCurrencyCode": "USD",
-                    "PartyType": "Organization",
-                }),
-                q,
-                &["@odata.etag"],
-            )
-        })
-        .collect();
-    let mut body =
-        json!({ "@odata.context": format!("{url}/$metadata#CustomersV3"), "value": value });
-    if q.get("$count").is_some_and(|v| v == "true") {
-        body["@odata.count"] = json!(total);
-    }
-    if end < limit && top.is_none() {
-        body["@odata.nextLink"] = Value::String(next_link(url, raw_query, "$skip", end));
-    }
-    body
-}
-
-/// The synced starter maps' entities: (F&O entity, Dataverse table).
-const PROJECTS: &[(&str, &str)] = &[
-    ("CustCustomerV3Entity", "account"),
-    ("smmContactPersonCDSV2Entity", "contact"),
-    ("EcoResReleasedProductV2Entity", "msdyn_sharedproductdetail"),
-    ("SalesInvoiceHeaderV2Entity", "invoice"),
-    ("PaymentTermEntity", "msdyn_paymentterm"),
-    ("SalesQuotationHeaderCDSEntity", "quote"),
-];
-
 /// The status of project `k` at `now`: running, except paused for ten
 /// minutes every three hours (a different ten minutes for each map).
 fn project_status(k: usize, now: DateTime<Utc>) -> &'static str {
@@ -408,11 +280,13 @@ fn project_status(k: usize, now: DateTime<Utc>) -> &'static str {
 }
 
 /// `DualWriteProjectConfigurations`: two rows per map, as F&O keeps them.
-pub fn project_configurations(service_root: &str, now: DateTime<Utc>) -> Value {
-    let value: Vec<Value> = PROJECTS
+pub fn project_configurations(config: &SimConfig, service_root: &str, now: DateTime<Utc>) -> Value {
+    let value: Vec<Value> = super::tables::TABLES
         .iter()
         .enumerate()
-        .flat_map(|(k, (fo, dv))| {
+        .filter(|(_, t)| config.tables.contains_key(t.fo_set))
+        .map(|(k, t)| (k, t.fo_entity, t.dv_table))
+        .flat_map(|(k, fo, dv)| {
             let status = project_status(k, now);
             [1, 2].map(|n| {
                 json!({

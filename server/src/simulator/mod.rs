@@ -8,16 +8,21 @@
 //!   log of the dual-write runtime plug-in, with `$filter`, `$orderby`,
 //!   `$select`, `Prefer: odata.maxpagesize` and `@odata.nextLink` paging,
 //!   and the documented error envelope;
-//! - `GET /api/data/v9.2/accounts` (`$select`, `$count=true` capped at
-//!   5,000 with the total-record-count annotations, paging) and
-//!   `/accounts/$count`;
-//! - `GET /data/CustomersV3` (F&O OData: `cross-company=true`, `$select`,
-//!   `$top`, `$skip`, `$count=true`, server-driven paging of 10,000 rows
-//!   with `@odata.nextLink`) and `/data/CustomersV3/$count`;
-//! - `GET /data/DualWriteProjectConfigurations`: two rows per synced
-//!   starter map, with a status that pauses each map for ten minutes
+//! - `GET /api/data/v9.2/<entityset>` and `/<entityset>/$count` for the
+//!   simulated tables (`accounts`, `contacts`, …): `$select`, `$filter`,
+//!   `$top`, `$count=true` capped at 5,000 with the total-record-count
+//!   annotations, `Prefer: odata.maxpagesize` paging; and
+//!   `EntityDefinitions(LogicalName='…')` for entity-set names;
+//! - `GET /data/<EntitySet>` and `/data/<EntitySet>/$count` (F&O OData:
+//!   `cross-company=true` or the default company, `dataAreaId`, `$select`,
+//!   `$filter`, `$top`, `$skip`, `$count=true`, server-driven paging of
+//!   10,000 rows with `@odata.nextLink`), and `/Metadata/DataEntities`;
+//! - `GET /data/DualWriteProjectConfigurations`: two rows per simulated
+//!   table's map, with a status that pauses each map for ten minutes
 //!   every three hours.
 //!
+//! The tables (see [`tables`]) hold the same records on both sides with
+//! configurable drift and churn.
 //! Data is deterministic for a seed and grows over time: a new failed
 //! dual-write operation every `trace_every`, across every error category.
 //! Faults are injected on request: a plan of faults for the next requests
@@ -25,6 +30,8 @@
 //! It runs only behind `dwconsole simulate` and demo mode.
 
 mod data;
+mod filter;
+pub mod tables;
 
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -39,16 +46,22 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use data::TRACE_TYPENAME;
+pub use tables::{Drift, DriftKind, TableConfig};
 
 /// The first `accounts` page for `config` and query `q` (shape tests).
 pub fn accounts_page_for_tests(config: &SimConfig, q: &HashMap<String, String>) -> Value {
-    data::accounts_page(
-        config,
-        q,
-        5000,
-        "http://127.0.0.1/api/data/v9.2/accounts",
-        "",
-    )
+    tables::Table::find(config, "accounts")
+        .and_then(|t| {
+            t.dv_page(
+                q,
+                None,
+                "http://127.0.0.1/api/data/v9.2/accounts",
+                "",
+                Utc::now(),
+            )
+            .ok()
+        })
+        .unwrap_or(Value::Null)
 }
 
 /// One injected fault.
@@ -91,11 +104,13 @@ pub struct SimConfig {
     pub trace_every: Duration,
     /// Random fault rates.
     pub rates: FaultRates,
-    /// Rows of F&O `CustomersV3` (keys `US-000001`…).
-    pub customers: u64,
-    /// Rows of Dataverse `accounts`: the same keys, the first `accounts`
-    /// of them (fewer than `customers` is drift: records missing there).
-    pub accounts: u64,
+    /// The simulated tables by F&O entity set (`CustomersV3`); a table
+    /// left out is not served.
+    pub tables: HashMap<String, TableConfig>,
+    /// Tables hold their `records` at this moment and churn after it.
+    pub epoch: DateTime<Utc>,
+    /// How late the side that does not own a table sees its changes.
+    pub lag: Duration,
 }
 
 /// `t` rounded down to a multiple of `every` (since the Unix epoch).
@@ -117,8 +132,9 @@ impl Default for SimConfig {
             ),
             trace_every: Duration::from_secs(20),
             rates: FaultRates::default(),
-            customers: 12_480,
-            accounts: 12_471,
+            tables: tables::default_tables(),
+            epoch: DateTime::from_timestamp(1_793_491_200, 0).unwrap_or_default(),
+            lag: Duration::from_secs(20),
         }
     }
 }
@@ -194,10 +210,11 @@ pub fn router(sim: Arc<Simulator>) -> Router {
     Router::new()
         .route("/{tenant}/oauth2/v2.0/token", post(token))
         .route("/api/data/v9.2/plugintracelogs", get(plugin_trace_logs))
-        .route("/api/data/v9.2/accounts", get(accounts))
-        .route("/api/data/v9.2/accounts/$count", get(accounts_count))
-        .route("/data/CustomersV3", get(customers))
-        .route("/data/CustomersV3/$count", get(customers_count))
+        .route("/api/data/v9.2/{set}", get(dataverse_set))
+        .route("/api/data/v9.2/{set}/$count", get(dataverse_count))
+        .route("/data/{set}", get(fo_set))
+        .route("/data/{set}/$count", get(fo_count))
+        .route("/Metadata/DataEntities", get(data_entities))
         .route(
             "/data/DualWriteProjectConfigurations",
             get(project_configurations),
@@ -206,7 +223,7 @@ pub fn router(sim: Arc<Simulator>) -> Router {
             envelope(
                 StatusCode::NOT_FOUND,
                 "0x80060888",
-                "Resource not found for the segment (this simulator serves plugintracelogs).",
+                "Resource not found for the segment (this simulator serves its tables, plugintracelogs and metadata).",
             )
         })
         .with_state(sim)
@@ -374,8 +391,29 @@ async fn count_text(sim: &Simulator, n: u64) -> Response {
     ([(header::CONTENT_TYPE, "text/plain")], n.to_string()).into_response()
 }
 
-async fn accounts(
+fn not_found_segment(segment: &str) -> Response {
+    envelope(
+        StatusCode::NOT_FOUND,
+        "0x8006088a",
+        &format!("Resource not found for the segment '{segment}'."),
+    )
+}
+
+fn bad_request(message: &str) -> Response {
+    envelope(StatusCode::BAD_REQUEST, "0x80060888", message)
+}
+
+/// `EntityDefinitions(LogicalName='x')` → `x`.
+fn logical_name(segment: &str) -> Option<&str> {
+    segment
+        .strip_prefix("EntityDefinitions(LogicalName=")?
+        .strip_suffix(')')
+        .map(|v| v.trim_matches('\''))
+}
+
+async fn dataverse_set(
     State(sim): State<Arc<Simulator>>,
+    Path(set): Path<String>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
     Query(q): Query<HashMap<String, String>>,
@@ -383,27 +421,54 @@ async fn accounts(
     if let Some(res) = refuse(&sim, &headers) {
         return res;
     }
+    let url = format!("{}/api/data/v9.2", base_url(&headers));
+    if let Some(logical) = logical_name(&set) {
+        return match tables::entity_definition(&sim.config, logical, &url) {
+            Some(body) => odata(&sim, body, None).await,
+            None => envelope(
+                StatusCode::NOT_FOUND,
+                "0x80040217",
+                &format!("Could not find an entity with the logical name '{logical}'."),
+            ),
+        };
+    }
+    let Some(table) =
+        tables::Table::find(&sim.config, &set).filter(|t| t.def.dv_set.eq_ignore_ascii_case(&set))
+    else {
+        return not_found_segment(&set);
+    };
     let page_size = data::max_page_size(&headers);
-    let body = data::accounts_page(
-        &sim.config,
+    match table.dv_page(
         &q,
-        page_size.unwrap_or(5000),
-        &format!("{}/api/data/v9.2/accounts", base_url(&headers)),
+        page_size,
+        &format!("{url}/{set}"),
         raw.as_deref().unwrap_or(""),
-    );
-    odata(&sim, body, page_size).await
+        Utc::now(),
+    ) {
+        Ok(body) => odata(&sim, body, page_size).await,
+        Err(message) => bad_request(&message),
+    }
 }
 
-async fn accounts_count(State(sim): State<Arc<Simulator>>, headers: HeaderMap) -> Response {
+async fn dataverse_count(
+    State(sim): State<Arc<Simulator>>,
+    Path(set): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     if let Some(res) = refuse(&sim, &headers) {
         return res;
     }
-    // Dataverse counts at most 5,000 rows this way.
-    count_text(&sim, sim.config.accounts.min(5000)).await
+    match tables::Table::find(&sim.config, &set).filter(|t| t.def.dv_set.eq_ignore_ascii_case(&set))
+    {
+        // Dataverse counts at most 5,000 rows this way.
+        Some(table) => count_text(&sim, table.dv_count(Utc::now())).await,
+        None => not_found_segment(&set),
+    }
 }
 
-async fn customers(
+async fn fo_set(
     State(sim): State<Arc<Simulator>>,
+    Path(set): Path<String>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
     Query(q): Query<HashMap<String, String>>,
@@ -411,28 +476,66 @@ async fn customers(
     if let Some(res) = refuse(&sim, &headers) {
         return res;
     }
-    let body = data::customers_page(
-        &sim.config,
+    let Some(table) =
+        tables::Table::find(&sim.config, &set).filter(|t| t.def.fo_set.eq_ignore_ascii_case(&set))
+    else {
+        return not_found_segment(&set);
+    };
+    match table.fo_page(
         &q,
-        &format!("{}/data/CustomersV3", base_url(&headers)),
+        &format!("{}/data/{set}", base_url(&headers)),
         raw.as_deref().unwrap_or(""),
-    );
-    odata(&sim, body, None).await
+        Utc::now(),
+    ) {
+        Ok(body) => odata(&sim, body, None).await,
+        Err(message) => bad_request(&message),
+    }
+}
+
+async fn fo_count(
+    State(sim): State<Arc<Simulator>>,
+    Path(set): Path<String>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if let Some(res) = refuse(&sim, &headers) {
+        return res;
+    }
+    let Some(table) =
+        tables::Table::find(&sim.config, &set).filter(|t| t.def.fo_set.eq_ignore_ascii_case(&set))
+    else {
+        return not_found_segment(&set);
+    };
+    match table.fo_count(&q, Utc::now()) {
+        Ok(n) => count_text(&sim, n).await,
+        Err(message) => bad_request(&message),
+    }
+}
+
+async fn data_entities(
+    State(sim): State<Arc<Simulator>>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if let Some(res) = refuse(&sim, &headers) {
+        return res;
+    }
+    match tables::data_entities(&sim.config, &q, &format!("{}/Metadata", base_url(&headers))) {
+        Ok(body) => odata(&sim, body, None).await,
+        Err(message) => bad_request(&message),
+    }
 }
 
 async fn project_configurations(State(sim): State<Arc<Simulator>>, headers: HeaderMap) -> Response {
     if let Some(res) = refuse(&sim, &headers) {
         return res;
     }
-    let body = data::project_configurations(&format!("{}/data", base_url(&headers)), Utc::now());
+    let body = data::project_configurations(
+        &sim.config,
+        &format!("{}/data", base_url(&headers)),
+        Utc::now(),
+    );
     odata(&sim, body, None).await
-}
-
-async fn customers_count(State(sim): State<Arc<Simulator>>, headers: HeaderMap) -> Response {
-    if let Some(res) = refuse(&sim, &headers) {
-        return res;
-    }
-    count_text(&sim, sim.config.customers).await
 }
 
 /// Applies a fault, or `None` to answer normally. `body` is the normal

@@ -5,7 +5,7 @@
 use app::audit::server::Actor;
 use server::collect::collect_errors;
 use server::connect::{Connection, Connector, RetryPolicy, Secret};
-use server::simulator::{Fault, SimConfig, serve};
+use server::simulator::{DriftKind, Fault, SimConfig, TableConfig, serve};
 use std::time::Duration;
 
 struct Setup {
@@ -300,15 +300,22 @@ async fn counts_and_keys_come_from_both_sides_through_paging_and_faults() {
         .unwrap();
     let c = connector(addr, "demo", quick());
     let fo = format!("http://{addr}");
+    let config = SimConfig::default();
+    let now = chrono::Utc::now();
+    let (fo_n, dv_n) = server::simulator::tables::side_counts(&config, "CustomersV3", now);
+    let injected = server::simulator::tables::injected(&config, "CustomersV3", now);
+    let only_fo = |kind| injected.iter().filter(|(_, k)| *k == kind).count() as u64;
+    assert_eq!(fo_n, 12_480 - only_fo(DriftKind::MissingFo));
+    assert_eq!(dv_n, 12_480 - only_fo(DriftKind::MissingDataverse));
     // Over 5,000: Dataverse's count says "more", so the keys are paged.
     sim.plan([Fault::Slow(0), Fault::Throttle(0), Fault::Truncated]);
     assert_eq!(
         c.dataverse_count("accounts", "accountnumber")
             .await
             .unwrap(),
-        12_471
+        dv_n
     );
-    assert_eq!(c.fo_count(&fo, "CustomersV3").await.unwrap(), 12_480);
+    assert_eq!(c.fo_count(&fo, "CustomersV3").await.unwrap(), fo_n);
     let mut fo_keys = Vec::new();
     c.fo_keys(&fo, "CustomersV3", "CustomerAccount", |k| {
         fo_keys.push(k.to_string())
@@ -321,19 +328,25 @@ async fn counts_and_keys_come_from_both_sides_through_paging_and_faults() {
     })
     .await
     .unwrap();
-    assert_eq!(fo_keys.len(), 12_480);
-    let missing: Vec<_> = fo_keys.iter().filter(|k| !dv_keys.contains(*k)).collect();
-    assert_eq!(
-        missing.len(),
-        9,
-        "the simulated drift: records missing in Dataverse"
-    );
+    assert_eq!(fo_keys.len() as u64, fo_n);
+    let missing: std::collections::BTreeSet<String> = fo_keys
+        .iter()
+        .filter(|k| !dv_keys.contains(*k))
+        .cloned()
+        .collect();
+    let expected: std::collections::BTreeSet<String> = injected
+        .iter()
+        .filter(|(_, k)| *k == DriftKind::MissingDataverse)
+        .map(|(key, _)| key.clone())
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(missing, expected, "exactly the injected missing records");
 
     // Under 5,000 the count itself is the answer: one request.
     let (small, addr, _task) = serve(
         "127.0.0.1:0".parse().unwrap(),
         SimConfig {
-            accounts: 300,
+            tables: [("CustomersV3".to_string(), TableConfig::fixed(300))].into(),
             ..SimConfig::default()
         },
     )
@@ -392,4 +405,196 @@ async fn map_states_are_recorded_per_map_when_they_change_and_failures_write_not
     );
     let again = collect_map_states(&s.pool, &s.env, &c).await.unwrap();
     assert!(again.stored <= 1, "only changes are recorded: {again:?}");
+}
+
+#[tokio::test]
+async fn record_counts_come_per_map_from_both_sides_and_a_failed_run_writes_none() {
+    use server::collect::collect_counts;
+    use server::simulator::tables::{set_records, side_counts};
+    let s = setup().await;
+    let mut config = SimConfig::default();
+    // Payment terms are left out: that map's names resolve to nothing.
+    set_records(
+        &mut config.tables,
+        "CustomersV3=12480,CDSContactPersonsV2=900,ReleasedProductsV2=5200,SalesInvoiceHeadersV2=20000,CDSSalesQuotationHeaders=310",
+    )
+    .unwrap();
+    let (sim, addr, _task) = serve("127.0.0.1:0".parse().unwrap(), config.clone())
+        .await
+        .unwrap();
+    let c = connector(addr, "demo", quick());
+
+    // The metadata request fails every attempt: the run fails, nothing is stored.
+    sim.plan([Fault::ServerError(503); 4]);
+    let err = collect_counts(&s.pool, &s.env, &c)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("/Metadata/DataEntities: HTTP 503"), "{err}");
+    assert_eq!(
+        count(&s.pool, "select count(*) from record_counts").await,
+        0
+    );
+    assert_eq!(
+        count(
+            &s.pool,
+            "select count(*) from collector_runs where collector = 'counts' and outcome = 'failed'"
+        )
+        .await,
+        1
+    );
+
+    // A 429 storm and a truncated page are retried; the next run stores all.
+    sim.plan([Fault::Throttle(0), Fault::Throttle(0), Fault::Truncated]);
+    let out = collect_counts(&s.pool, &s.env, &c).await.unwrap();
+    assert_eq!(out.stored, 6, "one row per synced starter map: {out:?}");
+    let rows: Vec<(String, Option<i64>, Option<i64>, String)> = sqlx::query_as(
+        "select m.name, c.fo_count, c.dataverse_count, c.problem
+         from record_counts c join table_maps m on m.id = c.map_id order by m.name",
+    )
+    .fetch_all(&s.pool)
+    .await
+    .unwrap();
+    let by_name = |n: &str| rows.iter().find(|r| r.0 == n).unwrap().clone();
+    let now = chrono::Utc::now();
+    let (fo, dv) = side_counts(&config, "CustomersV3", now);
+    assert_ne!(fo, dv, "Customers V3 drifts");
+    let customers = by_name("Customers V3");
+    assert_eq!(
+        (customers.1, customers.2),
+        (Some(fo as i64), Some(dv as i64))
+    );
+    assert_eq!(customers.3, "");
+    let invoices = by_name("Sales invoice headers V2");
+    assert_eq!(
+        (invoices.1, invoices.2),
+        (Some(20_000), Some(20_000)),
+        "paged past 5,000"
+    );
+    let contacts = by_name("CDS Contacts V2");
+    assert_eq!(
+        (contacts.1, contacts.2),
+        (Some(900), Some(900)),
+        "counted in one request"
+    );
+    let terms = by_name("Terms of payment");
+    assert_eq!((terms.1, terms.2), (None, None));
+    assert!(
+        terms
+            .3
+            .contains("no OData entity set for the data entity PaymentTermEntity")
+            && terms
+                .3
+                .contains("Dataverse has no table named msdyn_paymentterm"),
+        "{}",
+        terms.3
+    );
+    assert!(
+        rows.iter().all(|r| r.0 != "Worker"),
+        "maps that are not synced are not counted"
+    );
+}
+
+#[tokio::test]
+async fn simulated_tables_answer_filters_scopes_and_metadata_like_the_services() {
+    let (_sim, addr, _task) = serve("127.0.0.1:0".parse().unwrap(), SimConfig::default())
+        .await
+        .unwrap();
+    let c = connector(addr, "demo", quick());
+    let base = format!("http://{addr}");
+
+    // Dataverse: a key lookup by an `or` chain, with $select.
+    let page = c
+        .get_json(
+            &format!("{base}/api/data/v9.2/accounts?$select=accountnumber,name&$filter=accountnumber eq 'US-000003' or accountnumber eq 'us-000011'"),
+            None,
+        )
+        .await
+        .unwrap();
+    let keys: Vec<&str> = page["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["accountnumber"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["US-000003", "US-000011"]);
+    assert!(
+        page["value"][0].get("accountid").is_some(),
+        "the id always comes"
+    );
+    assert!(
+        page["value"][0].get("creditlimit").is_none(),
+        "$select holds"
+    );
+
+    // F&O: the default company unless cross-company=true.
+    let usmf = c.fo_count(&base, "CustomersV3").await.unwrap();
+    let only_default = c
+        .get_count(&format!("{base}/data/CustomersV3/$count"))
+        .await
+        .unwrap();
+    let demf = c
+        .get_count(&format!(
+            "{base}/data/CustomersV3/$count?cross-company=true&$filter=dataAreaId eq 'DEMF'"
+        ))
+        .await
+        .unwrap();
+    assert!(demf > 0 && only_default > demf);
+    assert_eq!(usmf, only_default + demf);
+    let page = c
+        .fo_json("CustomersV3?cross-company=true&$filter=CustomerAccount eq 'US-000005'&$select=CustomerAccount,OnHoldStatus")
+        .await
+        .unwrap();
+    assert_eq!(
+        page["value"][0]["dataAreaId"],
+        serde_json::Value::Null,
+        "$select holds"
+    );
+    assert!(
+        page["value"][0]["OnHoldStatus"].is_string(),
+        "enums come as labels"
+    );
+
+    // What the simulator does not understand is a 400 that says so.
+    let err = c
+        .get_json(
+            &format!("{base}/api/data/v9.2/accounts?$filter=contains(name,'x')"),
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.status, Some(400));
+    assert!(err.message.contains("not supported"), "{err}");
+    let err = c
+        .get_json(
+            &format!("{base}/api/data/v9.2/accounts?$select=nosuchcolumn"),
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        err.message
+            .contains("Could not find a property named 'nosuchcolumn'"),
+        "{err}"
+    );
+    let err = c
+        .get_json(&format!("{base}/api/data/v9.2/widgets"), None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.status, Some(404));
+
+    // Metadata gives the entity sets.
+    assert_eq!(
+        c.fo_entity_set("CustCustomerV3Entity")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("CustomersV3")
+    );
+    assert_eq!(c.fo_entity_set("NoSuchEntity").await.unwrap(), None);
+    assert_eq!(
+        c.dataverse_entity_set("contact").await.unwrap(),
+        Some(("contacts".into(), "contactid".into()))
+    );
+    assert_eq!(c.dataverse_entity_set("widget").await.unwrap(), None);
 }
