@@ -217,12 +217,36 @@ pub async fn simulate(args: &crate::config::SimulateArgs) -> anyhow::Result<()> 
     if args.churn {
         tables = tables::with_churn(tables);
     }
+    let limit = match &args.rate_limit {
+        None => None,
+        Some(text) => {
+            let parsed = text
+                .split_once('/')
+                .and_then(|(n, secs)| {
+                    Some((
+                        n.trim().parse::<u32>().ok()?,
+                        secs.trim().parse::<u64>().ok()?,
+                    ))
+                })
+                .filter(|(n, secs)| *n > 0 && *secs > 0);
+            let Some((requests, secs)) = parsed else {
+                bail!(
+                    "--rate-limit: '{text}' is not REQUESTS/SECONDS with both above 0, like 6000/300"
+                );
+            };
+            Some(crate::simulator::RateLimit {
+                requests,
+                window: std::time::Duration::from_secs(secs),
+            })
+        }
+    };
     let every = std::time::Duration::from_secs(args.trace_every_secs.max(1));
     let config = crate::simulator::SimConfig {
         seed: args.seed,
         start: crate::simulator::grid(chrono::Utc::now() - chrono::Duration::hours(6), every),
         trace_every: every,
         rates,
+        limit,
         tables,
         ..Default::default()
     };

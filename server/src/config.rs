@@ -110,6 +110,9 @@ pub struct SimulateArgs {
     /// Create and update records over time, as the demo does
     #[arg(long)]
     pub churn: bool,
+    /// Service protection: answer 429 with Retry-After past this many requests per window, e.g. 6000/300
+    #[arg(long, value_name = "REQUESTS/SECS")]
+    pub rate_limit: Option<String>,
 }
 
 /// `dwconsole import …`

@@ -112,6 +112,11 @@ pub async fn start(pool: &SqlitePool) -> anyhow::Result<(Job, tokio::task::JoinH
             server_error: 0.01,
             truncated: 0.01,
         },
+        // Dataverse's service protection limit per user.
+        limit: Some(crate::simulator::RateLimit {
+            requests: 6000,
+            window: Duration::from_secs(300),
+        }),
         // Records come and change over time; Customers V3 drifts.
         tables: crate::simulator::tables::with_churn(crate::simulator::tables::default_tables()),
         ..SimConfig::default()

@@ -88,6 +88,16 @@ pub struct FaultRates {
     pub truncated: f64,
 }
 
+/// Service protection: at most `requests` data requests per `window`;
+/// beyond that, 429 with `Retry-After` until the window ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Requests allowed per window.
+    pub requests: u32,
+    /// The window.
+    pub window: Duration,
+}
+
 /// What the simulator serves.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
@@ -104,6 +114,8 @@ pub struct SimConfig {
     pub trace_every: Duration,
     /// Random fault rates.
     pub rates: FaultRates,
+    /// Throttling under load, as the services' protection limits do.
+    pub limit: Option<RateLimit>,
     /// The simulated tables by F&O entity set (`CustomersV3`); a table
     /// left out is not served.
     pub tables: HashMap<String, TableConfig>,
@@ -132,6 +144,7 @@ impl Default for SimConfig {
             ),
             trace_every: Duration::from_secs(20),
             rates: FaultRates::default(),
+            limit: None,
             tables: tables::default_tables(),
             epoch: DateTime::from_timestamp(1_793_491_200, 0).unwrap_or_default(),
             lag: Duration::from_secs(20),
@@ -146,6 +159,8 @@ pub struct Simulator {
     plan: Mutex<VecDeque<Fault>>,
     rng: Mutex<u64>,
     requests: std::sync::atomic::AtomicU64,
+    throttled: std::sync::atomic::AtomicU64,
+    window: Mutex<(std::time::Instant, u32)>,
 }
 
 impl Simulator {
@@ -157,6 +172,8 @@ impl Simulator {
             tokens: Mutex::new(HashMap::new()),
             plan: Mutex::new(VecDeque::new()),
             requests: std::sync::atomic::AtomicU64::new(0),
+            throttled: std::sync::atomic::AtomicU64::new(0),
+            window: Mutex::new((std::time::Instant::now(), 0)),
         })
     }
 
@@ -170,6 +187,30 @@ impl Simulator {
     /// Data requests answered so far (faults included).
     pub fn requests(&self) -> u64 {
         self.requests.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Requests answered 429 because the rate limit was reached.
+    pub fn throttled(&self) -> u64 {
+        self.throttled.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Counts a request against the rate limit; `Some(secs)` when it is
+    /// over, with the seconds until the window ends.
+    fn over_limit(&self) -> Option<u64> {
+        let limit = self.config.limit?;
+        let mut w = self.window.lock().unwrap_or_else(|e| e.into_inner());
+        let now = std::time::Instant::now();
+        if now.duration_since(w.0) >= limit.window {
+            *w = (now, 0);
+        }
+        if w.1 >= limit.requests {
+            let left = limit.window.saturating_sub(now.duration_since(w.0));
+            self.throttled
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return Some(left.as_secs_f64().ceil().max(1.0) as u64);
+        }
+        w.1 += 1;
+        None
     }
 
     /// How many trace rows exist at `now`.
@@ -190,6 +231,9 @@ impl Simulator {
     fn next_fault(&self) -> Option<Fault> {
         if let Some(f) = self.plan.lock().ok().and_then(|mut p| p.pop_front()) {
             return Some(f);
+        }
+        if let Some(secs) = self.over_limit() {
+            return Some(Fault::Throttle(secs));
         }
         let r = self.config.rates;
         let x = self.random();

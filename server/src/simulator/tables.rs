@@ -149,6 +149,16 @@ pub const TABLES: &[TableDef] = &[
                 dv: "msdyn_paymentterm",
                 kind: Kind::Pick(&["Net30", "Net10", "Net45"]),
             },
+            Column {
+                fo: "SalesCurrencyCode",
+                dv: "msdyn_salescurrencycode",
+                kind: Kind::Pick(&["USD", "EUR"]),
+            },
+            Column {
+                fo: "PartyType",
+                dv: "msdyn_partytype",
+                kind: Kind::Pick(&["Organization"]),
+            },
         ],
     },
     TableDef {

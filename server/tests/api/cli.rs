@@ -372,3 +372,34 @@ fn collect_runs_once_against_the_simulator_and_names_what_is_missing() {
     sim.kill().unwrap();
     sim.wait().unwrap();
 }
+
+#[test]
+fn simulate_and_collect_name_what_is_wrong_with_their_arguments() {
+    for (args, says) in [
+        (
+            vec!["simulate", "--records", "Customers=5"],
+            "--records: 'Customers' is not a simulated table; the tables are CustomersV3,",
+        ),
+        (
+            vec!["simulate", "--drift", "CustomersV3:drifty=0.1"],
+            "--drift: 'drifty' is not a kind of drift",
+        ),
+        (
+            vec!["simulate", "--rate-limit", "0/300"],
+            "--rate-limit: '0/300' is not REQUESTS/SECONDS",
+        ),
+        (
+            vec!["collect", "nosuch", "--env", "UAT"],
+            "the collectors are: errors, map_states, counts",
+        ),
+    ] {
+        let out = dwconsole()
+            .args(&args)
+            .args(["--database", ":memory:"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+}

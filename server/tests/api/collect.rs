@@ -291,6 +291,25 @@ fn the_real_sample_bodies_parse_with_the_connector_code() {
     for key in ["@odata.etag", "accountid", "accountnumber"] {
         assert!(parts.rows[0].get(key).is_some(), "{key}");
     }
+    let table = server::simulator::tables::Table::find(&config, "CustomersV3").unwrap();
+    let q = std::collections::HashMap::from([("cross-company".to_string(), "true".to_string())]);
+    let sim_fo = table
+        .fo_page(
+            &q,
+            "http://127.0.0.1/data/CustomersV3",
+            "cross-company=true",
+            chrono::Utc::now(),
+        )
+        .unwrap();
+    let parts = page_parts(&sim_fo).unwrap();
+    assert_eq!(parts.rows.len(), 10_000, "server-driven pages of 10,000");
+    assert_eq!(
+        parts.next,
+        Some("http://127.0.0.1/data/CustomersV3?cross-company=true&$skip=10000")
+    );
+    for key in fo["value"][0].as_object().unwrap().keys() {
+        assert!(parts.rows[0].get(key).is_some(), "the sample's {key}");
+    }
 }
 
 #[tokio::test]
@@ -597,4 +616,48 @@ async fn simulated_tables_answer_filters_scopes_and_metadata_like_the_services()
         Some(("contacts".into(), "contactid".into()))
     );
     assert_eq!(c.dataverse_entity_set("widget").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn under_load_the_simulator_throttles_and_the_collector_waits_its_retry_after() {
+    use server::collect::collect_counts;
+    use server::simulator::RateLimit;
+    let s = setup().await;
+    let mut config = SimConfig {
+        limit: Some(RateLimit {
+            requests: 6,
+            window: Duration::from_secs(1),
+        }),
+        ..SimConfig::default()
+    };
+    server::simulator::tables::set_records(
+        &mut config.tables,
+        "CustomersV3=40,CDSContactPersonsV2=30,ReleasedProductsV2=20,SalesInvoiceHeadersV2=10,PaymentTerms=5,CDSSalesQuotationHeaders=3",
+    )
+    .unwrap();
+    let (sim, addr, _task) = serve("127.0.0.1:0".parse().unwrap(), config.clone())
+        .await
+        .unwrap();
+    let c = connector(addr, "demo", quick());
+    let out = collect_counts(&s.pool, &s.env, &c).await.unwrap();
+    assert_eq!(out.stored, 6);
+    assert!(sim.throttled() > 0, "about 24 requests at 6 a second");
+    let total: i64 = sqlx::query_scalar("select sum(fo_count) from record_counts")
+        .fetch_one(&s.pool)
+        .await
+        .unwrap();
+    let expected: u64 = config
+        .tables
+        .keys()
+        .map(|set| server::simulator::tables::side_counts(&config, set, chrono::Utc::now()).0)
+        .sum();
+    assert_eq!(total as u64, expected, "every count complete");
+    assert_eq!(
+        count(
+            &s.pool,
+            "select count(*) from collector_runs where outcome = 'failed'"
+        )
+        .await,
+        0
+    );
 }

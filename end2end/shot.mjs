@@ -1,0 +1,17 @@
+import { chromium } from "@playwright/test";
+const b = await chromium.launch({ executablePath: "/usr/bin/chromium" });
+const p = await b.newPage({ viewport: { width: 1280, height: 900 } });
+const base = "http://127.0.0.1:3300";
+await p.goto(base + "/login");
+await p.fill('input[name="email"]', "admin@example.com");
+await p.fill('input[name="password"]', "correct horse battery staple");
+await p.click('button:has-text("Sign in")');
+await p.waitForTimeout(1500);
+await p.goto(base + "/maps?env=Simulated%20demo");
+await p.click('text=Customers V3');
+await p.waitForTimeout(1500);
+await p.locator('[data-testid="record-counts"]').screenshot({ path: "/tmp/shot/counts.png" });
+await p.goto(base + "/collectors");
+await p.waitForTimeout(1500);
+await p.screenshot({ path: "/tmp/shot/collectors.png", fullPage: false });
+await b.close();
