@@ -60,6 +60,8 @@ test("the collectors page shows the demo collector's last success and runs", asy
   await expect(result).toContainText("✓ Sign-in (token): signed in as demo");
   await expect(result).toContainText("✓ Dataverse plug-in trace log: readable");
   await expect(result).toContainText("✓ F&O dual-write projects: readable");
+  await expect(result).toContainText("✓ Dataverse table definitions: readable (account → accounts)");
+  await expect(result).toContainText("✓ F&O entity metadata: readable (CustCustomerV3Entity → CustomersV3)");
 
   // The map page shows what F&O reports about the map's state.
   await page.getByRole("link", { name: "Table maps" }).click();

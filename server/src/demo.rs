@@ -174,7 +174,8 @@ pub async fn start(pool: &SqlitePool) -> anyhow::Result<(Job, tokio::task::JoinH
 }
 
 /// The connections for the collectors page, with a test that signs in,
-/// reads one trace row from Dataverse and one project row from F&O.
+/// reads one trace row and one table definition from Dataverse, and one
+/// project row and one entity's metadata from F&O.
 pub fn connections_context(jobs: &[Job], demo: Option<&Job>) -> app::collectors::Connections {
     use app::collectors::{ConnectionCheck, ConnectionInfo};
     let all: Vec<(Environment, Arc<Connector>, bool)> = jobs
@@ -235,11 +236,33 @@ pub fn connections_context(jobs: &[Job], demo: Option<&Job>) -> app::collectors:
                     .map(|_| "readable".to_string()),
                 ));
                 out.push(check(
+                    "Dataverse table definitions",
+                    c.dataverse_entity_set("account")
+                        .await
+                        .map(|found| match found {
+                            Some((set, _)) => format!("readable (account → {set})"),
+                            None => "readable, but there is no account table".into(),
+                        }),
+                ));
+                out.push(check(
                     "F&O dual-write projects",
                     c.fo_json("DualWriteProjectConfigurations?cross-company=true&$select=ProjectName&$top=1")
                         .await
                         .map(|_| "readable".to_string()),
                 ));
+                if !c.connection().fo_url.is_empty() {
+                    out.push(check(
+                        "F&O entity metadata",
+                        c.fo_entity_set("CustCustomerV3Entity")
+                            .await
+                            .map(|found| match found {
+                                Some(set) => format!("readable (CustCustomerV3Entity → {set})"),
+                                None => {
+                                    "readable, but CustCustomerV3Entity is not published".into()
+                                }
+                            }),
+                    ));
+                }
                 out
             })
         }),
