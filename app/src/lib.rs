@@ -34,6 +34,7 @@ pub mod maps;
 #[cfg(feature = "ssr")]
 pub mod markdown;
 pub mod overview;
+pub mod reconcile;
 #[cfg(feature = "ssr")]
 pub mod revisions;
 pub mod rules;
@@ -117,6 +118,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/maps/:id") view=maps::view::MapPage ssr=SsrMode::Async/>
                 <Route path=path!("/maps/:id/edit") view=maps::view::MapEditPage ssr=SsrMode::Async/>
                 <Route path=path!("/maps/:id/history") view=maps::view::MapHistoryPage ssr=SsrMode::Async/>
+                <Route path=path!("/maps/:id/reconcile") view=reconcile::view::ReconcilePage ssr=SsrMode::Async/>
                 <Route path=path!("/maps/:id/diff") view=maps::view::MapDiffPage ssr=SsrMode::Async/>
                 <Route path=path!("/fields/:id/edit") view=rules::view::FieldEditPage ssr=SsrMode::Async/>
                 <Route path=path!("/fields/:id/history") view=rules::view::ObjectHistoryPage ssr=SsrMode::Async/>

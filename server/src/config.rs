@@ -333,7 +333,28 @@ pub struct Settings {
     pub count_every: Duration,
 }
 
+impl CommonSettings {
+    /// Where full diffs keep their partition files: `reconcile/` beside
+    /// the database file, or in the temporary directory for a `sqlite:`
+    /// URL.
+    pub fn reconcile_dir(&self) -> PathBuf {
+        if self.database.starts_with("sqlite:") {
+            return std::env::temp_dir().join("dwconsole-reconcile");
+        }
+        Path::new(&self.database)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .join("reconcile")
+    }
+}
+
 impl Settings {
+    /// Where full diffs keep their partition files.
+    pub fn reconcile_dir(&self) -> PathBuf {
+        self.common.reconcile_dir()
+    }
+
     /// Settings for tests: a given database, port 0, defaults elsewhere.
     pub fn for_tests(database: &str) -> Self {
         let mut s = resolve_serve(

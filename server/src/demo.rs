@@ -147,6 +147,31 @@ pub async fn start(pool: &SqlitePool) -> anyhow::Result<(Job, tokio::task::JoinH
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
+    // The rule book documents the simulated tables' field mappings, so the
+    // demo's reconciliations have something to compare through.
+    for map in app::maps::server::list(&mut tx, env.id)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+    {
+        let fields = crate::simulator::tables::field_mappings(
+            &map.content.fo_entity,
+            &map.content.dataverse_table,
+        );
+        let documented = app::rules::server::fields_of(&mut tx, &[map.id])
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        if !fields.is_empty() && documented.is_empty() {
+            app::rules::server::import_fields(
+                &mut tx,
+                &Actor::cli(),
+                map.id,
+                &fields,
+                "The simulated demo's columns",
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+    }
     tx.commit().await?;
     let connector = Connector::new(
         Connection {

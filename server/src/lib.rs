@@ -13,6 +13,7 @@ pub mod demo;
 pub mod export;
 pub mod health;
 pub mod middleware;
+pub mod reconcile;
 pub mod simulator;
 pub mod startup;
 pub mod telemetry;

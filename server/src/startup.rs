@@ -44,6 +44,8 @@ pub struct AppState {
     pub demo: Option<String>,
     /// The connections collectors run for, and their test.
     pub connections: Option<app::collectors::Connections>,
+    /// How pages start reconciliations.
+    pub reconcile: Option<app::reconcile::Control>,
 }
 
 impl AppState {
@@ -60,6 +62,7 @@ impl AppState {
             error_retention_days: settings.error_retention_days,
             demo: settings.demo.then(|| crate::demo::DEMO_ENV.to_string()),
             connections: None,
+            reconcile: None,
             pool,
             auth: AuthConfig {
                 session_ttl: settings.session_ttl,
@@ -79,6 +82,9 @@ impl AppState {
         provide_context(self.limiter.clone());
         provide_context(app::auth::DemoMode(self.demo.clone()));
         if let Some(c) = &self.connections {
+            provide_context(c.clone());
+        }
+        if let Some(c) = &self.reconcile {
             provide_context(c.clone());
         }
         app::provide_request_nonce();
@@ -167,6 +173,7 @@ pub struct Application {
     demo: Option<(crate::demo::Job, tokio::task::JoinHandle<()>)>,
     collect_every: Duration,
     count_every: Duration,
+    reconciler: Arc<crate::reconcile::runner::Reconciler>,
 }
 
 /// SIGINT and SIGTERM listeners, installed before the server announces
@@ -221,6 +228,15 @@ impl Application {
             &jobs,
             demo.as_ref().map(|(job, _)| job),
         ));
+        let reconciler = crate::reconcile::runner::Reconciler::new(
+            state.pool.clone(),
+            jobs.iter()
+                .chain(demo.as_ref().map(|(job, _)| job))
+                .map(|j| (j.env.name.clone(), j.connector.clone()))
+                .collect(),
+            settings.reconcile_dir(),
+        );
+        state.reconcile = Some(reconciler.control());
         let router = build_router(settings, state.clone());
         let listener = tokio::net::TcpListener::bind(settings.bind)
             .await
@@ -248,6 +264,7 @@ impl Application {
             demo,
             collect_every: settings.collect_every,
             count_every: settings.count_every,
+            reconciler,
         })
     }
 
@@ -273,6 +290,9 @@ impl Application {
             self.collect_every,
             self.count_every,
         ));
+        self.reconciler.resume().await;
+        let reconciliations =
+            tokio::spawn(self.reconciler.clone().schedule(Duration::from_secs(300)));
         // The simulated environment moves faster, so the demo looks alive.
         let (demo_collector, simulator) = match self.demo {
             Some((job, simulator)) => (
@@ -295,6 +315,7 @@ impl Application {
         .await?;
         maintenance.abort();
         collectors.abort();
+        reconciliations.abort();
         for task in [demo_collector, simulator].into_iter().flatten() {
             task.abort();
         }

@@ -6,7 +6,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-mod ssr {
+pub(crate) mod ssr {
     //! Helpers shared by the map server functions.
     use crate::auth::Role;
     use crate::auth::server::caller;

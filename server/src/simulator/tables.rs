@@ -397,6 +397,54 @@ pub fn default_tables() -> HashMap<String, TableConfig> {
         .collect()
 }
 
+/// The field mappings of the table with F&O entity `fo_entity` and
+/// Dataverse table `dv_table`, as the rule book would document them: the
+/// key, then every column (enums with their value maps). Empty when the
+/// simulator has no such table.
+pub fn field_mappings(fo_entity: &str, dv_table: &str) -> Vec<app::rules::FieldContent> {
+    use app::rules::{FieldContent, FieldDirection, Transform, ValueType};
+    let Some(t) = TABLES.iter().find(|t| {
+        t.fo_entity.eq_ignore_ascii_case(fo_entity) && t.dv_table.eq_ignore_ascii_case(dv_table)
+    }) else {
+        return vec![];
+    };
+    let direction = match t.owner {
+        Owner::Fo => FieldDirection::FoToDataverse,
+        Owner::Dataverse => FieldDirection::DataverseToFo,
+    };
+    let field = |fo: &str, dv: &str, value_type, value_map: Vec<(String, String)>| FieldContent {
+        fo_field: fo.into(),
+        dataverse_column: dv.into(),
+        direction,
+        value_type,
+        transform: if value_map.is_empty() {
+            Transform::None
+        } else {
+            Transform::ValueMap
+        },
+        default_value: String::new(),
+        value_map,
+    };
+    std::iter::once(field(t.fo_key, t.dv_key, ValueType::Text, vec![]))
+        .chain(t.columns.iter().map(|c| {
+            match &c.kind {
+                Kind::Text(_) | Kind::Pick(_) => field(c.fo, c.dv, ValueType::Text, vec![]),
+                Kind::Money => field(c.fo, c.dv, ValueType::Number, vec![]),
+                Kind::Moment => field(c.fo, c.dv, ValueType::Date, vec![]),
+                Kind::Choice(options) => field(
+                    c.fo,
+                    c.dv,
+                    ValueType::Enum,
+                    options
+                        .iter()
+                        .map(|(l, v)| (l.to_string(), v.to_string()))
+                        .collect(),
+                ),
+            }
+        }))
+        .collect()
+}
+
 /// Turns on churn as the demo runs it: new rows every few minutes to
 /// hours per table, and every row updated every 1–30 days.
 pub fn with_churn(mut tables: HashMap<String, TableConfig>) -> HashMap<String, TableConfig> {

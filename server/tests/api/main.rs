@@ -10,5 +10,6 @@ mod errors;
 mod hardening;
 mod helpers;
 mod maps;
+mod reconcile;
 mod transfer;
 mod users;

@@ -1,0 +1,555 @@
+//! Reconciliation: compare a map's records on both sides and keep every
+//! result.
+//!
+//! - A **sample** picks N random keys from each side (a reservoir over the
+//!   streamed keys, so every record is equally likely and memory holds N),
+//!   reads those records from both sides and compares them field by field
+//!   ([`compare`]).
+//! - A **full diff** ([`full`]) streams every record's key and digest from
+//!   both sides into partition files on disk and joins them one partition
+//!   at a time, so memory stays bounded; it shows progress, can be
+//!   cancelled, and resumes after a restart.
+//!
+//! Either way, a difference on a record changed within the lag window
+//! (default 5 minutes), or a record missing on one side, is re-read once
+//! after a pause before it is reported: dual-write syncs in near real
+//! time, so a record caught mid-sync is lag, not drift.
+
+pub mod compare;
+pub mod full;
+pub mod runner;
+
+use crate::connect::{ConnectError, Connector};
+use app::auth::server::db_now;
+use compare::{FieldDiff, Plan};
+use serde_json::Value;
+use sqlx::SqlitePool;
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How runs behave.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Records changed within this many minutes are re-checked.
+    pub lag_minutes: i64,
+    /// The pause before the re-check.
+    pub recheck_after: Duration,
+    /// Where full diffs keep their partition files.
+    pub work_dir: PathBuf,
+    /// Who asked (an email, `schedule` or `cli`).
+    pub requested_by: String,
+}
+
+/// Why a run could not go on.
+#[derive(Debug, thiserror::Error)]
+pub enum ReconError {
+    /// The map cannot be reconciled as documented.
+    #[error("{0}")]
+    Blocked(String),
+    /// A system could not be read.
+    #[error("{0}")]
+    Connect(#[from] ConnectError),
+    /// The console's store failed.
+    #[error("{0}")]
+    Store(#[from] app::error::AppError),
+    /// The database driver failed.
+    #[error("database: {0}")]
+    Sql(#[from] sqlx::Error),
+    /// The partition files failed.
+    #[error("partition files: {0}")]
+    Io(#[from] std::io::Error),
+    /// Someone cancelled the run.
+    #[error("cancelled")]
+    Cancelled,
+}
+
+/// A map ready to reconcile: its plan and both entity sets.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The map.
+    pub map_id: i64,
+    /// Its name.
+    pub map_name: String,
+    /// What is compared.
+    pub plan: Plan,
+    /// The F&O entity set.
+    pub fo_set: String,
+    /// The Dataverse entity set.
+    pub dv_set: String,
+}
+
+/// Loads a map with its fields and finds both entity sets.
+pub async fn target(
+    pool: &SqlitePool,
+    connector: &Connector,
+    map_id: i64,
+) -> Result<Target, ReconError> {
+    let mut conn = pool.acquire().await?;
+    let map = app::maps::server::get(&mut conn, map_id).await?;
+    if map.deleted {
+        return Err(ReconError::Blocked(format!(
+            "'{}' is deleted",
+            map.content.name
+        )));
+    }
+    if map.content.direction == app::maps::Direction::NotSynced {
+        return Err(ReconError::Blocked(format!(
+            "'{}' is not synced, so there is nothing to reconcile",
+            map.content.name
+        )));
+    }
+    let fields: Vec<_> = app::rules::server::fields_of(&mut conn, &[map_id])
+        .await?
+        .into_iter()
+        .map(|f| f.content)
+        .collect();
+    drop(conn);
+    let plan = Plan::new(&map.content, &fields).map_err(ReconError::Blocked)?;
+    if connector.connection().fo_url.is_empty() {
+        return Err(ReconError::Blocked(
+            "the environment has no F&O URL; set it on the Environments page".into(),
+        ));
+    }
+    let fo_set = connector
+        .fo_entity_set(&map.content.fo_entity)
+        .await?
+        .ok_or_else(|| {
+            ReconError::Blocked(format!(
+                "F&O has no OData entity set for {} (not in this environment, or not public)",
+                map.content.fo_entity
+            ))
+        })?;
+    let (dv_set, _) = connector
+        .dataverse_entity_set(&map.content.dataverse_table)
+        .await?
+        .ok_or_else(|| {
+            ReconError::Blocked(format!(
+                "Dataverse has no table named {}",
+                map.content.dataverse_table
+            ))
+        })?;
+    Ok(Target {
+        map_id,
+        map_name: map.content.name,
+        plan,
+        fo_set,
+        dv_set,
+    })
+}
+
+/// Records a new run as running; gives its id.
+pub async fn begin_run(
+    pool: &SqlitePool,
+    map_id: i64,
+    kind: &str,
+    sample_size: Option<i64>,
+    opts: &Options,
+) -> Result<i64, ReconError> {
+    let mut tx = app::auth::server::begin_write(pool).await?;
+    let id: i64 = sqlx::query_scalar(
+        "insert into reconcile_runs (map_id, kind, status, requested_by, started_at, sample_size, lag_minutes)
+         values (?, ?, 'running', ?, ?, ?, ?) returning id",
+    )
+    .bind(map_id)
+    .bind(kind)
+    .bind(&opts.requested_by)
+    .bind(db_now())
+    .bind(sample_size)
+    .bind(opts.lag_minutes)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Marks a run failed (or cancelled) with its reason; never fails itself.
+pub async fn end_run_badly(pool: &SqlitePool, run_id: i64, error: &ReconError) {
+    let status = if matches!(error, ReconError::Cancelled) {
+        "cancelled"
+    } else {
+        "failed"
+    };
+    let res = sqlx::query(
+        "update reconcile_runs set status = ?, finished_at = ?, error = ?, checkpoint = null where id = ?",
+    )
+    .bind(status)
+    .bind(db_now())
+    .bind(error.to_string())
+    .bind(run_id)
+    .execute(pool)
+    .await;
+    if let Err(e) = res {
+        tracing::error!(error = %e, run.id = run_id, "could not record the end of a reconciliation run");
+    }
+}
+
+/// One difference before it is stored.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Found {
+    /// The record's identity.
+    pub key: String,
+    /// `missing_in_dataverse`, `missing_in_fo` or `field`.
+    pub kind: &'static str,
+    /// The field (for `field`).
+    pub field: String,
+    /// F&O value.
+    pub fo: String,
+    /// Dataverse value.
+    pub dv: String,
+}
+
+/// What a run found, ready to store.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Distinct records compared.
+    pub records: i64,
+    /// F&O records read.
+    pub fo_read: i64,
+    /// Dataverse records read.
+    pub dv_read: i64,
+    /// Exact counts (a full diff may list fewer details than it counts).
+    pub missing_in_dataverse: i64,
+    /// Records only in Dataverse.
+    pub missing_in_fo: i64,
+    /// Records with a differing field.
+    pub differing: i64,
+    /// Differences gone on the re-check.
+    pub cleared: i64,
+    /// The differences to list.
+    pub found: Vec<Found>,
+    /// For samples: the records looked at, so only those can be "fixed".
+    pub examined: Option<HashSet<String>>,
+}
+
+/// The differences between the rows read for `keys` from both sides.
+fn differences(plan: &Plan, keys: &[String], fo: &[Value], dv: &[Value]) -> Vec<Found> {
+    let fo: HashMap<String, &Value> = fo
+        .iter()
+        .filter_map(|r| Some((plan.fo_identity(r)?, r)))
+        .collect();
+    let dv: HashMap<String, &Value> = dv
+        .iter()
+        .filter_map(|r| Some((plan.dv_identity(r)?, r)))
+        .collect();
+    let mut out = Vec::new();
+    for key in keys {
+        match (fo.get(key), dv.get(key)) {
+            (Some(_), None) => out.push(Found {
+                key: key.clone(),
+                kind: "missing_in_dataverse",
+                field: String::new(),
+                fo: key.clone(),
+                dv: String::new(),
+            }),
+            (None, Some(_)) => out.push(Found {
+                key: key.clone(),
+                kind: "missing_in_fo",
+                field: String::new(),
+                fo: String::new(),
+                dv: key.clone(),
+            }),
+            (Some(f), Some(d)) => out.extend(plan.compare(f, d).into_iter().map(
+                |FieldDiff { field, fo, dv }| Found {
+                    key: key.clone(),
+                    kind: "field",
+                    field,
+                    fo,
+                    dv,
+                },
+            )),
+            (None, None) => {}
+        }
+    }
+    out
+}
+
+/// Reads `keys` from both sides and compares them; a record that differs
+/// and may be mid-sync (changed within the lag window, or missing on a
+/// side) is read again after the pause. Gives the differences and how
+/// many records the re-check cleared.
+pub async fn compare_keys(
+    connector: &Connector,
+    t: &Target,
+    keys: &[String],
+    opts: &Options,
+) -> Result<(Vec<Found>, i64, i64, i64), ReconError> {
+    let read = |keys: Vec<String>| async move {
+        let fo = connector
+            .fo_rows_by_keys(&t.fo_set, &t.plan.fo_key, &keys, &t.plan.fo_select())
+            .await?;
+        let dv = connector
+            .dataverse_rows_by_keys(&t.dv_set, &t.plan.dv_key, &keys, &t.plan.dv_select())
+            .await?;
+        Ok::<_, ReconError>((fo, dv))
+    };
+    let (fo, dv) = read(keys.to_vec()).await?;
+    let (fo_read, dv_read) = (fo.len() as i64, dv.len() as i64);
+    let found = differences(&t.plan, keys, &fo, &dv);
+    let recent_since = chrono::Utc::now() - chrono::Duration::minutes(opts.lag_minutes);
+    let modified: HashMap<String, chrono::DateTime<chrono::Utc>> = dv
+        .iter()
+        .filter_map(|r| {
+            let at = chrono::DateTime::parse_from_rfc3339(r["modifiedon"].as_str()?).ok()?;
+            Some((t.plan.dv_identity(r)?, at.with_timezone(&chrono::Utc)))
+        })
+        .collect();
+    let suspect: HashSet<String> = found
+        .iter()
+        .filter(|f| {
+            f.kind == "missing_in_dataverse"
+                || modified.get(&f.key).is_some_and(|at| *at >= recent_since)
+        })
+        .map(|f| f.key.clone())
+        .collect();
+    if suspect.is_empty() {
+        return Ok((found, 0, fo_read, dv_read));
+    }
+    tokio::time::sleep(opts.recheck_after).await;
+    let mut again: Vec<String> = suspect.iter().cloned().collect();
+    again.sort();
+    let (fo2, dv2) = read(again.clone()).await?;
+    let rechecked = differences(&t.plan, &again, &fo2, &dv2);
+    let still: HashSet<&String> = rechecked.iter().map(|f| &f.key).collect();
+    let cleared = suspect.iter().filter(|k| !still.contains(k)).count() as i64;
+    let mut out: Vec<Found> = found
+        .into_iter()
+        .filter(|f| !suspect.contains(&f.key))
+        .chain(rechecked)
+        .collect();
+    out.sort();
+    Ok((out, cleared, fo_read, dv_read))
+}
+
+/// A uniform random sample of a stream (Algorithm R).
+struct Reservoir {
+    size: usize,
+    seen: u64,
+    items: Vec<String>,
+    rng: u64,
+}
+
+impl Reservoir {
+    fn new(size: usize) -> Self {
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(1);
+        Reservoir {
+            size,
+            seen: 0,
+            items: Vec::with_capacity(size),
+            rng: seed | 1,
+        }
+    }
+
+    fn next(&mut self) -> u64 {
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        self.rng
+    }
+
+    fn offer(&mut self, item: &str) {
+        self.seen += 1;
+        if self.items.len() < self.size {
+            self.items.push(item.to_string());
+        } else {
+            let j = self.next() % self.seen;
+            if (j as usize) < self.size {
+                self.items[j as usize] = item.to_string();
+            }
+        }
+    }
+}
+
+/// Runs a sample of `size` records per side for run `run_id`.
+#[tracing::instrument(skip_all, fields(map = %t.map_name, run.id = run_id), err)]
+pub async fn run_sample(
+    pool: &SqlitePool,
+    connector: &Connector,
+    t: &Target,
+    run_id: i64,
+    size: usize,
+    opts: &Options,
+) -> Result<app::reconcile::Run, ReconError> {
+    let result = async {
+        let mut fo = Reservoir::new(size);
+        connector
+            .fo_keys(
+                &connector.connection().fo_url,
+                &t.fo_set,
+                &t.plan.fo_key,
+                |k| fo.offer(&Plan::identity(k)),
+            )
+            .await?;
+        let mut dv = Reservoir::new(size);
+        connector
+            .dataverse_keys(&t.dv_set, &t.plan.dv_key, |k| dv.offer(&Plan::identity(k)))
+            .await?;
+        let mut keys: Vec<String> = fo.items.into_iter().chain(dv.items).collect();
+        keys.sort();
+        keys.dedup();
+        let (found, cleared, fo_read, dv_read) = compare_keys(connector, t, &keys, opts).await?;
+        let count = |kind: &str| {
+            found
+                .iter()
+                .filter(|f| f.kind == kind)
+                .map(|f| &f.key)
+                .collect::<HashSet<_>>()
+                .len() as i64
+        };
+        let outcome = Outcome {
+            records: keys.len() as i64,
+            fo_read,
+            dv_read,
+            missing_in_dataverse: count("missing_in_dataverse"),
+            missing_in_fo: count("missing_in_fo"),
+            differing: count("field"),
+            cleared,
+            examined: Some(keys.into_iter().collect()),
+            found,
+        };
+        finish_run(pool, t.map_id, run_id, "sample", outcome).await
+    }
+    .await;
+    if let Err(e) = &result {
+        end_run_badly(pool, run_id, e).await;
+    }
+    result
+}
+
+/// Stores a run's outcome: its counts, its differences marked new or
+/// persisting against the previous finished run of the same kind (an
+/// explanation follows a persisting difference), and that run's
+/// differences now gone as fixed (for a sample, only those it looked at).
+pub async fn finish_run(
+    pool: &SqlitePool,
+    map_id: i64,
+    run_id: i64,
+    kind: &str,
+    o: Outcome,
+) -> Result<app::reconcile::Run, ReconError> {
+    type Prev = (
+        String,
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let mut tx = app::auth::server::begin_write(pool).await?;
+    let previous: Vec<Prev> = sqlx::query_as(
+        "select record_key, kind, field, fo_value, dataverse_value, explained_by, explained_at, explanation
+         from reconcile_differences where change <> 'fixed' and run_id =
+            (select max(id) from reconcile_runs where map_id = ? and kind = ? and status = 'done' and id < ?)",
+    )
+    .bind(map_id)
+    .bind(kind)
+    .bind(run_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let prev_by: HashMap<(String, String, String), &Prev> = previous
+        .iter()
+        .map(|p| ((p.0.clone(), p.1.clone(), p.2.clone()), p))
+        .collect();
+    let mut current: HashSet<(String, String, String)> = HashSet::new();
+    let (mut new, mut persisting) = (0i64, 0i64);
+    for f in &o.found {
+        let id = (f.key.clone(), f.kind.to_string(), f.field.clone());
+        let before = prev_by.get(&id);
+        if before.is_some() {
+            persisting += 1;
+        } else {
+            new += 1;
+        }
+        sqlx::query(
+            "insert into reconcile_differences
+                (run_id, record_key, kind, field, fo_value, dataverse_value, change, explained_by, explained_at, explanation)
+             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(run_id)
+        .bind(&f.key)
+        .bind(f.kind)
+        .bind(&f.field)
+        .bind(&f.fo)
+        .bind(&f.dv)
+        .bind(if before.is_some() { "persisting" } else { "new" })
+        .bind(before.and_then(|p| p.5.clone()))
+        .bind(before.and_then(|p| p.6.clone()))
+        .bind(before.and_then(|p| p.7.clone()))
+        .execute(&mut *tx)
+        .await?;
+        current.insert(id);
+    }
+    let mut fixed = 0i64;
+    for p in &previous {
+        let id = (p.0.clone(), p.1.clone(), p.2.clone());
+        let looked = o.examined.as_ref().is_none_or(|keys| keys.contains(&p.0));
+        if !current.contains(&id) && looked {
+            fixed += 1;
+            sqlx::query(
+                "insert into reconcile_differences
+                    (run_id, record_key, kind, field, fo_value, dataverse_value, change, explained_by, explained_at, explanation)
+                 values (?, ?, ?, ?, ?, ?, 'fixed', ?, ?, ?)",
+            )
+            .bind(run_id)
+            .bind(&p.0)
+            .bind(&p.1)
+            .bind(&p.2)
+            .bind(&p.3)
+            .bind(&p.4)
+            .bind(&p.5)
+            .bind(&p.6)
+            .bind(&p.7)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    let run: app::reconcile::Run = sqlx::query_as(
+        "update reconcile_runs set status = 'done', finished_at = ?, records = ?, fo_read = ?, dataverse_read = ?,
+            missing_in_dataverse = ?, missing_in_fo = ?, differing = ?, cleared_by_recheck = ?,
+            new_differences = ?, persisting = ?, fixed = ?, checkpoint = null
+         where id = ? returning *",
+    )
+    .bind(db_now())
+    .bind(o.records)
+    .bind(o.fo_read)
+    .bind(o.dv_read)
+    .bind(o.missing_in_dataverse)
+    .bind(o.missing_in_fo)
+    .bind(o.differing)
+    .bind(o.cleared)
+    .bind(new)
+    .bind(persisting)
+    .bind(fixed)
+    .bind(run_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(run)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reservoir_is_uniform_enough_and_bounded() {
+        let mut hits = [0u32; 10];
+        for _ in 0..2000 {
+            let mut r = Reservoir::new(2);
+            for i in 0..10 {
+                r.offer(&i.to_string());
+            }
+            assert_eq!(r.items.len(), 2);
+            for k in &r.items {
+                hits[k.parse::<usize>().unwrap()] += 1;
+            }
+        }
+        // Each item is picked with probability 0.2: about 400 of 2000.
+        assert!(hits.iter().all(|h| (300..500).contains(h)), "{hits:?}");
+    }
+}

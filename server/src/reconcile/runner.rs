@@ -1,0 +1,226 @@
+//! Runs reconciliations in the background for the server: on request from
+//! the page, on the schedule (a daily sample per map, full diffs as each
+//! map's settings say), and on start-up, where it resumes the full diffs a
+//! stopped server left running.
+
+use super::{Options, ReconError, end_run_badly, full::run_full, run_sample, target};
+use crate::connect::Connector;
+use app::error::AppError;
+use sqlx::SqlitePool;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The background runner.
+pub struct Reconciler {
+    pool: SqlitePool,
+    connectors: HashMap<String, Arc<Connector>>,
+    work_dir: PathBuf,
+    /// The lag guard's window.
+    pub lag_minutes: i64,
+    /// The pause before a re-check.
+    pub recheck_after: Duration,
+}
+
+impl Reconciler {
+    /// A runner for these environments' connectors (by environment name).
+    pub fn new(
+        pool: SqlitePool,
+        connectors: HashMap<String, Arc<Connector>>,
+        work_dir: PathBuf,
+    ) -> Arc<Self> {
+        Arc::new(Reconciler {
+            pool,
+            connectors,
+            work_dir,
+            lag_minutes: 5,
+            recheck_after: Duration::from_secs(30),
+        })
+    }
+
+    fn options(&self, requested_by: &str) -> Options {
+        Options {
+            lag_minutes: self.lag_minutes,
+            recheck_after: self.recheck_after,
+            work_dir: self.work_dir.clone(),
+            requested_by: requested_by.to_string(),
+        }
+    }
+
+    /// What the app needs to start runs.
+    pub fn control(self: &Arc<Self>) -> app::reconcile::Control {
+        let blocked = self.clone();
+        let start = self.clone();
+        app::reconcile::Control {
+            blocked: Arc::new(move |env: &str| {
+                (!blocked.connectors.contains_key(env)).then(|| {
+                    format!(
+                        "No connection is configured for '{env}', so its records cannot be read (see the README, “Connections”)."
+                    )
+                })
+            }),
+            start: Arc::new(move |map_id, full, who| {
+                let start = start.clone();
+                Box::pin(async move { start.start(map_id, full, &who).await })
+            }),
+        }
+    }
+
+    /// Starts a run of `map_id` in the background; gives its id. Refused
+    /// while another run of the map goes on.
+    pub async fn start(
+        self: &Arc<Self>,
+        map_id: i64,
+        full: bool,
+        who: &str,
+    ) -> Result<i64, AppError> {
+        let env: Option<String> = sqlx::query_scalar(
+            "select e.name from table_maps m join environments e on e.id = m.environment_id where m.id = ?",
+        )
+        .bind(map_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let env = env.ok_or_else(|| AppError::not_found("That table map"))?;
+        let connector = self.connectors.get(&env).cloned().ok_or_else(|| {
+            AppError::Conflict(format!("No connection is configured for '{env}'."))
+        })?;
+        let running: Option<i64> = sqlx::query_scalar(
+            "select id from reconcile_runs where map_id = ? and status = 'running' limit 1",
+        )
+        .bind(map_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        if let Some(id) = running {
+            return Err(AppError::Conflict(format!(
+                "Run #{id} of this map is still going; wait for it or cancel it."
+            )));
+        }
+        let size: i64 =
+            sqlx::query_scalar("select sample_size from reconcile_settings where map_id = ?")
+                .bind(map_id)
+                .fetch_optional(&self.pool)
+                .await?
+                .unwrap_or(100);
+        let opts = self.options(who);
+        let kind = if full { "full" } else { "sample" };
+        let run_id = super::begin_run(&self.pool, map_id, kind, (!full).then_some(size), &opts)
+            .await
+            .map_err(|e| match e {
+                ReconError::Store(e) => e,
+                other => {
+                    tracing::error!(error = %other, "could not record a reconciliation run");
+                    AppError::Internal
+                }
+            })?;
+        let pool = self.pool.clone();
+        tokio::spawn(async move {
+            let result = match target(&pool, &connector, map_id).await {
+                Err(e) => {
+                    end_run_badly(&pool, run_id, &e).await;
+                    Err(e)
+                }
+                Ok(t) if full => run_full(&pool, &connector, &t, run_id, &opts).await,
+                Ok(t) => run_sample(&pool, &connector, &t, run_id, size as usize, &opts).await,
+            };
+            match result {
+                Ok(run) => tracing::info!(
+                    run.id = run_id,
+                    drifting = run.drifting(),
+                    records = run.records,
+                    "reconciliation done"
+                ),
+                Err(e) => {
+                    tracing::warn!(run.id = run_id, error = %e, "reconciliation did not finish")
+                }
+            }
+        });
+        Ok(run_id)
+    }
+
+    /// Resumes the full diffs a stopped server left running (from their
+    /// checkpoints); samples left running are marked failed, as they are
+    /// quick to run again.
+    pub async fn resume(self: &Arc<Self>) {
+        let left: Vec<(i64, i64, String, String, String)> = match sqlx::query_as(
+            "select r.id, r.map_id, r.kind, r.requested_by, e.name from reconcile_runs r
+             join table_maps m on m.id = r.map_id join environments e on e.id = m.environment_id
+             where r.status = 'running'",
+        )
+        .fetch_all(&self.pool)
+        .await
+        {
+            Ok(rows) => rows,
+            Err(e) => {
+                tracing::error!(error = %e, "could not look for interrupted reconciliations");
+                return;
+            }
+        };
+        for (run_id, map_id, kind, who, env) in left {
+            let connector = self.connectors.get(&env).cloned();
+            let (Some(connector), "full") = (connector, kind.as_str()) else {
+                let why =
+                    ReconError::Blocked("the server stopped during the run; start it again".into());
+                end_run_badly(&self.pool, run_id, &why).await;
+                continue;
+            };
+            tracing::info!(
+                run.id = run_id,
+                "resuming an interrupted full diff from its checkpoint"
+            );
+            let pool = self.pool.clone();
+            let opts = self.options(&who);
+            tokio::spawn(async move {
+                match target(&pool, &connector, map_id).await {
+                    Ok(t) => {
+                        let _ = run_full(&pool, &connector, &t, run_id, &opts).await;
+                    }
+                    Err(e) => end_run_badly(&pool, run_id, &e).await,
+                }
+            });
+        }
+    }
+
+    /// Starts what is due: a sample of every synced map with field
+    /// mappings once a day, and full diffs as each map's settings say.
+    pub async fn run_due(self: &Arc<Self>) -> Result<usize, AppError> {
+        let due: Vec<(i64, bool)> = sqlx::query_as(
+            "select m.id, 0 from table_maps m
+             where m.deleted = 0 and m.direction <> 'not_synced'
+               and exists (select 1 from field_mappings f where f.map_id = m.id and f.deleted = 0)
+               and not exists (select 1 from reconcile_runs r where r.map_id = m.id and r.kind = 'sample'
+                               and r.started_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 day'))
+             union all
+             select m.id, 1 from table_maps m join reconcile_settings s on s.map_id = m.id
+             where m.deleted = 0 and s.full_every_days > 0
+               and not exists (select 1 from reconcile_runs r where r.map_id = m.id and r.kind = 'full'
+                               and r.started_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || s.full_every_days || ' days'))",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut started = 0;
+        for (map_id, full) in due {
+            match self.start(map_id, full, "schedule").await {
+                Ok(_) => started += 1,
+                // Not connected, or a run is going on: the next turn sees.
+                Err(AppError::Conflict(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(started)
+    }
+
+    /// Checks what is due every `every`, until dropped.
+    pub async fn schedule(self: Arc<Self>, every: Duration) {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match self.run_due().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(runs = n, "started scheduled reconciliations"),
+                Err(e) => tracing::warn!(error = %e, "could not start scheduled reconciliations"),
+            }
+        }
+    }
+}

@@ -1,0 +1,311 @@
+//! Reconciliation against the simulator with known injected drift: the
+//! sample and the full diff report exactly the real differences and none
+//! of the representation-only ones; the lag guard clears records caught
+//! mid-sync; a full diff can be cancelled and resumes from its checkpoint.
+
+use app::audit::server::Actor;
+use server::connect::{Connection, Connector, RetryPolicy, Secret};
+use server::reconcile::full::run_full;
+use server::reconcile::{Options, begin_run, run_sample, target};
+use server::simulator::tables::{self, DriftKind, TableConfig};
+use server::simulator::{Fault, SimConfig, serve};
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+struct Setup {
+    pool: sqlx::SqlitePool,
+    map_id: i64,
+    dir: tempfile::TempDir,
+}
+
+async fn setup() -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("reconcile.db");
+    let pool = server::db::connect(db.to_str().unwrap()).await.unwrap();
+    let mut tx = pool.begin().await.unwrap();
+    let input = app::environments::validate_environment("UAT", "", "", "USMF, DEMF").unwrap();
+    app::environments::server::save(&mut tx, &Actor::cli(), None, &input)
+        .await
+        .unwrap();
+    let env = app::environments::server::by_name(&mut tx, "UAT")
+        .await
+        .unwrap();
+    app::maps::server::apply_starter(&mut tx, &Actor::cli(), &env)
+        .await
+        .unwrap();
+    let map_id: i64 = sqlx::query_scalar("select id from table_maps where name = 'Customers V3'")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    app::rules::server::import_fields(
+        &mut tx,
+        &Actor::cli(),
+        map_id,
+        &tables::field_mappings("CustCustomerV3Entity", "account"),
+        "test",
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    Setup { pool, map_id, dir }
+}
+
+fn connector(addr: std::net::SocketAddr, timeout: Duration) -> Connector {
+    let url = format!("http://{addr}");
+    Connector::new(
+        Connection {
+            tenant: "contoso".into(),
+            client_id: "demo".into(),
+            secret: Secret::new("demo"),
+            authority: url.clone(),
+            scope: format!("{url}/.default"),
+            dataverse_url: url.clone(),
+            fo_url: url,
+        },
+        RetryPolicy {
+            attempts: 4,
+            base: Duration::from_millis(10),
+            max_wait: Duration::from_secs(2),
+            timeout,
+            min_interval: Duration::ZERO,
+        },
+    )
+    .unwrap()
+}
+
+fn options(s: &Setup, recheck_ms: u64) -> Options {
+    Options {
+        lag_minutes: 5,
+        recheck_after: Duration::from_millis(recheck_ms),
+        work_dir: s.dir.path().join("work"),
+        requested_by: "test".into(),
+    }
+}
+
+/// A drifting customers table of `n` records and nothing else.
+fn drifting(n: u64) -> SimConfig {
+    let mut config = SimConfig {
+        lag: Duration::ZERO,
+        ..SimConfig::default()
+    };
+    tables::set_records(&mut config.tables, &format!("CustomersV3={n}")).unwrap();
+    tables::set_drift(
+        &mut config.tables,
+        "CustomersV3:missing_dataverse=0.01,missing_fo=0.01,changed=0.01,enum_mismatch=0.01,precision=0.02,time_zone=0.02",
+    )
+    .unwrap();
+    config
+}
+
+/// The real injected differences as (key, kind, field).
+fn expected(config: &SimConfig) -> BTreeSet<(String, String, String)> {
+    let all = tables::injected(config, "CustomersV3", chrono::Utc::now());
+    assert!(
+        all.iter().any(|(_, k)| *k == DriftKind::Precision)
+            && all.iter().any(|(_, k)| *k == DriftKind::TimeZone),
+        "representation-only differences are there to be ignored"
+    );
+    all.into_iter()
+        .filter(|(_, k)| k.is_real())
+        .map(|(key, kind)| {
+            let (kind, field) = match kind {
+                DriftKind::MissingDataverse => ("missing_in_dataverse", ""),
+                DriftKind::MissingFo => ("missing_in_fo", ""),
+                DriftKind::Changed => ("field", "OrganizationName ↔ name"),
+                _ => ("field", "OnHoldStatus ↔ msdyn_onholdstatus"),
+            };
+            (key, kind.to_string(), field.to_string())
+        })
+        .collect()
+}
+
+async fn reported(pool: &sqlx::SqlitePool, run_id: i64) -> BTreeSet<(String, String, String)> {
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "select record_key, kind, field from reconcile_differences where run_id = ? and change <> 'fixed'",
+    )
+    .bind(run_id)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    rows.into_iter().collect()
+}
+
+#[tokio::test]
+async fn the_sample_and_the_full_diff_report_exactly_the_injected_drift() {
+    let s = setup().await;
+    let config = drifting(3000);
+    let want = expected(&config);
+    assert!(want.len() > 60, "{}", want.len());
+    let (_sim, addr, _task) = serve("127.0.0.1:0".parse().unwrap(), config.clone())
+        .await
+        .unwrap();
+    let c = connector(addr, Duration::from_secs(5));
+    let t = target(&s.pool, &c, s.map_id).await.unwrap();
+    assert_eq!(
+        (t.fo_set.as_str(), t.dv_set.as_str()),
+        ("CustomersV3", "accounts")
+    );
+    let opts = options(&s, 0);
+
+    // A full diff: every record, exact.
+    let run = begin_run(&s.pool, s.map_id, "full", None, &opts)
+        .await
+        .unwrap();
+    let full = run_full(&s.pool, &c, &t, run, &opts).await.unwrap();
+    assert_eq!(reported(&s.pool, run).await, want);
+    assert_eq!(full.records, 3000);
+    assert_eq!(full.new_differences as usize, want.len());
+    assert_eq!(full.status, "done");
+    assert!(
+        !opts.work_dir.join(format!("run-{run}")).exists(),
+        "the partition files are removed"
+    );
+
+    // A sample as large as the table sees the same.
+    let run = begin_run(&s.pool, s.map_id, "sample", Some(5000), &opts)
+        .await
+        .unwrap();
+    let sample = run_sample(&s.pool, &c, &t, run, 5000, &opts).await.unwrap();
+    assert_eq!(reported(&s.pool, run).await, want);
+    assert_eq!(sample.records, 3000);
+
+    // A small sample reports only real drift, among at most 200 records.
+    let run = begin_run(&s.pool, s.map_id, "sample", Some(100), &opts)
+        .await
+        .unwrap();
+    let small = run_sample(&s.pool, &c, &t, run, 100, &opts).await.unwrap();
+    assert!(
+        small.records <= 200 && small.records >= 100,
+        "{}",
+        small.records
+    );
+    assert!(reported(&s.pool, run).await.is_subset(&want));
+
+    // The next full diff: everything persists, and explanations follow.
+    let explained: i64 = sqlx::query_scalar(
+        "update reconcile_differences set explained_by = 'a@example.com', explained_at = '2026-11-27T00:00:00.000Z',
+            explanation = 'Renamed in Dataverse on purpose'
+         where id = (select min(id) from reconcile_differences where kind = 'field' and run_id =
+            (select min(id) from reconcile_runs where kind = 'full')) returning id",
+    )
+    .fetch_one(&s.pool)
+    .await
+    .unwrap();
+    assert!(explained > 0);
+    let run = begin_run(&s.pool, s.map_id, "full", None, &opts)
+        .await
+        .unwrap();
+    let again = run_full(&s.pool, &c, &t, run, &opts).await.unwrap();
+    assert_eq!(
+        (
+            again.new_differences,
+            again.persisting as usize,
+            again.fixed
+        ),
+        (0, want.len(), 0)
+    );
+    let carried: i64 = sqlx::query_scalar(
+        "select count(*) from reconcile_differences where run_id = ? and explanation = 'Renamed in Dataverse on purpose'",
+    )
+    .bind(run)
+    .fetch_one(&s.pool)
+    .await
+    .unwrap();
+    assert_eq!(carried, 1);
+}
+
+#[tokio::test]
+async fn records_caught_mid_sync_are_rechecked_and_cleared_not_reported() {
+    let s = setup().await;
+    let mut config = SimConfig {
+        lag: Duration::from_millis(1500),
+        epoch: chrono::Utc::now() - chrono::Duration::seconds(20),
+        ..SimConfig::default()
+    };
+    config.tables = [(
+        "CustomersV3".to_string(),
+        TableConfig {
+            records: 50,
+            grow_every: Some(Duration::from_millis(300)),
+            update_every: None,
+            drift: Default::default(),
+        },
+    )]
+    .into();
+    let (_sim, addr, _task) = serve("127.0.0.1:0".parse().unwrap(), config).await.unwrap();
+    let c = connector(addr, Duration::from_secs(5));
+    let t = target(&s.pool, &c, s.map_id).await.unwrap();
+    let opts = options(&s, 2000);
+    let run = begin_run(&s.pool, s.map_id, "sample", Some(1000), &opts)
+        .await
+        .unwrap();
+    let out = run_sample(&s.pool, &c, &t, run, 1000, &opts).await.unwrap();
+    assert!(out.cleared_by_recheck >= 1, "{out:?}");
+    assert_eq!(out.drifting(), 0, "lag is not drift: {out:?}");
+    assert!(reported(&s.pool, run).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_full_diff_is_cancelled_between_pages_and_resumes_from_its_checkpoint() {
+    let s = setup().await;
+    let config = drifting(30_000);
+    let want = expected(&config);
+    let (sim, addr, _task) = serve("127.0.0.1:0".parse().unwrap(), config).await.unwrap();
+    let c = connector(addr, Duration::from_secs(30));
+    let t = target(&s.pool, &c, s.map_id).await.unwrap();
+    let opts = options(&s, 0);
+
+    // Cancelled: it stops after the page it is on and keeps no files.
+    let run = begin_run(&s.pool, s.map_id, "full", None, &opts)
+        .await
+        .unwrap();
+    sqlx::query("update reconcile_runs set cancel_requested = 1 where id = ?")
+        .bind(run)
+        .execute(&s.pool)
+        .await
+        .unwrap();
+    let err = run_full(&s.pool, &c, &t, run, &opts).await.unwrap_err();
+    assert!(
+        matches!(err, server::reconcile::ReconError::Cancelled),
+        "{err}"
+    );
+    let status: String = sqlx::query_scalar("select status from reconcile_runs where id = ?")
+        .bind(run)
+        .fetch_one(&s.pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "cancelled");
+    assert!(!opts.work_dir.join(format!("run-{run}")).exists());
+
+    // Stopped mid-way (as a server stop would): the fourth request hangs.
+    let run = begin_run(&s.pool, s.map_id, "full", None, &opts)
+        .await
+        .unwrap();
+    sim.plan([
+        Fault::Slow(0),
+        Fault::Slow(0),
+        Fault::Slow(0),
+        Fault::Slow(20_000),
+    ]);
+    let stopped = tokio::time::timeout(
+        Duration::from_secs(3),
+        run_full(&s.pool, &c, &t, run, &opts),
+    )
+    .await;
+    assert!(stopped.is_err(), "the run was still going");
+    let (fo_read, checkpoint): (i64, Option<String>) =
+        sqlx::query_as("select fo_read, checkpoint from reconcile_runs where id = ?")
+            .bind(run)
+            .fetch_one(&s.pool)
+            .await
+            .unwrap();
+    assert!(fo_read >= 10_000 && fo_read < 30_000, "{fo_read}");
+    assert!(checkpoint.unwrap().contains("$skip="));
+
+    // Resumed: it reads on from the checkpoint and the result is exact.
+    let done = run_full(&s.pool, &c, &t, run, &opts).await.unwrap();
+    assert_eq!(reported(&s.pool, run).await, want);
+    // Each F&O record read once: resumed, not read again from the start.
+    let only_dv = want.iter().filter(|w| w.1 == "missing_in_fo").count() as u64;
+    assert_eq!(done.fo_read as u64, 30_000 - only_dv);
+}
