@@ -312,3 +312,197 @@ pub async fn collect(
     );
     Ok(())
 }
+
+/// `dwconsole reconcile` found more drift than `--max-drift` allows.
+#[derive(Debug, thiserror::Error)]
+#[error("the drift rate {rate:.4} is above --max-drift {max}")]
+pub struct DriftExceeded {
+    /// The run's drift rate.
+    pub rate: f64,
+    /// The allowed share.
+    pub max: f64,
+}
+
+/// `dwconsole reconcile --env NAME --map NAME [--sample N | --full]`: one
+/// run, stored like a scheduled one, with progress on a terminal, a
+/// summary (or `--json`), and exit status 2 above `--max-drift`.
+pub async fn reconcile(
+    common: &CommonSettings,
+    file: &crate::config::FileSettings,
+    args: &crate::config::ReconcileArgs,
+) -> anyhow::Result<()> {
+    use crate::reconcile::{Options, begin_run, full::run_full, run_sample, target};
+    if !(0.0..=1.0).contains(&args.max_drift) {
+        bail!(
+            "--max-drift: {} is not a share between 0 and 1",
+            args.max_drift
+        );
+    }
+    if args.sample == Some(0) {
+        bail!("--sample: sample at least one record per side");
+    }
+    let env = &args.env;
+    let Some(settings) = file.connections.get(env) else {
+        bail!(
+            "--env: no connection is configured for '{env}'; add [connections.\"{env}\"] to the settings file (see dwconsole.example.toml)"
+        );
+    };
+    let pool = crate::db::connect(&common.database).await?;
+    let mut conn = pool.acquire().await?;
+    let environment = app::environments::server::by_name(&mut conn, env)
+        .await
+        .map_err(|e| anyhow::anyhow!("--env: {e}"))?;
+    let map_id: Option<i64> = sqlx::query_scalar(
+        "select id from table_maps where environment_id = ? and name = ? and deleted = 0",
+    )
+    .bind(environment.id)
+    .bind(&args.map)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(map_id) = map_id else {
+        let names: Vec<String> = sqlx::query_scalar(
+            "select name from table_maps where environment_id = ? and deleted = 0 and direction <> 'not_synced' order by name",
+        )
+        .bind(environment.id)
+        .fetch_all(&mut *conn)
+        .await?;
+        bail!(
+            "--map: '{env}' has no table map named '{}'; its synced maps are: {}",
+            args.map,
+            names.join(", ")
+        );
+    };
+    let size = match args.sample {
+        Some(n) => n as i64,
+        None => sqlx::query_scalar("select sample_size from reconcile_settings where map_id = ?")
+            .bind(map_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .unwrap_or(100),
+    };
+    drop(conn);
+    let connector = crate::demo::connector_for(env, settings, &environment)?;
+    let t = target(&pool, &connector, map_id)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot reconcile '{}': {e}", args.map))?;
+    let opts = Options {
+        lag_minutes: args.lag_minutes,
+        recheck_after: std::time::Duration::from_secs(args.recheck_secs),
+        work_dir: common.reconcile_dir(),
+        requested_by: "cli".into(),
+    };
+    let kind = if args.full { "full" } else { "sample" };
+    let run_id = begin_run(&pool, map_id, kind, (!args.full).then_some(size), &opts).await?;
+    use std::io::Write as _;
+    // Progress on a terminal, from the run's own record.
+    let watcher = std::io::stderr().is_terminal().then(|| {
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                let row: Option<(i64, i64, Option<i64>, Option<i64>)> = sqlx::query_as(
+                    "select fo_read, dataverse_read, fo_total, dataverse_total from reconcile_runs where id = ?",
+                )
+                .bind(run_id)
+                .fetch_optional(&pool)
+                .await
+                .ok()
+                .flatten();
+                if let Some((fo, dv, fo_total, dv_total)) = row {
+                    let total = fo_total.unwrap_or(0) + dv_total.unwrap_or(0);
+                    let pct = if total > 0 { ((fo + dv) * 100 / total).min(100) } else { 0 };
+                    let filled = (pct * 30 / 100) as usize;
+                    eprint!(
+                        "\rreading [{}{}] {pct:>3}%  F&O {fo}, Dataverse {dv}",
+                        "#".repeat(filled),
+                        "-".repeat(30 - filled)
+                    );
+                    let _ = std::io::stderr().flush();
+                }
+            }
+        })
+    });
+    let result = if args.full {
+        run_full(&pool, &connector, &t, run_id, &opts).await
+    } else {
+        run_sample(&pool, &connector, &t, run_id, size as usize, &opts).await
+    };
+    if let Some(w) = watcher {
+        w.abort();
+        eprintln!();
+    }
+    let run = result.map_err(|e| {
+        anyhow::anyhow!("reconciliation run #{run_id} of '{}' failed: {e}", args.map)
+    })?;
+    let differences: Vec<(String, String, String, String, String, String)> = sqlx::query_as(
+        "select record_key, kind, field, fo_value, dataverse_value, change from reconcile_differences
+         where run_id = ? order by change = 'fixed', kind, record_key, field",
+    )
+    .bind(run_id)
+    .fetch_all(&pool)
+    .await?;
+    if args.json {
+        let list: Vec<serde_json::Value> = differences
+            .iter()
+            .map(|(key, kind, field, fo, dv, change)| {
+                serde_json::json!({"key": key, "kind": kind, "field": field, "fo": fo, "dataverse": dv, "change": change})
+            })
+            .collect();
+        let out = serde_json::json!({
+            "run": run.id,
+            "map": args.map,
+            "environment": env,
+            "kind": run.kind,
+            "records": run.records,
+            "missing_in_dataverse": run.missing_in_dataverse,
+            "missing_in_fo": run.missing_in_fo,
+            "differing": run.differing,
+            "drift_rate": run.drift_rate(),
+            "cleared_by_recheck": run.cleared_by_recheck,
+            "new": run.new_differences,
+            "persisting": run.persisting,
+            "fixed": run.fixed,
+            "differences": list,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        println!(
+            "{} of '{}' in {env} (run #{}): {} records compared",
+            if args.full { "Full diff" } else { "Sample" },
+            args.map,
+            run.id,
+            run.records
+        );
+        println!(
+            "  missing in Dataverse {}, missing in F&O {}, differing fields {} — drift rate {}",
+            run.missing_in_dataverse,
+            run.missing_in_fo,
+            run.differing,
+            app::reconcile::fmt_rate(run.drift_rate())
+        );
+        println!(
+            "  against the previous run: {} new, {} persisting, {} fixed; {} cleared on re-check (lag)",
+            run.new_differences, run.persisting, run.fixed, run.cleared_by_recheck
+        );
+        for (key, kind, field, fo, dv, change) in differences.iter().take(20) {
+            match kind.as_str() {
+                "field" => println!("  {key}: {field}: F&O {fo:?}, Dataverse {dv:?} ({change})"),
+                other => println!("  {key}: {} ({change})", app::reconcile::kind_label(other)),
+            }
+        }
+        if differences.len() > 20 {
+            println!(
+                "  … {} more on the map's reconciliation page",
+                differences.len() - 20
+            );
+        }
+    }
+    if run.drift_rate() > args.max_drift {
+        return Err(DriftExceeded {
+            rate: run.drift_rate(),
+            max: args.max_drift,
+        }
+        .into());
+    }
+    Ok(())
+}

@@ -75,6 +75,8 @@ pub enum Command {
     Import(ImportCommand),
     /// Serve the simulated F&O + Dataverse APIs alone (for trying connectors).
     Simulate(SimulateArgs),
+    /// Reconcile one map now: a sample or a full keyed diff, printed and stored.
+    Reconcile(ReconcileArgs),
     /// Run a collector once for an environment with a configured connection.
     Collect {
         /// The collector: errors (Dataverse plug-in trace logs into the error queue), map_states (F&O DualWriteProjectConfigurations) or counts (records per map on both sides).
@@ -84,6 +86,35 @@ pub enum Command {
         #[arg(long)]
         env: String,
     },
+}
+
+/// Flags of `dwconsole reconcile`.
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    /// The environment (with a configured connection).
+    #[arg(long)]
+    pub env: String,
+    /// The table map, by name.
+    #[arg(long)]
+    pub map: String,
+    /// Records to sample per side [default: the map's setting, else 100]
+    #[arg(long, conflicts_with = "full", value_name = "N")]
+    pub sample: Option<usize>,
+    /// Compare every record (a full keyed diff) instead of a sample
+    #[arg(long)]
+    pub full: bool,
+    /// Print the result as JSON (the run and its differences)
+    #[arg(long)]
+    pub json: bool,
+    /// Exit with status 2 when the drift rate is above this share, 0.0–1.0 (0: any drift)
+    #[arg(long, default_value_t = 0.0, value_name = "SHARE")]
+    pub max_drift: f64,
+    /// Re-check differences on records changed within this many minutes
+    #[arg(long, default_value_t = 5, value_name = "MINUTES")]
+    pub lag_minutes: i64,
+    /// Seconds to wait before the re-check
+    #[arg(long, default_value_t = 10, value_name = "SECS")]
+    pub recheck_secs: u64,
 }
 
 /// Flags of `dwconsole simulate`.

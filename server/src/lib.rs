@@ -54,5 +54,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Simulate(args) => cli::simulate(args).await,
         Command::Collect { collector, env } => cli::collect(&common, &file, collector, env).await,
+        Command::Reconcile(args) => cli::reconcile(&common, &file, args).await,
     }
 }

@@ -6,6 +6,11 @@ use clap::Parser as _;
 async fn main() -> std::process::ExitCode {
     match server::run(server::config::Cli::parse()).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        // A pipeline gate: drift over the threshold is not a failure to run.
+        Err(e) if e.downcast_ref::<server::cli::DriftExceeded>().is_some() => {
+            eprintln!("dwconsole: {e:#}");
+            std::process::ExitCode::from(2)
+        }
         Err(e) => {
             eprintln!("dwconsole: {e:#}");
             std::process::ExitCode::FAILURE

@@ -120,7 +120,14 @@ pub async fn get_map(map_id: i64) -> Result<MapDetail, AppError> {
     .bind(map_id)
     .fetch_all(&mut *conn)
     .await?;
+    let reconciled: Option<crate::reconcile::Run> = sqlx::query_as(
+        "select * from reconcile_runs where map_id = ? and status = 'done' order by id desc limit 1",
+    )
+    .bind(map_id)
+    .fetch_optional(&mut *conn)
+    .await?;
     Ok(MapDetail {
+        reconciled,
         counts,
         observed,
         warnings,

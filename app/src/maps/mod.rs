@@ -288,6 +288,8 @@ pub struct MapDetail {
     pub observed: Vec<(MapState, String, String)>,
     /// The counts collector's latest counts of the map, newest first.
     pub counts: Vec<RecordCount>,
+    /// The latest finished reconciliation.
+    pub reconciled: Option<crate::reconcile::Run>,
 }
 
 /// One count of a map's records on both sides.

@@ -203,6 +203,26 @@ pub fn MapPage() -> impl IntoView {
                                 <dt>"Tags"</dt><dd>{or_dash(&c.tags)}</dd>
                             </dl>
                             {record_counts(d.counts, c.expected_records)}
+                            {(c.direction != Direction::NotSynced && !m.deleted).then(|| view! {
+                                <h3>"Reconciliation"</h3>
+                                <p data-testid="reconcile-latest">
+                                    {match d.reconciled.clone() {
+                                        Some(r) => format!(
+                                            "Latest ({}, {}): {} of {} records drift ({}) — {} missing in Dataverse, {} missing in F&O, {} with differing fields. ",
+                                            if r.kind == "full" { "full diff" } else { "sample" },
+                                            fmt_time(&r.started_at),
+                                            fmt_count(r.drifting()),
+                                            fmt_count(r.records),
+                                            crate::reconcile::fmt_rate(r.drift_rate()),
+                                            fmt_count(r.missing_in_dataverse),
+                                            fmt_count(r.missing_in_fo),
+                                            fmt_count(r.differing),
+                                        ),
+                                        None => "Not reconciled yet. ".to_string(),
+                                    }}
+                                    <a href=format!("/maps/{id}/reconcile")>"Reconciliation runs and differences"</a>
+                                </p>
+                            })}
                             <h3>"Notes"</h3>
                             {if c.notes.is_empty() {
                                 view! { <p class="muted">"No notes yet."</p> }.into_any()

@@ -35,7 +35,7 @@ impl Reconciler {
             connectors,
             work_dir,
             lag_minutes: 5,
-            recheck_after: Duration::from_secs(30),
+            recheck_after: Duration::from_secs(10),
         })
     }
 

@@ -147,7 +147,7 @@ impl Default for SimConfig {
             limit: None,
             tables: tables::default_tables(),
             epoch: DateTime::from_timestamp(1_793_491_200, 0).unwrap_or_default(),
-            lag: Duration::from_secs(20),
+            lag: Duration::from_secs(5),
         }
     }
 }

@@ -309,3 +309,77 @@ async fn a_full_diff_is_cancelled_between_pages_and_resumes_from_its_checkpoint(
     let only_dv = want.iter().filter(|w| w.1 == "missing_in_fo").count() as u64;
     assert_eq!(done.fo_read as u64, 30_000 - only_dv);
 }
+
+// The child process blocks this thread; the simulator needs another.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_line_prints_json_and_gates_a_pipeline_on_drift() {
+    let s = setup().await;
+    let config = drifting(2000);
+    let want = expected(&config);
+    let (_sim, addr, _task) = serve("127.0.0.1:0".parse().unwrap(), config).await.unwrap();
+    let db = s.dir.path().join("reconcile.db");
+    let settings = s.dir.path().join("dwconsole.toml");
+    std::fs::write(
+        &settings,
+        format!(
+            "[connections.\"UAT\"]\ntenant = \"contoso\"\nclient_id = \"demo\"\nclient_secret_env = \"DW_TEST_SECRET\"\nauthority = \"http://{addr}\"\ndataverse_url = \"http://{addr}\"\nfo_url = \"http://{addr}\"\n"
+        ),
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        crate::cli::dwconsole()
+            .args(["reconcile", "--env", "UAT", "--recheck-secs", "0"])
+            .args(extra)
+            .arg("--config")
+            .arg(&settings)
+            .arg("--database")
+            .arg(&db)
+            .env("DW_TEST_SECRET", "demo")
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--map", "Customers V3", "--full", "--json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is above --max-drift 0"));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["records"], 2000);
+    assert_eq!(json["differences"].as_array().unwrap().len(), want.len());
+    let drifting = want.iter().map(|w| &w.0).collect::<BTreeSet<_>>().len() as f64;
+    assert!((json["drift_rate"].as_f64().unwrap() - drifting / 2000.0).abs() < 1e-9);
+
+    let out = run(&[
+        "--map",
+        "Customers V3",
+        "--sample",
+        "50",
+        "--max-drift",
+        "0.9",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Sample of 'Customers V3' in UAT"));
+
+    let out = run(&["--map", "Customers"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no table map named 'Customers'") && err.contains("Customers V3"),
+        "{err}"
+    );
+    let stored: i64 = sqlx::query_scalar(
+        "select count(*) from reconcile_runs where requested_by = 'cli' and status = 'done'",
+    )
+    .fetch_one(&s.pool)
+    .await
+    .unwrap();
+    assert_eq!(stored, 2);
+}
