@@ -48,23 +48,30 @@ export default defineConfig({
     },
   },
   // The first two start empty, as a real deployment with a connection
-  // would; the third runs demo mode, as `make run` does on a fresh clone.
+  // would; the third runs demo mode, as `make run` does on a fresh clone,
+  // and serves the reconciliation suites (they need a connection) with
+  // JavaScript on and then off.
   webServer: [server(3201, "hydrated"), server(3202, "nojs"), server(3203, "demo", true)],
   projects: [
     {
       name: "hydrated",
-      testIgnore: /demo\.spec/,
+      testIgnore: /(demo|reconcile)\.spec/,
       use: { baseURL: "http://127.0.0.1:3201", javaScriptEnabled: true },
     },
     {
       name: "nojs",
-      testIgnore: /demo\.spec/,
+      testIgnore: /(demo|reconcile)\.spec/,
       use: { baseURL: "http://127.0.0.1:3202", javaScriptEnabled: false },
     },
     {
       name: "demo",
-      testMatch: /demo\.spec/,
+      testMatch: /(demo|reconcile)\.spec/,
       use: { baseURL: "http://127.0.0.1:3203", javaScriptEnabled: true },
+    },
+    {
+      name: "demo-nojs",
+      testMatch: /reconcile\.spec/,
+      use: { baseURL: "http://127.0.0.1:3203", javaScriptEnabled: false },
     },
   ],
 });

@@ -12,7 +12,7 @@ create table reconcile_runs (
     started_at           text    not null,
     finished_at          text,
     sample_size          integer,                     -- per side, for samples
-    lag_minutes          integer not null,            -- the lag guard's window
+    recheck_secs         integer not null,            -- the lag guard's pause before re-reading
     records              integer not null default 0,  -- distinct records compared
     fo_read              integer not null default 0,
     dataverse_read       integer not null default 0,

@@ -5,9 +5,9 @@ export const ADMIN = { email: "admin@example.com", password: "correct horse batt
 export const EDITOR = { email: "editor@example.com", password: "editor password 42" };
 export const VIEWER = { email: "viewer@example.com", password: "viewer password 42" };
 
-/** True in the project that runs with JavaScript (and so hydration) on. */
+/** True in the projects that run with JavaScript (and so hydration) on. */
 export function hydrated(info: TestInfo): boolean {
-  return info.project.name === "hydrated";
+  return info.project.use.javaScriptEnabled === true;
 }
 
 /** With JavaScript on, waits until the page has hydrated, so clicks reach

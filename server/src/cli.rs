@@ -386,7 +386,6 @@ pub async fn reconcile(
         .await
         .map_err(|e| anyhow::anyhow!("cannot reconcile '{}': {e}", args.map))?;
     let opts = Options {
-        lag_minutes: args.lag_minutes,
         recheck_after: std::time::Duration::from_secs(args.recheck_secs),
         work_dir: common.reconcile_dir(),
         requested_by: "cli".into(),

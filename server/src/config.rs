@@ -109,10 +109,7 @@ pub struct ReconcileArgs {
     /// Exit with status 2 when the drift rate is above this share, 0.0–1.0 (0: any drift)
     #[arg(long, default_value_t = 0.0, value_name = "SHARE")]
     pub max_drift: f64,
-    /// Re-check differences on records changed within this many minutes
-    #[arg(long, default_value_t = 5, value_name = "MINUTES")]
-    pub lag_minutes: i64,
-    /// Seconds to wait before the re-check
+    /// Seconds to wait before differing records are read again (the lag guard)
     #[arg(long, default_value_t = 10, value_name = "SECS")]
     pub recheck_secs: u64,
 }

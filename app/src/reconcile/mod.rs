@@ -28,8 +28,8 @@ pub struct Run {
     pub finished_at: Option<String>,
     /// Records sampled per side (samples).
     pub sample_size: Option<i64>,
-    /// The lag guard's window in minutes.
-    pub lag_minutes: i64,
+    /// The lag guard's pause, in seconds, before differing records are read again.
+    pub recheck_secs: i64,
     /// Distinct records compared.
     pub records: i64,
     /// F&O records read so far.

@@ -39,7 +39,7 @@ fn summary(r: &Run) -> impl IntoView + use<> {
             <dt>"Records with differing fields"</dt><dd data-testid="differing">{fmt_count(r.differing)}</dd>
             <dt>"Drift rate"</dt><dd data-testid="drift-rate"><strong>{fmt_rate(r.drift_rate())}</strong></dd>
             <dt>"Cleared on re-check"</dt>
-            <dd>{format!("{} (changed within {} minutes and in sync when read again: lag, not drift)", fmt_count(r.cleared_by_recheck), r.lag_minutes)}</dd>
+            <dd>{format!("{} (in sync when read again {} s later: sync lag, not drift)", fmt_count(r.cleared_by_recheck), r.recheck_secs)}</dd>
             <dt>"Against the run before"</dt>
             <dd data-testid="reconcile-changes">{format!("{} new · {} persisting · {} fixed", r.new_differences, r.persisting, r.fixed)}</dd>
         </dl>
@@ -60,8 +60,11 @@ fn progress(r: &Run) -> impl IntoView + use<> {
     }
 }
 
-fn difference_row(d: Difference, can_edit: bool) -> impl IntoView + use<> {
-    let explain = ServerAction::<ExplainDifference>::new();
+fn difference_row(
+    d: Difference,
+    can_edit: bool,
+    explain: ServerAction<ExplainDifference>,
+) -> impl IntoView + use<> {
     let fixed = d.change == "fixed";
     view! {
         <tr class:inactive=fixed>
@@ -82,7 +85,6 @@ fn difference_row(d: Difference, can_edit: bool) -> impl IntoView + use<> {
                             <input name="explanation" placeholder="Why it is expected" required aria-label=format!("Why the difference on {} is expected", d.record_key)/>
                             <button type="submit">"Explain"</button>
                         </ActionForm>
-                        {move || action_error(explain.value().get())}
                     }.into_any(),
                     None => view! { <span class="muted">"—"</span> }.into_any(),
                 }}
@@ -91,12 +93,22 @@ fn difference_row(d: Difference, can_edit: bool) -> impl IntoView + use<> {
     }
 }
 
-fn page_view(
-    p: ReconcilePage,
+/// The page's actions; each result re-reads the page.
+#[derive(Clone, Copy)]
+struct Actions {
     start: ServerAction<StartReconcile>,
     cancel: ServerAction<CancelReconcile>,
     settings: ServerAction<SaveReconcileSettings>,
-) -> impl IntoView + use<> {
+    explain: ServerAction<ExplainDifference>,
+}
+
+fn page_view(p: ReconcilePage, a: Actions) -> impl IntoView + use<> {
+    let Actions {
+        start,
+        cancel,
+        settings,
+        explain,
+    } = a;
     let running = p.runs.iter().find(|r| r.status == "running").cloned();
     let busy = running.is_some();
     let map_id = p.map_id;
@@ -135,7 +147,8 @@ fn page_view(
                 {move || action_error(cancel.value().get())}
             }
         })}
-        {match p.shown.clone() {
+        {match p.shown.clone().filter(|r| r.status != "running") {
+            None if busy => ().into_any(),
             None => view! { <p class="empty">"No reconciliation has finished for this map yet."</p> }.into_any(),
             Some(r) => view! {
                 <h3>{if Some(r.id) == p.runs.iter().find(|x| x.status == "done").map(|x| x.id) { "Latest result".to_string() } else { format!("Run #{}", r.id) }}</h3>
@@ -149,9 +162,10 @@ fn page_view(
                         <div class="table-wrap">
                         <table class="data" data-testid="differences-table">
                             <thead><tr><th>"Key"</th><th>"Difference"</th><th>"Field"</th><th>"F&O value"</th><th>"Dataverse value"</th><th>"Since last run"</th><th>"Explained"</th></tr></thead>
-                            <tbody>{p.differences.into_iter().map(|d| difference_row(d, p.can_edit)).collect_view()}</tbody>
+                            <tbody>{p.differences.into_iter().map(|d| difference_row(d, p.can_edit, explain)).collect_view()}</tbody>
                         </table>
                         </div>
+                        {move || action_error(explain.value().get())}
                         {(p.more_differences > 0).then(|| view! {
                             <p class="muted">{format!("{} more differences are counted but not listed.", fmt_count(p.more_differences))}</p>
                         })}
@@ -202,18 +216,22 @@ pub fn ReconcilePage() -> impl IntoView {
     let query = use_query_map();
     let map_id = Memo::new(move |_| params.read().get("id").and_then(|v| v.parse::<i64>().ok()));
     let run = Memo::new(move |_| query.read().get("run").and_then(|v| v.parse::<i64>().ok()));
-    let start = ServerAction::<StartReconcile>::new();
-    let cancel = ServerAction::<CancelReconcile>::new();
-    let settings = ServerAction::<SaveReconcileSettings>::new();
+    let actions = Actions {
+        start: ServerAction::new(),
+        cancel: ServerAction::new(),
+        settings: ServerAction::new(),
+        explain: ServerAction::new(),
+    };
     let (tick, set_tick) = signal(0u32);
     let page = Resource::new(
         move || {
             (
                 map_id.get(),
                 run.get(),
-                start.version().get(),
-                cancel.version().get(),
-                settings.version().get(),
+                actions.start.version().get(),
+                actions.cancel.version().get(),
+                actions.settings.version().get(),
+                actions.explain.version().get(),
                 tick.get(),
             )
         },
@@ -243,7 +261,7 @@ pub fn ReconcilePage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match page.await {
                         Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                        Ok(p) => page_view(p, start, cancel, settings).into_any(),
+                        Ok(p) => page_view(p, actions).into_any(),
                     }
                 })}
             </Transition>

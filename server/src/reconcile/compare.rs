@@ -150,11 +150,10 @@ impl Plan {
             .collect()
     }
 
-    /// The Dataverse columns to read (with `modifiedon`, for the lag guard).
+    /// The Dataverse columns to read.
     pub fn dv_select(&self) -> Vec<String> {
         std::iter::once(self.dv_key.clone())
             .chain(self.fields.iter().map(|f| f.dataverse_column.clone()))
-            .chain(std::iter::once("modifiedon".to_string()))
             .collect()
     }
 
@@ -379,7 +378,7 @@ mod tests {
             ("CustomerAccount", "accountnumber")
         );
         assert_eq!(p.fields.len(), 1, "the key is not compared as a field");
-        assert_eq!(p.dv_select(), vec!["accountnumber", "name", "modifiedon"]);
+        assert_eq!(p.dv_select(), vec!["accountnumber", "name"]);
         let e = Plan::new(&map, &fields[..1]).unwrap_err();
         assert!(e.contains("no field mappings to compare"), "{e}");
         assert_eq!(

@@ -10,10 +10,11 @@
 //!   at a time, so memory stays bounded; it shows progress, can be
 //!   cancelled, and resumes after a restart.
 //!
-//! Either way, a difference on a record changed within the lag window
-//! (default 5 minutes), or a record missing on one side, is re-read once
-//! after a pause before it is reported: dual-write syncs in near real
-//! time, so a record caught mid-sync is lag, not drift.
+//! Either way, every record found differing is read again once after a
+//! pause (default 10 s) before it is reported: dual-write syncs in near
+//! real time, so a record caught mid-sync is lag, not drift. (Re-reading
+//! only records changed in the last minutes would need both sides'
+//! modification times; F&O entities rarely expose one.)
 
 pub mod compare;
 pub mod full;
@@ -31,9 +32,7 @@ use std::time::Duration;
 /// How runs behave.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// Records changed within this many minutes are re-checked.
-    pub lag_minutes: i64,
-    /// The pause before the re-check.
+    /// The pause before differing records are read again.
     pub recheck_after: Duration,
     /// Where full diffs keep their partition files.
     pub work_dir: PathBuf,
@@ -148,7 +147,7 @@ pub async fn begin_run(
 ) -> Result<i64, ReconError> {
     let mut tx = app::auth::server::begin_write(pool).await?;
     let id: i64 = sqlx::query_scalar(
-        "insert into reconcile_runs (map_id, kind, status, requested_by, started_at, sample_size, lag_minutes)
+        "insert into reconcile_runs (map_id, kind, status, requested_by, started_at, sample_size, recheck_secs)
          values (?, ?, 'running', ?, ?, ?, ?) returning id",
     )
     .bind(map_id)
@@ -156,7 +155,7 @@ pub async fn begin_run(
     .bind(&opts.requested_by)
     .bind(db_now())
     .bind(sample_size)
-    .bind(opts.lag_minutes)
+    .bind(opts.recheck_after.as_secs() as i64)
     .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -264,10 +263,10 @@ fn differences(plan: &Plan, keys: &[String], fo: &[Value], dv: &[Value]) -> Vec<
     out
 }
 
-/// Reads `keys` from both sides and compares them; a record that differs
-/// and may be mid-sync (changed within the lag window, or missing on a
-/// side) is read again after the pause. Gives the differences and how
-/// many records the re-check cleared.
+/// Reads `keys` from both sides and compares them; every record that
+/// differs is read again after the pause, and reported only if it still
+/// differs. Gives the differences, how many records the re-check cleared,
+/// and the rows read per side.
 pub async fn compare_keys(
     connector: &Connector,
     t: &Target,
@@ -286,22 +285,10 @@ pub async fn compare_keys(
     let (fo, dv) = read(keys.to_vec()).await?;
     let (fo_read, dv_read) = (fo.len() as i64, dv.len() as i64);
     let found = differences(&t.plan, keys, &fo, &dv);
-    let recent_since = chrono::Utc::now() - chrono::Duration::minutes(opts.lag_minutes);
-    let modified: HashMap<String, chrono::DateTime<chrono::Utc>> = dv
-        .iter()
-        .filter_map(|r| {
-            let at = chrono::DateTime::parse_from_rfc3339(r["modifiedon"].as_str()?).ok()?;
-            Some((t.plan.dv_identity(r)?, at.with_timezone(&chrono::Utc)))
-        })
-        .collect();
-    let suspect: HashSet<String> = found
-        .iter()
-        .filter(|f| {
-            f.kind == "missing_in_dataverse"
-                || modified.get(&f.key).is_some_and(|at| *at >= recent_since)
-        })
-        .map(|f| f.key.clone())
-        .collect();
+    // Every differing record is read again once: F&O entities rarely
+    // expose when a record last changed, so a record caught mid-sync
+    // cannot be told from drift by its timestamps alone.
+    let suspect: HashSet<String> = found.iter().map(|f| f.key.clone()).collect();
     if suspect.is_empty() {
         return Ok((found, 0, fo_read, dv_read));
     }

@@ -17,8 +17,6 @@ pub struct Reconciler {
     pool: SqlitePool,
     connectors: HashMap<String, Arc<Connector>>,
     work_dir: PathBuf,
-    /// The lag guard's window.
-    pub lag_minutes: i64,
     /// The pause before a re-check.
     pub recheck_after: Duration,
 }
@@ -34,14 +32,12 @@ impl Reconciler {
             pool,
             connectors,
             work_dir,
-            lag_minutes: 5,
             recheck_after: Duration::from_secs(10),
         })
     }
 
     fn options(&self, requested_by: &str) -> Options {
         Options {
-            lag_minutes: self.lag_minutes,
             recheck_after: self.recheck_after,
             work_dir: self.work_dir.clone(),
             requested_by: requested_by.to_string(),

@@ -75,7 +75,6 @@ fn connector(addr: std::net::SocketAddr, timeout: Duration) -> Connector {
 
 fn options(s: &Setup, recheck_ms: u64) -> Options {
     Options {
-        lag_minutes: 5,
         recheck_after: Duration::from_millis(recheck_ms),
         work_dir: s.dir.path().join("work"),
         requested_by: "test".into(),
@@ -382,4 +381,151 @@ async fn the_command_line_prints_json_and_gates_a_pipeline_on_drift() {
     .await
     .unwrap();
     assert_eq!(stored, 2);
+}
+
+#[tokio::test]
+async fn the_page_shows_results_and_editors_explain_differences_with_an_audit_entry() {
+    use reqwest::StatusCode;
+    let app = crate::maps::app_with_uat().await;
+    let res = app
+        .post_form("/sfn/apply_starter_set", &[("env", "UAT")])
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let map_id: i64 = sqlx::query_scalar("select id from table_maps where name = 'Customers V3'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let page = app
+        .get(&format!("/maps/{map_id}/reconcile"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Document the map&#x27;s field mappings first")
+            || page.contains("Document the map's field mappings first"),
+        "{page}"
+    );
+
+    // No connection: a run cannot start, and says why.
+    let res = app
+        .post_form(
+            "/sfn/start_reconcile",
+            &[("map_id", &map_id.to_string()), ("full", "false")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("No connection is configured for 'UAT'")
+    );
+
+    // A stored result, as a run leaves it.
+    let run: i64 = sqlx::query_scalar(
+        "insert into reconcile_runs (map_id, kind, status, requested_by, started_at, finished_at, sample_size, recheck_secs,
+            records, missing_in_dataverse, differing, new_differences)
+         values (?, 'sample', 'done', 'schedule', '2026-11-27T01:00:00.000Z', '2026-11-27T01:00:05.000Z', 100, 5, 200, 1, 1, 2)
+         returning id",
+    )
+    .bind(map_id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let diff: i64 = sqlx::query_scalar(
+        "insert into reconcile_differences (run_id, record_key, kind, field, fo_value, dataverse_value, change)
+         values (?, 'US-000042', 'field', 'OrganizationName ↔ name', 'Contoso', 'Contoso (old)', 'new') returning id",
+    )
+    .bind(run)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let page = app
+        .get(&format!("/maps/{map_id}/reconcile"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    for text in [
+        "US-000042",
+        "Contoso (old)",
+        "1.00 %",
+        "Sample of 100 per side",
+    ] {
+        assert!(page.contains(text), "{text}");
+    }
+
+    app.add_user("viewer@example.com", "viewer").await;
+    let viewer = app.sign_in("viewer@example.com").await;
+    let explain = [
+        ("difference_id", diff.to_string()),
+        ("explanation", "Renamed on purpose in Dataverse".to_string()),
+    ];
+    let explain: Vec<(&str, &str)> = explain.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let res = app
+        .post_form_with(&viewer, "/sfn/explain_difference", &explain)
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = app
+        .post_form(
+            "/sfn/explain_difference",
+            &[("difference_id", &diff.to_string()), ("explanation", "  ")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = app.post_form("/sfn/explain_difference", &explain).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let (by, why): (String, String) =
+        sqlx::query_as("select explained_by, explanation from reconcile_differences where id = ?")
+            .bind(diff)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (by.as_str(), why.as_str()),
+        ("admin@example.com", "Renamed on purpose in Dataverse")
+    );
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&"reconcile.explain".to_string())
+    );
+
+    // Settings are checked, stored and audited; cancelling a finished run is refused.
+    let res = app
+        .post_form(
+            "/sfn/save_reconcile_settings",
+            &[
+                ("map_id", &map_id.to_string()),
+                ("sample_size", "0"),
+                ("full_every_days", "7"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("Sample size"));
+    let res = app
+        .post_form(
+            "/sfn/save_reconcile_settings",
+            &[
+                ("map_id", &map_id.to_string()),
+                ("sample_size", "250"),
+                ("full_every_days", "7"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let saved: (i64, i64) = sqlx::query_as(
+        "select sample_size, full_every_days from reconcile_settings where map_id = ?",
+    )
+    .bind(map_id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(saved, (250, 7));
+    let res = app
+        .post_form("/sfn/cancel_reconcile", &[("run_id", &run.to_string())])
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
 }
