@@ -21,7 +21,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Extra flags for `make run`, e.g. make run ARGS="--bind 127.0.0.1:8080"
 ARGS ?=
 
-.PHONY: run test build build-debug tools browser-tools unit e2e lint fmt check dev bench help
+.PHONY: run test build build-debug tools browser-tools unit e2e lint fmt check dev bench bench-peer help
 
 help:
 	@sed -n '3,5p' Makefile
@@ -85,10 +85,18 @@ e2e: build-debug browser-tools
 
 # Rule book at scale (200 maps x 50 fields x 10 revisions): map page and
 # search p50/p95 through the real router, and peak memory. Prints figures.
-bench:
+bench: bench-peer
 	cargo run --release -p server --bin rulebook-bench -- 200 50 10 300
 	cargo run --release -p server --bin errors-bench -- 1000000 1000 5000 300
 	cargo run --release -p server --bin keys-bench -- 1000000
+	RELADIFF_PYTHON=$(BENCH_VENV)/bin/python cargo run --release -p server --bin reconcile-bench -- 1000000
+
+# The reconciliation benchmark's peer, reladiff (with DuckDB), from PyPI
+# into a virtualenv beside the build.
+BENCH_VENV := $(TARGET_DIR)/bench-venv
+bench-peer:
+	test -x $(BENCH_VENV)/bin/python || python3 -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install -q reladiff duckdb
 
 ## ---- lint --------------------------------------------------------------
 

@@ -226,6 +226,23 @@ impl Plan {
         h.finish()
     }
 
+    /// An F&O row's compared fields, canonical, in plan order (what its
+    /// digest covers).
+    pub fn fo_values(&self, row: &Value) -> Vec<Option<String>> {
+        self.fields
+            .iter()
+            .map(|f| Self::fo_canonical(f, row))
+            .collect()
+    }
+
+    /// A Dataverse row's compared fields, canonical, in plan order.
+    pub fn dv_values(&self, row: &Value) -> Vec<Option<String>> {
+        self.fields
+            .iter()
+            .map(|f| Self::dv_canonical(f, row))
+            .collect()
+    }
+
     /// The digest of an F&O row's compared fields, canonical.
     pub fn fo_digest(&self, row: &Value) -> u64 {
         Self::digest(self.fields.iter().map(|f| Self::fo_canonical(f, row)))
