@@ -1,5 +1,6 @@
--- Record counts per table map on both sides, one row per map per run of
--- the counts collector. A side that could not be counted (its entity set
+-- Record counts per table map on both sides, per run of the counts
+-- collector: one row for all legal entities (company ''), and for a
+-- company-specific map one per legal entity in the environment's scope. A side that could not be counted (its entity set
 -- is not exposed, or the environment has no URL for it) is null, and
 -- `problem` says why; a run that fails to reach a system writes no rows.
 
@@ -7,6 +8,7 @@ create table record_counts (
     id              integer primary key,
     map_id          integer not null references table_maps (id),
     counted_at      text    not null,
+    company         text    not null default '',   -- '' for all legal entities
     fo_count        integer,
     dataverse_count integer,
     problem         text    not null default ''

@@ -77,4 +77,7 @@ test("the collectors page shows the demo collector's last success and runs", asy
   const counts = page.getByTestId("record-counts");
   await expect(counts.getByTestId("count-summary")).toContainText(/^F&O [\d,]+ · Dataverse [\d,]+ · [\d,]+ more in (F&O|Dataverse)$/);
   await expect(counts).toContainText("the sides differ");
+  // Customers are company-specific: each legal entity in scope is counted.
+  await expect(counts.getByTestId("company-counts")).toContainText(/USMF: F&O [\d,]+ · Dataverse [\d,]+/);
+  await expect(counts.getByTestId("company-counts")).toContainText(/DEMF: F&O [\d,]+ · Dataverse [\d,]+/);
 });

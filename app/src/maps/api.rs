@@ -114,9 +114,19 @@ pub async fn get_map(map_id: i64) -> Result<MapDetail, AppError> {
         .filter_map(|(s, at, d)| super::MapState::parse(&s).map(|s| (s, at, d)))
         .collect();
     let counts: Vec<super::RecordCount> = sqlx::query_as(
-        "select counted_at, fo_count as fo, dataverse_count as dataverse, problem
-         from record_counts where map_id = ? order by id desc limit 10",
+        "select counted_at, company, fo_count as fo, dataverse_count as dataverse, problem
+         from record_counts where map_id = ? and company = '' order by id desc limit 10",
     )
+    .bind(map_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let company_counts: Vec<super::RecordCount> = sqlx::query_as(
+        "select counted_at, company, fo_count as fo, dataverse_count as dataverse, problem
+         from record_counts where map_id = ? and company <> '' and counted_at =
+            (select max(counted_at) from record_counts where map_id = ? and company = '')
+         order by company",
+    )
+    .bind(map_id)
     .bind(map_id)
     .fetch_all(&mut *conn)
     .await?;
@@ -128,6 +138,7 @@ pub async fn get_map(map_id: i64) -> Result<MapDetail, AppError> {
     .await?;
     Ok(MapDetail {
         reconciled,
+        company_counts,
         counts,
         observed,
         warnings,

@@ -286,8 +286,11 @@ pub struct MapDetail {
     /// What F&O reported about the map's state, newest first: state,
     /// when observed, and the project rows' statuses.
     pub observed: Vec<(MapState, String, String)>,
-    /// The counts collector's latest counts of the map, newest first.
+    /// The counts collector's latest counts of the map (all legal
+    /// entities), newest first.
     pub counts: Vec<RecordCount>,
+    /// The latest count per legal entity, for a company-specific map.
+    pub company_counts: Vec<RecordCount>,
     /// The latest finished reconciliation.
     pub reconciled: Option<crate::reconcile::Run>,
 }
@@ -298,6 +301,8 @@ pub struct MapDetail {
 pub struct RecordCount {
     /// When (UTC).
     pub counted_at: String,
+    /// The legal entity; empty for all of them.
+    pub company: String,
     /// F&O records across legal entities, when counted.
     pub fo: Option<i64>,
     /// Dataverse records, when counted.

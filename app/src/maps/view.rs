@@ -202,7 +202,7 @@ pub fn MapPage() -> impl IntoView {
                                 })}
                                 <dt>"Tags"</dt><dd>{or_dash(&c.tags)}</dd>
                             </dl>
-                            {record_counts(d.counts, c.expected_records)}
+                            {record_counts(d.counts, d.company_counts, c.expected_records)}
                             {(c.direction != Direction::NotSynced && !m.deleted).then(|| view! {
                                 <h3>"Reconciliation"</h3>
                                 <p data-testid="reconcile-latest">
@@ -621,6 +621,7 @@ pub fn MapsImportPage() -> impl IntoView {
 /// short history so a growing gap shows.
 fn record_counts(
     counts: Vec<super::RecordCount>,
+    by_company: Vec<super::RecordCount>,
     expected: Option<i64>,
 ) -> Option<impl IntoView + use<>> {
     let latest = counts.first().cloned()?;
@@ -649,6 +650,20 @@ fn record_counts(
                 })}
             </p>
             {(!latest.problem.is_empty()).then(|| view! { <p class="flag">{latest.problem.clone()}</p> })}
+            {(!by_company.is_empty()).then(|| view! {
+                <ul class="plain" data-testid="company-counts">
+                    {by_company.into_iter().map(|c| {
+                        let words = c.difference().map(super::describe_difference).unwrap_or_else(|| "not comparable".into());
+                        view! {
+                            <li>
+                                <strong>{c.company.clone()}</strong>
+                                {format!(": F&O {} · Dataverse {} · {words}", n(c.fo), n(c.dataverse))}
+                                {(!c.problem.is_empty()).then(|| view! { <span class="muted small">{format!(" ({})", c.problem)}</span> })}
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            })}
             {off_expected.map(|(e, _)| view! {
                 <p class="muted">{format!("The rule book expects about {} records.", fmt_count(e))}</p>
             })}

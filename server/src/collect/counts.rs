@@ -2,13 +2,18 @@
 //! side holds — F&O by `/$count` across legal entities, Dataverse by
 //! `$count` up to 5,000 and by paging the keys beyond, as documented. The
 //! entity sets come from each service's metadata, so the rule book only
-//! needs the entity and table names it already has.
+//! needs the entity and table names it already has. A company-specific map
+//! (its F&O key holds `dataAreaId`) is also counted per legal entity in
+//! the environment's scope: F&O by `dataAreaId`, Dataverse by the
+//! company lookup its key names (`msdyn_company.cdm_companycode`) against
+//! `cdm_companies`.
 
 use super::{CollectError, RunOutcome, record_failure};
 use crate::connect::Connector;
 use app::auth::server::db_now;
 use app::environments::Environment;
 use sqlx::SqlitePool;
+use std::collections::HashMap;
 
 /// The collector's name in runs.
 pub const COUNTS: &str = "counts";
@@ -18,12 +23,154 @@ pub const COUNTS: &str = "counts";
 pub struct MapCount {
     /// The table map.
     pub map_id: i64,
-    /// F&O records across legal entities, when countable.
+    /// The legal entity, upper case; empty for all of them.
+    pub company: String,
+    /// F&O records, when countable.
     pub fo: Option<u64>,
     /// Dataverse records, when countable.
     pub dataverse: Option<u64>,
     /// Why a side could not be counted ("" when both were).
     pub problem: String,
+}
+
+/// A map as the counts collector sees it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CountedMap {
+    /// Id.
+    pub id: i64,
+    /// F&O data entity.
+    pub fo_entity: String,
+    /// Dataverse table.
+    pub dataverse_table: String,
+    /// F&O integration keys (comma-separated).
+    pub fo_keys: String,
+    /// Dataverse integration keys (comma-separated).
+    pub dataverse_keys: String,
+}
+
+impl CountedMap {
+    /// Whether its records belong to a legal entity (its F&O key holds
+    /// `dataAreaId`).
+    pub fn per_company(&self) -> bool {
+        self.fo_keys
+            .split(',')
+            .any(|k| k.trim().eq_ignore_ascii_case("dataAreaId"))
+    }
+
+    /// The Dataverse lookup its key reaches the company through
+    /// (`msdyn_company.cdm_companycode` → `msdyn_company`).
+    pub fn company_lookup(&self) -> Option<&str> {
+        self.dataverse_keys
+            .split(',')
+            .map(str::trim)
+            .find_map(|k| k.split_once('.').map(|(lookup, _)| lookup))
+    }
+}
+
+/// What a run knows about the environment's legal entities.
+pub struct Scope {
+    /// The legal entities in scope, upper case.
+    pub companies: Vec<String>,
+    /// Dataverse's company ids by code, once read (`None`: no
+    /// `cdm_companies` table).
+    pub company_ids: Option<Option<HashMap<String, String>>>,
+}
+
+/// Counts one map's two sides: all legal entities, then each legal entity
+/// in scope when the map is company-specific.
+pub async fn count_map(
+    connector: &Connector,
+    map: &CountedMap,
+    scope: &mut Scope,
+) -> Result<Vec<MapCount>, CollectError> {
+    let mut problems = Vec::new();
+    let fo_url = connector.connection().fo_url.clone();
+    let fo_set = if fo_url.is_empty() {
+        problems.push("the environment has no F&O URL".to_string());
+        None
+    } else {
+        let set = connector.fo_entity_set(&map.fo_entity).await?;
+        if set.is_none() {
+            problems.push(format!(
+                "F&O has no OData entity set for the data entity {} (not in this environment, or not public)",
+                map.fo_entity
+            ));
+        }
+        set
+    };
+    let dv_set = connector.dataverse_entity_set(&map.dataverse_table).await?;
+    if dv_set.is_none() {
+        problems.push(format!(
+            "Dataverse has no table named {}",
+            map.dataverse_table
+        ));
+    }
+    let fo = match &fo_set {
+        Some(set) => Some(connector.fo_count(&fo_url, set).await?),
+        None => None,
+    };
+    let dataverse = match &dv_set {
+        Some((set, id)) => Some(connector.dataverse_count(set, id).await?),
+        None => None,
+    };
+    let mut out = vec![MapCount {
+        map_id: map.id,
+        company: String::new(),
+        fo,
+        dataverse,
+        problem: problems.join("; "),
+    }];
+    if !map.per_company() || (fo_set.is_none() && dv_set.is_none()) {
+        return Ok(out);
+    }
+    if scope.company_ids.is_none() {
+        scope.company_ids = Some(connector.dataverse_companies().await?);
+    }
+    for company in scope.companies.clone() {
+        let mut problems = Vec::new();
+        let fo = match &fo_set {
+            Some(set) => Some(
+                connector
+                    .fo_count_where(set, &format!("dataAreaId eq '{}'", company.to_lowercase()))
+                    .await?,
+            ),
+            None => None,
+        };
+        let company_id = scope
+            .company_ids
+            .as_ref()
+            .and_then(|ids| ids.as_ref())
+            .and_then(|ids| ids.get(&company));
+        let dataverse = match (&dv_set, map.company_lookup(), company_id) {
+            (Some((set, id)), Some(lookup), Some(company_id)) => Some(
+                connector
+                    .dataverse_count_where(set, id, &format!("_{lookup}_value eq {company_id}"))
+                    .await?,
+            ),
+            (None, ..) => None,
+            (_, None, _) => {
+                problems.push(
+                    "the map's Dataverse key names no company lookup (like msdyn_company.cdm_companycode), so Dataverse is not counted per legal entity"
+                        .to_string(),
+                );
+                None
+            }
+            (_, _, None) => {
+                problems.push(format!(
+                    "Dataverse has no company {company} (cdm_companies)"
+                ));
+                None
+            }
+        };
+        out.push(MapCount {
+            map_id: map.id,
+            company,
+            fo,
+            dataverse,
+            problem: problems.join("; "),
+        });
+    }
+    Ok(out)
 }
 
 /// Counts every live synced map of `env` on both sides and stores the
@@ -44,70 +191,41 @@ pub async fn collect_counts(
     result
 }
 
-/// Counts one map's two sides.
-pub async fn count_map(
-    connector: &Connector,
-    map_id: i64,
-    fo_entity: &str,
-    dataverse_table: &str,
-) -> Result<MapCount, CollectError> {
-    let mut problems = Vec::new();
-    let fo_url = connector.connection().fo_url.clone();
-    let fo = if fo_url.is_empty() {
-        problems.push("the environment has no F&O URL".to_string());
-        None
-    } else {
-        match connector.fo_entity_set(fo_entity).await? {
-            Some(set) => Some(connector.fo_count(&fo_url, &set).await?),
-            None => {
-                problems.push(format!(
-                    "F&O has no OData entity set for the data entity {fo_entity} (not in this environment, or not public)"
-                ));
-                None
-            }
-        }
-    };
-    let dataverse = match connector.dataverse_entity_set(dataverse_table).await? {
-        Some((set, id)) => Some(connector.dataverse_count(&set, &id).await?),
-        None => {
-            problems.push(format!("Dataverse has no table named {dataverse_table}"));
-            None
-        }
-    };
-    Ok(MapCount {
-        map_id,
-        fo,
-        dataverse,
-        problem: problems.join("; "),
-    })
-}
-
 async fn counts_inner(
     pool: &SqlitePool,
     env: &Environment,
     connector: &Connector,
     started: &str,
 ) -> Result<RunOutcome, CollectError> {
-    let maps: Vec<(i64, String, String)> = sqlx::query_as(
-        "select id, fo_entity, dataverse_table from table_maps
+    let maps: Vec<CountedMap> = sqlx::query_as(
+        "select id, fo_entity, dataverse_table, fo_keys, dataverse_keys from table_maps
          where environment_id = ? and deleted = 0 and direction <> 'not_synced' order by name",
     )
     .bind(env.id)
     .fetch_all(pool)
     .await?;
+    let mut scope = Scope {
+        companies: env
+            .legal_entities
+            .iter()
+            .map(|c| c.to_uppercase())
+            .collect(),
+        company_ids: None,
+    };
     let mut counts = Vec::with_capacity(maps.len());
-    for (id, fo, dv) in &maps {
-        counts.push(count_map(connector, *id, fo, dv).await?);
+    for map in &maps {
+        counts.extend(count_map(connector, map, &mut scope).await?);
     }
     let at = db_now();
     let mut tx = app::auth::server::begin_write(pool).await?;
     for c in &counts {
         sqlx::query(
-            "insert into record_counts (map_id, counted_at, fo_count, dataverse_count, problem)
-             values (?, ?, ?, ?, ?)",
+            "insert into record_counts (map_id, counted_at, company, fo_count, dataverse_count, problem)
+             values (?, ?, ?, ?, ?, ?)",
         )
         .bind(c.map_id)
         .bind(&at)
+        .bind(&c.company)
         .bind(c.fo.map(|n| n as i64))
         .bind(c.dataverse.map(|n| n as i64))
         .bind(&c.problem)
@@ -122,12 +240,12 @@ async fn counts_inner(
     .bind(COUNTS)
     .bind(started)
     .bind(db_now())
-    .bind(counts.len() as i64)
+    .bind(maps.len() as i64)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
     Ok(RunOutcome {
         read: maps.len(),
-        stored: counts.len(),
+        stored: maps.len(),
     })
 }

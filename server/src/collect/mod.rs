@@ -15,7 +15,7 @@ use sqlx::SqlitePool;
 use std::collections::HashMap;
 
 mod counts;
-pub use counts::{COUNTS, MapCount, collect_counts, count_map};
+pub use counts::{COUNTS, CountedMap, MapCount, Scope, collect_counts, count_map};
 
 /// The dual-write error collector's name in runs and cursors.
 pub const ERRORS: &str = "errors";

@@ -437,7 +437,17 @@ impl Connector {
     /// 5,000; beyond that the keys are paged and counted, as Microsoft
     /// documents.
     pub async fn dataverse_count(&self, entity_set: &str, key: &str) -> Result<u64, ConnectError> {
-        let url = self.dataverse(&format!("{entity_set}?$select={key}&$count=true"));
+        self.dataverse_count_query(entity_set, key, "").await
+    }
+
+    /// `dataverse_count` with more query options (`&$filter=…`).
+    async fn dataverse_count_query(
+        &self,
+        entity_set: &str,
+        key: &str,
+        more: &str,
+    ) -> Result<u64, ConnectError> {
+        let url = self.dataverse(&format!("{entity_set}?$select={key}{more}&$count=true"));
         let first = self.get_json(&url, Some("odata.maxpagesize=5000")).await?;
         let exceeded = first["@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded"]
             .as_bool()
@@ -600,6 +610,63 @@ impl Connector {
                 message: "the entity definition has no EntitySetName or PrimaryIdAttribute".into(),
             }),
         }
+    }
+
+    /// The rows of an F&O entity set across legal entities that match an
+    /// OData `$filter` (`/$count`).
+    pub async fn fo_count_where(
+        &self,
+        entity_set: &str,
+        filter: &str,
+    ) -> Result<u64, ConnectError> {
+        let filter = app::components::percent_encode(filter, b"");
+        self.get_count(&self.fo(
+            &self.connection.fo_url,
+            &format!("{entity_set}/$count?cross-company=true&$filter={filter}"),
+        ))
+        .await
+    }
+
+    /// The rows of a Dataverse entity set that match an OData `$filter`:
+    /// `$count` up to 5,000, else by paging the ids.
+    pub async fn dataverse_count_where(
+        &self,
+        entity_set: &str,
+        id: &str,
+        filter: &str,
+    ) -> Result<u64, ConnectError> {
+        let filter = app::components::percent_encode(filter, b"");
+        self.dataverse_count_query(entity_set, id, &format!("&$filter={filter}"))
+            .await
+    }
+
+    /// Dataverse's companies (`cdm_companies`): company code, upper case,
+    /// to `cdm_companyid`; `None` when the table is not there.
+    pub async fn dataverse_companies(
+        &self,
+    ) -> Result<Option<std::collections::HashMap<String, String>>, ConnectError> {
+        let url = self.dataverse("cdm_companies?$select=cdm_companyid,cdm_companycode");
+        let page = match self.get_json(&url, Some("odata.maxpagesize=5000")).await {
+            Ok(page) => page,
+            Err(e) if e.status == Some(404) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let rows = page_parts(&page).map_err(|message| ConnectError {
+            endpoint: endpoint("GET", &url),
+            status: Some(200),
+            message,
+        })?;
+        Ok(Some(
+            rows.rows
+                .iter()
+                .filter_map(|r| {
+                    Some((
+                        r["cdm_companycode"].as_str()?.to_uppercase(),
+                        r["cdm_companyid"].as_str()?.to_string(),
+                    ))
+                })
+                .collect(),
+        ))
     }
 
     /// The rows of an F&O entity set across legal entities (`/$count`).

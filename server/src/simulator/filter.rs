@@ -112,6 +112,18 @@ fn literal(text: &str) -> Result<Lit, String> {
             return Ok(Lit::Str(t[q + 1..t.len() - 1].replace("''", "'")));
         }
     }
+    // A GUID is written bare in OData v4 (`_parentid_value eq 5f0c…`).
+    let is_guid = t.len() == 36
+        && t.char_indices().all(|(i, c)| {
+            if [8, 13, 18, 23].contains(&i) {
+                c == '-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        });
+    if is_guid {
+        return Ok(Lit::Str(t.to_string()));
+    }
     match t {
         "true" => return Ok(Lit::Bool(true)),
         "false" => return Ok(Lit::Bool(false)),
@@ -263,6 +275,11 @@ mod tests {
         let t = Filter::parse("modifiedon gt 2026-11-01T00:00:00Z").unwrap();
         assert!(t.matches(&json!({"modifiedon": "2026-11-01T01:00:00+00:30"})));
         assert!(!t.matches(&json!({"modifiedon": "2026-10-31T23:59:59Z"})));
+        let g =
+            Filter::parse("_msdyn_company_value eq 29814937-2F57-45f8-a9b5-86e0b0341b75").unwrap();
+        assert!(
+            g.matches(&json!({"_msdyn_company_value": "29814937-2f57-45f8-a9b5-86e0b0341b75"}))
+        );
         let q = Filter::parse("name eq 'O''Brien'").unwrap();
         assert!(q.matches(&json!({"name": "O'Brien"})));
         assert!(q.only_values("accountnumber").is_none());

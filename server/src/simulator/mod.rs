@@ -476,6 +476,9 @@ async fn dataverse_set(
             ),
         };
     }
+    if set == "cdm_companies" {
+        return odata(&sim, tables::companies(&url), None).await;
+    }
     let Some(table) =
         tables::Table::find(&sim.config, &set).filter(|t| t.def.dv_set.eq_ignore_ascii_case(&set))
     else {

@@ -78,6 +78,8 @@ pub struct TableDef {
     pub dv_id: &'static str,
     /// The Dataverse column holding the key.
     pub dv_key: &'static str,
+    /// The Dataverse lookup to the row's company (`cdm_company`).
+    pub dv_company: &'static str,
     /// Keys are this prefix and a six-digit number.
     pub prefix: &'static str,
     /// Who owns the records.
@@ -114,6 +116,7 @@ pub const TABLES: &[TableDef] = &[
         dv_set: "accounts",
         dv_id: "accountid",
         dv_key: "accountnumber",
+        dv_company: "msdyn_company",
         prefix: "US-",
         owner: Owner::Fo,
         category: "Master",
@@ -170,6 +173,7 @@ pub const TABLES: &[TableDef] = &[
         dv_set: "contacts",
         dv_id: "contactid",
         dv_key: "msdyn_contactpersonid",
+        dv_company: "msdyn_company",
         prefix: "CP-",
         owner: Owner::Dataverse,
         category: "Master",
@@ -201,6 +205,7 @@ pub const TABLES: &[TableDef] = &[
         dv_set: "msdyn_sharedproductdetails",
         dv_id: "msdyn_sharedproductdetailid",
         dv_key: "msdyn_itemnumber",
+        dv_company: "msdyn_companyid",
         prefix: "P-",
         owner: Owner::Fo,
         category: "Master",
@@ -227,6 +232,7 @@ pub const TABLES: &[TableDef] = &[
         dv_set: "invoices",
         dv_id: "invoiceid",
         dv_key: "msdyn_invoicenumber",
+        dv_company: "msdyn_company",
         prefix: "CIV-",
         owner: Owner::Fo,
         category: "Document",
@@ -258,6 +264,7 @@ pub const TABLES: &[TableDef] = &[
         dv_set: "msdyn_paymentterms",
         dv_id: "msdyn_paymenttermid",
         dv_key: "msdyn_name",
+        dv_company: "msdyn_company",
         prefix: "PT-",
         owner: Owner::Fo,
         category: "Reference",
@@ -277,6 +284,7 @@ pub const TABLES: &[TableDef] = &[
         dv_set: "quotes",
         dv_id: "quoteid",
         dv_key: "quotenumber",
+        dv_company: "msdyn_company",
         prefix: "QUO-",
         owner: Owner::Dataverse,
         category: "Document",
@@ -803,7 +811,10 @@ impl<'a> Table<'a> {
         row.insert(self.def.dv_id.into(), json!(guid(self.seed, i, 3)));
         row.insert(self.def.dv_key.into(), json!(self.key(i)));
         let company = usize::from(i % 5 == 4) as u64;
-        row.insert("_msdyn_company_value".into(), json!(guid(0xC0, company, 9)));
+        row.insert(
+            format!("_{}_value", self.def.dv_company),
+            json!(company_id(company)),
+        );
         for (k, c) in self.def.columns.iter().enumerate() {
             row.insert(c.dv.into(), self.value(k, c, i, v, false));
         }
@@ -940,10 +951,14 @@ impl Table<'_> {
     }
 
     fn dv_columns(&self) -> Vec<&'static str> {
+        let lookup: &'static str = match self.def.dv_company {
+            "msdyn_companyid" => "_msdyn_companyid_value",
+            _ => "_msdyn_company_value",
+        };
         let mut cols = vec![
             self.def.dv_id,
             self.def.dv_key,
-            "_msdyn_company_value",
+            lookup,
             "createdon",
             "modifiedon",
         ];
@@ -1129,6 +1144,28 @@ impl Table<'_> {
 
 /// F&O pages hold at most this many rows (server-driven paging).
 const FO_PAGE: u64 = 10_000;
+
+/// The `cdm_companyid` of company number `n` (0: USMF, 1: DEMF).
+fn company_id(n: u64) -> String {
+    guid(0xC0, n, 9)
+}
+
+/// Dataverse `cdm_companies`: the legal entities dual-write knows.
+pub fn companies(url: &str) -> Value {
+    let value: Vec<Value> = COMPANIES
+        .iter()
+        .enumerate()
+        .map(|(n, code)| {
+            json!({
+                "@odata.etag": format!("W/\"{}\"", 900 + n),
+                "cdm_companyid": company_id(n as u64),
+                "cdm_companycode": code.to_uppercase(),
+                "cdm_name": format!("Contoso {}", code.to_uppercase()),
+            })
+        })
+        .collect();
+    json!({ "@odata.context": format!("{url}/$metadata#cdm_companies"), "value": value })
+}
 
 /// F&O `/Metadata/DataEntities`: the served tables' entities, with
 /// `$filter` and `$select`.

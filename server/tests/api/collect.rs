@@ -469,7 +469,7 @@ async fn record_counts_come_per_map_from_both_sides_and_a_failed_run_writes_none
     assert_eq!(out.stored, 6, "one row per synced starter map: {out:?}");
     let rows: Vec<(String, Option<i64>, Option<i64>, String)> = sqlx::query_as(
         "select m.name, c.fo_count, c.dataverse_count, c.problem
-         from record_counts c join table_maps m on m.id = c.map_id order by m.name",
+         from record_counts c join table_maps m on m.id = c.map_id where c.company = '' order by m.name",
     )
     .fetch_all(&s.pool)
     .await
@@ -511,6 +511,42 @@ async fn record_counts_come_per_map_from_both_sides_and_a_failed_run_writes_none
     assert!(
         rows.iter().all(|r| r.0 != "Worker"),
         "maps that are not synced are not counted"
+    );
+
+    // Company-specific maps are counted per legal entity in scope (USMF).
+    let per: Vec<(String, String, Option<i64>, Option<i64>, String)> = sqlx::query_as(
+        "select m.name, c.company, c.fo_count, c.dataverse_count, c.problem
+         from record_counts c join table_maps m on m.id = c.map_id where c.company <> '' order by m.name",
+    )
+    .fetch_all(&s.pool)
+    .await
+    .unwrap();
+    let usmf = per.iter().find(|r| r.0 == "Customers V3").unwrap();
+    assert_eq!(usmf.1, "USMF");
+    // Every fifth simulated record is in DEMF.
+    let (fo_usmf, dv_usmf) = (usmf.2.unwrap(), usmf.3.unwrap());
+    assert!(
+        (fo_usmf - fo as i64 * 4 / 5).abs() < 30,
+        "{fo_usmf} of {fo}"
+    );
+    assert!(
+        (dv_usmf - dv as i64 * 4 / 5).abs() < 30,
+        "{dv_usmf} of {dv}"
+    );
+    assert!(
+        fo_usmf > 5000 && dv_usmf > 5000,
+        "Dataverse paged past 5,000 per company too"
+    );
+    let invoices = per
+        .iter()
+        .find(|r| r.0 == "Sales invoice headers V2")
+        .unwrap();
+    assert_eq!(invoices.2, Some(16_000));
+    assert_eq!(invoices.3, None);
+    assert!(
+        invoices.4.contains("names no company lookup"),
+        "{}",
+        invoices.4
     );
 }
 
@@ -642,7 +678,7 @@ async fn under_load_the_simulator_throttles_and_the_collector_waits_its_retry_af
     let out = collect_counts(&s.pool, &s.env, &c).await.unwrap();
     assert_eq!(out.stored, 6);
     assert!(sim.throttled() > 0, "about 24 requests at 6 a second");
-    let total: i64 = sqlx::query_scalar("select sum(fo_count) from record_counts")
+    let total: i64 = sqlx::query_scalar("select sum(fo_count) from record_counts where company = ''")
         .fetch_one(&s.pool)
         .await
         .unwrap();
