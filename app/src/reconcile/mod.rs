@@ -204,12 +204,16 @@ pub struct ReconcilePage {
     pub can_edit: bool,
 }
 
+/// Why an environment cannot be reconciled, if it cannot.
+#[cfg(feature = "ssr")]
+pub type BlockedFn = dyn Fn(&str) -> Option<String> + Send + Sync;
+
 /// How the server starts a run for the app (it holds the connectors).
 #[cfg(feature = "ssr")]
 #[derive(Clone)]
 pub struct Control {
     /// Why `environment` cannot be reconciled, if it cannot.
-    pub blocked: std::sync::Arc<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    pub blocked: std::sync::Arc<BlockedFn>,
     /// Starts a run (map id, `full`, who) in the background; gives its id.
     #[allow(clippy::type_complexity)]
     pub start: std::sync::Arc<

@@ -6,8 +6,8 @@
 //!    engines.
 //! 2. The diff engine alone: both files streamed through digest, 64
 //!    partition files per side and the partition-wise join.
-//! 3. The peer: reladiff (PyPI) on the same two datasets loaded into
-//!    DuckDB files, timed in the same run (loading not counted).
+//! 3. The peer: `reladiff` (from the Python package index) on the same two datasets loaded into
+//!    `DuckDB` files, timed in the same run (loading not counted).
 //! 4. End to end: a full diff through the simulator over loopback HTTP,
 //!    with the real connector, into a throwaway database.
 //!
@@ -256,7 +256,7 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The peer: loads both CSVs into DuckDB files, then times reladiff.
+/// The peer: loads both CSVs into `DuckDB` files, then times `reladiff`.
 const PEER: &str = r#"
 import sys, time, duckdb, importlib.metadata
 from reladiff import connect_to_table, diff_tables

@@ -514,7 +514,8 @@ async fn record_counts_come_per_map_from_both_sides_and_a_failed_run_writes_none
     );
 
     // Company-specific maps are counted per legal entity in scope (USMF).
-    let per: Vec<(String, String, Option<i64>, Option<i64>, String)> = sqlx::query_as(
+    type PerCompany = (String, String, Option<i64>, Option<i64>, String);
+    let per: Vec<PerCompany> = sqlx::query_as(
         "select m.name, c.company, c.fo_count, c.dataverse_count, c.problem
          from record_counts c join table_maps m on m.id = c.map_id where c.company <> '' order by m.name",
     )
@@ -678,10 +679,11 @@ async fn under_load_the_simulator_throttles_and_the_collector_waits_its_retry_af
     let out = collect_counts(&s.pool, &s.env, &c).await.unwrap();
     assert_eq!(out.stored, 6);
     assert!(sim.throttled() > 0, "about 24 requests at 6 a second");
-    let total: i64 = sqlx::query_scalar("select sum(fo_count) from record_counts where company = ''")
-        .fetch_one(&s.pool)
-        .await
-        .unwrap();
+    let total: i64 =
+        sqlx::query_scalar("select sum(fo_count) from record_counts where company = ''")
+            .fetch_one(&s.pool)
+            .await
+            .unwrap();
     let expected: u64 = config
         .tables
         .keys()
