@@ -73,6 +73,8 @@ pub async fn get_reconcile(map_id: i64, run: Option<i64>) -> Result<ReconcilePag
             .await?;
     let blocked = if map.content.direction == crate::maps::Direction::NotSynced {
         Some("This map is not synced, so there is nothing to reconcile.".to_string())
+    } else if let Err(why) = super::match_keys(&map.content) {
+        Some(why)
     } else if fields == 0 {
         Some("Document the map's field mappings first: reconciliation compares the records through them.".to_string())
     } else {

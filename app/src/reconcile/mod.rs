@@ -82,6 +82,40 @@ impl Run {
     }
 }
 
+/// The record key a reconciliation matches on: the map's one F&O and one
+/// Dataverse integration key besides the company, or why there is none.
+pub fn match_keys(map: &crate::maps::MapContent) -> Result<(String, String), String> {
+    let keys = |list: &str, company: fn(&str) -> bool| -> Vec<String> {
+        list.split(',')
+            .map(str::trim)
+            .filter(|k| !k.is_empty() && !company(k))
+            .map(str::to_string)
+            .collect()
+    };
+    let fo = keys(&map.fo_keys, |k| k.eq_ignore_ascii_case("dataAreaId"));
+    let dv = keys(&map.dataverse_keys, |k| {
+        k.contains('.') || k.eq_ignore_ascii_case("company")
+    });
+    match (fo.as_slice(), dv.as_slice()) {
+        ([fo], [dv]) => Ok((fo.clone(), dv.clone())),
+        ([], _) | (_, []) => Err(format!(
+            "'{}' has no integration key besides the company on {}; set it in the rule book.",
+            map.name,
+            if fo.is_empty() {
+                "the F&O side"
+            } else {
+                "the Dataverse side"
+            }
+        )),
+        _ => Err(format!(
+            "'{}' has a composite integration key ({} ↔ {}); reconciliation matches records on one key besides the company, so this map cannot be reconciled yet.",
+            map.name,
+            fo.join(", "),
+            dv.join(", ")
+        )),
+    }
+}
+
 /// A drift rate as people read it.
 pub fn fmt_rate(rate: f64) -> String {
     let pct = rate * 100.0;
@@ -256,6 +290,23 @@ mod tests {
                 .unwrap_err()
                 .contains("'lots'")
         );
+    }
+
+    #[test]
+    fn records_match_on_one_key_besides_the_company() {
+        let set = crate::maps::starter::starter_set();
+        let by = |name: &str| set.iter().find(|m| m.name == name).unwrap();
+        assert_eq!(
+            match_keys(by("Customers V3")),
+            Ok(("CustomerAccount".into(), "accountnumber".into()))
+        );
+        let e = match_keys(by("Sales invoice headers V2")).unwrap_err();
+        assert!(
+            e.contains("composite integration key (LedgerVoucher, InvoiceDate, InvoiceNumber"),
+            "{e}"
+        );
+        let e = match_keys(by("Worker")).unwrap_err();
+        assert!(e.contains("no integration key besides the company"), "{e}");
     }
 
     #[test]

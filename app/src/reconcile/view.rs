@@ -68,8 +68,8 @@ fn difference_row(
     let fixed = d.change == "fixed";
     view! {
         <tr class:inactive=fixed>
-            <td><code>{d.record_key.clone()}</code></td>
-            <td>{kind_label(&d.kind).to_string()}</td>
+            <td class="nowrap"><code>{d.record_key.clone()}</code></td>
+            <td class="nowrap">{kind_label(&d.kind).to_string()}</td>
             <td>{d.field.clone()}</td>
             <td class="value">{d.fo_value.clone()}</td>
             <td class="value">{d.dataverse_value.clone()}</td>

@@ -27,8 +27,7 @@ const DECIMALS: i32 = 2;
 /// What a map's records are compared on.
 #[derive(Debug, Clone)]
 pub struct Plan {
-    /// The F&O key field (the first integration key that is not the
-    /// company).
+    /// The F&O key field (the one integration key besides the company).
     pub fo_key: String,
     /// The Dataverse key column.
     pub dv_key: String,
@@ -105,26 +104,7 @@ impl Plan {
     /// The plan for `map` with its live field mappings; `Err` says why a
     /// map cannot be reconciled.
     pub fn new(map: &MapContent, fields: &[FieldContent]) -> Result<Plan, String> {
-        let pick = |keys: &str, company: fn(&str) -> bool| {
-            keys.split(',')
-                .map(str::trim)
-                .find(|k| !k.is_empty() && !company(k))
-                .map(str::to_string)
-        };
-        let fo_key =
-            pick(&map.fo_keys, |k| k.eq_ignore_ascii_case("dataAreaId")).ok_or_else(|| {
-                format!(
-                    "'{}' has no F&O integration key besides the company; set it in the rule book",
-                    map.name
-                )
-            })?;
-        let dv_key = pick(&map.dataverse_keys, |k| k.contains('.') || k.eq_ignore_ascii_case("company"))
-            .ok_or_else(|| {
-                format!(
-                    "'{}' has no Dataverse integration key besides the company; set it in the rule book",
-                    map.name
-                )
-            })?;
+        let (fo_key, dv_key) = app::reconcile::match_keys(map)?;
         let fields: Vec<FieldContent> = fields
             .iter()
             .filter(|f| !f.fo_field.eq_ignore_ascii_case(&fo_key))

@@ -196,6 +196,14 @@ impl Reconciler {
         .await?;
         let mut started = 0;
         for (map_id, full) in due {
+            // A map the page already says cannot be reconciled is not tried
+            // every day just to fail the same way.
+            let mut conn = self.pool.acquire().await?;
+            let map = app::maps::server::get(&mut conn, map_id).await?;
+            drop(conn);
+            if app::reconcile::match_keys(&map.content).is_err() {
+                continue;
+            }
             match self.start(map_id, full, "schedule").await {
                 Ok(_) => started += 1,
                 // Not connected, or a run is going on: the next turn sees.

@@ -407,6 +407,22 @@ async fn the_page_shows_results_and_editors_explain_differences_with_an_audit_en
         "{page}"
     );
 
+    // A composite key cannot be matched yet, and the page says so.
+    let invoices: i64 =
+        sqlx::query_scalar("select id from table_maps where name = 'Sales invoice headers V2'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let page = app
+        .get(&format!("/maps/{invoices}/reconcile"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("has a composite integration key (LedgerVoucher, InvoiceDate, InvoiceNumber")
+    );
+
     // No connection: a run cannot start, and says why.
     let res = app
         .post_form(
