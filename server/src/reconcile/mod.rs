@@ -299,11 +299,7 @@ pub async fn compare_keys(
     let rechecked = differences(&t.plan, &again, &fo2, &dv2);
     let still: HashSet<&String> = rechecked.iter().map(|f| &f.key).collect();
     let cleared = suspect.iter().filter(|k| !still.contains(k)).count() as i64;
-    let mut out: Vec<Found> = found
-        .into_iter()
-        .filter(|f| !suspect.contains(&f.key))
-        .chain(rechecked)
-        .collect();
+    let mut out = rechecked;
     out.sort();
     Ok((out, cleared, fo_read, dv_read))
 }
@@ -318,10 +314,18 @@ struct Reservoir {
 
 impl Reservoir {
     fn new(size: usize) -> Self {
-        let seed = std::time::SystemTime::now()
+        // Two reservoirs made in the same instant must still differ.
+        static MADE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
             .unwrap_or(1);
+        let made = MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // SplitMix64 of the two, so nearby seeds give unrelated streams.
+        let mut seed = nanos ^ made.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        seed = (seed ^ (seed >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        seed = (seed ^ (seed >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        seed ^= seed >> 31;
         Reservoir {
             size,
             seen: 0,
