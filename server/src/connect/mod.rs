@@ -470,13 +470,25 @@ impl Connector {
         key: &str,
         mut each: impl FnMut(&str),
     ) -> Result<(), ConnectError> {
-        let url = self.dataverse(&format!("{entity_set}?$select={key}"));
-        self.each_page(url, Some("odata.maxpagesize=5000"), |rows| {
-            for r in rows {
-                if let Some(k) = r[key].as_str() {
-                    each(k);
-                }
+        self.dataverse_key_rows(entity_set, &[key.to_string()], |r| {
+            if let Some(k) = r[key].as_str() {
+                each(k);
             }
+        })
+        .await
+    }
+
+    /// Calls `each` with every row of a Dataverse entity set, holding only
+    /// the `select`ed columns, a page at a time.
+    pub async fn dataverse_key_rows(
+        &self,
+        entity_set: &str,
+        select: &[String],
+        mut each: impl FnMut(&Value),
+    ) -> Result<(), ConnectError> {
+        let url = self.dataverse(&format!("{entity_set}?$select={}", select.join(",")));
+        self.each_page(url, Some("odata.maxpagesize=5000"), |rows| {
+            rows.iter().for_each(&mut each)
         })
         .await
     }
@@ -684,18 +696,29 @@ impl Connector {
         key: &str,
         mut each: impl FnMut(&str),
     ) -> Result<(), ConnectError> {
+        self.fo_key_rows(fo_url, entity_set, key, |r| {
+            if let Some(k) = r[key].as_str() {
+                each(k);
+            }
+        })
+        .await
+    }
+
+    /// Calls `each` with every row of an F&O entity set across legal
+    /// entities, holding the key and `dataAreaId`, following paging.
+    pub async fn fo_key_rows(
+        &self,
+        fo_url: &str,
+        entity_set: &str,
+        key: &str,
+        mut each: impl FnMut(&Value),
+    ) -> Result<(), ConnectError> {
         let url = self.fo(
             fo_url,
             &format!("{entity_set}?cross-company=true&$select={key},dataAreaId"),
         );
-        self.each_page(url, None, |rows| {
-            for r in rows {
-                if let Some(k) = r[key].as_str() {
-                    each(k);
-                }
-            }
-        })
-        .await
+        self.each_page(url, None, |rows| rows.iter().for_each(&mut each))
+            .await
     }
 }
 

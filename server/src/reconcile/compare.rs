@@ -33,6 +33,18 @@ pub struct Plan {
     pub dv_key: String,
     /// The mapped fields compared, without the key.
     pub fields: Vec<FieldContent>,
+    /// For a company-specific map, how each side names a record's legal
+    /// entity: the same key in two companies is two records.
+    pub company: Option<CompanyKey>,
+}
+
+/// How a Dataverse row names its legal entity.
+#[derive(Debug, Clone)]
+pub struct CompanyKey {
+    /// The lookup's value column (`_msdyn_company_value`).
+    pub dv_column: String,
+    /// `cdm_companyid` (lower case) to company code (upper case).
+    pub codes: std::collections::HashMap<String, String>,
 }
 
 /// One field that differs between the sides.
@@ -120,7 +132,26 @@ impl Plan {
             fo_key,
             dv_key,
             fields,
+            company: None,
         })
+    }
+
+    /// Makes the legal entity part of each record's identity: F&O's
+    /// `dataAreaId`, Dataverse's company lookup (`lookup`, e.g.
+    /// `msdyn_company`) read through `codes` (`cdm_companies`).
+    pub fn with_company(
+        mut self,
+        lookup: &str,
+        codes: &std::collections::HashMap<String, String>,
+    ) -> Plan {
+        self.company = Some(CompanyKey {
+            dv_column: format!("_{lookup}_value"),
+            codes: codes
+                .iter()
+                .map(|(code, id)| (id.to_lowercase(), code.to_uppercase()))
+                .collect(),
+        });
+        self
     }
 
     /// The F&O fields to read.
@@ -133,8 +164,28 @@ impl Plan {
     /// The Dataverse columns to read.
     pub fn dv_select(&self) -> Vec<String> {
         std::iter::once(self.dv_key.clone())
+            .chain(self.company.iter().map(|c| c.dv_column.clone()))
             .chain(self.fields.iter().map(|f| f.dataverse_column.clone()))
             .collect()
+    }
+
+    /// The Dataverse columns that make a record's identity.
+    pub fn dv_identity_select(&self) -> Vec<String> {
+        std::iter::once(self.dv_key.clone())
+            .chain(self.company.iter().map(|c| c.dv_column.clone()))
+            .collect()
+    }
+
+    /// The key value inside an identity (after `COMPANY/`).
+    pub fn key_part(&self, identity: &str) -> String {
+        match &self.company {
+            Some(_) => identity
+                .split_once('/')
+                .map(|(_, k)| k)
+                .unwrap_or(identity)
+                .to_string(),
+            None => identity.to_string(),
+        }
     }
 
     /// A record's identity from a key value: trimmed, upper case (both
@@ -143,14 +194,32 @@ impl Plan {
         key.trim().to_uppercase()
     }
 
-    /// The identity of an F&O row.
+    /// The identity of an F&O row (`USMF/US-000001` for a
+    /// company-specific map).
     pub fn fo_identity(&self, row: &Value) -> Option<String> {
-        text_of(&row[&self.fo_key]).map(|k| Self::identity(&k))
+        let key = Self::identity(&text_of(&row[&self.fo_key])?);
+        Some(match &self.company {
+            Some(_) => {
+                let company = text_of(&row["dataAreaId"]).unwrap_or_default();
+                format!("{}/{key}", company.to_uppercase())
+            }
+            None => key,
+        })
     }
 
     /// The identity of a Dataverse row.
     pub fn dv_identity(&self, row: &Value) -> Option<String> {
-        text_of(&row[&self.dv_key]).map(|k| Self::identity(&k))
+        let key = Self::identity(&text_of(&row[&self.dv_key])?);
+        Some(match &self.company {
+            Some(c) => {
+                let id = text_of(&row[&c.dv_column])
+                    .unwrap_or_default()
+                    .to_lowercase();
+                let code = c.codes.get(&id).map(String::as_str).unwrap_or("?");
+                format!("{code}/{key}")
+            }
+            None => key,
+        })
     }
 
     /// Field `f`'s F&O value as Dataverse should hold it, canonical.
@@ -273,6 +342,7 @@ mod tests {
             fo_key: "CustomerAccount".into(),
             dv_key: "accountnumber".into(),
             fields,
+            company: None,
         }
     }
 
@@ -382,6 +452,24 @@ mod tests {
             p.fo_identity(&json!({"CustomerAccount": " us-0001 "}))
                 .as_deref(),
             Some("US-0001")
+        );
+        // With the company: the same key in two legal entities is two records.
+        let codes = std::collections::HashMap::from([("USMF".to_string(), "ABC-1".to_string())]);
+        let p = p.with_company("msdyn_company", &codes);
+        assert_eq!(
+            p.fo_identity(&json!({"CustomerAccount": "us-0001", "dataAreaId": "usmf"}))
+                .as_deref(),
+            Some("USMF/US-0001")
+        );
+        assert_eq!(
+            p.dv_identity(&json!({"accountnumber": "US-0001", "_msdyn_company_value": "abc-1"}))
+                .as_deref(),
+            Some("USMF/US-0001")
+        );
+        assert_eq!(p.key_part("USMF/US-0001"), "US-0001");
+        assert_eq!(
+            p.dv_select(),
+            vec!["accountnumber", "_msdyn_company_value", "name"]
         );
     }
 }

@@ -104,7 +104,24 @@ pub async fn target(
         .map(|f| f.content)
         .collect();
     drop(conn);
-    let plan = Plan::new(&map.content, &fields).map_err(ReconError::Blocked)?;
+    let mut plan = Plan::new(&map.content, &fields).map_err(ReconError::Blocked)?;
+    // A company-specific map whose Dataverse key names the company lookup
+    // matches records within their legal entity.
+    let per_company = map
+        .content
+        .fo_keys
+        .split(',')
+        .any(|k| k.trim().eq_ignore_ascii_case("dataAreaId"));
+    let lookup = map
+        .content
+        .dataverse_keys
+        .split(',')
+        .find_map(|k| k.trim().split_once('.').map(|(l, _)| l.to_string()));
+    if let (true, Some(lookup)) = (per_company, lookup)
+        && let Some(codes) = connector.dataverse_companies().await?
+    {
+        plan = plan.with_company(&lookup, &codes);
+    }
     if connector.connection().fo_url.is_empty() {
         return Err(ReconError::Blocked(
             "the environment has no F&O URL; set it on the Environments page".into(),
@@ -273,7 +290,10 @@ pub async fn compare_keys(
     keys: &[String],
     opts: &Options,
 ) -> Result<(Vec<Found>, i64, i64, i64), ReconError> {
-    let read = |keys: Vec<String>| async move {
+    let read = |identities: Vec<String>| async move {
+        let mut keys: Vec<String> = identities.iter().map(|k| t.plan.key_part(k)).collect();
+        keys.sort();
+        keys.dedup();
         let fo = connector
             .fo_rows_by_keys(&t.fo_set, &t.plan.fo_key, &keys, &t.plan.fo_select())
             .await?;
@@ -367,16 +387,24 @@ pub async fn run_sample(
     let result = async {
         let mut fo = Reservoir::new(size);
         connector
-            .fo_keys(
+            .fo_key_rows(
                 &connector.connection().fo_url,
                 &t.fo_set,
                 &t.plan.fo_key,
-                |k| fo.offer(&Plan::identity(k)),
+                |row| {
+                    if let Some(id) = t.plan.fo_identity(row) {
+                        fo.offer(&id);
+                    }
+                },
             )
             .await?;
         let mut dv = Reservoir::new(size);
         connector
-            .dataverse_keys(&t.dv_set, &t.plan.dv_key, |k| dv.offer(&Plan::identity(k)))
+            .dataverse_key_rows(&t.dv_set, &t.plan.dv_identity_select(), |row| {
+                if let Some(id) = t.plan.dv_identity(row) {
+                    dv.offer(&id);
+                }
+            })
             .await?;
         let mut keys: Vec<String> = fo.items.into_iter().chain(dv.items).collect();
         keys.sort();
