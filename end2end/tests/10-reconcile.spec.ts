@@ -51,6 +51,8 @@ test("an admin runs a full diff, reads the differences and explains one", async 
     await expect(page).toHaveURL(/reconcile\?run=\d+/);
     await waitUntilDone(page);
     await expect(page.getByTestId("reconcile-summary")).toContainText("Sample of 100 per side · done");
+    // Several finished runs: the drift-rate trend is drawn.
+    await expect(page.getByTestId("drift-trend").locator("svg")).toHaveAttribute("aria-label", /Drift rate of the last \d+ runs/);
 
     // The full diff from before is one click away, with its explanation.
     const full = page.getByTestId("runs-table").locator("tbody tr", { hasText: "Full diff" }).first();

@@ -166,6 +166,28 @@ pub fn NotFound() -> impl IntoView {
     }
 }
 
+/// Bars as an inline SVG sparkline, oldest first; `label` says in words
+/// what they show, for screen readers.
+pub fn sparkline(values: &[f64], label: String) -> impl IntoView + use<> {
+    let max = values.iter().copied().fold(0.0, f64::max);
+    let width = (values.len() * 8).max(8);
+    let bars = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let h = if *v <= 0.0 || max <= 0.0 { 1.0 } else { 2.0 + 16.0 * v / max };
+            view! {
+                <rect x=(i * 8).to_string() y=format!("{:.1}", 18.0 - h) width="6" height=format!("{h:.1}")/>
+            }
+        })
+        .collect_view();
+    view! {
+        <svg class="sparkline" width=width.to_string() height="18" viewBox=format!("0 0 {width} 18") role="img" aria-label=label>
+            {bars}
+        </svg>
+    }
+}
+
 /// Formats a stored UTC timestamp (`2026-11-26T22:40:05.123Z`) for reading:
 /// `2026-11-26 22:40 UTC`.
 pub fn fmt_time(stored: &str) -> String {

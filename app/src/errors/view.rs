@@ -12,26 +12,19 @@ use crate::environments::view::use_env_param;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-/// A 7-bar sparkline as inline SVG (oldest day first).
+/// A 7-bar sparkline of daily entries (oldest day first).
 fn sparkline(days: &[i64]) -> impl IntoView + use<> {
-    let max = days.iter().copied().max().unwrap_or(0).max(1) as f64;
     let total: i64 = days.iter().sum();
-    let bars = days
-        .iter()
-        .enumerate()
-        .map(|(i, n)| {
-            let h = if *n == 0 { 1.0 } else { 2.0 + 16.0 * (*n as f64) / max };
-            view! {
-                <rect x=(i * 8).to_string() y=format!("{:.1}", 18.0 - h) width="6" height=format!("{h:.1}")/>
-            }
-        })
-        .collect_view();
-    view! {
-        <svg class="sparkline" width="56" height="18" viewBox="0 0 56 18" role="img"
-            aria-label=format!("{total} entries in the last 7 days: {}", days.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", "))>
-            {bars}
-        </svg>
-    }
+    crate::components::sparkline(
+        &days.iter().map(|d| *d as f64).collect::<Vec<_>>(),
+        format!(
+            "{total} entries in the last 7 days: {}",
+            days.iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    )
 }
 
 fn category_badge(c: Category, overridden: bool) -> impl IntoView + use<> {

@@ -667,6 +667,22 @@ fn record_counts(
             {off_expected.map(|(e, _)| view! {
                 <p class="muted">{format!("The rule book expects about {} records.", fmt_count(e))}</p>
             })}
+            {
+                // The difference over the last counts, oldest first.
+                let diffs: Vec<i64> = counts.iter().rev().filter_map(|c| c.difference()).collect();
+                (diffs.len() > 1).then(|| {
+                    let words = diffs.iter().map(|d| format!("{d:+}")).collect::<Vec<_>>().join(", ");
+                    view! {
+                        <p class="trend">
+                            {crate::components::sparkline(
+                                &diffs.iter().map(|d| d.abs() as f64).collect::<Vec<_>>(),
+                                format!("Difference F&O minus Dataverse over the last {} counts, oldest first: {words}", diffs.len()),
+                            )}
+                            <span class="muted small">" difference over the last counts, oldest first"</span>
+                        </p>
+                    }
+                })
+            }
             <table class="data compact">
                 <thead><tr><th>"Counted"</th><th class="num">"F&O"</th><th class="num">"Dataverse"</th><th class="num">"Difference"</th></tr></thead>
                 <tbody>

@@ -174,6 +174,20 @@ fn page_view(p: ReconcilePage, a: Actions) -> impl IntoView + use<> {
             }.into_any(),
         }}
         <h3>"Drift rate by run"</h3>
+        {
+            // Finished runs, oldest first: the trend at a glance.
+            let done: Vec<&Run> = p.runs.iter().rev().filter(|r| r.status == "done").collect();
+            (done.len() > 1).then(|| {
+                let rates: Vec<f64> = done.iter().map(|r| r.drift_rate()).collect();
+                let words = done.iter().map(|r| fmt_rate(r.drift_rate())).collect::<Vec<_>>().join(", ");
+                view! {
+                    <p class="trend" data-testid="drift-trend">
+                        {crate::components::sparkline(&rates, format!("Drift rate of the last {} runs, oldest first: {words}", done.len()))}
+                        <span class="muted small">{format!(" last {} finished runs, oldest first", done.len())}</span>
+                    </p>
+                }
+            })
+        }
         {if p.runs.is_empty() {
             view! { <p class="muted">"No runs yet."</p> }.into_any()
         } else {
