@@ -39,6 +39,7 @@ pub mod reconcile;
 pub mod revisions;
 pub mod rules;
 pub mod search;
+pub mod throughput;
 pub mod tokens;
 pub mod users;
 

@@ -244,6 +244,9 @@ pub struct ServeArgs {
     /// Days raw error entries are kept; groups and daily counts stay [default: 400]
     #[arg(long, env = "APP_ERROR_RETENTION_DAYS", value_name = "DAYS")]
     pub error_retention_days: Option<u32>,
+    /// Days per-minute throughput rows are kept; hours and days stay [default: 30]
+    #[arg(long, env = "APP_THROUGHPUT_MINUTE_DAYS", value_name = "DAYS")]
+    pub throughput_minute_days: Option<u32>,
     /// Start the built-in simulated environment [default: on when no connection is configured]
     #[arg(long, overrides_with = "no_demo")]
     pub demo: bool,
@@ -299,6 +302,7 @@ pub struct FileSettings {
     login_max_failures: Option<u32>,
     login_window_secs: Option<u64>,
     error_retention_days: Option<u32>,
+    throughput_minute_days: Option<u32>,
     demo: Option<bool>,
     collect_every_secs: Option<u64>,
     count_every_secs: Option<u64>,
@@ -351,6 +355,8 @@ pub struct Settings {
     pub login_window: Duration,
     /// How long raw error entries are kept.
     pub error_retention_days: u32,
+    /// How long per-minute throughput rows are kept.
+    pub throughput_minute_days: u32,
     /// Whether the simulated environment runs.
     pub demo: bool,
     /// Configured connections by environment name.
@@ -492,6 +498,15 @@ pub fn resolve_serve(cli: &Cli, args: &ServeArgs, file: &FileSettings) -> anyhow
             "setting error_retention_days (--error-retention-days, APP_ERROR_RETENTION_DAYS) must be at least 1"
         );
     }
+    let throughput_minute_days = args
+        .throughput_minute_days
+        .or(file.throughput_minute_days)
+        .unwrap_or(30);
+    if throughput_minute_days == 0 {
+        bail!(
+            "setting throughput_minute_days (--throughput-minute-days, APP_THROUGHPUT_MINUTE_DAYS) must be at least 1"
+        );
+    }
     let demo_env = std::env::var("APP_DEMO").ok().map(|v| {
         !matches!(
             v.trim().to_ascii_lowercase().as_str(),
@@ -535,6 +550,7 @@ pub fn resolve_serve(cli: &Cli, args: &ServeArgs, file: &FileSettings) -> anyhow
     Ok(Settings {
         common: resolve_common(cli, file),
         error_retention_days,
+        throughput_minute_days,
         demo,
         connections: file.connections.clone(),
         collect_every: Duration::from_secs(collect_every_secs),

@@ -174,6 +174,7 @@ pub struct Application {
     collect_every: Duration,
     count_every: Duration,
     reconciler: Arc<crate::reconcile::runner::Reconciler>,
+    throughput_minute_days: u32,
 }
 
 /// SIGINT and SIGTERM listeners, installed before the server announces
@@ -265,6 +266,7 @@ impl Application {
             collect_every: settings.collect_every,
             count_every: settings.count_every,
             reconciler,
+            throughput_minute_days: settings.throughput_minute_days,
         })
     }
 
@@ -283,6 +285,7 @@ impl Application {
         let maintenance = tokio::spawn(maintenance(
             self.state.pool.clone(),
             self.state.error_retention_days,
+            self.throughput_minute_days,
         ));
         let collectors = tokio::spawn(crate::demo::schedule(
             self.state.pool.clone(),
@@ -327,13 +330,17 @@ impl Application {
 
 /// Periodic housekeeping, every hour (and once at start): drops expired
 /// sessions, and prunes raw error entries older than the retention period.
-async fn maintenance(pool: SqlitePool, error_retention_days: u32) {
+async fn maintenance(pool: SqlitePool, error_retention_days: u32, throughput_minute_days: u32) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
         tick.tick().await;
         let cutoff = chrono::Utc::now() - chrono::Duration::days(i64::from(error_retention_days));
         if let Err(e) = app::errors::server::prune(&pool, cutoff).await {
             tracing::warn!(error = %e, "could not prune old error entries; will try again in an hour");
+        }
+        let cutoff = chrono::Utc::now() - chrono::Duration::days(i64::from(throughput_minute_days));
+        if let Err(e) = app::throughput::server::prune(&pool, cutoff.timestamp()).await {
+            tracing::warn!(error = %e, "could not prune old throughput minutes; will try again in an hour");
         }
         if let Ok(mut conn) = pool.acquire().await
             && let Ok(n) = app::auth::server::purge_expired_sessions(&mut conn).await

@@ -3,6 +3,7 @@
 
 mod errors;
 mod openapi;
+mod throughput;
 
 use crate::startup::AppState;
 use app::error::AppError;
@@ -21,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/openapi.json", get(openapi::document))
         .route("/v1/token", get(whoami))
         .route("/v1/errors", post(errors::post_errors))
+        .route("/v1/throughput", post(throughput::post_throughput))
         .fallback(|| async { AppError::not_found("This API endpoint").into_response() })
 }
 

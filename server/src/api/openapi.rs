@@ -18,7 +18,7 @@ fn error_response(description: &str) -> Value {
 
 /// Builds the document.
 pub fn spec() -> Value {
-    json!({
+    let mut spec = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "Dual-write Console API",
@@ -119,7 +119,50 @@ pub fn spec() -> Value {
                 }
             }}
         }
-    })
+    });
+    spec["paths"]["/api/v1/throughput"] = throughput_path();
+    spec
+}
+
+/// The throughput ingest call (its own `json!`: one macro call for the
+/// whole document passes the macro recursion limit).
+fn throughput_path() -> Value {
+    json!({ "post": {
+                    "summary": "Ingest records synced and failed per map, direction and minute.",
+                    "description": "Each item adds to its minute, hour and day. The batch is checked whole and stored in one transaction, or rejected whole with a reason per item. An item's `id` (or, without one, a hash of its content) makes retries safe: an item counted before is not counted again. At most 10,000 items per batch and 1,000 latencies per item.",
+                    "security": [ { "bearer": [] } ],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                        "type": "object",
+                        "required": ["environment", "items"],
+                        "additionalProperties": false,
+                        "properties": {
+                            "environment": { "type": "string" },
+                            "items": { "type": "array", "maxItems": 10000, "items": {
+                                "type": "object",
+                                "required": ["map", "direction", "minute", "synced"],
+                                "additionalProperties": false,
+                                "properties": {
+                                    "id": { "type": "string", "description": "The sender's id for the item." },
+                                    "map": { "type": "string", "description": "The table map's name in the rule book." },
+                                    "direction": { "enum": ["fo_to_dataverse", "dataverse_to_fo"] },
+                                    "minute": { "type": "string", "format": "date-time", "description": "Seconds are dropped." },
+                                    "synced": { "type": "integer", "minimum": 0 },
+                                    "failed": { "type": "integer", "minimum": 0 },
+                                    "latency_ms": { "type": "array", "maxItems": 1000, "items": { "type": "number", "minimum": 0 } }
+                                }
+                            } }
+                        }
+                    } } } },
+                    "responses": {
+                        "200": { "description": "Counted (or counted before)", "content": { "application/json": { "schema": {
+                            "type": "object", "properties": {
+                                "accepted": { "type": "integer" }, "stored": { "type": "integer" }, "duplicates": { "type": "integer" } } } } } },
+                        "400": error_response("The body is not JSON"),
+                        "401": error_response("Missing, unknown or revoked token"),
+                        "413": error_response("More than 10,000 items, or a body over the size limit"),
+                        "422": { "description": "Rejected whole; nothing stored", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ErrorBatchRejection" } } } }
+                    }
+    }})
 }
 
 #[cfg(test)]

@@ -11,5 +11,6 @@ mod hardening;
 mod helpers;
 mod maps;
 mod reconcile;
+mod throughput;
 mod transfer;
 mod users;

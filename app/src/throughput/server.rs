@@ -1,0 +1,317 @@
+//! Storing and reading throughput. Every sample adds to its minute, hour
+//! and day rows at once (upserts), and its item id is remembered, so a
+//! retried batch adds nothing twice.
+
+use super::{Point, SLOTS, Sample, grain_for, percentile};
+use crate::error::AppError;
+use sqlx::{SqliteConnection, SqlitePool};
+
+/// The grains every sample adds to, with their period in seconds.
+const GRAINS: [(&str, i64); 3] = [("minute", 60), ("hour", 3_600), ("day", 86_400)];
+
+/// What an ingest did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stored {
+    /// Samples counted.
+    pub stored: usize,
+    /// Samples already counted before (same item id).
+    pub duplicates: usize,
+}
+
+/// Adds checked samples of `environment_id`; call it in a write
+/// transaction (`begin_write`).
+#[tracing::instrument(skip_all, fields(samples = samples.len()), err)]
+pub async fn ingest(
+    conn: &mut SqliteConnection,
+    environment_id: i64,
+    samples: &[Sample],
+) -> Result<Stored, AppError> {
+    let mut out = Stored {
+        stored: 0,
+        duplicates: 0,
+    };
+    for s in samples {
+        let new = sqlx::query(
+            "insert into throughput_items (environment_id, item_id, minute) values (?, ?, ?)
+             on conflict do nothing",
+        )
+        .bind(environment_id)
+        .bind(&s.item_id)
+        .bind(s.minute)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+            == 1;
+        if !new {
+            out.duplicates += 1;
+            continue;
+        }
+        out.stored += 1;
+        for (grain, secs) in GRAINS {
+            let bucket = s.minute.div_euclid(secs) * secs;
+            sqlx::query(
+                "insert into throughput (map_id, direction, grain, bucket, synced, failed) values (?, ?, ?, ?, ?, ?)
+                 on conflict (map_id, direction, grain, bucket)
+                 do update set synced = synced + excluded.synced, failed = failed + excluded.failed",
+            )
+            .bind(s.map_id)
+            .bind(s.direction)
+            .bind(grain)
+            .bind(bucket)
+            .bind(s.synced)
+            .bind(s.failed)
+            .execute(&mut *conn)
+            .await?;
+            for (slot, n) in s.slots.iter().enumerate().filter(|(_, n)| **n > 0) {
+                sqlx::query(
+                    "insert into throughput_latency (map_id, direction, grain, bucket, slot, n) values (?, ?, ?, ?, ?, ?)
+                     on conflict (map_id, direction, grain, bucket, slot) do update set n = n + excluded.n",
+                )
+                .bind(s.map_id)
+                .bind(s.direction)
+                .bind(grain)
+                .bind(bucket)
+                .bind(slot as i64)
+                .bind(n)
+                .execute(&mut *conn)
+                .await?;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The series of `map_id` (both directions when `direction` is `None`)
+/// from `from` to `to` (Unix seconds, `to` exclusive), at the grain the
+/// range calls for; periods without data are left out.
+pub async fn series(
+    conn: &mut SqliteConnection,
+    map_id: i64,
+    direction: Option<&str>,
+    from: i64,
+    to: i64,
+) -> Result<(&'static str, Vec<Point>), AppError> {
+    let (grain, _) = grain_for(to - from);
+    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "select bucket, sum(synced), sum(failed) from throughput
+         where map_id = ? and grain = ? and bucket >= ? and bucket < ? and (? is null or direction = ?)
+         group by bucket order by bucket",
+    )
+    .bind(map_id)
+    .bind(grain)
+    .bind(from)
+    .bind(to)
+    .bind(direction)
+    .bind(direction)
+    .fetch_all(&mut *conn)
+    .await?;
+    let latency: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "select bucket, slot, sum(n) from throughput_latency
+         where map_id = ? and grain = ? and bucket >= ? and bucket < ? and (? is null or direction = ?)
+         group by bucket, slot order by bucket",
+    )
+    .bind(map_id)
+    .bind(grain)
+    .bind(from)
+    .bind(to)
+    .bind(direction)
+    .bind(direction)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut hist: std::collections::HashMap<i64, [i64; SLOTS]> = std::collections::HashMap::new();
+    for (bucket, slot, n) in latency {
+        if let Some(s) = hist
+            .entry(bucket)
+            .or_insert([0; SLOTS])
+            .get_mut(slot as usize)
+        {
+            *s += n;
+        }
+    }
+    let points = rows
+        .into_iter()
+        .map(|(bucket, synced, failed)| {
+            let h = hist.get(&bucket);
+            Point {
+                bucket,
+                synced,
+                failed,
+                p50_ms: h.and_then(|h| percentile(h, 0.5)),
+                p95_ms: h.and_then(|h| percentile(h, 0.95)),
+            }
+        })
+        .collect();
+    Ok((grain, points))
+}
+
+/// Deletes minute rows and remembered item ids older than `cutoff` (Unix
+/// seconds); hours and days stay. Gives the minute rows deleted.
+pub async fn prune(pool: &SqlitePool, cutoff: i64) -> Result<u64, AppError> {
+    let mut tx = crate::auth::server::begin_write(pool).await?;
+    let n = sqlx::query("delete from throughput where grain = 'minute' and bucket < ?")
+        .bind(cutoff)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    sqlx::query("delete from throughput_latency where grain = 'minute' and bucket < ?")
+        .bind(cutoff)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("delete from throughput_items where minute < ?")
+        .bind(cutoff)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::throughput::{RawSample, check_sample};
+    use std::collections::HashMap;
+
+    async fn map(conn: &mut SqliteConnection) -> (i64, i64) {
+        use crate::audit::server::Actor;
+        let input = crate::environments::validate_environment("UAT", "", "", "USMF").unwrap();
+        crate::environments::server::save(conn, &Actor::cli(), None, &input)
+            .await
+            .unwrap();
+        let env = crate::environments::server::by_name(conn, "UAT")
+            .await
+            .unwrap();
+        crate::maps::server::apply_starter(conn, &Actor::cli(), &env)
+            .await
+            .unwrap();
+        let id: i64 = sqlx::query_scalar("select id from table_maps where name = 'Customers V3'")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        (env.id, id)
+    }
+
+    fn sample(map_id: i64, minute: &str, synced: u64, latency: Vec<f64>) -> Sample {
+        let maps = HashMap::from([("Customers V3".to_string(), map_id)]);
+        check_sample(
+            &RawSample {
+                id: None,
+                map: "Customers V3".into(),
+                direction: "fo_to_dataverse".into(),
+                minute: minute.into(),
+                synced,
+                failed: 1,
+                latency_ms: latency,
+            },
+            &maps,
+            chrono::Utc::now(),
+        )
+        .unwrap()
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn samples_roll_up_once_and_minutes_are_pruned(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let (env, map_id) = map(&mut conn).await;
+        let batch = vec![
+            sample(map_id, "2026-11-26T10:15:00Z", 100, vec![10.0, 20.0]),
+            sample(map_id, "2026-11-26T10:16:30Z", 50, vec![300.0]),
+            sample(map_id, "2026-11-26T11:01:00Z", 25, vec![]),
+        ];
+        assert_eq!(ingest(&mut conn, env, &batch).await.unwrap().stored, 3);
+        let again = ingest(&mut conn, env, &batch).await.unwrap();
+        assert_eq!(
+            (again.stored, again.duplicates),
+            (0, 3),
+            "a retry adds nothing"
+        );
+
+        let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp();
+        let (grain, minutes) = series(
+            &mut conn,
+            map_id,
+            None,
+            t("2026-11-26T10:00:00Z"),
+            t("2026-11-26T12:00:00Z"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(grain, "minute");
+        assert_eq!(
+            minutes.iter().map(|p| p.synced).collect::<Vec<_>>(),
+            vec![100, 50, 25]
+        );
+        assert_eq!(minutes[0].p95_ms, Some(32.0));
+        assert_eq!(minutes[2].p50_ms, None, "no latency sent");
+        // The same data by hour and by day.
+        let (grain, hours) = series(
+            &mut conn,
+            map_id,
+            Some("fo_to_dataverse"),
+            t("2026-11-01T00:00:00Z"),
+            t("2026-11-27T00:00:00Z"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(grain, "hour");
+        assert_eq!(
+            hours
+                .iter()
+                .map(|p| (p.synced, p.failed))
+                .collect::<Vec<_>>(),
+            vec![(150, 2), (25, 1)]
+        );
+        assert_eq!(
+            hours[0].p95_ms,
+            Some(512.0),
+            "percentiles survive the rollup"
+        );
+        let (grain, days) = series(
+            &mut conn,
+            map_id,
+            None,
+            t("2026-01-01T00:00:00Z"),
+            t("2026-12-01T00:00:00Z"),
+        )
+        .await
+        .unwrap();
+        assert_eq!((grain, days.len(), days[0].synced), ("day", 1, 175));
+        let (_, other) = series(
+            &mut conn,
+            map_id,
+            Some("dataverse_to_fo"),
+            t("2026-11-26T10:00:00Z"),
+            t("2026-11-26T12:00:00Z"),
+        )
+        .await
+        .unwrap();
+        assert!(other.is_empty());
+
+        drop(conn);
+        assert_eq!(prune(&pool, t("2026-11-26T11:00:00Z")).await.unwrap(), 2);
+        let mut conn = pool.acquire().await.unwrap();
+        let (_, minutes) = series(
+            &mut conn,
+            map_id,
+            None,
+            t("2026-11-26T10:00:00Z"),
+            t("2026-11-26T12:00:00Z"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(minutes.len(), 1, "old minutes are gone");
+        let (_, hours) = series(
+            &mut conn,
+            map_id,
+            None,
+            t("2026-11-01T00:00:00Z"),
+            t("2026-11-27T00:00:00Z"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            hours.iter().map(|p| p.synced).sum::<i64>(),
+            175,
+            "hours stay"
+        );
+    }
+}
