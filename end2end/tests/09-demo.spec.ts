@@ -48,9 +48,9 @@ test("the collectors page shows the demo collector's last success and runs", asy
   // The first record count pages whole tables, so it may still be going.
   await expect(async () => {
     await page.reload();
-    await expect(rows).toHaveCount(3, { timeout: 1_000 });
+    await expect(rows).toHaveCount(4, { timeout: 1_000 });
   }).toPass({ timeout: 30_000 });
-  for (const name of ["Dual-write errors", "Map states", "Record counts"]) {
+  for (const name of ["Dual-write errors", "Map states", "Record counts", "Throughput"]) {
     const row = rows.filter({ hasText: name });
     await expect(row).not.toContainText("never");
   }

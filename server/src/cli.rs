@@ -273,9 +273,12 @@ pub async fn collect(
         crate::collect::ERRORS,
         crate::collect::MAP_STATES,
         crate::collect::COUNTS,
+        crate::collect::THROUGHPUT,
     ];
     if !known.contains(&collector) {
-        bail!("unknown collector '{collector}'; the collectors are: errors, map_states, counts");
+        bail!(
+            "unknown collector '{collector}'; the collectors are: errors, map_states, counts, throughput"
+        );
     }
     let Some(settings) = file.connections.get(env) else {
         bail!(
@@ -293,6 +296,16 @@ pub async fn collect(
         let out = crate::collect::collect_map_states(&pool, &environment, &connector).await?;
         println!(
             "read {} dual-write project rows from {env}: {} map state changes",
+            out.read, out.stored
+        );
+        return Ok(());
+    }
+    if collector == crate::collect::THROUGHPUT {
+        let out =
+            crate::collect::collect_throughput(&pool, &environment, &connector, chrono::Utc::now())
+                .await?;
+        println!(
+            "read {} changed Dataverse records of {env}: {} new throughput samples (map, direction, minute)",
             out.read, out.stored
         );
         return Ok(());

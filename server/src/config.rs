@@ -79,7 +79,7 @@ pub enum Command {
     Reconcile(ReconcileArgs),
     /// Run a collector once for an environment with a configured connection.
     Collect {
-        /// The collector: errors (Dataverse plug-in trace logs into the error queue), map_states (F&O DualWriteProjectConfigurations) or counts (records per map on both sides).
+        /// The collector: errors (Dataverse plug-in trace logs into the error queue), map_states (F&O DualWriteProjectConfigurations), counts (records per map on both sides) or throughput (changes per map and minute).
         #[arg(default_value = "errors")]
         collector: String,
         /// The environment.

@@ -331,6 +331,27 @@ pub async fn schedule(pool: SqlitePool, jobs: Vec<Job>, every: Duration, count_e
                     "the error collector failed; the next run catches up"
                 ),
             }
+            // Whole minutes only, so most ticks read nothing.
+            match crate::collect::collect_throughput(
+                &pool,
+                &job.env,
+                &job.connector,
+                chrono::Utc::now(),
+            )
+            .await
+            {
+                Ok(out) if out.stored > 0 => tracing::info!(
+                    environment = %job.env.name,
+                    samples = out.stored,
+                    "collected throughput"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(
+                    environment = %job.env.name,
+                    error = %e,
+                    "the throughput collector failed; the next run reads the same minutes"
+                ),
+            }
             if counted.is_none_or(|at| at.elapsed() >= count_every) {
                 // A failed count waits for its next turn too: it pages
                 // whole tables, and retrying at once would add to a storm.

@@ -13,6 +13,7 @@ pub fn collector_label(name: &str) -> &str {
         "errors" => "Dual-write errors (plug-in trace log)",
         "map_states" => "Map states (F&O projects)",
         "counts" => "Record counts (both sides)",
+        "throughput" => "Throughput (changes per minute)",
         other => other,
     }
 }

@@ -15,7 +15,8 @@ pub fn CollectorsPage() -> impl IntoView {
         <Layout title="Collectors">
             <p class="lead">
                 "Collectors pull from each connected environment on a schedule: the dual-write plug-in trace log into the \
-                 error queue, F&O's map states onto each map's page, and every synced map's record counts on both sides. \
+                 error queue, F&O's map states onto each map's page, every synced map's record counts on both sides, and \
+                 its changes and failures per minute (throughput). \
                  A run stores everything it read in one step, or nothing; a failed run is retried by the next."
             </p>
             {move || crate::components::action_error(test.value().get())}

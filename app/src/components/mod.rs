@@ -63,7 +63,7 @@ pub fn Layout(
                     demo.map(|env| view! {
                         <p class="demo-banner" role="note" data-testid="demo-banner">
                             <strong>"Demo mode. "</strong>
-                            {format!("“{env}” is a simulated environment: its errors, map states and record counts come from the built-in simulator, not from a Dynamics tenant. ")}
+                            {format!("“{env}” is a simulated environment: its errors, map states, record counts and throughput come from the built-in simulator, not from a Dynamics tenant. ")}
                             "Configure a real connection (README, “Connections”) to replace it."
                         </p>
                     })

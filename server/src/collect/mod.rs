@@ -15,7 +15,9 @@ use sqlx::SqlitePool;
 use std::collections::HashMap;
 
 mod counts;
+mod throughput;
 pub use counts::{COUNTS, CountedMap, MapCount, Scope, collect_counts, count_map};
+pub use throughput::{THROUGHPUT, collect_throughput};
 
 /// The dual-write error collector's name in runs and cursors.
 pub const ERRORS: &str = "errors";

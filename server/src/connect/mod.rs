@@ -478,6 +478,23 @@ impl Connector {
         .await
     }
 
+    /// Calls `each` with every row of a Dataverse entity set matching an
+    /// OData `$filter`, holding only the `select`ed columns.
+    pub async fn dataverse_rows_where(
+        &self,
+        entity_set: &str,
+        select: &str,
+        filter: &str,
+        mut each: impl FnMut(&Value),
+    ) -> Result<(), ConnectError> {
+        let filter = app::components::percent_encode(filter, b"");
+        let url = self.dataverse(&format!("{entity_set}?$select={select}&$filter={filter}"));
+        self.each_page(url, Some("odata.maxpagesize=5000"), |rows| {
+            rows.iter().for_each(&mut each)
+        })
+        .await
+    }
+
     /// Calls `each` with every row of a Dataverse entity set, holding only
     /// the `select`ed columns, a page at a time.
     pub async fn dataverse_key_rows(

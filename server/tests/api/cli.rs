@@ -390,7 +390,7 @@ fn simulate_and_collect_name_what_is_wrong_with_their_arguments() {
         ),
         (
             vec!["collect", "nosuch", "--env", "UAT"],
-            "the collectors are: errors, map_states, counts",
+            "the collectors are: errors, map_states, counts, throughput",
         ),
     ] {
         let out = dwconsole()

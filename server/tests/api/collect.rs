@@ -699,3 +699,92 @@ async fn under_load_the_simulator_throttles_and_the_collector_waits_its_retry_af
         0
     );
 }
+
+#[tokio::test]
+async fn throughput_is_read_in_whole_minutes_once_with_failures_from_the_queue() {
+    use server::collect::{THROUGHPUT, collect_throughput};
+    let s = setup().await;
+    let now = chrono::Utc::now();
+    let minute = now.timestamp().div_euclid(60) * 60;
+    // A new customer every minute since two hours ago, seen at once.
+    let mut config = SimConfig {
+        epoch: chrono::DateTime::from_timestamp(minute - 120 * 60, 0).unwrap(),
+        lag: Duration::ZERO,
+        ..sim_config(6, 60)
+    };
+    config.tables = [(
+        "CustomersV3".to_string(),
+        TableConfig {
+            records: 200,
+            grow_every: Some(Duration::from_secs(60)),
+            update_every: None,
+            drift: Default::default(),
+        },
+    )]
+    .into();
+    let (_sim, addr, _task) = serve("127.0.0.1:0".parse().unwrap(), config).await.unwrap();
+    let c = connector(addr, "demo", quick());
+    // Failures come from the error queue, so fill it first.
+    collect_errors(&s.pool, &s.env, &c).await.unwrap();
+
+    let out = collect_throughput(&s.pool, &s.env, &c, now).await.unwrap();
+    // The hour before the last two (settling) minutes: 60 new customers.
+    assert_eq!(out.read, 60, "{out:?}");
+    let synced: i64 = count(
+        &s.pool,
+        "select sum(synced) from throughput where grain = 'minute'",
+    )
+    .await;
+    assert_eq!(synced, 60);
+    let direction: String =
+        sqlx::query_scalar("select distinct direction from throughput where synced > 0")
+            .fetch_one(&s.pool)
+            .await
+            .unwrap();
+    assert_eq!(direction, "fo_to_dataverse", "customers are owned by F&O");
+    let to = chrono::DateTime::from_timestamp(minute - 120, 0).unwrap();
+    let from = to - chrono::Duration::hours(1);
+    let expected_failed: i64 = sqlx::query_scalar(
+        "select count(*) from error_entries e join error_groups g on g.id = e.group_id
+         join table_maps m on m.id = g.map_id
+         where m.direction <> 'not_synced' and e.occurred_at >= ? and e.occurred_at < ?",
+    )
+    .bind(app::auth::server::db_time(from))
+    .bind(app::auth::server::db_time(to))
+    .fetch_one(&s.pool)
+    .await
+    .unwrap();
+    let failed: i64 = count(
+        &s.pool,
+        "select coalesce(sum(failed), 0) from throughput where grain = 'minute'",
+    )
+    .await;
+    assert!(expected_failed > 0);
+    assert_eq!(
+        failed, expected_failed,
+        "every failure of a synced map, by its map"
+    );
+
+    // The same minutes again add nothing; the cursor moved past them.
+    let again = collect_throughput(&s.pool, &s.env, &c, now).await.unwrap();
+    assert_eq!(again.stored, 0);
+    sqlx::query("delete from collector_cursors where collector = ?")
+        .bind(THROUGHPUT)
+        .execute(&s.pool)
+        .await
+        .unwrap();
+    let reread = collect_throughput(&s.pool, &s.env, &c, now).await.unwrap();
+    assert_eq!(
+        (reread.read, reread.stored),
+        (60, 0),
+        "read again, counted once"
+    );
+    assert_eq!(
+        count(
+            &s.pool,
+            "select sum(synced) from throughput where grain = 'day'"
+        )
+        .await,
+        60
+    );
+}
