@@ -261,6 +261,32 @@ pub async fn simulate(args: &crate::config::SimulateArgs) -> anyhow::Result<()> 
     Ok(())
 }
 
+/// The database, environment `env` and a connector for its configured
+/// connection; errors name the flag or setting to fix.
+async fn connected(
+    common: &CommonSettings,
+    file: &crate::config::FileSettings,
+    env: &str,
+) -> anyhow::Result<(
+    sqlx::SqlitePool,
+    app::environments::Environment,
+    crate::connect::Connector,
+)> {
+    let Some(settings) = file.connections.get(env) else {
+        bail!(
+            "--env: no connection is configured for '{env}'; add [connections.\"{env}\"] to the settings file (see dwconsole.example.toml)"
+        );
+    };
+    let pool = crate::db::connect(&common.database).await?;
+    let mut conn = pool.acquire().await?;
+    let environment = app::environments::server::by_name(&mut conn, env)
+        .await
+        .map_err(|e| anyhow::anyhow!("--env: {e}"))?;
+    drop(conn);
+    let connector = crate::demo::connector_for(env, settings, &environment)?;
+    Ok((pool, environment, connector))
+}
+
 /// `dwconsole collect [COLLECTOR] --env NAME`: one run, with its outcome
 /// printed and recorded like a scheduled run.
 pub async fn collect(
@@ -280,18 +306,7 @@ pub async fn collect(
             "unknown collector '{collector}'; the collectors are: errors, map_states, counts, throughput"
         );
     }
-    let Some(settings) = file.connections.get(env) else {
-        bail!(
-            "--env: no connection is configured for '{env}'; add [connections.\"{env}\"] to the settings file (see dwconsole.example.toml)"
-        );
-    };
-    let pool = crate::db::connect(&common.database).await?;
-    let mut conn = pool.acquire().await?;
-    let environment = app::environments::server::by_name(&mut conn, env)
-        .await
-        .map_err(|e| anyhow::anyhow!("--env: {e}"))?;
-    drop(conn);
-    let connector = crate::demo::connector_for(env, settings, &environment)?;
+    let (pool, environment, connector) = connected(common, file, env).await?;
     if collector == crate::collect::MAP_STATES {
         let out = crate::collect::collect_map_states(&pool, &environment, &connector).await?;
         println!(
@@ -355,16 +370,8 @@ pub async fn reconcile(
         bail!("--sample: sample at least one record per side");
     }
     let env = &args.env;
-    let Some(settings) = file.connections.get(env) else {
-        bail!(
-            "--env: no connection is configured for '{env}'; add [connections.\"{env}\"] to the settings file (see dwconsole.example.toml)"
-        );
-    };
-    let pool = crate::db::connect(&common.database).await?;
+    let (pool, environment, connector) = connected(common, file, env).await?;
     let mut conn = pool.acquire().await?;
-    let environment = app::environments::server::by_name(&mut conn, env)
-        .await
-        .map_err(|e| anyhow::anyhow!("--env: {e}"))?;
     let map_id: Option<i64> = sqlx::query_scalar(
         "select id from table_maps where environment_id = ? and name = ? and deleted = 0",
     )
@@ -394,7 +401,6 @@ pub async fn reconcile(
             .unwrap_or(100),
     };
     drop(conn);
-    let connector = crate::demo::connector_for(env, settings, &environment)?;
     let t = target(&pool, &connector, map_id)
         .await
         .map_err(|e| anyhow::anyhow!("cannot reconcile '{}': {e}", args.map))?;

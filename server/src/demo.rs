@@ -174,15 +174,7 @@ pub async fn start(pool: &SqlitePool) -> anyhow::Result<(Job, tokio::task::JoinH
     }
     tx.commit().await?;
     let connector = Connector::new(
-        Connection {
-            tenant: "demo".into(),
-            client_id: "demo".into(),
-            secret: Secret::new("demo"),
-            authority: url.clone(),
-            scope: format!("{url}/.default"),
-            dataverse_url: url.clone(),
-            fo_url: url,
-        },
+        crate::simulator::connection(&url, "demo"),
         RetryPolicy {
             base: Duration::from_millis(200),
             ..RetryPolicy::default()

@@ -78,14 +78,12 @@ pub async fn get_reconcile(map_id: i64, run: Option<i64>) -> Result<ReconcilePag
     } else if fields == 0 {
         Some("Document the map's field mappings first: reconciliation compares the records through them.".to_string())
     } else {
-        use_context::<super::Control>()
-            .and_then(|c| (c.blocked)(&map.environment))
-            .or_else(|| {
-                use_context::<super::Control>().is_none().then(|| {
-                    "This server runs no collectors, so it cannot reach the environment."
-                        .to_string()
-                })
-            })
+        match use_context::<super::Control>() {
+            Some(c) => (c.blocked)(&map.environment),
+            None => Some(
+                "This server runs no collectors, so it cannot reach the environment.".to_string(),
+            ),
+        }
     };
     Ok(ReconcilePage {
         map_id,

@@ -3,7 +3,7 @@
 //! transaction, or rejected whole with a reason per item; client ids (or a
 //! content hash) make retries safe.
 
-use super::ApiCaller;
+use super::{ApiCaller, batch_environment, check_size, parse_batch, reject_error, reject_items};
 use crate::startup::AppState;
 use app::audit::server::Actor;
 use app::error::AppError;
@@ -16,72 +16,24 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-/// A rejected batch: 4xx with the reason and, where items were at fault,
-/// one reason per item. Nothing of the batch is stored.
-fn reject(status: StatusCode, error: impl Into<String>, items: Vec<(usize, String)>) -> Response {
-    let items: Vec<_> = items
-        .into_iter()
-        .map(|(index, reason)| json!({ "index": index, "reason": reason }))
-        .collect();
-    (
-        status,
-        Json(json!({ "error": error.into(), "items": items })),
-    )
-        .into_response()
-}
-
 /// Handles one batch.
 pub async fn post_errors(
     State(state): State<AppState>,
     ApiCaller(token): ApiCaller,
     body: Bytes,
 ) -> Response {
-    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
-    let batch: Batch = match serde_json::from_slice(&body) {
+    let batch: Batch = match parse_batch(&body, "entries") {
         Ok(b) => b,
-        Err(e) if e.is_syntax() || e.is_eof() => {
-            return reject(
-                StatusCode::BAD_REQUEST,
-                format!("The body is not valid JSON: {e}."),
-                vec![],
-            );
-        }
-        Err(e) => {
-            return reject(
-                unprocessable,
-                format!("The body must be {{\"environment\": \"…\", \"entries\": [ … ]}}: {e}."),
-                vec![],
-            );
-        }
+        Err(res) => return *res,
     };
-    if batch.entries.is_empty() {
-        return reject(unprocessable, "The batch has no entries.", vec![]);
-    }
-    if batch.entries.len() > MAX_BATCH {
-        return reject(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!(
-                "The batch has {} entries; send at most {MAX_BATCH} per request.",
-                batch.entries.len()
-            ),
-            vec![],
-        );
+    if let Some(res) = check_size(batch.entries.len(), MAX_BATCH, "entries") {
+        return res;
     }
     let result = async {
         // Reads and CPU work first, without the write lock, so concurrent
         // batches overlap their checking with each other's writes.
         let mut conn = state.pool.acquire().await?;
-        let env = app::environments::server::by_name(&mut conn, batch.environment.trim())
-            .await
-            .map_err(|_| {
-                AppError::validation(
-                    "environment",
-                    format!(
-                        "Environment '{}' does not exist; an admin adds it on the Environments page or with `dwconsole env add`.",
-                        batch.environment.trim()
-                    ),
-                )
-            })?;
+        let env = batch_environment(&mut conn, &batch.environment).await?;
         let maps = map_names(&mut conn, env.id).await?;
         drop(conn);
         let mut valid = Vec::with_capacity(batch.entries.len());
@@ -131,23 +83,7 @@ pub async fn post_errors(
             )
                 .into_response()
         }
-        Ok(Err(problems)) => {
-            let n = problems.len();
-            reject(
-                unprocessable,
-                format!(
-                    "{n} entr{} rejected; nothing was stored. Fix {} and send the batch again.",
-                    if n == 1 { "y was" } else { "ies were" },
-                    if n == 1 { "it" } else { "them" }
-                ),
-                problems,
-            )
-        }
-        Err(AppError::Validation { message, .. }) => reject(unprocessable, message, vec![]),
-        Err(e) => {
-            let status =
-                StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            reject(status, e.to_string(), vec![])
-        }
+        Ok(Err(problems)) => reject_items(("entry", "entries"), problems),
+        Err(e) => reject_error(e),
     }
 }

@@ -10,7 +10,7 @@ use app::error::AppError;
 use app::tokens::server::{TokenIdentity, authenticate};
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -24,6 +24,114 @@ pub fn router() -> Router<AppState> {
         .route("/v1/errors", post(errors::post_errors))
         .route("/v1/throughput", post(throughput::post_throughput))
         .fallback(|| async { AppError::not_found("This API endpoint").into_response() })
+}
+
+/// A rejected batch: 4xx with the reason and, where items were at fault,
+/// one reason per item. Nothing of the batch is stored.
+fn reject(status: StatusCode, error: impl Into<String>, items: Vec<(usize, String)>) -> Response {
+    let items: Vec<_> = items
+        .into_iter()
+        .map(|(index, reason)| json!({ "index": index, "reason": reason }))
+        .collect();
+    (
+        status,
+        Json(json!({ "error": error.into(), "items": items })),
+    )
+        .into_response()
+}
+
+/// Reads a batch `{"environment": "…", "<list>": [ … ]}`; a body that is
+/// not JSON is a 400, one of another shape a 422 that shows the shape.
+fn parse_batch<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    list: &str,
+) -> Result<T, Box<Response>> {
+    serde_json::from_slice(body).map_err(|e| {
+        Box::new(if e.is_syntax() || e.is_eof() {
+            reject(
+                StatusCode::BAD_REQUEST,
+                format!("The body is not valid JSON: {e}."),
+                vec![],
+            )
+        } else {
+            reject(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("The body must be {{\"environment\": \"…\", \"{list}\": [ … ]}}: {e}."),
+                vec![],
+            )
+        })
+    })
+}
+
+/// Refuses an empty batch (422) or one over `max` (413).
+fn check_size(n: usize, max: usize, word: &str) -> Option<Response> {
+    if n == 0 {
+        Some(reject(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("The batch has no {word}."),
+            vec![],
+        ))
+    } else if n > max {
+        Some(reject(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("The batch has {n} {word}; send at most {max} per request."),
+            vec![],
+        ))
+    } else {
+        None
+    }
+}
+
+/// A batch rejected for its items: 422, each reason with its index, and
+/// a sentence saying nothing was stored. `word` is the item's name,
+/// singular and plural.
+fn reject_items(word: (&str, &str), problems: Vec<(usize, String)>) -> Response {
+    let n = problems.len();
+    let (noun, verb, them) = if n == 1 {
+        (word.0, "was", "it")
+    } else {
+        (word.1, "were", "them")
+    };
+    reject(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        format!(
+            "{n} {noun} {verb} rejected; nothing was stored. Fix {them} and send the batch again."
+        ),
+        problems,
+    )
+}
+
+/// A batch rejected as a whole: the status the error means, with its message.
+fn reject_error(e: AppError) -> Response {
+    match e {
+        AppError::Validation { message, .. } => {
+            reject(StatusCode::UNPROCESSABLE_ENTITY, message, vec![])
+        }
+        e => reject(
+            StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            e.to_string(),
+            vec![],
+        ),
+    }
+}
+
+/// The environment a batch names, or a validation error that says how to
+/// add it.
+async fn batch_environment(
+    conn: &mut sqlx::SqliteConnection,
+    name: &str,
+) -> Result<app::environments::Environment, AppError> {
+    app::environments::server::by_name(conn, name.trim())
+        .await
+        .map_err(|_| {
+            AppError::validation(
+                "environment",
+                format!(
+                    "Environment '{}' does not exist; an admin adds it on the Environments page or with `dwconsole env add`.",
+                    name.trim()
+                ),
+            )
+        })
 }
 
 /// An authenticated API caller: the request carried a live bearer token.

@@ -3,7 +3,7 @@
 //! stored in one transaction, or rejected whole with a reason per item;
 //! item ids (or a content hash) make retries add nothing twice.
 
-use super::ApiCaller;
+use super::{ApiCaller, batch_environment, check_size, parse_batch, reject_error, reject_items};
 use crate::startup::AppState;
 use app::error::AppError;
 use app::throughput::{Batch, MAX_ITEMS, check_sample};
@@ -14,68 +14,22 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-fn reject(status: StatusCode, error: impl Into<String>, items: Vec<(usize, String)>) -> Response {
-    let items: Vec<_> = items
-        .into_iter()
-        .map(|(index, reason)| json!({ "index": index, "reason": reason }))
-        .collect();
-    (
-        status,
-        Json(json!({ "error": error.into(), "items": items })),
-    )
-        .into_response()
-}
-
 /// Handles one batch.
 pub async fn post_throughput(
     State(state): State<AppState>,
     ApiCaller(_token): ApiCaller,
     body: Bytes,
 ) -> Response {
-    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
-    let batch: Batch = match serde_json::from_slice(&body) {
+    let batch: Batch = match parse_batch(&body, "items") {
         Ok(b) => b,
-        Err(e) if e.is_syntax() || e.is_eof() => {
-            return reject(
-                StatusCode::BAD_REQUEST,
-                format!("The body is not valid JSON: {e}."),
-                vec![],
-            );
-        }
-        Err(e) => {
-            return reject(
-                unprocessable,
-                format!("The body must be {{\"environment\": \"…\", \"items\": [ … ]}}: {e}."),
-                vec![],
-            );
-        }
+        Err(res) => return *res,
     };
-    if batch.items.is_empty() {
-        return reject(unprocessable, "The batch has no items.", vec![]);
-    }
-    if batch.items.len() > MAX_ITEMS {
-        return reject(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!(
-                "The batch has {} items; send at most {MAX_ITEMS} per request.",
-                batch.items.len()
-            ),
-            vec![],
-        );
+    if let Some(res) = check_size(batch.items.len(), MAX_ITEMS, "items") {
+        return res;
     }
     let result = async {
         let mut conn = state.pool.acquire().await?;
-        let env = app::environments::server::by_name(&mut conn, batch.environment.trim())
-            .await
-            .map_err(|_| {
-                AppError::validation(
-                    "environment",
-                    format!(
-                        "Environment '{}' does not exist; an admin adds it on the Environments page or with `dwconsole env add`.",
-                        batch.environment.trim()
-                    ),
-                )
-            })?;
+        let env = batch_environment(&mut conn, &batch.environment).await?;
         let maps = app::errors::server::map_names(&mut conn, env.id).await?;
         drop(conn);
         let now = chrono::Utc::now();
@@ -106,23 +60,7 @@ pub async fn post_throughput(
             })),
         )
             .into_response(),
-        Ok(Err(problems)) => {
-            let n = problems.len();
-            reject(
-                unprocessable,
-                format!(
-                    "{n} item{} rejected; nothing was stored. Fix {} and send the batch again.",
-                    if n == 1 { " was" } else { "s were" },
-                    if n == 1 { "it" } else { "them" }
-                ),
-                problems,
-            )
-        }
-        Err(AppError::Validation { message, .. }) => reject(unprocessable, message, vec![]),
-        Err(e) => {
-            let status =
-                StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            reject(status, e.to_string(), vec![])
-        }
+        Ok(Err(problems)) => reject_items(("item", "items"), problems),
+        Err(e) => reject_error(e),
     }
 }

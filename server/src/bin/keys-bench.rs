@@ -6,7 +6,7 @@
 //! `cargo run --release -p server --bin keys-bench -- [RECORDS]`
 
 use server::bench::{arg, peak_rss_mib};
-use server::connect::{Connection, Connector, RetryPolicy, Secret};
+use server::connect::{Connector, RetryPolicy};
 use server::simulator::{SimConfig, TableConfig, serve};
 use std::time::Instant;
 
@@ -23,15 +23,7 @@ async fn main() -> anyhow::Result<()> {
     .await?;
     let url = format!("http://{addr}");
     let connector = Connector::new(
-        Connection {
-            tenant: "bench".into(),
-            client_id: "demo".into(),
-            secret: Secret::new("demo"),
-            authority: url.clone(),
-            scope: format!("{url}/.default"),
-            dataverse_url: url.clone(),
-            fo_url: url.clone(),
-        },
+        server::simulator::connection(&url, "demo"),
         RetryPolicy::default(),
     )?;
 

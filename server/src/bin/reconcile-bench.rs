@@ -17,7 +17,7 @@
 
 use app::audit::server::Actor;
 use server::bench::{arg, peak_rss_mib};
-use server::connect::{Connection, Connector, RetryPolicy, Secret};
+use server::connect::{Connector, RetryPolicy};
 use server::reconcile::compare::Plan;
 use server::reconcile::full::{DV, FO, Spill, run_full};
 use server::reconcile::{Options, begin_run, target};
@@ -216,15 +216,7 @@ async fn main() -> anyhow::Result<()> {
     tx.commit().await?;
     let url = format!("http://{addr}");
     let connector = Connector::new(
-        Connection {
-            tenant: "bench".into(),
-            client_id: "demo".into(),
-            secret: Secret::new("demo"),
-            authority: url.clone(),
-            scope: format!("{url}/.default"),
-            dataverse_url: url.clone(),
-            fo_url: url,
-        },
+        server::simulator::connection(&url, "demo"),
         RetryPolicy::default(),
     )?;
     let opts = Options {

@@ -8,7 +8,7 @@
 //! company lookup its key names (`msdyn_company.cdm_companycode`) against
 //! `cdm_companies`.
 
-use super::{CollectError, RunOutcome, record_failure};
+use super::{CollectError, RunOutcome, record_failure, record_success};
 use crate::connect::Connector;
 use app::auth::server::db_now;
 use app::environments::Environment;
@@ -232,17 +232,7 @@ async fn counts_inner(
         .execute(&mut *tx)
         .await?;
     }
-    sqlx::query(
-        "insert into collector_runs (environment_id, collector, started_at, finished_at, outcome, items)
-         values (?, ?, ?, ?, 'ok', ?)",
-    )
-    .bind(env.id)
-    .bind(COUNTS)
-    .bind(started)
-    .bind(db_now())
-    .bind(maps.len() as i64)
-    .execute(&mut *tx)
-    .await?;
+    record_success(&mut tx, env.id, COUNTS, started, maps.len()).await?;
     tx.commit().await?;
     Ok(RunOutcome {
         read: maps.len(),

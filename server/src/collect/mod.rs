@@ -78,6 +78,48 @@ async fn record_failure(pool: &SqlitePool, env: i64, collector: &str, started: &
     }
 }
 
+/// Records a successful run in the transaction of what it stored.
+async fn record_success(
+    tx: &mut sqlx::SqliteConnection,
+    env: i64,
+    collector: &str,
+    started: &str,
+    items: usize,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into collector_runs (environment_id, collector, started_at, finished_at, outcome, items)
+         values (?, ?, ?, ?, 'ok', ?)",
+    )
+    .bind(env)
+    .bind(collector)
+    .bind(started)
+    .bind(db_now())
+    .bind(items as i64)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// Moves a collector's cursor, in the transaction of what it stored.
+async fn save_cursor(
+    tx: &mut sqlx::SqliteConnection,
+    env: i64,
+    collector: &str,
+    cursor: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into collector_cursors (environment_id, collector, cursor, updated_at) values (?, ?, ?, ?)
+         on conflict (environment_id, collector) do update set cursor = excluded.cursor, updated_at = excluded.updated_at",
+    )
+    .bind(env)
+    .bind(collector)
+    .bind(cursor)
+    .bind(db_now())
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
 /// The error text of a trace row: the dual-write failure line of the
 /// message block, else the first line of the exception.
 fn trace_message(row: &Value) -> String {
@@ -218,28 +260,9 @@ async fn collect_errors_inner(
     .await?;
     let stored = accepted.iter().filter(|a| !a.duplicate).count();
     if let Some(newest) = &newest {
-        sqlx::query(
-            "insert into collector_cursors (environment_id, collector, cursor, updated_at) values (?, ?, ?, ?)
-             on conflict (environment_id, collector) do update set cursor = excluded.cursor, updated_at = excluded.updated_at",
-        )
-        .bind(env.id)
-        .bind(ERRORS)
-        .bind(newest)
-        .bind(db_now())
-        .execute(&mut *tx)
-        .await?;
+        save_cursor(&mut tx, env.id, ERRORS, newest).await?;
     }
-    sqlx::query(
-        "insert into collector_runs (environment_id, collector, started_at, finished_at, outcome, items)
-         values (?, ?, ?, ?, 'ok', ?)",
-    )
-    .bind(env.id)
-    .bind(ERRORS)
-    .bind(started)
-    .bind(db_now())
-    .bind(stored as i64)
-    .execute(&mut *tx)
-    .await?;
+    record_success(&mut tx, env.id, ERRORS, started, stored).await?;
     tx.commit().await?;
     if stored > 0 {
         app::errors::api::invalidate_sweeps();
@@ -353,17 +376,7 @@ async fn map_states_inner(
             changed += 1;
         }
     }
-    sqlx::query(
-        "insert into collector_runs (environment_id, collector, started_at, finished_at, outcome, items)
-         values (?, ?, ?, ?, 'ok', ?)",
-    )
-    .bind(env.id)
-    .bind(MAP_STATES)
-    .bind(started)
-    .bind(db_now())
-    .bind(changed as i64)
-    .execute(&mut *tx)
-    .await?;
+    record_success(&mut tx, env.id, MAP_STATES, started, changed).await?;
     tx.commit().await?;
     Ok(RunOutcome {
         read: rows.len(),

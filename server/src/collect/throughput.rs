@@ -6,7 +6,7 @@
 //! steps), and stores samples with ids per map, direction and minute, so
 //! a window read twice is counted once.
 
-use super::{CollectError, RunOutcome, record_failure};
+use super::{CollectError, RunOutcome, record_failure, record_success, save_cursor};
 use crate::connect::Connector;
 use app::auth::server::db_now;
 use app::environments::Environment;
@@ -88,11 +88,11 @@ async fn inner(
                 .dataverse_rows_where(
                     &set,
                     "modifiedon",
-                    &format!(
+                    Some(&format!(
                         "modifiedon ge {} and modifiedon lt {}",
                         stamp(from),
                         stamp(to)
-                    ),
+                    )),
                     |row| {
                         if let Some(t) = row["modifiedon"]
                             .as_str()
@@ -144,27 +144,8 @@ async fn inner(
     }
     let mut tx = app::auth::server::begin_write(pool).await?;
     let stored = app::throughput::server::ingest(&mut tx, env.id, &samples).await?;
-    sqlx::query(
-        "insert into collector_cursors (environment_id, collector, cursor, updated_at) values (?, ?, ?, ?)
-         on conflict (environment_id, collector) do update set cursor = excluded.cursor, updated_at = excluded.updated_at",
-    )
-    .bind(env.id)
-    .bind(THROUGHPUT)
-    .bind(to.to_string())
-    .bind(db_now())
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(
-        "insert into collector_runs (environment_id, collector, started_at, finished_at, outcome, items)
-         values (?, ?, ?, ?, 'ok', ?)",
-    )
-    .bind(env.id)
-    .bind(THROUGHPUT)
-    .bind(started)
-    .bind(db_now())
-    .bind(stored.stored as i64)
-    .execute(&mut *tx)
-    .await?;
+    save_cursor(&mut tx, env.id, THROUGHPUT, &to.to_string()).await?;
+    record_success(&mut tx, env.id, THROUGHPUT, started, stored.stored).await?;
     tx.commit().await?;
     Ok(RunOutcome {
         read,

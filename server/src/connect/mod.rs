@@ -470,7 +470,7 @@ impl Connector {
         key: &str,
         mut each: impl FnMut(&str),
     ) -> Result<(), ConnectError> {
-        self.dataverse_key_rows(entity_set, &[key.to_string()], |r| {
+        self.dataverse_rows_where(entity_set, key, None, |r| {
             if let Some(k) = r[key].as_str() {
                 each(k);
             }
@@ -478,32 +478,20 @@ impl Connector {
         .await
     }
 
-    /// Calls `each` with every row of a Dataverse entity set matching an
-    /// OData `$filter`, holding only the `select`ed columns.
+    /// Calls `each` with every row of a Dataverse entity set (matching an
+    /// OData `$filter`, when given), holding only the `select`ed columns
+    /// (comma-separated), a page at a time.
     pub async fn dataverse_rows_where(
         &self,
         entity_set: &str,
         select: &str,
-        filter: &str,
+        filter: Option<&str>,
         mut each: impl FnMut(&Value),
     ) -> Result<(), ConnectError> {
-        let filter = app::components::percent_encode(filter, b"");
-        let url = self.dataverse(&format!("{entity_set}?$select={select}&$filter={filter}"));
-        self.each_page(url, Some("odata.maxpagesize=5000"), |rows| {
-            rows.iter().for_each(&mut each)
-        })
-        .await
-    }
-
-    /// Calls `each` with every row of a Dataverse entity set, holding only
-    /// the `select`ed columns, a page at a time.
-    pub async fn dataverse_key_rows(
-        &self,
-        entity_set: &str,
-        select: &[String],
-        mut each: impl FnMut(&Value),
-    ) -> Result<(), ConnectError> {
-        let url = self.dataverse(&format!("{entity_set}?$select={}", select.join(",")));
+        let filter = filter
+            .map(|f| format!("&$filter={}", app::components::percent_encode(f, b"")))
+            .unwrap_or_default();
+        let url = self.dataverse(&format!("{entity_set}?$select={select}{filter}"));
         self.each_page(url, Some("odata.maxpagesize=5000"), |rows| {
             rows.iter().for_each(&mut each)
         })

@@ -400,11 +400,16 @@ pub async fn run_sample(
             .await?;
         let mut dv = Reservoir::new(size);
         connector
-            .dataverse_key_rows(&t.dv_set, &t.plan.dv_identity_select(), |row| {
-                if let Some(id) = t.plan.dv_identity(row) {
-                    dv.offer(&id);
-                }
-            })
+            .dataverse_rows_where(
+                &t.dv_set,
+                &t.plan.dv_identity_select().join(","),
+                None,
+                |row| {
+                    if let Some(id) = t.plan.dv_identity(row) {
+                        dv.offer(&id);
+                    }
+                },
+            )
             .await?;
         let mut keys: Vec<String> = fo.items.into_iter().chain(dv.items).collect();
         keys.sort();

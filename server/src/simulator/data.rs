@@ -173,20 +173,9 @@ impl TraceQuery {
             .get("$skiptoken")
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
-        let prefer = headers
-            .get_all("prefer")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .find_map(|p| {
-                p.trim()
-                    .strip_prefix("odata.maxpagesize=")?
-                    .parse::<u64>()
-                    .ok()
-            });
-        if let Some(n) = prefer {
-            out.page_size = n.clamp(1, 5000);
-            out.max_page_size_header = Some(out.page_size);
+        if let Some(n) = max_page_size(headers) {
+            out.page_size = n;
+            out.max_page_size_header = Some(n);
         }
         Ok(out)
     }

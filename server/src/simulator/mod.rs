@@ -273,6 +273,21 @@ pub fn router(sim: Arc<Simulator>) -> Router {
         .with_state(sim)
 }
 
+/// The connection to a simulator at `url` (both services and the token
+/// endpoint at one base URL), as client `demo` with `secret`; demo mode,
+/// tests and benchmarks connect this way.
+pub fn connection(url: &str, secret: &str) -> crate::connect::Connection {
+    crate::connect::Connection {
+        tenant: "simulated".into(),
+        client_id: "demo".into(),
+        secret: crate::connect::Secret::new(secret),
+        authority: url.to_string(),
+        scope: format!("{url}/.default"),
+        dataverse_url: url.to_string(),
+        fo_url: url.to_string(),
+    }
+}
+
 /// Serves the simulator on `bind` (loopback) until the task is dropped.
 pub async fn serve(
     bind: std::net::SocketAddr,
@@ -479,9 +494,7 @@ async fn dataverse_set(
     if set == "cdm_companies" {
         return odata(&sim, tables::companies(&url), None).await;
     }
-    let Some(table) =
-        tables::Table::find(&sim.config, &set).filter(|t| t.def.dv_set.eq_ignore_ascii_case(&set))
-    else {
+    let Some(table) = tables::Table::dv(&sim.config, &set) else {
         return not_found_segment(&set);
     };
     let page_size = data::max_page_size(&headers);
@@ -505,8 +518,7 @@ async fn dataverse_count(
     if let Some(res) = refuse(&sim, &headers) {
         return res;
     }
-    match tables::Table::find(&sim.config, &set).filter(|t| t.def.dv_set.eq_ignore_ascii_case(&set))
-    {
+    match tables::Table::dv(&sim.config, &set) {
         // Dataverse counts at most 5,000 rows this way.
         Some(table) => count_text(&sim, table.dv_count(Utc::now())).await,
         None => not_found_segment(&set),
@@ -523,9 +535,7 @@ async fn fo_set(
     if let Some(res) = refuse(&sim, &headers) {
         return res;
     }
-    let Some(table) =
-        tables::Table::find(&sim.config, &set).filter(|t| t.def.fo_set.eq_ignore_ascii_case(&set))
-    else {
+    let Some(table) = tables::Table::fo(&sim.config, &set) else {
         return not_found_segment(&set);
     };
     match table.fo_page(
@@ -548,9 +558,7 @@ async fn fo_count(
     if let Some(res) = refuse(&sim, &headers) {
         return res;
     }
-    let Some(table) =
-        tables::Table::find(&sim.config, &set).filter(|t| t.def.fo_set.eq_ignore_ascii_case(&set))
-    else {
+    let Some(table) = tables::Table::fo(&sim.config, &set) else {
         return not_found_segment(&set);
     };
     match table.fo_count(&q, Utc::now()) {

@@ -586,9 +586,26 @@ impl<'a> Table<'a> {
     /// The table whose F&O entity set or Dataverse entity set is `set`
     /// (case-insensitive), if `config` serves it.
     pub fn find(config: &'a super::SimConfig, set: &str) -> Option<Table<'a>> {
-        let def = TABLES
-            .iter()
-            .find(|t| t.fo_set.eq_ignore_ascii_case(set) || t.dv_set.eq_ignore_ascii_case(set))?;
+        Self::find_where(config, |t| {
+            t.fo_set.eq_ignore_ascii_case(set) || t.dv_set.eq_ignore_ascii_case(set)
+        })
+    }
+
+    /// The table whose F&O entity set is `set`, if `config` serves it.
+    pub fn fo(config: &'a super::SimConfig, set: &str) -> Option<Table<'a>> {
+        Self::find_where(config, |t| t.fo_set.eq_ignore_ascii_case(set))
+    }
+
+    /// The table whose Dataverse entity set is `set`, if `config` serves it.
+    pub fn dv(config: &'a super::SimConfig, set: &str) -> Option<Table<'a>> {
+        Self::find_where(config, |t| t.dv_set.eq_ignore_ascii_case(set))
+    }
+
+    fn find_where(
+        config: &'a super::SimConfig,
+        which: impl Fn(&TableDef) -> bool,
+    ) -> Option<Table<'a>> {
+        let def = TABLES.iter().find(|t| which(t))?;
         let cfg = config.tables.get(def.fo_set)?;
         Some(Table {
             def,

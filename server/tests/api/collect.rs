@@ -4,7 +4,7 @@
 
 use app::audit::server::Actor;
 use server::collect::collect_errors;
-use server::connect::{Connection, Connector, RetryPolicy, Secret};
+use server::connect::{Connector, RetryPolicy};
 use server::simulator::{DriftKind, Fault, SimConfig, TableConfig, serve};
 use std::time::Duration;
 
@@ -49,19 +49,7 @@ fn quick() -> RetryPolicy {
 
 fn connector(addr: std::net::SocketAddr, secret: &str, policy: RetryPolicy) -> Connector {
     let url = format!("http://{addr}");
-    Connector::new(
-        Connection {
-            tenant: "contoso.onmicrosoft.com".into(),
-            client_id: "demo".into(),
-            secret: Secret::new(secret),
-            authority: url.clone(),
-            scope: format!("{url}/.default"),
-            dataverse_url: url.clone(),
-            fo_url: url,
-        },
-        policy,
-    )
-    .unwrap()
+    Connector::new(server::simulator::connection(&url, secret), policy).unwrap()
 }
 
 fn sim_config(hours: i64, every_secs: u64) -> SimConfig {

@@ -4,7 +4,7 @@
 //! mid-sync; a full diff can be cancelled and resumes from its checkpoint.
 
 use app::audit::server::Actor;
-use server::connect::{Connection, Connector, RetryPolicy, Secret};
+use server::connect::{Connector, RetryPolicy};
 use server::reconcile::full::run_full;
 use server::reconcile::{Options, begin_run, run_sample, target};
 use server::simulator::tables::{self, DriftKind, TableConfig};
@@ -53,15 +53,7 @@ async fn setup() -> Setup {
 fn connector(addr: std::net::SocketAddr, timeout: Duration) -> Connector {
     let url = format!("http://{addr}");
     Connector::new(
-        Connection {
-            tenant: "contoso".into(),
-            client_id: "demo".into(),
-            secret: Secret::new("demo"),
-            authority: url.clone(),
-            scope: format!("{url}/.default"),
-            dataverse_url: url.clone(),
-            fo_url: url,
-        },
+        server::simulator::connection(&url, "demo"),
         RetryPolicy {
             attempts: 4,
             base: Duration::from_millis(10),
