@@ -35,12 +35,14 @@ pub mod maps;
 pub mod markdown;
 pub mod overview;
 pub mod reconcile;
+pub mod review;
 #[cfg(feature = "ssr")]
 pub mod revisions;
 pub mod rules;
 pub mod search;
 pub mod throughput;
 pub mod tokens;
+pub mod trends;
 pub mod users;
 
 use leptos::prelude::*;
@@ -110,6 +112,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/maps") view=maps::view::MapsPage ssr=SsrMode::Async/>
                 <Route path=path!("/search") view=search::view::SearchPage ssr=SsrMode::Async/>
                 <Route path=path!("/errors") view=errors::view::ErrorsPage ssr=SsrMode::Async/>
+                <Route path=path!("/trends/:page") view=trends::view::TrendsPage ssr=SsrMode::Async/>
+                <Route path=path!("/review") view=review::view::ReviewPage ssr=SsrMode::Async/>
                 <Route path=path!("/collectors") view=collectors::view::CollectorsPage ssr=SsrMode::Async/>
                 <Route path=path!("/errors/import") view=errors::view::ErrorsImportPage ssr=SsrMode::Async/>
                 <Route path=path!("/errors/groups/:id") view=errors::view::ErrorGroupPage ssr=SsrMode::Async/>

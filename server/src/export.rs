@@ -1,8 +1,10 @@
 //! Downloads for any signed-in user: the rule book of an environment as one
 //! Markdown document (`/export/rulebook.md?env=NAME`), its maps with their
 //! field mappings as JSON (`/export/maps.json?env=NAME`, the document the
-//! import reads), and one map's field mappings as CSV
-//! (`/export/maps/ID/fields.csv`).
+//! import reads), one map's field mappings as CSV
+//! (`/export/maps/ID/fields.csv`), any trend chart's data as CSV
+//! (`/export/trends/PAGE/CHART.csv` with the page's query) and the weekly
+//! review as CSV (`/export/review.csv?env=NAME&week=YYYY-MM-DD`).
 
 use crate::startup::AppState;
 use app::auth::server::Caller;
@@ -19,21 +21,6 @@ use serde::Deserialize;
 pub struct ExportQuery {
     /// Environment name; the first environment when absent.
     pub env: Option<String>,
-}
-
-/// The named environment, or the first when no name is given.
-async fn environment(
-    conn: &mut sqlx::SqliteConnection,
-    name: Option<&str>,
-) -> Result<app::environments::Environment, AppError> {
-    match name.filter(|e| !e.is_empty()) {
-        Some(name) => app::environments::server::by_name(conn, name).await,
-        None => app::environments::server::list(conn)
-            .await?
-            .into_iter()
-            .next()
-            .ok_or_else(|| AppError::not_found("An environment")),
-    }
 }
 
 /// A file name made of ASCII letters, digits and dashes.
@@ -80,7 +67,7 @@ async fn build(
 ) -> Result<(String, String), AppError> {
     caller.0.ok_or(AppError::Unauthorized)?;
     let mut conn = state.pool.acquire().await?;
-    let env = environment(&mut conn, q.env.as_deref()).await?;
+    let env = app::environments::server::named_or_first(&mut conn, q.env.as_deref()).await?;
     let maps = app::maps::server::list(&mut conn, env.id).await?;
     let ids: Vec<i64> = maps.iter().map(|m| m.id).collect();
     let fields = app::rules::server::fields_of(&mut conn, &ids).await?;
@@ -145,7 +132,7 @@ async fn maps_document(
     use app::maps::transfer::{FORMAT, FieldRecord, MapRecord, MapsDocument, VERSION};
     caller.0.ok_or(AppError::Unauthorized)?;
     let mut conn = state.pool.acquire().await?;
-    let env = environment(&mut conn, q.env.as_deref()).await?;
+    let env = app::environments::server::named_or_first(&mut conn, q.env.as_deref()).await?;
     let maps = app::maps::server::list(&mut conn, env.id).await?;
     let ids: Vec<i64> = maps.iter().map(|m| m.id).collect();
     let fields = app::rules::server::fields_of(&mut conn, &ids).await?;
@@ -211,6 +198,77 @@ pub async fn fields_csv(
             format!("fields-{}.csv", file_name(&name)),
             csv,
         ),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Sends one chart's data as CSV: `/export/trends/PAGE/CHART.csv` with the
+/// page's query (`env`, `map`, `range`, `from`, `to`).
+pub async fn trend_csv(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((page, file)): Path<(String, String)>,
+    Query(q): Query<app::trends::TrendQuery>,
+) -> Response {
+    let result = async {
+        caller.0.ok_or(AppError::Unauthorized)?;
+        let key = file
+            .strip_suffix(".csv")
+            .ok_or_else(|| AppError::not_found(format!("The download '{file}'")))?;
+        let mut conn = state.pool.acquire().await?;
+        let t =
+            app::trends::server::load(&mut conn, &page, &q, chrono::Utc::now().timestamp()).await?;
+        let chart =
+            t.charts.iter().find(|c| c.key == key).ok_or_else(|| {
+                AppError::not_found(format!("The chart '{key}' on the {page} page"))
+            })?;
+        let from = app::trends::fmt_bucket(t.span.from, app::trends::DAY);
+        Ok::<_, AppError>((
+            format!("{key}-{}-{from}.csv", file_name(&t.environment)),
+            app::trends::to_csv(chart),
+        ))
+    }
+    .await;
+    match result {
+        Ok((file, body)) => download("text/csv; charset=utf-8", file, body),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Query of the review download.
+#[derive(Debug, Deserialize)]
+pub struct ReviewQuery {
+    /// Environment name; the first environment when absent.
+    pub env: Option<String>,
+    /// The week's first day; the last 7 days when absent.
+    pub week: Option<String>,
+}
+
+/// Sends the weekly review as long-form CSV (`/export/review.csv`).
+pub async fn review_csv(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Query(q): Query<ReviewQuery>,
+) -> Response {
+    let result = async {
+        caller.0.ok_or(AppError::Unauthorized)?;
+        let mut conn = state.pool.acquire().await?;
+        let r = app::review::server::load(
+            &mut conn,
+            q.env.as_deref(),
+            q.week.as_deref(),
+            chrono::Utc::now(),
+            false,
+        )
+        .await?;
+        Ok::<_, AppError>((
+            format!("review-{}-{}.csv", file_name(&r.environment), r.week),
+            app::review::to_csv(&r),
+        ))
+    }
+    .await;
+    match result {
+        Ok((file, body)) => download("text/csv; charset=utf-8", file, body),
         Err(e) => e.into_response(),
     }
 }

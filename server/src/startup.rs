@@ -109,6 +109,11 @@ pub fn build_router(settings: &Settings, state: AppState) -> Router {
             "/export/maps/{id}/fields.csv",
             get(crate::export::fields_csv),
         )
+        .route("/export/review.csv", get(crate::export::review_csv))
+        .route(
+            "/export/trends/{page}/{file}",
+            get(crate::export::trend_csv),
+        )
         .nest("/api", api::router())
         // Registers the pages and, at their own paths under /sfn, every
         // server function, both with the same context.

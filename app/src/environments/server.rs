@@ -38,6 +38,22 @@ pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<Environment>, AppEr
     Ok(rows.into_iter().map(Environment::from).collect())
 }
 
+/// The named environment, or the first by name when no name is given
+/// (what every page scoped to one environment shows by default).
+pub async fn named_or_first(
+    conn: &mut SqliteConnection,
+    name: Option<&str>,
+) -> Result<Environment, AppError> {
+    match name.map(str::trim).filter(|e| !e.is_empty()) {
+        Some(name) => by_name(conn, name).await,
+        None => list(conn)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| AppError::not_found("An environment")),
+    }
+}
+
 /// One environment by name (case-insensitive); unknown names are a 404
 /// naming the environment.
 #[tracing::instrument(skip_all, err)]

@@ -305,6 +305,7 @@ struct GroupAgg {
     last: String,
     count: i64,
     days: HashMap<String, i64>,
+    hours: HashMap<String, i64>,
     map_id: Option<i64>,
     direction: ErrorDirection,
     category: Category,
@@ -370,6 +371,7 @@ pub async fn ingest(
                 last: p.entry.occurred_at.clone(),
                 count: 0,
                 days: HashMap::new(),
+                hours: HashMap::new(),
                 map_id: p.entry.map_id,
                 direction: p.entry.direction,
                 category: p.category,
@@ -380,6 +382,9 @@ pub async fn ingest(
         g.first = g.first.clone().min(p.entry.occurred_at.clone());
         g.last = g.last.clone().max(p.entry.occurred_at.clone());
         *g.days.entry(day).or_default() += 1;
+        *g.hours
+            .entry(p.entry.occurred_at[..13].to_string())
+            .or_default() += 1;
     }
     let fps: Vec<&str> = groups.keys().map(String::as_str).collect();
     let existing: Vec<(String, i64, String, Option<String>, String)> = sqlx::query_as(
@@ -462,6 +467,22 @@ pub async fn ingest(
             b.push_bind(*id).push_bind(day.as_str()).push_bind(*n);
         });
         q.push(" on conflict (group_id, day) do update set count = count + excluded.count");
+        q.build().execute(&mut *conn).await?;
+    }
+    let hours: Vec<(i64, &String, i64)> = groups
+        .iter()
+        .flat_map(|(fp, g)| {
+            let id = group_ids[fp].0;
+            g.hours.iter().map(move |(hour, n)| (id, hour, *n))
+        })
+        .collect();
+    for chunk in hours.chunks(1000) {
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new("insert into error_group_hours (group_id, hour, count) ");
+        q.push_values(chunk, |mut b, (id, hour, n)| {
+            b.push_bind(*id).push_bind(hour.as_str()).push_bind(*n);
+        });
+        q.push(" on conflict (group_id, hour) do update set count = count + excluded.count");
         q.build().execute(&mut *conn).await?;
     }
 

@@ -1,4 +1,4 @@
-//! Server function for the overview figures (any signed-in role).
+//! Server functions for the overview (any signed-in role).
 
 use super::Overview;
 use crate::error::AppError;
@@ -49,4 +49,14 @@ pub async fn get_overview() -> Result<Overview, AppError> {
         failed_logins_24h,
         recent,
     })
+}
+
+/// One environment at a glance (`env` by name, or the first).
+#[server(prefix = "/sfn", endpoint = "get_env_overview")]
+pub async fn get_env_overview(env: Option<String>) -> Result<Option<super::EnvOverview>, AppError> {
+    use crate::auth::server::{db, require_user};
+    require_user()?;
+    let pool = db()?;
+    let mut conn = pool.acquire().await?;
+    super::server::load(&mut conn, env.as_deref(), chrono::Utc::now().timestamp()).await
 }

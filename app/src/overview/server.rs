@@ -1,0 +1,268 @@
+//! Reading the overview: a handful of queries, each on an index or a
+//! rollup (error-group hours, throughput hours), so the home page stays
+//! fast however much history is kept.
+
+use super::{CollectorHealth, EnvOverview, LastReconcile, MapGlance, STATES};
+use crate::error::AppError;
+use crate::trends::HOUR;
+use sqlx::SqliteConnection;
+use std::collections::HashMap;
+
+/// The collectors the overview reports on, in order.
+const COLLECTORS: [&str; 4] = ["errors", "map_states", "counts", "throughput"];
+
+/// The overview of `env` (or the first environment) at `now` (Unix
+/// seconds); `None` when there is no environment yet.
+#[tracing::instrument(skip(conn), err)]
+pub async fn load(
+    conn: &mut SqliteConnection,
+    env: Option<&str>,
+    now: i64,
+) -> Result<Option<EnvOverview>, AppError> {
+    let env = match crate::environments::server::named_or_first(conn, env).await {
+        Ok(e) => e,
+        Err(AppError::NotFound { .. }) if env.is_none() => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    // The last 24 whole hours and the current one.
+    let to = (now / HOUR + 1) * HOUR;
+    let from = to - 24 * HOUR;
+    let hour_key = |t: i64| {
+        chrono::DateTime::from_timestamp(t, 0)
+            .unwrap_or_default()
+            .format("%Y-%m-%dT%H")
+            .to_string()
+    };
+    let since = crate::auth::server::db_time(
+        chrono::DateTime::from_timestamp(now - 24 * HOUR, 0).unwrap_or_default(),
+    );
+    let maps: Vec<(i64, String)> =
+        sqlx::query_as("select id, name from table_maps where environment_id = ? order by name")
+            .bind(env.id)
+            .fetch_all(&mut *conn)
+            .await?;
+    let states: HashMap<i64, String> = sqlx::query_as(
+        "select o.map_id, o.state from map_state_observations o join table_maps m on m.id = o.map_id
+         where m.environment_id = ?
+           and o.id = (select max(id) from map_state_observations x where x.map_id = o.map_id)",
+    )
+    .bind(env.id)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .collect();
+    let open: HashMap<Option<i64>, i64> = sqlx::query_as(
+        "select map_id, count(*) from error_groups where environment_id = ? and state = 'open' group by map_id",
+    )
+    .bind(env.id)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .collect();
+    let new_groups_24h: i64 = sqlx::query_scalar(
+        "select count(*) from error_groups where environment_id = ? and first_seen >= ?",
+    )
+    .bind(env.id)
+    .bind(&since)
+    .fetch_one(&mut *conn)
+    .await?;
+    let hours: Vec<(Option<i64>, String, i64)> = sqlx::query_as(
+        "select g.map_id, h.hour, sum(h.count) from error_group_hours h join error_groups g on g.id = h.group_id
+         where h.hour >= ? and h.hour < ? and g.environment_id = ? group by 1, 2",
+    )
+    .bind(hour_key(from))
+    .bind(hour_key(to))
+    .bind(env.id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let index = |key: &str| {
+        chrono::DateTime::parse_from_rfc3339(&format!("{key}:00:00Z"))
+            .ok()
+            .map(|d| ((d.timestamp() - from) / HOUR) as usize)
+            .filter(|i| *i < 24)
+    };
+    let mut errors_24h = vec![0.0; 24];
+    let mut map_errors: HashMap<i64, i64> = HashMap::new();
+    for (map, hour, n) in hours {
+        if let Some(i) = index(&hour) {
+            errors_24h[i] += n as f64;
+        }
+        if let Some(m) = map {
+            *map_errors.entry(m).or_default() += n;
+        }
+    }
+    let flow: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
+        "select t.map_id, t.bucket, sum(t.synced), sum(t.failed)
+         from table_maps m join throughput t on t.map_id = m.id
+         where m.environment_id = ? and t.grain = 'hour' and t.bucket >= ? and t.bucket < ?
+         group by 1, 2",
+    )
+    .bind(env.id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut synced: HashMap<i64, (Vec<f64>, i64)> = HashMap::new();
+    for (map, bucket, ok, bad) in flow {
+        let e = synced.entry(map).or_insert_with(|| (vec![0.0; 24], 0));
+        if let Some(v) = e.0.get_mut(((bucket - from) / HOUR) as usize) {
+            *v += ok as f64;
+        }
+        e.1 += bad;
+    }
+    let mut glances = Vec::with_capacity(maps.len());
+    for (id, name) in maps {
+        // One indexed lookup per map: the latest rows are the last by id.
+        let count: Option<(Option<i64>, Option<i64>)> = sqlx::query_as(
+            "select fo_count, dataverse_count from record_counts where map_id = ? and company = ''
+             order by id desc limit 1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let reconcile: Option<(i64, String, String, String, i64, i64)> = sqlx::query_as(
+            "select id, kind, status, finished_at, records, missing_in_dataverse + missing_in_fo + differing
+             from reconcile_runs where map_id = ? and status in ('done', 'failed') order by id desc limit 1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let (synced_24h, failed_24h) = synced.remove(&id).unwrap_or((vec![0.0; 24], 0));
+        glances.push(MapGlance {
+            id,
+            state: states.get(&id).cloned(),
+            open_groups: open.get(&Some(id)).copied().unwrap_or(0),
+            errors_24h: map_errors.get(&id).copied().unwrap_or(0),
+            synced_24h,
+            failed_24h,
+            count_difference: count.and_then(|(fo, dv)| Some(fo? - dv?)),
+            reconcile: reconcile.map(
+                |(run_id, kind, status, finished_at, records, differences)| LastReconcile {
+                    run_id,
+                    kind,
+                    status,
+                    finished_at,
+                    records,
+                    differences,
+                },
+            ),
+            name,
+        });
+    }
+    let states = STATES
+        .iter()
+        .map(|(state, _)| {
+            glances
+                .iter()
+                .filter(|m| m.state.as_deref() == *state)
+                .count() as i64
+        })
+        .collect();
+    let mut collectors = Vec::new();
+    for c in COLLECTORS {
+        let run: Option<(String, String, Option<String>)> = sqlx::query_as(
+            "select outcome, finished_at, error from collector_runs
+             where environment_id = ? and collector = ? order by id desc limit 1",
+        )
+        .bind(env.id)
+        .bind(c)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some((outcome, finished_at, error)) = run {
+            collectors.push(CollectorHealth {
+                collector: c.to_string(),
+                outcome,
+                finished_at,
+                error,
+            });
+        }
+    }
+    Ok(Some(EnvOverview {
+        environment: env.name,
+        states,
+        open_groups: open.values().sum(),
+        new_groups_24h,
+        errors_24h,
+        collectors,
+        maps: glances,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::server::Actor;
+    use sqlx::SqlitePool;
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn an_environment_at_a_glance(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        assert_eq!(
+            load(&mut conn, None, 0).await.unwrap(),
+            None,
+            "no environment yet"
+        );
+        let input = crate::environments::validate_environment("UAT", "", "", "USMF").unwrap();
+        crate::environments::server::save(&mut conn, &Actor::cli(), None, &input)
+            .await
+            .unwrap();
+        let env = crate::environments::server::by_name(&mut conn, "UAT")
+            .await
+            .unwrap();
+        crate::maps::server::apply_starter(&mut conn, &Actor::cli(), &env)
+            .await
+            .unwrap();
+        let map: i64 = sqlx::query_scalar("select id from table_maps where name = 'Customers V3'")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        let now = chrono::Utc::now().timestamp();
+        let at = crate::auth::server::db_time(
+            chrono::DateTime::from_timestamp(now - 2 * HOUR, 0).unwrap(),
+        );
+        for sql in [
+            "insert into map_state_observations (map_id, state, observed_at) values (?1, 'running', ?2)",
+            "insert into map_state_observations (map_id, state, observed_at) values (?1, 'paused', ?2)",
+            "insert into record_counts (map_id, counted_at, company, fo_count, dataverse_count) values (?1, ?2, '', 10, 12)",
+            "insert into reconcile_runs (map_id, kind, status, requested_by, started_at, finished_at, recheck_secs, records, differing)
+             values (?1, 'full', 'done', 'cli', ?2, ?2, 0, 50, 5)",
+            "insert into collector_runs (environment_id, collector, started_at, finished_at, outcome, error) values (1, 'counts', ?2, ?2, 'failed', 'F&O: 401')",
+        ] {
+            sqlx::query(sql).bind(map).bind(&at).execute(&mut *conn).await.unwrap();
+        }
+        let sample = crate::throughput::Sample {
+            item_id: "a".into(),
+            map_id: map,
+            direction: "fo_to_dataverse",
+            minute: (now - HOUR) / 60 * 60,
+            synced: 40,
+            failed: 2,
+            slots: [0; crate::throughput::SLOTS],
+        };
+        crate::throughput::server::ingest(&mut conn, env.id, &[sample])
+            .await
+            .unwrap();
+
+        let o = load(&mut conn, Some("uat"), now).await.unwrap().unwrap();
+        assert_eq!(o.states[1], 1, "one map paused (its latest observation)");
+        assert_eq!(
+            o.states[4] as usize,
+            o.maps.len() - 1,
+            "the rest not observed"
+        );
+        let m = o.maps.iter().find(|m| m.id == map).unwrap();
+        assert_eq!(
+            (m.state.as_deref(), m.count_difference, m.failed_24h),
+            (Some("paused"), Some(-2), 2)
+        );
+        assert_eq!(m.synced_24h.iter().sum::<f64>(), 40.0);
+        assert_eq!(m.synced_24h[22], 40.0, "an hour before the current one");
+        assert_eq!(m.reconcile.as_ref().map(|r| r.differences), Some(5));
+        assert_eq!(o.collectors[0].collector, "counts");
+        assert_eq!(o.collectors[0].error.as_deref(), Some("F&O: 401"));
+        assert!(matches!(
+            load(&mut conn, Some("Nope"), now).await,
+            Err(AppError::NotFound { .. })
+        ));
+    }
+}

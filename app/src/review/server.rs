@@ -1,0 +1,485 @@
+//! Reading the weekly review and saving its note. The week's figures come
+//! from the rollups (group days, throughput days), the runs and counts,
+//! and the rule book's revisions.
+
+use super::{
+    CategoryWeek, GroupLine, MAX_NOTE, MapDrift, MapFlow, Review, ReviewNote, RuleChange,
+    week_start,
+};
+use crate::audit::server::{Actor, Event, record};
+use crate::error::AppError;
+use crate::errors::Category;
+use crate::trends::{DAY, Span};
+use chrono::{Duration, NaiveDate};
+use sqlx::SqliteConnection;
+use std::collections::BTreeMap;
+
+fn ymd(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+fn stored(d: NaiveDate) -> String {
+    crate::auth::server::db_time(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+}
+
+/// A revision row: when, who, action, object type and id, name, comment.
+type ChangeRow = (String, String, String, String, i64, Option<String>, String);
+
+type GroupRow = (i64, String, String, Option<String>, i64, String);
+
+fn group_line((id, pattern, category, map, entries, state): GroupRow) -> GroupLine {
+    GroupLine {
+        id,
+        pattern,
+        category: Category::parse(&category).unwrap_or(Category::Other),
+        map,
+        entries,
+        state,
+    }
+}
+
+/// The groups query: id, pattern, effective category, map, entries in the
+/// week (`?1`..`?2` days), state; the caller adds the condition and order.
+const GROUPS: &str = "select g.id, g.pattern, coalesce(g.category_override, g.category), m.name,
+        (select coalesce(sum(d.count), 0) from error_group_days d where d.group_id = g.id and d.day between ?1 and ?2),
+        g.state
+    from error_groups g left join table_maps m on m.id = g.map_id
+    where g.environment_id = ?3";
+
+/// The review of `env` (or the first environment) for the week starting
+/// `week` (default: the last 7 days) at `now`.
+#[tracing::instrument(skip(conn), err)]
+pub async fn load(
+    conn: &mut SqliteConnection,
+    env: Option<&str>,
+    week: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
+    can_edit: bool,
+) -> Result<Review, AppError> {
+    let today = now.date_naive();
+    let start = week_start(week, today).map_err(|m| AppError::validation("week", m))?;
+    let env = crate::environments::server::named_or_first(conn, env).await?;
+    let end = start + Duration::days(7);
+    let (first, last) = (ymd(start), ymd(end - Duration::days(1)));
+    let prev = start - Duration::days(7);
+    let per_category = |from: String, to: String| {
+        sqlx::query_as::<_, (String, i64)>(
+            "select coalesce(g.category_override, g.category), sum(d.count)
+             from error_group_days d join error_groups g on g.id = d.group_id
+             where d.day between ? and ? and g.environment_id = ? group by 1",
+        )
+        .bind(from)
+        .bind(to)
+        .bind(env.id)
+    };
+    let this: BTreeMap<String, i64> = per_category(first.clone(), last.clone())
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .collect();
+    let before: BTreeMap<String, i64> = per_category(ymd(prev), ymd(start - Duration::days(1)))
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .collect();
+    let categories = Category::ALL
+        .iter()
+        .map(|c| CategoryWeek {
+            category: *c,
+            this_week: this.get(c.as_str()).copied().unwrap_or(0),
+            previous: before.get(c.as_str()).copied().unwrap_or(0),
+        })
+        .filter(|c| c.this_week > 0 || c.previous > 0)
+        .collect();
+    let span = Span {
+        from: start
+            .and_hms_opt(0, 0, 0)
+            .unwrap_or_default()
+            .and_utc()
+            .timestamp(),
+        to: end
+            .and_hms_opt(0, 0, 0)
+            .unwrap_or_default()
+            .and_utc()
+            .timestamp(),
+        step: DAY,
+    };
+    let chart = crate::trends::server::errors_chart(conn, env.id, span, now.timestamp()).await?;
+
+    let groups = |condition: &str| format!("{GROUPS} and {condition}");
+    // Top groups by the week's entries, from the days index.
+    let top: Vec<GroupRow> = sqlx::query_as(
+        "select g.id, g.pattern, coalesce(g.category_override, g.category), m.name, t.n, g.state
+         from (select d.group_id, sum(d.count) as n from error_group_days d
+               where d.day between ?1 and ?2 group by d.group_id) t
+         join error_groups g on g.id = t.group_id
+         left join table_maps m on m.id = g.map_id
+         where g.environment_id = ?3
+         order by t.n desc, g.id limit 10",
+    )
+    .bind(&first)
+    .bind(&last)
+    .bind(env.id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let new: Vec<GroupRow> = sqlx::query_as(sqlx::AssertSqlSafe(groups(
+        "g.first_seen >= ?4 and g.first_seen < ?5 order by g.first_seen limit 100",
+    )))
+    .bind(&first)
+    .bind(&last)
+    .bind(env.id)
+    .bind(stored(start))
+    .bind(stored(end))
+    .fetch_all(&mut *conn)
+    .await?;
+    let resolved: Vec<GroupRow> = sqlx::query_as(sqlx::AssertSqlSafe(groups(
+        "g.state = 'resolved' and g.state_changed_at >= ?4 and g.state_changed_at < ?5
+         order by g.state_changed_at limit 100",
+    )))
+    .bind(&first)
+    .bind(&last)
+    .bind(env.id)
+    .bind(stored(start))
+    .bind(stored(end))
+    .fetch_all(&mut *conn)
+    .await?;
+
+    let maps: Vec<(i64, String)> =
+        sqlx::query_as("select id, name from table_maps where environment_id = ? order by name")
+            .bind(env.id)
+            .fetch_all(&mut *conn)
+            .await?;
+    let mut drift = Vec::new();
+    let mut throughput = Vec::new();
+    for (id, name) in &maps {
+        let run: Option<(i64, i64, i64)> = sqlx::query_as(
+            "select id, records, missing_in_dataverse + missing_in_fo + differing from reconcile_runs
+             where map_id = ? and status = 'done' and finished_at >= ? and finished_at < ?
+             order by id desc limit 1",
+        )
+        .bind(id)
+        .bind(stored(start))
+        .bind(stored(end))
+        .fetch_optional(&mut *conn)
+        .await?;
+        let count: Option<(Option<i64>, Option<i64>)> = sqlx::query_as(
+            "select fo_count, dataverse_count from record_counts
+             where map_id = ? and company = '' and counted_at >= ? and counted_at < ?
+             order by id desc limit 1",
+        )
+        .bind(id)
+        .bind(stored(start))
+        .bind(stored(end))
+        .fetch_optional(&mut *conn)
+        .await?;
+        let count_difference = count.and_then(|(fo, dv)| Some(fo? - dv?));
+        if run.is_some_and(|(_, _, d)| d > 0) || count_difference.is_some_and(|d| d != 0) {
+            drift.push(MapDrift {
+                map_id: *id,
+                map: name.clone(),
+                run,
+                count_difference,
+            });
+        }
+        let (synced, failed): (i64, i64) = sqlx::query_as(
+            "select coalesce(sum(synced), 0), coalesce(sum(failed), 0) from throughput
+             where map_id = ? and grain = 'day' and bucket >= ? and bucket < ?",
+        )
+        .bind(id)
+        .bind(span.from)
+        .bind(span.to)
+        .fetch_one(&mut *conn)
+        .await?;
+        if synced + failed > 0 {
+            throughput.push(MapFlow {
+                map_id: *id,
+                map: name.clone(),
+                synced,
+                failed,
+            });
+        }
+    }
+    throughput.sort_by_key(|f| std::cmp::Reverse(f.synced + f.failed));
+
+    let changes: Vec<ChangeRow> =
+        sqlx::query_as(
+            "select created_at, author, action, object_type, object_id,
+                coalesce(json_extract(snapshot, '$.name'),
+                         json_extract(snapshot, '$.fo_field') || ' ↔ ' || json_extract(snapshot, '$.dataverse_column'),
+                         json_extract(snapshot, '$.title')),
+                comment
+             from revisions where environment_id = ? and created_at >= ? and created_at < ?
+             order by id desc limit 200",
+        )
+        .bind(env.id)
+        .bind(stored(start))
+        .bind(stored(end))
+        .fetch_all(&mut *conn)
+        .await?;
+    let changes = changes
+        .into_iter()
+        .map(
+            |(at, author, action, object_type, object_id, object, comment)| RuleChange {
+                at,
+                author,
+                action,
+                object_type,
+                object_id,
+                object: object.unwrap_or_default(),
+                comment,
+            },
+        )
+        .collect();
+    let note: Option<ReviewNote> = sqlx::query_as::<_, (String, String, String)>(
+        "select body, updated_at, updated_by from review_notes where environment_id = ? and week = ?",
+    )
+    .bind(env.id)
+    .bind(&first)
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(|(body, updated_at, updated_by)| ReviewNote {
+        body,
+        updated_at,
+        updated_by,
+    });
+    Ok(Review {
+        environment: env.name,
+        week: first,
+        last_day: last,
+        previous_week: ymd(prev),
+        next_week: (end <= today).then(|| ymd(end)),
+        categories,
+        chart,
+        top_groups: top.into_iter().map(group_line).collect(),
+        new_groups: new.into_iter().map(group_line).collect(),
+        resolved_groups: resolved.into_iter().map(group_line).collect(),
+        drift,
+        throughput,
+        changes,
+        note,
+        can_edit,
+    })
+}
+
+/// Saves the note of `env`'s week (an empty text deletes it), audited;
+/// call it in a write transaction.
+pub async fn save_note(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    env: &str,
+    week: &str,
+    body: &str,
+    today: NaiveDate,
+) -> Result<(String, String), AppError> {
+    let start = week_start(Some(week), today).map_err(|m| AppError::validation("week", m))?;
+    let body = body.trim();
+    if body.chars().count() > MAX_NOTE {
+        return Err(AppError::validation(
+            "body",
+            format!(
+                "The note has {} characters; keep it under {MAX_NOTE}.",
+                body.chars().count()
+            ),
+        ));
+    }
+    let env = crate::environments::server::by_name(conn, env).await?;
+    let week = ymd(start);
+    if body.is_empty() {
+        sqlx::query("delete from review_notes where environment_id = ? and week = ?")
+            .bind(env.id)
+            .bind(&week)
+            .execute(&mut *conn)
+            .await?;
+    } else {
+        sqlx::query(
+            "insert into review_notes (environment_id, week, body, updated_at, updated_by) values (?, ?, ?, ?, ?)
+             on conflict (environment_id, week) do update set body = excluded.body,
+                updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+        )
+        .bind(env.id)
+        .bind(&week)
+        .bind(body)
+        .bind(crate::auth::server::db_now())
+        .bind(&actor.label)
+        .execute(&mut *conn)
+        .await?;
+    }
+    record(
+        conn,
+        actor,
+        Event {
+            action: "review.note",
+            object_type: "review_note",
+            object_id: Some(format!("{}/{week}", env.id)),
+            summary: if body.is_empty() {
+                format!(
+                    "Cleared the review note of {} for the week of {week}",
+                    env.name
+                )
+            } else {
+                format!(
+                    "Saved the review note of {} for the week of {week}",
+                    env.name
+                )
+            },
+            detail: Some(serde_json::json!({ "body": body })),
+        },
+    )
+    .await?;
+    Ok((env.name, week))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::SqlitePool;
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn a_week_with_its_errors_drift_flow_changes_and_note(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let input = crate::environments::validate_environment("UAT", "", "", "USMF").unwrap();
+        crate::environments::server::save(&mut conn, &Actor::cli(), None, &input)
+            .await
+            .unwrap();
+        let env = crate::environments::server::by_name(&mut conn, "UAT")
+            .await
+            .unwrap();
+        crate::maps::server::apply_starter(&mut conn, &Actor::cli(), &env)
+            .await
+            .unwrap();
+        let map: i64 = sqlx::query_scalar("select id from table_maps where name = 'Customers V3'")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-26T12:00:00Z")
+            .unwrap()
+            .to_utc();
+        // Two groups this week, one the week before; one resolved.
+        for (id, day, cat, n) in [
+            (1, "2026-11-24", "plugin_throw", 5),
+            (2, "2026-11-25", "other", 2),
+            (3, "2026-11-16", "other", 7),
+        ] {
+            sqlx::query(
+                "insert into error_groups (id, environment_id, map_id, direction, category, rule, fingerprint, pattern, first_seen, last_seen, entry_count)
+                 values (?1, ?2, ?3, 'fo_to_dataverse', ?4, 'r', ?1, 'pattern ' || ?1, ?5 || 'T08:00:00.000Z', ?5 || 'T08:00:00.000Z', ?6)",
+            )
+            .bind(id).bind(env.id).bind(map).bind(cat).bind(day).bind(n)
+            .execute(&mut *conn).await.unwrap();
+            sqlx::query("insert into error_group_days (group_id, day, count) values (?, ?, ?)")
+                .bind(id)
+                .bind(day)
+                .bind(n)
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+        }
+        sqlx::query("update error_groups set state = 'resolved', state_changed_at = '2026-11-25T10:00:00.000Z' where id = 3")
+            .execute(&mut *conn).await.unwrap();
+        sqlx::query("insert into reconcile_runs (map_id, kind, status, requested_by, started_at, finished_at, recheck_secs, records, differing)
+                     values (?, 'sample', 'done', 'cli', '2026-11-24T01:00:00.000Z', '2026-11-24T01:00:00.000Z', 0, 100, 3)")
+            .bind(map).execute(&mut *conn).await.unwrap();
+        let sample = crate::throughput::Sample {
+            item_id: "a".into(),
+            map_id: map,
+            direction: "fo_to_dataverse",
+            minute: now.timestamp() - 86_400,
+            synced: 95,
+            failed: 5,
+            slots: [0; crate::throughput::SLOTS],
+        };
+        crate::throughput::server::ingest(&mut conn, env.id, &[sample])
+            .await
+            .unwrap();
+        // The starter maps were created today; date them in the week.
+        sqlx::query("update revisions set created_at = '2026-11-23T09:00:00.000Z'")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+
+        let r = load(&mut conn, None, None, now, true).await.unwrap();
+        assert_eq!(
+            (r.week.as_str(), r.last_day.as_str(), r.next_week.as_deref()),
+            ("2026-11-20", "2026-11-26", None)
+        );
+        let cats: Vec<_> = r
+            .categories
+            .iter()
+            .map(|c| (c.category, c.this_week, c.previous))
+            .collect();
+        assert_eq!(
+            cats,
+            vec![(Category::PluginThrow, 5, 0), (Category::Other, 2, 7)]
+        );
+        assert_eq!(
+            r.top_groups
+                .iter()
+                .map(|g| (g.id, g.entries))
+                .collect::<Vec<_>>(),
+            vec![(1, 5), (2, 2)]
+        );
+        assert_eq!(r.new_groups.len(), 2);
+        assert_eq!(
+            r.resolved_groups[0].id, 3,
+            "resolved this week, though first seen before"
+        );
+        assert_eq!(r.drift[0].run.map(|(_, n, d)| (n, d)), Some((100, 3)));
+        assert_eq!(r.throughput[0].failure_rate(), Some(5.0));
+        assert!(
+            r.changes
+                .iter()
+                .any(|c| c.object == "Customers V3" && c.action == "create"),
+            "the starter maps, created in the week"
+        );
+        assert_eq!(
+            r.chart
+                .series
+                .iter()
+                .map(|s| s.values.iter().flatten().sum::<f64>())
+                .sum::<f64>(),
+            7.0
+        );
+
+        let mut tx = crate::auth::server::begin_write(&pool).await.unwrap();
+        save_note(
+            &mut tx,
+            &Actor::cli(),
+            "UAT",
+            "2026-11-20",
+            "  Plug-in errors traced to the credit check.  ",
+            now.date_naive(),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let r = load(&mut conn, Some("UAT"), Some("2026-11-20"), now, true)
+            .await
+            .unwrap();
+        assert_eq!(
+            r.note.map(|n| n.body).as_deref(),
+            Some("Plug-in errors traced to the credit check.")
+        );
+        let audited: i64 =
+            sqlx::query_scalar("select count(*) from audit_log where action = 'review.note'")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+        assert_eq!(audited, 1);
+        let long = "x".repeat(MAX_NOTE + 1);
+        let e = save_note(
+            &mut conn,
+            &Actor::cli(),
+            "UAT",
+            "2026-11-20",
+            &long,
+            now.date_naive(),
+        )
+        .await
+        .unwrap_err();
+        assert!(e.to_string().contains("keep it under"));
+        let e = load(&mut conn, None, Some("2027-01-01"), now, true)
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("has not started"));
+    }
+}

@@ -1,0 +1,15 @@
+//! Server function for the chart pages (any signed-in role).
+
+use super::{TrendPage, TrendQuery};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// The charts of `page` (`errors`, `throughput` or `drift`) for `query`.
+#[server(prefix = "/sfn", endpoint = "get_trends")]
+pub async fn get_trends(page: String, query: TrendQuery) -> Result<TrendPage, AppError> {
+    use crate::auth::server::{db, require_user};
+    require_user()?;
+    let pool = db()?;
+    let mut conn = pool.acquire().await?;
+    super::server::load(&mut conn, &page, &query, chrono::Utc::now().timestamp()).await
+}

@@ -1,0 +1,457 @@
+//! Drawing a [`Chart`] to SVG with plotters, and the component that shows
+//! it. The same code runs on the server (so charts read and print without
+//! JavaScript) and in the browser (so a hydrated page redraws in place
+//! when its range changes and reads values under the pointer).
+
+use super::{Chart, Kind, fmt_bucket, fmt_value};
+use leptos::prelude::*;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// The SVG's coordinate width and height; CSS scales it to the page.
+pub const WIDTH: u32 = 960;
+/// See [`WIDTH`].
+pub const HEIGHT: u32 = 300;
+
+/// A drawn chart: the SVG and where its plot area lies, for reading the
+/// bucket under the pointer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Drawn {
+    /// The SVG document.
+    pub svg: String,
+    /// The plot area's left and right edge in SVG units.
+    pub plot_x: (i32, i32),
+}
+
+fn rgb(hex: &str) -> RGBColor {
+    let c = |i: usize| {
+        hex.get(i..i + 2)
+            .and_then(|h| u8::from_str_radix(h, 16).ok())
+            .unwrap_or(128)
+    };
+    RGBColor(c(1), c(3), c(5))
+}
+
+/// Axis numbers short enough for the label area: 1.2k, 3.4M.
+fn short(v: f64, percent: bool) -> String {
+    if percent {
+        return format!("{v:.1} %");
+    }
+    let a = v.abs();
+    if a >= 1e6 {
+        format!("{:.1}M", v / 1e6)
+    } else if a >= 1e4 {
+        format!("{:.0}k", v / 1e3)
+    } else if a >= 1e3 {
+        format!("{:.1}k", v / 1e3)
+    } else if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+/// The value range the chart's y axis covers, with headroom; 0 is always
+/// on it.
+fn y_range(chart: &Chart) -> (f64, f64) {
+    let n = chart.span.buckets().len();
+    let (mut lo, mut hi) = (0f64, 0f64);
+    if chart.kind == Kind::Stacked {
+        for i in 0..n {
+            let sum: f64 = chart
+                .series
+                .iter()
+                .filter_map(|s| s.values.get(i).copied().flatten())
+                .sum();
+            hi = hi.max(sum);
+        }
+    } else {
+        for v in chart.series.iter().flat_map(|s| s.values.iter().flatten()) {
+            lo = lo.min(*v);
+            hi = hi.max(*v);
+        }
+    }
+    if hi <= lo {
+        hi = lo + 1.0;
+    }
+    let pad = (hi - lo) * 0.08;
+    (if lo < 0.0 { lo - pad } else { 0.0 }, hi + pad)
+}
+
+/// Draws the chart. Bucket `i` spans `i..i+1` on the x axis; lines put
+/// their points in the middle of it.
+pub fn draw(chart: &Chart) -> Result<Drawn, String> {
+    let buckets = chart.span.buckets();
+    let n = buckets.len().max(1);
+    let (span, step) = (chart.span, chart.span.step);
+    let (lo, hi) = y_range(chart);
+    let mut svg = String::new();
+    let plot_x;
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let mut ctx = ChartBuilder::on(&root)
+            .margin_top(18)
+            .margin_right(16)
+            .margin_left(8)
+            .x_label_area_size(40)
+            .y_label_area_size(64)
+            .build_cartesian_2d(0f64..n as f64, lo..hi)
+            .map_err(|e| e.to_string())?;
+        let x_label = |x: &f64| {
+            let i = x.floor() as i64;
+            let t = span.from + i * step;
+            let d = chrono::DateTime::from_timestamp(t, 0).unwrap_or_default();
+            if step >= super::DAY {
+                d.format("%d %b").to_string()
+            } else if span.to - span.from <= super::DAY {
+                d.format("%H:%M").to_string()
+            } else {
+                d.format("%d %b %H:%M").to_string()
+            }
+        };
+        let y_label = |y: &f64| short(*y, chart.percent);
+        ctx.configure_mesh()
+            .disable_x_mesh()
+            .bold_line_style(RGBColor(225, 228, 232))
+            .light_line_style(TRANSPARENT)
+            .axis_style(RGBColor(140, 140, 140))
+            .x_labels(8)
+            .y_labels(6)
+            .x_label_formatter(&x_label)
+            .y_label_formatter(&y_label)
+            .x_desc("Time (UTC)")
+            .y_desc(chart.unit.as_str())
+            .label_style(("sans-serif", 13))
+            .axis_desc_style(("sans-serif", 13))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        match chart.kind {
+            Kind::Stacked => {
+                let mut bars = Vec::new();
+                for i in 0..buckets.len() {
+                    let mut base = 0.0;
+                    for s in &chart.series {
+                        let v = s.values.get(i).copied().flatten().unwrap_or(0.0);
+                        if v > 0.0 {
+                            let x = i as f64;
+                            bars.push(Rectangle::new(
+                                [(x + 0.12, base), (x + 0.88, base + v)],
+                                rgb(&s.color).filled(),
+                            ));
+                            base += v;
+                        }
+                    }
+                }
+                ctx.draw_series(bars).map_err(|e| e.to_string())?;
+            }
+            Kind::Grouped => {
+                let k = chart.series.len().max(1) as f64;
+                let width = 0.76 / k;
+                let mut bars = Vec::new();
+                for (j, s) in chart.series.iter().enumerate() {
+                    for (i, v) in s.values.iter().enumerate() {
+                        if let Some(v) = v.filter(|v| *v != 0.0) {
+                            let x = i as f64 + 0.12 + j as f64 * width;
+                            bars.push(Rectangle::new(
+                                [(x, 0.0), (x + width, v)],
+                                rgb(&s.color).filled(),
+                            ));
+                        }
+                    }
+                }
+                ctx.draw_series(bars).map_err(|e| e.to_string())?;
+            }
+            Kind::Lines => {
+                for s in &chart.series {
+                    let color = rgb(&s.color);
+                    // A line through each run of consecutive values; a dot
+                    // on every value so lone points show too.
+                    let mut run: Vec<(f64, f64)> = Vec::new();
+                    let mut runs = Vec::new();
+                    for (i, v) in s.values.iter().enumerate() {
+                        match v {
+                            Some(v) => run.push((i as f64 + 0.5, *v)),
+                            None => runs.push(std::mem::take(&mut run)),
+                        }
+                    }
+                    runs.push(run);
+                    for r in runs.into_iter().filter(|r| r.len() > 1) {
+                        ctx.draw_series(LineSeries::new(r, color.stroke_width(2)))
+                            .map_err(|e| e.to_string())?;
+                    }
+                    // Zeros stay on the line without a dot, so quiet
+                    // periods do not clutter the axis.
+                    let dots = s.values.iter().enumerate().filter_map(|(i, v)| {
+                        v.filter(|v| *v != 0.0)
+                            .map(|v| Circle::new((i as f64 + 0.5, v), 2, color.filled()))
+                    });
+                    ctx.draw_series(dots).map_err(|e| e.to_string())?;
+                }
+            }
+        }
+        let grey = RGBColor(90, 90, 90);
+        // Changes in the same period share one mark (a restart changes
+        // every map at once); the list under the chart names them all.
+        let mut marks: Vec<(i64, Vec<&str>)> = Vec::new();
+        for a in &chart.annotations {
+            let bucket = (a.at - span.from).div_euclid(step);
+            match marks.iter_mut().find(|(b, _)| *b == bucket) {
+                Some((_, labels)) => labels.push(&a.label),
+                None => marks.push((bucket, vec![&a.label])),
+            }
+        }
+        for (k, (bucket, labels)) in marks.iter().enumerate() {
+            let x = *bucket as f64 + 0.5;
+            ctx.draw_series(std::iter::once(PathElement::new(
+                vec![(x, lo), (x, hi)],
+                grey.stroke_width(1),
+            )))
+            .map_err(|e| e.to_string())?;
+            let text = match labels[..] {
+                [one] => one.to_string(),
+                _ => format!("{} state changes", labels.len()),
+            };
+            // Labels alternate between two rows so neighbours do not
+            // overlap, and sit left of marks near the right edge.
+            let y = hi - (hi - lo) * if k % 2 == 0 { 0.01 } else { 0.08 };
+            let right = x > n as f64 * 0.7;
+            let pos = Pos::new(if right { HPos::Right } else { HPos::Left }, VPos::Top);
+            ctx.draw_series(std::iter::once(Text::new(
+                if right {
+                    format!("{text} ")
+                } else {
+                    format!(" {text}")
+                },
+                (x, y),
+                ("sans-serif", 11).into_font().color(&grey).pos(pos),
+            )))
+            .map_err(|e| e.to_string())?;
+        }
+        let (xr, _) = ctx.plotting_area().get_pixel_range();
+        plot_x = (xr.start, xr.end);
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(Drawn { svg, plot_x })
+}
+
+/// The values of bucket `i` in words: `2026-11-24 10:00 — Other: 3 · …`.
+pub fn describe(chart: &Chart, i: usize) -> String {
+    let t = chart.span.from + i as i64 * chart.span.step;
+    let values = chart
+        .series
+        .iter()
+        .filter_map(|s| {
+            s.values
+                .get(i)
+                .copied()
+                .flatten()
+                .map(|v| format!("{}: {}", s.name, fmt_value(v, chart.percent)))
+        })
+        .collect::<Vec<_>>();
+    format!(
+        "{} — {}",
+        fmt_bucket(t, chart.span.step),
+        if values.is_empty() {
+            "no data".to_string()
+        } else {
+            values.join(" · ")
+        }
+    )
+}
+
+/// One chart: title, SVG, legend, a readout of the values under the
+/// pointer (when hydrated), the data as a table and a CSV download.
+#[component]
+pub fn ChartView(
+    /// The chart.
+    chart: Chart,
+    /// Where the CSV download comes from.
+    csv_href: String,
+) -> impl IntoView {
+    let drawn = draw(&chart);
+    let n = chart.span.buckets().len();
+    let hover = RwSignal::new(None::<usize>);
+    let overlay = NodeRef::<leptos::html::Div>::new();
+    let plot_x = drawn
+        .as_ref()
+        .map(|d| d.plot_x)
+        .unwrap_or((0, WIDTH as i32));
+    let on_move = move |ev: leptos::ev::MouseEvent| {
+        let Some(el) = overlay.get() else { return };
+        let w = el.client_width().max(1) as f64;
+        let x = ev.offset_x() as f64 * WIDTH as f64 / w;
+        let f = (x - plot_x.0 as f64) / (plot_x.1 - plot_x.0).max(1) as f64;
+        hover.set((0.0..1.0).contains(&f).then_some((f * n as f64) as usize));
+    };
+    let described = chart.clone();
+    let readout = move || hover.get().map(|i| describe(&described, i));
+    let guide = move || {
+        hover.get().map(|i| {
+            let x = plot_x.0 as f64 + (i as f64 + 0.5) / n as f64 * (plot_x.1 - plot_x.0) as f64;
+            view! { <div class="chart-guide" style:left=format!("{:.2}%", x * 100.0 / WIDTH as f64)></div> }
+        })
+    };
+    let points = chart
+        .series
+        .iter()
+        .map(|s| s.values.iter().flatten().count())
+        .sum::<usize>();
+    let legend = chart
+        .series
+        .iter()
+        .map(|s| {
+            view! {
+                <li>
+                    <svg width="12" height="12" viewBox="0 0 12 12" aria-hidden="true"><rect width="12" height="12" fill=s.color.clone()/></svg>
+                    " " {s.name.clone()}
+                </li>
+            }
+        })
+        .collect_view();
+    let buckets = chart.span.buckets();
+    let rows = buckets
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| chart.series.iter().any(|s| s.values.get(*i).copied().flatten().is_some()))
+        .map(|(i, t)| {
+            view! {
+                <tr>
+                    <td class="nowrap">{fmt_bucket(*t, chart.span.step)}</td>
+                    {chart.series.iter().map(|s| view! {
+                        <td class="num">{s.values.get(i).copied().flatten().map(|v| fmt_value(v, chart.percent))}</td>
+                    }).collect_view()}
+                </tr>
+            }
+        })
+        .collect_view();
+    let heads = chart
+        .series
+        .iter()
+        .map(|s| view! { <th class="num">{s.name.clone()}</th> })
+        .collect_view();
+    let notes = (!chart.annotations.is_empty()).then(|| {
+        view! {
+            <ul class="chart-notes">
+                {chart.annotations.iter().map(|a| view! {
+                    <li>{fmt_bucket(a.at, 60)} " — " {a.label.clone()}</li>
+                }).collect_view()}
+            </ul>
+        }
+    });
+    let empty = chart.is_empty();
+    let file = format!("{}.csv", chart.key);
+    view! {
+        <figure class="chart" data-testid=format!("chart-{}", chart.key) data-points=points.to_string()>
+            <figcaption>
+                <h3>{chart.title.clone()}</h3>
+                <p class="muted">{chart.caption.clone()}</p>
+            </figcaption>
+            {match drawn {
+                Err(e) => view! { <p class="error">{format!("The chart could not be drawn: {e}")}</p> }.into_any(),
+                Ok(d) => view! {
+                    <div class="chart-plot">
+                        <div class="chart-svg" role="img" aria-label=format!("{}: {} values; the table under “Show data” has them all", chart.title, points) inner_html=d.svg></div>
+                        {guide}
+                        <div class="chart-overlay" node_ref=overlay on:mousemove=on_move on:mouseleave=move |_| hover.set(None)></div>
+                        {empty.then(|| view! { <p class="chart-empty">"No data in this range."</p> })}
+                    </div>
+                }.into_any(),
+            }}
+            <p class="chart-hover muted" aria-live="polite" data-testid="chart-hover">{readout}</p>
+            <ul class="legend">{legend}</ul>
+            {notes}
+            <div class="chart-actions">
+                <details class="chart-data">
+                    <summary>"Show data"</summary>
+                    <div class="table-scroll">
+                        <table class="data compact">
+                            <thead><tr><th>"Period (UTC)"</th>{heads}</tr></thead>
+                            <tbody>{rows}</tbody>
+                        </table>
+                    </div>
+                </details>
+                <a class="button small" href=csv_href download=file>"Download CSV"</a>
+            </div>
+        </figure>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trends::{Annotation, HOUR, Series, Span};
+
+    fn chart(kind: Kind) -> Chart {
+        Chart {
+            key: "errors-by-category".into(),
+            title: "Errors".into(),
+            caption: String::new(),
+            unit: "entries per hour".into(),
+            percent: false,
+            kind,
+            span: Span {
+                from: 1_795_000_000 / HOUR * HOUR,
+                to: 1_795_000_000 / HOUR * HOUR + 24 * HOUR,
+                step: HOUR,
+            },
+            series: vec![
+                Series {
+                    name: "Other".into(),
+                    color: "#9c9c9c".into(),
+                    values: (0..24).map(|i| (i % 3 == 0).then_some(i as f64)).collect(),
+                },
+                Series {
+                    name: "Plug-in threw".into(),
+                    color: "#e15759".into(),
+                    values: (0..24).map(|_| Some(2.0)).collect(),
+                },
+            ],
+            annotations: vec![Annotation {
+                at: 1_795_000_000 / HOUR * HOUR + 5 * HOUR,
+                label: "Customers V3 → paused".into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn charts_draw_to_svg_with_axes_bars_and_annotations() {
+        let d = draw(&chart(Kind::Stacked)).unwrap();
+        assert!(d.svg.starts_with("<svg"));
+        assert!(d.svg.contains("entries per hour"), "y axis label");
+        assert!(d.svg.contains("Time (UTC)"));
+        assert!(d.svg.contains("Customers V3 → paused"));
+        assert!(
+            d.svg.contains("#E15759") || d.svg.contains("#e15759"),
+            "category colour"
+        );
+        // 24 bars of one series and 7 of the other (its 0 draws nothing),
+        // besides the background.
+        assert_eq!(d.svg.matches("<rect").count() - 1, 31);
+        assert!(d.plot_x.0 > 40 && d.plot_x.1 < WIDTH as i32);
+        let lines = draw(&chart(Kind::Lines)).unwrap();
+        assert!(lines.svg.contains("<polyline"));
+        assert_eq!(lines.svg.matches("<circle").count(), 31, "no dot on a zero");
+    }
+
+    #[test]
+    fn the_readout_names_each_value() {
+        let c = chart(Kind::Stacked);
+        assert_eq!(
+            describe(&c, 3),
+            format!(
+                "{} — Other: 3 · Plug-in threw: 2",
+                fmt_bucket(c.span.from + 3 * HOUR, HOUR)
+            )
+        );
+        assert!(describe(&c, 1).ends_with("Plug-in threw: 2"));
+        assert_eq!(
+            (
+                short(1500.0, false),
+                short(25_000.0, false),
+                short(2.0, false)
+            ),
+            ("1.5k".into(), "25k".into(), "2".into())
+        );
+    }
+}

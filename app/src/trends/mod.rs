@@ -1,0 +1,438 @@
+//! Trend charts: errors by category, error groups new and resolved,
+//! throughput and failure rate, count difference and reconciliation drift,
+//! each over a time range picked in the URL. This module holds what the
+//! server and the browser share — the range rules, the chart data, colours
+//! and the CSV form of a chart; [`chart`] draws a chart to SVG with
+//! plotters, [`server`] reads the data.
+
+pub mod api;
+pub mod chart;
+#[cfg(feature = "ssr")]
+pub mod server;
+pub mod view;
+
+use serde::{Deserialize, Serialize};
+
+/// Seconds in an hour and a day.
+pub const HOUR: i64 = 3_600;
+/// Seconds in a day.
+pub const DAY: i64 = 86_400;
+/// The longest custom range, in days.
+pub const MAX_DAYS: i64 = 400;
+
+/// The preset ranges, as `(key, label, seconds)`.
+pub const PRESETS: [(&str, &str, i64); 4] = [
+    ("24h", "24 h", DAY),
+    ("7d", "7 d", 7 * DAY),
+    ("30d", "30 d", 30 * DAY),
+    ("90d", "90 d", 90 * DAY),
+];
+
+/// The chart pages, as `(key, label)`.
+pub const PAGES: [(&str, &str); 3] = [
+    ("errors", "Errors"),
+    ("throughput", "Throughput"),
+    ("drift", "Counts and drift"),
+];
+
+/// What the URL asks for (all optional; the server fills defaults).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrendQuery {
+    /// Environment name.
+    pub env: Option<String>,
+    /// Table map id.
+    pub map: Option<i64>,
+    /// A preset key (`24h`, `7d`, `30d`, `90d`) or `custom`.
+    pub range: Option<String>,
+    /// Custom range start, `YYYY-MM-DD` (UTC).
+    pub from: Option<String>,
+    /// Custom range end, `YYYY-MM-DD`, inclusive.
+    pub to: Option<String>,
+}
+
+impl TrendQuery {
+    /// The query string for this query with `range` replaced (`None`
+    /// keeps it); used by the range links so filters survive.
+    pub fn href(&self, path: &str, range: Option<&str>) -> String {
+        let mut parts = Vec::new();
+        if let Some(e) = &self.env {
+            parts.push(format!("env={}", crate::components::percent_encode(e, b"")));
+        }
+        if let Some(m) = self.map {
+            parts.push(format!("map={m}"));
+        }
+        let range = range.or(self.range.as_deref());
+        if let Some(r) = range {
+            parts.push(format!("range={r}"));
+            if r == "custom" {
+                for (k, v) in [("from", &self.from), ("to", &self.to)] {
+                    if let Some(v) = v {
+                        parts.push(format!("{k}={}", crate::components::percent_encode(v, b"")));
+                    }
+                }
+            }
+        }
+        if parts.is_empty() {
+            path.to_string()
+        } else {
+            format!("{path}?{}", parts.join("&"))
+        }
+    }
+}
+
+/// A resolved range: `[from, to)` in Unix seconds, read in `step`-second
+/// buckets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Span {
+    /// Start, inclusive.
+    pub from: i64,
+    /// End, exclusive.
+    pub to: i64,
+    /// Bucket length: an hour up to 8 days, a day beyond, so a chart has
+    /// at most a few hundred bars.
+    pub step: i64,
+}
+
+impl Span {
+    /// The bucket starts, oldest first.
+    pub fn buckets(&self) -> Vec<i64> {
+        (0..(self.to - self.from) / self.step)
+            .map(|i| self.from + i * self.step)
+            .collect()
+    }
+
+    /// The index of the bucket holding `t`, if it is in range.
+    pub fn index(&self, t: i64) -> Option<usize> {
+        (t >= self.from && t < self.to).then(|| ((t - self.from) / self.step) as usize)
+    }
+}
+
+/// The bucket length for a range of `seconds`.
+pub fn step_for(seconds: i64) -> i64 {
+    if seconds <= 8 * DAY { HOUR } else { DAY }
+}
+
+/// Resolves a range: a preset ends at the end of the current hour (up to 7
+/// days) or day; a custom range is whole UTC days, `to` inclusive. `Err`
+/// is the message for the person who typed it.
+pub fn resolve(q: &TrendQuery, now: i64) -> Result<Span, String> {
+    let key = q.range.as_deref().unwrap_or("7d");
+    if key == "custom" {
+        let day = |v: &Option<String>, name: &str| -> Result<i64, String> {
+            let v = v
+                .as_deref()
+                .ok_or_else(|| format!("A custom range needs a '{name}' date."))?;
+            chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
+                .map(|d| {
+                    d.and_hms_opt(0, 0, 0)
+                        .unwrap_or_default()
+                        .and_utc()
+                        .timestamp()
+                })
+                .map_err(|_| format!("'{v}' is not a date like 2026-11-01 ({name})."))
+        };
+        let from = day(&q.from, "from")?;
+        let to = day(&q.to, "to")? + DAY;
+        if to <= from {
+            return Err("The custom range ends before it starts.".into());
+        }
+        if to - from > MAX_DAYS * DAY {
+            return Err(format!(
+                "The custom range is {} days; pick at most {MAX_DAYS}.",
+                (to - from) / DAY
+            ));
+        }
+        return Ok(Span {
+            from,
+            to,
+            step: step_for(to - from),
+        });
+    }
+    let (_, _, secs) = PRESETS
+        .iter()
+        .find(|(k, _, _)| *k == key)
+        .ok_or_else(|| format!("'{key}' is not a range: use 24h, 7d, 30d, 90d or custom."))?;
+    let step = step_for(*secs);
+    let to = (now.div_euclid(step) + 1) * step;
+    Ok(Span {
+        from: to - secs,
+        to,
+        step,
+    })
+}
+
+/// How a chart draws its series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Kind {
+    /// Bars, the series stacked.
+    Stacked,
+    /// Bars side by side.
+    Grouped,
+    /// Lines with a dot per value.
+    Lines,
+}
+
+/// One series of a chart: a value per bucket, `None` where there is none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    /// Legend name.
+    pub name: String,
+    /// Colour, `#rrggbb`.
+    pub color: String,
+    /// Values, one per bucket.
+    pub values: Vec<Option<f64>>,
+}
+
+/// A mark on the time axis: a map's state changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Annotation {
+    /// When, Unix seconds.
+    pub at: i64,
+    /// What, e.g. "Customers V3 → paused".
+    pub label: String,
+}
+
+/// A chart's data, title and units.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Chart {
+    /// Stable key, used in ids and CSV file names.
+    pub key: String,
+    /// Title.
+    pub title: String,
+    /// What it shows, in a sentence.
+    pub caption: String,
+    /// The y axis label with its unit.
+    pub unit: String,
+    /// Values are percentages.
+    pub percent: bool,
+    /// How to draw it.
+    pub kind: Kind,
+    /// The range.
+    pub span: Span,
+    /// Series.
+    pub series: Vec<Series>,
+    /// State changes in the range.
+    pub annotations: Vec<Annotation>,
+}
+
+impl Chart {
+    /// Whether any series has a value.
+    pub fn is_empty(&self) -> bool {
+        self.series
+            .iter()
+            .all(|s| s.values.iter().all(Option::is_none))
+    }
+}
+
+/// A bucket start as text: `2026-11-26 14:00` for hours, `2026-11-26`
+/// for days (UTC).
+pub fn fmt_bucket(t: i64, step: i64) -> String {
+    let Some(d) = chrono::DateTime::from_timestamp(t, 0) else {
+        return t.to_string();
+    };
+    if step < DAY {
+        d.format("%Y-%m-%d %H:%M").to_string()
+    } else {
+        d.format("%Y-%m-%d").to_string()
+    }
+}
+
+/// A value for reading: counts grouped, percentages with two decimals.
+pub fn fmt_value(v: f64, percent: bool) -> String {
+    if percent {
+        format!("{v:.2} %")
+    } else if v.fract() == 0.0 && v.abs() < 1e15 {
+        crate::components::fmt_count(v as i64)
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+/// The chart as CSV: a `bucket_start_utc` column (RFC 3339), then one
+/// column per series; empty cells where a series has no value.
+pub fn to_csv(chart: &Chart) -> String {
+    fn cell(s: &str) -> String {
+        // Formula prefixes are neutralised so a spreadsheet shows names
+        // rather than evaluating them.
+        let s = if s.starts_with(['=', '+', '-', '@']) {
+            format!("'{s}")
+        } else {
+            s.to_string()
+        };
+        if s.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s
+        }
+    }
+    let mut out = String::from("bucket_start_utc");
+    for s in &chart.series {
+        out.push(',');
+        out.push_str(&cell(&s.name));
+    }
+    out.push('\n');
+    for (i, t) in chart.span.buckets().into_iter().enumerate() {
+        let at = chrono::DateTime::from_timestamp(t, 0)
+            .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+            .unwrap_or_default();
+        out.push_str(&at);
+        for s in &chart.series {
+            out.push(',');
+            if let Some(Some(v)) = s.values.get(i) {
+                out.push_str(&v.to_string());
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The colour of an error category, the same in every chart and badge.
+pub fn category_color(c: crate::errors::Category) -> &'static str {
+    use crate::errors::Category::*;
+    match c {
+        MissingFieldMapping => "#4e79a7",
+        InvalidValueConversion => "#f28e2b",
+        DependencyOrder => "#59a14f",
+        PluginThrow => "#e15759",
+        DuplicateRecord => "#b07aa1",
+        AuthenticationPermission => "#edc948",
+        ThrottlingTimeout => "#76b7b2",
+        Other => "#9c9c9c",
+    }
+}
+
+/// Colours for maps and other open-ended series, in order.
+pub const PALETTE: [&str; 10] = [
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+    "#bcbd22", "#17becf",
+];
+
+/// The colour of a sync direction.
+pub fn direction_color(direction: &str) -> &'static str {
+    if direction == "dataverse_to_fo" {
+        "#e15759"
+    } else {
+        "#4e79a7"
+    }
+}
+
+/// A chart page: the filters it was read with and its charts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrendPage {
+    /// Environments, by name.
+    pub environments: Vec<String>,
+    /// The environment shown.
+    pub environment: String,
+    /// Its table maps, `(id, name)`.
+    pub maps: Vec<(i64, String)>,
+    /// The query with defaults filled in.
+    pub query: TrendQuery,
+    /// The resolved range.
+    pub span: Span,
+    /// The charts.
+    pub charts: Vec<Chart>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_795_000_000; // 2026-11-18T09:46:40Z
+
+    #[test]
+    fn presets_end_with_the_current_period() {
+        let q = |r: &str| TrendQuery {
+            range: Some(r.into()),
+            ..Default::default()
+        };
+        let s = resolve(&q("24h"), NOW).unwrap();
+        assert_eq!((s.to - s.from, s.step, s.to % HOUR), (DAY, HOUR, 0));
+        assert!(s.to > NOW && s.to - NOW <= HOUR);
+        assert_eq!(s.buckets().len(), 24);
+        let s = resolve(&TrendQuery::default(), NOW).unwrap();
+        assert_eq!((s.buckets().len(), s.step), (168, HOUR), "7 d by default");
+        let s = resolve(&q("90d"), NOW).unwrap();
+        assert_eq!((s.buckets().len(), s.step, s.to % DAY), (90, DAY, 0));
+        assert_eq!(s.index(NOW), Some(89));
+        assert_eq!(s.index(s.to), None);
+        assert!(resolve(&q("1y"), NOW).unwrap_err().contains("24h, 7d"));
+    }
+
+    #[test]
+    fn custom_ranges_are_whole_days_and_checked() {
+        let q = |f: &str, t: &str| TrendQuery {
+            range: Some("custom".into()),
+            from: Some(f.into()),
+            to: Some(t.into()),
+            ..Default::default()
+        };
+        let s = resolve(&q("2026-11-01", "2026-11-03"), NOW).unwrap();
+        assert_eq!((s.buckets().len(), s.step), (72, HOUR), "3 days by hour");
+        assert_eq!(fmt_bucket(s.from, s.step), "2026-11-01 00:00");
+        let s = resolve(&q("2026-01-01", "2026-11-01"), NOW).unwrap();
+        assert_eq!(s.step, DAY);
+        assert!(
+            resolve(&q("2026-11-03", "2026-11-01"), NOW)
+                .unwrap_err()
+                .contains("before")
+        );
+        assert!(
+            resolve(&q("2024-01-01", "2026-11-01"), NOW)
+                .unwrap_err()
+                .contains("at most 400")
+        );
+        assert!(
+            resolve(&q("yesterday", "2026-11-01"), NOW)
+                .unwrap_err()
+                .contains("'yesterday'")
+        );
+    }
+
+    #[test]
+    fn links_keep_filters_and_csv_quotes_names() {
+        let q = TrendQuery {
+            env: Some("UAT EU".into()),
+            map: Some(4),
+            range: Some("30d".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            q.href("/trends/errors", Some("7d")),
+            "/trends/errors?env=UAT%20EU&map=4&range=7d"
+        );
+        let chart = Chart {
+            key: "k".into(),
+            title: "T".into(),
+            caption: String::new(),
+            unit: "entries".into(),
+            percent: false,
+            kind: Kind::Stacked,
+            span: Span {
+                from: 0,
+                to: 2 * HOUR,
+                step: HOUR,
+            },
+            series: vec![
+                Series {
+                    name: "Plug-in, threw".into(),
+                    color: "#000".into(),
+                    values: vec![Some(3.0), None],
+                },
+                Series {
+                    name: "=cmd".into(),
+                    color: "#000".into(),
+                    values: vec![Some(1.5), Some(0.0)],
+                },
+            ],
+            annotations: vec![],
+        };
+        assert_eq!(
+            to_csv(&chart),
+            "bucket_start_utc,\"Plug-in, threw\",'=cmd\n1970-01-01T00:00:00Z,3,1.5\n1970-01-01T01:00:00Z,,0\n"
+        );
+        assert!(!chart.is_empty());
+        assert_eq!(fmt_value(1234.0, false), "1,234");
+        assert_eq!(fmt_value(2.5, true), "2.50 %");
+    }
+}

@@ -1,0 +1,722 @@
+//! Reading the chart data. Every chart reads a rollup — error groups'
+//! hours or days, throughput hours or days, record counts and
+//! reconciliation runs (one row per run) — so a chart costs a few thousand
+//! rows at most, whatever the range.
+
+use super::{
+    Annotation, Chart, HOUR, Kind, PALETTE, Series, Span, TrendPage, TrendQuery, category_color,
+    direction_color, resolve,
+};
+use crate::error::AppError;
+use crate::errors::Category;
+use chrono::DateTime;
+use sqlx::SqliteConnection;
+use std::collections::{BTreeMap, HashMap};
+
+/// Maps named in one chart, at most; the rest are summed as "Other maps".
+const TOP_MAPS: usize = 8;
+
+/// What every chart of a page is read for.
+struct Scope<'a> {
+    env_id: i64,
+    map: Option<i64>,
+    span: Span,
+    maps: &'a [(i64, String)],
+    now: i64,
+}
+
+impl Scope<'_> {
+    fn map_name(&self, id: i64) -> String {
+        self.maps
+            .iter()
+            .find(|(m, _)| *m == id)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_else(|| format!("map {id}"))
+    }
+
+    fn per(&self) -> &'static str {
+        if self.span.step == HOUR {
+            "hour"
+        } else {
+            "day"
+        }
+    }
+
+    /// Empty values for the range: `Some(0)` up to now, `None` after.
+    fn zeros(&self) -> Vec<Option<f64>> {
+        self.span
+            .buckets()
+            .into_iter()
+            .map(|t| (t <= self.now).then_some(0.0))
+            .collect()
+    }
+}
+
+fn unix(stored: &str) -> Option<i64> {
+    DateTime::parse_from_rfc3339(stored)
+        .ok()
+        .map(|d| d.timestamp())
+}
+
+fn stored(t: i64) -> String {
+    crate::auth::server::db_time(DateTime::from_timestamp(t, 0).unwrap_or_default())
+}
+
+/// Reads a chart page (`errors`, `throughput` or `drift`) for `q` at
+/// `now` (Unix seconds).
+#[tracing::instrument(skip(conn), err)]
+pub async fn load(
+    conn: &mut SqliteConnection,
+    page: &str,
+    q: &TrendQuery,
+    now: i64,
+) -> Result<TrendPage, AppError> {
+    let span = resolve(q, now).map_err(|m| AppError::validation("range", m))?;
+    let env = crate::environments::server::named_or_first(conn, q.env.as_deref()).await?;
+    let environments = crate::environments::server::list(conn)
+        .await?
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    let maps: Vec<(i64, String)> =
+        sqlx::query_as("select id, name from table_maps where environment_id = ? order by name")
+            .bind(env.id)
+            .fetch_all(&mut *conn)
+            .await?;
+    if let Some(m) = q.map
+        && !maps.iter().any(|(id, _)| *id == m)
+    {
+        return Err(AppError::validation(
+            "map",
+            format!(
+                "Map {m} is not a table map of {}; pick one from the list.",
+                env.name
+            ),
+        ));
+    }
+    let scope = Scope {
+        env_id: env.id,
+        map: q.map,
+        span,
+        maps: &maps,
+        now,
+    };
+    let notes = annotations(conn, &scope).await?;
+    let mut charts = match page {
+        "errors" => vec![
+            errors_by_category(conn, &scope).await?,
+            groups_new_resolved(conn, &scope).await?,
+        ],
+        "throughput" => throughput(conn, &scope).await?,
+        "drift" => vec![
+            count_difference(conn, &scope).await?,
+            drift(conn, &scope).await?,
+        ],
+        other => return Err(AppError::not_found(format!("The chart page '{other}'"))),
+    };
+    for c in &mut charts {
+        c.annotations = notes.clone();
+    }
+    let query = TrendQuery {
+        env: Some(env.name.clone()),
+        map: q.map,
+        range: Some(q.range.clone().unwrap_or_else(|| "7d".into())),
+        from: q.from.clone(),
+        to: q.to.clone(),
+    };
+    Ok(TrendPage {
+        environments,
+        environment: env.name,
+        maps,
+        query,
+        span,
+        charts,
+    })
+}
+
+/// Map state changes in the range, newest first, at most 12.
+async fn annotations(
+    conn: &mut SqliteConnection,
+    s: &Scope<'_>,
+) -> Result<Vec<Annotation>, AppError> {
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "select m.name, o.state, o.observed_at from map_state_observations o
+         join table_maps m on m.id = o.map_id
+         where m.environment_id = ? and (? is null or o.map_id = ?) and o.observed_at >= ? and o.observed_at < ?
+         order by o.observed_at desc limit 12",
+    )
+    .bind(s.env_id)
+    .bind(s.map)
+    .bind(s.map)
+    .bind(stored(s.span.from))
+    .bind(stored(s.span.to))
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(map, state, at)| {
+            Some(Annotation {
+                at: unix(&at)?,
+                label: format!("{map} → {}", state.replace('_', " ")),
+            })
+        })
+        .collect())
+}
+
+/// The errors-by-category chart of a whole environment over `span` (the
+/// weekly review shows it by day).
+pub async fn errors_chart(
+    conn: &mut SqliteConnection,
+    env_id: i64,
+    span: Span,
+    now: i64,
+) -> Result<Chart, AppError> {
+    let scope = Scope {
+        env_id,
+        map: None,
+        span,
+        maps: &[],
+        now,
+    };
+    errors_by_category(conn, &scope).await
+}
+
+/// Error entries per hour or day, stacked by (effective) category.
+async fn errors_by_category(conn: &mut SqliteConnection, s: &Scope<'_>) -> Result<Chart, AppError> {
+    let (table, column, fmt, suffix) = if s.span.step == HOUR {
+        ("error_group_hours", "hour", "%Y-%m-%dT%H", ":00:00Z")
+    } else {
+        ("error_group_days", "day", "%Y-%m-%d", "T00:00:00Z")
+    };
+    let key = |t: i64| {
+        DateTime::from_timestamp(t, 0)
+            .unwrap_or_default()
+            .format(fmt)
+            .to_string()
+    };
+    let sql = format!(
+        "select b.{column}, coalesce(g.category_override, g.category), sum(b.count)
+         from {table} b join error_groups g on g.id = b.group_id
+         where b.{column} >= ? and b.{column} < ? and g.environment_id = ? and (? is null or g.map_id = ?)
+         group by 1, 2"
+    );
+    let rows: Vec<(String, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(key(s.span.from))
+        .bind(key(s.span.to))
+        .bind(s.env_id)
+        .bind(s.map)
+        .bind(s.map)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut by_cat: HashMap<Category, Vec<Option<f64>>> = HashMap::new();
+    for (bucket, cat, n) in rows {
+        let c = Category::parse(&cat).unwrap_or(Category::Other);
+        let Some(i) = unix(&format!("{bucket}{suffix}")).and_then(|t| s.span.index(t)) else {
+            continue;
+        };
+        let values = by_cat.entry(c).or_insert_with(|| s.zeros());
+        if let Some(v) = values.get_mut(i) {
+            *v = Some(v.unwrap_or(0.0) + n as f64);
+        }
+    }
+    let series = Category::ALL
+        .iter()
+        .filter_map(|c| {
+            by_cat.remove(c).map(|values| Series {
+                name: c.label().to_string(),
+                color: category_color(*c).to_string(),
+                values,
+            })
+        })
+        .collect();
+    Ok(Chart {
+        key: "errors-by-category".into(),
+        title: "Errors by category".into(),
+        caption: format!(
+            "Error entries per {} by when they occurred, stacked by category (an editor's category where one was set).",
+            s.per()
+        ),
+        unit: format!("entries per {}", s.per()),
+        percent: false,
+        kind: Kind::Stacked,
+        span: s.span,
+        series,
+        annotations: vec![],
+    })
+}
+
+/// Error groups first seen, and groups resolved, per period.
+async fn groups_new_resolved(
+    conn: &mut SqliteConnection,
+    s: &Scope<'_>,
+) -> Result<Chart, AppError> {
+    let (from, to) = (stored(s.span.from), stored(s.span.to));
+    let first: Vec<String> = sqlx::query_scalar(
+        "select first_seen from error_groups
+         where environment_id = ? and (? is null or map_id = ?) and first_seen >= ? and first_seen < ?",
+    )
+    .bind(s.env_id)
+    .bind(s.map)
+    .bind(s.map)
+    .bind(&from)
+    .bind(&to)
+    .fetch_all(&mut *conn)
+    .await?;
+    let resolved: Vec<String> = sqlx::query_scalar(
+        "select state_changed_at from error_groups
+         where environment_id = ? and (? is null or map_id = ?) and state = 'resolved'
+           and state_changed_at >= ? and state_changed_at < ?",
+    )
+    .bind(s.env_id)
+    .bind(s.map)
+    .bind(s.map)
+    .bind(&from)
+    .bind(&to)
+    .fetch_all(&mut *conn)
+    .await?;
+    let count = |times: Vec<String>| {
+        let mut v = s.zeros();
+        for i in times
+            .iter()
+            .filter_map(|t| unix(t))
+            .filter_map(|t| s.span.index(t))
+        {
+            if let Some(x) = v.get_mut(i) {
+                *x = Some(x.unwrap_or(0.0) + 1.0);
+            }
+        }
+        v
+    };
+    Ok(Chart {
+        key: "groups-new-resolved".into(),
+        title: "Error groups: new and resolved".into(),
+        caption: "Groups whose first entry occurred in the period, and groups marked resolved in it (and still resolved).".into(),
+        unit: format!("groups per {}", s.per()),
+        percent: false,
+        kind: Kind::Grouped,
+        span: s.span,
+        series: vec![
+            Series { name: "New".into(), color: "#e15759".into(), values: count(first) },
+            Series { name: "Resolved".into(), color: "#59a14f".into(), values: count(resolved) },
+        ],
+        annotations: vec![],
+    })
+}
+
+/// Synced and failed per bucket, and the series colour.
+type Flow = (Vec<i64>, Vec<i64>, String);
+
+/// Records synced per period and the share that failed: per direction for
+/// one map, per map (the busiest named, the rest summed) for all.
+async fn throughput(conn: &mut SqliteConnection, s: &Scope<'_>) -> Result<Vec<Chart>, AppError> {
+    let grain = if s.span.step == HOUR { "hour" } else { "day" };
+    let rows: Vec<(i64, String, i64, i64, i64)> = sqlx::query_as(
+        "select t.map_id, t.direction, t.bucket, t.synced, t.failed
+         from table_maps m join throughput t on t.map_id = m.id
+         where m.environment_id = ? and (? is null or m.id = ?) and t.grain = ? and t.bucket >= ? and t.bucket < ?",
+    )
+    .bind(s.env_id)
+    .bind(s.map)
+    .bind(s.map)
+    .bind(grain)
+    .bind(s.span.from)
+    .bind(s.span.to)
+    .fetch_all(&mut *conn)
+    .await?;
+    // Series key → (synced, failed) per bucket.
+    let n = s.span.buckets().len();
+    let mut sums: BTreeMap<String, Flow> = BTreeMap::new();
+    let mut totals: HashMap<i64, i64> = HashMap::new();
+    for (map_id, _, _, synced, failed) in &rows {
+        *totals.entry(*map_id).or_default() += synced + failed;
+    }
+    let mut busiest: Vec<(i64, i64)> = totals.into_iter().collect();
+    busiest.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let named: Vec<i64> = busiest.iter().take(TOP_MAPS).map(|(m, _)| *m).collect();
+    for (map_id, direction, bucket, synced, failed) in rows {
+        let (name, color) = if s.map.is_some() {
+            let label = if direction == "dataverse_to_fo" {
+                "Dataverse → F&O"
+            } else {
+                "F&O → Dataverse"
+            };
+            (label.to_string(), direction_color(&direction).to_string())
+        } else if let Some(k) = named.iter().position(|m| *m == map_id) {
+            (s.map_name(map_id), PALETTE[k % PALETTE.len()].to_string())
+        } else {
+            ("Other maps".to_string(), "#7f7f7f".to_string())
+        };
+        let e = sums
+            .entry(name)
+            .or_insert_with(|| (vec![0; n], vec![0; n], color));
+        if let Some(i) = s.span.index(bucket) {
+            e.0[i] += synced;
+            e.1[i] += failed;
+        }
+    }
+    // Named maps busiest first, "Other maps" last.
+    let mut order: Vec<(String, Flow)> = sums.into_iter().collect();
+    order.sort_by_key(|(name, _)| {
+        if s.map.is_some() {
+            (0, name.clone())
+        } else {
+            let pos = named
+                .iter()
+                .position(|m| s.map_name(*m) == *name)
+                .unwrap_or(usize::MAX);
+            (pos, name.clone())
+        }
+    });
+    let zeros = s.zeros();
+    let mut synced = Vec::new();
+    let mut rate = Vec::new();
+    for (name, (ok, bad, color)) in order {
+        // Zeros from the series' first data on; before it, nothing was
+        // collected yet, which is not the same as nothing synced.
+        let first = (0..n).find(|i| ok[*i] + bad[*i] > 0).unwrap_or(n);
+        synced.push(Series {
+            name: name.clone(),
+            color: color.clone(),
+            values: zeros
+                .iter()
+                .enumerate()
+                .map(|(i, z)| z.filter(|_| i >= first).map(|_| ok[i] as f64))
+                .collect(),
+        });
+        rate.push(Series {
+            name,
+            color,
+            values: (0..n)
+                .map(|i| {
+                    let all = ok[i] + bad[i];
+                    (all > 0).then(|| bad[i] as f64 * 100.0 / all as f64)
+                })
+                .collect(),
+        });
+    }
+    let who = if s.map.is_some() {
+        "per direction"
+    } else {
+        "per map (the busiest named, the rest summed)"
+    };
+    Ok(vec![
+        Chart {
+            key: "throughput".into(),
+            title: "Records synced".into(),
+            caption: format!("Records that dual-write synced per {}, {who}.", s.per()),
+            unit: format!("records per {}", s.per()),
+            percent: false,
+            kind: Kind::Lines,
+            span: s.span,
+            series: synced,
+            annotations: vec![],
+        },
+        Chart {
+            key: "failure-rate".into(),
+            title: "Failure rate".into(),
+            caption: format!(
+                "Failed records as a share of all records dual-write handled in the {}, {who}; no point where nothing moved.",
+                s.per()
+            ),
+            unit: "% of records failed".into(),
+            percent: true,
+            kind: Kind::Lines,
+            span: s.span,
+            series: rate,
+            annotations: vec![],
+        },
+    ])
+}
+
+/// Picks the series worth naming: the chosen map's, or the maps with the
+/// largest absolute values, at most [`TOP_MAPS`] + 2.
+fn top_series(mut per_map: Vec<(i64, Vec<Option<f64>>)>, s: &Scope<'_>) -> Vec<Series> {
+    let peak = |v: &Vec<Option<f64>>| v.iter().flatten().fold(0f64, |a, b| a.max(b.abs()));
+    per_map.sort_by(|a, b| peak(&b.1).total_cmp(&peak(&a.1)).then(a.0.cmp(&b.0)));
+    per_map
+        .into_iter()
+        .take(TOP_MAPS + 2)
+        .enumerate()
+        .map(|(k, (id, values))| Series {
+            name: s.map_name(id),
+            color: PALETTE[k % PALETTE.len()].to_string(),
+            values,
+        })
+        .collect()
+}
+
+/// F&O minus Dataverse record counts per map, the last count of each
+/// period.
+async fn count_difference(conn: &mut SqliteConnection, s: &Scope<'_>) -> Result<Chart, AppError> {
+    let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
+        "select c.map_id, c.counted_at, c.fo_count, c.dataverse_count
+         from record_counts c join table_maps m on m.id = c.map_id
+         where m.environment_id = ? and (? is null or c.map_id = ?) and c.company = ''
+           and c.fo_count is not null and c.dataverse_count is not null
+           and c.counted_at >= ? and c.counted_at < ?
+         order by c.id",
+    )
+    .bind(s.env_id)
+    .bind(s.map)
+    .bind(s.map)
+    .bind(stored(s.span.from))
+    .bind(stored(s.span.to))
+    .fetch_all(&mut *conn)
+    .await?;
+    let n = s.span.buckets().len();
+    let mut per: BTreeMap<i64, Vec<Option<f64>>> = BTreeMap::new();
+    for (map, at, fo, dv) in rows {
+        if let Some(i) = unix(&at).and_then(|t| s.span.index(t)) {
+            per.entry(map).or_insert_with(|| vec![None; n])[i] = Some((fo - dv) as f64);
+        }
+    }
+    Ok(Chart {
+        key: "count-difference".into(),
+        title: "Record count difference".into(),
+        caption: format!(
+            "F&O records minus Dataverse records per map (all legal entities), the last count of each {}; 0 is in step.",
+            s.per()
+        ),
+        unit: "records (F&O − Dataverse)".into(),
+        percent: false,
+        kind: Kind::Lines,
+        span: s.span,
+        series: top_series(per.into_iter().collect(), s),
+        annotations: vec![],
+    })
+}
+
+/// The share of compared records that differed, per finished
+/// reconciliation run (the last of each period).
+async fn drift(conn: &mut SqliteConnection, s: &Scope<'_>) -> Result<Chart, AppError> {
+    let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
+        "select r.map_id, r.finished_at, r.records, r.missing_in_dataverse + r.missing_in_fo + r.differing
+         from reconcile_runs r join table_maps m on m.id = r.map_id
+         where m.environment_id = ? and (? is null or r.map_id = ?) and r.status = 'done' and r.records > 0
+           and r.finished_at >= ? and r.finished_at < ?
+         order by r.id",
+    )
+    .bind(s.env_id)
+    .bind(s.map)
+    .bind(s.map)
+    .bind(stored(s.span.from))
+    .bind(stored(s.span.to))
+    .fetch_all(&mut *conn)
+    .await?;
+    let n = s.span.buckets().len();
+    let mut per: BTreeMap<i64, Vec<Option<f64>>> = BTreeMap::new();
+    for (map, at, records, differing) in rows {
+        if let Some(i) = unix(&at).and_then(|t| s.span.index(t)) {
+            per.entry(map).or_insert_with(|| vec![None; n])[i] =
+                Some(differing as f64 * 100.0 / records as f64);
+        }
+    }
+    Ok(Chart {
+        key: "drift".into(),
+        title: "Reconciliation drift".into(),
+        caption: "Records missing on a side or with a differing field, as a share of the records a reconciliation run compared (samples and full diffs; the last run of each period).".into(),
+        unit: "% of compared records".into(),
+        percent: true,
+        kind: Kind::Lines,
+        span: s.span,
+        series: top_series(per.into_iter().collect(), s),
+        annotations: vec![],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::server::Actor;
+    use crate::trends::DAY;
+    use sqlx::SqlitePool;
+
+    /// An environment with the starter maps, some errors, throughput,
+    /// counts, a reconciliation run and a state change, all within the
+    /// last day before `now`.
+    async fn seeded(pool: &SqlitePool, now: i64) -> (i64, i64) {
+        let mut conn = pool.acquire().await.unwrap();
+        let input = crate::environments::validate_environment("UAT", "", "", "USMF").unwrap();
+        crate::environments::server::save(&mut conn, &Actor::cli(), None, &input)
+            .await
+            .unwrap();
+        let env = crate::environments::server::by_name(&mut conn, "UAT")
+            .await
+            .unwrap();
+        crate::maps::server::apply_starter(&mut conn, &Actor::cli(), &env)
+            .await
+            .unwrap();
+        let map: i64 = sqlx::query_scalar("select id from table_maps where name = 'Customers V3'")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        let hour_ago = stored(now - HOUR);
+        let maps = HashMap::from([("Customers V3".to_string(), map)]);
+        let entry = |msg: &str, key: &str| {
+            let raw = crate::errors::server::RawEntry {
+                occurred_at: Some(hour_ago.clone()),
+                record_key: Some(key.into()),
+                map: Some("Customers V3".into()),
+                message: Some(msg.into()),
+                ..Default::default()
+            };
+            crate::errors::server::check_entry(raw, &maps).unwrap()
+        };
+        let entries = vec![
+            entry("Missing source field in the mapping", "US-001"),
+            entry("Missing source field in the mapping", "US-002"),
+            entry("Request timed out after 120 seconds", "US-003"),
+        ];
+        crate::errors::server::ingest(
+            &mut conn,
+            &Actor::cli(),
+            env.id,
+            crate::errors::server::prepare(env.id, entries),
+            crate::errors::Source::Api,
+            "",
+        )
+        .await
+        .unwrap();
+        let minute = (now - 2 * HOUR) / 60 * 60;
+        let sample = crate::throughput::Sample {
+            item_id: "a".into(),
+            map_id: map,
+            direction: "fo_to_dataverse",
+            minute,
+            synced: 90,
+            failed: 10,
+            slots: [0; crate::throughput::SLOTS],
+        };
+        crate::throughput::server::ingest(&mut conn, env.id, &[sample])
+            .await
+            .unwrap();
+        sqlx::query("insert into record_counts (map_id, counted_at, company, fo_count, dataverse_count) values (?, ?, '', 120, 117)")
+            .bind(map)
+            .bind(&hour_ago)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        sqlx::query(
+            "insert into reconcile_runs (map_id, kind, status, requested_by, started_at, finished_at, recheck_secs, records, differing, missing_in_fo)
+             values (?, 'sample', 'done', 'cli', ?, ?, 0, 200, 3, 1)",
+        )
+        .bind(map)
+        .bind(&hour_ago)
+        .bind(&hour_ago)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+        sqlx::query("insert into map_state_observations (map_id, state, observed_at) values (?, 'paused', ?)")
+            .bind(map)
+            .bind(&hour_ago)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        (env.id, map)
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn every_chart_reads_its_rollup(pool: SqlitePool) {
+        let now = chrono::Utc::now().timestamp();
+        let (_, map) = seeded(&pool, now).await;
+        let mut conn = pool.acquire().await.unwrap();
+        let q = TrendQuery {
+            range: Some("24h".into()),
+            ..Default::default()
+        };
+        let total = |c: &Chart| {
+            c.series
+                .iter()
+                .flat_map(|s| s.values.iter().flatten())
+                .sum::<f64>()
+        };
+
+        let page = load(&mut conn, "errors", &q, now).await.unwrap();
+        assert_eq!(page.environment, "UAT");
+        let [by_cat, groups] = &page.charts[..] else {
+            panic!()
+        };
+        assert_eq!(total(by_cat), 3.0);
+        let names: Vec<_> = by_cat.series.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["Missing field mapping", "Throttling / time-out"]);
+        assert_eq!(
+            by_cat.series[0].color,
+            category_color(Category::MissingFieldMapping)
+        );
+        assert_eq!(
+            groups.series[0].values.iter().flatten().sum::<f64>(),
+            2.0,
+            "two new groups"
+        );
+        assert_eq!(by_cat.annotations[0].label, "Customers V3 → paused");
+
+        let page = load(&mut conn, "throughput", &q, now).await.unwrap();
+        let [synced, rate] = &page.charts[..] else {
+            panic!()
+        };
+        assert_eq!(synced.series[0].name, "Customers V3");
+        assert_eq!(total(synced), 90.0);
+        assert_eq!(total(rate), 10.0, "10 of 100 failed");
+
+        let one = TrendQuery {
+            map: Some(map),
+            ..q.clone()
+        };
+        let page = load(&mut conn, "throughput", &one, now).await.unwrap();
+        assert_eq!(page.charts[0].series[0].name, "F&O → Dataverse");
+
+        let page = load(&mut conn, "drift", &q, now).await.unwrap();
+        let [counts, drift] = &page.charts[..] else {
+            panic!()
+        };
+        assert_eq!(total(counts), 3.0);
+        assert_eq!(total(drift), 2.0, "4 of 200 records");
+
+        // The same day by day over 30 days.
+        let month = TrendQuery {
+            range: Some("30d".into()),
+            ..Default::default()
+        };
+        let page = load(&mut conn, "errors", &month, now).await.unwrap();
+        assert_eq!((page.span.step, total(&page.charts[0])), (DAY, 3.0));
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn bad_filters_are_named(pool: SqlitePool) {
+        let now = chrono::Utc::now().timestamp();
+        seeded(&pool, now).await;
+        let mut conn = pool.acquire().await.unwrap();
+        let bad = TrendQuery {
+            map: Some(9999),
+            ..Default::default()
+        };
+        let e = load(&mut conn, "errors", &bad, now).await.unwrap_err();
+        assert!(
+            e.to_string().contains("Map 9999 is not a table map of UAT"),
+            "{e}"
+        );
+        let bad = TrendQuery {
+            range: Some("1y".into()),
+            ..Default::default()
+        };
+        assert!(
+            load(&mut conn, "errors", &bad, now)
+                .await
+                .unwrap_err()
+                .to_string()
+                .contains("'1y'")
+        );
+        let bad = TrendQuery {
+            env: Some("Nope".into()),
+            ..Default::default()
+        };
+        assert!(matches!(
+            load(&mut conn, "errors", &bad, now).await,
+            Err(AppError::NotFound { .. })
+        ));
+        assert!(matches!(
+            load(&mut conn, "pies", &TrendQuery::default(), now).await,
+            Err(AppError::NotFound { .. })
+        ));
+    }
+}
