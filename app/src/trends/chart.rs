@@ -78,13 +78,24 @@ fn y_range(chart: &Chart) -> (f64, f64) {
     (if lo < 0.0 { lo - pad } else { 0.0 }, hi + pad)
 }
 
-/// Draws the chart. Bucket `i` spans `i..i+1` on the x axis; lines put
-/// their points in the middle of it.
+/// Draws the chart. Lines put their points in the middle of a bucket.
 pub fn draw(chart: &Chart) -> Result<Drawn, String> {
     let buckets = chart.span.buckets();
     let n = buckets.len().max(1);
     let (span, step) = (chart.span, chart.span.step);
     let (lo, hi) = y_range(chart);
+    // The x axis counts days (hours for a range of a day or less) from the
+    // midnight (hour) the range starts in, so its ticks fall on midnights
+    // (whole hours); `at` places a position in buckets on it.
+    let unit = if span.to - span.from > super::DAY {
+        super::DAY
+    } else {
+        super::HOUR
+    };
+    let origin = span.from - span.from.rem_euclid(unit);
+    let off = (span.from - origin) as f64 / unit as f64;
+    let k = step as f64 / unit as f64;
+    let at = |buckets: f64| off + buckets * k;
     let mut svg = String::new();
     let plot_x;
     {
@@ -96,16 +107,15 @@ pub fn draw(chart: &Chart) -> Result<Drawn, String> {
             .margin_left(8)
             .x_label_area_size(40)
             .y_label_area_size(64)
-            .build_cartesian_2d(0f64..n as f64, lo..hi)
+            .build_cartesian_2d(off..off + n as f64 * k, lo..hi)
             .map_err(|e| e.to_string())?;
         let x_label = |x: &f64| {
-            let i = x.floor() as i64;
-            let t = span.from + i * step;
+            let t = origin + (x * unit as f64).round() as i64;
             let d = chrono::DateTime::from_timestamp(t, 0).unwrap_or_default();
-            if step >= super::DAY {
-                d.format("%d %b").to_string()
-            } else if span.to - span.from <= super::DAY {
+            if unit == super::HOUR {
                 d.format("%H:%M").to_string()
+            } else if t.rem_euclid(super::DAY) == 0 {
+                d.format("%d %b").to_string()
             } else {
                 d.format("%d %b %H:%M").to_string()
             }
@@ -136,7 +146,7 @@ pub fn draw(chart: &Chart) -> Result<Drawn, String> {
                         if v > 0.0 {
                             let x = i as f64;
                             bars.push(Rectangle::new(
-                                [(x + 0.12, base), (x + 0.88, base + v)],
+                                [(at(x + 0.12), base), (at(x + 0.88), base + v)],
                                 rgb(&s.color).filled(),
                             ));
                             base += v;
@@ -146,15 +156,14 @@ pub fn draw(chart: &Chart) -> Result<Drawn, String> {
                 ctx.draw_series(bars).map_err(|e| e.to_string())?;
             }
             Kind::Grouped => {
-                let k = chart.series.len().max(1) as f64;
-                let width = 0.76 / k;
+                let width = 0.76 / chart.series.len().max(1) as f64;
                 let mut bars = Vec::new();
                 for (j, s) in chart.series.iter().enumerate() {
                     for (i, v) in s.values.iter().enumerate() {
                         if let Some(v) = v.filter(|v| *v != 0.0) {
                             let x = i as f64 + 0.12 + j as f64 * width;
                             bars.push(Rectangle::new(
-                                [(x, 0.0), (x + width, v)],
+                                [(at(x), 0.0), (at(x + width), v)],
                                 rgb(&s.color).filled(),
                             ));
                         }
@@ -171,7 +180,7 @@ pub fn draw(chart: &Chart) -> Result<Drawn, String> {
                     let mut runs = Vec::new();
                     for (i, v) in s.values.iter().enumerate() {
                         match v {
-                            Some(v) => run.push((i as f64 + 0.5, *v)),
+                            Some(v) => run.push((at(i as f64 + 0.5), *v)),
                             None => runs.push(std::mem::take(&mut run)),
                         }
                     }
@@ -184,7 +193,7 @@ pub fn draw(chart: &Chart) -> Result<Drawn, String> {
                     // periods do not clutter the axis.
                     let dots = s.values.iter().enumerate().filter_map(|(i, v)| {
                         v.filter(|v| *v != 0.0)
-                            .map(|v| Circle::new((i as f64 + 0.5, v), 2, color.filled()))
+                            .map(|v| Circle::new((at(i as f64 + 0.5), v), 2, color.filled()))
                     });
                     ctx.draw_series(dots).map_err(|e| e.to_string())?;
                 }
@@ -201,8 +210,8 @@ pub fn draw(chart: &Chart) -> Result<Drawn, String> {
                 None => marks.push((bucket, vec![&a.label])),
             }
         }
-        for (k, (bucket, labels)) in marks.iter().enumerate() {
-            let x = *bucket as f64 + 0.5;
+        for (row, (bucket, labels)) in marks.iter().enumerate() {
+            let x = at(*bucket as f64 + 0.5);
             ctx.draw_series(std::iter::once(PathElement::new(
                 vec![(x, lo), (x, hi)],
                 grey.stroke_width(1),
@@ -214,8 +223,8 @@ pub fn draw(chart: &Chart) -> Result<Drawn, String> {
             };
             // Labels alternate between two rows so neighbours do not
             // overlap, and sit left of marks near the right edge.
-            let y = hi - (hi - lo) * if k % 2 == 0 { 0.01 } else { 0.08 };
-            let right = x > n as f64 * 0.7;
+            let y = hi - (hi - lo) * if row % 2 == 0 { 0.01 } else { 0.08 };
+            let right = x > at(n as f64 * 0.7);
             let pos = Pos::new(if right { HPos::Right } else { HPos::Left }, VPos::Top);
             ctx.draw_series(std::iter::once(Text::new(
                 if right {
@@ -295,7 +304,7 @@ pub fn ChartView(
     let points = chart
         .series
         .iter()
-        .map(|s| s.values.iter().flatten().count())
+        .map(|s| s.values.iter().flatten().filter(|v| **v != 0.0).count())
         .sum::<usize>();
     let legend = chart
         .series
@@ -351,7 +360,7 @@ pub fn ChartView(
                 Err(e) => view! { <p class="error">{format!("The chart could not be drawn: {e}")}</p> }.into_any(),
                 Ok(d) => view! {
                     <div class="chart-plot">
-                        <div class="chart-svg" role="img" aria-label=format!("{}: {} values; the table under “Show data” has them all", chart.title, points) inner_html=d.svg></div>
+                        <div class="chart-svg" role="img" aria-label=format!("{}: {} non-zero values; the table under “Show data” has them all", chart.title, points) inner_html=d.svg></div>
                         {guide}
                         <div class="chart-overlay" node_ref=overlay on:mousemove=on_move on:mouseleave=move |_| hover.set(None)></div>
                         {empty.then(|| view! { <p class="chart-empty">"No data in this range."</p> })}

@@ -13,4 +13,5 @@ mod maps;
 mod reconcile;
 mod throughput;
 mod transfer;
+mod trends;
 mod users;
