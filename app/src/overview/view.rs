@@ -114,7 +114,7 @@ fn environment_view(o: EnvOverview) -> impl IntoView {
                     {sparkline(&o.errors_24h, format!("{} error entries per hour over the last 24 hours", o.environment))}
                     {format!(" {} entries in 24 h · {} new group{}", fmt_count(errors_total as i64), o.new_groups_24h, if o.new_groups_24h == 1 { "" } else { "s" })}
                 </p>
-                <p class="muted"><a href=format!("/errors?env={env_q}")>"Error queue"</a>" · "<a href=format!("/trends/errors?env={env_q}&range=24h")>"Trend"</a></p>
+                <p class="muted"><a href=format!("/errors?env={env_q}")>"Open the queue"</a>" · "<a href=format!("/trends/errors?env={env_q}&range=24h")>"Errors by hour"</a></p>
             </div>
             <div class="card" class:warn={failed_collectors > 0}>
                 <p class="card-label">"Collectors"</p>

@@ -5,7 +5,8 @@ use crate::error::AppError;
 use leptos::prelude::*;
 
 /// The charts of `page` (`errors`, `throughput` or `drift`) for `query`.
-#[server(prefix = "/sfn", endpoint = "get_trends")]
+// JSON input: a query with every field empty would encode to nothing as a form.
+#[server(prefix = "/sfn", endpoint = "get_trends", input = leptos::server_fn::codec::Json)]
 pub async fn get_trends(page: String, query: TrendQuery) -> Result<TrendPage, AppError> {
     use crate::auth::server::{db, require_user};
     require_user()?;
