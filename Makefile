@@ -90,6 +90,7 @@ bench: bench-peer
 	cargo run --release -p server --bin errors-bench -- 1000000 1000 5000 300
 	cargo run --release -p server --bin keys-bench -- 1000000
 	RELADIFF_PYTHON=$(BENCH_VENV)/bin/python cargo run --release -p server --bin reconcile-bench -- 1000000
+	cargo run --release -p server --bin trends-bench -- 90 20 1000000 40
 
 # The reconciliation benchmark's peer, reladiff (with DuckDB), from PyPI
 # into a virtualenv beside the build.

@@ -485,6 +485,40 @@ pub async fn ingest(
         q.push(" on conflict (group_id, hour) do update set count = count + excluded.count");
         q.build().execute(&mut *conn).await?;
     }
+    // The rollup by environment, map (0: all) and effective category.
+    let mut roll: HashMap<(i64, Category, &str, &str), i64> = HashMap::new();
+    for (fp, g) in &groups {
+        let category = group_ids[fp].1;
+        let periods = g
+            .hours
+            .iter()
+            .map(|(b, n)| ("hour", b, n))
+            .chain(g.days.iter().map(|(b, n)| ("day", b, n)));
+        for (grain, bucket, n) in periods {
+            *roll.entry((0, category, grain, bucket)).or_default() += n;
+            if let Some(map) = g.map_id {
+                *roll.entry((map, category, grain, bucket)).or_default() += n;
+            }
+        }
+    }
+    let roll: Vec<_> = roll.into_iter().collect();
+    for chunk in roll.chunks(500) {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "insert into error_rollup (environment_id, map_id, category, grain, bucket, count) ",
+        );
+        q.push_values(chunk, |mut b, ((map, category, grain, bucket), n)| {
+            b.push_bind(environment_id)
+                .push_bind(*map)
+                .push_bind(category.as_str())
+                .push_bind(*grain)
+                .push_bind(*bucket)
+                .push_bind(*n);
+        });
+        q.push(
+            " on conflict (environment_id, map_id, grain, bucket, category) do update set count = count + excluded.count",
+        );
+        q.build().execute(&mut *conn).await?;
+    }
 
     // Entries in multi-row statements: 14 columns x 500 rows stays well
     // under SQLite's bound-parameter limit.
@@ -975,6 +1009,39 @@ pub async fn set_state(
     Ok(changed.len())
 }
 
+/// Adds `sign` times a group's hourly and daily counts to the trend
+/// rollup under `category`, for all maps and for the group's map.
+async fn roll_group(
+    conn: &mut SqliteConnection,
+    group_id: i64,
+    category: &str,
+    sign: i64,
+) -> Result<(), AppError> {
+    for (grain, table, column) in [
+        ("hour", "error_group_hours", "hour"),
+        ("day", "error_group_days", "day"),
+    ] {
+        for map in ["0", "g.map_id"] {
+            let sql = format!(
+                "insert into error_rollup (environment_id, map_id, category, grain, bucket, count)
+                 select g.environment_id, {map}, ?, ?, b.{column}, ? * b.count
+                 from {table} b join error_groups g on g.id = b.group_id
+                 where b.group_id = ? and {map} is not null
+                 on conflict (environment_id, map_id, grain, bucket, category)
+                 do update set count = count + excluded.count"
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(category)
+                .bind(grain)
+                .bind(sign)
+                .bind(group_id)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 /// Sets (or with `None`, clears) an editor's category for a group.
 #[tracing::instrument(skip_all, fields(group.id = id), err)]
 pub async fn override_category(
@@ -999,6 +1066,13 @@ pub async fn override_category(
         .bind(id)
         .execute(&mut *conn)
         .await?;
+    // The group's history moves to its new category in the trend rollup.
+    let from = old.as_deref().unwrap_or(&classified);
+    let to = new.as_deref().unwrap_or(&classified);
+    if from != to {
+        roll_group(conn, id, from, -1).await?;
+        roll_group(conn, id, to, 1).await?;
+    }
     record(
         conn,
         actor,

@@ -1,5 +1,5 @@
 //! Reading the overview: a handful of queries, each on an index or a
-//! rollup (error-group hours, throughput hours), so the home page stays
+//! rollup (error and throughput hours), so the home page stays
 //! fast however much history is kept.
 
 use super::{CollectorHealth, EnvOverview, LastReconcile, MapGlance, STATES};
@@ -36,11 +36,12 @@ pub async fn load(
     let since = crate::auth::server::db_time(
         chrono::DateTime::from_timestamp(now - 24 * HOUR, 0).unwrap_or_default(),
     );
-    let maps: Vec<(i64, String)> =
-        sqlx::query_as("select id, name from table_maps where environment_id = ? order by name")
-            .bind(env.id)
-            .fetch_all(&mut *conn)
-            .await?;
+    let maps: Vec<(i64, String)> = sqlx::query_as(
+        "select id, name from table_maps where environment_id = ? and deleted = 0 order by name",
+    )
+    .bind(env.id)
+    .fetch_all(&mut *conn)
+    .await?;
     let states: HashMap<i64, String> = sqlx::query_as(
         "select o.map_id, o.state from map_state_observations o join table_maps m on m.id = o.map_id
          where m.environment_id = ?
@@ -66,13 +67,17 @@ pub async fn load(
     .bind(&since)
     .fetch_one(&mut *conn)
     .await?;
-    let hours: Vec<(Option<i64>, String, i64)> = sqlx::query_as(
-        "select g.map_id, h.hour, sum(h.count) from error_group_hours h join error_groups g on g.id = h.group_id
-         where h.hour >= ? and h.hour < ? and g.environment_id = ? group by 1, 2",
+    // The rollup per map (0: all of them) and hour; the IN seeks each
+    // map's rows on the primary key.
+    let hours: Vec<(i64, String, i64)> = sqlx::query_as(
+        "select map_id, bucket, sum(count) from error_rollup
+         where environment_id = ?1 and grain = 'hour' and bucket >= ?2 and bucket < ?3
+           and map_id in (select 0 union all select id from table_maps where environment_id = ?1)
+         group by 1, 2",
     )
+    .bind(env.id)
     .bind(hour_key(from))
     .bind(hour_key(to))
-    .bind(env.id)
     .fetch_all(&mut *conn)
     .await?;
     let index = |key: &str| {
@@ -84,17 +89,19 @@ pub async fn load(
     let mut errors_24h = vec![0.0; 24];
     let mut map_errors: HashMap<i64, i64> = HashMap::new();
     for (map, hour, n) in hours {
-        if let Some(i) = index(&hour) {
-            errors_24h[i] += n as f64;
-        }
-        if let Some(m) = map {
-            *map_errors.entry(m).or_default() += n;
+        if map == 0 {
+            if let Some(i) = index(&hour) {
+                errors_24h[i] += n as f64;
+            }
+        } else {
+            *map_errors.entry(map).or_default() += n;
         }
     }
     let flow: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
         "select t.map_id, t.bucket, sum(t.synced), sum(t.failed)
          from table_maps m join throughput t on t.map_id = m.id
-         where m.environment_id = ? and t.grain = 'hour' and t.bucket >= ? and t.bucket < ?
+         where m.environment_id = ? and t.direction in ('fo_to_dataverse', 'dataverse_to_fo')
+           and t.grain = 'hour' and t.bucket >= ? and t.bucket < ?
          group by 1, 2",
     )
     .bind(env.id)

@@ -64,13 +64,13 @@ pub async fn load(
     let prev = start - Duration::days(7);
     let per_category = |from: String, to: String| {
         sqlx::query_as::<_, (String, i64)>(
-            "select coalesce(g.category_override, g.category), sum(d.count)
-             from error_group_days d join error_groups g on g.id = d.group_id
-             where d.day between ? and ? and g.environment_id = ? group by 1",
+            "select category, sum(count) from error_rollup
+             where environment_id = ? and map_id = 0 and grain = 'day' and bucket between ? and ?
+             group by 1",
         )
+        .bind(env.id)
         .bind(from)
         .bind(to)
-        .bind(env.id)
     };
     let this: BTreeMap<String, i64> = per_category(first.clone(), last.clone())
         .fetch_all(&mut *conn)
@@ -144,11 +144,12 @@ pub async fn load(
     .fetch_all(&mut *conn)
     .await?;
 
-    let maps: Vec<(i64, String)> =
-        sqlx::query_as("select id, name from table_maps where environment_id = ? order by name")
-            .bind(env.id)
-            .fetch_all(&mut *conn)
-            .await?;
+    let maps: Vec<(i64, String)> = sqlx::query_as(
+        "select id, name from table_maps where environment_id = ? and deleted = 0 order by name",
+    )
+    .bind(env.id)
+    .fetch_all(&mut *conn)
+    .await?;
     let mut drift = Vec::new();
     let mut throughput = Vec::new();
     for (id, name) in &maps {
@@ -183,7 +184,8 @@ pub async fn load(
         }
         let (synced, failed): (i64, i64) = sqlx::query_as(
             "select coalesce(sum(synced), 0), coalesce(sum(failed), 0) from throughput
-             where map_id = ? and grain = 'day' and bucket >= ? and bucket < ?",
+             where map_id = ? and direction in ('fo_to_dataverse', 'dataverse_to_fo')
+               and grain = 'day' and bucket >= ? and bucket < ?",
         )
         .bind(id)
         .bind(span.from)
@@ -373,6 +375,17 @@ mod tests {
                 .execute(&mut *conn)
                 .await
                 .unwrap();
+            sqlx::query(
+                "insert into error_rollup (environment_id, map_id, category, grain, bucket, count)
+                 values (?, 0, ?, 'day', ?, ?)",
+            )
+            .bind(env.id)
+            .bind(cat)
+            .bind(day)
+            .bind(n)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
         }
         sqlx::query("update error_groups set state = 'resolved', state_changed_at = '2026-11-25T10:00:00.000Z' where id = 3")
             .execute(&mut *conn).await.unwrap();

@@ -94,7 +94,8 @@ pub async fn series(
     let (grain, _) = grain_for(to - from);
     let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
         "select bucket, sum(synced), sum(failed) from throughput
-         where map_id = ? and grain = ? and bucket >= ? and bucket < ? and (? is null or direction = ?)
+         where map_id = ? and direction in ('fo_to_dataverse', 'dataverse_to_fo') and grain = ? and bucket >= ? and bucket < ?
+           and (? is null or direction = ?)
          group by bucket order by bucket",
     )
     .bind(map_id)
@@ -107,7 +108,8 @@ pub async fn series(
     .await?;
     let latency: Vec<(i64, i64, i64)> = sqlx::query_as(
         "select bucket, slot, sum(n) from throughput_latency
-         where map_id = ? and grain = ? and bucket >= ? and bucket < ? and (? is null or direction = ?)
+         where map_id = ? and direction in ('fo_to_dataverse', 'dataverse_to_fo') and grain = ? and bucket >= ? and bucket < ?
+           and (? is null or direction = ?)
          group by bucket, slot order by bucket",
     )
     .bind(map_id)

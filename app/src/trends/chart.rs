@@ -189,10 +189,15 @@ pub fn draw(chart: &Chart) -> Result<Drawn, String> {
                         ctx.draw_series(LineSeries::new(r, color.stroke_width(2)))
                             .map_err(|e| e.to_string())?;
                     }
-                    // Zeros stay on the line without a dot, so quiet
-                    // periods do not clutter the axis.
+                    // A dot per value when there are few periods; with
+                    // many, only on values without a neighbour (which no
+                    // line shows). Zeros never get one, so quiet periods
+                    // do not clutter the axis.
+                    let few = s.values.len() <= 62;
+                    let has = |i: usize| s.values.get(i).copied().flatten().is_some();
                     let dots = s.values.iter().enumerate().filter_map(|(i, v)| {
                         v.filter(|v| *v != 0.0)
+                            .filter(|_| few || !(i > 0 && has(i - 1) || has(i + 1)))
                             .map(|v| Circle::new((at(i as f64 + 0.5), v), 2, color.filled()))
                     });
                     ctx.draw_series(dots).map_err(|e| e.to_string())?;
@@ -269,6 +274,49 @@ pub fn describe(chart: &Chart, i: usize) -> String {
     )
 }
 
+/// Escapes text for HTML.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The "Show data" table as HTML: a row per period with any value. Built
+/// as one string because a week by hour for 20 maps is thousands of cells,
+/// which as a view tree cost more to render than the rest of the page.
+pub fn data_table(chart: &Chart) -> String {
+    let mut html = String::from(r#"<table class="data compact"><thead><tr><th>Period (UTC)</th>"#);
+    for s in &chart.series {
+        html.push_str(&format!(r#"<th class="num">{}</th>"#, escape(&s.name)));
+    }
+    html.push_str("</tr></thead><tbody>");
+    for (i, t) in chart.span.buckets().into_iter().enumerate() {
+        let values: Vec<Option<f64>> = chart
+            .series
+            .iter()
+            .map(|s| s.values.get(i).copied().flatten())
+            .collect();
+        if values.iter().all(Option::is_none) {
+            continue;
+        }
+        html.push_str(&format!(
+            r#"<tr><td class="nowrap">{}</td>"#,
+            fmt_bucket(t, chart.span.step)
+        ));
+        for v in values {
+            html.push_str(r#"<td class="num">"#);
+            if let Some(v) = v {
+                html.push_str(&escape(&fmt_value(v, chart.percent)));
+            }
+            html.push_str("</td>");
+        }
+        html.push_str("</tr>");
+    }
+    html.push_str("</tbody></table>");
+    html
+}
+
 /// One chart: title, SVG, legend, a readout of the values under the
 /// pointer (when hydrated), the data as a table and a CSV download.
 #[component]
@@ -318,27 +366,7 @@ pub fn ChartView(
             }
         })
         .collect_view();
-    let buckets = chart.span.buckets();
-    let rows = buckets
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| chart.series.iter().any(|s| s.values.get(*i).copied().flatten().is_some()))
-        .map(|(i, t)| {
-            view! {
-                <tr>
-                    <td class="nowrap">{fmt_bucket(*t, chart.span.step)}</td>
-                    {chart.series.iter().map(|s| view! {
-                        <td class="num">{s.values.get(i).copied().flatten().map(|v| fmt_value(v, chart.percent))}</td>
-                    }).collect_view()}
-                </tr>
-            }
-        })
-        .collect_view();
-    let heads = chart
-        .series
-        .iter()
-        .map(|s| view! { <th class="num">{s.name.clone()}</th> })
-        .collect_view();
+    let table = data_table(&chart);
     let notes = (!chart.annotations.is_empty()).then(|| {
         view! {
             <ul class="chart-notes">
@@ -373,12 +401,7 @@ pub fn ChartView(
             <div class="chart-actions">
                 <details class="chart-data">
                     <summary>"Show data"</summary>
-                    <div class="table-scroll">
-                        <table class="data compact">
-                            <thead><tr><th>"Period (UTC)"</th>{heads}</tr></thead>
-                            <tbody>{rows}</tbody>
-                        </table>
-                    </div>
+                    <div class="table-scroll" inner_html=table></div>
                 </details>
                 <a class="button small" href=csv_href download=file>"Download CSV"</a>
             </div>
@@ -441,6 +464,19 @@ mod tests {
         let lines = draw(&chart(Kind::Lines)).unwrap();
         assert!(lines.svg.contains("<polyline"));
         assert_eq!(lines.svg.matches("<circle").count(), 31, "no dot on a zero");
+    }
+
+    #[test]
+    fn the_data_table_escapes_names_and_skips_empty_periods() {
+        let mut c = chart(Kind::Lines);
+        c.series[0].name = "<b>Other</b>".into();
+        c.series[0].values = (0..24).map(|i| (i == 3).then_some(3.0)).collect();
+        c.series[1].values = vec![None; 24];
+        let html = data_table(&c);
+        assert!(html.contains("<th class=\"num\">&lt;b&gt;Other&lt;/b&gt;</th>"));
+        assert_eq!(html.matches("<tr>").count(), 2, "the head and one period");
+        // One value, one dot.
+        assert_eq!(draw(&c).unwrap().svg.matches("<circle").count(), 1);
     }
 
     #[test]

@@ -78,11 +78,12 @@ pub async fn load(
         .into_iter()
         .map(|e| e.name)
         .collect();
-    let maps: Vec<(i64, String)> =
-        sqlx::query_as("select id, name from table_maps where environment_id = ? order by name")
-            .bind(env.id)
-            .fetch_all(&mut *conn)
-            .await?;
+    let maps: Vec<(i64, String)> = sqlx::query_as(
+        "select id, name from table_maps where environment_id = ? and deleted = 0 order by name",
+    )
+    .bind(env.id)
+    .fetch_all(&mut *conn)
+    .await?;
     if let Some(m) = q.map
         && !maps.iter().any(|(id, _)| *id == m)
     {
@@ -183,10 +184,10 @@ pub async fn errors_chart(
 
 /// Error entries per hour or day, stacked by (effective) category.
 async fn errors_by_category(conn: &mut SqliteConnection, s: &Scope<'_>) -> Result<Chart, AppError> {
-    let (table, column, fmt, suffix) = if s.span.step == HOUR {
-        ("error_group_hours", "hour", "%Y-%m-%dT%H", ":00:00Z")
+    let (grain, fmt, suffix) = if s.span.step == HOUR {
+        ("hour", "%Y-%m-%dT%H", ":00:00Z")
     } else {
-        ("error_group_days", "day", "%Y-%m-%d", "T00:00:00Z")
+        ("day", "%Y-%m-%d", "T00:00:00Z")
     };
     let key = |t: i64| {
         DateTime::from_timestamp(t, 0)
@@ -194,22 +195,21 @@ async fn errors_by_category(conn: &mut SqliteConnection, s: &Scope<'_>) -> Resul
             .format(fmt)
             .to_string()
     };
-    let sql = format!(
-        "select b.{column}, coalesce(g.category_override, g.category), sum(b.count)
-         from {table} b join error_groups g on g.id = b.group_id
-         where b.{column} >= ? and b.{column} < ? and g.environment_id = ? and (? is null or g.map_id = ?)
-         group by 1, 2"
-    );
-    let rows: Vec<(String, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(key(s.span.from))
-        .bind(key(s.span.to))
-        .bind(s.env_id)
-        .bind(s.map)
-        .bind(s.map)
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows: Vec<(String, String, i64)> = sqlx::query_as(
+        "select bucket, category, sum(count) from error_rollup
+         where environment_id = ? and map_id = ? and grain = ? and bucket >= ? and bucket < ?
+         group by 1, 2",
+    )
+    .bind(s.env_id)
+    .bind(s.map.unwrap_or(0))
+    .bind(grain)
+    .bind(key(s.span.from))
+    .bind(key(s.span.to))
+    .fetch_all(&mut *conn)
+    .await?;
     let mut by_cat: HashMap<Category, Vec<Option<f64>>> = HashMap::new();
-    for (bucket, cat, n) in rows {
+    // Zero rows are left behind when a group moves to another category.
+    for (bucket, cat, n) in rows.into_iter().filter(|r| r.2 != 0) {
         let c = Category::parse(&cat).unwrap_or(Category::Other);
         let Some(i) = unix(&format!("{bucket}{suffix}")).and_then(|t| s.span.index(t)) else {
             continue;
@@ -313,7 +313,8 @@ async fn throughput(conn: &mut SqliteConnection, s: &Scope<'_>) -> Result<Vec<Ch
     let rows: Vec<(i64, String, i64, i64, i64)> = sqlx::query_as(
         "select t.map_id, t.direction, t.bucket, t.synced, t.failed
          from table_maps m join throughput t on t.map_id = m.id
-         where m.environment_id = ? and (? is null or m.id = ?) and t.grain = ? and t.bucket >= ? and t.bucket < ?",
+         where m.environment_id = ? and (? is null or m.id = ?)
+           and t.direction in ('fo_to_dataverse', 'dataverse_to_fo') and t.grain = ? and t.bucket >= ? and t.bucket < ?",
     )
     .bind(s.env_id)
     .bind(s.map)
@@ -448,14 +449,17 @@ fn top_series(mut per_map: Vec<(i64, Vec<Option<f64>>)>, s: &Scope<'_>) -> Vec<S
 /// F&O minus Dataverse record counts per map, the last count of each
 /// period.
 async fn count_difference(conn: &mut SqliteConnection, s: &Scope<'_>) -> Result<Chart, AppError> {
-    let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
-        "select c.map_id, c.counted_at, c.fo_count, c.dataverse_count
-         from record_counts c join table_maps m on m.id = c.map_id
-         where m.environment_id = ? and (? is null or c.map_id = ?) and c.company = ''
+    // The last count of each period per map (SQLite takes the bare
+    // columns from the row with the max), from the covering index.
+    let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
+        "select c.map_id, substr(c.counted_at, 1, ?) as period, max(c.counted_at), c.fo_count - c.dataverse_count
+         from record_counts c
+         where c.map_id in (select id from table_maps where environment_id = ? and (? is null or id = ?))
+           and c.company = '' and c.counted_at >= ? and c.counted_at < ?
            and c.fo_count is not null and c.dataverse_count is not null
-           and c.counted_at >= ? and c.counted_at < ?
-         order by c.id",
+         group by c.map_id, period",
     )
+    .bind(if s.span.step == HOUR { 13 } else { 10 })
     .bind(s.env_id)
     .bind(s.map)
     .bind(s.map)
@@ -465,9 +469,9 @@ async fn count_difference(conn: &mut SqliteConnection, s: &Scope<'_>) -> Result<
     .await?;
     let n = s.span.buckets().len();
     let mut per: BTreeMap<i64, Vec<Option<f64>>> = BTreeMap::new();
-    for (map, at, fo, dv) in rows {
+    for (map, _, at, difference) in rows {
         if let Some(i) = unix(&at).and_then(|t| s.span.index(t)) {
-            per.entry(map).or_insert_with(|| vec![None; n])[i] = Some((fo - dv) as f64);
+            per.entry(map).or_insert_with(|| vec![None; n])[i] = Some(difference as f64);
         }
     }
     Ok(Chart {
@@ -671,6 +675,31 @@ mod tests {
         };
         assert_eq!(total(counts), 3.0);
         assert_eq!(total(drift), 2.0, "4 of 200 records");
+
+        // An editor's category moves the group's history with it.
+        let timeout: i64 = sqlx::query_scalar(
+            "select id from error_groups where pattern like 'Request timed out%'",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        crate::errors::server::override_category(
+            &mut conn,
+            &Actor::cli(),
+            timeout,
+            Some(Category::PluginThrow),
+            "",
+        )
+        .await
+        .unwrap();
+        let page = load(&mut conn, "errors", &q, now).await.unwrap();
+        let names: Vec<_> = page.charts[0]
+            .series
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect();
+        assert_eq!(names, ["Missing field mapping", "Plug-in threw"]);
+        assert_eq!(total(&page.charts[0]), 3.0);
 
         // The same day by day over 30 days.
         let month = TrendQuery {
