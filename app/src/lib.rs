@@ -112,6 +112,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/maps") view=maps::view::MapsPage ssr=SsrMode::Async/>
                 <Route path=path!("/search") view=search::view::SearchPage ssr=SsrMode::Async/>
                 <Route path=path!("/errors") view=errors::view::ErrorsPage ssr=SsrMode::Async/>
+                <Route path=path!("/trends") view=trends::view::TrendsPage ssr=SsrMode::Async/>
                 <Route path=path!("/trends/:page") view=trends::view::TrendsPage ssr=SsrMode::Async/>
                 <Route path=path!("/review") view=review::view::ReviewPage ssr=SsrMode::Async/>
                 <Route path=path!("/collectors") view=collectors::view::CollectorsPage ssr=SsrMode::Async/>

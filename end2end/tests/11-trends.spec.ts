@@ -14,7 +14,8 @@ test("an admin picks 7 d, filters a map, reads the charts and downloads their da
   await expect(page.getByTestId("maps-by-state")).toContainText("running");
 
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Trends", exact: true }).click();
-  await expect(page).toHaveURL(/\/trends\/errors/);
+  await expect(page).toHaveURL(/\/trends$/);
+  await expect(page.getByRole("navigation", { name: "Chart pages" }).getByRole("link", { name: "Errors" })).toHaveAttribute("aria-current", "page");
   await ready(page, info);
   const byCategory = page.getByTestId("chart-errors-by-category");
   await expect(byCategory.locator(".chart-svg svg")).toBeVisible();

@@ -89,7 +89,7 @@ fn nav_links(visitor: Visitor, logout: ServerAction<Logout>) -> AnyView {
         <div class="nav-links">
             <A href="/" exact=true>"Overview"</A>
             <A href="/errors">"Error queue"</A>
-            <A href="/trends/errors">"Trends"</A>
+            <A href="/trends">"Trends"</A>
             <A href="/review">"Weekly review"</A>
             <A href="/maps">"Table maps"</A>
             <A href="/collectors">"Collectors"</A>

@@ -1,4 +1,4 @@
-//! The chart pages (`/trends/errors`, `/trends/throughput`,
+//! The chart pages (`/trends` or `/trends/errors`, `/trends/throughput`,
 //! `/trends/drift`): tabs, the range picker and filters, all kept in the
 //! URL, then the page's charts.
 
@@ -32,7 +32,8 @@ fn query_from_url() -> Memo<TrendQuery> {
 #[component]
 pub fn TrendsPage() -> impl IntoView {
     let params = use_params_map();
-    let page = Memo::new(move |_| params.read().get("page").unwrap_or_default());
+    // `/trends` alone is the errors page.
+    let page = Memo::new(move |_| params.read().get("page").unwrap_or_else(|| "errors".into()));
     let query = query_from_url();
     let data = Resource::new(move || (page.get(), query.get()), |(p, q)| get_trends(p, q));
     view! {
