@@ -76,6 +76,7 @@ test("an admin writes the week's review note and prints the review", async ({ pa
   const form = page.getByTestId("review-note-form");
   await form.locator('textarea[name="body"]').fill(note);
   await form.getByRole("button", { name: "Save notes" }).click();
+  await expect(page.getByRole("status")).toHaveText("Notes saved.");
   await expect(page.getByTestId("review-note-meta")).toContainText("admin@example.com");
   await page.reload();
   await ready(page, info);

@@ -100,11 +100,12 @@ pub async fn configured_jobs(settings: &Settings, pool: &SqlitePool) -> anyhow::
 /// the starter maps. The simulator stops with the returned task.
 pub async fn start(pool: &SqlitePool) -> anyhow::Result<(Job, tokio::task::JoinHandle<()>)> {
     let every = Duration::from_secs(20);
+    let start = crate::simulator::grid(chrono::Utc::now() - chrono::Duration::hours(6), every);
     let config = SimConfig {
         seed: 7,
         // On the grid: after a restart the simulator serves the same rows
         // for the same moments, so the demo's queue keeps filling.
-        start: crate::simulator::grid(chrono::Utc::now() - chrono::Duration::hours(6), every),
+        start,
         trace_every: every,
         // A little of what real tenants do, so retries are visible in logs.
         rates: FaultRates {
@@ -172,6 +173,18 @@ pub async fn start(pool: &SqlitePool) -> anyhow::Result<(Job, tokio::task::JoinH
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         }
     }
+    // The throughput collector would start an hour back; the simulator's
+    // history starts six hours back, so the demo's charts begin there.
+    sqlx::query(
+        "insert into collector_cursors (environment_id, collector, cursor, updated_at) values (?, ?, ?, ?)
+         on conflict do nothing",
+    )
+    .bind(env.id)
+    .bind(crate::collect::THROUGHPUT)
+    .bind(start.timestamp().div_euclid(60).saturating_mul(60).to_string())
+    .bind(app::auth::server::db_now())
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     let connector = Connector::new(
         crate::simulator::connection(&url, "demo"),

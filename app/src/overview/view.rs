@@ -21,7 +21,7 @@ pub fn OverviewPage() -> impl IntoView {
                     match glance.await {
                         Err(e) => view! { <ErrorBox error=e/> }.into_any(),
                         Ok(None) => view! {
-                            <p class="empty">"No environment yet. An admin adds one under "<a href="/admin/environments">"Environments"</a>"; its table maps, errors and trends then show here."</p>
+                            <p class="empty">"No environment yet. An admin "<a href="/admin/environments">"adds the first one"</a>"; its table maps, errors and trends then show here."</p>
                         }.into_any(),
                         Ok(Some(o)) => environment_view(o).into_any(),
                     }

@@ -15,6 +15,8 @@ pub fn ReviewPage() -> impl IntoView {
     let env = use_env_param();
     let query = use_query_map();
     let week = Memo::new(move |_| query.read().get("week").filter(|w| !w.is_empty()));
+    // The save goes back to the review with `saved=1` (also without JavaScript).
+    let saved = Memo::new(move |_| query.read().get("saved").is_some());
     let save = ServerAction::<SaveReviewNote>::new();
     let review = Resource::new(
         move || (env.get(), week.get(), save.version().get()),
@@ -30,7 +32,7 @@ pub fn ReviewPage() -> impl IntoView {
                             <ErrorBox error=e/>
                             <p><a href="/review">"Show the last 7 days"</a></p>
                         }.into_any(),
-                        Ok(r) => review_view(r, save).into_any(),
+                        Ok(r) => review_view(r, save, saved.get_untracked()).into_any(),
                     }
                 })}
             </Transition>
@@ -69,7 +71,7 @@ fn groups_table(list: Vec<super::GroupLine>, testid: &'static str, empty: &'stat
     .into_any()
 }
 
-fn review_view(r: Review, save: ServerAction<SaveReviewNote>) -> impl IntoView {
+fn review_view(r: Review, save: ServerAction<SaveReviewNote>, saved: bool) -> impl IntoView {
     let env_q = percent_encode(&r.environment, b"");
     let link = |week: &str| format!("/review?env={env_q}&week={week}");
     let prev = link(&r.previous_week);
@@ -235,6 +237,7 @@ fn review_view(r: Review, save: ServerAction<SaveReviewNote>) -> impl IntoView {
             <section class="review-notes">
                 <h2>"Review notes"</h2>
                 <div class="note-print" class:print-only=can_edit data-testid="review-note">{note_text.clone()}</div>
+                {saved.then(|| view! { <p class="ok-box" role="status">"Notes saved."</p> })}
                 {note_meta.map(|m| view! { <p class="muted small" data-testid="review-note-meta">{m}</p> })}
                 {if can_edit {
                     view! {
