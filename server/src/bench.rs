@@ -53,3 +53,38 @@ pub async fn timed_get(
     let body = axum::body::to_bytes(res.into_body(), usize::MAX).await?;
     Ok((start.elapsed(), body.len()))
 }
+
+/// Real dual-write message shapes for generated error entries.
+const TEMPLATES: &[&str] = &[
+    "Couldn't resolve the guid for the field: primarycontactid.msdyn_contactpersonid. The lookup was not found: {n}.",
+    "An error occurred while validating input parameters: Microsoft.OData.ODataException: Can't convert the literal '{n}' to the expected type 'Edm.Decimal'.",
+    "Integration keys are missing",
+    "A record with matching key values already exists. 0x80060892 Key {n}",
+    "Response status code does not indicate success: 403 (tokenexchange).",
+    "Combined execution time of incoming requests exceeded limit of 1,200,000 milliseconds over time window of 300 seconds. Request {n}",
+    "Unexpected exception from plug-in (Execute): CreditCheckPlugin: record {n} failed",
+    "Unable to write data to entity msdyn_actuals. Record {n}",
+];
+
+/// Letters for a number (0 → a, 26 → ba): a group tag without digits, so
+/// the classifier's normalisation keeps groups apart.
+fn tag(mut g: usize) -> String {
+    let mut s = String::new();
+    loop {
+        s.push((b'a' + (g % 26) as u8) as char);
+        g /= 26;
+        if g == 0 {
+            return s;
+        }
+    }
+}
+
+/// The message of entry `n` of group `g`: the group's template with `n`
+/// in it (normalised away) and the group's tag.
+pub fn error_message(g: usize, n: usize) -> String {
+    format!(
+        "{} [{}]",
+        TEMPLATES[g % TEMPLATES.len()].replace("{n}", &n.to_string()),
+        tag(g)
+    )
+}

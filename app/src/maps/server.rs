@@ -490,6 +490,29 @@ pub async fn apply_starter(
     Ok(set.len())
 }
 
+/// Test setup shared by the features that read maps: environment "UAT"
+/// (legal entity USMF) with the starter set; gives it and the id of
+/// "Customers V3".
+#[cfg(test)]
+pub(crate) async fn uat_with_starter(
+    conn: &mut SqliteConnection,
+) -> (crate::environments::Environment, i64) {
+    let actor = crate::audit::server::Actor::cli();
+    let input = crate::environments::validate_environment("UAT", "", "", "USMF").unwrap();
+    crate::environments::server::save(conn, &actor, None, &input)
+        .await
+        .unwrap();
+    let env = crate::environments::server::by_name(conn, "UAT")
+        .await
+        .unwrap();
+    apply_starter(conn, &actor, &env).await.unwrap();
+    let id = sqlx::query_scalar("select id from table_maps where name = 'Customers V3'")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    (env, id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

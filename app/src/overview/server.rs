@@ -198,7 +198,6 @@ pub async fn load(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::server::Actor;
     use sqlx::SqlitePool;
 
     #[sqlx::test(migrations = "../migrations")]
@@ -209,20 +208,7 @@ mod tests {
             None,
             "no environment yet"
         );
-        let input = crate::environments::validate_environment("UAT", "", "", "USMF").unwrap();
-        crate::environments::server::save(&mut conn, &Actor::cli(), None, &input)
-            .await
-            .unwrap();
-        let env = crate::environments::server::by_name(&mut conn, "UAT")
-            .await
-            .unwrap();
-        crate::maps::server::apply_starter(&mut conn, &Actor::cli(), &env)
-            .await
-            .unwrap();
-        let map: i64 = sqlx::query_scalar("select id from table_maps where name = 'Customers V3'")
-            .fetch_one(&mut *conn)
-            .await
-            .unwrap();
+        let (env, map) = crate::maps::server::uat_with_starter(&mut conn).await;
         let now = chrono::Utc::now().timestamp();
         let at = crate::auth::server::db_time(
             chrono::DateTime::from_timestamp(now - 2 * HOUR, 0).unwrap(),

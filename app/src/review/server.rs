@@ -339,20 +339,7 @@ mod tests {
     #[sqlx::test(migrations = "../migrations")]
     async fn a_week_with_its_errors_drift_flow_changes_and_note(pool: SqlitePool) {
         let mut conn = pool.acquire().await.unwrap();
-        let input = crate::environments::validate_environment("UAT", "", "", "USMF").unwrap();
-        crate::environments::server::save(&mut conn, &Actor::cli(), None, &input)
-            .await
-            .unwrap();
-        let env = crate::environments::server::by_name(&mut conn, "UAT")
-            .await
-            .unwrap();
-        crate::maps::server::apply_starter(&mut conn, &Actor::cli(), &env)
-            .await
-            .unwrap();
-        let map: i64 = sqlx::query_scalar("select id from table_maps where name = 'Customers V3'")
-            .fetch_one(&mut *conn)
-            .await
-            .unwrap();
+        let (env, map) = crate::maps::server::uat_with_starter(&mut conn).await;
         let now = chrono::DateTime::parse_from_rfc3339("2026-11-26T12:00:00Z")
             .unwrap()
             .to_utc();

@@ -208,21 +208,7 @@ mod tests {
     use std::collections::HashMap;
 
     async fn map(conn: &mut SqliteConnection) -> (i64, i64) {
-        use crate::audit::server::Actor;
-        let input = crate::environments::validate_environment("UAT", "", "", "USMF").unwrap();
-        crate::environments::server::save(conn, &Actor::cli(), None, &input)
-            .await
-            .unwrap();
-        let env = crate::environments::server::by_name(conn, "UAT")
-            .await
-            .unwrap();
-        crate::maps::server::apply_starter(conn, &Actor::cli(), &env)
-            .await
-            .unwrap();
-        let id: i64 = sqlx::query_scalar("select id from table_maps where name = 'Customers V3'")
-            .fetch_one(&mut *conn)
-            .await
-            .unwrap();
+        let (env, id) = crate::maps::server::uat_with_starter(conn).await;
         (env.id, id)
     }
 

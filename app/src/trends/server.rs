@@ -429,6 +429,22 @@ async fn throughput(conn: &mut SqliteConnection, s: &Scope<'_>) -> Result<Vec<Ch
     ])
 }
 
+/// Puts each `(map, stored time, value)` in its period, per map; a later
+/// value of the same period replaces an earlier one.
+fn by_map(
+    points: impl IntoIterator<Item = (i64, String, f64)>,
+    s: &Scope<'_>,
+) -> Vec<(i64, Vec<Option<f64>>)> {
+    let n = s.span.buckets().len();
+    let mut per: BTreeMap<i64, Vec<Option<f64>>> = BTreeMap::new();
+    for (map, at, value) in points {
+        if let Some(i) = unix(&at).and_then(|t| s.span.index(t)) {
+            per.entry(map).or_insert_with(|| vec![None; n])[i] = Some(value);
+        }
+    }
+    per.into_iter().collect()
+}
+
 /// Picks the series worth naming: the chosen map's, or the maps with the
 /// largest absolute values, at most [`TOP_MAPS`] + 2.
 fn top_series(mut per_map: Vec<(i64, Vec<Option<f64>>)>, s: &Scope<'_>) -> Vec<Series> {
@@ -467,13 +483,10 @@ async fn count_difference(conn: &mut SqliteConnection, s: &Scope<'_>) -> Result<
     .bind(stored(s.span.to))
     .fetch_all(&mut *conn)
     .await?;
-    let n = s.span.buckets().len();
-    let mut per: BTreeMap<i64, Vec<Option<f64>>> = BTreeMap::new();
-    for (map, _, at, difference) in rows {
-        if let Some(i) = unix(&at).and_then(|t| s.span.index(t)) {
-            per.entry(map).or_insert_with(|| vec![None; n])[i] = Some(difference as f64);
-        }
-    }
+    let per = by_map(
+        rows.into_iter().map(|(map, _, at, d)| (map, at, d as f64)),
+        s,
+    );
     Ok(Chart {
         key: "count-difference".into(),
         title: "Record count difference".into(),
@@ -485,7 +498,7 @@ async fn count_difference(conn: &mut SqliteConnection, s: &Scope<'_>) -> Result<
         percent: false,
         kind: Kind::Lines,
         span: s.span,
-        series: top_series(per.into_iter().collect(), s),
+        series: top_series(per, s),
         annotations: vec![],
     })
 }
@@ -507,14 +520,11 @@ async fn drift(conn: &mut SqliteConnection, s: &Scope<'_>) -> Result<Chart, AppE
     .bind(stored(s.span.to))
     .fetch_all(&mut *conn)
     .await?;
-    let n = s.span.buckets().len();
-    let mut per: BTreeMap<i64, Vec<Option<f64>>> = BTreeMap::new();
-    for (map, at, records, differing) in rows {
-        if let Some(i) = unix(&at).and_then(|t| s.span.index(t)) {
-            per.entry(map).or_insert_with(|| vec![None; n])[i] =
-                Some(differing as f64 * 100.0 / records as f64);
-        }
-    }
+    let per = by_map(
+        rows.into_iter()
+            .map(|(map, at, records, d)| (map, at, d as f64 * 100.0 / records as f64)),
+        s,
+    );
     Ok(Chart {
         key: "drift".into(),
         title: "Reconciliation drift".into(),
@@ -523,7 +533,7 @@ async fn drift(conn: &mut SqliteConnection, s: &Scope<'_>) -> Result<Chart, AppE
         percent: true,
         kind: Kind::Lines,
         span: s.span,
-        series: top_series(per.into_iter().collect(), s),
+        series: top_series(per, s),
         annotations: vec![],
     })
 }
@@ -540,20 +550,7 @@ mod tests {
     /// last day before `now`.
     async fn seeded(pool: &SqlitePool, now: i64) -> (i64, i64) {
         let mut conn = pool.acquire().await.unwrap();
-        let input = crate::environments::validate_environment("UAT", "", "", "USMF").unwrap();
-        crate::environments::server::save(&mut conn, &Actor::cli(), None, &input)
-            .await
-            .unwrap();
-        let env = crate::environments::server::by_name(&mut conn, "UAT")
-            .await
-            .unwrap();
-        crate::maps::server::apply_starter(&mut conn, &Actor::cli(), &env)
-            .await
-            .unwrap();
-        let map: i64 = sqlx::query_scalar("select id from table_maps where name = 'Customers V3'")
-            .fetch_one(&mut *conn)
-            .await
-            .unwrap();
+        let (env, map) = crate::maps::server::uat_with_starter(&mut conn).await;
         let hour_ago = stored(now - HOUR);
         let maps = HashMap::from([("Customers V3".to_string(), map)]);
         let entry = |msg: &str, key: &str| {

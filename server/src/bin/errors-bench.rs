@@ -11,35 +11,11 @@ use app::auth::Role;
 use axum::body::Body;
 use http::Request;
 use serde_json::json;
-use server::bench::{arg, peak_rss_mib, percentile, timed_get};
+use server::bench::{arg, error_message, peak_rss_mib, percentile, timed_get};
 use server::config::Settings;
 use server::startup::{AppState, Application, build_router};
 use std::time::{Duration, Instant};
 use tower::ServiceExt as _;
-
-/// Real message shapes; each group gets one with its own letter tag (tags
-/// hold no digits, so normalisation keeps groups apart).
-const TEMPLATES: &[&str] = &[
-    "Couldn't resolve the guid for the field: primarycontactid.msdyn_contactpersonid. The lookup was not found: {n}.",
-    "An error occurred while validating input parameters: Microsoft.OData.ODataException: Can't convert the literal '{n}' to the expected type 'Edm.Decimal'.",
-    "Integration keys are missing",
-    "A record with matching key values already exists. 0x80060892 Key {n}",
-    "Response status code does not indicate success: 403 (tokenexchange).",
-    "Combined execution time of incoming requests exceeded limit of 1,200,000 milliseconds over time window of 300 seconds. Request {n}",
-    "Unexpected exception from plug-in (Execute): CreditCheckPlugin: record {n} failed",
-    "Unable to write data to entity msdyn_actuals. Record {n}",
-];
-
-fn tag(mut g: usize) -> String {
-    let mut s = String::new();
-    loop {
-        s.push((b'a' + (g % 26) as u8) as char);
-        g /= 26;
-        if g == 0 {
-            return s;
-        }
-    }
-}
 
 struct Gen {
     groups: usize,
@@ -54,11 +30,7 @@ impl Gen {
     fn entry(&self, b: usize, i: usize) -> serde_json::Value {
         let g = (b * 50 + i % 50) % self.groups;
         let n = b * 100_000 + i;
-        let message = format!(
-            "{} [{}]",
-            TEMPLATES[g % TEMPLATES.len()].replace("{n}", &n.to_string()),
-            tag(g)
-        );
+        let message = error_message(g, n);
         let at = self.start
             + chrono::Duration::seconds((n as i64 * 7919) % self.span_secs.max(1))
             + chrono::Duration::milliseconds((b * 1000 + i) as i64 % 1000);

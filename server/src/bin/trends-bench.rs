@@ -13,34 +13,11 @@
 
 use app::audit::server::Actor;
 use app::auth::Role;
-use server::bench::{arg, peak_rss_mib, percentile, timed_get};
+use server::bench::{arg, error_message, peak_rss_mib, percentile, timed_get};
 use server::config::Settings;
 use server::startup::{AppState, build_router};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
-
-/// Real message shapes; each group gets one with its own letter tag.
-const TEMPLATES: &[&str] = &[
-    "Couldn't resolve the guid for the field: primarycontactid.msdyn_contactpersonid. The lookup was not found: {n}.",
-    "An error occurred while validating input parameters: Microsoft.OData.ODataException: Can't convert the literal '{n}' to the expected type 'Edm.Decimal'.",
-    "Integration keys are missing",
-    "A record with matching key values already exists. 0x80060892 Key {n}",
-    "Response status code does not indicate success: 403 (tokenexchange).",
-    "Combined execution time of incoming requests exceeded limit of 1,200,000 milliseconds over time window of 300 seconds. Request {n}",
-    "Unexpected exception from plug-in (Execute): CreditCheckPlugin: record {n} failed",
-    "Unable to write data to entity msdyn_actuals. Record {n}",
-];
-
-fn tag(mut g: usize) -> String {
-    let mut s = String::new();
-    loop {
-        s.push((b'a' + (g % 26) as u8) as char);
-        g /= 26;
-        if g == 0 {
-            return s;
-        }
-    }
-}
 
 fn e(err: app::error::AppError) -> anyhow::Error {
     anyhow::anyhow!("{err}")
@@ -236,11 +213,7 @@ async fn main() -> anyhow::Result<()> {
                 ),
                 record_key: Some(format!("US-{n:07}")),
                 legal_entity: Some("USMF".into()),
-                message: Some(format!(
-                    "{} [{}]",
-                    TEMPLATES[g % TEMPLATES.len()].replace("{n}", &n.to_string()),
-                    tag(g)
-                )),
+                message: Some(error_message(g, n)),
                 detail: None,
             };
             valid.push(
