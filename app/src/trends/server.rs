@@ -108,7 +108,11 @@ pub async fn load(
             errors_by_category(conn, &scope).await?,
             groups_new_resolved(conn, &scope).await?,
         ],
-        "throughput" => throughput(conn, &scope).await?,
+        "throughput" => {
+            let mut charts = throughput(conn, &scope).await?;
+            charts.push(latency(conn, &scope).await?);
+            charts
+        }
         "drift" => vec![
             count_difference(conn, &scope).await?,
             drift(conn, &scope).await?,
@@ -429,6 +433,91 @@ async fn throughput(conn: &mut SqliteConnection, s: &Scope<'_>) -> Result<Vec<Ch
     ])
 }
 
+/// Sync latency where clients sent it: p50 and p95 for one map, p95 per
+/// map for all, from the periods' latency histograms (a percentile is the
+/// upper bound of its power-of-two slot).
+async fn latency(conn: &mut SqliteConnection, s: &Scope<'_>) -> Result<Chart, AppError> {
+    let grain = if s.span.step == HOUR { "hour" } else { "day" };
+    let rows: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
+        "select l.map_id, l.bucket, l.slot, sum(l.n)
+         from table_maps m join throughput_latency l on l.map_id = m.id
+         where m.environment_id = ? and (? is null or m.id = ?)
+           and l.direction in ('fo_to_dataverse', 'dataverse_to_fo') and l.grain = ? and l.bucket >= ? and l.bucket < ?
+         group by 1, 2, 3",
+    )
+    .bind(s.env_id)
+    .bind(s.map)
+    .bind(s.map)
+    .bind(grain)
+    .bind(s.span.from)
+    .bind(s.span.to)
+    .fetch_all(&mut *conn)
+    .await?;
+    let n = s.span.buckets().len();
+    let mut hist: BTreeMap<i64, Vec<[i64; crate::throughput::SLOTS]>> = BTreeMap::new();
+    for (map, bucket, slot, count) in rows {
+        let (Some(i), Ok(slot)) = (s.span.index(bucket), usize::try_from(slot)) else {
+            continue;
+        };
+        if let Some(cell) = hist
+            .entry(map)
+            .or_insert_with(|| vec![[0; crate::throughput::SLOTS]; n])[i]
+            .get_mut(slot)
+        {
+            *cell += count;
+        }
+    }
+    let quantile = |h: &[[i64; crate::throughput::SLOTS]], p: f64| -> Vec<Option<f64>> {
+        h.iter()
+            .map(|b| crate::throughput::percentile(b, p))
+            .collect()
+    };
+    let series = match s.map {
+        Some(map) => hist
+            .get(&map)
+            .map(|h| {
+                vec![
+                    Series {
+                        name: "p50".into(),
+                        color: "#59a14f".into(),
+                        values: quantile(h, 0.5),
+                    },
+                    Series {
+                        name: "p95".into(),
+                        color: "#e15759".into(),
+                        values: quantile(h, 0.95),
+                    },
+                ]
+            })
+            .unwrap_or_default(),
+        None => top_series(
+            hist.iter()
+                .map(|(map, h)| (*map, quantile(h, 0.95)))
+                .collect(),
+            s,
+        ),
+    };
+    let what = if s.map.is_some() {
+        "median and 95th percentile"
+    } else {
+        "95th percentile per map"
+    };
+    Ok(Chart {
+        key: "latency".into(),
+        title: "Sync latency".into(),
+        caption: format!(
+            "Time from a change to its sync, {what} per {}, where clients sent it with the throughput API (latency_ms); the collectors cannot see it.",
+            s.per()
+        ),
+        unit: "milliseconds (at most)".into(),
+        percent: false,
+        kind: Kind::Lines,
+        span: s.span,
+        series,
+        annotations: vec![],
+    })
+}
+
 /// Puts each `(map, stored time, value)` in its period, per map; a later
 /// value of the same period replaces an earlier one.
 fn by_map(
@@ -586,7 +675,12 @@ mod tests {
             minute,
             synced: 90,
             failed: 10,
-            slots: [0; crate::throughput::SLOTS],
+            slots: {
+                let mut slots = [0; crate::throughput::SLOTS];
+                slots[crate::throughput::slot(300.0)] = 9;
+                slots[crate::throughput::slot(3_000.0)] = 1;
+                slots
+            },
         };
         crate::throughput::server::ingest(&mut conn, env.id, &[sample])
             .await
@@ -652,9 +746,18 @@ mod tests {
         assert_eq!(by_cat.annotations[0].label, "Customers V3 → paused");
 
         let page = load(&mut conn, "throughput", &q, now).await.unwrap();
-        let [synced, rate] = &page.charts[..] else {
+        let [synced, rate, latency] = &page.charts[..] else {
             panic!()
         };
+        assert_eq!(
+            latency.series[0]
+                .values
+                .iter()
+                .flatten()
+                .collect::<Vec<_>>(),
+            [&4096.0],
+            "p95 of nine at 300 ms and one at 3 s: the 3 s slot"
+        );
         assert_eq!(synced.series[0].name, "Customers V3");
         assert_eq!(total(synced), 90.0);
         assert_eq!(total(rate), 10.0, "10 of 100 failed");
@@ -665,6 +768,11 @@ mod tests {
         };
         let page = load(&mut conn, "throughput", &one, now).await.unwrap();
         assert_eq!(page.charts[0].series[0].name, "F&O → Dataverse");
+        let p50: Vec<_> = page.charts[2].series[0].values.iter().flatten().collect();
+        assert_eq!(
+            (page.charts[2].series[0].name.as_str(), p50),
+            ("p50", vec![&512.0])
+        );
 
         let page = load(&mut conn, "drift", &q, now).await.unwrap();
         let [counts, drift] = &page.charts[..] else {
