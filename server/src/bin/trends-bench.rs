@@ -32,7 +32,9 @@ async fn main() -> anyhow::Result<()> {
         arg(4, 40usize),
     );
     let dir = tempfile::tempdir()?;
-    let db = dir.path().join("bench.db").to_string_lossy().to_string();
+    // TRENDS_BENCH_DB keeps the database for a look at query plans.
+    let db = std::env::var("TRENDS_BENCH_DB")
+        .unwrap_or_else(|_| dir.path().join("bench.db").to_string_lossy().to_string());
     let mut settings = Settings::for_tests(&db);
     settings.common.log = "app=error,server=error".into();
     server::telemetry::init(&settings.common)?;
@@ -304,6 +306,7 @@ async fn main() -> anyhow::Result<()> {
 
     // ---- the SVG drawing alone, per chart, at 7 d and 90 d ----
     let mut draws = Vec::new();
+    let mut loads = Vec::new();
     let mut conn = pool.acquire().await?;
     for page in ["errors", "throughput", "drift"] {
         for range in ["7d", "90d"] {
@@ -312,6 +315,17 @@ async fn main() -> anyhow::Result<()> {
                 range: Some(range.into()),
                 ..Default::default()
             };
+            // The data read alone (queries and series), for the breakdown.
+            let mut reads = Vec::new();
+            for _ in 0..10 {
+                let s = Instant::now();
+                app::trends::server::load(&mut conn, page, &q, now_s)
+                    .await
+                    .map_err(e)?;
+                reads.push(s.elapsed());
+            }
+            reads.sort();
+            loads.push((format!("{page} {range}"), percentile(&reads, 0.5)));
             let t = app::trends::server::load(&mut conn, page, &q, now_s)
                 .await
                 .map_err(e)?;
@@ -374,6 +388,10 @@ async fn main() -> anyhow::Result<()> {
             percentile(t, 0.5),
             percentile(t, 0.95)
         );
+    }
+    println!("data read per chart page (queries and series, p50 of 10):");
+    for (name, ms) in loads {
+        println!("  {name}: {ms:.2} ms");
     }
     println!("SVG drawing per chart (plotters, p50 of 20):");
     for (name, ms, size) in draws {
