@@ -480,7 +480,7 @@ async fn latency(conn: &mut SqliteConnection, s: &Scope<'_>) -> Result<Chart, Ap
     .await?;
     let n = s.span.buckets().len();
     // Map → (p50, p95) per period; both directions' slots add up.
-    let mut per: BTreeMap<i64, (Vec<Option<f64>>, Vec<Option<f64>>)> = BTreeMap::new();
+    let mut per: BTreeMap<i64, [Vec<Option<f64>>; 2]> = BTreeMap::new();
     for (map, cells) in &packed {
         let mut hist = vec![[0i64; crate::throughput::SLOTS]; n];
         for [bucket, slot, count] in unpack(cells) {
@@ -495,12 +495,12 @@ async fn latency(conn: &mut SqliteConnection, s: &Scope<'_>) -> Result<Chart, Ap
                 .map(|h| crate::throughput::percentile(h, p))
                 .collect()
         };
-        per.insert(*map, (quantile(0.5), quantile(0.95)));
+        per.insert(*map, [quantile(0.5), quantile(0.95)]);
     }
     let series = match s.map {
         Some(map) => per
             .remove(&map)
-            .map(|(p50, p95)| {
+            .map(|[p50, p95]| {
                 vec![
                     Series {
                         name: "p50".into(),
@@ -516,7 +516,7 @@ async fn latency(conn: &mut SqliteConnection, s: &Scope<'_>) -> Result<Chart, Ap
             })
             .unwrap_or_default(),
         None => top_series(
-            per.into_iter().map(|(map, (_, p95))| (map, p95)).collect(),
+            per.into_iter().map(|(map, [_, p95])| (map, p95)).collect(),
             s,
         ),
     };
