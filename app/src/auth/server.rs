@@ -53,6 +53,11 @@ pub fn db_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// [`db_time`] of a moment in Unix seconds (the epoch when out of range).
+pub fn db_time_secs(secs: i64) -> String {
+    db_time(DateTime::from_timestamp(secs, 0).unwrap_or_default())
+}
+
 /// Now, in database format.
 pub fn db_now() -> String {
     db_time(Utc::now())

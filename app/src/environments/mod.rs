@@ -120,6 +120,15 @@ pub fn pick<'a>(all: &'a [Environment], wanted: Option<&str>) -> Option<&'a Envi
         .or_else(|| all.first())
 }
 
+/// The error for a page or download that needs an environment when none
+/// exists yet, saying how to get one.
+pub fn no_environment() -> crate::error::AppError {
+    crate::error::AppError::validation(
+        "env",
+        "There is no environment yet: an admin adds the first under Admin → Environments.",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -50,7 +50,7 @@ pub async fn named_or_first(
             .await?
             .into_iter()
             .next()
-            .ok_or_else(|| AppError::not_found("An environment")),
+            .ok_or_else(super::no_environment),
     }
 }
 

@@ -144,7 +144,7 @@ pub async fn triage_error_groups(
     let all = crate::environments::server::list(&mut tx).await?;
     let env = crate::environments::pick(&all, filter.env.as_deref())
         .cloned()
-        .ok_or_else(|| AppError::not_found("An environment"))?;
+        .ok_or_else(crate::environments::no_environment)?;
     let ids = match scope.as_str() {
         "matching" => super::server::matching_ids(&mut tx, env.id, &filter).await?,
         "selected" | "" => ids.unwrap_or_default(),

@@ -21,7 +21,8 @@ pub async fn load(
 ) -> Result<Option<EnvOverview>, AppError> {
     let env = match crate::environments::server::named_or_first(conn, env).await {
         Ok(e) => e,
-        Err(AppError::NotFound { .. }) if env.is_none() => return Ok(None),
+        // No environment yet: the page says how to add one.
+        Err(AppError::Validation { .. }) if env.is_none() => return Ok(None),
         Err(e) => return Err(e),
     };
     // The last 24 whole hours and the current one.
@@ -33,9 +34,7 @@ pub async fn load(
             .format("%Y-%m-%dT%H")
             .to_string()
     };
-    let since = crate::auth::server::db_time(
-        chrono::DateTime::from_timestamp(now - 24 * HOUR, 0).unwrap_or_default(),
-    );
+    let since = crate::auth::server::db_time_secs(now - 24 * HOUR);
     let maps: Vec<(i64, String)> = sqlx::query_as(
         "select id, name from table_maps where environment_id = ? and deleted = 0 order by name",
     )

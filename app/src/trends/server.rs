@@ -7,6 +7,7 @@ use super::{
     Annotation, Chart, HOUR, Kind, PALETTE, Series, Span, TrendPage, TrendQuery, category_color,
     direction_color, resolve,
 };
+use crate::auth::server::db_time_secs as stored;
 use crate::error::AppError;
 use crate::errors::Category;
 use chrono::DateTime;
@@ -56,10 +57,6 @@ fn unix(stored: &str) -> Option<i64> {
     DateTime::parse_from_rfc3339(stored)
         .ok()
         .map(|d| d.timestamp())
-}
-
-fn stored(t: i64) -> String {
-    crate::auth::server::db_time(DateTime::from_timestamp(t, 0).unwrap_or_default())
 }
 
 /// Reads a chart page (`errors`, `throughput` or `drift`) for `q` at

@@ -132,9 +132,7 @@ async fn main() -> anyhow::Result<()> {
             .await?;
 
     // ---- states, counts, reconciliation runs, collector runs ----
-    let at = |t: i64| {
-        app::auth::server::db_time(chrono::DateTime::from_timestamp(t, 0).unwrap_or_default())
-    };
+    let at = |t: i64| app::auth::server::db_time_secs(t);
     let mut tx = pool.begin().await?;
     for (k, (map, _)) in maps.iter().enumerate() {
         for d in 0..days {
