@@ -168,6 +168,43 @@ pub fn NotFound() -> impl IntoView {
     }
 }
 
+/// A `<textarea>` pre-filled with `text`, safely.
+///
+/// Leptos writes a textarea's children into the HTML unescaped (it treats
+/// the element like `<script>`), so user text placed there as a child could
+/// close the textarea and inject a form. This component is the only way the
+/// console fills a textarea: the text goes in as escaped inner HTML, which
+/// the server writes as is and the browser's textarea parser (RCDATA) turns
+/// back into exactly `text`, both on first load and when a page is rendered
+/// in the browser. Other attributes (`attr:rows`, `attr:required`, …) pass
+/// through to the element.
+#[component]
+pub fn TextArea(
+    /// The form field name.
+    #[prop(into)]
+    name: String,
+    /// The text to show, verbatim.
+    #[prop(into, optional)]
+    text: String,
+) -> impl IntoView {
+    view! { <textarea name=name inner_html=escape_text(&text)></textarea> }
+}
+
+/// Escapes text for an HTML text context (element content): `&`, `<` and
+/// `>` become entities, so no text can open or close a tag.
+pub fn escape_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Bars as an inline SVG sparkline, oldest first; `label` says in words
 /// what they show, for screen readers.
 pub fn sparkline(values: &[f64], label: String) -> impl IntoView + use<> {
@@ -245,6 +282,17 @@ mod tests {
         assert_eq!(fmt_count(999), "999");
         assert_eq!(fmt_count(1_200_000), "1,200,000");
         assert_eq!(fmt_count(-12_345), "-12,345");
+    }
+
+    #[test]
+    fn textarea_text_cannot_close_its_element() {
+        let payload = "</textarea></label></form><form method=post action=/sfn/add_user>&amp;";
+        let escaped = escape_text(payload);
+        assert!(!escaped.contains('<') && !escaped.contains('>'));
+        assert_eq!(
+            escaped,
+            "&lt;/textarea&gt;&lt;/label&gt;&lt;/form&gt;&lt;form method=post action=/sfn/add_user&gt;&amp;amp;"
+        );
     }
 
     #[test]

@@ -7,7 +7,9 @@ use super::api::{
     list_error_groups,
 };
 use super::{Category, ErrorDirection, GroupFilter, GroupRow, GroupState, Sweep};
-use crate::components::{ErrorBox, Layout, action_error, fmt_count, fmt_time, percent_encode};
+use crate::components::{
+    ErrorBox, Layout, TextArea, action_error, fmt_count, fmt_time, percent_encode,
+};
 use crate::environments::view::use_env_param;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -411,7 +413,7 @@ pub fn ErrorsImportPage() -> impl IntoView {
                             view! {
                                 <ActionForm action=import attr:class="stack form-card wide" attr:data-testid="errors-import-form">
                                     <input type="hidden" name="env" value=env.clone()/>
-                                    <label>"CSV" <textarea name="csv" rows="14" required spellcheck="false" class="code"></textarea></label>
+                                    <label>"CSV" <TextArea name="csv" attr:rows="14" attr:required=true attr:spellcheck="false" attr:class="code"/></label>
                                     <label>"Column mapping (optional)" <input name="mapping" placeholder="message=Error text, occurred_at=When"/></label>
                                     <button type="submit" class="primary">"Import errors"</button>
                                 </ActionForm>

@@ -7,7 +7,9 @@ use super::api::{
 };
 use super::diff::Piece;
 use super::{Direction, InitialSync, MapContent, MapForm, MapState, Side, Warning};
-use crate::components::{ErrorBox, Layout, action_error, fmt_count, fmt_time, percent_encode};
+use crate::components::{
+    ErrorBox, Layout, TextArea, action_error, fmt_count, fmt_time, percent_encode,
+};
 use crate::environments::view::use_env_param;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -369,7 +371,7 @@ pub fn MapEditPage() -> impl IntoView {
                                 {select("form[state]", "State", MapState::ALL, c.state, MapState::as_str, MapState::label)}
                                 <label>"Tags (comma-separated)" <input name="form[tags]" value=f.tags/></label>
                             </div>
-                            <label>"Notes (Markdown)" <textarea name="form[notes]" rows="8">{f.notes}</textarea></label>
+                            <label>"Notes (Markdown)" <TextArea name="form[notes]" text=f.notes attr:rows="8"/></label>
                             <label>"What changed and why (kept in the history)" <input name="comment"/></label>
                             <button type="submit" class="primary">"Save"</button>
                         </ActionForm>
@@ -601,7 +603,7 @@ pub fn MapsImportPage() -> impl IntoView {
                                 <ActionForm action=import attr:class="stack form-card wide" attr:data-testid="maps-import-form">
                                     <input type="hidden" name="env" value=name/>
                                     <label>"Maps document (JSON)"
-                                        <textarea name="document" rows="16" required spellcheck="false" class="code"></textarea>
+                                        <TextArea name="document" attr:rows="16" attr:required=true attr:spellcheck="false" attr:class="code"/>
                                     </label>
                                     <label>"Why (kept in each revision)" <input name="comment" placeholder="Promoted from UAT"/></label>
                                     <button type="submit" class="primary">"Import maps"</button>

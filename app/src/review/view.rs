@@ -3,7 +3,9 @@
 
 use super::Review;
 use super::api::{SaveReviewNote, get_review};
-use crate::components::{ErrorBox, Layout, action_error, fmt_count, fmt_time, percent_encode};
+use crate::components::{
+    ErrorBox, Layout, TextArea, action_error, fmt_count, fmt_time, percent_encode,
+};
 use crate::environments::view::use_env_param;
 use crate::trends::chart::ChartView;
 use leptos::prelude::*;
@@ -245,7 +247,7 @@ fn review_view(r: Review, save: ServerAction<SaveReviewNote>, saved: bool) -> im
                             <input type="hidden" name="env" value=r.environment.clone()/>
                             <input type="hidden" name="week" value=r.week.clone()/>
                             <label>"Notes for this week (decisions, owners, follow-ups)"
-                                <textarea name="body" rows="6" maxlength=super::MAX_NOTE.to_string()>{note_text}</textarea>
+                                <TextArea name="body" text=note_text attr:rows="6" attr:maxlength=super::MAX_NOTE.to_string()/>
                             </label>
                             <button type="submit" class="primary">"Save notes"</button>
                         </ActionForm>

@@ -10,7 +10,7 @@ use super::{
     ConflictRule, Documented, EnforcedBy, FieldContent, FieldDirection, FieldEdit, FieldMapping,
     ObjectHistory, RuleStatus, Transform, ValueType, Winner,
 };
-use crate::components::{ErrorBox, Layout, action_error};
+use crate::components::{ErrorBox, Layout, TextArea, action_error};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
@@ -275,7 +275,7 @@ pub fn FieldsAndRules(
                             <option value="accepted">"Accepted"</option>
                         </select>
                     </label>
-                    <label>"Rationale (Markdown, required)" <textarea name="rationale" rows="4" required></textarea></label>
+                    <label>"Rationale (Markdown, required)" <TextArea name="rationale" attr:rows="4" attr:required=true/></label>
                     <button type="submit" class="primary">"Record rule"</button>
                 </ActionForm>
             </details>
@@ -305,7 +305,7 @@ fn field_inputs(current: Option<&FieldContent>) -> impl IntoView + use<> {
             <label>"Default value (for a default transform)" <input name="field[default_value]" value=f.default_value/></label>
         </div>
         <label>"Value map (for a value-map transform): one F&O value = Dataverse value per line"
-            <textarea name="field[value_map]" rows="3" placeholder="Yes = 1\nNo = 0">{f.value_map}</textarea>
+            <TextArea name="field[value_map]" text=f.value_map attr:rows="3" attr:placeholder="Yes = 1\nNo = 0"/>
         </label>
         <label>"Why (kept in the history)" <input name="comment"/></label>
     }
@@ -525,7 +525,7 @@ pub fn FieldsImportPage() -> impl IntoView {
                                 <ActionForm action=import attr:class="stack form-card wide" attr:data-testid="fields-import-form">
                                     <input type="hidden" name="map_id" value=map_id.to_string()/>
                                     <label>"Field mappings (CSV)"
-                                        <textarea name="csv" rows="14" required spellcheck="false" class="code"></textarea>
+                                        <TextArea name="csv" attr:rows="14" attr:required=true attr:spellcheck="false" attr:class="code"/>
                                     </label>
                                     <label>"Why (kept in each revision)" <input name="comment"/></label>
                                     <button type="submit" class="primary">"Import field mappings"</button>
