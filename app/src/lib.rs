@@ -27,6 +27,7 @@ pub mod audit;
 pub mod auth;
 pub mod collectors;
 pub mod components;
+pub mod csv_cell;
 pub mod environments;
 pub mod error;
 pub mod errors;

@@ -18,9 +18,27 @@ pub struct MapSection<'a> {
     pub warnings: &'a [Warning],
 }
 
+/// Plain text (a name, tag or key) safe in Markdown: on one line, and with
+/// `&`, `<` and `>` as entities, so a name such as `<img onerror=…>` stays
+/// text in every renderer the document is pasted into.
+fn text(s: &str) -> String {
+    crate::components::escape_text(s).replace(['\n', '\r'], " ")
+}
+
 /// Text safe inside a Markdown table cell.
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+    text(s).replace('|', "\\|")
+}
+
+/// A code span holding `s` verbatim: Markdown shows code spans as written
+/// (no HTML), so only a backtick inside needs a longer fence.
+fn code(s: &str) -> String {
+    let s = s.replace(['\n', '\r'], " ").replace('|', "\\|");
+    if s.contains('`') {
+        format!("`` {s} ``")
+    } else {
+        format!("`{s}`")
+    }
 }
 
 /// Renders the document. `generated_at` is printed in the header.
@@ -30,20 +48,21 @@ pub fn rule_book_markdown(
     generated_at: &str,
 ) -> String {
     let mut out = String::new();
-    out.push_str(&format!("# Rule book: {}\n\n", env.name));
+    out.push_str(&format!("# Rule book: {}\n\n", text(&env.name)));
     out.push_str(&format!(
         "Exported from Dual-write Console on {generated_at}.\n\n"
     ));
     if !env.fo_url.is_empty() || !env.dataverse_url.is_empty() {
         out.push_str(&format!(
             "- F&O: {}\n- Dataverse: {}\n",
-            env.fo_url, env.dataverse_url
+            text(&env.fo_url),
+            text(&env.dataverse_url)
         ));
     }
     if !env.legal_entities.is_empty() {
         out.push_str(&format!(
             "- Legal entities in scope: {}\n",
-            env.legal_entities.join(", ")
+            text(&env.legal_entities.join(", "))
         ));
     }
     out.push_str(
@@ -53,10 +72,10 @@ pub fn rule_book_markdown(
     for s in sections {
         let c = &s.map.content;
         out.push_str(&format!(
-            "| {} | `{}` | `{}` | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {} |\n",
             cell(&c.name),
-            c.fo_entity,
-            c.dataverse_table,
+            code(&c.fo_entity),
+            code(&c.dataverse_table),
             c.direction.label(),
             c.master_side.label(),
             c.state.label(),
@@ -65,19 +84,24 @@ pub fn rule_book_markdown(
     }
     for s in sections {
         let c = &s.map.content;
-        out.push_str(&format!("\n## {}\n\n", c.name));
+        out.push_str(&format!("\n## {}\n\n", text(&c.name)));
         out.push_str(&format!(
-            "- Syncs: `{}` ↔ `{}`\n",
-            c.fo_entity, c.dataverse_table
+            "- Syncs: {} ↔ {}\n",
+            code(&c.fo_entity),
+            code(&c.dataverse_table)
         ));
         out.push_str(&format!("- Direction: {}\n", c.direction.label()));
         if c.direction == Direction::NotSynced {
-            out.push_str(&format!("- Why not synced: {}\n", c.not_synced_reason));
+            out.push_str(&format!(
+                "- Why not synced: {}\n",
+                text(&c.not_synced_reason)
+            ));
         }
         out.push_str(&format!("- Owning side: {}\n", c.master_side.label()));
         out.push_str(&format!(
-            "- Integration key: F&O `{}`; Dataverse `{}`\n",
-            c.fo_keys, c.dataverse_keys
+            "- Integration key: F&O {}; Dataverse {}\n",
+            code(&c.fo_keys),
+            code(&c.dataverse_keys)
         ));
         out.push_str(&format!(
             "- Initial sync: {}{}\n",
@@ -92,7 +116,7 @@ pub fn rule_book_markdown(
             s.map.revision
         ));
         if !c.tags.is_empty() {
-            out.push_str(&format!("- Tags: {}\n", c.tags));
+            out.push_str(&format!("- Tags: {}\n", text(&c.tags)));
         }
         if !s.warnings.is_empty() {
             out.push_str("\n**Open warnings**\n\n");
@@ -109,7 +133,7 @@ pub fn rule_book_markdown(
                 let fc = &f.content;
                 let transform = match fc.transform {
                     Transform::None => "—".to_string(),
-                    Transform::Default => format!("default `{}`", cell(&fc.default_value)),
+                    Transform::Default => format!("default {}", code(&fc.default_value)),
                     Transform::ValueMap => fc
                         .value_map
                         .iter()
@@ -118,9 +142,9 @@ pub fn rule_book_markdown(
                         .join(", "),
                 };
                 out.push_str(&format!(
-                    "| `{}` | `{}` | {} | {} | {} |\n",
-                    fc.fo_field,
-                    fc.dataverse_column,
+                    "| {} | {} | {} | {} | {} |\n",
+                    code(&fc.fo_field),
+                    code(&fc.dataverse_column),
                     fc.direction.label(),
                     fc.value_type.label(),
                     transform
@@ -137,13 +161,13 @@ pub fn rule_book_markdown(
                 out.push_str(&format!(
                     "\n#### #{} {}: {} ({})\n\n{} — {}\n\nDecided by {} on {}.",
                     r.id,
-                    scope,
+                    text(&scope),
                     r.winner.label(),
                     r.status.label().to_lowercase(),
                     r.enforced_by.label(),
                     r.enforced_by.explanation(),
-                    r.decided_by,
-                    r.decided_on
+                    text(&r.decided_by),
+                    text(&r.decided_on)
                 ));
                 if let Some(s) = r.superseded_by {
                     out.push_str(&format!(" Superseded by #{s}."));
@@ -171,6 +195,8 @@ mod tests {
         };
         let mut content = starter_set().remove(0);
         content.name = "Customers | persons".into();
+        content.tags = "<img src=x onerror=alert(1)>".into();
+        content.fo_keys = "Account`Num".into();
         let map = TableMap {
             id: 1,
             environment: "UAT".into(),
@@ -211,5 +237,11 @@ mod tests {
         assert!(md.contains("Team policy, not enforced by dual-write"));
         assert!(md.contains("Credit control owns customers."));
         assert!(md.contains("revision 3"));
+        assert!(
+            md.contains("- Tags: &lt;img src=x onerror=alert(1)&gt;\n"),
+            "{md}"
+        );
+        assert!(md.contains("F&O `` Account`Num ``"), "{md}");
+        assert!(!md.contains("<img"));
     }
 }

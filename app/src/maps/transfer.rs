@@ -265,9 +265,7 @@ pub use super::FIELD_CSV_COLUMNS as CSV_COLUMNS;
 /// Writes field mappings as CSV. A value map is one cell of
 /// `F&O value=Dataverse value` pairs separated by `;`.
 pub fn fields_csv(fields: &[FieldContent]) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    // Writing to memory cannot fail; the results are checked anyway.
-    let mut rows = vec![w.write_record(CSV_COLUMNS)];
+    let mut out = crate::csv_cell::record(CSV_COLUMNS.iter().copied());
     for f in fields {
         let value_map = f
             .value_map
@@ -275,7 +273,7 @@ pub fn fields_csv(fields: &[FieldContent]) -> String {
             .map(|(a, b)| format!("{a}={b}"))
             .collect::<Vec<_>>()
             .join("; ");
-        rows.push(w.write_record([
+        out.push_str(&crate::csv_cell::record([
             f.fo_field.as_str(),
             &f.dataverse_column,
             f.direction.as_str(),
@@ -285,8 +283,7 @@ pub fn fields_csv(fields: &[FieldContent]) -> String {
             &value_map,
         ]));
     }
-    debug_assert!(rows.iter().all(Result::is_ok));
-    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+    out
 }
 
 fn parse_value_map_cell(cell: &str) -> Result<Vec<(String, String)>, String> {
@@ -337,11 +334,8 @@ pub fn parse_fields_csv(text: &str) -> Result<Vec<FieldContent>, String> {
             problems.push(format!("Row 1: the column '{required}' is missing."));
         }
     }
-    let mut dup = headers.clone();
-    dup.sort();
-    dup.dedup();
-    if dup.len() != headers.len() {
-        problems.push("Row 1: a column is named twice.".into());
+    if let Err(e) = crate::csv_cell::refuse_duplicate_headers(&headers) {
+        problems.push(format!("Row 1: {e}"));
     }
     let problems = problems.into_result((), "CSV");
     problems?;
@@ -350,6 +344,7 @@ pub fn parse_fields_csv(text: &str) -> Result<Vec<FieldContent>, String> {
             .iter()
             .position(|h| h == name)
             .and_then(|i| row.get(i))
+            .map(crate::csv_cell::restore)
             .unwrap_or(default)
             .to_string()
     };

@@ -180,7 +180,7 @@ pub struct Review {
 pub fn to_csv(r: &Review) -> String {
     let mut out = String::from("section,item,measure,value\n");
     let mut row = |section: &str, item: &str, measure: &str, value: String| {
-        let item = crate::trends::csv_cell(item);
+        let item = crate::csv_cell::cell(item);
         out.push_str(&format!("{section},{item},{measure},{value}\n"));
     };
     for c in &r.categories {

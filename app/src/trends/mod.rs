@@ -248,29 +248,13 @@ pub fn fmt_value(v: f64, percent: bool) -> String {
     }
 }
 
-/// One CSV cell: quoted when it holds a comma, quote or line break, and
-/// with formula prefixes neutralised so a spreadsheet shows names rather
-/// than evaluating them.
-pub fn csv_cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
 /// The chart as CSV: a `bucket_start_utc` column (RFC 3339), then one
 /// column per series; empty cells where a series has no value.
 pub fn to_csv(chart: &Chart) -> String {
     let mut out = String::from("bucket_start_utc");
     for s in &chart.series {
         out.push(',');
-        out.push_str(&csv_cell(&s.name));
+        out.push_str(&crate::csv_cell::cell(&s.name));
     }
     out.push('\n');
     for (i, t) in chart.span.buckets().into_iter().enumerate() {
