@@ -124,6 +124,50 @@ static SET: LazyLock<RegexSet> = LazyLock::new(|| {
         .expect("the classification patterns are valid")
 });
 
+/// The error-code rules alone, for the detail: plain alternations of
+/// literals, which the regex engine scans in linear time at memory speed.
+/// The phrase rules hold Unicode word boundaries that push the engine off
+/// its fast path on non-ASCII text (about 3.5 s of CPU per megabyte when
+/// they ran over whole details).
+static CODE_RULES: LazyLock<Vec<usize>> = LazyLock::new(|| {
+    (0..RULES.len())
+        .filter(|i| RULES[*i].name.starts_with("code "))
+        .collect()
+});
+
+static CODE_SET: LazyLock<RegexSet> = LazyLock::new(|| {
+    RegexSet::new(
+        CODE_RULES
+            .iter()
+            .map(|i| format!("(?i){}", RULES[*i].pattern)),
+    )
+    .expect("the classification patterns are valid")
+});
+
+/// How much of a detail is searched for error codes. Codes stand in the
+/// error envelope at the start (`{"error":{"code":"0x…"`), or at the top
+/// of a trace; past this the detail is request bodies and stack frames.
+pub const DETAIL_SCAN_BYTES: usize = 64 * 1024;
+
+/// The first `max` bytes of `text`, cut at a character boundary.
+fn prefix(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// Every rule's pattern, in order, as the classifier compiles them. For
+/// the probe benchmark, which times the old whole-detail scan against the
+/// bounded one on the same input.
+pub fn patterns() -> impl Iterator<Item = String> {
+    RULES.iter().map(|r| format!("(?is){}", r.pattern))
+}
+
 /// What the classifier decided and why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Classification {
@@ -144,10 +188,11 @@ pub fn classify(message: &str, detail: &str) -> Classification {
     // In the detail only error codes count: details quote request bodies,
     // stack traces and plug-in type names (every dual-write trace row names
     // its plug-in), where phrases would mislead.
-    if let Some(i) = SET
-        .matches(detail)
+    if let Some(i) = CODE_SET
+        .matches(prefix(detail, DETAIL_SCAN_BYTES))
         .iter()
-        .find(|i| RULES[*i].name.starts_with("code "))
+        .next()
+        .map(|k| CODE_RULES[k])
     {
         return Classification {
             category: RULES[i].category,
@@ -220,6 +265,25 @@ pub fn normalise(message: &str, record_key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_start_of_a_large_detail_is_searched_for_codes() {
+        // Multi-byte text around the cut, so the prefix must find a
+        // character boundary.
+        let filler = "é".repeat(DETAIL_SCAN_BYTES);
+        let early = format!("{{\"error\":{{\"code\":\"0x80040265\"}}}}{filler}");
+        assert_eq!(classify("Sync failed", &early).category, PluginThrow);
+        let late = format!("{filler}0x80040265");
+        assert_eq!(classify("Sync failed", &late).category, Other);
+        assert_eq!(prefix("aé", 2), "a");
+    }
+
+    #[test]
+    fn phrases_in_the_detail_do_not_decide() {
+        let detail =
+            "at Microsoft.Dynamics.Integrator.DualWriteRuntime.Plugins.PreCommmitPlugin: duplicate";
+        assert_eq!(classify("Sync failed", detail).category, Other);
+    }
 
     #[test]
     fn every_message_in_the_domain_reference_gets_its_listed_category() {

@@ -5,7 +5,7 @@
 //! before anything is stored; problems are reported with their spreadsheet
 //! row number (the header is row 1).
 
-use super::server::{RawEntry, ValidEntry, check_entry};
+use super::server::{RawEntry, ValidEntry, check_entry, parse_export_time};
 use std::collections::HashMap;
 
 /// The console's fields and the column names that mean them, lower case.
@@ -187,9 +187,13 @@ pub fn parse_errors_csv(
     if headers.iter().all(String::is_empty) {
         return Err("The CSV is empty; the first row names the columns.".into());
     }
+    crate::csv_cell::refuse_duplicate_headers(&headers)?;
     let cols = columns(&headers, mapping)?;
     let mut problems: Vec<String> = Vec::new();
-    let mut out = Vec::new();
+    let mut out: Vec<ValidEntry> = Vec::new();
+    // Row number of each client id seen, so a repeat inside the file is
+    // reported as such, not later as "already imported".
+    let mut ids: HashMap<String, usize> = HashMap::new();
     for (i, row) in reader.records().enumerate() {
         let n = i + 2;
         if i % 1000 == 0 {
@@ -219,9 +223,19 @@ pub fn parse_errors_csv(
                 .map(str::to_string)
                 .filter(|v| !v.trim().is_empty())
         };
+        // Exports write local-looking times; they are taken as UTC and
+        // turned into RFC 3339 before the common check.
+        let occurred_at = match get("occurred_at").map(|v| parse_export_time(&v)) {
+            Some(Ok(t)) => Some(crate::auth::server::db_time(t)),
+            Some(Err(e)) => {
+                problems.push(format!("Row {n}: occurred_at {e}"));
+                continue;
+            }
+            None => None,
+        };
         let raw = RawEntry {
             id: get("id"),
-            occurred_at: get("occurred_at"),
+            occurred_at,
             map: get("map"),
             direction: get("direction"),
             record_key: get("record_key"),
@@ -230,7 +244,19 @@ pub fn parse_errors_csv(
             detail: get("detail").and_then(|d| serde_json::value::to_raw_value(&d).ok()),
         };
         match check_entry(raw, maps) {
-            Ok(e) => out.push(e),
+            Ok(e) => match ids.get(&e.client_id) {
+                Some(first) if e.client_id.starts_with("sha256:") => problems.push(format!(
+                    "Row {n}: the same entry as row {first} (every cell equal); remove one."
+                )),
+                Some(first) => problems.push(format!(
+                    "Row {n}: id '{}' is used by row {first} too; ids must be unique.",
+                    e.client_id
+                )),
+                None => {
+                    ids.insert(e.client_id.clone(), n);
+                    out.push(e);
+                }
+            },
             Err(reason) => problems.push(format!("Row {n}: {reason}")),
         }
     }
@@ -303,6 +329,39 @@ mod tests {
     }
 
     #[test]
+    fn a_duplicate_header_is_refused_by_name() {
+        let csv = "occurred_at,message,Message\n2026-11-20T08:15:00Z,a,b\n";
+        let err = parse_errors_csv(csv, &HashMap::new(), &maps(), |_| {}).unwrap_err();
+        assert!(
+            err.contains("'message'") && err.contains("columns 2 and 3"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_repeated_id_inside_the_file_names_both_rows() {
+        let csv = "id,occurred_at,message\n\
+                   a-1,2026-11-20T08:15:00Z,one\n\
+                   a-1,2026-11-20T08:16:00Z,two\n";
+        let err = parse_errors_csv(csv, &HashMap::new(), &maps(), |_| {}).unwrap_err();
+        assert!(
+            err.contains("Row 3: id 'a-1' is used by row 2 too"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn export_times_are_taken_as_utc_but_placeholders_are_refused() {
+        let csv = "occurred_at,message\n11/20/2026 08:15:00,one\n0001-01-01,two\n";
+        let err = parse_errors_csv(csv, &HashMap::new(), &maps(), |_| {}).unwrap_err();
+        assert!(
+            err.contains("Row 3: occurred_at '0001-01-01' is before 2000-01-01"),
+            "{err}"
+        );
+        assert!(!err.contains("Row 2"), "{err}");
+    }
+
+    #[test]
     fn bad_rows_are_all_listed_by_row_number_and_nothing_is_kept() {
         let csv = "occurred_at,map,message\n\
                    2026-11-20T08:15:00Z,Customers V3,fine\n\
@@ -314,7 +373,10 @@ mod tests {
             err.starts_with("3 rows with problems; nothing was imported"),
             "{err}"
         );
-        assert!(err.contains("Row 3: occurred_at 'yesterday'"), "{err}");
+        assert!(
+            err.contains("Row 3: occurred_at 'yesterday' is not a date-time"),
+            "{err}"
+        );
         assert!(
             err.contains("Row 4: map 'Vendors' is not a table map"),
             "{err}"

@@ -18,9 +18,13 @@ use std::collections::HashMap;
 
 /// Most entries one batch may carry.
 pub const MAX_BATCH: usize = 10_000;
-const MAX_MESSAGE: usize = 10_000;
-const MAX_DETAIL: usize = 1_000_000;
-const MAX_SHORT: usize = 500;
+/// Longest message, in characters.
+pub const MAX_MESSAGE: usize = 10_000;
+/// Largest detail per entry, in characters. A plug-in trace row is a few
+/// kilobytes; a megabyte is already a whole log pasted in.
+pub const MAX_DETAIL: usize = 1_000_000;
+/// Longest id, map name, record key and legal entity, in characters.
+pub const MAX_SHORT: usize = 500;
 
 /// One entry as a client sends it (the ingest API's JSON, or a CSV row).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -84,12 +88,34 @@ pub struct ValidEntry {
     pub detail: Option<String>,
 }
 
-/// Parses a timestamp as clients send it: RFC 3339, or a plain date-time
-/// (`2026-11-20 08:15:00`, taken as UTC), or a date.
-pub fn parse_time(value: &str) -> Option<DateTime<Utc>> {
+/// The earliest time an entry may carry. Dual-write dates from 2019;
+/// anything much older is a sender's placeholder (`0001-01-01`, a zero
+/// Unix time), not a real failure, and would skew every chart.
+pub const EARLIEST: &str = "2000-01-01T00:00:00Z";
+
+/// Parses an API timestamp: RFC 3339 only, with a time zone offset, so a
+/// sender's local time is never taken for UTC by accident. A leap second
+/// (`…:59:60`) is stored as the last millisecond before it, which keeps
+/// the stored text a valid, sortable time.
+pub fn parse_rfc3339_time(value: &str) -> Result<DateTime<Utc>, String> {
+    let v = value.trim();
+    let t = DateTime::parse_from_rfc3339(v)
+        .map_err(|_| {
+            format!(
+                "'{v}' is not a date-time in RFC 3339 form with a time zone; send e.g. 2026-11-20T08:15:00Z."
+            )
+        })?
+        .with_timezone(&Utc);
+    clamp_time(v, t)
+}
+
+/// Parses a timestamp as CSV exports write it: RFC 3339, or a plain
+/// date-time (`2026-11-20 08:15:00`, `11/20/2026 08:15:00`, taken as UTC),
+/// or a date. Only the CSV import accepts these; the API wants RFC 3339.
+pub fn parse_export_time(value: &str) -> Result<DateTime<Utc>, String> {
     let v = value.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(v) {
-        return Some(t.with_timezone(&Utc));
+        return clamp_time(v, t.with_timezone(&Utc));
     }
     for f in [
         "%Y-%m-%d %H:%M:%S%.f",
@@ -100,13 +126,49 @@ pub fn parse_time(value: &str) -> Option<DateTime<Utc>> {
         "%m/%d/%Y %H:%M",
     ] {
         if let Ok(t) = chrono::NaiveDateTime::parse_from_str(v, f) {
-            return Some(t.and_utc());
+            return clamp_time(v, t.and_utc());
         }
     }
     NaiveDate::parse_from_str(v, "%Y-%m-%d")
         .ok()
         .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc())
+        .ok_or_else(|| {
+            format!(
+                "'{v}' is not a date-time; use RFC 3339 (2026-11-20T08:15:00Z), 2026-11-20 08:15:00 or 11/20/2026 08:15:00 (both UTC), or a date."
+            )
+        })
+        .and_then(|t| clamp_time(v, t.and_utc()))
+}
+
+/// Refuses times before [`EARLIEST`] and folds a leap second into the
+/// millisecond before it.
+fn clamp_time(v: &str, t: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    use chrono::Timelike as _;
+    if t < earliest() {
+        return Err(format!(
+            "'{v}' is before 2000-01-01, which no dual-write error can be; check the sender's date field."
+        ));
+    }
+    Ok(if t.nanosecond() >= 1_000_000_000 {
+        t.with_nanosecond(999_000_000).unwrap_or(t)
+    } else {
+        t
+    })
+}
+
+fn earliest() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(EARLIEST)
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_default()
+}
+
+/// The first control character in `value` other than tab, newline and
+/// carriage return, if any: a NUL or escape sequence in a key is never
+/// real data and would confuse every tool that reads it back.
+fn control_char(value: &str) -> Option<char> {
+    value
+        .chars()
+        .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
 }
 
 /// The id of an entry sent without one: a hash of what it says. JSON
@@ -151,11 +213,7 @@ pub fn check_entry(raw: RawEntry, maps: &HashMap<String, i64>) -> Result<ValidEn
         None | Some("") => {
             return Err("occurred_at is required (e.g. 2026-11-20T08:15:00Z).".into());
         }
-        Some(v) => parse_time(v).ok_or_else(|| {
-            format!(
-                "occurred_at '{v}' is not a date-time; use RFC 3339, e.g. 2026-11-20T08:15:00Z."
-            )
-        })?,
+        Some(v) => parse_rfc3339_time(v).map_err(|e| format!("occurred_at {e}"))?,
     };
     if occurred_at > Utc::now() + Duration::days(1) {
         return Err(format!(
@@ -196,10 +254,21 @@ pub fn check_entry(raw: RawEntry, maps: &HashMap<String, i64>) -> Result<ValidEn
         ("record_key", &record_key),
         ("legal_entity", &legal_entity),
         ("id", id.as_ref().unwrap_or(&String::new())),
+        ("map", &map_name),
     ] {
-        if v.len() > MAX_SHORT {
+        // Limits count characters, not bytes: "€" is one character.
+        if v.chars().count() > MAX_SHORT {
             return Err(format!("{name} is longer than {MAX_SHORT} characters."));
         }
+        if let Some(c) = control_char(v) {
+            return Err(format!(
+                "{name} contains the control character U+{:04X}; send printable text.",
+                u32::from(c)
+            ));
+        }
+    }
+    if message.contains('\0') {
+        return Err("message contains a NUL character; send printable text.".into());
     }
     let detail = match raw.detail {
         None => None,
@@ -209,8 +278,14 @@ pub fn check_entry(raw: RawEntry, maps: &HashMap<String, i64>) -> Result<ValidEn
         Some(raw) if raw.get() == "null" => None,
         Some(raw) => Some(raw.get().to_string()),
     };
-    if detail.as_ref().is_some_and(|d| d.len() > MAX_DETAIL) {
-        return Err(format!("detail is larger than {MAX_DETAIL} bytes."));
+    if let Some(n) = detail
+        .as_ref()
+        .map(|d| d.chars().count())
+        .filter(|n| *n > MAX_DETAIL)
+    {
+        return Err(format!(
+            "detail has {n} characters; at most {MAX_DETAIL} are kept per entry. Trim it (keep the exception and the first part of the stack)."
+        ));
     }
     let mut entry = ValidEntry {
         client_id: String::new(),

@@ -12,6 +12,15 @@ use serde::{Deserialize, Serialize};
 pub const MAX_ITEMS: usize = 10_000;
 /// Latency values in one item, at most.
 pub const MAX_LATENCIES: usize = 1_000;
+/// Most records one item may count in its minute. Dataverse's service
+/// protection allows a user about 6,000 requests per 5 minutes, so real
+/// minutes hold thousands, not billions; the bound keeps every sum of a
+/// batch (10,000 items) and of a day's rows exact, far from overflow.
+pub const MAX_RECORDS_PER_MINUTE: u64 = 1_000_000_000;
+/// Largest total a stored period may reach: 2^53 - 1, the largest count a
+/// JSON reader that uses doubles (JavaScript, spreadsheets) keeps exact.
+/// Migration 12's trigger refuses an update past it.
+pub const MAX_STORED_TOTAL: i64 = 9_007_199_254_740_991;
 /// Latency histogram slots: 0 is under 1 ms; slot k is 2^(k-1) to 2^k ms;
 /// the last one holds everything slower.
 pub const SLOTS: usize = 24;
@@ -148,9 +157,15 @@ pub fn check_sample(
     if raw.synced == 0 && raw.failed == 0 {
         return Err("synced and failed are both 0: nothing to count".into());
     }
-    let (Ok(synced), Ok(failed)) = (i64::try_from(raw.synced), i64::try_from(raw.failed)) else {
-        return Err("synced or failed is too large".into());
-    };
+    for (name, n) in [("synced", raw.synced), ("failed", raw.failed)] {
+        if n > MAX_RECORDS_PER_MINUTE {
+            return Err(format!(
+                "{name}: {n} records in one minute is more than any dual-write map moves; at most {MAX_RECORDS_PER_MINUTE} per item"
+            ));
+        }
+    }
+    // Both are at most MAX_RECORDS_PER_MINUTE, far inside i64.
+    let (synced, failed) = (raw.synced as i64, raw.failed as i64);
     let mut slots = [0i64; SLOTS];
     for v in &raw.latency_ms {
         slots[slot(*v)] += 1;

@@ -10,6 +10,27 @@ use std::collections::{HashMap, HashSet};
 /// The grains every sample adds to, with their period in seconds.
 const GRAINS: [(&str, i64); 3] = [("minute", 60), ("hour", 3_600), ("day", 86_400)];
 
+/// The message of migration 12's trigger that guards stored totals.
+const TOTAL_TRIGGER_MESSAGE: &str = "throughput total over limit";
+
+fn overflow() -> AppError {
+    AppError::validation(
+        "items",
+        format!(
+            "The batch would take a period's stored total of synced or failed records past {}; nothing was stored. Check the sender's counts.",
+            super::MAX_STORED_TOTAL
+        ),
+    )
+}
+
+/// The trigger's refusal as a 422; other failures as usual.
+fn guarded(e: sqlx::Error) -> AppError {
+    match &e {
+        sqlx::Error::Database(db) if db.message().contains(TOTAL_TRIGGER_MESSAGE) => overflow(),
+        _ => e.into(),
+    }
+}
+
 /// What an ingest did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stored {
@@ -60,8 +81,10 @@ pub async fn ingest(
             let c = counts
                 .entry((s.map_id, s.direction, grain, bucket))
                 .or_default();
-            c.0 += s.synced;
-            c.1 += s.failed;
+            // Checked although the per-item bound keeps a batch's sums
+            // small: a wrapped count would be stored silently.
+            c.0 = c.0.checked_add(s.synced).ok_or_else(overflow)?;
+            c.1 = c.1.checked_add(s.failed).ok_or_else(overflow)?;
             for (slot, n) in s.slots.iter().enumerate().filter(|(_, n)| **n > 0) {
                 *latency
                     .entry((s.map_id, s.direction, grain, bucket, slot as i64))
@@ -89,7 +112,7 @@ pub async fn ingest(
             " on conflict (map_id, direction, grain, bucket)
               do update set synced = synced + excluded.synced, failed = failed + excluded.failed",
         );
-        q.build().execute(&mut *conn).await?;
+        q.build().execute(&mut *conn).await.map_err(guarded)?;
     }
     let latency: Vec<_> = latency.into_iter().collect();
     for chunk in latency.chunks(150) {
@@ -110,7 +133,7 @@ pub async fn ingest(
         q.push(
             " on conflict (map_id, direction, grain, bucket, slot) do update set n = n + excluded.n",
         );
-        q.build().execute(&mut *conn).await?;
+        q.build().execute(&mut *conn).await.map_err(guarded)?;
     }
     Ok(out)
 }
@@ -228,6 +251,57 @@ mod tests {
             chrono::Utc::now(),
         )
         .unwrap()
+    }
+
+    #[test]
+    fn a_count_past_the_per_minute_bound_is_refused_by_name() {
+        let maps = HashMap::from([("Customers V3".to_string(), 1)]);
+        let raw = RawSample {
+            id: None,
+            map: "Customers V3".into(),
+            direction: "fo_to_dataverse".into(),
+            minute: "2026-11-26T10:15:00Z".into(),
+            synced: 9_223_372_036_854_775_807,
+            failed: 0,
+            latency_ms: vec![],
+        };
+        let err = check_sample(&raw, &maps, chrono::Utc::now()).unwrap_err();
+        assert!(
+            err.starts_with("synced: 9223372036854775807 records"),
+            "{err}"
+        );
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn a_stored_total_never_passes_the_exact_limit(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let (env, map_id) = map(&mut conn).await;
+        let first = sample(map_id, "2026-11-26T10:15:00Z", 1_000_000_000, vec![]);
+        ingest(&mut conn, env, std::slice::from_ref(&first))
+            .await
+            .unwrap();
+        // Bring the stored minute next to the limit, as years of data would.
+        sqlx::query("update throughput set synced = ? where map_id = ? and grain = 'minute'")
+            .bind(crate::throughput::MAX_STORED_TOTAL - 10)
+            .bind(map_id)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        let mut second = sample(map_id, "2026-11-26T10:15:00Z", 11, vec![]);
+        second.item_id = "another".into();
+        let err = ingest(&mut conn, env, &[second]).await.unwrap_err();
+        assert_eq!(err.status(), 422, "{err}");
+        let stored: (i64, String) = sqlx::query_as(
+            "select synced, typeof(synced) from throughput where map_id = ? and grain = 'minute'",
+        )
+        .bind(map_id)
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!(
+            stored,
+            (crate::throughput::MAX_STORED_TOTAL - 10, "integer".into())
+        );
     }
 
     #[sqlx::test(migrations = "../migrations")]

@@ -38,8 +38,8 @@ pub fn spec() -> Value {
                     "required": ["environment", "entries"],
                     "additionalProperties": false,
                     "properties": {
-                        "environment": { "type": "string", "description": "An existing environment's name." },
-                        "entries": { "type": "array", "maxItems": 10000, "items": { "$ref": "#/components/schemas/ErrorEntry" } }
+                        "environment": { "type": "string", "minLength": 1, "description": "An existing environment's name; an unknown one is a 422." },
+                        "entries": { "type": "array", "minItems": 1, "maxItems": 10000, "items": { "$ref": "#/components/schemas/ErrorEntry" } }
                     }
                 },
                 "ErrorEntry": {
@@ -47,14 +47,14 @@ pub fn spec() -> Value {
                     "required": ["occurred_at", "message"],
                     "additionalProperties": false,
                     "properties": {
-                        "id": { "type": "string", "maxLength": 500, "description": "The sender's id; makes retries idempotent." },
-                        "occurred_at": { "type": "string", "format": "date-time" },
-                        "map": { "type": "string", "description": "An existing table map of the environment." },
+                        "id": { "type": "string", "maxLength": 500, "description": "The sender's id; makes retries idempotent. Lengths count characters; control characters other than tab and line breaks are refused." },
+                        "occurred_at": { "type": "string", "format": "date-time", "description": "RFC 3339 with a time zone offset. Not before 2000-01-01 and not more than a day ahead of the console's clock (else 422). A leap second is stored as the millisecond before it." },
+                        "map": { "type": "string", "maxLength": 500, "description": "An existing table map of the environment; an unknown one is a 422." },
                         "direction": { "enum": ["fo_to_dataverse", "dataverse_to_fo"] },
                         "record_key": { "type": "string", "maxLength": 500 },
                         "legal_entity": { "type": "string", "maxLength": 500 },
-                        "message": { "type": "string", "minLength": 1, "maxLength": 10000 },
-                        "detail": { "description": "Raw detail: a string or any JSON value, kept verbatim." }
+                        "message": { "type": "string", "minLength": 1, "maxLength": 10000, "description": "Required; blank (only spaces) is a 422." },
+                        "detail": { "description": "Raw detail: a string or any JSON value, kept verbatim; at most 1,000,000 characters per entry (else 422)." }
                     }
                 },
                 "ErrorBatchResult": {
@@ -102,7 +102,8 @@ pub fn spec() -> Value {
                         "properties": { "token": { "type": "object", "properties": {
                             "id": { "type": "integer" }, "name": { "type": "string" } } } }
                     } } } },
-                    "401": error_response("Missing, unknown or revoked token")
+                    "401": error_response("Missing, unknown or revoked token"),
+                    "503": error_response("The database is unavailable")
                 }
             }},
             "/api/v1/errors": { "post": {
@@ -114,8 +115,10 @@ pub fn spec() -> Value {
                     "200": { "description": "Stored (or already stored)", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ErrorBatchResult" } } } },
                     "400": error_response("The body is not JSON"),
                     "401": error_response("Missing, unknown or revoked token"),
+                    "408": error_response("The request took longer than the request timeout; nothing stored"),
                     "413": error_response("More than 10,000 entries, or a body over the size limit"),
-                    "422": { "description": "Rejected whole; nothing stored", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ErrorBatchRejection" } } } }
+                    "422": { "description": "Rejected whole; nothing stored", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ErrorBatchRejection" } } } },
+                    "503": error_response("The database is busy or unavailable; nothing stored, send it again")
                 }
             }}
         }
@@ -136,8 +139,8 @@ fn throughput_path() -> Value {
                         "required": ["environment", "items"],
                         "additionalProperties": false,
                         "properties": {
-                            "environment": { "type": "string" },
-                            "items": { "type": "array", "maxItems": 10000, "items": {
+                            "environment": { "type": "string", "minLength": 1, "description": "An existing environment's name; an unknown one is a 422." },
+                            "items": { "type": "array", "minItems": 1, "maxItems": 10000, "items": {
                                 "type": "object",
                                 "required": ["map", "direction", "minute", "synced"],
                                 "additionalProperties": false,
@@ -145,9 +148,9 @@ fn throughput_path() -> Value {
                                     "id": { "type": "string", "description": "The sender's id for the item." },
                                     "map": { "type": "string", "description": "The table map's name in the rule book." },
                                     "direction": { "enum": ["fo_to_dataverse", "dataverse_to_fo"] },
-                                    "minute": { "type": "string", "format": "date-time", "description": "Seconds are dropped." },
-                                    "synced": { "type": "integer", "minimum": 0 },
-                                    "failed": { "type": "integer", "minimum": 0 },
+                                    "minute": { "type": "string", "format": "date-time", "description": "RFC 3339; seconds are dropped. Not more than 5 minutes ahead of the console's clock (else 422)." },
+                                    "synced": { "type": "integer", "minimum": 0, "maximum": 1000000000, "description": "Records synced in the minute. An item with synced and failed both 0 counts nothing and is a 422." },
+                                    "failed": { "type": "integer", "minimum": 0, "maximum": 1000000000, "default": 0 },
                                     "latency_ms": { "type": "array", "maxItems": 1000, "items": { "type": "number", "minimum": 0 } }
                                 }
                             } }
@@ -159,14 +162,29 @@ fn throughput_path() -> Value {
                                 "accepted": { "type": "integer" }, "stored": { "type": "integer" }, "duplicates": { "type": "integer" } } } } } },
                         "400": error_response("The body is not JSON"),
                         "401": error_response("Missing, unknown or revoked token"),
+                        "408": error_response("The request took longer than the request timeout; nothing stored"),
                         "413": error_response("More than 10,000 items, or a body over the size limit"),
-                        "422": { "description": "Rejected whole; nothing stored", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ErrorBatchRejection" } } } }
+                        "422": { "description": "Rejected whole; nothing stored (a bad item, or a period's stored total that would pass 2^53 - 1)", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ErrorBatchRejection" } } } },
+                        "503": error_response("The database is busy or unavailable; nothing stored, send it again")
                     }
     }})
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_ingest_calls_document_every_status_they_answer() {
+        let spec = super::spec();
+        for path in ["/api/v1/errors", "/api/v1/throughput"] {
+            let responses = spec["paths"][path]["post"]["responses"]
+                .as_object()
+                .unwrap();
+            for status in ["200", "400", "401", "408", "413", "422", "503"] {
+                assert!(responses.contains_key(status), "{path} {status}");
+            }
+        }
+    }
+
     #[test]
     fn every_path_has_at_least_one_documented_response() {
         let spec = super::spec();
