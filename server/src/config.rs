@@ -32,6 +32,11 @@ pub const KNOWN_ENV: &[&str] = &[
     "APP_ERROR_RETENTION_DAYS",
     "APP_DEMO",
     "APP_COLLECT_EVERY_SECS",
+    "APP_COUNT_EVERY_SECS",
+    "APP_THROUGHPUT_MINUTE_DAYS",
+    "APP_HEADER_READ_TIMEOUT_SECS",
+    "APP_MAX_CONNECTIONS",
+    "APP_TRUSTED_PROXIES",
     "APP_PASSWORD",
 ];
 
@@ -259,6 +264,15 @@ pub struct ServeArgs {
     /// Seconds between record counts for configured connections (they page whole tables) [default: 900]
     #[arg(long, env = "APP_COUNT_EVERY_SECS", value_name = "SECS")]
     pub count_every_secs: Option<u64>,
+    /// Seconds a client may take to send a request's headers before the connection is closed [default: 10]
+    #[arg(long, env = "APP_HEADER_READ_TIMEOUT_SECS", value_name = "SECS")]
+    pub header_read_timeout_secs: Option<u64>,
+    /// Most connections open at once; more wait to be accepted [default: 1024]
+    #[arg(long, env = "APP_MAX_CONNECTIONS", value_name = "N")]
+    pub max_connections: Option<usize>,
+    /// Reverse proxies whose X-Forwarded-For / Forwarded headers name the client, as addresses or CIDR ranges, comma-separated (e.g. 127.0.0.1,10.0.0.0/8) [default: none]
+    #[arg(long, env = "APP_TRUSTED_PROXIES", value_name = "ADDRS")]
+    pub trusted_proxies: Option<String>,
 }
 
 /// A connection in the settings file: `[connections."Production"]`. The
@@ -306,6 +320,9 @@ pub struct FileSettings {
     demo: Option<bool>,
     collect_every_secs: Option<u64>,
     count_every_secs: Option<u64>,
+    header_read_timeout_secs: Option<u64>,
+    max_connections: Option<usize>,
+    trusted_proxies: Option<String>,
     /// Connections by environment name.
     #[serde(default)]
     pub connections: std::collections::BTreeMap<String, ConnectionSettings>,
@@ -365,6 +382,12 @@ pub struct Settings {
     pub collect_every: Duration,
     /// Time between record counts.
     pub count_every: Duration,
+    /// Time a client has to send its request headers.
+    pub header_read_timeout: Duration,
+    /// Most connections open at once.
+    pub max_connections: usize,
+    /// Proxies whose forwarding headers are believed.
+    pub trusted_proxies: app::auth::TrustedProxies,
 }
 
 impl CommonSettings {
@@ -540,6 +563,34 @@ pub fn resolve_serve(cli: &Cli, args: &ServeArgs, file: &FileSettings) -> anyhow
             "setting count_every_secs (--count-every-secs, APP_COUNT_EVERY_SECS): {count_every_secs} is below 60"
         );
     }
+    let header_read_timeout_secs = args
+        .header_read_timeout_secs
+        .or(file.header_read_timeout_secs)
+        .unwrap_or(10);
+    if header_read_timeout_secs == 0 {
+        bail!(
+            "setting header_read_timeout_secs (--header-read-timeout-secs, APP_HEADER_READ_TIMEOUT_SECS) must be at least 1"
+        );
+    }
+    let max_connections = args
+        .max_connections
+        .or(file.max_connections)
+        .unwrap_or(1024);
+    if max_connections < 8 {
+        bail!(
+            "setting max_connections (--max-connections, APP_MAX_CONNECTIONS): {max_connections} is below 8"
+        );
+    }
+    let trusted_proxies = args
+        .trusted_proxies
+        .as_deref()
+        .or(file.trusted_proxies.as_deref())
+        .map(app::auth::TrustedProxies::parse)
+        .transpose()
+        .map_err(|e| {
+            anyhow::anyhow!("setting trusted_proxies (--trusted-proxies, APP_TRUSTED_PROXIES): {e}")
+        })?
+        .unwrap_or_default();
     for (name, c) in &file.connections {
         if c.client_secret_env.is_none() == c.client_secret_file.is_none() {
             bail!(
@@ -555,6 +606,9 @@ pub fn resolve_serve(cli: &Cli, args: &ServeArgs, file: &FileSettings) -> anyhow
         connections: file.connections.clone(),
         collect_every: Duration::from_secs(collect_every_secs),
         count_every: Duration::from_secs(count_every_secs),
+        header_read_timeout: Duration::from_secs(header_read_timeout_secs),
+        max_connections,
+        trusted_proxies,
         bind,
         site_root: args
             .site_root

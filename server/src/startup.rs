@@ -2,9 +2,9 @@
 //! graceful shutdown.
 
 use crate::config::Settings;
-use crate::middleware::{access, security, server_fn_status};
+use crate::middleware::{access, limits, security, server_fn_status};
 use crate::{api, health};
-use app::auth::server::{AuthConfig, LoginLimiter};
+use app::auth::server::AuthConfig;
 use app::{App, shell};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -13,7 +13,6 @@ use axum::routing::get;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use sqlx::SqlitePool;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -34,8 +33,6 @@ pub struct AppState {
     pub pool: SqlitePool,
     /// Session and sign-in settings.
     pub auth: AuthConfig,
-    /// Failed sign-in counter.
-    pub limiter: LoginLimiter,
     /// Set once the first account exists (see `access::has_users`).
     pub has_users: Arc<AtomicBool>,
     /// Days raw error entries are kept.
@@ -70,7 +67,6 @@ impl AppState {
                 login_max_failures: settings.login_max_failures,
                 login_window: settings.login_window,
             },
-            limiter: LoginLimiter::default(),
             has_users: Arc::new(AtomicBool::new(false)),
         }
     }
@@ -79,7 +75,6 @@ impl AppState {
     fn provide(&self) {
         provide_context(self.pool.clone());
         provide_context(self.auth.clone());
-        provide_context(self.limiter.clone());
         provide_context(app::auth::DemoMode(self.demo.clone()));
         if let Some(c) = &self.connections {
             provide_context(c.clone());
@@ -133,6 +128,10 @@ pub fn build_router(settings: &Settings, state: AppState) -> Router {
             access::resolve_caller,
         ))
         .layer(axum::middleware::from_fn(access::same_origin_guard))
+        .layer(axum::middleware::from_fn_with_state(
+            settings.trusted_proxies.clone(),
+            access::client_addr,
+        ))
         .layer(DefaultBodyLimit::max(settings.body_limit_bytes))
         .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes))
         .layer(CompressionLayer::new())
@@ -140,7 +139,17 @@ pub fn build_router(settings: &Settings, state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             settings.request_timeout,
         ))
-        .layer(axum::middleware::from_fn(security::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            limits::Limits {
+                body_bytes: settings.body_limit_bytes,
+                request_timeout: settings.request_timeout,
+            },
+            limits::limit_errors,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            security::Hsts(settings.secure_cookies()),
+            security::security_headers,
+        ))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
@@ -180,6 +189,7 @@ pub struct Application {
     count_every: Duration,
     reconciler: Arc<crate::reconcile::runner::Reconciler>,
     throughput_minute_days: u32,
+    limits: crate::serve::Limits,
 }
 
 /// SIGINT and SIGTERM listeners, installed before the server announces
@@ -272,6 +282,11 @@ impl Application {
             count_every: settings.count_every,
             reconciler,
             throughput_minute_days: settings.throughput_minute_days,
+            limits: crate::serve::Limits {
+                header_read_timeout: settings.header_read_timeout,
+                max_connections: settings.max_connections,
+                drain: settings.request_timeout + Duration::from_secs(5),
+            },
         })
     }
 
@@ -287,10 +302,12 @@ impl Application {
 
     /// Serves until SIGINT or SIGTERM, then drains in-flight requests.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let checkpoints = tokio::spawn(checkpoints(self.state.pool.clone()));
         let maintenance = tokio::spawn(maintenance(
             self.state.pool.clone(),
             self.state.error_retention_days,
             self.throughput_minute_days,
+            self.state.auth.login_window,
         ));
         let collectors = tokio::spawn(crate::demo::schedule(
             self.state.pool.clone(),
@@ -314,14 +331,9 @@ impl Application {
             ),
             None => (None, None),
         };
-        axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(self.signals.recv())
-        .await?;
+        crate::serve::serve(self.listener, self.router, self.limits, self.signals.recv()).await;
         maintenance.abort();
+        checkpoints.abort();
         collectors.abort();
         reconciliations.abort();
         for task in [demo_collector, simulator].into_iter().flatten() {
@@ -333,9 +345,28 @@ impl Application {
     }
 }
 
+/// Every minute, a WAL checkpoint that truncates the file when nothing is
+/// in the way (see [`crate::db::checkpoint`]): after a burst of writes the
+/// WAL shrinks back to nothing as soon as the console is idle.
+async fn checkpoints(pool: SqlitePool) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = crate::db::checkpoint(&pool).await {
+            tracing::warn!(error = %e, "WAL checkpoint failed; will try again in a minute");
+        }
+    }
+}
+
 /// Periodic housekeeping, every hour (and once at start): drops expired
 /// sessions, and prunes raw error entries older than the retention period.
-async fn maintenance(pool: SqlitePool, error_retention_days: u32, throughput_minute_days: u32) {
+async fn maintenance(
+    pool: SqlitePool,
+    error_retention_days: u32,
+    throughput_minute_days: u32,
+    login_window: Duration,
+) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
         tick.tick().await;
@@ -352,6 +383,11 @@ async fn maintenance(pool: SqlitePool, error_retention_days: u32, throughput_min
             && n > 0
         {
             tracing::info!(sessions.purged = n, "purged expired sessions");
+        }
+        if let Ok(mut conn) = pool.acquire().await
+            && let Err(e) = app::auth::server::throttle::prune(&mut conn, login_window).await
+        {
+            tracing::warn!(error = %e, "could not prune old failed sign-ins; will try again in an hour");
         }
     }
 }

@@ -34,25 +34,30 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     use crate::audit::server::{Actor, Event, record};
 
     let cfg = auth_config();
-    let limiter = use_context::<LoginLimiter>().unwrap_or_default();
     let ip = client_ip();
     let email = super::normalize_email(&email).map_err(|m| AppError::validation("email", m))?;
     let key = format!("{}|{email}", ip.as_deref().unwrap_or("?"));
     // A second, looser limit per address stops one client from spraying
-    // many emails, each under the per-email limit.
+    // many emails, each under the per-email limit. Behind a reverse proxy
+    // the address is the real client's only with --trusted-proxies set.
     let ip_key = format!("{}|*", ip.as_deref().unwrap_or("?"));
-    let ip_cfg = super::server::AuthConfig {
-        login_max_failures: cfg.login_max_failures.saturating_mul(10),
-        ..cfg.clone()
-    };
-    let blocked = limiter
-        .blocked_for(&key, &cfg)
-        .map(|w| (w, format!("for {email}")))
-        .or_else(|| {
-            limiter
-                .blocked_for(&ip_key, &ip_cfg)
-                .map(|w| (w, "from this address".into()))
-        });
+    let pool = db()?;
+    let mut conn = pool.acquire().await?;
+    let blocked =
+        match throttle::blocked_for(&mut conn, &key, cfg.login_max_failures, cfg.login_window)
+            .await?
+        {
+            Some(w) => Some((w, format!("for {email}"))),
+            None => throttle::blocked_for(
+                &mut conn,
+                &ip_key,
+                cfg.login_max_failures.saturating_mul(10),
+                cfg.login_window,
+            )
+            .await?
+            .map(|w| (w, "from this address".into())),
+        };
+    drop(conn);
     if let Some((wait, scope)) = blocked {
         let minutes = wait.as_secs().div_ceil(60).max(1);
         return Err(AppError::RateLimited(format!(
@@ -61,14 +66,13 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
         )));
     }
 
-    let pool = db()?;
     let mut tx = crate::auth::server::begin_write(&pool).await?;
     let row = find_login(&mut tx, &email).await?;
     let usable = row.as_ref().filter(|r| r.active);
     let ok = verify_password(password, usable.map(|r| r.password_hash.clone())).await;
     let Some(row) = usable.filter(|_| ok) else {
-        limiter.record_failure(&key);
-        limiter.record_failure(&ip_key);
+        throttle::record_failure(&mut tx, &key).await?;
+        throttle::record_failure(&mut tx, &ip_key).await?;
         let why = match &row {
             None => "unknown email",
             Some(r) if !r.active => "deactivated user",
@@ -92,7 +96,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
             "The email address or password is incorrect.",
         ));
     };
-    limiter.clear(&key);
+    throttle::clear(&mut tx, &key).await?;
     let secret = create_session(&mut tx, row.id, cfg.session_ttl).await?;
     let user = super::CurrentUser {
         id: row.id,

@@ -3,7 +3,11 @@
 
 pub mod api;
 #[cfg(feature = "ssr")]
+mod client_addr;
+#[cfg(feature = "ssr")]
 pub mod server;
+#[cfg(feature = "ssr")]
+pub use client_addr::{ClientAddr, TrustedProxies};
 pub mod view;
 
 use serde::{Deserialize, Serialize};

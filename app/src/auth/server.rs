@@ -10,10 +10,8 @@ use chrono::{DateTime, Duration as ChronoDuration, SecondsFormat, Utc};
 use rand::RngCore as _;
 use sha2::{Digest, Sha256};
 use sqlx::{SqliteConnection, SqlitePool};
-use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "dwc_session";
@@ -103,8 +101,13 @@ pub fn caller() -> Option<CurrentUser> {
 pub fn client_ip() -> Option<String> {
     request_parts().and_then(|p| {
         p.extensions
-            .get::<axum::extract::ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
+            .get::<super::ClientAddr>()
+            .map(|c| c.0.to_string())
+            .or_else(|| {
+                p.extensions
+                    .get::<axum::extract::ConnectInfo<SocketAddr>>()
+                    .map(|c| c.0.ip().to_string())
+            })
     })
 }
 
@@ -188,44 +191,72 @@ pub async fn verify_password(password: String, stored: Option<String>) -> bool {
     .unwrap_or(false)
 }
 
-/// Counts failed sign-ins per key (address + email) and blocks a key once it
-/// reaches the limit within the window. In memory: a restart forgets, which
-/// is acceptable for a throttle.
-#[derive(Debug, Clone, Default)]
-pub struct LoginLimiter {
-    failures: Arc<Mutex<HashMap<String, Vec<Instant>>>>,
-}
+/// Failed sign-ins, counted per key (`address|email`, `address|*`) in the
+/// `login_failures` table: a key is paused once it reaches the limit
+/// within the window. In the database, so a restart keeps the pause.
+pub mod throttle {
+    use super::AppError;
+    use sqlx::SqliteConnection;
+    use std::time::Duration;
 
-impl LoginLimiter {
-    /// If `key` is blocked, how long until it may try again.
-    pub fn blocked_for(&self, key: &str, cfg: &AuthConfig) -> Option<Duration> {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        let list = map.get_mut(key)?;
-        list.retain(|t| now.duration_since(*t) < cfg.login_window);
-        if list.len() as u32 >= cfg.login_max_failures {
-            let oldest = *list.first()?;
-            Some(cfg.login_window.saturating_sub(now.duration_since(oldest)))
-        } else {
-            None
-        }
+    fn now_ms() -> i64 {
+        chrono::Utc::now().timestamp_millis()
+    }
+
+    fn window_ms(window: Duration) -> i64 {
+        i64::try_from(window.as_millis()).unwrap_or(i64::MAX)
+    }
+
+    /// If `key` has `max` failures within `window`, how long until it may
+    /// try again.
+    pub async fn blocked_for(
+        conn: &mut SqliteConnection,
+        key: &str,
+        max: u32,
+        window: Duration,
+    ) -> Result<Option<Duration>, AppError> {
+        let now = now_ms();
+        let (n, oldest): (i64, Option<i64>) =
+            sqlx::query_as("select count(*), min(at) from login_failures where key = ? and at > ?")
+                .bind(key)
+                .bind(now.saturating_sub(window_ms(window)))
+                .fetch_one(conn)
+                .await?;
+        Ok(match oldest {
+            Some(oldest) if n >= i64::from(max) => {
+                let left = window_ms(window) - (now - oldest);
+                Some(Duration::from_millis(u64::try_from(left).unwrap_or(0)))
+            }
+            _ => None,
+        })
     }
 
     /// Records one failed attempt for `key`.
-    pub fn record_failure(&self, key: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        // Bound memory under a spray of distinct keys: drop the whole table
-        // rather than grow without limit; the window is short anyway.
-        if map.len() > 100_000 {
-            map.clear();
-        }
-        map.entry(key.to_string()).or_default().push(Instant::now());
+    pub async fn record_failure(conn: &mut SqliteConnection, key: &str) -> Result<(), AppError> {
+        sqlx::query("insert into login_failures (key, at) values (?, ?)")
+            .bind(key)
+            .bind(now_ms())
+            .execute(conn)
+            .await?;
+        Ok(())
     }
 
-    /// Forgets failures for `key` after a successful sign-in.
-    pub fn clear(&self, key: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        map.remove(key);
+    /// Forgets the failures of `key` after a successful sign-in.
+    pub async fn clear(conn: &mut SqliteConnection, key: &str) -> Result<(), AppError> {
+        sqlx::query("delete from login_failures where key = ?")
+            .bind(key)
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Drops failures older than `window`; returns how many.
+    pub async fn prune(conn: &mut SqliteConnection, window: Duration) -> Result<u64, AppError> {
+        Ok(sqlx::query("delete from login_failures where at <= ?")
+            .bind(now_ms().saturating_sub(window_ms(window)))
+            .execute(conn)
+            .await?
+            .rows_affected())
     }
 }
 
@@ -489,22 +520,52 @@ mod tests {
         assert_eq!(safe_next(None), "/");
     }
 
-    #[test]
-    fn limiter_blocks_after_the_configured_failures_and_clears_on_success() {
-        let cfg = AuthConfig {
-            login_max_failures: 3,
-            ..AuthConfig::default()
-        };
-        let l = LoginLimiter::default();
+    #[sqlx::test(migrations = "../migrations")]
+    async fn the_throttle_pauses_a_key_after_its_failures_and_clears_on_success(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let window = Duration::from_secs(900);
         for _ in 0..2 {
-            l.record_failure("k");
+            throttle::record_failure(&mut conn, "k").await.unwrap();
         }
-        assert!(l.blocked_for("k", &cfg).is_none());
-        l.record_failure("k");
-        assert!(l.blocked_for("k", &cfg).is_some());
-        assert!(l.blocked_for("other", &cfg).is_none());
-        l.clear("k");
-        assert!(l.blocked_for("k", &cfg).is_none());
+        assert!(
+            throttle::blocked_for(&mut conn, "k", 3, window)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        throttle::record_failure(&mut conn, "k").await.unwrap();
+        let wait = throttle::blocked_for(&mut conn, "k", 3, window)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            wait > Duration::from_secs(890) && wait <= window,
+            "{wait:?}"
+        );
+        assert!(
+            throttle::blocked_for(&mut conn, "other", 3, window)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // A new connection (as after a restart) sees the same pause.
+        drop(conn);
+        let mut conn = pool.acquire().await.unwrap();
+        assert!(
+            throttle::blocked_for(&mut conn, "k", 3, window)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        throttle::clear(&mut conn, "k").await.unwrap();
+        assert!(
+            throttle::blocked_for(&mut conn, "k", 3, window)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        throttle::record_failure(&mut conn, "old").await.unwrap();
+        assert_eq!(throttle::prune(&mut conn, Duration::ZERO).await.unwrap(), 1);
     }
 
     #[test]

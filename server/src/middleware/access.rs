@@ -17,6 +17,24 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::sync::atomic::Ordering;
 
+/// Records the client's address (see [`app::auth::TrustedProxies`]) in
+/// the request, for the audit log and the sign-in throttle.
+pub async fn client_addr(
+    State(trusted): State<app::auth::TrustedProxies>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    if let Some(peer) = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip())
+    {
+        let client = trusted.client(peer, req.headers());
+        req.extensions_mut().insert(app::auth::ClientAddr(client));
+    }
+    next.run(req).await
+}
+
 /// Paths an anonymous visitor may reach (exact match).
 const PUBLIC_EXACT: &[&str] = &[
     "/login",

@@ -4,5 +4,6 @@
 //! anonymous-access gate, and status codes for server-function errors.
 
 pub mod access;
+pub mod limits;
 pub mod security;
 pub mod server_fn_status;

@@ -3,13 +3,23 @@
 //! to Leptos (see `app::CspNonce`) so only our own hydration script runs.
 
 use app::CspNonce;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
+/// Whether responses carry `Strict-Transport-Security`: only when the
+/// public URL is `https://`, because a browser that saw the header refuses
+/// plain HTTP to the host for the whole period, which would lock users out
+/// of a console served over HTTP.
+#[derive(Clone, Copy, Debug)]
+pub struct Hsts(pub bool);
+
+/// One year, the period browsers' preload lists ask for.
+const HSTS_VALUE: &str = "max-age=31536000";
+
 /// Mints the nonce, runs the request, then sets the headers.
-pub async fn security_headers(mut req: Request, next: Next) -> Response {
+pub async fn security_headers(State(hsts): State<Hsts>, mut req: Request, next: Next) -> Response {
     let nonce = app::auth::server::random_secret();
     req.extensions_mut().insert(CspNonce(nonce.clone()));
     let mut res = next.run(req).await;
@@ -29,6 +39,12 @@ pub async fn security_headers(mut req: Request, next: Next) -> Response {
         if let Ok(v) = HeaderValue::from_str(&value) {
             headers.insert(name, v);
         }
+    }
+    if hsts.0 {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(HSTS_VALUE),
+        );
     }
     res
 }
