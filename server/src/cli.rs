@@ -83,7 +83,8 @@ pub async fn env_add(
 
 /// `dwconsole import errors FILE.csv --env NAME [--columns MAPPING]`: checks
 /// every row first (a per-row report, nothing stored on any problem), then
-/// stores the entries in one transaction with a progress line on stderr.
+/// stores the entries in chunks of [`IMPORT_CHUNK`], each in its own
+/// transaction, with a progress line on stderr.
 pub async fn import_errors(
     common: &CommonSettings,
     file: &std::path::Path,
@@ -96,13 +97,16 @@ pub async fn import_errors(
         .with_context(|| format!("cannot read {} as UTF-8 text", file.display()))?;
     let mapping = import::parse_mapping(columns).map_err(|m| anyhow::anyhow!("--columns: {m}"))?;
     let pool = crate::db::connect(&common.database).await?;
-    let mut tx = app::auth::server::begin_write(&pool).await?;
-    let environment = app::environments::server::by_name(&mut tx, env)
+    // Reading and checking need no write lock: the server keeps taking
+    // API batches meanwhile.
+    let mut conn = pool.acquire().await?;
+    let environment = app::environments::server::by_name(&mut conn, env)
         .await
         .map_err(|e| anyhow::anyhow!("--env: {e}"))?;
-    let maps = server::map_names(&mut tx, environment.id)
+    let maps = server::map_names(&mut conn, environment.id)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    drop(conn);
     let rows = text.lines().count().saturating_sub(1).max(1);
     let tty = std::io::stderr().is_terminal();
     // A bar on a terminal; nothing when stderr is a file or a pipe.
@@ -126,26 +130,31 @@ pub async fn import_errors(
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
+    let prepared = server::prepare(environment.id, entries);
     let mut stored = 0;
     let mut duplicates = 0;
-    let mut entries = entries.into_iter().peekable();
-    while entries.peek().is_some() {
-        let chunk: Vec<_> = entries.by_ref().take(1000).collect();
-        let prepared = server::prepare(environment.id, chunk);
-        let accepted = server::ingest(
-            &mut tx,
-            &actor,
-            environment.id,
-            prepared,
-            Source::Csv,
-            &source,
-        )
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut prepared = prepared.into_iter().peekable();
+    // Each chunk is its own short transaction: the write lock is held for
+    // one chunk at a time, and a pause between chunks lets the server's
+    // writers in. Client ids make chunks idempotent, so an import that
+    // stops half way (Ctrl-C, a crash) is finished by running it again.
+    while prepared.peek().is_some() {
+        let chunk: Vec<_> = prepared.by_ref().take(IMPORT_CHUNK).collect();
+        let mut tx = app::auth::server::begin_write(&pool).await?;
+        let accepted = server::ingest(&mut tx, &actor, environment.id, chunk, Source::Csv, &source)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        tx.commit().await.with_context(|| {
+            format!(
+                "cannot save the imported errors after {stored} of {total} rows; the rows before are kept, and running the import again adds only the rest"
+            )
+        })?;
         duplicates += accepted.iter().filter(|a| a.duplicate).count();
         stored += accepted.len();
         progress("storing", stored);
+        tokio::time::sleep(IMPORT_PAUSE).await;
     }
+    let mut tx = app::auth::server::begin_write(&pool).await?;
     app::audit::server::record(
         &mut tx,
         &actor,
@@ -154,8 +163,13 @@ pub async fn import_errors(
             object_type: "environment",
             object_id: Some(environment.id.to_string()),
             summary: format!(
-                "Imported {} error entries from {source} into {} ({duplicates} already there)",
+                "Imported {} error {} from {source} into {} ({duplicates} already there)",
                 total - duplicates,
+                if total - duplicates == 1 {
+                    "entry"
+                } else {
+                    "entries"
+                },
                 environment.name
             ),
             detail: None,
@@ -165,17 +179,29 @@ pub async fn import_errors(
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     tx.commit()
         .await
-        .context("cannot save the imported errors")?;
+        .context("cannot record the import in the audit log")?;
     if tty {
         eprintln!();
     }
     println!(
-        "imported {} error entries into {} ({duplicates} were already there)",
+        "imported {} error {} into {} ({duplicates} were already there)",
         total - duplicates,
+        if total - duplicates == 1 {
+            "entry"
+        } else {
+            "entries"
+        },
         environment.name
     );
     Ok(())
 }
+
+/// Rows stored per transaction by `dwconsole import errors`.
+const IMPORT_CHUNK: usize = 1000;
+
+/// Pause between two chunks, long enough for a writer that waits on the
+/// lock (SQLite's busy handler polls every few milliseconds) to get in.
+const IMPORT_PAUSE: std::time::Duration = std::time::Duration::from_millis(25);
 
 /// `dwconsole simulate`: serves the simulated APIs until interrupted.
 pub async fn simulate(args: &crate::config::SimulateArgs) -> anyhow::Result<()> {
