@@ -19,6 +19,11 @@ pub struct TestApp {
 
 /// Starts the real application. Set `TEST_LOG=1` to see its logs.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the real application with settings changed by `tweak`.
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         let _ = server::telemetry::init(&server::config::CommonSettings {
             database: String::new(),
@@ -28,7 +33,8 @@ pub async fn spawn_app() -> TestApp {
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let db_path = dir.path().join("test.db").to_string_lossy().to_string();
-    let settings = Settings::for_tests(&db_path);
+    let mut settings = Settings::for_tests(&db_path);
+    tweak(&mut settings);
     let app = Application::build(&settings).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let pool = app.pool();

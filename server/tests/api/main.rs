@@ -10,6 +10,7 @@ mod errors;
 mod hardening;
 mod helpers;
 mod maps;
+mod probe;
 mod reconcile;
 mod throughput;
 mod transfer;
