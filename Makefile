@@ -21,7 +21,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Extra flags for `make run`, e.g. make run ARGS="--bind 127.0.0.1:8080"
 ARGS ?=
 
-.PHONY: run test build build-debug tools browser-tools unit e2e lint fmt check dev bench bench-peer help
+.PHONY: run test build build-debug tools browser-tools unit e2e api-fuzz lint fmt check dev bench bench-peer probe-bench help
 
 help:
 	@sed -n '3,5p' Makefile
@@ -70,7 +70,7 @@ dev: build-debug
 
 ## ---- test --------------------------------------------------------------
 
-test: unit e2e
+test: unit e2e api-fuzz
 
 # Unit, query (#[sqlx::test]) and HTTP tests.
 unit:
@@ -80,6 +80,12 @@ unit:
 e2e: build-debug browser-tools
 	cd end2end && DWCONSOLE_BIN=$(TARGET_DIR)/debug/dwconsole DWCONSOLE_SITE_ROOT=$(SITE_DEBUG) \
 	  DWCONSOLE_E2E_DIR=$(TARGET_DIR)/e2e npx playwright test
+
+# The JSON API fuzzed against its OpenAPI document (schemathesis from PyPI,
+# in a virtualenv beside the build), bounded to 200 cases per operation.
+API_FUZZ_VENV := $(TARGET_DIR)/schemathesis-venv
+api-fuzz: build-debug
+	end2end/api-fuzz.sh $(TARGET_DIR)/debug/dwconsole $(API_FUZZ_VENV) 200
 
 ## ---- benchmarks --------------------------------------------------------
 
@@ -91,6 +97,13 @@ bench: bench-peer
 	cargo run --release -p server --bin keys-bench -- 1000000
 	RELADIFF_PYTHON=$(BENCH_VENV)/bin/python cargo run --release -p server --bin reconcile-bench -- 1000000
 	cargo run --release -p server --bin trends-bench -- 90 20 1000000 40
+	$(MAKE) probe-bench
+
+# The hostile probe's figures: large details before and after, and the
+# server's memory after 60 s of mixed load (the server runs as a child).
+probe-bench:
+	cargo build --release -p server
+	$(TARGET_DIR)/release/probe-bench 60
 
 # The reconciliation benchmark's peer, reladiff (with DuckDB), from PyPI
 # into a virtualenv beside the build.

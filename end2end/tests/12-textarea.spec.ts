@@ -20,7 +20,7 @@ async function nothingInjected(page: Page) {
 test("map notes with markup come back verbatim in the edit form", async ({ page }, info) => {
   await signIn(page, info, EDITOR);
   await page.goto("/maps");
-  await page.getByTestId("maps-table").getByRole("link", { name: "Customers V3" }).click();
+  await page.getByTestId("maps-table").getByRole("link", { name: "Customers V3", exact: true }).click();
   await page.getByRole("link", { name: "Edit", exact: true }).click();
   await ready(page, info);
   let form = page.getByTestId("map-form");
@@ -45,7 +45,7 @@ test("map notes with markup come back verbatim in the edit form", async ({ page 
 test("a field's value map with markup comes back verbatim in its edit form", async ({ page }, info) => {
   await signIn(page, info, EDITOR);
   await page.goto("/maps");
-  await page.getByTestId("maps-table").getByRole("link", { name: "Customers V3" }).click();
+  await page.getByTestId("maps-table").getByRole("link", { name: "Customers V3", exact: true }).click();
   await page.locator("details", { has: page.locator("summary", { hasText: "Add a field mapping" }) }).evaluate((d) => {
     (d as HTMLDetailsElement).open = true;
   });
