@@ -173,6 +173,7 @@ pub async fn import_errors(
                 environment.name
             ),
             detail: None,
+            environment: Some(environment.name.clone()),
         },
     )
     .await

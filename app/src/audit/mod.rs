@@ -30,6 +30,34 @@ pub struct AuditEntry {
     pub detail: Option<String>,
     /// Client address, where known.
     pub ip: Option<String>,
+    /// The environment the object belongs to, by name, if any.
+    pub environment: Option<String>,
+}
+
+impl AuditEntry {
+    /// The page of the object the entry is about, where it has one.
+    pub fn href(&self) -> Option<String> {
+        let id = self.object_id.as_deref()?;
+        let env = self
+            .environment
+            .as_deref()
+            .map(|e| crate::components::percent_encode(e, b""))
+            .unwrap_or_default();
+        Some(match self.object_type.as_str() {
+            "table_map" => format!("/maps/{id}"),
+            "field_mapping" => format!("/fields/{id}/history"),
+            "conflict_rule" => format!("/rules/{id}/history"),
+            "error_group" => format!("/errors/groups/{id}"),
+            "environment" => "/admin/environments".into(),
+            "user" => "/admin/users".into(),
+            "api_token" => "/admin/tokens".into(),
+            "review_note" => match id.split_once('/') {
+                Some((_, week)) => format!("/review?env={env}&week={week}"),
+                None => format!("/review?env={env}"),
+            },
+            _ => return None,
+        })
+    }
 }
 
 /// Filters for the audit page; every field is optional and kept in the URL.

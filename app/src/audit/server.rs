@@ -59,6 +59,9 @@ pub struct Event<'a> {
     pub summary: String,
     /// Changed values.
     pub detail: Option<serde_json::Value>,
+    /// The name of the environment the object belongs to (maps, fields,
+    /// rules, error groups, notes, runs), stored with the entry.
+    pub environment: Option<String>,
 }
 
 /// Appends an entry. Call it inside the transaction of the write it records,
@@ -71,8 +74,8 @@ pub async fn record(
 ) -> Result<(), AppError> {
     sqlx::query(
         "insert into audit_log
-           (occurred_at, actor_user_id, actor, action, object_type, object_id, summary, detail, ip)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+           (occurred_at, actor_user_id, actor, action, object_type, object_id, summary, detail, ip, environment)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(db_now())
     .bind(actor.user_id)
@@ -83,6 +86,7 @@ pub async fn record(
     .bind(event.summary)
     .bind(event.detail.map(|d| d.to_string()))
     .bind(&actor.ip)
+    .bind(event.environment)
     .execute(conn)
     .await?;
     Ok(())
@@ -96,7 +100,7 @@ pub async fn query(
     filter: &AuditFilter,
 ) -> Result<AuditPage, AppError> {
     let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-        "select id, occurred_at, actor, action, object_type, object_id, summary, detail, ip
+        "select id, occurred_at, actor, action, object_type, object_id, summary, detail, ip, environment
          from audit_log where 1 = 1",
     );
     if let Some(action) = filter.action.as_deref().filter(|s| !s.is_empty()) {
@@ -158,12 +162,19 @@ pub async fn query(
     })
 }
 
-/// The most recent entries, for the overview.
+/// The most recent changes to the rule book, the error queue, the review
+/// and reconciliations, for the overview: what the team did, without the
+/// sign-ins and account changes (those are on the audit page).
 #[tracing::instrument(skip_all, err)]
-pub async fn recent(conn: &mut SqliteConnection, limit: i64) -> Result<Vec<AuditEntry>, AppError> {
+pub async fn recent_changes(
+    conn: &mut SqliteConnection,
+    limit: i64,
+) -> Result<Vec<AuditEntry>, AppError> {
     Ok(sqlx::query_as(
-        "select id, occurred_at, actor, action, object_type, object_id, summary, detail, ip
-         from audit_log order by id desc limit ?",
+        "select id, occurred_at, actor, action, object_type, object_id, summary, detail, ip, environment
+         from audit_log
+         where action not like 'auth.%' and action not like 'user.%' and action not like 'token.%'
+         order by id desc limit ?",
     )
     .bind(limit)
     .fetch_all(conn)
@@ -182,6 +193,7 @@ mod tests {
             object_id: Some("7".into()),
             summary: summary.into(),
             detail: None,
+            environment: None,
         }
     }
 

@@ -73,16 +73,23 @@ pub fn AuditPage() -> impl IntoView {
                                 {empty.then(|| view! { <p class="empty">"No entries match these filters."</p> })}
                                 <div class="table-wrap">
                                 <table class="data" data-testid="audit-table">
-                                    <thead><tr><th>"When"</th><th>"Who"</th><th>"Action"</th><th>"What"</th><th>"From"</th></tr></thead>
+                                    <thead><tr><th>"When"</th><th>"Who"</th><th>"Action"</th><th>"Environment"</th><th>"What"</th><th>"From"</th></tr></thead>
                                     <tbody>
-                                        {p.entries.into_iter().map(|e| view! {
-                                            <tr>
-                                                <td class="nowrap">{fmt_time(&e.occurred_at)}</td>
-                                                <td>{e.actor}</td>
-                                                <td><code>{e.action}</code></td>
-                                                <td>{e.summary}</td>
-                                                <td class="muted">{e.ip.unwrap_or_default()}</td>
-                                            </tr>
+                                        {p.entries.into_iter().map(|e| {
+                                            let href = e.href();
+                                            view! {
+                                                <tr>
+                                                    <td class="nowrap">{fmt_time(&e.occurred_at)}</td>
+                                                    <td>{e.actor}</td>
+                                                    <td><code>{e.action}</code></td>
+                                                    <td>{e.environment.unwrap_or_default()}</td>
+                                                    <td>{match href {
+                                                        Some(href) => view! { <a href=href>{e.summary}</a> }.into_any(),
+                                                        None => view! { {e.summary} }.into_any(),
+                                                    }}</td>
+                                                    <td class="muted">{e.ip.unwrap_or_default()}</td>
+                                                </tr>
+                                            }
                                         }).collect_view()}
                                     </tbody>
                                 </table>

@@ -87,6 +87,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
                 object_id: row.as_ref().map(|r| r.id.to_string()),
                 summary: format!("Failed sign-in for {email} ({why})"),
                 detail: None,
+                environment: None,
             },
         )
         .await?;
@@ -112,6 +113,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
             object_id: Some(user.id.to_string()),
             summary: format!("{} signed in", user.email),
             detail: None,
+            environment: None,
         },
     )
     .await?;
@@ -149,6 +151,7 @@ pub async fn logout() -> Result<(), AppError> {
                 object_id: Some(user.id.to_string()),
                 summary: format!("{} signed out", user.email),
                 detail: None,
+                environment: None,
             },
         )
         .await?;
@@ -203,6 +206,7 @@ pub async fn setup_admin(email: String, password: String, confirm: String) -> Re
             object_id: Some(id.to_string()),
             summary: format!("First-run setup created the admin {email}"),
             detail: Some(serde_json::json!({ "role": "admin", "via": "first-run setup" })),
+            environment: None,
         },
     )
     .await?;

@@ -151,7 +151,8 @@ where
     }
 }
 
-/// The page for unknown addresses; answers with HTTP 404 during SSR.
+/// The page for unknown addresses, in the normal layout (so the way on is
+/// in the navigation); answers with HTTP 404 during SSR.
 #[component]
 pub fn NotFound() -> impl IntoView {
     #[cfg(feature = "ssr")]
@@ -159,12 +160,52 @@ pub fn NotFound() -> impl IntoView {
         res.set_status(http::StatusCode::NOT_FOUND);
     }
     view! {
-        <leptos_meta::Title text="Not found"/>
-        <main class="content narrow">
-            <h1>"Page not found"</h1>
-            <p>"There is nothing at this address. It may have moved, or the link may be mistyped."</p>
+        <Layout title="Page not found">
+            <p data-testid="not-found">"There is nothing at this address. It may have moved, or the link may be mistyped."</p>
             <p><a href="/">"Go to the overview"</a></p>
-        </main>
+        </Layout>
+    }
+}
+
+/// Shows its content only to a role that includes `needed`; anyone else
+/// gets a plain page saying which role the page needs (HTTP 403 during
+/// SSR) instead of a form that would fail on submit.
+#[component]
+pub fn RoleGate(
+    /// The lowest role that may use the page.
+    needed: Role,
+    /// Completes "You need the … role to …", e.g. "edit table maps".
+    action: &'static str,
+    /// The page.
+    children: ChildrenFn,
+) -> impl IntoView {
+    let visitor = Resource::new(|| (), |_| get_visitor());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                let children = children.clone();
+                Suspend::new(async move {
+                    let role = visitor.await.ok().and_then(|v| v.user).map(|u| u.role);
+                    if role.is_some_and(|r| r.allows(needed)) {
+                        return children().into_any();
+                    }
+                    #[cfg(feature = "ssr")]
+                    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+                        res.set_status(http::StatusCode::FORBIDDEN);
+                    }
+                    let refusal = match role {
+                        Some(r) => AppError::Forbidden { role: r.to_string(), action: action.into() }.to_string(),
+                        None => AppError::Unauthorized.to_string(),
+                    };
+                    view! {
+                        <div class="error-box" role="alert" data-testid="forbidden">
+                            {format!("{refusal} This page needs the {needed} role; an admin can change roles on the Users page.")}
+                        </div>
+                        <p><a href="/">"Go to the overview"</a></p>
+                    }.into_any()
+                })
+            }}
+        </Suspense>
     }
 }
 
@@ -188,6 +229,35 @@ pub fn TextArea(
     text: String,
 ) -> impl IntoView {
     view! { <textarea name=name inner_html=escape_text(&text)></textarea> }
+}
+
+/// Scrolls to the element the address's `#fragment` names, once the page
+/// content above it has rendered. A direct load scrolls by itself, but
+/// after a navigation inside the hydrated app the target appears only when
+/// its data arrives, after the router tried; put this at the end of that
+/// content. Does nothing on the server or without a fragment.
+#[component]
+pub fn ScrollToHash() -> impl IntoView {
+    let location = use_location();
+    Effect::new(move |_| {
+        let hash = location.hash.get();
+        let id = hash.trim_start_matches('#').to_string();
+        if !id.is_empty() {
+            scroll_when_present(id, 30);
+        }
+    });
+}
+
+/// Scrolls to element `id` on the next animation frame, or, while it is
+/// not in the document yet (a suspended view is inserted after its effects
+/// run, and the router scrolls to the top after a navigation), on one of
+/// the next `tries` frames.
+fn scroll_when_present(id: String, tries: u32) {
+    request_animation_frame(move || match document().get_element_by_id(&id) {
+        Some(el) if el.is_connected() => el.scroll_into_view(),
+        _ if tries > 0 => scroll_when_present(id, tries - 1),
+        _ => {}
+    });
 }
 
 /// Escapes text for an HTML text context (element content): `&`, `<` and
@@ -252,6 +322,15 @@ pub fn percent_encode(value: &str, keep: &[u8]) -> String {
         .collect()
 }
 
+/// A count with its noun in the right number: `1 entry`, `3 entries`.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{} {many}", fmt_count(n as i64))
+    }
+}
+
 /// Groups digits for reading: 1200000 → `1,200,000`.
 pub fn fmt_count(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
@@ -274,6 +353,13 @@ mod tests {
         assert_eq!(percent_encode("user.create", b""), "user.create");
         assert_eq!(percent_encode("a b&c@d", b""), "a%20b%26c%40d");
         assert_eq!(percent_encode("/audit?x=1", b"/"), "/audit%3Fx%3D1");
+    }
+
+    #[test]
+    fn plurals_follow_the_count() {
+        assert_eq!(plural(1, "entry", "entries"), "1 entry");
+        assert_eq!(plural(0, "entry", "entries"), "0 entries");
+        assert_eq!(plural(1200, "map", "maps"), "1,200 maps");
     }
 
     #[test]

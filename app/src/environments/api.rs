@@ -40,5 +40,16 @@ pub async fn save_environment(
     )
     .await?;
     tx.commit().await?;
+    // Back to the page with what happened in the address, so it says so
+    // with and without JavaScript.
+    let what = if environment_id.is_some() {
+        "saved"
+    } else {
+        "added"
+    };
+    leptos_axum::redirect(&format!(
+        "/admin/environments?{what}={}",
+        crate::components::percent_encode(&input.name, b"")
+    ));
     Ok(())
 }

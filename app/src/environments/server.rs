@@ -38,6 +38,16 @@ pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<Environment>, AppEr
     Ok(rows.into_iter().map(Environment::from).collect())
 }
 
+/// The name of environment `id`, if it exists.
+pub async fn name_of(conn: &mut SqliteConnection, id: i64) -> Result<Option<String>, AppError> {
+    Ok(
+        sqlx::query_scalar("select name from environments where id = ?")
+            .bind(id)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
 /// The named environment, or the first by name when no name is given
 /// (what every page scoped to one environment shows by default).
 pub async fn named_or_first(
@@ -55,8 +65,10 @@ pub async fn named_or_first(
 }
 
 /// One environment by name (case-insensitive); unknown names are a 404
-/// naming the environment.
-#[tracing::instrument(skip_all, err)]
+/// naming the environment. Not logged as an error here: an unknown name is
+/// the caller's answer to give (a 422 to an API client, a create on the
+/// demo's first start), and a failing query logs itself.
+#[tracing::instrument(skip_all)]
 pub async fn by_name(conn: &mut SqliteConnection, name: &str) -> Result<Environment, AppError> {
     let row: Option<Row> = sqlx::query_as(
         "select id, name, fo_url, dataverse_url, legal_entities from environments where lower(name) = lower(?)",
@@ -134,6 +146,7 @@ pub async fn save(
                 "dataverse_url": input.dataverse_url,
                 "legal_entities": input.legal_entities,
             })),
+            environment: Some(input.name.clone()),
         },
     )
     .await?;

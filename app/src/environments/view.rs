@@ -1,7 +1,8 @@
 //! The environments admin page and the environment switcher in the header.
 
 use super::api::{SaveEnvironment, list_environments};
-use crate::components::{ErrorBox, Layout, action_error};
+use crate::auth::Role;
+use crate::components::{ErrorBox, Layout, RoleGate, action_error};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_query_map};
 
@@ -9,65 +10,87 @@ use leptos_router::hooks::{use_location, use_query_map};
 #[component]
 pub fn EnvironmentsPage() -> impl IntoView {
     let save = ServerAction::<SaveEnvironment>::new();
+    let query = leptos_router::hooks::use_query_map();
+    // A hydrated form stays on the page after an add: empty it, so the next
+    // environment starts blank. (Without JavaScript the page reloads.)
+    let add_form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if matches!(save.value().get(), Some(Ok(())))
+            && let Some(form) = add_form.get()
+        {
+            form.reset();
+        }
+    });
     let envs = Resource::new(move || save.version().get(), |_| list_environments());
     view! {
         <Layout title="Environments">
-            <p class="lead">
-                "Each environment pairs an F&O environment with its Dataverse environment, and names the legal
-                 entities (company codes) in scope. Table maps and rules belong to one environment."
-            </p>
-            {move || action_error(save.value().get())}
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match envs.await {
-                        Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                        Ok(list) if list.is_empty() => view! {
-                            <p class="empty">"No environments yet. Add the first one below."</p>
-                        }.into_any(),
-                        Ok(list) => view! {
-                            <div class="table-wrap">
-                            <table class="data" data-testid="environments-table">
-                                <thead><tr><th>"Name"</th><th>"F&O"</th><th>"Dataverse"</th><th>"Legal entities"</th><th></th></tr></thead>
-                                <tbody>
-                                {list.into_iter().map(|e| {
-                                    let entities = e.legal_entities.join(", ");
-                                    view! {
-                                        <tr>
-                                            <td><a href=format!("/maps?env={}", e.name)>{e.name.clone()}</a></td>
-                                            <td class="break">{e.fo_url.clone()}</td>
-                                            <td class="break">{e.dataverse_url.clone()}</td>
-                                            <td>{entities.clone()}</td>
-                                            <td>
-                                                <details class="row-action">
-                                                    <summary>"Edit"</summary>
-                                                    <ActionForm action=save attr:class="stack">
-                                                        <input type="hidden" name="environment_id" value=e.id.to_string()/>
-                                                        <label>"Name" <input name="name" required value=e.name.clone()/></label>
-                                                        <label>"F&O URL" <input name="fo_url" type="url" value=e.fo_url.clone()/></label>
-                                                        <label>"Dataverse URL" <input name="dataverse_url" type="url" value=e.dataverse_url.clone()/></label>
-                                                        <label>"Legal entities" <input name="legal_entities" value=entities/></label>
-                                                        <button type="submit" class="small">"Save"</button>
-                                                    </ActionForm>
-                                                </details>
-                                            </td>
-                                        </tr>
-                                    }
-                                }).collect_view()}
-                                </tbody>
-                            </table>
-                            </div>
-                        }.into_any(),
-                    }
-                })}
-            </Transition>
-            <h2>"Add an environment"</h2>
-            <ActionForm action=save attr:class="stack form-card">
-                <label>"Name" <input name="name" required placeholder="UAT"/></label>
-                <label>"F&O environment URL" <input name="fo_url" type="url" placeholder="https://contoso-uat.sandbox.operations.dynamics.com"/></label>
-                <label>"Dataverse environment URL" <input name="dataverse_url" type="url" placeholder="https://contoso-uat.crm.dynamics.com"/></label>
-                <label>"Legal entities in scope (comma-separated company codes)" <input name="legal_entities" placeholder="USMF, DEMF"/></label>
-                <button type="submit" class="primary">"Add environment"</button>
-            </ActionForm>
+            <RoleGate needed=Role::Admin action="manage environments">
+                <p class="lead">
+                    "Each environment pairs an F&O environment with its Dataverse environment, and names the legal
+                     entities (company codes) in scope. Table maps and rules belong to one environment."
+                </p>
+                {move || action_error(save.value().get())}
+                {move || {
+                    let q = query.read();
+                    let (verb, name) = match (q.get("added"), q.get("saved")) {
+                        (Some(n), _) => ("added", n),
+                        (None, Some(n)) => ("saved", n),
+                        _ => return None,
+                    };
+                    Some(view! { <p class="ok-box" role="status" data-testid="environment-saved">{format!("Environment {name} {verb}.")}</p> })
+                }}
+                <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        match envs.await {
+                            Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                            Ok(list) if list.is_empty() => view! {
+                                <p class="empty">"No environments yet. Add the first one below."</p>
+                            }.into_any(),
+                            Ok(list) => view! {
+                                <div class="table-wrap">
+                                <table class="data" data-testid="environments-table">
+                                    <thead><tr><th>"Name"</th><th>"F&O"</th><th>"Dataverse"</th><th>"Legal entities"</th><th></th></tr></thead>
+                                    <tbody>
+                                    {list.into_iter().map(|e| {
+                                        let entities = e.legal_entities.join(", ");
+                                        view! {
+                                            <tr>
+                                                <td><a href=format!("/maps?env={}", e.name)>{e.name.clone()}</a></td>
+                                                <td class="break">{e.fo_url.clone()}</td>
+                                                <td class="break">{e.dataverse_url.clone()}</td>
+                                                <td>{entities.clone()}</td>
+                                                <td>
+                                                    <details class="row-action">
+                                                        <summary>"Edit"</summary>
+                                                        <ActionForm action=save attr:class="stack">
+                                                            <input type="hidden" name="environment_id" value=e.id.to_string()/>
+                                                            <label>"Name" <input name="name" required value=e.name.clone()/></label>
+                                                            <label>"F&O URL" <input name="fo_url" type="url" value=e.fo_url.clone()/></label>
+                                                            <label>"Dataverse URL" <input name="dataverse_url" type="url" value=e.dataverse_url.clone()/></label>
+                                                            <label>"Legal entities" <input name="legal_entities" value=entities/></label>
+                                                            <button type="submit" class="small">"Save"</button>
+                                                        </ActionForm>
+                                                    </details>
+                                                </td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                    </tbody>
+                                </table>
+                                </div>
+                            }.into_any(),
+                        }
+                    })}
+                </Transition>
+                <h2>"Add an environment"</h2>
+                <ActionForm action=save node_ref=add_form attr:class="stack form-card" attr:data-testid="add-environment-form">
+                    <label>"Name" <input name="name" required placeholder="UAT"/></label>
+                    <label>"F&O environment URL" <input name="fo_url" type="url" placeholder="https://contoso-uat.sandbox.operations.dynamics.com"/></label>
+                    <label>"Dataverse environment URL" <input name="dataverse_url" type="url" placeholder="https://contoso-uat.crm.dynamics.com"/></label>
+                    <label>"Legal entities in scope (comma-separated company codes)" <input name="legal_entities" placeholder="USMF, DEMF"/></label>
+                    <button type="submit" class="primary">"Add environment"</button>
+                </ActionForm>
+            </RoleGate>
         </Layout>
     }
 }

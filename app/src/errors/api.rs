@@ -155,7 +155,7 @@ pub async fn triage_error_groups(
             ));
         }
     };
-    super::server::set_state(
+    let changed = super::server::set_state(
         &mut tx,
         &Actor::user(&user, client_ip()),
         env.id,
@@ -166,7 +166,13 @@ pub async fn triage_error_groups(
     .await?;
     tx.commit().await?;
     ssr::invalidate();
-    leptos_axum::redirect(&format!("/errors?{}", filter.query()));
+    // The queue says what changed: with a state filter the groups may
+    // leave the list, so the count is the only trace of the action.
+    leptos_axum::redirect(&format!(
+        "/errors?{}&triaged={changed}&triaged_as={}",
+        filter.query(),
+        state.as_str()
+    ));
     Ok(())
 }
 
@@ -246,19 +252,21 @@ pub async fn import_errors(env: String, csv: String, mapping: String) -> Result<
             object_type: "environment",
             object_id: Some(environment.id.to_string()),
             summary: format!(
-                "Imported {} error entries from CSV into {} ({duplicates} already there)",
-                total - duplicates,
+                "Imported {} from CSV into {} ({duplicates} already there)",
+                crate::components::plural(total - duplicates, "error entry", "error entries"),
                 environment.name
             ),
             detail: None,
+            environment: Some(environment.name.clone()),
         },
     )
     .await?;
     tx.commit().await?;
     ssr::invalidate();
     let summary = format!(
-        "Imported {} entries ({duplicates} were already there).",
-        total - duplicates
+        "Imported {} ({duplicates} {} already there).",
+        crate::components::plural(total - duplicates, "entry", "entries"),
+        if duplicates == 1 { "was" } else { "were" }
     );
     leptos_axum::redirect(&format!(
         "/errors/import?env={}&result={}",

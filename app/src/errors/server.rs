@@ -620,6 +620,11 @@ pub async fn ingest(
         });
         q.build().execute(&mut *conn).await?;
     }
+    let environment = if reopened.is_empty() {
+        None
+    } else {
+        crate::environments::server::name_of(conn, environment_id).await?
+    };
     for id in &reopened {
         record(
             conn,
@@ -632,6 +637,7 @@ pub async fn ingest(
                     "Error group {id} reopened: new entries arrived after it was resolved"
                 ),
                 detail: None,
+                environment: environment.clone(),
             },
         )
         .await?;
@@ -1060,6 +1066,7 @@ pub async fn set_state(
     if changed.is_empty() {
         return Ok(0);
     }
+    let environment = crate::environments::server::name_of(conn, environment_id).await?;
     record(
         conn,
         actor,
@@ -1078,6 +1085,7 @@ pub async fn set_state(
                 }
             ),
             detail: Some(serde_json::json!({ "groups": changed, "comment": comment.trim() })),
+            environment,
         },
     )
     .await?;
@@ -1126,12 +1134,14 @@ pub async fn override_category(
     category: Option<Category>,
     comment: &str,
 ) -> Result<(), AppError> {
-    let old: Option<(String, Option<String>)> =
-        sqlx::query_as("select category, category_override from error_groups where id = ?")
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let (classified, old) = old.ok_or_else(|| AppError::not_found(format!("Error group {id}")))?;
+    let old: Option<(String, Option<String>, i64)> = sqlx::query_as(
+        "select category, category_override, environment_id from error_groups where id = ?",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (classified, old, environment_id) =
+        old.ok_or_else(|| AppError::not_found(format!("Error group {id}")))?;
     let new = category.map(|c| c.as_str().to_string());
     if new == old {
         return Ok(());
@@ -1148,6 +1158,7 @@ pub async fn override_category(
         roll_group(conn, id, from, -1).await?;
         roll_group(conn, id, to, 1).await?;
     }
+    let environment = crate::environments::server::name_of(conn, environment_id).await?;
     record(
         conn,
         actor,
@@ -1162,6 +1173,7 @@ pub async fn override_category(
                     .unwrap_or(&format!("{classified} (classifier's)"))
             ),
             detail: Some(serde_json::json!({ "from": old, "to": new, "comment": comment.trim() })),
+            environment,
         },
     )
     .await

@@ -57,6 +57,36 @@ fn filter_from_query() -> Memo<GroupFilter> {
     })
 }
 
+/// The raw detail for reading: JSON indented (the stored text stays
+/// verbatim), anything else as sent.
+fn pretty_detail(detail: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(detail)
+        .ok()
+        .filter(|v| v.is_object() || v.is_array())
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| detail.to_string())
+}
+
+/// The confirmation after bulk triage, from the `triaged` and `triaged_as` values
+/// the action puts in the address: "12 groups acknowledged."
+fn triage_done(q: &leptos_router::params::ParamsMap) -> Option<AnyView> {
+    let n: usize = q.get("triaged")?.parse().ok()?;
+    let state = GroupState::parse(&q.get("triaged_as")?)?;
+    let text = match n {
+        0 => format!(
+            "No group changed: the chosen groups were already {}.",
+            state.label().to_lowercase()
+        ),
+        1 => format!("1 group {}.", state.label().to_lowercase()),
+        n => format!(
+            "{} groups {}.",
+            fmt_count(n as i64),
+            state.label().to_lowercase()
+        ),
+    };
+    Some(view! { <p class="ok-box" role="status" data-testid="triage-done">{text}</p> }.into_any())
+}
+
 fn sweep_view(s: Sweep) -> impl IntoView {
     let categories = s
         .top_categories
@@ -109,6 +139,7 @@ fn option<T: Copy + PartialEq + Send + Sync + 'static>(
 #[component]
 pub fn ErrorsPage() -> impl IntoView {
     let filter = filter_from_query();
+    let query = use_query_map();
     let triage = ServerAction::<TriageErrorGroups>::new();
     let page = Resource::new(
         move || (filter.get(), triage.version().get()),
@@ -121,6 +152,7 @@ pub fn ErrorsPage() -> impl IntoView {
                  entries whose message differs only in keys, numbers or values form one group."
             </p>
             {move || action_error(triage.value().get())}
+            {move || triage_done(&query.read())}
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     let f = filter.get_untracked();
@@ -213,8 +245,8 @@ pub fn ErrorsPage() -> impl IntoView {
                                     <table class="data" data-testid="groups-table">
                                         <thead><tr>
                                             {can_edit.then(|| view! { <th><span class="visually-hidden">"Select"</span></th> })}
-                                            <th>"Category"</th><th>"Message"</th><th>"Map"</th><th>"Direction"</th>
-                                            <th class="num">"Entries"</th><th>"First seen"</th><th>"Last seen"</th><th>"7 days"</th><th>"State"</th>
+                                            <th>"Category"</th><th>"Message"</th><th>"Map · direction"</th>
+                                            <th class="num">"Entries"</th><th>"Last seen · first"</th><th>"7 days"</th><th>"State"</th>
                                         </tr></thead>
                                         <tbody>{rows}</tbody>
                                     </table>
@@ -253,11 +285,15 @@ fn group_row(i: usize, g: GroupRow, can_edit: bool) -> impl IntoView {
             })}
             <td>{category_badge(g.category, g.overridden)}</td>
             <td class="pattern"><a href=format!("/errors/groups/{id}")>{g.pattern.clone()}</a></td>
-            <td>{g.map.clone().map(|(mid, name)| view! { <a href=format!("/maps/{mid}")>{name}</a> }.into_any()).unwrap_or_else(|| view! { <span class="muted">"—"</span> }.into_any())}</td>
-            <td>{g.direction.label()}</td>
+            <td class="map-dir">
+                {g.map.clone().map(|(mid, name)| view! { <a href=format!("/maps/{mid}")>{name}</a> }.into_any()).unwrap_or_else(|| view! { <span class="muted">"no map"</span> }.into_any())}
+                <span class="sub">{g.direction.label()}</span>
+            </td>
             <td class="num">{fmt_count(g.count_in_range)}</td>
-            <td class="nowrap">{fmt_time(&g.first_seen)}</td>
-            <td class="nowrap">{fmt_time(&g.last_seen)}</td>
+            <td class="seen">
+                {fmt_time(&g.last_seen)}
+                <span class="sub">{format!("first {}", fmt_time(&g.first_seen))}</span>
+            </td>
             <td>{sparkline(&g.last_7_days)}</td>
             <td><span class=format!("status status-{}", g.state.as_str())>{g.state.label()}</span></td>
         </tr>
@@ -359,10 +395,10 @@ pub fn ErrorGroupPage() -> impl IntoView {
                                         <td class="nowrap">{fmt_time(&e.occurred_at)}</td>
                                         <td><code>{e.record_key.clone()}</code></td>
                                         <td>{e.legal_entity.clone()}</td>
-                                        <td>
+                                        <td class="message">
                                             {e.message.clone()}
                                             {e.detail.clone().map(|detail| view! {
-                                                <details class="raw"><summary>"Raw detail"</summary><pre>{detail}</pre></details>
+                                                <details class="raw"><summary>"Raw detail"</summary><pre class="raw-detail" tabindex="0">{pretty_detail(&detail)}</pre></details>
                                             })}
                                         </td>
                                         <td class="muted">{format!("{}: {}", e.category.label(), e.rule)}</td>

@@ -188,6 +188,7 @@ async fn write_revision(
         "restore" => "Restored",
         _ => "Changed",
     };
+    let environment = crate::environments::server::name_of(conn, environment_id).await?;
     record(
         conn,
         actor,
@@ -203,6 +204,7 @@ async fn write_revision(
             summary: format!("{verb} table map '{}' (revision {revision})", content.name),
             detail: (!comment.trim().is_empty())
                 .then(|| serde_json::json!({ "comment": comment.trim() })),
+            environment,
         },
     )
     .await
@@ -413,12 +415,13 @@ pub struct MapImportCount {
 impl MapImportCount {
     /// One line for the person who imported.
     pub fn summary(&self) -> String {
+        use crate::components::plural;
         format!(
-            "Imported: {} map(s) created, {} updated, {} unchanged; {} field mapping(s) created, {} updated, {} unchanged.",
-            self.created,
+            "Imported: {} created, {} updated, {} unchanged; {} created, {} updated, {} unchanged.",
+            plural(self.created, "map", "maps"),
             self.updated,
             self.unchanged,
-            self.fields.created,
+            plural(self.fields.created, "field mapping", "field mappings"),
             self.fields.updated,
             self.fields.unchanged
         )
@@ -479,8 +482,9 @@ pub async fn apply_starter(
     .await?;
     if existing > 0 {
         return Err(AppError::Conflict(format!(
-            "{} already has {existing} map(s); the starter set only applies to an empty environment.",
-            environment.name
+            "{} already has {}; the starter set only applies to an empty environment.",
+            environment.name,
+            crate::components::plural(existing as usize, "map", "maps")
         )));
     }
     let set = super::starter::starter_set();

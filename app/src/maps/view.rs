@@ -7,8 +7,10 @@ use super::api::{
 };
 use super::diff::Piece;
 use super::{Direction, InitialSync, MapContent, MapForm, MapState, Side, Warning};
+use crate::auth::Role;
 use crate::components::{
-    ErrorBox, Layout, TextArea, action_error, fmt_count, fmt_time, percent_encode,
+    ErrorBox, Layout, RoleGate, ScrollToHash, TextArea, action_error, fmt_count, fmt_time,
+    percent_encode,
 };
 use crate::environments::view::use_env_param;
 use leptos::prelude::*;
@@ -261,6 +263,7 @@ pub fn MapPage() -> impl IntoView {
                                 </details>
                             })}
                         </article>
+                        <ScrollToHash/>
                     }.into_any()
                 })}
             </Transition>
@@ -309,75 +312,77 @@ pub fn MapEditPage() -> impl IntoView {
     );
     view! {
         <Layout title="Edit table map">
-            {move || action_error(save.value().get())}
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    let detail = match existing.await {
-                        Err(e) => return view! { <ErrorBox error=e/> }.into_any(),
-                        Ok(d) => d,
-                    };
-                    let blank = MapContent {
-                        name: String::new(),
-                        fo_entity: String::new(),
-                        dataverse_table: String::new(),
-                        direction: Direction::Bidirectional,
-                        not_synced_reason: String::new(),
-                        master_side: Side::Fo,
-                        fo_keys: String::new(),
-                        dataverse_keys: String::new(),
-                        initial_sync: InitialSync::DualWrite,
-                        expected_records: None,
-                        state: MapState::NotRunning,
-                        tags: String::new(),
-                        notes: String::new(),
-                    };
-                    let (c, env_name, map_id, revision) = match &detail {
-                        Some(d) => (d.map.content.clone(), d.map.environment.clone(), Some(d.map.id), Some(d.map.revision)),
-                        None => (blank, env.get().unwrap_or_default(), None, None),
-                    };
-                    let f = MapForm::from(&c);
-                    view! {
-                        <p class="context">
-                            {match map_id {
-                                Some(_) => format!("Editing revision {} of '{}' in {env_name}", revision.unwrap_or(0), c.name),
-                                None => format!("New map in {env_name}"),
-                            }}
-                        </p>
-                        <ActionForm action=save attr:class="stack form-card wide" attr:data-testid="map-form">
-                            {map_id.map(|id| view! { <input type="hidden" name="map_id" value=id.to_string()/> })}
-                            {revision.map(|r| view! { <input type="hidden" name="expected_revision" value=r.to_string()/> })}
-                            <input type="hidden" name="env" value=env_name/>
-                            <label>"Name" <input name="form[name]" required value=f.name/></label>
-                            <div class="two">
-                                <label>"F&O data entity" <input name="form[fo_entity]" required value=f.fo_entity placeholder="CustCustomerV3Entity"/></label>
-                                <label>"Dataverse table" <input name="form[dataverse_table]" required value=f.dataverse_table placeholder="account"/></label>
-                            </div>
-                            <div class="two">
-                                {select("form[direction]", "Direction", Direction::ALL, c.direction, Direction::as_str, Direction::label)}
-                                {select("form[master_side]", "Owning side", Side::ALL, c.master_side, Side::as_str, Side::label)}
-                            </div>
-                            <label>"Why not synced (required when the direction is Not synced)"
-                                <input name="form[not_synced_reason]" value=f.not_synced_reason/>
-                            </label>
-                            <div class="two">
-                                <label>"F&O integration key fields" <input name="form[fo_keys]" value=f.fo_keys placeholder="CustomerAccount, dataAreaId"/></label>
-                                <label>"Dataverse key columns" <input name="form[dataverse_keys]" value=f.dataverse_keys placeholder="accountnumber, msdyn_company.cdm_companycode"/></label>
-                            </div>
-                            <div class="two">
-                                {select("form[initial_sync]", "Initial sync", InitialSync::ALL, c.initial_sync, InitialSync::as_str, InitialSync::label)}
-                                <label>"Expected records" <input name="form[expected_records]" inputmode="numeric" value=f.expected_records placeholder="250000"/></label>
-                            </div>
-                            <div class="two">
-                                {select("form[state]", "State", MapState::ALL, c.state, MapState::as_str, MapState::label)}
-                                <label>"Tags (comma-separated)" <input name="form[tags]" value=f.tags/></label>
-                            </div>
-                            <label>"Notes (Markdown)" <TextArea name="form[notes]" text=f.notes attr:rows="8"/></label>
-                            <label>"What changed and why (kept in the history)" <input name="comment"/></label>
-                            <button type="submit" class="primary">"Save"</button>
-                        </ActionForm>
-                    }.into_any()
-                })}
-            </Transition>
+            <RoleGate needed=Role::Editor action="edit table maps">
+                {move || action_error(save.value().get())}
+                <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        let detail = match existing.await {
+                            Err(e) => return view! { <ErrorBox error=e/> }.into_any(),
+                            Ok(d) => d,
+                        };
+                        let blank = MapContent {
+                            name: String::new(),
+                            fo_entity: String::new(),
+                            dataverse_table: String::new(),
+                            direction: Direction::Bidirectional,
+                            not_synced_reason: String::new(),
+                            master_side: Side::Fo,
+                            fo_keys: String::new(),
+                            dataverse_keys: String::new(),
+                            initial_sync: InitialSync::DualWrite,
+                            expected_records: None,
+                            state: MapState::NotRunning,
+                            tags: String::new(),
+                            notes: String::new(),
+                        };
+                        let (c, env_name, map_id, revision) = match &detail {
+                            Some(d) => (d.map.content.clone(), d.map.environment.clone(), Some(d.map.id), Some(d.map.revision)),
+                            None => (blank, env.get().unwrap_or_default(), None, None),
+                        };
+                        let f = MapForm::from(&c);
+                        view! {
+                            <p class="context">
+                                {match map_id {
+                                    Some(_) => format!("Editing revision {} of '{}' in {env_name}", revision.unwrap_or(0), c.name),
+                                    None => format!("New map in {env_name}"),
+                                }}
+                            </p>
+                            <ActionForm action=save attr:class="stack form-card wide" attr:data-testid="map-form">
+                                {map_id.map(|id| view! { <input type="hidden" name="map_id" value=id.to_string()/> })}
+                                {revision.map(|r| view! { <input type="hidden" name="expected_revision" value=r.to_string()/> })}
+                                <input type="hidden" name="env" value=env_name/>
+                                <label>"Name" <input name="form[name]" required value=f.name/></label>
+                                <div class="two">
+                                    <label>"F&O data entity" <input name="form[fo_entity]" required value=f.fo_entity placeholder="CustCustomerV3Entity"/></label>
+                                    <label>"Dataverse table" <input name="form[dataverse_table]" required value=f.dataverse_table placeholder="account"/></label>
+                                </div>
+                                <div class="two">
+                                    {select("form[direction]", "Direction", Direction::ALL, c.direction, Direction::as_str, Direction::label)}
+                                    {select("form[master_side]", "Owning side", Side::ALL, c.master_side, Side::as_str, Side::label)}
+                                </div>
+                                <label>"Why not synced (required when the direction is Not synced)"
+                                    <input name="form[not_synced_reason]" value=f.not_synced_reason/>
+                                </label>
+                                <div class="two">
+                                    <label>"F&O integration key fields" <input name="form[fo_keys]" value=f.fo_keys placeholder="CustomerAccount, dataAreaId"/></label>
+                                    <label>"Dataverse key columns" <input name="form[dataverse_keys]" value=f.dataverse_keys placeholder="accountnumber, msdyn_company.cdm_companycode"/></label>
+                                </div>
+                                <div class="two">
+                                    {select("form[initial_sync]", "Initial sync", InitialSync::ALL, c.initial_sync, InitialSync::as_str, InitialSync::label)}
+                                    <label>"Expected records" <input name="form[expected_records]" inputmode="numeric" value=f.expected_records placeholder="250000"/></label>
+                                </div>
+                                <div class="two">
+                                    {select("form[state]", "State", MapState::ALL, c.state, MapState::as_str, MapState::label)}
+                                    <label>"Tags (comma-separated)" <input name="form[tags]" value=f.tags/></label>
+                                </div>
+                                <label>"Notes (Markdown)" <TextArea name="form[notes]" text=f.notes attr:rows="8"/></label>
+                                <label>"What changed and why (kept in the history)" <input name="comment"/></label>
+                                <button type="submit" class="primary">"Save"</button>
+                            </ActionForm>
+                        }.into_any()
+                    })}
+                </Transition>
+            </RoleGate>
         </Layout>
     }
 }
@@ -597,7 +602,7 @@ pub fn MapsImportPage() -> impl IntoView {
                              same way. Nothing is removed, conflict rules are left alone, and one problem anywhere \
                              means nothing is imported."
                         </p>
-                        <p class="context">{format!("Into {name} · {} map(s) now", l.maps.len())}</p>
+                        <p class="context">{format!("Into {name} · {} now", crate::components::plural(l.maps.len(), "map", "maps"))}</p>
                         {if l.can_edit {
                             view! {
                                 <ActionForm action=import attr:class="stack form-card wide" attr:data-testid="maps-import-form">

@@ -40,7 +40,7 @@ pub async fn get_overview() -> Result<Overview, AppError> {
     .bind(&day_ago)
     .fetch_one(&mut *conn)
     .await?;
-    let recent = crate::audit::server::recent(&mut conn, 10).await?;
+    let recent = crate::audit::server::recent_changes(&mut conn, 10).await?;
     Ok(Overview {
         active_by_role,
         deactivated,

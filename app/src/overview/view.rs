@@ -144,6 +144,7 @@ fn environment_view(o: EnvOverview) -> impl IntoView {
 }
 
 fn console_view(o: Overview) -> impl IntoView {
+    let no_recent = o.recent.is_empty();
     let [viewers, editors, admins] = o.active_by_role;
     view! {
         <section class="cards">
@@ -164,9 +165,21 @@ fn console_view(o: Overview) -> impl IntoView {
             </div>
         </section>
         <h2>"Recent changes"</h2>
+        {no_recent.then(|| view! { <p class="empty">"No changes to the rule book, the error queue or the review yet; sign-ins are in the audit log."</p> })}
         <ul class="activity">
-            {o.recent.into_iter().map(|e| view! {
-                <li><span class="muted nowrap">{fmt_time(&e.occurred_at)}</span> " " <strong>{e.actor}</strong> " — " {e.summary}</li>
+            {o.recent.into_iter().map(|e| {
+                let href = e.href();
+                let env = e.environment.clone().map(|n| format!(" [{n}]")).unwrap_or_default();
+                view! {
+                    <li>
+                        <span class="muted nowrap">{fmt_time(&e.occurred_at)}</span> " " <strong>{e.actor}</strong>
+                        <span class="muted">{env}</span> " — "
+                        {match href {
+                            Some(href) => view! { <a href=href>{e.summary}</a> }.into_any(),
+                            None => view! { {e.summary} }.into_any(),
+                        }}
+                    </li>
+                }
             }).collect_view()}
         </ul>
         <p><a href="/audit">"Full audit log →"</a></p>

@@ -136,6 +136,7 @@ pub async fn cancel_reconcile(run_id: i64) -> Result<(), AppError> {
             "That run is not running any more.".into(),
         ));
     };
+    let environment = crate::maps::server::get(&mut tx, map_id).await?.environment;
     record(
         &mut tx,
         &Actor::user(&user, client_ip()),
@@ -145,6 +146,7 @@ pub async fn cancel_reconcile(run_id: i64) -> Result<(), AppError> {
             object_id: Some(run_id.to_string()),
             summary: format!("Asked reconciliation run #{run_id} to stop"),
             detail: None,
+            environment: Some(environment),
         },
     )
     .await?;
@@ -181,6 +183,7 @@ pub async fn explain_difference(difference_id: i64, explanation: String) -> Resu
     .await?;
     let (run_id, map_id, key, kind, field) =
         row.ok_or_else(|| AppError::not_found("That difference"))?;
+    let environment = crate::maps::server::get(&mut tx, map_id).await?.environment;
     record(
         &mut tx,
         &Actor::user(&user, client_ip()),
@@ -198,6 +201,7 @@ pub async fn explain_difference(difference_id: i64, explanation: String) -> Resu
                 }
             ),
             detail: None,
+            environment: Some(environment),
         },
     )
     .await?;
@@ -249,6 +253,7 @@ pub async fn save_reconcile_settings(
                 }
             ),
             detail: None,
+            environment: Some(map.environment.clone()),
         },
     )
     .await?;

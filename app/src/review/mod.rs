@@ -131,8 +131,10 @@ impl RuleChange {
 /// The week's review note.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReviewNote {
-    /// The text.
+    /// The text (Markdown).
     pub body: String,
+    /// The text rendered and sanitised, for the page and the printout.
+    pub html: String,
     /// Last saved.
     pub updated_at: String,
     /// By whom.

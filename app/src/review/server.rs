@@ -27,6 +27,34 @@ type ChangeRow = (String, String, String, String, i64, Option<String>, String);
 
 type GroupRow = (i64, String, String, Option<String>, i64, String);
 
+/// A conflict rule's revision names no object of its own: the review says
+/// which map and field, the rule as it stands, who decided, and (without a
+/// comment) the rationale as the why.
+async fn describe_rule(
+    conn: &mut SqliteConnection,
+    change: &mut RuleChange,
+) -> Result<(), AppError> {
+    let rule = match crate::rules::server::get_rule(conn, change.object_id).await {
+        Ok(r) => r,
+        // A rule removed since: keep the row as it was recorded.
+        Err(AppError::NotFound { .. }) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let map = crate::maps::server::get(conn, rule.map_id).await?;
+    change.object = format!(
+        "{} · {}: {} ({}), decided by {}",
+        map.content.name,
+        rule.field_label.as_deref().unwrap_or("map default"),
+        rule.winner.label(),
+        rule.status.label().to_lowercase(),
+        rule.decided_by
+    );
+    if change.comment.trim().is_empty() {
+        change.comment = crate::markdown::plain_excerpt(&rule.rationale, 240);
+    }
+    Ok(())
+}
+
 fn group_line((id, pattern, category, map, entries, state): GroupRow) -> GroupLine {
     GroupLine {
         id,
@@ -218,20 +246,23 @@ pub async fn load(
         .bind(stored(end))
         .fetch_all(&mut *conn)
         .await?;
-    let changes = changes
-        .into_iter()
-        .map(
-            |(at, author, action, object_type, object_id, object, comment)| RuleChange {
-                at,
-                author,
-                action,
-                object_type,
-                object_id,
-                object: object.unwrap_or_default(),
-                comment,
-            },
-        )
-        .collect();
+    let mut rule_changes = Vec::with_capacity(changes.len());
+    for (at, author, action, object_type, object_id, object, comment) in changes {
+        let mut change = RuleChange {
+            at,
+            author,
+            action,
+            object_type,
+            object_id,
+            object: object.unwrap_or_default(),
+            comment,
+        };
+        if change.object_type == "conflict_rule" {
+            describe_rule(conn, &mut change).await?;
+        }
+        rule_changes.push(change);
+    }
+    let changes = rule_changes;
     let note: Option<ReviewNote> = sqlx::query_as::<_, (String, String, String)>(
         "select body, updated_at, updated_by from review_notes where environment_id = ? and week = ?",
     )
@@ -240,6 +271,7 @@ pub async fn load(
     .fetch_optional(&mut *conn)
     .await?
     .map(|(body, updated_at, updated_by)| ReviewNote {
+        html: crate::markdown::render(&body),
         body,
         updated_at,
         updated_by,
@@ -325,6 +357,7 @@ pub async fn save_note(
                 )
             },
             detail: Some(serde_json::json!({ "body": body })),
+            environment: Some(env.name.clone()),
         },
     )
     .await?;

@@ -145,6 +145,7 @@ fn review_view(r: Review, save: ServerAction<SaveReviewNote>, saved: bool) -> im
         .collect_view();
     let no_changes = r.changes.is_empty();
     let note_text = r.note.as_ref().map(|n| n.body.clone()).unwrap_or_default();
+    let note_html = r.note.as_ref().map(|n| n.html.clone());
     let note_meta = r.note.as_ref().map(|n| {
         format!(
             "Last saved by {} · {}",
@@ -238,7 +239,10 @@ fn review_view(r: Review, save: ServerAction<SaveReviewNote>, saved: bool) -> im
 
             <section class="review-notes">
                 <h2>"Review notes"</h2>
-                <div class="note-print" class:print-only=can_edit data-testid="review-note">{note_text.clone()}</div>
+                {match note_html {
+                    Some(html) => view! { <div class="prose note" data-testid="review-note" inner_html=html></div> }.into_any(),
+                    None => view! { <p class="muted" data-testid="review-note">"No notes for this week yet."</p> }.into_any(),
+                }}
                 {saved.then(|| view! { <p class="ok-box" role="status">"Notes saved."</p> })}
                 {note_meta.map(|m| view! { <p class="muted small" data-testid="review-note-meta">{m}</p> })}
                 {if can_edit {
@@ -246,7 +250,7 @@ fn review_view(r: Review, save: ServerAction<SaveReviewNote>, saved: bool) -> im
                         <ActionForm action=save attr:class="stack" attr:data-testid="review-note-form">
                             <input type="hidden" name="env" value=r.environment.clone()/>
                             <input type="hidden" name="week" value=r.week.clone()/>
-                            <label>"Notes for this week (decisions, owners, follow-ups)"
+                            <label>"Notes for this week (Markdown: decisions, owners, follow-ups)"
                                 <TextArea name="body" text=note_text attr:rows="6" attr:maxlength=super::MAX_NOTE.to_string()/>
                             </label>
                             <button type="submit" class="primary">"Save notes"</button>

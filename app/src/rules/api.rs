@@ -353,8 +353,10 @@ pub async fn import_field_mappings(
     .await?;
     tx.commit().await?;
     let summary = format!(
-        "Imported: {} field mapping(s) created, {} updated, {} unchanged.",
-        n.created, n.updated, n.unchanged
+        "Imported: {} created, {} updated, {} unchanged.",
+        crate::components::plural(n.created, "field mapping", "field mappings"),
+        n.updated,
+        n.unchanged
     );
     leptos_axum::redirect(&format!(
         "/maps/{map_id}/import?result={}",

@@ -187,6 +187,7 @@ async fn append_revision(
     } else {
         "rule"
     };
+    let environment = crate::environments::server::name_of(conn, environment_id).await?;
     record(
         conn,
         actor,
@@ -205,6 +206,7 @@ async fn append_revision(
             summary,
             detail: (!comment.trim().is_empty())
                 .then(|| serde_json::json!({ "comment": comment.trim() })),
+            environment,
         },
     )
     .await

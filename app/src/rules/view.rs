@@ -10,7 +10,8 @@ use super::{
     ConflictRule, Documented, EnforcedBy, FieldContent, FieldDirection, FieldEdit, FieldMapping,
     ObjectHistory, RuleStatus, Transform, ValueType, Winner,
 };
-use crate::components::{ErrorBox, Layout, TextArea, action_error};
+use crate::auth::Role;
+use crate::components::{ErrorBox, Layout, RoleGate, TextArea, action_error};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
@@ -151,25 +152,22 @@ pub fn FieldsAndRules(
             };
             view! {
                 <tr id=format!("field-{}", f.id)>
-                    <td><code>{c.fo_field.clone()}</code></td>
-                    <td><code>{c.dataverse_column.clone()}</code></td>
-                    <td>{c.direction.label()}</td>
-                    <td>{c.value_type.label()}</td>
-                    <td>{transform}</td>
-                    <td>{rule_text}</td>
-                    <td class="nowrap">
+                    <td class="code-cell"><code>{c.fo_field.clone()}</code></td>
+                    <td class="code-cell"><code>{c.dataverse_column.clone()}</code></td>
+                    <td>{c.direction.label()}<span class="sub">{c.value_type.label()}</span></td>
+                    <td class="code-cell">{transform}</td>
+                    <td class="rule-cell">{rule_text}</td>
+                    <td><div class="row-actions">
                         <a class="small" href=format!("/fields/{}/history", f.id) aria-label=format!("History of {}", c.label())>"History"</a>
                         {can_edit.then(|| view! {
-                            " "
                             <a class="small" href=format!("/fields/{}/edit", f.id) aria-label=format!("Edit {}", c.label())>"Edit"</a>
-                            " "
                             <ActionForm action=remove_field attr:class="inline">
                                 <input type="hidden" name="field_id" value=f.id.to_string()/>
                                 <input type="hidden" name="comment" value=""/>
                                 <button type="submit" class="small secondary">"Remove"</button>
                             </ActionForm>
                         })}
-                    </td>
+                    </div></td>
                 </tr>
             }
         })
@@ -229,7 +227,7 @@ pub fn FieldsAndRules(
             view! {
                 <div class="table-wrap">
                 <table class="data" data-testid="fields-table">
-                    <thead><tr><th>"F&O field"</th><th>"Dataverse column"</th><th>"Direction"</th><th>"Type"</th><th>"Transform"</th><th>"Rule"</th><th></th></tr></thead>
+                    <thead><tr><th>"F&O field"</th><th>"Dataverse column"</th><th>"Direction · type"</th><th>"Transform"</th><th>"Rule"</th><th><span class="visually-hidden">"Actions"</span></th></tr></thead>
                     <tbody>{field_rows}</tbody>
                 </table>
                 </div>
@@ -344,30 +342,32 @@ pub fn FieldEditPage() -> impl IntoView {
     );
     view! {
         <Layout title="Edit field mapping">
-            {move || action_error(save.value().get())}
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    let FieldEdit { field, map_name } = match field.await {
-                        Err(e) => return view! { <ErrorBox error=e/> }.into_any(),
-                        Ok(f) => f,
-                    };
-                    let map_id = field.map_id;
-                    view! {
-                        <p class="context">
-                            <a href=format!("/maps/{map_id}#field-{}", field.id)>{map_name}</a>
-                            {format!(" · editing revision {} of {}", field.revision, field.content.label())}
-                            " · "<a href=format!("/fields/{}/history", field.id)>"history"</a>
-                        </p>
-                        <ActionForm action=save attr:class="stack form-card wide" attr:data-testid="field-edit-form">
-                            <input type="hidden" name="map_id" value=map_id.to_string()/>
-                            <input type="hidden" name="field_id" value=field.id.to_string()/>
-                            <input type="hidden" name="expected_revision" value=field.revision.to_string()/>
-                            {field_inputs(Some(&field.content))}
-                            <button type="submit" class="primary">"Save field mapping"</button>
-                        </ActionForm>
-                    }.into_any()
-                })}
-            </Transition>
+            <RoleGate needed=Role::Editor action="edit field mappings">
+                {move || action_error(save.value().get())}
+                <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        let FieldEdit { field, map_name } = match field.await {
+                            Err(e) => return view! { <ErrorBox error=e/> }.into_any(),
+                            Ok(f) => f,
+                        };
+                        let map_id = field.map_id;
+                        view! {
+                            <p class="context">
+                                <a href=format!("/maps/{map_id}#field-{}", field.id)>{map_name}</a>
+                                {format!(" · editing revision {} of {}", field.revision, field.content.label())}
+                                " · "<a href=format!("/fields/{}/history", field.id)>"history"</a>
+                            </p>
+                            <ActionForm action=save attr:class="stack form-card wide" attr:data-testid="field-edit-form">
+                                <input type="hidden" name="map_id" value=map_id.to_string()/>
+                                <input type="hidden" name="field_id" value=field.id.to_string()/>
+                                <input type="hidden" name="expected_revision" value=field.revision.to_string()/>
+                                {field_inputs(Some(&field.content))}
+                                <button type="submit" class="primary">"Save field mapping"</button>
+                            </ActionForm>
+                        }.into_any()
+                    })}
+                </Transition>
+            </RoleGate>
         </Layout>
     }
 }
@@ -506,7 +506,7 @@ pub fn FieldsImportPage() -> impl IntoView {
                     view! {
                         <p class="context">
                             <a href=format!("/maps/{map_id}#fields")>{d.map.content.name.clone()}</a>
-                            {format!(" · {} field mapping(s) now · ", d.fields.len())}
+                            {format!(" · {} now · ", crate::components::plural(d.fields.len(), "field mapping", "field mappings"))}
                             <a href=format!("/export/maps/{map_id}/fields.csv") download="" rel="external">"Export CSV"</a>
                         </p>
                         <p class="lead">

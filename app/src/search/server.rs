@@ -91,11 +91,14 @@ pub async fn search(
             map_name: r.map_name,
             title: r.title,
             // Control characters other than our markers never come from a form.
-            snippet: r
-                .snippet
-                .chars()
-                .filter(|c| !c.is_control() || *c == MARK_START || *c == MARK_END)
-                .collect(),
+            // Control characters other than our markers never come from a
+            // form; Markdown markers would show as raw `**`.
+            snippet: crate::markdown::strip_inline_markup(
+                &r.snippet
+                    .chars()
+                    .filter(|c| !c.is_control() || *c == MARK_START || *c == MARK_END)
+                    .collect::<String>(),
+            ),
         })
         .collect())
 }

@@ -47,6 +47,7 @@ pub async fn create(
             object_id: Some(id.to_string()),
             summary: format!("Created API token '{name}' ({prefix}…)"),
             detail: None,
+            environment: None,
         },
     )
     .await?;
@@ -92,6 +93,7 @@ pub async fn revoke(conn: &mut SqliteConnection, actor: &Actor, id: i64) -> Resu
             object_id: Some(id.to_string()),
             summary: format!("Revoked API token '{name}'"),
             detail: None,
+            environment: None,
         },
     )
     .await

@@ -33,9 +33,12 @@ fn rgb(hex: &str) -> RGBColor {
 }
 
 /// Axis numbers short enough for the label area: 1.2k, 3.4M.
-fn short(v: f64, percent: bool) -> String {
+fn short(v: f64, percent: bool, decimals: usize) -> String {
     if percent {
-        return format!("{v:.1} %");
+        return format!("{v:.decimals$} %");
+    }
+    if decimals > 0 && v.abs() < 1e3 {
+        return format!("{v:.decimals$}");
     }
     let a = v.abs();
     if a >= 1e6 {
@@ -49,6 +52,20 @@ fn short(v: f64, percent: bool) -> String {
     } else {
         format!("{v:.1}")
     }
+}
+
+/// Decimals the y labels need so that neighbouring ticks read apart: the
+/// axis has about six ticks, so their step is about a sixth of the range
+/// (0.02 % steps need two decimals, not one that repeats "0.2 %" three
+/// times). Percentages show at least one.
+fn y_decimals(lo: f64, hi: f64, percent: bool) -> usize {
+    let step = (hi - lo) / 6.0;
+    let needed = if step > 0.0 && step < 1.0 {
+        (-step.log10()).ceil() as usize
+    } else {
+        0
+    };
+    needed.clamp(usize::from(percent), 4)
 }
 
 /// The value range the chart's y axis covers, with headroom; 0 is always
@@ -120,7 +137,8 @@ pub fn draw(chart: &Chart) -> Result<Drawn, String> {
                 d.format("%d %b %H:%M").to_string()
             }
         };
-        let y_label = |y: &f64| short(*y, chart.percent);
+        let decimals = y_decimals(lo, hi, chart.percent);
+        let y_label = |y: &f64| short(*y, chart.percent, decimals);
         ctx.configure_mesh()
             .disable_x_mesh()
             .bold_line_style(RGBColor(225, 228, 232))
@@ -136,6 +154,46 @@ pub fn draw(chart: &Chart) -> Result<Drawn, String> {
             .axis_desc_style(("sans-serif", 13))
             .draw()
             .map_err(|e| e.to_string())?;
+        let grey = RGBColor(90, 90, 90);
+        // Marks first, so the series are drawn over them: the newest
+        // point stays visible under a label at the right edge.
+        // Changes in the same period share one mark (a restart changes
+        // every map at once); the list under the chart names them all.
+        let mut marks: Vec<(i64, Vec<&str>)> = Vec::new();
+        for a in &chart.annotations {
+            let bucket = (a.at - span.from).div_euclid(step);
+            match marks.iter_mut().find(|(b, _)| *b == bucket) {
+                Some((_, labels)) => labels.push(&a.label),
+                None => marks.push((bucket, vec![&a.label])),
+            }
+        }
+        for (row, (bucket, labels)) in marks.iter().enumerate() {
+            let x = at(*bucket as f64 + 0.5);
+            ctx.draw_series(std::iter::once(PathElement::new(
+                vec![(x, lo), (x, hi)],
+                grey.stroke_width(1),
+            )))
+            .map_err(|e| e.to_string())?;
+            let text = match labels[..] {
+                [one] => one.to_string(),
+                _ => format!("{} state changes", labels.len()),
+            };
+            // Labels alternate between two rows so neighbours do not
+            // overlap, and sit left of marks near the right edge.
+            let y = hi - (hi - lo) * if row % 2 == 0 { 0.01 } else { 0.08 };
+            let right = x > at(n as f64 * 0.7);
+            let pos = Pos::new(if right { HPos::Right } else { HPos::Left }, VPos::Top);
+            ctx.draw_series(std::iter::once(Text::new(
+                if right {
+                    format!("{text} ")
+                } else {
+                    format!(" {text}")
+                },
+                (x, y),
+                ("sans-serif", 11).into_font().color(&grey).pos(pos),
+            )))
+            .map_err(|e| e.to_string())?;
+        }
         match chart.kind {
             Kind::Stacked => {
                 let mut bars = Vec::new();
@@ -203,44 +261,6 @@ pub fn draw(chart: &Chart) -> Result<Drawn, String> {
                     ctx.draw_series(dots).map_err(|e| e.to_string())?;
                 }
             }
-        }
-        let grey = RGBColor(90, 90, 90);
-        // Changes in the same period share one mark (a restart changes
-        // every map at once); the list under the chart names them all.
-        let mut marks: Vec<(i64, Vec<&str>)> = Vec::new();
-        for a in &chart.annotations {
-            let bucket = (a.at - span.from).div_euclid(step);
-            match marks.iter_mut().find(|(b, _)| *b == bucket) {
-                Some((_, labels)) => labels.push(&a.label),
-                None => marks.push((bucket, vec![&a.label])),
-            }
-        }
-        for (row, (bucket, labels)) in marks.iter().enumerate() {
-            let x = at(*bucket as f64 + 0.5);
-            ctx.draw_series(std::iter::once(PathElement::new(
-                vec![(x, lo), (x, hi)],
-                grey.stroke_width(1),
-            )))
-            .map_err(|e| e.to_string())?;
-            let text = match labels[..] {
-                [one] => one.to_string(),
-                _ => format!("{} state changes", labels.len()),
-            };
-            // Labels alternate between two rows so neighbours do not
-            // overlap, and sit left of marks near the right edge.
-            let y = hi - (hi - lo) * if row % 2 == 0 { 0.01 } else { 0.08 };
-            let right = x > at(n as f64 * 0.7);
-            let pos = Pos::new(if right { HPos::Right } else { HPos::Left }, VPos::Top);
-            ctx.draw_series(std::iter::once(Text::new(
-                if right {
-                    format!("{text} ")
-                } else {
-                    format!(" {text}")
-                },
-                (x, y),
-                ("sans-serif", 11).into_font().color(&grey).pos(pos),
-            )))
-            .map_err(|e| e.to_string())?;
         }
         let (xr, _) = ctx.plotting_area().get_pixel_range();
         plot_x = (xr.start, xr.end);
@@ -367,15 +387,6 @@ pub fn ChartView(
         })
         .collect_view();
     let table = data_table(&chart);
-    let notes = (!chart.annotations.is_empty()).then(|| {
-        view! {
-            <ul class="chart-notes">
-                {chart.annotations.iter().map(|a| view! {
-                    <li>{fmt_bucket(a.at, 60)} " — " {a.label.clone()}</li>
-                }).collect_view()}
-            </ul>
-        }
-    });
     let empty = chart.is_empty();
     let file = format!("{}.csv", chart.key);
     view! {
@@ -397,7 +408,6 @@ pub fn ChartView(
             }}
             <p class="chart-hover muted" aria-live="polite" data-testid="chart-hover">{readout}</p>
             <ul class="legend">{legend}</ul>
-            {notes}
             <div class="chart-actions">
                 <details class="chart-data">
                     <summary>"Show data"</summary>
@@ -447,6 +457,21 @@ mod tests {
     }
 
     #[test]
+    fn y_labels_have_enough_decimals_to_differ() {
+        let d = y_decimals(0.0, 0.25, true);
+        assert_eq!(d, 2);
+        let labels: Vec<String> = [0.05, 0.1, 0.15, 0.2, 0.25]
+            .iter()
+            .map(|v| short(*v, true, d))
+            .collect();
+        let mut unique = labels.clone();
+        unique.dedup();
+        assert_eq!(labels, unique, "{labels:?}");
+        assert_eq!(y_decimals(0.0, 600.0, false), 0);
+        assert_eq!(y_decimals(0.0, 60.0, true), 1);
+    }
+
+    #[test]
     fn charts_draw_to_svg_with_axes_bars_and_annotations() {
         let d = draw(&chart(Kind::Stacked)).unwrap();
         assert!(d.svg.starts_with("<svg"));
@@ -492,9 +517,9 @@ mod tests {
         assert!(describe(&c, 1).ends_with("Plug-in threw: 2"));
         assert_eq!(
             (
-                short(1500.0, false),
-                short(25_000.0, false),
-                short(2.0, false)
+                short(1500.0, false, 0),
+                short(25_000.0, false, 0),
+                short(2.0, false, 0)
             ),
             ("1.5k".into(), "25k".into(), "2".into())
         );

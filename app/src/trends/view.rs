@@ -80,7 +80,9 @@ fn page_view(page: &str, t: TrendPage) -> impl IntoView + use<> {
             }
         })
         .collect_view();
-    let last_day = fmt_bucket(t.span.to - super::DAY, super::DAY);
+    // The day of the range's last second: today for the presets, which end
+    // with the current hour or day.
+    let last_day = fmt_bucket(t.span.to - 1, super::DAY);
     let first_day = fmt_bucket(t.span.from, super::DAY);
     let by = if t.span.step == super::HOUR {
         "hour"
@@ -101,6 +103,25 @@ fn page_view(page: &str, t: TrendPage) -> impl IntoView + use<> {
             <input type="hidden" name="to" value=q.to.clone().unwrap_or_default()/>
         })}
     };
+    // Every chart of a page marks the same map state changes; the list
+    // that names them is shown once, under the charts.
+    let notes = t
+        .charts
+        .first()
+        .map(|c| c.annotations.clone())
+        .unwrap_or_default();
+    let notes = (!notes.is_empty()).then(|| {
+        view! {
+            <section class="chart-notes-all" data-testid="state-changes">
+                <h3>"Map state changes in this range"</h3>
+                <ul class="chart-notes">
+                    {notes.into_iter().map(|a| view! {
+                        <li>{super::fmt_bucket(a.at, 60)} " — " {a.label}</li>
+                    }).collect_view()}
+                </ul>
+            </section>
+        }
+    });
     let charts = t
         .charts
         .into_iter()
@@ -145,5 +166,6 @@ fn page_view(page: &str, t: TrendPage) -> impl IntoView + use<> {
         </section>
         <p class="muted" data-testid="trend-range">{described}</p>
         <div class="charts">{charts}</div>
+        {notes}
     }
 }

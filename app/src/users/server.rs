@@ -41,6 +41,7 @@ pub async fn create(
             object_id: Some(id.to_string()),
             summary: format!("Added {email} as {role}"),
             detail: Some(serde_json::json!({ "email": email, "role": role })),
+            environment: None,
         },
     )
     .await?;
@@ -102,6 +103,7 @@ pub async fn change_role(
             object_id: Some(id.to_string()),
             summary: format!("Changed {email} from {old} to {role}"),
             detail: Some(serde_json::json!({ "from": old, "to": role })),
+            environment: None,
         },
     )
     .await
@@ -147,6 +149,7 @@ pub async fn set_active(
             object_id: Some(id.to_string()),
             summary: format!("{verb} {email}"),
             detail: None,
+            environment: None,
         },
     )
     .await
@@ -179,6 +182,7 @@ pub async fn set_password(
             object_id: Some(id.to_string()),
             summary: format!("Set a new password for {email}"),
             detail: None,
+            environment: None,
         },
     )
     .await
