@@ -90,7 +90,7 @@ test("field mappings import from CSV; a bad row imports nothing and is named", a
       "PaymTermId,msdyn_paymentterm,fo_to_dataverse,lookup,none,\n",
   );
   await page.getByTestId("fields-import-form").getByRole("button", { name: "Import field mappings" }).click();
-  await expect(page.getByTestId("import-result")).toContainText("2 field mapping(s) created");
+  await expect(page.getByTestId("import-result")).toContainText("2 field mappings created");
   await page.getByRole("link", { name: "Customers V3" }).click();
   await expect(page.getByTestId("fields-table")).toContainText("No → 0, All → 1");
 });
@@ -118,7 +118,7 @@ test("maps exported as JSON come back in with changes as new revisions", async (
 
   await page.getByTestId("maps-import-form").locator('textarea[name="document"]').fill(JSON.stringify(doc));
   await page.getByTestId("maps-import-form").getByRole("button", { name: "Import maps" }).click();
-  await expect(page.getByTestId("import-result")).toContainText("1 map(s) created, 1 updated");
+  await expect(page.getByTestId("import-result")).toContainText("1 map created, 1 updated");
   await page.goto("/maps");
   await expect(page.getByTestId("maps-table")).toContainText("Customers V3 (copy)");
 });

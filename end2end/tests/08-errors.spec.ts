@@ -88,7 +88,7 @@ test("a group shows its entries with the raw detail and links to the map's rule 
   await expect(doc).toContainText("rule: lookup not resolved (dependency order)");
   await expect(page.getByTestId("entries-table").locator("tbody tr")).toHaveCount(2);
   await expect(page.getByTestId("entries-table")).toContainText("US-002");
-  await expect(page.getByTestId("entries-table").locator("pre")).toContainText('"executionStatus":"Failed"');
+  await expect(page.getByTestId("entries-table").locator("pre")).toContainText('"executionStatus": "Failed"');
   await doc.getByRole("link", { name: "Customers V3 (rule book)" }).click();
   await expect(page.getByTestId("map-doc")).toBeVisible();
 });

@@ -403,3 +403,36 @@ fn simulate_and_collect_name_what_is_wrong_with_their_arguments() {
         assert!(stderr.contains(says), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn a_first_start_in_demo_mode_logs_no_error() {
+    use std::io::Read as _;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("first.db");
+    let log = dir.path().join("stderr.log");
+    let mut child = dwconsole()
+        .args([
+            "--database",
+            db.to_str().unwrap(),
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--demo",
+        ])
+        .env("APP_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 64];
+    let _ = child.stdout.take().unwrap().read(&mut first).unwrap();
+    // The first collection runs right after start.
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("demo mode"), "{text}");
+    assert!(!text.contains("ERROR"), "{text}");
+}

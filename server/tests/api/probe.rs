@@ -390,7 +390,15 @@ async fn the_api_keeps_storing_while_the_command_line_imports_a_large_file() {
     }
     std::fs::write(&csv, text).unwrap();
     let mut import = std::process::Command::new(env!("CARGO_BIN_EXE_dwconsole"))
-        .args(["--database", &app.db_path, "import", "errors", csv.to_str().unwrap(), "--env", "UAT"])
+        .args([
+            "--database",
+            &app.db_path,
+            "import",
+            "errors",
+            csv.to_str().unwrap(),
+            "--env",
+            "UAT",
+        ])
         .env_remove("APP_DATABASE")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -407,7 +415,11 @@ async fn the_api_keeps_storing_while_the_command_line_imports_a_large_file() {
             json!({ "environment": "UAT", "entries": [{ "id": format!("api-{sent}"), "occurred_at": "2026-11-21T08:15:00Z", "message": "Plug-in threw" }] }),
         )
         .await;
-        assert_eq!(status, StatusCode::OK, "API batch {sent} during the import: {body}");
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "API batch {sent} during the import: {body}"
+        );
         slowest = slowest.max(start.elapsed());
         sent += 1;
         if import.try_wait().unwrap().is_some() {
@@ -416,12 +428,22 @@ async fn the_api_keeps_storing_while_the_command_line_imports_a_large_file() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let out = import.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(sent >= 3, "the import ended before the API was tried ({sent} batches)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        sent >= 3,
+        "the import ended before the API was tried ({sent} batches)"
+    );
     let stored: i64 = sqlx::query_scalar("select count(*) from error_entries")
         .fetch_one(&app.pool)
         .await
         .unwrap();
     assert_eq!(stored, 30_000 + sent);
-    assert!(slowest < Duration::from_secs(3), "an API batch waited {slowest:?}");
+    assert!(
+        slowest < Duration::from_secs(3),
+        "an API batch waited {slowest:?}"
+    );
 }
