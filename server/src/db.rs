@@ -41,9 +41,9 @@ pub async fn connect(location: &str) -> anyhow::Result<SqlitePool> {
         // without it a burst of writes leaves a file of hundreds of
         // megabytes beside a small database for good.
         .pragma("journal_size_limit", JOURNAL_SIZE_LIMIT.to_string())
-        // Each connection's page cache: 8 MiB (SQLite's default is 2 MiB).
-        // Bounded, so memory stays max_connections × this, not more.
-        .pragma("cache_size", "-8192");
+        // Each connection's page cache, stated rather than left to the
+        // build's default: 2 MiB, so the pool's caches stay at 16 MiB.
+        .pragma("cache_size", "-2048");
     // SQLite allows one writer at a time; a handful of connections is enough
     // for concurrent reads without queueing writers behind a large pool.
     let pool = SqlitePoolOptions::new()
@@ -64,16 +64,31 @@ pub async fn migrate(pool: &SqlitePool) -> anyhow::Result<()> {
         .context("cannot apply database migrations")
 }
 
-/// Copies the WAL into the database and truncates it to zero bytes, if no
-/// reader or writer is in the way right now; otherwise does nothing and
-/// the next call tries again. It never waits for a lock, so a busy server
-/// is not held up; it succeeds in the quiet moments between requests.
-/// Returns whether the WAL was truncated.
+/// Copies the WAL into the database and truncates it to zero bytes when
+/// nothing is in the way. Normally it never waits for a lock, so a busy
+/// server is not held up and it succeeds in the quiet moments between
+/// requests. But a server that is never quiet would let the WAL grow
+/// without bound (every reader pins it), so once the WAL is past
+/// [`JOURNAL_SIZE_LIMIT`] the checkpoint waits up to a second for readers
+/// to finish, holding writers back meanwhile. Returns whether the WAL was
+/// truncated.
 pub async fn checkpoint(pool: &SqlitePool) -> anyhow::Result<bool> {
     let mut conn = pool.acquire().await?;
-    sqlx::query("pragma busy_timeout = 0")
-        .execute(&mut *conn)
-        .await?;
+    let file: Option<String> =
+        sqlx::query_scalar("select file from pragma_database_list where name = 'main'")
+            .fetch_optional(&mut *conn)
+            .await?;
+    let wal_bytes = file
+        .filter(|f| !f.is_empty())
+        .and_then(|f| std::fs::metadata(format!("{f}-wal")).ok())
+        .map(|m| m.len())
+        .unwrap_or(0);
+    let patience = if wal_bytes > JOURNAL_SIZE_LIMIT {
+        "pragma busy_timeout = 1000"
+    } else {
+        "pragma busy_timeout = 0"
+    };
+    sqlx::query(patience).execute(&mut *conn).await?;
     let result: Result<(i64, i64, i64), sqlx::Error> =
         sqlx::query_as("pragma wal_checkpoint(truncate)")
             .fetch_one(&mut *conn)

@@ -28,7 +28,9 @@ pub async fn get_visitor() -> Result<Visitor, AppError> {
 /// Signs in with email and password, sets the session cookie and goes to
 /// `next` (a path on this site) or the home page.
 #[server(prefix = "/sfn", endpoint = "login")]
-#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+// No `err`: a refused sign-in (422, 429) is logged once, at info, where
+// server-function errors are answered (`server_fn_status`).
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use super::server::*;
     use crate::audit::server::{Actor, Event, record};

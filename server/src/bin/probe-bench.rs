@@ -120,6 +120,7 @@ async fn main() -> anyhow::Result<()> {
             &db,
         ])
         .env("APP_LOG", "error")
+        .env("APP_MAX_CONNECTIONS", "1024")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::inherit())
         .spawn()?;
@@ -288,7 +289,10 @@ async fn main() -> anyhow::Result<()> {
         .map(|m| m.len())
         .unwrap_or(0) as f64
         / 1048576.0;
-    println!("  WAL {wal:.1} MiB after a minute idle");
+    println!(
+        "  after a minute idle: WAL {wal:.1} MiB, server memory {:.0} MiB resident",
+        status_kib(pid, "VmRSS:") / 1024.0
+    );
     let _ = std::process::Command::new("kill")
         .arg(pid.to_string())
         .status();
