@@ -1,7 +1,7 @@
 //! The one rule for CSV cells the console writes and reads: a text cell
 //! that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab or
-//! carriage return first) gets a leading `'`, so Excel and LibreOffice show
-//! it as text (OWASP's CSV-injection advice); numbers such as `-1` stay as
+//! carriage return first) gets a leading `'`, so a spreadsheet shows it
+//! as text (OWASP's CSV-injection advice); numbers such as `-1` stay as
 //! they are. Imports take the `'` off again, so an export imports back
 //! unchanged. Every export builds its rows with [`record`].
 
