@@ -54,6 +54,51 @@ pub async fn timed_get(
     Ok((start.elapsed(), body.len()))
 }
 
+/// What [`seed`] made: an API token and an admin's session secret.
+pub struct Seeded {
+    /// The API token's secret, for `Authorization: Bearer`.
+    pub token: String,
+    /// The admin's session secret, for the session cookie.
+    pub session: String,
+}
+
+/// A benchmark's starting point in one transaction: the environment
+/// `name` with the starter maps, an admin with a two-hour session, and an
+/// API token.
+pub async fn seed(
+    pool: &sqlx::SqlitePool,
+    name: &str,
+    legal_entities: &str,
+) -> anyhow::Result<Seeded> {
+    use app::audit::server::Actor;
+    let cli = Actor::cli();
+    let e = |e: app::error::AppError| anyhow::anyhow!("{e}");
+    let mut tx = pool.begin().await?;
+    let admin =
+        app::auth::server::insert_user(&mut tx, "bench@example.com", "x", app::auth::Role::Admin)
+            .await
+            .map_err(e)?;
+    let input = app::environments::validate_environment(name, "", "", legal_entities)
+        .map_err(|(_, m)| anyhow::anyhow!(m))?;
+    app::environments::server::save(&mut tx, &cli, None, &input)
+        .await
+        .map_err(e)?;
+    let env = app::environments::server::by_name(&mut tx, name)
+        .await
+        .map_err(e)?;
+    app::maps::server::apply_starter(&mut tx, &cli, &env)
+        .await
+        .map_err(e)?;
+    let (_, token) = app::tokens::server::create(&mut tx, &cli, "bench")
+        .await
+        .map_err(e)?;
+    let session = app::auth::server::create_session(&mut tx, admin, Duration::from_secs(7200))
+        .await
+        .map_err(e)?;
+    tx.commit().await?;
+    Ok(Seeded { token, session })
+}
+
 /// Real dual-write message shapes for generated error entries.
 const TEMPLATES: &[&str] = &[
     "Couldn't resolve the guid for the field: primarycontactid.msdyn_contactpersonid. The lookup was not found: {n}.",

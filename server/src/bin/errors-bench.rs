@@ -6,8 +6,6 @@
 //!
 //! `cargo run --release -p server --bin errors-bench -- [ENTRIES] [BATCH] [GROUPS] [REQUESTS]`
 
-use app::audit::server::Actor;
-use app::auth::Role;
 use axum::body::Body;
 use http::Request;
 use serde_json::json;
@@ -63,31 +61,12 @@ async fn main() -> anyhow::Result<()> {
     settings.common.log = "app=error,server=error".into();
     server::telemetry::init(&settings.common)?;
     let pool = server::db::connect(&db).await?;
-    let cli = Actor::cli();
 
     // ---- an environment with the starter maps, a user, a token ----
-    let mut tx = pool.begin().await?;
-    let admin = app::auth::server::insert_user(&mut tx, "bench@example.com", "x", Role::Admin)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let env_input = app::environments::validate_environment("Bench", "", "", "USMF, DEMF")
-        .map_err(|(_, m)| anyhow::anyhow!(m))?;
-    app::environments::server::save(&mut tx, &cli, None, &env_input)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let env = app::environments::server::by_name(&mut tx, "Bench")
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    app::maps::server::apply_starter(&mut tx, &cli, &env)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let (_, token) = app::tokens::server::create(&mut tx, &cli, "bench")
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let secret = app::auth::server::create_session(&mut tx, admin, Duration::from_secs(3600))
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    tx.commit().await?;
+    let server::bench::Seeded {
+        token,
+        session: secret,
+    } = server::bench::seed(&pool, "Bench", "USMF, DEMF").await?;
     let maps: Vec<String> = app::maps::starter::starter_set()
         .into_iter()
         .map(|m| m.name)

@@ -12,8 +12,6 @@
 //!
 //! `cargo build --release -p server && target/release/probe-bench [SECONDS]`
 
-use app::audit::server::Actor;
-use app::auth::Role;
 use regex::RegexSet;
 use serde_json::json;
 use server::bench::{arg, error_message};
@@ -50,29 +48,8 @@ async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("probe.db").to_string_lossy().to_string();
     let pool = server::db::connect(&db).await?;
-    let cli = Actor::cli();
-    let mut tx = pool.begin().await?;
-    let admin = app::auth::server::insert_user(&mut tx, "bench@example.com", "x", Role::Admin)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let env_input = app::environments::validate_environment("Bench", "", "", "USMF")
-        .map_err(|(_, m)| anyhow::anyhow!(m))?;
-    app::environments::server::save(&mut tx, &cli, None, &env_input)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let env = app::environments::server::by_name(&mut tx, "Bench")
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    app::maps::server::apply_starter(&mut tx, &cli, &env)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let (_, token) = app::tokens::server::create(&mut tx, &cli, "bench")
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let session = app::auth::server::create_session(&mut tx, admin, Duration::from_secs(7200))
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    tx.commit().await?;
+    let server::bench::Seeded { token, session } =
+        server::bench::seed(&pool, "Bench", "USMF").await?;
     pool.close().await;
 
     // ---- 1. the classifier's detail scan, before and after ----
