@@ -33,10 +33,17 @@ env -u APP_DATABASE "$bin" --database "$db" env add UAT --legal-entities USMF >/
 token=$("$bin" --database "$db" token add --name schemathesis)
 APP_LOG=warn "$bin" serve --no-demo --bind "127.0.0.1:$port" --database "$db" >"$dir/server.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 100); do
-  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-  sleep 0.2
-done
+# Wait for the server (python3 is here anyway, for the virtualenv).
+python3 - "$port" <<'PY'
+import sys, time, urllib.request
+for _ in range(150):
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/healthz", timeout=1)
+        sys.exit(0)
+    except Exception:
+        time.sleep(0.2)
+sys.exit("the console did not answer /healthz within 30 s")
+PY
 
 "$venv/bin/st" --config-file "$(dirname "$0")/schemathesis.toml" run "http://127.0.0.1:$port/api/openapi.json" \
   --url "http://127.0.0.1:$port" \

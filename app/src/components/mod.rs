@@ -174,7 +174,7 @@ pub fn NotFound() -> impl IntoView {
 pub fn RoleGate(
     /// The lowest role that may use the page.
     needed: Role,
-    /// Completes "You need the … role to …", e.g. "edit table maps".
+    /// Completes "Your role does not allow you to …", e.g. "edit table maps".
     action: &'static str,
     /// The page.
     children: ChildrenFn,
