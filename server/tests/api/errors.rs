@@ -25,7 +25,8 @@ fn batch(entries: Value) -> Value {
     json!({ "environment": "UAT", "entries": entries })
 }
 
-async fn ready() -> (TestApp, String) {
+/// UAT with the starter maps and a collector token.
+pub async fn ready() -> (TestApp, String) {
     let app = app_with_uat().await;
     app.post_form("/sfn/apply_starter_set", &[("env", "UAT")])
         .await;

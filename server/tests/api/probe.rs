@@ -3,6 +3,7 @@
 //! throttle behind a proxy, and the ingest calls' input checks.
 
 use crate::api_tokens::create_token;
+use crate::errors::ready;
 use crate::helpers::*;
 use crate::maps::app_with_uat;
 use reqwest::StatusCode;
@@ -219,14 +220,6 @@ async fn without_trusted_proxies_a_forged_forwarding_header_changes_nothing() {
         stored, 10,
         "5 per email and 5 per address, kept in the database"
     );
-}
-
-async fn ready() -> (TestApp, String) {
-    let app = app_with_uat().await;
-    app.post_form("/sfn/apply_starter_set", &[("env", "UAT")])
-        .await;
-    let token = create_token(&app, "collector").await;
-    (app, token)
 }
 
 async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
