@@ -28,6 +28,8 @@ pub mod auth;
 pub mod collectors;
 pub mod components;
 pub mod csv_cell;
+#[cfg(feature = "ssr")]
+pub mod db;
 pub mod environments;
 pub mod error;
 pub mod errors;

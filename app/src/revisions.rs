@@ -3,7 +3,7 @@
 //! and the object's full state as JSON. Nothing is ever removed from it.
 
 use crate::audit::server::Actor;
-use crate::auth::server::db_now;
+use crate::db::db_now;
 use crate::error::AppError;
 use sqlx::SqliteConnection;
 

@@ -30,7 +30,7 @@ pub async fn user_add(common: &CommonSettings, email: &str, role: &str) -> anyho
         }
     };
     let pool = crate::db::connect(&common.database).await?;
-    let mut tx = app::auth::server::begin_write(&pool).await?;
+    let mut tx = app::db::begin_write(&pool).await?;
     let id = app::users::server::create(&mut tx, &Actor::cli(), email, password, role)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -45,7 +45,7 @@ pub async fn user_add(common: &CommonSettings, email: &str, role: &str) -> anyho
 /// `dwconsole token add --name N`: prints the secret once on stdout.
 pub async fn token_add(common: &CommonSettings, name: &str) -> anyhow::Result<()> {
     let pool = crate::db::connect(&common.database).await?;
-    let mut tx = app::auth::server::begin_write(&pool).await?;
+    let mut tx = app::db::begin_write(&pool).await?;
     let (_, secret) = app::tokens::server::create(&mut tx, &Actor::cli(), name)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -72,7 +72,7 @@ pub async fn env_add(
                 anyhow::anyhow!("--{}: {message}", field.replace('_', "-"))
             })?;
     let pool = crate::db::connect(&common.database).await?;
-    let mut tx = app::auth::server::begin_write(&pool).await?;
+    let mut tx = app::db::begin_write(&pool).await?;
     let id = app::environments::server::save(&mut tx, &Actor::cli(), None, &input)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -140,7 +140,7 @@ pub async fn import_errors(
     // stops half way (Ctrl-C, a crash) is finished by running it again.
     while prepared.peek().is_some() {
         let chunk: Vec<_> = prepared.by_ref().take(IMPORT_CHUNK).collect();
-        let mut tx = app::auth::server::begin_write(&pool).await?;
+        let mut tx = app::db::begin_write(&pool).await?;
         let accepted = server::ingest(&mut tx, &actor, environment.id, chunk, Source::Csv, &source)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -154,7 +154,7 @@ pub async fn import_errors(
         progress("storing", stored);
         tokio::time::sleep(IMPORT_PAUSE).await;
     }
-    let mut tx = app::auth::server::begin_write(&pool).await?;
+    let mut tx = app::db::begin_write(&pool).await?;
     app::audit::server::record(
         &mut tx,
         &actor,

@@ -125,7 +125,7 @@ pub async fn start(pool: &SqlitePool) -> anyhow::Result<(Job, tokio::task::JoinH
     let (_sim, addr, task) =
         crate::simulator::serve("127.0.0.1:0".parse().expect("valid address"), config).await?;
     let url = format!("http://{addr}");
-    let mut tx = app::auth::server::begin_write(pool).await?;
+    let mut tx = app::db::begin_write(pool).await?;
     let env = match app::environments::server::by_name(&mut tx, DEMO_ENV).await {
         Ok(env) => env,
         Err(_) => {
@@ -182,7 +182,7 @@ pub async fn start(pool: &SqlitePool) -> anyhow::Result<(Job, tokio::task::JoinH
     .bind(env.id)
     .bind(crate::collect::THROUGHPUT)
     .bind(start.timestamp().div_euclid(60).saturating_mul(60).to_string())
-    .bind(app::auth::server::db_now())
+    .bind(app::db::db_now())
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;

@@ -167,7 +167,7 @@ async fn maps_document(
         format: FORMAT.into(),
         version: VERSION,
         environment: env.name.clone(),
-        exported_at: app::auth::server::db_now(),
+        exported_at: app::db::db_now(),
         maps: records,
     };
     let json = serde_json::to_string_pretty(&doc).map_err(|e| {

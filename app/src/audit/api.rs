@@ -9,6 +9,7 @@ use leptos::prelude::*;
 #[server(prefix = "/sfn", endpoint = "list_audit", input = leptos::server_fn::codec::Json)]
 pub async fn list_audit(filter: AuditFilter) -> Result<AuditPage, AppError> {
     use crate::auth::server::*;
+    use crate::db::*;
     require_user()?;
     let pool = db()?;
     let mut conn = pool.acquire().await?;

@@ -2,7 +2,7 @@
 
 use super::{AUDIT_PAGE_SIZE, AuditEntry, AuditFilter, AuditPage, parse_day};
 use crate::auth::CurrentUser;
-use crate::auth::server::db_now;
+use crate::db::db_now;
 use crate::error::AppError;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 

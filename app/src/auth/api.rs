@@ -8,7 +8,8 @@ use leptos::prelude::*;
 /// Who is looking at the page, and whether first-run setup is pending.
 #[server(prefix = "/sfn", endpoint = "get_visitor")]
 pub async fn get_visitor() -> Result<Visitor, AppError> {
-    use super::server::{any_users, caller, db};
+    use super::server::{any_users, caller};
+    use crate::db::db;
     let user = caller();
     let needs_setup = if user.is_some() {
         false
@@ -34,6 +35,7 @@ pub async fn get_visitor() -> Result<Visitor, AppError> {
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use super::server::*;
     use crate::audit::server::{Actor, Event, record};
+    use crate::db::db;
 
     let cfg = auth_config();
     let ip = client_ip();
@@ -68,7 +70,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
         )));
     }
 
-    let mut tx = crate::auth::server::begin_write(&pool).await?;
+    let mut tx = crate::db::begin_write(&pool).await?;
     let row = find_login(&mut tx, &email).await?;
     let usable = row.as_ref().filter(|r| r.active);
     let ok = verify_password(password, usable.map(|r| r.password_hash.clone())).await;
@@ -131,6 +133,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
 pub async fn logout() -> Result<(), AppError> {
     use super::server::*;
     use crate::audit::server::{Actor, Event, record};
+    use crate::db::db;
 
     let cfg = auth_config();
     let secret = use_context::<http::request::Parts>().and_then(|p| {
@@ -142,7 +145,7 @@ pub async fn logout() -> Result<(), AppError> {
     });
     if let (Some(secret), Some(user)) = (secret, caller()) {
         let pool = db()?;
-        let mut tx = crate::auth::server::begin_write(&pool).await?;
+        let mut tx = crate::db::begin_write(&pool).await?;
         delete_session(&mut tx, &secret).await?;
         record(
             &mut tx,
@@ -171,6 +174,7 @@ pub async fn logout() -> Result<(), AppError> {
 pub async fn setup_admin(email: String, password: String, confirm: String) -> Result<(), AppError> {
     use super::server::*;
     use crate::audit::server::{Actor, Event, record};
+    use crate::db::{begin_write, db};
 
     let email = super::normalize_email(&email).map_err(|m| AppError::validation("email", m))?;
     super::check_new_password(&password).map_err(|m| AppError::validation("password", m))?;

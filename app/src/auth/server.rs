@@ -3,13 +3,14 @@
 //! database and check the caller's role.
 
 use super::{CurrentUser, Role};
+use crate::db::{db_now, db_time};
 use crate::error::AppError;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, Duration as ChronoDuration, SecondsFormat, Utc};
+use chrono::{Duration as ChronoDuration, Utc};
 use rand::RngCore as _;
 use sha2::{Digest, Sha256};
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::SqliteConnection;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -44,40 +45,6 @@ impl Default for AuthConfig {
 /// request's extensions. `None` inside means an anonymous visitor.
 #[derive(Debug, Clone, Default)]
 pub struct Caller(pub Option<CurrentUser>);
-
-/// Formats a timestamp the one way the database stores them: fixed-width
-/// RFC 3339 in UTC with milliseconds, so text comparison is time order.
-pub fn db_time(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
-/// [`db_time`] of a moment in Unix seconds (the epoch when out of range).
-pub fn db_time_secs(secs: i64) -> String {
-    db_time(DateTime::from_timestamp(secs, 0).unwrap_or_default())
-}
-
-/// Now, in database format.
-pub fn db_now() -> String {
-    db_time(Utc::now())
-}
-
-/// The database pool, provided as context by the server.
-pub fn db() -> Result<SqlitePool, AppError> {
-    leptos::prelude::use_context::<SqlitePool>().ok_or_else(|| {
-        tracing::error!("no database pool in context");
-        AppError::Internal
-    })
-}
-
-/// Begins a write transaction holding SQLite's write lock from the start
-/// (`BEGIN IMMEDIATE`). A deferred transaction that reads first fails at
-/// once with "database is locked" when another writer holds the lock,
-/// whatever the busy timeout; this one waits for it. Every write uses it.
-pub async fn begin_write(
-    pool: &SqlitePool,
-) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-    pool.begin_with("BEGIN IMMEDIATE").await
-}
 
 /// The auth settings, provided as context by the server.
 pub fn auth_config() -> AuthConfig {
@@ -476,6 +443,7 @@ pub fn safe_next(next: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sqlx::SqlitePool;
 
     #[test]
     fn db_time_is_fixed_width_so_text_order_is_time_order() {

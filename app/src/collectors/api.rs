@@ -9,6 +9,7 @@ use leptos::prelude::*;
 pub async fn list_collectors() -> Result<CollectorsPage, AppError> {
     use super::{CollectorStatus, Run};
     use crate::auth::server::*;
+    use crate::db::*;
     require_user()?;
     let pool = db()?;
     let mut conn = pool.acquire().await?;

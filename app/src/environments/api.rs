@@ -9,6 +9,7 @@ use leptos::prelude::*;
 #[server(prefix = "/sfn", endpoint = "list_environments")]
 pub async fn list_environments() -> Result<Vec<Environment>, AppError> {
     use crate::auth::server::*;
+    use crate::db::*;
     require_user()?;
     let pool = db()?;
     let mut conn = pool.acquire().await?;
@@ -27,11 +28,12 @@ pub async fn save_environment(
 ) -> Result<(), AppError> {
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};
+    use crate::db::*;
     let admin = require_role(Role::Admin, "manage environments")?;
     let input = super::validate_environment(&name, &fo_url, &dataverse_url, &legal_entities)
         .map_err(|(field, message)| AppError::validation(field, message))?;
     let pool = db()?;
-    let mut tx = crate::auth::server::begin_write(&pool).await?;
+    let mut tx = crate::db::begin_write(&pool).await?;
     super::server::save(
         &mut tx,
         &Actor::user(&admin, client_ip()),

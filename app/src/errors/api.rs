@@ -55,6 +55,7 @@ pub use ssr::invalidate as invalidate_sweeps;
 #[server(prefix = "/sfn", endpoint = "list_error_groups", input = leptos::server_fn::codec::Json)]
 pub async fn list_error_groups(filter: GroupFilter) -> Result<GroupPage, AppError> {
     use crate::auth::{Role, server::*};
+    use crate::db::*;
     let user = require_user()?;
     let pool = db()?;
     let mut conn = pool.acquire().await?;
@@ -100,6 +101,7 @@ pub async fn list_error_groups(filter: GroupFilter) -> Result<GroupPage, AppErro
 #[server(prefix = "/sfn", endpoint = "error_import_target")]
 pub async fn error_import_target(env: Option<String>) -> Result<(Option<String>, bool), AppError> {
     use crate::auth::{Role, server::*};
+    use crate::db::*;
     let user = require_user()?;
     let pool = db()?;
     let mut conn = pool.acquire().await?;
@@ -113,6 +115,7 @@ pub async fn error_import_target(env: Option<String>) -> Result<(Option<String>,
 #[server(prefix = "/sfn", endpoint = "get_error_group")]
 pub async fn get_error_group(id: i64, before: Option<String>) -> Result<GroupDetail, AppError> {
     use crate::auth::{Role, server::*};
+    use crate::db::*;
     let user = require_user()?;
     let pool = db()?;
     let mut conn = pool.acquire().await?;
@@ -135,12 +138,13 @@ pub async fn triage_error_groups(
 ) -> Result<(), AppError> {
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};
+    use crate::db::*;
     let user = require_role(Role::Editor, "triage errors")?;
     let state = super::GroupState::parse(state.trim()).ok_or_else(|| {
         AppError::validation("state", format!("'{state}' is not a triage state."))
     })?;
     let pool = db()?;
-    let mut tx = crate::auth::server::begin_write(&pool).await?;
+    let mut tx = crate::db::begin_write(&pool).await?;
     let all = crate::environments::server::list(&mut tx).await?;
     let env = crate::environments::pick(&all, filter.env.as_deref())
         .cloned()
@@ -187,6 +191,7 @@ pub async fn set_error_group_category(
 ) -> Result<(), AppError> {
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};
+    use crate::db::*;
     let user = require_role(Role::Editor, "change error categories")?;
     let category = match category.trim() {
         "" => None,
@@ -195,7 +200,7 @@ pub async fn set_error_group_category(
         })?),
     };
     let pool = db()?;
-    let mut tx = crate::auth::server::begin_write(&pool).await?;
+    let mut tx = crate::db::begin_write(&pool).await?;
     super::server::override_category(
         &mut tx,
         &Actor::user(&user, client_ip()),
@@ -219,6 +224,7 @@ pub async fn import_errors(env: String, csv: String, mapping: String) -> Result<
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};
     use crate::components::percent_encode;
+    use crate::db::*;
     let user = require_role(Role::Editor, "import errors")?;
     let mapping =
         super::import::parse_mapping(&mapping).map_err(|m| AppError::validation("mapping", m))?;
@@ -233,7 +239,7 @@ pub async fn import_errors(env: String, csv: String, mapping: String) -> Result<
     let actor = Actor::user(&user, client_ip());
     let total = entries.len();
     let prepared = super::server::prepare(environment.id, entries);
-    let mut tx = crate::auth::server::begin_write(&pool).await?;
+    let mut tx = crate::db::begin_write(&pool).await?;
     let accepted = super::server::ingest(
         &mut tx,
         &actor,

@@ -226,7 +226,7 @@ pub fn parse_errors_csv(
         // Exports write local-looking times; they are taken as UTC and
         // turned into RFC 3339 before the common check.
         let occurred_at = match get("occurred_at").map(|v| parse_export_time(&v)) {
-            Some(Ok(t)) => Some(crate::auth::server::db_time(t)),
+            Some(Ok(t)) => Some(crate::db::db_time(t)),
             Some(Err(e)) => {
                 problems.push(format!("Row {n}: occurred_at {e}"));
                 continue;

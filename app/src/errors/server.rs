@@ -7,7 +7,7 @@ use super::{
     Category, Entry, ErrorDirection, GroupDetail, GroupFilter, GroupRow, GroupState, Source, Sweep,
 };
 use crate::audit::server::{Actor, Event, record};
-use crate::auth::server::{db_now, db_time};
+use crate::db::{db_now, db_time};
 use crate::error::AppError;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Deserialize;

@@ -37,6 +37,7 @@ pub(crate) mod ssr {
 #[server(prefix = "/sfn", endpoint = "list_maps")]
 pub async fn list_maps(env: Option<String>) -> Result<MapList, AppError> {
     use crate::auth::server::*;
+    use crate::db::*;
     require_user()?;
     let pool = db()?;
     let mut conn = pool.acquire().await?;
@@ -84,6 +85,7 @@ pub async fn list_maps(env: Option<String>) -> Result<MapList, AppError> {
 #[server(prefix = "/sfn", endpoint = "get_map")]
 pub async fn get_map(map_id: i64) -> Result<MapDetail, AppError> {
     use crate::auth::server::*;
+    use crate::db::*;
     require_user()?;
     let pool = db()?;
     let mut conn = pool.acquire().await?;
@@ -164,13 +166,14 @@ pub async fn save_map(
 ) -> Result<(), AppError> {
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};
+    use crate::db::*;
     let user = require_role(Role::Editor, "edit table maps")?;
     let content = form
         .validate()
         .map_err(|(field, message)| AppError::validation(field, message))?;
     let actor = Actor::user(&user, client_ip());
     let pool = db()?;
-    let mut tx = crate::auth::server::begin_write(&pool).await?;
+    let mut tx = crate::db::begin_write(&pool).await?;
     let id = match map_id {
         None => {
             let environment = ssr::environment_of(&mut tx, &env).await?;
@@ -198,9 +201,10 @@ pub async fn save_map(
 pub async fn delete_map(map_id: i64, comment: String) -> Result<(), AppError> {
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};
+    use crate::db::*;
     let user = require_role(Role::Editor, "delete table maps")?;
     let pool = db()?;
-    let mut tx = crate::auth::server::begin_write(&pool).await?;
+    let mut tx = crate::db::begin_write(&pool).await?;
     super::server::delete(&mut tx, &Actor::user(&user, client_ip()), map_id, &comment).await?;
     let env = super::server::get(&mut tx, map_id).await?.environment;
     tx.commit().await?;
@@ -214,9 +218,10 @@ pub async fn delete_map(map_id: i64, comment: String) -> Result<(), AppError> {
 pub async fn restore_map(map_id: i64, revision: i64) -> Result<(), AppError> {
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};
+    use crate::db::*;
     let user = require_role(Role::Editor, "restore table maps")?;
     let pool = db()?;
-    let mut tx = crate::auth::server::begin_write(&pool).await?;
+    let mut tx = crate::db::begin_write(&pool).await?;
     super::server::restore(&mut tx, &Actor::user(&user, client_ip()), map_id, revision).await?;
     tx.commit().await?;
     leptos_axum::redirect(&format!("/maps/{map_id}"));
@@ -228,6 +233,7 @@ pub async fn restore_map(map_id: i64, revision: i64) -> Result<(), AppError> {
 #[server(prefix = "/sfn", endpoint = "map_history")]
 pub async fn map_history(map_id: i64) -> Result<(super::TableMap, Vec<Revision>, bool), AppError> {
     use crate::auth::server::*;
+    use crate::db::*;
     require_user()?;
     let pool = db()?;
     let mut conn = pool.acquire().await?;
@@ -240,6 +246,7 @@ pub async fn map_history(map_id: i64) -> Result<(super::TableMap, Vec<Revision>,
 #[server(prefix = "/sfn", endpoint = "map_diff")]
 pub async fn map_diff(map_id: i64, from: i64, to: i64) -> Result<MapComparison, AppError> {
     use crate::auth::server::*;
+    use crate::db::*;
     require_user()?;
     let (from, to) = (from.min(to), from.max(to));
     let pool = db()?;
@@ -261,9 +268,10 @@ pub async fn map_diff(map_id: i64, from: i64, to: i64) -> Result<MapComparison, 
 pub async fn apply_starter_set(env: String) -> Result<(), AppError> {
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};
+    use crate::db::*;
     let user = require_role(Role::Editor, "add table maps")?;
     let pool = db()?;
-    let mut tx = crate::auth::server::begin_write(&pool).await?;
+    let mut tx = crate::db::begin_write(&pool).await?;
     let environment = ssr::environment_of(&mut tx, &env).await?;
     super::server::apply_starter(&mut tx, &Actor::user(&user, client_ip()), &environment).await?;
     tx.commit().await?;
@@ -280,6 +288,7 @@ pub async fn import_maps(env: String, document: String, comment: String) -> Resu
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};
     use crate::components::percent_encode;
+    use crate::db::*;
     let user = require_role(Role::Editor, "import table maps")?;
     if document.trim().is_empty() {
         return Err(AppError::validation(
@@ -294,7 +303,7 @@ pub async fn import_maps(env: String, document: String, comment: String) -> Resu
         c => c.to_string(),
     };
     let pool = db()?;
-    let mut tx = crate::auth::server::begin_write(&pool).await?;
+    let mut tx = crate::db::begin_write(&pool).await?;
     let environment = ssr::environment_of(&mut tx, &env).await?;
     let count = super::server::import(
         &mut tx,

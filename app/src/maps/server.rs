@@ -3,7 +3,7 @@
 
 use super::{MapContent, TableMap};
 use crate::audit::server::{Actor, Event, record};
-use crate::auth::server::db_now;
+use crate::db::db_now;
 use crate::environments::Environment;
 use crate::error::{AppError, OnConstraint as _};
 // The only formatted SQL here joins the constant SELECT with constant

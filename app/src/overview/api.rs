@@ -7,7 +7,8 @@ use leptos::prelude::*;
 /// Counts and recent activity for the overview page.
 #[server(prefix = "/sfn", endpoint = "get_overview")]
 pub async fn get_overview() -> Result<Overview, AppError> {
-    use crate::auth::server::{db, db_time, require_user};
+    use crate::auth::server::require_user;
+    use crate::db::{db, db_time};
     require_user()?;
     let pool = db()?;
     let mut conn = pool.acquire().await?;
@@ -54,7 +55,8 @@ pub async fn get_overview() -> Result<Overview, AppError> {
 /// One environment at a glance (`env` by name, or the first).
 #[server(prefix = "/sfn", endpoint = "get_env_overview")]
 pub async fn get_env_overview(env: Option<String>) -> Result<Option<super::EnvOverview>, AppError> {
-    use crate::auth::server::{db, require_user};
+    use crate::auth::server::require_user;
+    use crate::db::db;
     require_user()?;
     let pool = db()?;
     let mut conn = pool.acquire().await?;

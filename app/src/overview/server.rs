@@ -34,7 +34,7 @@ pub async fn load(
             .format("%Y-%m-%dT%H")
             .to_string()
     };
-    let since = crate::auth::server::db_time_secs(now - 24 * HOUR);
+    let since = crate::db::db_time_secs(now - 24 * HOUR);
     let maps: Vec<(i64, String)> = sqlx::query_as(
         "select id, name from table_maps where environment_id = ? and deleted = 0 order by name",
     )
@@ -209,9 +209,7 @@ mod tests {
         );
         let (env, map) = crate::maps::server::uat_with_starter(&mut conn).await;
         let now = chrono::Utc::now().timestamp();
-        let at = crate::auth::server::db_time(
-            chrono::DateTime::from_timestamp(now - 2 * HOUR, 0).unwrap(),
-        );
+        let at = crate::db::db_time(chrono::DateTime::from_timestamp(now - 2 * HOUR, 0).unwrap());
         for sql in [
             "insert into map_state_observations (map_id, state, observed_at) values (?1, 'running', ?2)",
             "insert into map_state_observations (map_id, state, observed_at) values (?1, 'paused', ?2)",

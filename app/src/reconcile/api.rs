@@ -15,6 +15,7 @@ const LISTED: i64 = 500;
 pub async fn get_reconcile(map_id: i64, run: Option<i64>) -> Result<ReconcilePage, AppError> {
     use super::{Difference, Run, Settings};
     use crate::auth::server::*;
+    use crate::db::*;
     require_user()?;
     let pool = db()?;
     let mut conn = pool.acquire().await?;
@@ -122,6 +123,7 @@ pub async fn start_reconcile(map_id: i64, full: bool) -> Result<i64, AppError> {
 pub async fn cancel_reconcile(run_id: i64) -> Result<(), AppError> {
     use crate::audit::server::{Actor, Event, record};
     use crate::auth::{Role, server::*};
+    use crate::db::*;
     let user = require_role(Role::Editor, "cancel reconciliations")?;
     let pool = db()?;
     let mut tx = begin_write(&pool).await?;
@@ -161,6 +163,7 @@ pub async fn cancel_reconcile(run_id: i64) -> Result<(), AppError> {
 pub async fn explain_difference(difference_id: i64, explanation: String) -> Result<(), AppError> {
     use crate::audit::server::{Actor, Event, record};
     use crate::auth::{Role, server::*};
+    use crate::db::*;
     let user = require_role(Role::Editor, "explain differences")?;
     let explanation = explanation.trim().to_string();
     if explanation.is_empty() {
@@ -220,6 +223,7 @@ pub async fn save_reconcile_settings(
 ) -> Result<(), AppError> {
     use crate::audit::server::{Actor, Event, record};
     use crate::auth::{Role, server::*};
+    use crate::db::*;
     let user = require_role(Role::Editor, "change reconciliation settings")?;
     let s = super::validate_settings(&sample_size, &full_every_days)
         .map_err(|m| AppError::validation("settings", m))?;

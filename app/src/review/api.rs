@@ -9,7 +9,8 @@ use leptos::prelude::*;
 /// `week` (`YYYY-MM-DD`; the last 7 days when absent).
 #[server(prefix = "/sfn", endpoint = "get_review")]
 pub async fn get_review(env: Option<String>, week: Option<String>) -> Result<Review, AppError> {
-    use crate::auth::server::{db, require_user};
+    use crate::auth::server::require_user;
+    use crate::db::db;
     let user = require_user()?;
     let pool = db()?;
     let mut conn = pool.acquire().await?;
@@ -31,6 +32,7 @@ pub async fn get_review(env: Option<String>, week: Option<String>) -> Result<Rev
 pub async fn save_review_note(env: String, week: String, body: String) -> Result<(), AppError> {
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};
+    use crate::db::*;
     let user = require_role(Role::Editor, "write review notes")?;
     let pool = db()?;
     let mut tx = begin_write(&pool).await?;

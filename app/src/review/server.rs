@@ -19,7 +19,7 @@ fn ymd(d: NaiveDate) -> String {
 }
 
 fn stored(d: NaiveDate) -> String {
-    crate::auth::server::db_time(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+    crate::db::db_time(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
 }
 
 /// A revision row: when, who, action, object type and id, name, comment.
@@ -333,7 +333,7 @@ pub async fn save_note(
         .bind(env.id)
         .bind(&week)
         .bind(body)
-        .bind(crate::auth::server::db_now())
+        .bind(crate::db::db_now())
         .bind(&actor.label)
         .execute(&mut *conn)
         .await?;
@@ -473,7 +473,7 @@ mod tests {
             7.0
         );
 
-        let mut tx = crate::auth::server::begin_write(&pool).await.unwrap();
+        let mut tx = crate::db::begin_write(&pool).await.unwrap();
         save_note(
             &mut tx,
             &Actor::cli(),

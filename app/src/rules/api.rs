@@ -38,6 +38,7 @@ pub async fn save_field_mapping(
 ) -> Result<(), AppError> {
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};
+    use crate::db::*;
     let user = require_role(Role::Editor, "edit field mappings")?;
     let content = super::validate_field(
         &field.fo_field,
@@ -51,7 +52,7 @@ pub async fn save_field_mapping(
     .map_err(|(f, m)| AppError::validation(f, m))?;
     let actor = Actor::user(&user, client_ip());
     let pool = db()?;
-    let mut tx = crate::auth::server::begin_write(&pool).await?;
+    let mut tx = crate::db::begin_write(&pool).await?;
     let id = match field_id {
         None => super::server::create_field(&mut tx, &actor, map_id, &content, &comment).await?,
         Some(id) => {
@@ -80,6 +81,7 @@ pub async fn save_field_mapping(
 #[server(prefix = "/sfn", endpoint = "get_field_mapping")]
 pub async fn get_field_mapping(field_id: i64) -> Result<super::FieldEdit, AppError> {
     use crate::auth::server::*;
+    use crate::db::*;
     require_user()?;
     let pool = db()?;
     let mut conn = pool.acquire().await?;
@@ -138,6 +140,7 @@ fn documented(kind: &str) -> Result<super::Documented, AppError> {
 #[server(prefix = "/sfn", endpoint = "object_history")]
 pub async fn object_history(kind: String, id: i64) -> Result<super::ObjectHistory, AppError> {
     use crate::auth::server::*;
+    use crate::db::*;
     require_user()?;
     let kind = documented(&kind)?;
     let pool = db()?;
@@ -155,6 +158,7 @@ pub async fn object_diff(
 ) -> Result<super::ObjectComparison, AppError> {
     use super::{Documented, FieldContent, RuleContent};
     use crate::auth::server::*;
+    use crate::db::*;
     use crate::revisions::state_at;
     require_user()?;
     let kind = documented(&kind)?;
@@ -190,11 +194,12 @@ pub async fn restore_object(kind: String, id: i64, revision: i64) -> Result<(), 
     use super::Documented;
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};
+    use crate::db::*;
     let kind = documented(&kind)?;
     let user = require_role(Role::Editor, "restore rule-book revisions")?;
     let actor = Actor::user(&user, client_ip());
     let pool = db()?;
-    let mut tx = crate::auth::server::begin_write(&pool).await?;
+    let mut tx = crate::db::begin_write(&pool).await?;
     match kind {
         Documented::Field => {
             super::server::restore_field(&mut tx, &actor, id, revision).await?;
@@ -214,9 +219,10 @@ pub async fn restore_object(kind: String, id: i64, revision: i64) -> Result<(), 
 pub async fn delete_field_mapping(field_id: i64, comment: String) -> Result<(), AppError> {
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};
+    use crate::db::*;
     let user = require_role(Role::Editor, "edit field mappings")?;
     let pool = db()?;
-    let mut tx = crate::auth::server::begin_write(&pool).await?;
+    let mut tx = crate::db::begin_write(&pool).await?;
     let map_id = super::server::delete_field(
         &mut tx,
         &Actor::user(&user, client_ip()),
@@ -243,6 +249,7 @@ pub async fn save_conflict_rule(
     use super::{EnforcedBy, RuleStatus, Winner};
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};
+    use crate::db::*;
     let user = require_role(Role::Editor, "record conflict rules")?;
     let bad = |f: &'static str, v: &str| {
         let (field, message) = crate::maps::not_a_choice(f, v);
@@ -268,7 +275,7 @@ pub async fn save_conflict_rule(
         },
     };
     let pool = db()?;
-    let mut tx = crate::auth::server::begin_write(&pool).await?;
+    let mut tx = crate::db::begin_write(&pool).await?;
     super::server::create_rule(&mut tx, &Actor::user(&user, client_ip()), map_id, &rule).await?;
     tx.commit().await?;
     leptos_axum::redirect(&format!("/maps/{map_id}#rules"));
@@ -286,6 +293,7 @@ pub async fn set_conflict_rule_status(
     use super::RuleStatus;
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};
+    use crate::db::*;
     let user = require_role(Role::Editor, "change conflict rules")?;
     let status = RuleStatus::parse(status.trim()).ok_or_else(|| {
         AppError::validation("status", format!("'{status}' is not a rule status."))
@@ -300,7 +308,7 @@ pub async fn set_conflict_rule_status(
         })?),
     };
     let pool = db()?;
-    let mut tx = crate::auth::server::begin_write(&pool).await?;
+    let mut tx = crate::db::begin_write(&pool).await?;
     let map_id = super::server::set_rule_status(
         &mut tx,
         &Actor::user(&user, client_ip()),
@@ -327,6 +335,7 @@ pub async fn import_field_mappings(
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};
     use crate::components::percent_encode;
+    use crate::db::*;
     let user = require_role(Role::Editor, "import field mappings")?;
     let fields = crate::maps::transfer::parse_fields_csv(&csv)
         .map_err(|m| AppError::validation("csv", m))?;
@@ -335,7 +344,7 @@ pub async fn import_field_mappings(
         c => c.to_string(),
     };
     let pool = db()?;
-    let mut tx = crate::auth::server::begin_write(&pool).await?;
+    let mut tx = crate::db::begin_write(&pool).await?;
     let map = crate::maps::server::get(&mut tx, map_id).await?;
     if map.deleted {
         return Err(AppError::Conflict(format!(

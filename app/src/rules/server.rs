@@ -7,7 +7,7 @@ use super::{
     Transform, ValueType, Winner,
 };
 use crate::audit::server::{Actor, Event, record};
-use crate::auth::server::db_now;
+use crate::db::db_now;
 use crate::error::{AppError, OnConstraint as _};
 use sqlx::SqliteConnection;
 

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 #[server(prefix = "/sfn", endpoint = "search_rule_book")]
 pub async fn search_rule_book(q: String, env: Option<String>) -> Result<Vec<Hit>, AppError> {
     use crate::auth::server::*;
+    use crate::db::*;
     require_user()?;
     let Some(query) = super::fts_query(&q) else {
         return Ok(vec![]);

@@ -206,7 +206,7 @@ pub async fn series(
 /// Deletes minute rows and remembered item ids older than `cutoff` (Unix
 /// seconds); hours and days stay. Gives the minute rows deleted.
 pub async fn prune(pool: &SqlitePool, cutoff: i64) -> Result<u64, AppError> {
-    let mut tx = crate::auth::server::begin_write(pool).await?;
+    let mut tx = crate::db::begin_write(pool).await?;
     let n = sqlx::query("delete from throughput where grain = 'minute' and bucket < ?")
         .bind(cutoff)
         .execute(&mut *tx)

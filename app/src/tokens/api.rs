@@ -8,6 +8,7 @@ use leptos::prelude::*;
 #[server(prefix = "/sfn", endpoint = "list_tokens")]
 pub async fn list_tokens() -> Result<Vec<TokenSummary>, AppError> {
     use crate::auth::{Role, server::*};
+    use crate::db::*;
     require_role(Role::Admin, "manage API tokens")?;
     let pool = db()?;
     let mut conn = pool.acquire().await?;
@@ -21,9 +22,10 @@ pub async fn list_tokens() -> Result<Vec<TokenSummary>, AppError> {
 pub async fn create_token(name: String) -> Result<String, AppError> {
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};
+    use crate::db::*;
     let admin = require_role(Role::Admin, "create API tokens")?;
     let pool = db()?;
-    let mut tx = crate::auth::server::begin_write(&pool).await?;
+    let mut tx = crate::db::begin_write(&pool).await?;
     let (_, secret) =
         super::server::create(&mut tx, &Actor::user(&admin, client_ip()), &name).await?;
     tx.commit().await?;
@@ -82,9 +84,10 @@ pub async fn take_new_token() -> Result<Option<String>, AppError> {
 pub async fn revoke_token(token_id: i64) -> Result<(), AppError> {
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};
+    use crate::db::*;
     let admin = require_role(Role::Admin, "revoke API tokens")?;
     let pool = db()?;
-    let mut tx = crate::auth::server::begin_write(&pool).await?;
+    let mut tx = crate::db::begin_write(&pool).await?;
     super::server::revoke(&mut tx, &Actor::user(&admin, client_ip()), token_id).await?;
     tx.commit().await?;
     Ok(())

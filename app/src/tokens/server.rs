@@ -2,7 +2,8 @@
 
 use super::{TOKEN_PREFIX, TokenSummary, check_token_name};
 use crate::audit::server::{Actor, Event, record};
-use crate::auth::server::{db_now, db_time, random_secret, secret_hash};
+use crate::auth::server::{random_secret, secret_hash};
+use crate::db::{db_now, db_time};
 use crate::error::{AppError, OnConstraint as _};
 use sqlx::SqliteConnection;
 

@@ -8,7 +8,8 @@ use leptos::prelude::*;
 // JSON input: a query with every field empty would encode to nothing as a form.
 #[server(prefix = "/sfn", endpoint = "get_trends", input = leptos::server_fn::codec::Json)]
 pub async fn get_trends(page: String, query: TrendQuery) -> Result<TrendPage, AppError> {
-    use crate::auth::server::{db, require_user};
+    use crate::auth::server::require_user;
+    use crate::db::db;
     require_user()?;
     let pool = db()?;
     let mut conn = pool.acquire().await?;

@@ -7,7 +7,7 @@ use super::{
     Annotation, Chart, HOUR, Kind, PALETTE, Series, Span, TrendPage, TrendQuery, category_color,
     direction_color, resolve,
 };
-use crate::auth::server::db_time_secs as stored;
+use crate::db::db_time_secs as stored;
 use crate::error::AppError;
 use crate::errors::Category;
 use chrono::DateTime;

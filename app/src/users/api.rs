@@ -8,6 +8,7 @@ use leptos::prelude::*;
 #[server(prefix = "/sfn", endpoint = "list_users")]
 pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
     use crate::auth::{Role, server::*};
+    use crate::db::*;
     require_role(Role::Admin, "manage users")?;
     let pool = db()?;
     let mut conn = pool.acquire().await?;
@@ -20,10 +21,11 @@ pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
 pub async fn add_user(email: String, role: String, password: String) -> Result<(), AppError> {
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};
+    use crate::db::*;
     let admin = require_role(Role::Admin, "add users")?;
     let role: Role = role.parse().map_err(|m| AppError::validation("role", m))?;
     let pool = db()?;
-    let mut tx = crate::auth::server::begin_write(&pool).await?;
+    let mut tx = crate::db::begin_write(&pool).await?;
     super::server::create(
         &mut tx,
         &Actor::user(&admin, client_ip()),
@@ -43,6 +45,7 @@ pub async fn add_user(email: String, role: String, password: String) -> Result<(
 pub async fn change_user_role(user_id: i64, role: String) -> Result<(), AppError> {
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};
+    use crate::db::*;
     let admin = require_role(Role::Admin, "change roles")?;
     if admin.id == user_id {
         return Err(AppError::validation(
@@ -52,7 +55,7 @@ pub async fn change_user_role(user_id: i64, role: String) -> Result<(), AppError
     }
     let role: Role = role.parse().map_err(|m| AppError::validation("role", m))?;
     let pool = db()?;
-    let mut tx = crate::auth::server::begin_write(&pool).await?;
+    let mut tx = crate::db::begin_write(&pool).await?;
     super::server::change_role(&mut tx, &Actor::user(&admin, client_ip()), user_id, role).await?;
     tx.commit().await?;
     Ok(())
@@ -64,6 +67,7 @@ pub async fn change_user_role(user_id: i64, role: String) -> Result<(), AppError
 pub async fn set_user_active(user_id: i64, active: bool) -> Result<(), AppError> {
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};
+    use crate::db::*;
     let admin = require_role(Role::Admin, "deactivate users")?;
     if admin.id == user_id && !active {
         return Err(AppError::validation(
@@ -72,7 +76,7 @@ pub async fn set_user_active(user_id: i64, active: bool) -> Result<(), AppError>
         ));
     }
     let pool = db()?;
-    let mut tx = crate::auth::server::begin_write(&pool).await?;
+    let mut tx = crate::db::begin_write(&pool).await?;
     super::server::set_active(&mut tx, &Actor::user(&admin, client_ip()), user_id, active).await?;
     tx.commit().await?;
     Ok(())
@@ -84,9 +88,10 @@ pub async fn set_user_active(user_id: i64, active: bool) -> Result<(), AppError>
 pub async fn set_user_password(user_id: i64, password: String) -> Result<(), AppError> {
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};
+    use crate::db::*;
     let admin = require_role(Role::Admin, "set passwords")?;
     let pool = db()?;
-    let mut tx = crate::auth::server::begin_write(&pool).await?;
+    let mut tx = crate::db::begin_write(&pool).await?;
     super::server::set_password(
         &mut tx,
         &Actor::user(&admin, client_ip()),

@@ -56,7 +56,7 @@ pub async fn post_errors(
             label: format!("token:{}", token.name),
             ip: None,
         };
-        let mut tx = app::auth::server::begin_write(&state.pool).await?;
+        let mut tx = app::db::begin_write(&state.pool).await?;
         let accepted = ingest(&mut tx, &actor, env.id, prepared, Source::Api, &token.name).await?;
         tx.commit().await?;
         Ok::<_, AppError>(Ok(accepted))

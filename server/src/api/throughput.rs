@@ -44,7 +44,7 @@ pub async fn post_throughput(
         if !problems.is_empty() {
             return Ok(Err(problems));
         }
-        let mut tx = app::auth::server::begin_write(&state.pool).await?;
+        let mut tx = app::db::begin_write(&state.pool).await?;
         let stored = app::throughput::server::ingest(&mut tx, env.id, &samples).await?;
         tx.commit().await?;
         Ok::<_, AppError>(Ok(stored))

@@ -132,7 +132,7 @@ async fn main() -> anyhow::Result<()> {
             .await?;
 
     // ---- states, counts, reconciliation runs, collector runs ----
-    let at = |t: i64| app::auth::server::db_time_secs(t);
+    let at = |t: i64| app::db::db_time_secs(t);
     let mut tx = pool.begin().await?;
     for (k, (map, _)) in maps.iter().enumerate() {
         for d in 0..days {
@@ -220,7 +220,7 @@ async fn main() -> anyhow::Result<()> {
                 app::errors::server::check_entry(raw, &names).map_err(|m| anyhow::anyhow!(m))?,
             );
         }
-        let mut tx = app::auth::server::begin_write(&pool).await?;
+        let mut tx = app::db::begin_write(&pool).await?;
         app::errors::server::ingest(
             &mut tx,
             &cli,
@@ -268,7 +268,7 @@ async fn main() -> anyhow::Result<()> {
     let ingest_start = Instant::now();
     // Batches as a client sends them: 1,000 samples, one transaction each.
     for chunk in samples.chunks(1_000) {
-        let mut tx = app::auth::server::begin_write(&pool).await?;
+        let mut tx = app::db::begin_write(&pool).await?;
         app::throughput::server::ingest(&mut tx, env.id, chunk)
             .await
             .map_err(e)?;

@@ -10,7 +10,7 @@
 
 use super::{CollectError, RunOutcome, record_failure, record_success};
 use crate::connect::Connector;
-use app::auth::server::db_now;
+use app::db::db_now;
 use app::environments::Environment;
 use sqlx::SqlitePool;
 use std::collections::HashMap;
@@ -217,7 +217,7 @@ async fn counts_inner(
         counts.extend(count_map(connector, map, &mut scope).await?);
     }
     let at = db_now();
-    let mut tx = app::auth::server::begin_write(pool).await?;
+    let mut tx = app::db::begin_write(pool).await?;
     for c in &counts {
         sqlx::query(
             "insert into record_counts (map_id, counted_at, company, fo_count, dataverse_count, problem)

@@ -6,7 +6,7 @@
 
 use crate::connect::{ConnectError, Connector};
 use app::audit::server::Actor;
-use app::auth::server::db_now;
+use app::db::db_now;
 use app::environments::Environment;
 use app::errors::Source;
 use app::errors::server::{RawEntry, check_entry, ingest, prepare};
@@ -248,7 +248,7 @@ async fn collect_errors_inner(
         label: "collector:errors".into(),
         ip: None,
     };
-    let mut tx = app::auth::server::begin_write(pool).await?;
+    let mut tx = app::db::begin_write(pool).await?;
     let accepted = ingest(
         &mut tx,
         &actor,
@@ -343,7 +343,7 @@ async fn map_states_inner(
             .or_default()
             .push(status.to_string());
     }
-    let mut tx = app::auth::server::begin_write(pool).await?;
+    let mut tx = app::db::begin_write(pool).await?;
     let maps: Vec<(i64, String, String, Option<String>)> = sqlx::query_as(
         "select m.id, m.fo_entity, m.dataverse_table,
                 (select o.state from map_state_observations o where o.map_id = m.id order by o.id desc limit 1)

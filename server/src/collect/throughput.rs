@@ -8,7 +8,7 @@
 
 use super::{CollectError, RunOutcome, record_failure, record_success, save_cursor};
 use crate::connect::Connector;
-use app::auth::server::db_now;
+use app::db::db_now;
 use app::environments::Environment;
 use app::throughput::{SLOTS, Sample};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -115,10 +115,10 @@ async fn inner(
              group by 1",
         )
         .bind(map_id)
-        .bind(app::auth::server::db_time(
+        .bind(app::db::db_time(
             DateTime::from_timestamp(from, 0).unwrap_or_default(),
         ))
-        .bind(app::auth::server::db_time(
+        .bind(app::db::db_time(
             DateTime::from_timestamp(to, 0).unwrap_or_default(),
         ))
         .fetch_all(pool)
@@ -142,7 +142,7 @@ async fn inner(
                 }),
         );
     }
-    let mut tx = app::auth::server::begin_write(pool).await?;
+    let mut tx = app::db::begin_write(pool).await?;
     let stored = app::throughput::server::ingest(&mut tx, env.id, &samples).await?;
     save_cursor(&mut tx, env.id, THROUGHPUT, &to.to_string()).await?;
     record_success(&mut tx, env.id, THROUGHPUT, started, stored.stored).await?;

@@ -21,7 +21,7 @@ pub mod full;
 pub mod runner;
 
 use crate::connect::{ConnectError, Connector};
-use app::auth::server::db_now;
+use app::db::db_now;
 use compare::{FieldDiff, Plan};
 use serde_json::Value;
 use sqlx::SqlitePool;
@@ -162,7 +162,7 @@ pub async fn begin_run(
     sample_size: Option<i64>,
     opts: &Options,
 ) -> Result<i64, ReconError> {
-    let mut tx = app::auth::server::begin_write(pool).await?;
+    let mut tx = app::db::begin_write(pool).await?;
     let id: i64 = sqlx::query_scalar(
         "insert into reconcile_runs (map_id, kind, status, requested_by, started_at, sample_size, recheck_secs)
          values (?, ?, 'running', ?, ?, ?, ?) returning id",
@@ -464,7 +464,7 @@ pub async fn finish_run(
         Option<String>,
         Option<String>,
     );
-    let mut tx = app::auth::server::begin_write(pool).await?;
+    let mut tx = app::db::begin_write(pool).await?;
     let previous: Vec<Prev> = sqlx::query_as(
         "select record_key, kind, field, fo_value, dataverse_value, explained_by, explained_at, explanation
          from reconcile_differences where change <> 'fixed' and run_id =

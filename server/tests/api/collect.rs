@@ -737,8 +737,8 @@ async fn throughput_is_read_in_whole_minutes_once_with_failures_from_the_queue()
          join table_maps m on m.id = g.map_id
          where m.direction <> 'not_synced' and e.occurred_at >= ? and e.occurred_at < ?",
     )
-    .bind(app::auth::server::db_time(from))
-    .bind(app::auth::server::db_time(to))
+    .bind(app::db::db_time(from))
+    .bind(app::db::db_time(to))
     .fetch_one(&s.pool)
     .await
     .unwrap();

@@ -1,0 +1,83 @@
+//! Database helpers every feature's store uses: the pool from context, the
+//! write transaction, the one stored time format, and id lists for `IN`.
+//! They sit below the features so that none of them needs another for this.
+
+use crate::error::AppError;
+use chrono::{DateTime, SecondsFormat, Utc};
+use sqlx::SqlitePool;
+
+/// Formats a timestamp the one way the database stores them: fixed-width
+/// RFC 3339 in UTC with milliseconds, so text comparison is time order.
+pub fn db_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// [`db_time`] of a moment in Unix seconds (the epoch when out of range).
+pub fn db_time_secs(secs: i64) -> String {
+    db_time(DateTime::from_timestamp(secs, 0).unwrap_or_default())
+}
+
+/// Now, in database format.
+pub fn db_now() -> String {
+    db_time(Utc::now())
+}
+
+/// The database pool, provided as context by the server.
+pub fn db() -> Result<SqlitePool, AppError> {
+    leptos::prelude::use_context::<SqlitePool>().ok_or_else(|| {
+        tracing::error!("no database pool in context");
+        AppError::Internal
+    })
+}
+
+/// Begins a write transaction holding SQLite's write lock from the start
+/// (`BEGIN IMMEDIATE`). A deferred transaction that reads first fails at
+/// once with "database is locked" when another writer holds the lock,
+/// whatever the busy timeout; this one waits for it. Every write uses it.
+pub async fn begin_write(
+    pool: &SqlitePool,
+) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+    pool.begin_with("BEGIN IMMEDIATE").await
+}
+
+/// A list of ids as the JSON array a query reads with
+/// `in (select value from json_each(?))`: one bound text instead of SQL
+/// built per length, so a store can take another feature's ids (the maps
+/// of an environment) without naming that feature's table.
+pub fn id_list(ids: &[i64]) -> String {
+    let mut s = String::with_capacity(ids.len() * 6 + 2);
+    s.push('[');
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push_str(&id.to_string());
+    }
+    s.push(']');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_lists_are_json_arrays() {
+        assert_eq!(id_list(&[]), "[]");
+        assert_eq!(id_list(&[3, -1, 20]), "[3,-1,20]");
+    }
+
+    #[tokio::test]
+    async fn json_each_reads_an_id_list() {
+        let pool = SqlitePool::connect("sqlite::memory:").await.unwrap();
+        let n: i64 = sqlx::query_scalar(
+            "select count(*) from (select 1 as x union all select 2 union all select 5)
+             where x in (select value from json_each(?))",
+        )
+        .bind(id_list(&[2, 5, 9]))
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(n, 2);
+    }
+}
