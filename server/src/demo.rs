@@ -175,16 +175,18 @@ pub async fn start(pool: &SqlitePool) -> anyhow::Result<(Job, tokio::task::JoinH
     }
     // The throughput collector would start an hour back; the simulator's
     // history starts six hours back, so the demo's charts begin there.
-    sqlx::query(
-        "insert into collector_cursors (environment_id, collector, cursor, updated_at) values (?, ?, ?, ?)
-         on conflict do nothing",
+    app::collectors::server::seed_cursor(
+        &mut tx,
+        env.id,
+        crate::collect::THROUGHPUT,
+        &start
+            .timestamp()
+            .div_euclid(60)
+            .saturating_mul(60)
+            .to_string(),
     )
-    .bind(env.id)
-    .bind(crate::collect::THROUGHPUT)
-    .bind(start.timestamp().div_euclid(60).saturating_mul(60).to_string())
-    .bind(app::db::db_now())
-    .execute(&mut *tx)
-    .await?;
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     tx.commit().await?;
     let connector = Connector::new(
         crate::simulator::connection(&url, "demo"),

@@ -162,6 +162,22 @@ pub async fn query(
     })
 }
 
+/// How many entries of `action` were recorded since `since` (stored time).
+#[tracing::instrument(skip_all, fields(audit.action = action), err)]
+pub async fn count_since(
+    conn: &mut SqliteConnection,
+    action: &str,
+    since: &str,
+) -> Result<i64, AppError> {
+    Ok(
+        sqlx::query_scalar("select count(*) from audit_log where action = ? and occurred_at >= ?")
+            .bind(action)
+            .bind(since)
+            .fetch_one(conn)
+            .await?,
+    )
+}
+
 /// The most recent changes to the rule book, the error queue, the review
 /// and reconciliations, for the overview: what the team did, without the
 /// sign-ins and account changes (those are on the audit page).

@@ -131,6 +131,24 @@ pub fn check_new_password(password: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A user as the admin page lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct UserSummary {
+    /// Database id.
+    pub id: i64,
+    /// Sign-in email.
+    pub email: String,
+    /// Role name.
+    pub role: String,
+    /// False once deactivated.
+    pub active: bool,
+    /// When the account was created (UTC).
+    pub created_at: String,
+    /// Last successful sign-in (UTC), if any.
+    pub last_login_at: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -296,6 +296,119 @@ pub async fn insert_user(
     Ok(id)
 }
 
+/// Every user, active first, then by email.
+#[tracing::instrument(skip_all, err)]
+pub async fn list_users(conn: &mut SqliteConnection) -> Result<Vec<super::UserSummary>, AppError> {
+    Ok(sqlx::query_as(
+        "select id, email, role, active, created_at, last_login_at
+         from users order by active desc, email",
+    )
+    .fetch_all(conn)
+    .await?)
+}
+
+/// (email, role, active) of one user.
+pub async fn user_by_id(
+    conn: &mut SqliteConnection,
+    id: i64,
+) -> Result<(String, Role, bool), AppError> {
+    let row: Option<(String, String, bool)> =
+        sqlx::query_as("select email, role, active from users where id = ?")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let (email, role, active) = row.ok_or_else(|| AppError::not_found(format!("User {id}")))?;
+    Ok((email, parse_role(&role)?, active))
+}
+
+/// Active admins other than `except`.
+pub async fn other_active_admins(
+    conn: &mut SqliteConnection,
+    except: i64,
+) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar(
+        "select count(*) from users where role = 'admin' and active = 1 and id <> ?",
+    )
+    .bind(except)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Stores a user's role (the checks are the caller's).
+pub async fn set_user_role(
+    conn: &mut SqliteConnection,
+    id: i64,
+    role: Role,
+) -> Result<(), AppError> {
+    sqlx::query("update users set role = ? where id = ?")
+        .bind(role.as_str())
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Stores whether a user may sign in (the checks are the caller's).
+pub async fn set_user_active(
+    conn: &mut SqliteConnection,
+    id: i64,
+    active: bool,
+) -> Result<(), AppError> {
+    sqlx::query("update users set active = ? where id = ?")
+        .bind(active)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Stores a user's new password hash.
+pub async fn set_password_hash(
+    conn: &mut SqliteConnection,
+    id: i64,
+    hash: &str,
+) -> Result<(), AppError> {
+    sqlx::query("update users set password_hash = ? where id = ?")
+        .bind(hash)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Active users per role (viewer, editor, admin) and deactivated users.
+#[tracing::instrument(skip_all, err)]
+pub async fn user_counts(conn: &mut SqliteConnection) -> Result<([i64; 3], i64), AppError> {
+    let mut active_by_role = [0i64; 3];
+    let rows: Vec<(String, bool, i64)> =
+        sqlx::query_as("select role, active, count(*) from users group by role, active")
+            .fetch_all(conn)
+            .await?;
+    let mut deactivated = 0;
+    for (role, active, n) in rows {
+        if !active {
+            deactivated += n;
+            continue;
+        }
+        active_by_role[match parse_role(&role)? {
+            Role::Viewer => 0,
+            Role::Editor => 1,
+            Role::Admin => 2,
+        }] += n;
+    }
+    Ok((active_by_role, deactivated))
+}
+
+/// Every user's email by id, for lists that name who did something.
+pub async fn emails(
+    conn: &mut SqliteConnection,
+) -> Result<std::collections::HashMap<i64, String>, AppError> {
+    let rows: Vec<(i64, String)> = sqlx::query_as("select id, email from users")
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
 /// Starts a session for `user_id`; returns the secret for the cookie. Only
 /// its hash is stored, so a copy of the database cannot be used to sign in.
 #[tracing::instrument(skip_all, fields(user.id = user_id), err)]

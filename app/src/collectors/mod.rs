@@ -3,6 +3,8 @@
 //! `dwconsole collect`) recorded them.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod server;
 pub mod view;
 
 use serde::{Deserialize, Serialize};
@@ -20,7 +22,6 @@ pub fn collector_label(name: &str) -> &str {
 
 /// One recorded run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct Run {
     /// Run id.
     pub id: i64,

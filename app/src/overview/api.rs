@@ -13,34 +13,10 @@ pub async fn get_overview() -> Result<Overview, AppError> {
     let pool = db()?;
     let mut conn = pool.acquire().await?;
     let day_ago = db_time(chrono::Utc::now() - chrono::Duration::hours(24));
-    let mut active_by_role = [0i64; 3];
-    let rows: Vec<(String, i64)> =
-        sqlx::query_as("select role, count(*) from users where active = 1 group by role")
-            .fetch_all(&mut *conn)
-            .await?;
-    for (role, n) in rows {
-        let i = match role.as_str() {
-            "viewer" => 0,
-            "editor" => 1,
-            _ => 2,
-        };
-        active_by_role[i] = n;
-    }
-    let deactivated = sqlx::query_scalar("select count(*) from users where active = 0")
-        .fetch_one(&mut *conn)
-        .await?;
-    let (live_tokens, tokens_used_24h): (i64, i64) = sqlx::query_as(
-        "select count(*), coalesce(sum(last_used_at >= ?), 0) from api_tokens where revoked_at is null",
-    )
-    .bind(&day_ago)
-    .fetch_one(&mut *conn)
-    .await?;
-    let failed_logins_24h = sqlx::query_scalar(
-        "select count(*) from audit_log where action = 'auth.login_failed' and occurred_at >= ?",
-    )
-    .bind(&day_ago)
-    .fetch_one(&mut *conn)
-    .await?;
+    let (active_by_role, deactivated) = crate::auth::server::user_counts(&mut conn).await?;
+    let (live_tokens, tokens_used_24h) = crate::tokens::server::usage(&mut conn, &day_ago).await?;
+    let failed_logins_24h =
+        crate::audit::server::count_since(&mut conn, "auth.login_failed", &day_ago).await?;
     let recent = crate::audit::server::recent_changes(&mut conn, 10).await?;
     Ok(Overview {
         active_by_role,

@@ -166,14 +166,7 @@ pub async fn load(
         .collect();
     let mut collectors = Vec::new();
     for c in COLLECTORS {
-        let run: Option<(String, String, Option<String>)> = sqlx::query_as(
-            "select outcome, finished_at, error from collector_runs
-             where environment_id = ? and collector = ? order by id desc limit 1",
-        )
-        .bind(env.id)
-        .bind(c)
-        .fetch_optional(&mut *conn)
-        .await?;
+        let run = crate::collectors::server::latest_run(conn, env.id, c).await?;
         if let Some((outcome, finished_at, error)) = run {
             collectors.push(CollectorHealth {
                 collector: c.to_string(),

@@ -55,16 +55,48 @@ pub async fn create(
     Ok((id, secret))
 }
 
-/// Every token, newest first.
+/// Every token, newest first, naming who created it.
 #[tracing::instrument(skip_all, err)]
 pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<TokenSummary>, AppError> {
-    Ok(sqlx::query_as(
-        "select t.id, t.name, t.prefix, u.email as created_by, t.created_at,
-                t.last_used_at, t.revoked_at
-         from api_tokens t left join users u on u.id = t.created_by
-         order by t.revoked_at is not null, t.id desc",
+    let rows: Vec<(
+        i64,
+        String,
+        String,
+        Option<i64>,
+        String,
+        Option<String>,
+        Option<String>,
+    )> = sqlx::query_as(
+        "select id, name, prefix, created_by, created_at, last_used_at, revoked_at
+             from api_tokens order by revoked_at is not null, id desc",
     )
-    .fetch_all(conn)
+    .fetch_all(&mut *conn)
+    .await?;
+    let emails = crate::auth::server::emails(conn).await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, name, prefix, by, created_at, last_used_at, revoked_at)| TokenSummary {
+                id,
+                name,
+                prefix,
+                created_by: by.and_then(|u| emails.get(&u).cloned()),
+                created_at,
+                last_used_at,
+                revoked_at,
+            },
+        )
+        .collect())
+}
+
+/// Live (unrevoked) tokens, and how many of them were used since `since`.
+#[tracing::instrument(skip_all, err)]
+pub async fn usage(conn: &mut SqliteConnection, since: &str) -> Result<(i64, i64), AppError> {
+    Ok(sqlx::query_as(
+        "select count(*), coalesce(sum(last_used_at >= ?), 0) from api_tokens where revoked_at is null",
+    )
+    .bind(since)
+    .fetch_one(conn)
     .await?)
 }
 

@@ -1,21 +1,20 @@
-//! User queries and the write paths shared by the admin page and the CLI.
+//! The write paths on accounts shared by the admin page and the CLI: the
+//! checks, the audit entries and the sessions each change ends. The `users`
+//! table itself belongs to `auth::server`, which signs people in from it.
 
 use super::UserSummary;
 use crate::audit::server::{Actor, Event, record};
-use crate::auth::server::{delete_user_sessions, hash_password, insert_user};
+use crate::auth::server::{
+    delete_user_sessions, hash_password, insert_user, other_active_admins, set_password_hash,
+    set_user_active, set_user_role, user_by_id,
+};
 use crate::auth::{Role, check_new_password, normalize_email};
 use crate::error::AppError;
 use sqlx::SqliteConnection;
 
 /// Every user, active first, then by email.
-#[tracing::instrument(skip_all, err)]
 pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<UserSummary>, AppError> {
-    Ok(sqlx::query_as(
-        "select id, email, role, active, created_at, last_login_at
-         from users order by active desc, email",
-    )
-    .fetch_all(conn)
-    .await?)
+    crate::auth::server::list_users(conn).await
 }
 
 /// Validates and creates a user, recording it in the audit log. The caller
@@ -48,27 +47,6 @@ pub async fn create(
     Ok(id)
 }
 
-/// (email, role, active) of one user.
-async fn get(conn: &mut SqliteConnection, id: i64) -> Result<(String, Role, bool), AppError> {
-    let row: Option<(String, String, bool)> =
-        sqlx::query_as("select email, role, active from users where id = ?")
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let (email, role, active) = row.ok_or_else(|| AppError::not_found(format!("User {id}")))?;
-    Ok((email, crate::auth::server::parse_role(&role)?, active))
-}
-
-/// Active admins other than `except`.
-async fn other_active_admins(conn: &mut SqliteConnection, except: i64) -> Result<i64, AppError> {
-    Ok(sqlx::query_scalar(
-        "select count(*) from users where role = 'admin' and active = 1 and id <> ?",
-    )
-    .bind(except)
-    .fetch_one(conn)
-    .await?)
-}
-
 /// Changes a user's role. The last active admin cannot be demoted, so the
 /// console always has someone who can manage it. Ends the user's sessions so
 /// the new role applies at once.
@@ -79,7 +57,7 @@ pub async fn change_role(
     id: i64,
     role: Role,
 ) -> Result<(), AppError> {
-    let (email, old, active) = get(conn, id).await?;
+    let (email, old, active) = user_by_id(conn, id).await?;
     if old == role {
         return Ok(());
     }
@@ -88,11 +66,7 @@ pub async fn change_role(
             "{email} is the only active admin; make someone else an admin first."
         )));
     }
-    sqlx::query("update users set role = ? where id = ?")
-        .bind(role.as_str())
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+    set_user_role(conn, id, role).await?;
     delete_user_sessions(conn, id).await?;
     record(
         conn,
@@ -118,7 +92,7 @@ pub async fn set_active(
     id: i64,
     active: bool,
 ) -> Result<(), AppError> {
-    let (email, role, was_active) = get(conn, id).await?;
+    let (email, role, was_active) = user_by_id(conn, id).await?;
     if was_active == active {
         return Ok(());
     }
@@ -127,11 +101,7 @@ pub async fn set_active(
             "{email} is the only active admin and cannot be deactivated."
         )));
     }
-    sqlx::query("update users set active = ? where id = ?")
-        .bind(active)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+    set_user_active(conn, id, active).await?;
     if !active {
         delete_user_sessions(conn, id).await?;
     }
@@ -164,14 +134,10 @@ pub async fn set_password(
     id: i64,
     password: String,
 ) -> Result<(), AppError> {
-    let (email, _, _) = get(conn, id).await?;
+    let (email, _, _) = user_by_id(conn, id).await?;
     check_new_password(&password).map_err(|m| AppError::validation("password", m))?;
     let hash = hash_password(password).await?;
-    sqlx::query("update users set password_hash = ? where id = ?")
-        .bind(hash)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+    set_password_hash(conn, id, &hash).await?;
     delete_user_sessions(conn, id).await?;
     record(
         conn,

@@ -47,32 +47,26 @@ pub enum CollectError {
     Sql(#[from] sqlx::Error),
 }
 
+/// Where a collector goes on from.
 async fn cursor(
     pool: &SqlitePool,
     env: i64,
     collector: &str,
-) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar(
-        "select cursor from collector_cursors where environment_id = ? and collector = ?",
-    )
-    .bind(env)
-    .bind(collector)
-    .fetch_optional(pool)
-    .await
+) -> Result<Option<String>, CollectError> {
+    let mut conn = pool.acquire().await?;
+    Ok(app::collectors::server::cursor(&mut conn, env, collector).await?)
 }
 
+/// Records a failed run; a failure to record it is logged, as the run's
+/// own failure is what the caller reports.
 async fn record_failure(pool: &SqlitePool, env: i64, collector: &str, started: &str, error: &str) {
-    let res = sqlx::query(
-        "insert into collector_runs (environment_id, collector, started_at, finished_at, outcome, items, error)
-         values (?, ?, ?, ?, 'failed', 0, ?)",
-    )
-    .bind(env)
-    .bind(collector)
-    .bind(started)
-    .bind(db_now())
-    .bind(error)
-    .execute(pool)
-    .await;
+    let res = match pool.acquire().await {
+        Ok(mut conn) => {
+            app::collectors::server::record_run(&mut conn, env, collector, started, 0, Some(error))
+                .await
+        }
+        Err(e) => Err(e.into()),
+    };
     if let Err(e) = res {
         tracing::error!(error = %e, collector, "could not record a failed collector run");
     }
@@ -85,40 +79,11 @@ async fn record_success(
     collector: &str,
     started: &str,
     items: usize,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "insert into collector_runs (environment_id, collector, started_at, finished_at, outcome, items)
-         values (?, ?, ?, ?, 'ok', ?)",
-    )
-    .bind(env)
-    .bind(collector)
-    .bind(started)
-    .bind(db_now())
-    .bind(items as i64)
-    .execute(tx)
-    .await?;
-    Ok(())
+) -> Result<(), app::error::AppError> {
+    app::collectors::server::record_run(tx, env, collector, started, items, None).await
 }
 
-/// Moves a collector's cursor, in the transaction of what it stored.
-async fn save_cursor(
-    tx: &mut sqlx::SqliteConnection,
-    env: i64,
-    collector: &str,
-    cursor: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "insert into collector_cursors (environment_id, collector, cursor, updated_at) values (?, ?, ?, ?)
-         on conflict (environment_id, collector) do update set cursor = excluded.cursor, updated_at = excluded.updated_at",
-    )
-    .bind(env)
-    .bind(collector)
-    .bind(cursor)
-    .bind(db_now())
-    .execute(tx)
-    .await?;
-    Ok(())
-}
+use app::collectors::server::save_cursor;
 
 /// The error text of a trace row: the dual-write failure line of the
 /// message block, else the first line of the exception.

@@ -1,0 +1,196 @@
+//! The collectors' store: `collector_runs` (one row per run, ok or failed)
+//! and `collector_cursors` (where each collector of an environment goes on
+//! from). The collectors in the server write through these functions, in
+//! the transaction of what a run stored; the pages read through them.
+
+use super::{CollectorStatus, Run};
+use crate::db::db_now;
+use crate::error::AppError;
+use sqlx::SqliteConnection;
+use std::collections::HashMap;
+
+/// Where `collector` of environment `env` goes on from, if it ran before.
+pub async fn cursor(
+    conn: &mut SqliteConnection,
+    env: i64,
+    collector: &str,
+) -> Result<Option<String>, AppError> {
+    Ok(sqlx::query_scalar(
+        "select cursor from collector_cursors where environment_id = ? and collector = ?",
+    )
+    .bind(env)
+    .bind(collector)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Moves a collector's cursor, in the transaction of what it stored.
+pub async fn save_cursor(
+    conn: &mut SqliteConnection,
+    env: i64,
+    collector: &str,
+    cursor: &str,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "insert into collector_cursors (environment_id, collector, cursor, updated_at) values (?, ?, ?, ?)
+         on conflict (environment_id, collector) do update set cursor = excluded.cursor, updated_at = excluded.updated_at",
+    )
+    .bind(env)
+    .bind(collector)
+    .bind(cursor)
+    .bind(db_now())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Sets a collector's first cursor unless it already has one (demo mode
+/// starts the throughput collector where the simulator's history starts).
+pub async fn seed_cursor(
+    conn: &mut SqliteConnection,
+    env: i64,
+    collector: &str,
+    cursor: &str,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "insert into collector_cursors (environment_id, collector, cursor, updated_at) values (?, ?, ?, ?)
+         on conflict do nothing",
+    )
+    .bind(env)
+    .bind(collector)
+    .bind(cursor)
+    .bind(db_now())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records a run: `error` is `None` for a success, which stored `items`.
+pub async fn record_run(
+    conn: &mut SqliteConnection,
+    env: i64,
+    collector: &str,
+    started: &str,
+    items: usize,
+    error: Option<&str>,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "insert into collector_runs (environment_id, collector, started_at, finished_at, outcome, items, error)
+         values (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(env)
+    .bind(collector)
+    .bind(started)
+    .bind(db_now())
+    .bind(if error.is_some() { "failed" } else { "ok" })
+    .bind(items as i64)
+    .bind(error)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A run as stored, before its environment is named.
+type RunRow = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<String>,
+);
+
+/// Names each row's environment (rows of a deleted one keep its id).
+fn named(rows: Vec<RunRow>, names: &HashMap<i64, String>) -> Vec<Run> {
+    rows.into_iter()
+        .map(
+            |(id, env, collector, started_at, finished_at, outcome, items, error)| Run {
+                id,
+                environment: names.get(&env).cloned().unwrap_or_else(|| env.to_string()),
+                collector,
+                started_at,
+                finished_at,
+                outcome,
+                items,
+                error,
+            },
+        )
+        .collect()
+}
+
+const RUN: &str =
+    "select id, environment_id, collector, started_at, finished_at, outcome, items, error
+                   from collector_runs";
+
+/// The latest `limit` runs of every collector, newest first, and each
+/// collector's status (its latest run, last success, failures since and
+/// items in the 24 hours since `since`), by environment and collector.
+#[tracing::instrument(skip(conn), err)]
+pub async fn overview(
+    conn: &mut SqliteConnection,
+    limit: i64,
+    since: &str,
+) -> Result<(Vec<Run>, Vec<CollectorStatus>), AppError> {
+    let names: HashMap<i64, String> = crate::environments::server::list(conn)
+        .await?
+        .into_iter()
+        .map(|e| (e.id, e.name))
+        .collect();
+    let recent: Vec<RunRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{RUN} order by id desc limit ?"
+    )))
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    let latest: Vec<RunRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{RUN} where id in (select max(id) from collector_runs group by environment_id, collector)"
+    )))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut collectors = Vec::with_capacity(latest.len());
+    for row in latest {
+        let (env, collector) = (row.1, row.2.clone());
+        let (last_success, failures, items): (Option<String>, i64, i64) = sqlx::query_as(
+            "select
+                (select max(finished_at) from collector_runs x where x.environment_id = ?1 and x.collector = ?2 and x.outcome = 'ok'),
+                (select count(*) from collector_runs x where x.environment_id = ?1 and x.collector = ?2 and x.outcome = 'failed'
+                    and x.id > coalesce((select max(id) from collector_runs y where y.environment_id = ?1 and y.collector = ?2 and y.outcome = 'ok'), 0)),
+                (select coalesce(sum(items), 0) from collector_runs x where x.environment_id = ?1 and x.collector = ?2 and x.finished_at >= ?3)",
+        )
+        .bind(env)
+        .bind(&collector)
+        .bind(since)
+        .fetch_one(&mut *conn)
+        .await?;
+        let last_run = named(vec![row], &names).remove(0);
+        collectors.push(CollectorStatus {
+            environment: last_run.environment.clone(),
+            collector,
+            last_success,
+            failures_since_success: failures,
+            items_24h: items,
+            last_run,
+        });
+    }
+    collectors.sort_by(|a, b| (&a.environment, &a.collector).cmp(&(&b.environment, &b.collector)));
+    Ok((named(recent, &names), collectors))
+}
+
+/// The latest run of `collector` in environment `env`: (outcome, finished
+/// at, error).
+pub async fn latest_run(
+    conn: &mut SqliteConnection,
+    env: i64,
+    collector: &str,
+) -> Result<Option<(String, String, Option<String>)>, AppError> {
+    Ok(sqlx::query_as(
+        "select outcome, finished_at, error from collector_runs
+         where environment_id = ? and collector = ? order by id desc limit 1",
+    )
+    .bind(env)
+    .bind(collector)
+    .fetch_optional(conn)
+    .await?)
+}
