@@ -27,6 +27,7 @@ pub mod audit;
 pub mod auth;
 pub mod collectors;
 pub mod components;
+pub mod counts;
 pub mod csv_cell;
 #[cfg(feature = "ssr")]
 pub mod db;

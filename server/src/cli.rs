@@ -399,20 +399,17 @@ pub async fn reconcile(
     let env = &args.env;
     let (pool, environment, connector) = connected(common, file, env).await?;
     let mut conn = pool.acquire().await?;
-    let map_id: Option<i64> = sqlx::query_scalar(
-        "select id from table_maps where environment_id = ? and name = ? and deleted = 0",
-    )
-    .bind(environment.id)
-    .bind(&args.map)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let map_id = app::maps::server::ids_by_name(&mut conn, environment.id)
+        .await?
+        .get(&args.map)
+        .copied();
     let Some(map_id) = map_id else {
-        let names: Vec<String> = sqlx::query_scalar(
-            "select name from table_maps where environment_id = ? and deleted = 0 and direction <> 'not_synced' order by name",
-        )
-        .bind(environment.id)
-        .fetch_all(&mut *conn)
-        .await?;
+        let names: Vec<String> = app::maps::server::list(&mut conn, environment.id)
+            .await?
+            .into_iter()
+            .filter(|m| m.content.direction != app::maps::Direction::NotSynced)
+            .map(|m| m.content.name)
+            .collect();
         bail!(
             "--map: '{env}' has no table map named '{}'; its synced maps are: {}",
             args.map,
@@ -421,11 +418,11 @@ pub async fn reconcile(
     };
     let size = match args.sample {
         Some(n) => n as i64,
-        None => sqlx::query_scalar("select sample_size from reconcile_settings where map_id = ?")
-            .bind(map_id)
-            .fetch_optional(&mut *conn)
-            .await?
-            .unwrap_or(100),
+        None => {
+            app::reconcile::server::settings(&mut conn, map_id)
+                .await?
+                .sample_size
+        }
     };
     drop(conn);
     let t = target(&pool, &connector, map_id)
@@ -445,17 +442,20 @@ pub async fn reconcile(
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-                let row: Option<(i64, i64, Option<i64>, Option<i64>)> = sqlx::query_as(
-                    "select fo_read, dataverse_read, fo_total, dataverse_total from reconcile_runs where id = ?",
-                )
-                .bind(run_id)
-                .fetch_optional(&pool)
-                .await
-                .ok()
-                .flatten();
+                let row = match pool.acquire().await {
+                    Ok(mut conn) => app::reconcile::server::progress(&mut conn, run_id)
+                        .await
+                        .ok()
+                        .flatten(),
+                    Err(_) => None,
+                };
                 if let Some((fo, dv, fo_total, dv_total)) = row {
                     let total = fo_total.unwrap_or(0) + dv_total.unwrap_or(0);
-                    let pct = if total > 0 { ((fo + dv) * 100 / total).min(100) } else { 0 };
+                    let pct = if total > 0 {
+                        ((fo + dv) * 100 / total).min(100)
+                    } else {
+                        0
+                    };
                     let filled = (pct * 30 / 100) as usize;
                     eprint!(
                         "\rreading [{}{}] {pct:>3}%  F&O {fo}, Dataverse {dv}",
@@ -479,13 +479,24 @@ pub async fn reconcile(
     let run = result.map_err(|e| {
         anyhow::anyhow!("reconciliation run #{run_id} of '{}' failed: {e}", args.map)
     })?;
-    let differences: Vec<(String, String, String, String, String, String)> = sqlx::query_as(
-        "select record_key, kind, field, fo_value, dataverse_value, change from reconcile_differences
-         where run_id = ? order by change = 'fixed', kind, record_key, field",
-    )
-    .bind(run_id)
-    .fetch_all(&pool)
-    .await?;
+    let differences: Vec<(String, String, String, String, String, String)> = {
+        let mut conn = pool.acquire().await?;
+        app::reconcile::server::differences(&mut conn, run_id, None)
+            .await?
+            .0
+            .into_iter()
+            .map(|d| {
+                (
+                    d.record_key,
+                    d.kind,
+                    d.field,
+                    d.fo_value,
+                    d.dataverse_value,
+                    d.change,
+                )
+            })
+            .collect()
+    };
     if args.json {
         let list: Vec<serde_json::Value> = differences
             .iter()

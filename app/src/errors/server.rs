@@ -322,12 +322,7 @@ pub async fn map_names(
     conn: &mut SqliteConnection,
     environment_id: i64,
 ) -> Result<HashMap<String, i64>, AppError> {
-    let rows: Vec<(String, i64)> =
-        sqlx::query_as("select name, id from table_maps where environment_id = ? and deleted = 0")
-            .bind(environment_id)
-            .fetch_all(conn)
-            .await?;
-    Ok(rows.into_iter().collect())
+    crate::maps::server::ids_by_name(conn, environment_id).await
 }
 
 fn fingerprint(env: i64, e: &ValidEntry, category: Category, pattern: &str) -> String {
@@ -664,7 +659,6 @@ pub async fn ingest(
 struct GroupSql {
     id: i64,
     map_id: Option<i64>,
-    map_name: Option<String>,
     direction: String,
     category: String,
     overridden: bool,
@@ -680,7 +674,8 @@ impl GroupSql {
     fn into_row(self) -> GroupRow {
         GroupRow {
             id: self.id,
-            map: self.map_id.zip(self.map_name),
+            // Named by `fill_map_names`: maps are the maps store's.
+            map: self.map_id.map(|id| (id, String::new())),
             direction: ErrorDirection::parse(&self.direction).unwrap_or(ErrorDirection::Unknown),
             category: Category::parse(&self.category).unwrap_or(Category::Other),
             overridden: self.overridden,
@@ -830,7 +825,7 @@ pub async fn list_groups(
     let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
 
     let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-        "select g.id, g.map_id, m.name as map_name, g.direction, coalesce(g.category_override, g.category) as category,
+        "select g.id, g.map_id, g.direction, coalesce(g.category_override, g.category) as category,
                 g.category_override is not null as overridden, g.pattern, g.entry_count, ",
     );
     if ranged {
@@ -844,7 +839,7 @@ pub async fn list_groups(
     }
     q.push(
         " as in_range, g.first_seen, g.last_seen, g.state
-         from error_groups g left join table_maps m on m.id = g.map_id",
+         from error_groups g",
     );
     push_filter(&mut q, environment_id, f);
     if let Some((k, id)) = set(&f.after).as_deref().and_then(|a| a.rsplit_once('~')) {
@@ -875,7 +870,27 @@ pub async fn list_groups(
     };
     let mut groups: Vec<GroupRow> = rows.into_iter().map(GroupSql::into_row).collect();
     fill_sparklines(conn, &mut groups).await?;
+    fill_map_names(conn, environment_id, &mut groups).await?;
     Ok((groups, total, next))
+}
+
+/// Names each group's map (deleted maps too: their groups stay).
+async fn fill_map_names(
+    conn: &mut SqliteConnection,
+    environment_id: i64,
+    groups: &mut [GroupRow],
+) -> Result<(), AppError> {
+    if groups.iter().all(|g| g.map.is_none()) {
+        return Ok(());
+    }
+    let names = crate::maps::server::names_by_id(conn, environment_id).await?;
+    for g in groups.iter_mut() {
+        g.map = g
+            .map
+            .take()
+            .and_then(|(id, _)| Some((id, names.get(&id)?.clone())));
+    }
+    Ok(())
 }
 
 /// Fills `last_7_days` (today and the six days before, UTC).
@@ -939,10 +954,10 @@ pub async fn group_detail(
         .and_then(|(at, id)| Some((at.to_string(), id.parse::<i64>().ok()?)))
         .unwrap_or_else(|| ("9999".into(), i64::MAX));
     let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-        "select g.id, g.map_id, m.name as map_name, g.direction, coalesce(g.category_override, g.category) as category,
+        "select g.id, g.map_id, g.direction, coalesce(g.category_override, g.category) as category,
                 g.category_override is not null as overridden, g.pattern, g.entry_count, g.entry_count as in_range,
                 g.first_seen, g.last_seen, g.state
-         from error_groups g left join table_maps m on m.id = g.map_id where g.id = ",
+         from error_groups g where g.id = ",
     );
     q.push_bind(id);
     let row: Option<GroupSql> = q.build_query_as().fetch_optional(&mut *conn).await?;
@@ -951,22 +966,26 @@ pub async fn group_detail(
             .into_row(),
     ];
     fill_sparklines(conn, &mut group).await?;
-    let group = group.remove(0);
     #[allow(clippy::type_complexity)]
-    let meta: (
-        String,
+    let (env_id, category, rule, at, by, comment): (
+        i64,
         String,
         String,
         Option<String>,
         Option<String>,
         Option<String>,
     ) = sqlx::query_as(
-        "select e.name, g.category, g.rule, g.state_changed_at, g.state_changed_by, g.state_comment
-         from error_groups g join environments e on e.id = g.environment_id where g.id = ?",
+        "select environment_id, category, rule, state_changed_at, state_changed_by, state_comment
+         from error_groups where id = ?",
     )
     .bind(id)
     .fetch_one(&mut *conn)
     .await?;
+    fill_map_names(conn, env_id, &mut group).await?;
+    let group = group.remove(0);
+    let environment = crate::environments::server::name_of(conn, env_id)
+        .await?
+        .unwrap_or_default();
     let rows: Vec<EntrySql> = sqlx::query_as(
         "select id, client_id, occurred_at, received_at, record_key, legal_entity, category, rule, message, detail,
                 source, source_ref
@@ -1005,7 +1024,6 @@ pub async fn group_detail(
     } else {
         None
     };
-    let (environment, category, rule, at, by, comment) = meta;
     Ok(GroupDetail {
         group,
         environment,
@@ -1196,15 +1214,24 @@ pub async fn sweep(
     .bind(environment_id)
     .fetch_all(&mut *conn)
     .await?;
-    let top_maps: Vec<(String, i64)> = sqlx::query_as(
-        "select coalesce(m.name, '(no map)'), count(*) from error_entries e
-         join error_groups g on g.id = e.group_id left join table_maps m on m.id = g.map_id
-         where e.occurred_at >= ? and e.environment_id = ? group by g.map_id order by 2 desc, 1 limit 5",
+    let per_map: Vec<(Option<i64>, i64)> = sqlx::query_as(
+        "select g.map_id, count(*) from error_entries e join error_groups g on g.id = e.group_id
+         where e.occurred_at >= ? and e.environment_id = ? group by g.map_id",
     )
     .bind(&since)
     .bind(environment_id)
     .fetch_all(&mut *conn)
     .await?;
+    let names = crate::maps::server::names_by_id(conn, environment_id).await?;
+    let mut top_maps: Vec<(String, i64)> = per_map
+        .into_iter()
+        .map(|(map, n)| {
+            let name = map.and_then(|m| names.get(&m).cloned());
+            (name.unwrap_or_else(|| "(no map)".into()), n)
+        })
+        .collect();
+    top_maps.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    top_maps.truncate(5);
     let new_groups: Vec<(i64, String, String, i64)> = sqlx::query_as(
         "select id, coalesce(category_override, category), pattern, entry_count from error_groups
          where environment_id = ? and first_seen >= ? order by entry_count desc, id desc limit 10",
@@ -1223,6 +1250,112 @@ pub async fn sweep(
             .collect(),
         top_categories: categories.into_iter().map(|(c, n)| (cat(&c), n)).collect(),
         top_maps,
+    })
+}
+
+/// Entries per effective category over whole days `first`..=`last`
+/// (`YYYY-MM-DD`), from the daily rollup of the whole environment.
+pub async fn category_totals(
+    conn: &mut SqliteConnection,
+    environment_id: i64,
+    first: &str,
+    last: &str,
+) -> Result<HashMap<Category, i64>, AppError> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "select category, sum(count) from error_rollup
+         where environment_id = ? and map_id = 0 and grain = 'day' and bucket between ? and ?
+         group by 1",
+    )
+    .bind(environment_id)
+    .bind(first)
+    .bind(last)
+    .fetch_all(conn)
+    .await?;
+    let mut totals = HashMap::new();
+    for (c, n) in rows {
+        *totals
+            .entry(Category::parse(&c).unwrap_or(Category::Other))
+            .or_default() += n;
+    }
+    Ok(totals)
+}
+
+/// A group as the weekly review lists it: id, pattern, effective category,
+/// map name, entries in the week, state.
+pub type WeekGroup = (i64, String, String, Option<String>, i64, String);
+
+/// The groups of a week: the ten with the most entries, those first seen
+/// in it, and those resolved in it (at most 100 each).
+pub struct WeekGroups {
+    /// The most entries in the week, most first.
+    pub top: Vec<WeekGroup>,
+    /// First seen in the week, in order.
+    pub new: Vec<WeekGroup>,
+    /// Marked resolved in the week (and still resolved), in order.
+    pub resolved: Vec<WeekGroup>,
+}
+
+/// The groups of the week of days `first..=last`, which is `[from, to)` in
+/// stored times.
+pub async fn week_groups(
+    conn: &mut SqliteConnection,
+    environment_id: i64,
+    (first, last): (&str, &str),
+    (from, to): (&str, &str),
+) -> Result<WeekGroups, AppError> {
+    // id, pattern, effective category, map, entries in the week (?1..?2
+    // days), state; each query adds its condition and order.
+    const GROUPS: &str = "select g.id, g.pattern, coalesce(g.category_override, g.category), g.map_id,
+            (select coalesce(sum(d.count), 0) from error_group_days d where d.group_id = g.id and d.day between ?1 and ?2),
+            g.state
+        from error_groups g
+        where g.environment_id = ?3";
+    type Row = (i64, String, String, Option<i64>, i64, String);
+    let top: Vec<Row> = sqlx::query_as(
+        "select g.id, g.pattern, coalesce(g.category_override, g.category), g.map_id, t.n, g.state
+         from (select d.group_id, sum(d.count) as n from error_group_days d
+               where d.day between ?1 and ?2 group by d.group_id) t
+         join error_groups g on g.id = t.group_id
+         where g.environment_id = ?3
+         order by t.n desc, g.id limit 10",
+    )
+    .bind(first)
+    .bind(last)
+    .bind(environment_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut listed = Vec::with_capacity(2);
+    for condition in [
+        "g.first_seen >= ?4 and g.first_seen < ?5 order by g.first_seen limit 100",
+        "g.state = 'resolved' and g.state_changed_at >= ?4 and g.state_changed_at < ?5
+         order by g.state_changed_at limit 100",
+    ] {
+        let rows: Vec<Row> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("{GROUPS} and {condition}")))
+                .bind(first)
+                .bind(last)
+                .bind(environment_id)
+                .bind(from)
+                .bind(to)
+                .fetch_all(&mut *conn)
+                .await?;
+        listed.push(rows);
+    }
+    let names = crate::maps::server::names_by_id(conn, environment_id).await?;
+    let name = |rows: Vec<Row>| -> Vec<WeekGroup> {
+        rows.into_iter()
+            .map(|(id, pattern, category, map, n, state)| {
+                let map = map.and_then(|m| names.get(&m).cloned());
+                (id, pattern, category, map, n, state)
+            })
+            .collect()
+    };
+    let resolved = listed.pop().unwrap_or_default();
+    let new = listed.pop().unwrap_or_default();
+    Ok(WeekGroups {
+        top: name(top),
+        new: name(new),
+        resolved: name(resolved),
     })
 }
 

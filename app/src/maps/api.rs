@@ -105,39 +105,14 @@ pub async fn get_map(map_id: i64) -> Result<MapDetail, AppError> {
         w.extend(crate::rules::check_rules(&map.content, &fields, &rules));
         w
     };
-    let observed: Vec<(String, String, String)> = sqlx::query_as(
-        "select state, observed_at, detail from map_state_observations where map_id = ? order by id desc limit 10",
-    )
-    .bind(map_id)
-    .fetch_all(&mut *conn)
-    .await?;
+    let observed = crate::maps::server::observations(&mut conn, map_id, 10).await?;
     let observed = observed
         .into_iter()
         .filter_map(|(s, at, d)| super::MapState::parse(&s).map(|s| (s, at, d)))
         .collect();
-    let counts: Vec<super::RecordCount> = sqlx::query_as(
-        "select counted_at, company, fo_count as fo, dataverse_count as dataverse, problem
-         from record_counts where map_id = ? and company = '' order by id desc limit 10",
-    )
-    .bind(map_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let company_counts: Vec<super::RecordCount> = sqlx::query_as(
-        "select counted_at, company, fo_count as fo, dataverse_count as dataverse, problem
-         from record_counts where map_id = ? and company <> '' and counted_at =
-            (select max(counted_at) from record_counts where map_id = ? and company = '')
-         order by company",
-    )
-    .bind(map_id)
-    .bind(map_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let reconciled: Option<crate::reconcile::Run> = sqlx::query_as(
-        "select * from reconcile_runs where map_id = ? and status = 'done' order by id desc limit 1",
-    )
-    .bind(map_id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let counts = crate::counts::server::recent(&mut conn, map_id, 10).await?;
+    let company_counts = crate::counts::server::latest_by_company(&mut conn, map_id).await?;
+    let reconciled = crate::reconcile::server::latest_done(&mut conn, map_id).await?;
     Ok(MapDetail {
         reconciled,
         company_counts,

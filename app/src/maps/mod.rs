@@ -295,28 +295,7 @@ pub struct MapDetail {
     pub reconciled: Option<crate::reconcile::Run>,
 }
 
-/// One count of a map's records on both sides.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
-pub struct RecordCount {
-    /// When (UTC).
-    pub counted_at: String,
-    /// The legal entity; empty for all of them.
-    pub company: String,
-    /// F&O records across legal entities, when counted.
-    pub fo: Option<i64>,
-    /// Dataverse records, when counted.
-    pub dataverse: Option<i64>,
-    /// Why a side was not counted ("" when both were).
-    pub problem: String,
-}
-
-impl RecordCount {
-    /// F&O minus Dataverse, when both sides were counted.
-    pub fn difference(&self) -> Option<i64> {
-        Some(self.fo? - self.dataverse?)
-    }
-}
+pub use crate::counts::RecordCount;
 
 /// What a count difference means, in words.
 pub fn describe_difference(d: i64) -> String {

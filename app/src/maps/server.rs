@@ -9,6 +9,7 @@ use crate::error::{AppError, OnConstraint as _};
 // The only formatted SQL here joins the constant SELECT with constant
 // clauses; every value is bound.
 use sqlx::{AssertSqlSafe, SqliteConnection};
+use std::collections::HashMap;
 
 /// Binds a map's 13 content columns, in the order both the insert and the
 /// update list them (a macro because the two are different query types).
@@ -40,6 +41,9 @@ pub use super::Revision as RevisionRow;
 #[derive(sqlx::FromRow)]
 struct Row {
     id: i64,
+    environment_id: i64,
+    /// Named after the fetch: environments are `environments::server`'s.
+    #[sqlx(skip)]
     environment: String,
     name: String,
     fo_entity: String,
@@ -59,10 +63,10 @@ struct Row {
     updated_at: String,
 }
 
-const SELECT: &str = "select m.id, e.name as environment, m.name, m.fo_entity, m.dataverse_table, m.direction,
+const SELECT: &str = "select m.id, m.environment_id, m.name, m.fo_entity, m.dataverse_table, m.direction,
         m.not_synced_reason, m.master_side, m.fo_keys, m.dataverse_keys, m.initial_sync, m.expected_records,
         m.state, m.tags, m.notes, m.revision, m.deleted, m.updated_at
-    from table_maps m join environments e on e.id = m.environment_id";
+    from table_maps m";
 
 impl TryFrom<Row> for TableMap {
     type Error = AppError;
@@ -132,9 +136,17 @@ async fn list_where_deleted(
     )))
     .bind(environment_id)
     .bind(deleted)
-    .fetch_all(conn)
+    .fetch_all(&mut *conn)
     .await?;
-    rows.into_iter().map(TableMap::try_from).collect()
+    let environment = environment_name(conn, environment_id).await?;
+    rows.into_iter()
+        .map(|r| {
+            TableMap::try_from(Row {
+                environment: environment.clone(),
+                ..r
+            })
+        })
+        .collect()
 }
 
 /// One map, deleted or not.
@@ -142,10 +154,22 @@ async fn list_where_deleted(
 pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<TableMap, AppError> {
     let row: Option<Row> = sqlx::query_as(AssertSqlSafe(format!("{SELECT} where m.id = ?")))
         .bind(id)
-        .fetch_optional(conn)
+        .fetch_optional(&mut *conn)
         .await?;
-    row.ok_or_else(|| AppError::not_found(format!("Table map {id}")))?
-        .try_into()
+    let row = row.ok_or_else(|| AppError::not_found(format!("Table map {id}")))?;
+    let environment = environment_name(conn, row.environment_id).await?;
+    TableMap::try_from(Row { environment, ..row })
+}
+
+/// The name of a map's environment (an environment is never deleted while
+/// it has maps, so a missing one is a broken database).
+async fn environment_name(conn: &mut SqliteConnection, id: i64) -> Result<String, AppError> {
+    crate::environments::server::name_of(conn, id)
+        .await?
+        .ok_or_else(|| {
+            tracing::error!(environment.id = id, "a table map's environment is missing");
+            AppError::Internal
+        })
 }
 
 fn duplicate(name: &str) -> impl FnOnce() -> AppError + '_ {
@@ -497,6 +521,166 @@ pub async fn apply_starter(
 /// Test setup shared by the features that read maps: environment "UAT"
 /// (legal entity USMF) with the starter set; gives it and the id of
 /// "Customers V3".
+/// Live maps of an environment as (id, name), by name: the map pickers and
+/// the per-map rows of the overview and trends.
+pub async fn names(
+    conn: &mut SqliteConnection,
+    environment_id: i64,
+) -> Result<Vec<(i64, String)>, AppError> {
+    Ok(sqlx::query_as(
+        "select id, name from table_maps where environment_id = ? and deleted = 0 order by name",
+    )
+    .bind(environment_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Every live map of every environment: (id, synced), synced being false
+/// for a map documented as not synced.
+pub async fn live_ids(conn: &mut SqliteConnection) -> Result<Vec<(i64, bool)>, AppError> {
+    Ok(sqlx::query_as(
+        "select id, direction <> 'not_synced' from table_maps where deleted = 0 order by id",
+    )
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Every map of an environment by id, deleted ones too: rows kept after a
+/// map's deletion (error groups) still show its name.
+pub async fn names_by_id(
+    conn: &mut SqliteConnection,
+    environment_id: i64,
+) -> Result<HashMap<i64, String>, AppError> {
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("select id, name from table_maps where environment_id = ?")
+            .bind(environment_id)
+            .fetch_all(conn)
+            .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The live maps of an environment by name (what an error entry names).
+pub async fn ids_by_name(
+    conn: &mut SqliteConnection,
+    environment_id: i64,
+) -> Result<HashMap<String, i64>, AppError> {
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("select name, id from table_maps where environment_id = ? and deleted = 0")
+            .bind(environment_id)
+            .fetch_all(conn)
+            .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// (environment id, name) of a live map; a deleted or unknown one is not
+/// found.
+pub async fn live_environment(
+    conn: &mut SqliteConnection,
+    map_id: i64,
+) -> Result<(i64, String), AppError> {
+    let row: Option<(i64, String)> =
+        sqlx::query_as("select environment_id, name from table_maps where id = ? and deleted = 0")
+            .bind(map_id)
+            .fetch_optional(conn)
+            .await?;
+    row.ok_or_else(|| AppError::not_found(format!("Table map {map_id}")))
+}
+
+/// The live maps of an environment with their entity and table names and
+/// latest observed state: what the map-state collector matches F&O's
+/// projects against.
+pub async fn live_with_state(
+    conn: &mut SqliteConnection,
+    environment_id: i64,
+) -> Result<Vec<(i64, String, String, Option<String>)>, AppError> {
+    Ok(sqlx::query_as(
+        "select m.id, m.fo_entity, m.dataverse_table,
+                (select o.state from map_state_observations o where o.map_id = m.id order by o.id desc limit 1)
+         from table_maps m where m.environment_id = ? and m.deleted = 0",
+    )
+    .bind(environment_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Records a map's newly observed F&O state (`detail`: the project
+/// statuses it was combined from).
+pub async fn record_state(
+    conn: &mut SqliteConnection,
+    map_id: i64,
+    state: &str,
+    detail: &str,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "insert into map_state_observations (map_id, state, observed_at, detail) values (?, ?, ?, ?)",
+    )
+    .bind(map_id)
+    .bind(state)
+    .bind(db_now())
+    .bind(detail)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The latest observed state of each map of an environment that has one.
+pub async fn latest_states(
+    conn: &mut SqliteConnection,
+    environment_id: i64,
+) -> Result<HashMap<i64, String>, AppError> {
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "select o.map_id, o.state from map_state_observations o join table_maps m on m.id = o.map_id
+         where m.environment_id = ?
+           and o.id = (select max(id) from map_state_observations x where x.map_id = o.map_id)",
+    )
+    .bind(environment_id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// A map's last `limit` observations: (state, observed at, detail), newest
+/// first.
+pub async fn observations(
+    conn: &mut SqliteConnection,
+    map_id: i64,
+    limit: i64,
+) -> Result<Vec<(String, String, String)>, AppError> {
+    Ok(sqlx::query_as(
+        "select state, observed_at, detail from map_state_observations where map_id = ? order by id desc limit ?",
+    )
+    .bind(map_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// State changes observed in `[from, to)` (stored times) in an environment
+/// or one of its maps, newest first, at most `limit`: (map name, state,
+/// observed at).
+pub async fn state_changes(
+    conn: &mut SqliteConnection,
+    environment_id: i64,
+    map: Option<i64>,
+    (from, to): (&str, &str),
+    limit: i64,
+) -> Result<Vec<(String, String, String)>, AppError> {
+    Ok(sqlx::query_as(
+        "select m.name, o.state, o.observed_at from map_state_observations o
+         join table_maps m on m.id = o.map_id
+         where m.environment_id = ? and (? is null or o.map_id = ?) and o.observed_at >= ? and o.observed_at < ?
+         order by o.observed_at desc limit ?",
+    )
+    .bind(environment_id)
+    .bind(map)
+    .bind(map)
+    .bind(from)
+    .bind(to)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}
+
 #[cfg(test)]
 pub(crate) async fn uat_with_starter(
     conn: &mut SqliteConnection,

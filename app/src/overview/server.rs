@@ -35,22 +35,8 @@ pub async fn load(
             .to_string()
     };
     let since = crate::db::db_time_secs(now - 24 * HOUR);
-    let maps: Vec<(i64, String)> = sqlx::query_as(
-        "select id, name from table_maps where environment_id = ? and deleted = 0 order by name",
-    )
-    .bind(env.id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let states: HashMap<i64, String> = sqlx::query_as(
-        "select o.map_id, o.state from map_state_observations o join table_maps m on m.id = o.map_id
-         where m.environment_id = ?
-           and o.id = (select max(id) from map_state_observations x where x.map_id = o.map_id)",
-    )
-    .bind(env.id)
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .collect();
+    let maps = crate::maps::server::names(conn, env.id).await?;
+    let states = crate::maps::server::latest_states(conn, env.id).await?;
     let open: HashMap<Option<i64>, i64> = sqlx::query_as(
         "select map_id, count(*) from error_groups where environment_id = ? and state = 'open' group by map_id",
     )
@@ -119,20 +105,8 @@ pub async fn load(
     let mut glances = Vec::with_capacity(maps.len());
     for (id, name) in maps {
         // One indexed lookup per map: the latest rows are the last by id.
-        let count: Option<(Option<i64>, Option<i64>)> = sqlx::query_as(
-            "select fo_count, dataverse_count from record_counts where map_id = ? and company = ''
-             order by id desc limit 1",
-        )
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
-        let reconcile: Option<(i64, String, String, String, i64, i64)> = sqlx::query_as(
-            "select id, kind, status, finished_at, records, missing_in_dataverse + missing_in_fo + differing
-             from reconcile_runs where map_id = ? and status in ('done', 'failed') order by id desc limit 1",
-        )
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
+        let count = crate::counts::server::latest(conn, id).await?;
+        let reconcile = crate::reconcile::server::latest_finished(conn, id).await?;
         let (synced_24h, failed_24h) = synced.remove(&id).unwrap_or((vec![0.0; 24], 0));
         glances.push(MapGlance {
             id,

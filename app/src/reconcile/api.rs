@@ -13,65 +13,27 @@ const LISTED: i64 = 500;
 /// latest finished run).
 #[server(prefix = "/sfn", endpoint = "get_reconcile")]
 pub async fn get_reconcile(map_id: i64, run: Option<i64>) -> Result<ReconcilePage, AppError> {
-    use super::{Difference, Run, Settings};
     use crate::auth::server::*;
     use crate::db::*;
     require_user()?;
     let pool = db()?;
     let mut conn = pool.acquire().await?;
     let map = crate::maps::server::get(&mut conn, map_id).await?;
-    let runs: Vec<Run> =
-        sqlx::query_as("select * from reconcile_runs where map_id = ? order by id desc limit 30")
-            .bind(map_id)
-            .fetch_all(&mut *conn)
-            .await?;
+    let runs = super::server::runs_of(&mut conn, map_id, 30).await?;
     let shown = match run {
         Some(id) => Some(
-            sqlx::query_as::<_, Run>("select * from reconcile_runs where id = ? and map_id = ?")
-                .bind(id)
-                .bind(map_id)
-                .fetch_optional(&mut *conn)
+            super::server::run_of(&mut conn, map_id, id)
                 .await?
                 .ok_or_else(|| AppError::not_found("That reconciliation run"))?,
         ),
         None => runs.iter().find(|r| r.status == "done").cloned(),
     };
     let (differences, total) = match &shown {
-        Some(r) => {
-            let list: Vec<Difference> = sqlx::query_as(
-                "select id, record_key, kind, field, fo_value, dataverse_value, change, explained_by, explained_at, explanation
-                 from reconcile_differences where run_id = ?
-                 order by change = 'fixed', kind, record_key, field limit ?",
-            )
-            .bind(r.id)
-            .bind(LISTED)
-            .fetch_all(&mut *conn)
-            .await?;
-            let total: i64 =
-                sqlx::query_scalar("select count(*) from reconcile_differences where run_id = ?")
-                    .bind(r.id)
-                    .fetch_one(&mut *conn)
-                    .await?;
-            (list, total)
-        }
+        Some(r) => super::server::differences(&mut conn, r.id, Some(LISTED)).await?,
         None => (vec![], 0),
     };
-    let settings = sqlx::query_as::<_, (i64, i64)>(
-        "select sample_size, full_every_days from reconcile_settings where map_id = ?",
-    )
-    .bind(map_id)
-    .fetch_optional(&mut *conn)
-    .await?
-    .map(|(sample_size, full_every_days)| Settings {
-        sample_size,
-        full_every_days,
-    })
-    .unwrap_or_default();
-    let fields: i64 =
-        sqlx::query_scalar("select count(*) from field_mappings where map_id = ? and deleted = 0")
-            .bind(map_id)
-            .fetch_one(&mut *conn)
-            .await?;
+    let settings = super::server::settings(&mut conn, map_id).await?;
+    let fields = crate::rules::server::field_count(&mut conn, map_id).await?;
     let blocked = if map.content.direction == crate::maps::Direction::NotSynced {
         Some("This map is not synced, so there is nothing to reconcile.".to_string())
     } else if let Err(why) = super::match_keys(&map.content) {
@@ -127,12 +89,7 @@ pub async fn cancel_reconcile(run_id: i64) -> Result<(), AppError> {
     let user = require_role(Role::Editor, "cancel reconciliations")?;
     let pool = db()?;
     let mut tx = begin_write(&pool).await?;
-    let map_id: Option<i64> = sqlx::query_scalar(
-        "update reconcile_runs set cancel_requested = 1 where id = ? and status = 'running' returning map_id",
-    )
-    .bind(run_id)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let map_id = super::server::request_cancel(&mut tx, run_id).await?;
     let Some(map_id) = map_id else {
         return Err(AppError::Conflict(
             "That run is not running any more.".into(),
@@ -174,16 +131,7 @@ pub async fn explain_difference(difference_id: i64, explanation: String) -> Resu
     }
     let pool = db()?;
     let mut tx = begin_write(&pool).await?;
-    let row: Option<(i64, i64, String, String, String)> = sqlx::query_as(
-        "update reconcile_differences set explained_by = ?, explained_at = ?, explanation = ? where id = ?
-         returning run_id, (select map_id from reconcile_runs r where r.id = run_id), record_key, kind, field",
-    )
-    .bind(&user.email)
-    .bind(db_now())
-    .bind(&explanation)
-    .bind(difference_id)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let row = super::server::explain(&mut tx, difference_id, &user.email, &explanation).await?;
     let (run_id, map_id, key, kind, field) =
         row.ok_or_else(|| AppError::not_found("That difference"))?;
     let environment = crate::maps::server::get(&mut tx, map_id).await?.environment;
@@ -230,15 +178,7 @@ pub async fn save_reconcile_settings(
     let pool = db()?;
     let mut tx = begin_write(&pool).await?;
     let map = crate::maps::server::get(&mut tx, map_id).await?;
-    sqlx::query(
-        "insert into reconcile_settings (map_id, sample_size, full_every_days) values (?, ?, ?)
-         on conflict (map_id) do update set sample_size = excluded.sample_size, full_every_days = excluded.full_every_days",
-    )
-    .bind(map_id)
-    .bind(s.sample_size)
-    .bind(s.full_every_days)
-    .execute(&mut *tx)
-    .await?;
+    super::server::save_settings(&mut tx, map_id, &s).await?;
     record(
         &mut tx,
         &Actor::user(&user, client_ip()),

@@ -4,6 +4,8 @@
 //! (it holds the connectors); this module stores and shows them.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod server;
 pub mod view;
 
 use serde::{Deserialize, Serialize};

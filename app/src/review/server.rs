@@ -12,7 +12,6 @@ use crate::errors::Category;
 use crate::trends::{DAY, Span};
 use chrono::{Duration, NaiveDate};
 use sqlx::SqliteConnection;
-use std::collections::BTreeMap;
 
 fn ymd(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
@@ -25,7 +24,7 @@ fn stored(d: NaiveDate) -> String {
 /// A revision row: when, who, action, object type and id, name, comment.
 type ChangeRow = (String, String, String, String, i64, Option<String>, String);
 
-type GroupRow = (i64, String, String, Option<String>, i64, String);
+use crate::errors::server::WeekGroup as GroupRow;
 
 /// A conflict rule's revision names no object of its own: the review says
 /// which map and field, the rule as it stands, who decided, and (without a
@@ -66,14 +65,6 @@ fn group_line((id, pattern, category, map, entries, state): GroupRow) -> GroupLi
     }
 }
 
-/// The groups query: id, pattern, effective category, map, entries in the
-/// week (`?1`..`?2` days), state; the caller adds the condition and order.
-const GROUPS: &str = "select g.id, g.pattern, coalesce(g.category_override, g.category), m.name,
-        (select coalesce(sum(d.count), 0) from error_group_days d where d.group_id = g.id and d.day between ?1 and ?2),
-        g.state
-    from error_groups g left join table_maps m on m.id = g.map_id
-    where g.environment_id = ?3";
-
 /// The review of `env` (or the first environment) for the week starting
 /// `week` (default: the last 7 days) at `now`.
 #[tracing::instrument(skip(conn), err)]
@@ -90,32 +81,20 @@ pub async fn load(
     let end = start + Duration::days(7);
     let (first, last) = (ymd(start), ymd(end - Duration::days(1)));
     let prev = start - Duration::days(7);
-    let per_category = |from: String, to: String| {
-        sqlx::query_as::<_, (String, i64)>(
-            "select category, sum(count) from error_rollup
-             where environment_id = ? and map_id = 0 and grain = 'day' and bucket between ? and ?
-             group by 1",
-        )
-        .bind(env.id)
-        .bind(from)
-        .bind(to)
-    };
-    let this: BTreeMap<String, i64> = per_category(first.clone(), last.clone())
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .collect();
-    let before: BTreeMap<String, i64> = per_category(ymd(prev), ymd(start - Duration::days(1)))
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .collect();
+    let this = crate::errors::server::category_totals(conn, env.id, &first, &last).await?;
+    let before = crate::errors::server::category_totals(
+        conn,
+        env.id,
+        &ymd(prev),
+        &ymd(start - Duration::days(1)),
+    )
+    .await?;
     let categories = Category::ALL
         .iter()
         .map(|c| CategoryWeek {
             category: *c,
-            this_week: this.get(c.as_str()).copied().unwrap_or(0),
-            previous: before.get(c.as_str()).copied().unwrap_or(0),
+            this_week: this.get(c).copied().unwrap_or(0),
+            previous: before.get(c).copied().unwrap_or(0),
         })
         .filter(|c| c.this_week > 0 || c.previous > 0)
         .collect();
@@ -134,73 +113,21 @@ pub async fn load(
     };
     let chart = crate::trends::server::errors_chart(conn, env.id, span, now.timestamp()).await?;
 
-    let groups = |condition: &str| format!("{GROUPS} and {condition}");
-    // Top groups by the week's entries, from the days index.
-    let top: Vec<GroupRow> = sqlx::query_as(
-        "select g.id, g.pattern, coalesce(g.category_override, g.category), m.name, t.n, g.state
-         from (select d.group_id, sum(d.count) as n from error_group_days d
-               where d.day between ?1 and ?2 group by d.group_id) t
-         join error_groups g on g.id = t.group_id
-         left join table_maps m on m.id = g.map_id
-         where g.environment_id = ?3
-         order by t.n desc, g.id limit 10",
+    let week = crate::errors::server::week_groups(
+        conn,
+        env.id,
+        (&first, &last),
+        (&stored(start), &stored(end)),
     )
-    .bind(&first)
-    .bind(&last)
-    .bind(env.id)
-    .fetch_all(&mut *conn)
     .await?;
-    let new: Vec<GroupRow> = sqlx::query_as(sqlx::AssertSqlSafe(groups(
-        "g.first_seen >= ?4 and g.first_seen < ?5 order by g.first_seen limit 100",
-    )))
-    .bind(&first)
-    .bind(&last)
-    .bind(env.id)
-    .bind(stored(start))
-    .bind(stored(end))
-    .fetch_all(&mut *conn)
-    .await?;
-    let resolved: Vec<GroupRow> = sqlx::query_as(sqlx::AssertSqlSafe(groups(
-        "g.state = 'resolved' and g.state_changed_at >= ?4 and g.state_changed_at < ?5
-         order by g.state_changed_at limit 100",
-    )))
-    .bind(&first)
-    .bind(&last)
-    .bind(env.id)
-    .bind(stored(start))
-    .bind(stored(end))
-    .fetch_all(&mut *conn)
-    .await?;
-
-    let maps: Vec<(i64, String)> = sqlx::query_as(
-        "select id, name from table_maps where environment_id = ? and deleted = 0 order by name",
-    )
-    .bind(env.id)
-    .fetch_all(&mut *conn)
-    .await?;
+    let maps = crate::maps::server::names(conn, env.id).await?;
     let mut drift = Vec::new();
     let mut throughput = Vec::new();
     for (id, name) in &maps {
-        let run: Option<(i64, i64, i64)> = sqlx::query_as(
-            "select id, records, missing_in_dataverse + missing_in_fo + differing from reconcile_runs
-             where map_id = ? and status = 'done' and finished_at >= ? and finished_at < ?
-             order by id desc limit 1",
-        )
-        .bind(id)
-        .bind(stored(start))
-        .bind(stored(end))
-        .fetch_optional(&mut *conn)
-        .await?;
-        let count: Option<(Option<i64>, Option<i64>)> = sqlx::query_as(
-            "select fo_count, dataverse_count from record_counts
-             where map_id = ? and company = '' and counted_at >= ? and counted_at < ?
-             order by id desc limit 1",
-        )
-        .bind(id)
-        .bind(stored(start))
-        .bind(stored(end))
-        .fetch_optional(&mut *conn)
-        .await?;
+        let week = (stored(start), stored(end));
+        let week = (week.0.as_str(), week.1.as_str());
+        let run = crate::reconcile::server::latest_done_between(conn, *id, week).await?;
+        let count = crate::counts::server::latest_between(conn, *id, week).await?;
         let count_difference = count.and_then(|(fo, dv)| Some(fo? - dv?));
         if run.is_some_and(|(_, _, d)| d > 0) || count_difference.is_some_and(|d| d != 0) {
             drift.push(MapDrift {
@@ -284,9 +211,9 @@ pub async fn load(
         next_week: (end <= today).then(|| ymd(end)),
         categories,
         chart,
-        top_groups: top.into_iter().map(group_line).collect(),
-        new_groups: new.into_iter().map(group_line).collect(),
-        resolved_groups: resolved.into_iter().map(group_line).collect(),
+        top_groups: week.top.into_iter().map(group_line).collect(),
+        new_groups: week.new.into_iter().map(group_line).collect(),
+        resolved_groups: week.resolved.into_iter().map(group_line).collect(),
         drift,
         throughput,
         changes,

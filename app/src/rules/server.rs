@@ -150,12 +150,7 @@ async fn map_environment(
     conn: &mut SqliteConnection,
     map_id: i64,
 ) -> Result<(i64, String), AppError> {
-    let row: Option<(i64, String)> =
-        sqlx::query_as("select environment_id, name from table_maps where id = ? and deleted = 0")
-            .bind(map_id)
-            .fetch_optional(conn)
-            .await?;
-    row.ok_or_else(|| AppError::not_found(format!("Table map {map_id}")))
+    crate::maps::server::live_environment(conn, map_id).await
 }
 
 #[expect(
@@ -732,6 +727,27 @@ pub async fn set_rule_status(
     .await?;
     crate::search::server::reindex_map(conn, map_id).await?;
     Ok(map_id)
+}
+
+/// The maps that have at least one live field mapping.
+pub async fn maps_with_fields(
+    conn: &mut SqliteConnection,
+) -> Result<std::collections::HashSet<i64>, AppError> {
+    let ids: Vec<i64> =
+        sqlx::query_scalar("select distinct map_id from field_mappings where deleted = 0")
+            .fetch_all(conn)
+            .await?;
+    Ok(ids.into_iter().collect())
+}
+
+/// How many live field mappings a map has.
+pub async fn field_count(conn: &mut SqliteConnection, map_id: i64) -> Result<i64, AppError> {
+    Ok(
+        sqlx::query_scalar("select count(*) from field_mappings where map_id = ? and deleted = 0")
+            .bind(map_id)
+            .fetch_one(conn)
+            .await?,
+    )
 }
 
 #[cfg(test)]

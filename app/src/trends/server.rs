@@ -23,10 +23,21 @@ struct Scope<'a> {
     map: Option<i64>,
     span: Span,
     maps: &'a [(i64, String)],
+    /// Every map of the environment, deleted ones too: their history
+    /// stays in the charts.
+    all_maps: &'a [i64],
     now: i64,
 }
 
 impl Scope<'_> {
+    /// The maps the chart reads: the chosen one, else all of them.
+    fn map_ids(&self) -> Vec<i64> {
+        match self.map {
+            Some(m) => vec![m],
+            None => self.all_maps.to_vec(),
+        }
+    }
+
     fn map_name(&self, id: i64) -> String {
         self.maps
             .iter()
@@ -75,12 +86,7 @@ pub async fn load(
         .into_iter()
         .map(|e| e.name)
         .collect();
-    let maps: Vec<(i64, String)> = sqlx::query_as(
-        "select id, name from table_maps where environment_id = ? and deleted = 0 order by name",
-    )
-    .bind(env.id)
-    .fetch_all(&mut *conn)
-    .await?;
+    let maps = crate::maps::server::names(conn, env.id).await?;
     if let Some(m) = q.map
         && !maps.iter().any(|(id, _)| *id == m)
     {
@@ -92,11 +98,16 @@ pub async fn load(
             ),
         ));
     }
+    let all_maps: Vec<i64> = crate::maps::server::names_by_id(conn, env.id)
+        .await?
+        .into_keys()
+        .collect();
     let scope = Scope {
         env_id: env.id,
         map: q.map,
         span,
         maps: &maps,
+        all_maps: &all_maps,
         now,
     };
     let notes = annotations(conn, &scope).await?;
@@ -141,18 +152,13 @@ async fn annotations(
     conn: &mut SqliteConnection,
     s: &Scope<'_>,
 ) -> Result<Vec<Annotation>, AppError> {
-    let rows: Vec<(String, String, String)> = sqlx::query_as(
-        "select m.name, o.state, o.observed_at from map_state_observations o
-         join table_maps m on m.id = o.map_id
-         where m.environment_id = ? and (? is null or o.map_id = ?) and o.observed_at >= ? and o.observed_at < ?
-         order by o.observed_at desc limit 12",
+    let rows = crate::maps::server::state_changes(
+        conn,
+        s.env_id,
+        s.map,
+        (&stored(s.span.from), &stored(s.span.to)),
+        12,
     )
-    .bind(s.env_id)
-    .bind(s.map)
-    .bind(s.map)
-    .bind(stored(s.span.from))
-    .bind(stored(s.span.to))
-    .fetch_all(&mut *conn)
     .await?;
     Ok(rows
         .into_iter()
@@ -178,6 +184,7 @@ pub async fn errors_chart(
         map: None,
         span,
         maps: &[],
+        all_maps: &[],
         now,
     };
     errors_by_category(conn, &scope).await
@@ -577,24 +584,12 @@ async fn count_difference(conn: &mut SqliteConnection, s: &Scope<'_>) -> Result<
     // The last count of each period per map (SQLite takes the bare
     // columns from the row with the max), from the covering index, packed
     // per map (see `unpack`).
-    let packed: Vec<(i64, String)> = sqlx::query_as(
-        "select map_id, group_concat(cast(strftime('%s', at) as integer) || ':' || difference || ':0')
-         from (select c.map_id, substr(c.counted_at, 1, ?) as period, max(c.counted_at) as at,
-                      c.fo_count - c.dataverse_count as difference
-               from record_counts c
-               where c.map_id in (select id from table_maps where environment_id = ? and (? is null or id = ?))
-                 and c.company = '' and c.counted_at >= ? and c.counted_at < ?
-                 and c.fo_count is not null and c.dataverse_count is not null
-               group by c.map_id, period)
-         group by map_id",
+    let packed = crate::counts::server::last_difference_per_period(
+        conn,
+        &s.map_ids(),
+        if s.span.step == HOUR { 13 } else { 10 },
+        (&stored(s.span.from), &stored(s.span.to)),
     )
-    .bind(if s.span.step == HOUR { 13 } else { 10 })
-    .bind(s.env_id)
-    .bind(s.map)
-    .bind(s.map)
-    .bind(stored(s.span.from))
-    .bind(stored(s.span.to))
-    .fetch_all(&mut *conn)
     .await?;
     let n = s.span.buckets().len();
     let per: Vec<(i64, Vec<Option<f64>>)> = packed
@@ -628,19 +623,11 @@ async fn count_difference(conn: &mut SqliteConnection, s: &Scope<'_>) -> Result<
 /// The share of compared records that differed, per finished
 /// reconciliation run (the last of each period).
 async fn drift(conn: &mut SqliteConnection, s: &Scope<'_>) -> Result<Chart, AppError> {
-    let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
-        "select r.map_id, r.finished_at, r.records, r.missing_in_dataverse + r.missing_in_fo + r.differing
-         from reconcile_runs r join table_maps m on m.id = r.map_id
-         where m.environment_id = ? and (? is null or r.map_id = ?) and r.status = 'done' and r.records > 0
-           and r.finished_at >= ? and r.finished_at < ?
-         order by r.id",
+    let rows = crate::reconcile::server::drift_points(
+        conn,
+        &s.map_ids(),
+        (&stored(s.span.from), &stored(s.span.to)),
     )
-    .bind(s.env_id)
-    .bind(s.map)
-    .bind(s.map)
-    .bind(stored(s.span.from))
-    .bind(stored(s.span.to))
-    .fetch_all(&mut *conn)
     .await?;
     let per = by_map(
         rows.into_iter()

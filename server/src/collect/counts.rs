@@ -34,7 +34,7 @@ pub struct MapCount {
 }
 
 /// A map as the counts collector sees it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct CountedMap {
     /// Id.
     pub id: i64,
@@ -197,13 +197,21 @@ async fn counts_inner(
     connector: &Connector,
     started: &str,
 ) -> Result<RunOutcome, CollectError> {
-    let maps: Vec<CountedMap> = sqlx::query_as(
-        "select id, fo_entity, dataverse_table, fo_keys, dataverse_keys from table_maps
-         where environment_id = ? and deleted = 0 and direction <> 'not_synced' order by name",
-    )
-    .bind(env.id)
-    .fetch_all(pool)
-    .await?;
+    let maps: Vec<CountedMap> = {
+        let mut conn = pool.acquire().await?;
+        app::maps::server::list(&mut conn, env.id)
+            .await?
+            .into_iter()
+            .filter(|m| m.content.direction != app::maps::Direction::NotSynced)
+            .map(|m| CountedMap {
+                id: m.id,
+                fo_entity: m.content.fo_entity,
+                dataverse_table: m.content.dataverse_table,
+                fo_keys: m.content.fo_keys,
+                dataverse_keys: m.content.dataverse_keys,
+            })
+            .collect()
+    };
     let mut scope = Scope {
         companies: env
             .legal_entities
@@ -219,18 +227,14 @@ async fn counts_inner(
     let at = db_now();
     let mut tx = app::db::begin_write(pool).await?;
     for c in &counts {
-        sqlx::query(
-            "insert into record_counts (map_id, counted_at, company, fo_count, dataverse_count, problem)
-             values (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(c.map_id)
-        .bind(&at)
-        .bind(&c.company)
-        .bind(c.fo.map(|n| n as i64))
-        .bind(c.dataverse.map(|n| n as i64))
-        .bind(&c.problem)
-        .execute(&mut *tx)
-        .await?;
+        let count = app::counts::RecordCount {
+            counted_at: at.clone(),
+            company: c.company.clone(),
+            fo: c.fo.map(|n| n as i64),
+            dataverse: c.dataverse.map(|n| n as i64),
+            problem: c.problem.clone(),
+        };
+        app::counts::server::record(&mut tx, c.map_id, &at, &count).await?;
     }
     record_success(&mut tx, env.id, COUNTS, started, maps.len()).await?;
     tx.commit().await?;

@@ -309,14 +309,7 @@ async fn map_states_inner(
             .push(status.to_string());
     }
     let mut tx = app::db::begin_write(pool).await?;
-    let maps: Vec<(i64, String, String, Option<String>)> = sqlx::query_as(
-        "select m.id, m.fo_entity, m.dataverse_table,
-                (select o.state from map_state_observations o where o.map_id = m.id order by o.id desc limit 1)
-         from table_maps m where m.environment_id = ? and m.deleted = 0",
-    )
-    .bind(env.id)
-    .fetch_all(&mut *tx)
-    .await?;
+    let maps = app::maps::server::live_with_state(&mut tx, env.id).await?;
     let mut changed = 0usize;
     for (id, fo, dv, last) in maps {
         let Some(statuses) = by_pair.get(&(fo.to_ascii_lowercase(), dv.to_ascii_lowercase()))
@@ -329,15 +322,7 @@ async fn map_states_inner(
             continue;
         };
         if last.as_deref() != Some(state) {
-            sqlx::query(
-                "insert into map_state_observations (map_id, state, observed_at, detail) values (?, ?, ?, ?)",
-            )
-            .bind(id)
-            .bind(state)
-            .bind(db_now())
-            .bind(statuses.join(", "))
-            .execute(&mut *tx)
-            .await?;
+            app::maps::server::record_state(&mut tx, id, state, &statuses.join(", ")).await?;
             changed += 1;
         }
     }

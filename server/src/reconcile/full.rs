@@ -220,15 +220,14 @@ impl Joined {
 
 async fn save(pool: &SqlitePool, run_id: i64, cp: &Checkpoint) -> Result<bool, ReconError> {
     let json = serde_json::to_string(cp).unwrap_or_default();
-    let cancel: bool = sqlx::query_scalar(
-        "update reconcile_runs set checkpoint = ?, fo_read = ?, dataverse_read = ? where id = ?
-         returning cancel_requested",
+    let mut conn = pool.acquire().await?;
+    let cancel = app::reconcile::server::save_checkpoint(
+        &mut conn,
+        run_id,
+        &json,
+        cp.sides[FO].read,
+        cp.sides[DV].read,
     )
-    .bind(json)
-    .bind(cp.sides[FO].read)
-    .bind(cp.sides[DV].read)
-    .bind(run_id)
-    .fetch_one(pool)
     .await?;
     Ok(cancel)
 }
@@ -260,26 +259,19 @@ async fn full_inner(
     opts: &Options,
     dir: &Path,
 ) -> Result<app::reconcile::Run, ReconError> {
-    let (saved, totals): (Option<String>, (Option<i64>, Option<i64>)) = {
-        let (cp, fo_total, dv_total): (Option<String>, Option<i64>, Option<i64>) = sqlx::query_as(
-            "select checkpoint, fo_total, dataverse_total from reconcile_runs where id = ?",
-        )
-        .bind(run_id)
-        .fetch_one(pool)
-        .await?;
-        (cp, (fo_total, dv_total))
+    let (saved, totals) = {
+        let mut conn = pool.acquire().await?;
+        app::reconcile::server::checkpoint(&mut conn, run_id).await?
     };
     let mut cp: Checkpoint = saved
         .and_then(|s| serde_json::from_str(&s).ok())
         .unwrap_or_default();
     if totals == (None, None) {
         // For progress: the latest record counts, else F&O's own count.
-        let latest: Option<(Option<i64>, Option<i64>)> = sqlx::query_as(
-            "select fo_count, dataverse_count from record_counts where map_id = ? order by id desc limit 1",
-        )
-        .bind(t.map_id)
-        .fetch_optional(pool)
-        .await?;
+        let latest = {
+            let mut conn = pool.acquire().await?;
+            app::counts::server::latest(&mut conn, t.map_id).await?
+        };
         let (fo_total, dv_total) = match latest {
             Some(c) => c,
             None => {
@@ -289,12 +281,8 @@ async fn full_inner(
                 (Some(n), Some(n))
             }
         };
-        sqlx::query("update reconcile_runs set fo_total = ?, dataverse_total = ? where id = ?")
-            .bind(fo_total)
-            .bind(dv_total)
-            .bind(run_id)
-            .execute(pool)
-            .await?;
+        let mut conn = pool.acquire().await?;
+        app::reconcile::server::set_totals(&mut conn, run_id, fo_total, dv_total).await?;
     }
     let mut spill = Spill::open(dir, [&cp.sides[FO].offsets[..], &cp.sides[DV].offsets[..]])?;
     let fo_first = format!(

@@ -21,7 +21,6 @@ pub mod full;
 pub mod runner;
 
 use crate::connect::{ConnectError, Connector};
-use app::db::db_now;
 use compare::{FieldDiff, Plan};
 use serde_json::Value;
 use sqlx::SqlitePool;
@@ -163,17 +162,14 @@ pub async fn begin_run(
     opts: &Options,
 ) -> Result<i64, ReconError> {
     let mut tx = app::db::begin_write(pool).await?;
-    let id: i64 = sqlx::query_scalar(
-        "insert into reconcile_runs (map_id, kind, status, requested_by, started_at, sample_size, recheck_secs)
-         values (?, ?, 'running', ?, ?, ?, ?) returning id",
+    let id = app::reconcile::server::begin_run(
+        &mut tx,
+        map_id,
+        kind,
+        &opts.requested_by,
+        sample_size,
+        opts.recheck_after.as_secs() as i64,
     )
-    .bind(map_id)
-    .bind(kind)
-    .bind(&opts.requested_by)
-    .bind(db_now())
-    .bind(sample_size)
-    .bind(opts.recheck_after.as_secs() as i64)
-    .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
     Ok(id)
@@ -186,57 +182,18 @@ pub async fn end_run_badly(pool: &SqlitePool, run_id: i64, error: &ReconError) {
     } else {
         "failed"
     };
-    let res = sqlx::query(
-        "update reconcile_runs set status = ?, finished_at = ?, error = ?, checkpoint = null where id = ?",
-    )
-    .bind(status)
-    .bind(db_now())
-    .bind(error.to_string())
-    .bind(run_id)
-    .execute(pool)
-    .await;
+    let res = match pool.acquire().await {
+        Ok(mut conn) => {
+            app::reconcile::server::end_run(&mut conn, run_id, status, &error.to_string()).await
+        }
+        Err(e) => Err(e.into()),
+    };
     if let Err(e) = res {
         tracing::error!(error = %e, run.id = run_id, "could not record the end of a reconciliation run");
     }
 }
 
-/// One difference before it is stored.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Found {
-    /// The record's identity.
-    pub key: String,
-    /// `missing_in_dataverse`, `missing_in_fo` or `field`.
-    pub kind: &'static str,
-    /// The field (for `field`).
-    pub field: String,
-    /// F&O value.
-    pub fo: String,
-    /// Dataverse value.
-    pub dv: String,
-}
-
-/// What a run found, ready to store.
-#[derive(Debug, Default)]
-pub struct Outcome {
-    /// Distinct records compared.
-    pub records: i64,
-    /// F&O records read.
-    pub fo_read: i64,
-    /// Dataverse records read.
-    pub dv_read: i64,
-    /// Exact counts (a full diff may list fewer details than it counts).
-    pub missing_in_dataverse: i64,
-    /// Records only in Dataverse.
-    pub missing_in_fo: i64,
-    /// Records with a differing field.
-    pub differing: i64,
-    /// Differences gone on the re-check.
-    pub cleared: i64,
-    /// The differences to list.
-    pub found: Vec<Found>,
-    /// For samples: the records looked at, so only those can be "fixed".
-    pub examined: Option<HashSet<String>>,
-}
+pub use app::reconcile::server::{Found, Outcome};
 
 /// The differences between the rows read for `keys` from both sides.
 fn differences(plan: &Plan, keys: &[String], fo: &[Value], dv: &[Value]) -> Vec<Found> {
@@ -443,10 +400,8 @@ pub async fn run_sample(
     result
 }
 
-/// Stores a run's outcome: its counts, its differences marked new or
-/// persisting against the previous finished run of the same kind (an
-/// explanation follows a persisting difference), and that run's
-/// differences now gone as fixed (for a sample, only those it looked at).
+/// Stores a run's outcome in one transaction (see
+/// `app::reconcile::server::finish_run`).
 pub async fn finish_run(
     pool: &SqlitePool,
     map_id: i64,
@@ -454,104 +409,8 @@ pub async fn finish_run(
     kind: &str,
     o: Outcome,
 ) -> Result<app::reconcile::Run, ReconError> {
-    type Prev = (
-        String,
-        String,
-        String,
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    );
     let mut tx = app::db::begin_write(pool).await?;
-    let previous: Vec<Prev> = sqlx::query_as(
-        "select record_key, kind, field, fo_value, dataverse_value, explained_by, explained_at, explanation
-         from reconcile_differences where change <> 'fixed' and run_id =
-            (select max(id) from reconcile_runs where map_id = ? and kind = ? and status = 'done' and id < ?)",
-    )
-    .bind(map_id)
-    .bind(kind)
-    .bind(run_id)
-    .fetch_all(&mut *tx)
-    .await?;
-    let prev_by: HashMap<(String, String, String), &Prev> = previous
-        .iter()
-        .map(|p| ((p.0.clone(), p.1.clone(), p.2.clone()), p))
-        .collect();
-    let mut current: HashSet<(String, String, String)> = HashSet::new();
-    let (mut new, mut persisting) = (0i64, 0i64);
-    for f in &o.found {
-        let id = (f.key.clone(), f.kind.to_string(), f.field.clone());
-        let before = prev_by.get(&id);
-        if before.is_some() {
-            persisting += 1;
-        } else {
-            new += 1;
-        }
-        sqlx::query(
-            "insert into reconcile_differences
-                (run_id, record_key, kind, field, fo_value, dataverse_value, change, explained_by, explained_at, explanation)
-             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(run_id)
-        .bind(&f.key)
-        .bind(f.kind)
-        .bind(&f.field)
-        .bind(&f.fo)
-        .bind(&f.dv)
-        .bind(if before.is_some() { "persisting" } else { "new" })
-        .bind(before.and_then(|p| p.5.clone()))
-        .bind(before.and_then(|p| p.6.clone()))
-        .bind(before.and_then(|p| p.7.clone()))
-        .execute(&mut *tx)
-        .await?;
-        current.insert(id);
-    }
-    let mut fixed = 0i64;
-    for p in &previous {
-        let id = (p.0.clone(), p.1.clone(), p.2.clone());
-        let looked = o.examined.as_ref().is_none_or(|keys| keys.contains(&p.0));
-        if !current.contains(&id) && looked {
-            fixed += 1;
-            sqlx::query(
-                "insert into reconcile_differences
-                    (run_id, record_key, kind, field, fo_value, dataverse_value, change, explained_by, explained_at, explanation)
-                 values (?, ?, ?, ?, ?, ?, 'fixed', ?, ?, ?)",
-            )
-            .bind(run_id)
-            .bind(&p.0)
-            .bind(&p.1)
-            .bind(&p.2)
-            .bind(&p.3)
-            .bind(&p.4)
-            .bind(&p.5)
-            .bind(&p.6)
-            .bind(&p.7)
-            .execute(&mut *tx)
-            .await?;
-        }
-    }
-    let run: app::reconcile::Run = sqlx::query_as(
-        "update reconcile_runs set status = 'done', finished_at = ?, records = ?, fo_read = ?, dataverse_read = ?,
-            missing_in_dataverse = ?, missing_in_fo = ?, differing = ?, cleared_by_recheck = ?,
-            new_differences = ?, persisting = ?, fixed = ?, checkpoint = null
-         where id = ? returning *",
-    )
-    .bind(db_now())
-    .bind(o.records)
-    .bind(o.fo_read)
-    .bind(o.dv_read)
-    .bind(o.missing_in_dataverse)
-    .bind(o.missing_in_fo)
-    .bind(o.differing)
-    .bind(o.cleared)
-    .bind(new)
-    .bind(persisting)
-    .bind(fixed)
-    .bind(run_id)
-    .fetch_one(&mut *tx)
-    .await?;
+    let run = app::reconcile::server::finish_run(&mut tx, run_id, map_id, kind, &o).await?;
     tx.commit().await?;
     Ok(run)
 }

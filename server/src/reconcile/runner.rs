@@ -71,33 +71,27 @@ impl Reconciler {
         full: bool,
         who: &str,
     ) -> Result<i64, AppError> {
-        let env: Option<String> = sqlx::query_scalar(
-            "select e.name from table_maps m join environments e on e.id = m.environment_id where m.id = ?",
-        )
-        .bind(map_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        let env = env.ok_or_else(|| AppError::not_found("That table map"))?;
+        let mut conn = self.pool.acquire().await?;
+        let env = app::maps::server::get(&mut conn, map_id)
+            .await
+            .map_err(|e| match e {
+                AppError::NotFound { .. } => AppError::not_found("That table map"),
+                other => other,
+            })?
+            .environment;
         let connector = self.connectors.get(&env).cloned().ok_or_else(|| {
             AppError::Conflict(format!("No connection is configured for '{env}'."))
         })?;
-        let running: Option<i64> = sqlx::query_scalar(
-            "select id from reconcile_runs where map_id = ? and status = 'running' limit 1",
-        )
-        .bind(map_id)
-        .fetch_optional(&self.pool)
-        .await?;
+        let running = app::reconcile::server::running(&mut conn, map_id).await?;
         if let Some(id) = running {
             return Err(AppError::Conflict(format!(
                 "Run #{id} of this map is still going; wait for it or cancel it."
             )));
         }
-        let size: i64 =
-            sqlx::query_scalar("select sample_size from reconcile_settings where map_id = ?")
-                .bind(map_id)
-                .fetch_optional(&self.pool)
-                .await?
-                .unwrap_or(100);
+        let size = app::reconcile::server::settings(&mut conn, map_id)
+            .await?
+            .sample_size;
+        drop(conn);
         let opts = self.options(who);
         let kind = if full { "full" } else { "sample" };
         let run_id = super::begin_run(&self.pool, map_id, kind, (!full).then_some(size), &opts)
@@ -138,14 +132,7 @@ impl Reconciler {
     /// checkpoints); samples left running are marked failed, as they are
     /// quick to run again.
     pub async fn resume(self: &Arc<Self>) {
-        let left: Vec<(i64, i64, String, String, String)> = match sqlx::query_as(
-            "select r.id, r.map_id, r.kind, r.requested_by, e.name from reconcile_runs r
-             join table_maps m on m.id = r.map_id join environments e on e.id = m.environment_id
-             where r.status = 'running'",
-        )
-        .fetch_all(&self.pool)
-        .await
-        {
+        let left = match self.interrupted().await {
             Ok(rows) => rows,
             Err(e) => {
                 tracing::error!(error = %e, "could not look for interrupted reconciliations");
@@ -180,20 +167,18 @@ impl Reconciler {
     /// Starts what is due: a sample of every synced map with field
     /// mappings once a day, and full diffs as each map's settings say.
     pub async fn run_due(self: &Arc<Self>) -> Result<usize, AppError> {
-        let due: Vec<(i64, bool)> = sqlx::query_as(
-            "select m.id, 0 from table_maps m
-             where m.deleted = 0 and m.direction <> 'not_synced'
-               and exists (select 1 from field_mappings f where f.map_id = m.id and f.deleted = 0)
-               and not exists (select 1 from reconcile_runs r where r.map_id = m.id and r.kind = 'sample'
-                               and r.started_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 day'))
-             union all
-             select m.id, 1 from table_maps m join reconcile_settings s on s.map_id = m.id
-             where m.deleted = 0 and s.full_every_days > 0
-               and not exists (select 1 from reconcile_runs r where r.map_id = m.id and r.kind = 'full'
-                               and r.started_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || s.full_every_days || ' days'))",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        let due = {
+            let mut conn = self.pool.acquire().await?;
+            let live = app::maps::server::live_ids(&mut conn).await?;
+            let with_fields = app::rules::server::maps_with_fields(&mut conn).await?;
+            let samples: Vec<i64> = live
+                .iter()
+                .filter(|(id, synced)| *synced && with_fields.contains(id))
+                .map(|(id, _)| *id)
+                .collect();
+            let all: Vec<i64> = live.iter().map(|(id, _)| *id).collect();
+            app::reconcile::server::due(&mut conn, &samples, &all).await?
+        };
         let mut started = 0;
         for (map_id, full) in due {
             // A map the page already says cannot be reconciled is not tried
@@ -212,6 +197,18 @@ impl Reconciler {
             }
         }
         Ok(started)
+    }
+
+    /// Runs left running by a server that stopped: id, map, kind,
+    /// requested by, environment name.
+    async fn interrupted(&self) -> Result<Vec<(i64, i64, String, String, String)>, AppError> {
+        let mut conn = self.pool.acquire().await?;
+        let mut left = Vec::new();
+        for (run_id, map_id, kind, who) in app::reconcile::server::interrupted(&mut conn).await? {
+            let env = app::maps::server::get(&mut conn, map_id).await?.environment;
+            left.push((run_id, map_id, kind, who, env));
+        }
+        Ok(left)
     }
 
     /// Checks what is due every `every`, until dropped.

@@ -1,0 +1,506 @@
+//! The reconciliation store: `reconcile_runs` (each run with its progress,
+//! checkpoint and result), `reconcile_differences` (what a run found, with
+//! the team's explanations) and `reconcile_settings` (per map). The engine
+//! in the server writes runs through these functions; the pages, the
+//! overview, the review and the trends read through them.
+
+use super::{Difference, Run, Settings};
+use crate::db::{db_now, id_list};
+use crate::error::AppError;
+use sqlx::SqliteConnection;
+use std::collections::{HashMap, HashSet};
+
+/// A map's runs, newest first, at most `limit`.
+pub async fn runs_of(
+    conn: &mut SqliteConnection,
+    map_id: i64,
+    limit: i64,
+) -> Result<Vec<Run>, AppError> {
+    Ok(
+        sqlx::query_as("select * from reconcile_runs where map_id = ? order by id desc limit ?")
+            .bind(map_id)
+            .bind(limit)
+            .fetch_all(conn)
+            .await?,
+    )
+}
+
+/// Run `run_id` if it is a run of `map_id`.
+pub async fn run_of(
+    conn: &mut SqliteConnection,
+    map_id: i64,
+    run_id: i64,
+) -> Result<Option<Run>, AppError> {
+    Ok(
+        sqlx::query_as("select * from reconcile_runs where id = ? and map_id = ?")
+            .bind(run_id)
+            .bind(map_id)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+/// The differences of a run (open ones first, then by kind, key and
+/// field), at most `limit` (`None`: all), and how many there are.
+pub async fn differences(
+    conn: &mut SqliteConnection,
+    run_id: i64,
+    limit: Option<i64>,
+) -> Result<(Vec<Difference>, i64), AppError> {
+    let list: Vec<Difference> = sqlx::query_as(
+        "select id, record_key, kind, field, fo_value, dataverse_value, change, explained_by, explained_at, explanation
+         from reconcile_differences where run_id = ?
+         order by change = 'fixed', kind, record_key, field limit ?",
+    )
+    .bind(run_id)
+    // SQLite reads a negative limit as none.
+    .bind(limit.unwrap_or(-1))
+    .fetch_all(&mut *conn)
+    .await?;
+    let total: i64 =
+        sqlx::query_scalar("select count(*) from reconcile_differences where run_id = ?")
+            .bind(run_id)
+            .fetch_one(conn)
+            .await?;
+    Ok((list, total))
+}
+
+/// A map's settings (the defaults until someone saved them).
+pub async fn settings(conn: &mut SqliteConnection, map_id: i64) -> Result<Settings, AppError> {
+    Ok(sqlx::query_as::<_, (i64, i64)>(
+        "select sample_size, full_every_days from reconcile_settings where map_id = ?",
+    )
+    .bind(map_id)
+    .fetch_optional(conn)
+    .await?
+    .map(|(sample_size, full_every_days)| Settings {
+        sample_size,
+        full_every_days,
+    })
+    .unwrap_or_default())
+}
+
+/// Saves a map's settings (checked by the caller).
+pub async fn save_settings(
+    conn: &mut SqliteConnection,
+    map_id: i64,
+    s: &Settings,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "insert into reconcile_settings (map_id, sample_size, full_every_days) values (?, ?, ?)
+         on conflict (map_id) do update set sample_size = excluded.sample_size, full_every_days = excluded.full_every_days",
+    )
+    .bind(map_id)
+    .bind(s.sample_size)
+    .bind(s.full_every_days)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Asks a running run to stop at its next checkpoint; gives its map, or
+/// `None` when it is not running.
+pub async fn request_cancel(
+    conn: &mut SqliteConnection,
+    run_id: i64,
+) -> Result<Option<i64>, AppError> {
+    Ok(sqlx::query_scalar(
+        "update reconcile_runs set cancel_requested = 1 where id = ? and status = 'running' returning map_id",
+    )
+    .bind(run_id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// A difference as explained: its run, map, record key, kind and field.
+pub type Explained = (i64, i64, String, String, String);
+
+/// Records why a difference is expected; `None` when there is no such
+/// difference. Later runs carry the explanation over.
+pub async fn explain(
+    conn: &mut SqliteConnection,
+    difference_id: i64,
+    by: &str,
+    explanation: &str,
+) -> Result<Option<Explained>, AppError> {
+    Ok(sqlx::query_as(
+        "update reconcile_differences set explained_by = ?, explained_at = ?, explanation = ? where id = ?
+         returning run_id, (select map_id from reconcile_runs r where r.id = run_id), record_key, kind, field",
+    )
+    .bind(by)
+    .bind(db_now())
+    .bind(explanation)
+    .bind(difference_id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Records a new run as running; gives its id.
+pub async fn begin_run(
+    conn: &mut SqliteConnection,
+    map_id: i64,
+    kind: &str,
+    requested_by: &str,
+    sample_size: Option<i64>,
+    recheck_secs: i64,
+) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar(
+        "insert into reconcile_runs (map_id, kind, status, requested_by, started_at, sample_size, recheck_secs)
+         values (?, ?, 'running', ?, ?, ?, ?) returning id",
+    )
+    .bind(map_id)
+    .bind(kind)
+    .bind(requested_by)
+    .bind(db_now())
+    .bind(sample_size)
+    .bind(recheck_secs)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Ends a run that did not finish: `status` is `failed` or `cancelled`.
+pub async fn end_run(
+    conn: &mut SqliteConnection,
+    run_id: i64,
+    status: &str,
+    error: &str,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "update reconcile_runs set status = ?, finished_at = ?, error = ?, checkpoint = null where id = ?",
+    )
+    .bind(status)
+    .bind(db_now())
+    .bind(error)
+    .bind(run_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Saves a full diff's checkpoint and progress; gives whether someone
+/// asked the run to stop.
+pub async fn save_checkpoint(
+    conn: &mut SqliteConnection,
+    run_id: i64,
+    checkpoint: &str,
+    fo_read: i64,
+    dataverse_read: i64,
+) -> Result<bool, AppError> {
+    Ok(sqlx::query_scalar(
+        "update reconcile_runs set checkpoint = ?, fo_read = ?, dataverse_read = ? where id = ?
+         returning cancel_requested",
+    )
+    .bind(checkpoint)
+    .bind(fo_read)
+    .bind(dataverse_read)
+    .bind(run_id)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// A run's checkpoint and its expected totals per side (for progress).
+pub async fn checkpoint(
+    conn: &mut SqliteConnection,
+    run_id: i64,
+) -> Result<(Option<String>, (Option<i64>, Option<i64>)), AppError> {
+    let (cp, fo, dv): (Option<String>, Option<i64>, Option<i64>) = sqlx::query_as(
+        "select checkpoint, fo_total, dataverse_total from reconcile_runs where id = ?",
+    )
+    .bind(run_id)
+    .fetch_one(conn)
+    .await?;
+    Ok((cp, (fo, dv)))
+}
+
+/// Sets the records a run expects to read per side.
+pub async fn set_totals(
+    conn: &mut SqliteConnection,
+    run_id: i64,
+    fo_total: Option<i64>,
+    dataverse_total: Option<i64>,
+) -> Result<(), AppError> {
+    sqlx::query("update reconcile_runs set fo_total = ?, dataverse_total = ? where id = ?")
+        .bind(fo_total)
+        .bind(dataverse_total)
+        .bind(run_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A run's progress: read per side and expected per side.
+pub async fn progress(
+    conn: &mut SqliteConnection,
+    run_id: i64,
+) -> Result<Option<(i64, i64, Option<i64>, Option<i64>)>, AppError> {
+    Ok(sqlx::query_as(
+        "select fo_read, dataverse_read, fo_total, dataverse_total from reconcile_runs where id = ?",
+    )
+    .bind(run_id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// The run of a map that is going on, if any.
+pub async fn running(conn: &mut SqliteConnection, map_id: i64) -> Result<Option<i64>, AppError> {
+    Ok(sqlx::query_scalar(
+        "select id from reconcile_runs where map_id = ? and status = 'running' limit 1",
+    )
+    .bind(map_id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Runs left running (by a server that stopped): id, map, kind, requested
+/// by.
+pub async fn interrupted(
+    conn: &mut SqliteConnection,
+) -> Result<Vec<(i64, i64, String, String)>, AppError> {
+    Ok(sqlx::query_as(
+        "select id, map_id, kind, requested_by from reconcile_runs where status = 'running'",
+    )
+    .fetch_all(conn)
+    .await?)
+}
+
+/// What is due, as (map, full): a sample of each of `sample_maps` without
+/// one in the last day, and a full diff of each of `live_maps` whose
+/// settings ask for one every N days and which has none in the last N.
+pub async fn due(
+    conn: &mut SqliteConnection,
+    sample_maps: &[i64],
+    live_maps: &[i64],
+) -> Result<Vec<(i64, bool)>, AppError> {
+    Ok(sqlx::query_as(
+        "select j.value, 0 from json_each(?1) j
+         where not exists (select 1 from reconcile_runs r where r.map_id = j.value and r.kind = 'sample'
+                           and r.started_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 day'))
+         union all
+         select s.map_id, 1 from reconcile_settings s
+         where s.map_id in (select value from json_each(?2)) and s.full_every_days > 0
+           and not exists (select 1 from reconcile_runs r where r.map_id = s.map_id and r.kind = 'full'
+                           and r.started_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || s.full_every_days || ' days'))",
+    )
+    .bind(id_list(sample_maps))
+    .bind(id_list(live_maps))
+    .fetch_all(conn)
+    .await?)
+}
+
+/// One difference a run found, ready to store.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Found {
+    /// The record's identity.
+    pub key: String,
+    /// `missing_in_dataverse`, `missing_in_fo` or `field`.
+    pub kind: &'static str,
+    /// The field (for `field`).
+    pub field: String,
+    /// F&O value.
+    pub fo: String,
+    /// Dataverse value.
+    pub dv: String,
+}
+
+/// What a run found, ready to store.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Distinct records compared.
+    pub records: i64,
+    /// F&O records read.
+    pub fo_read: i64,
+    /// Dataverse records read.
+    pub dv_read: i64,
+    /// Exact counts (a full diff may list fewer details than it counts).
+    pub missing_in_dataverse: i64,
+    /// Records only in Dataverse.
+    pub missing_in_fo: i64,
+    /// Records with a differing field.
+    pub differing: i64,
+    /// Differences gone on the re-check.
+    pub cleared: i64,
+    /// The differences to list.
+    pub found: Vec<Found>,
+    /// For samples: the records looked at, so only those can be "fixed".
+    pub examined: Option<HashSet<String>>,
+}
+
+/// Stores a finished run (call it in a write transaction): its
+/// differences, each marked new or persisting against the previous done
+/// run of the same kind (carrying explanations over), the previous ones
+/// gone as fixed (for a sample, only among the records it looked at), and
+/// the run's totals.
+pub async fn finish_run(
+    conn: &mut SqliteConnection,
+    run_id: i64,
+    map_id: i64,
+    kind: &str,
+    o: &Outcome,
+) -> Result<Run, AppError> {
+    type Prev = (
+        String,
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let previous: Vec<Prev> = sqlx::query_as(
+        "select record_key, kind, field, fo_value, dataverse_value, explained_by, explained_at, explanation
+         from reconcile_differences where change <> 'fixed' and run_id =
+            (select max(id) from reconcile_runs where map_id = ? and kind = ? and status = 'done' and id < ?)",
+    )
+    .bind(map_id)
+    .bind(kind)
+    .bind(run_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let prev_by: HashMap<(String, String, String), &Prev> = previous
+        .iter()
+        .map(|p| ((p.0.clone(), p.1.clone(), p.2.clone()), p))
+        .collect();
+    let mut current: HashSet<(String, String, String)> = HashSet::new();
+    let (mut new, mut persisting) = (0i64, 0i64);
+    for f in &o.found {
+        let id = (f.key.clone(), f.kind.to_string(), f.field.clone());
+        let before = prev_by.get(&id);
+        if before.is_some() {
+            persisting += 1;
+        } else {
+            new += 1;
+        }
+        sqlx::query(
+            "insert into reconcile_differences
+                (run_id, record_key, kind, field, fo_value, dataverse_value, change, explained_by, explained_at, explanation)
+             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(run_id)
+        .bind(&f.key)
+        .bind(f.kind)
+        .bind(&f.field)
+        .bind(&f.fo)
+        .bind(&f.dv)
+        .bind(if before.is_some() { "persisting" } else { "new" })
+        .bind(before.and_then(|p| p.5.clone()))
+        .bind(before.and_then(|p| p.6.clone()))
+        .bind(before.and_then(|p| p.7.clone()))
+        .execute(&mut *conn)
+        .await?;
+        current.insert(id);
+    }
+    let mut fixed = 0i64;
+    for p in &previous {
+        let id = (p.0.clone(), p.1.clone(), p.2.clone());
+        let looked = o.examined.as_ref().is_none_or(|keys| keys.contains(&p.0));
+        if !current.contains(&id) && looked {
+            fixed += 1;
+            sqlx::query(
+                "insert into reconcile_differences
+                    (run_id, record_key, kind, field, fo_value, dataverse_value, change, explained_by, explained_at, explanation)
+                 values (?, ?, ?, ?, ?, ?, 'fixed', ?, ?, ?)",
+            )
+            .bind(run_id)
+            .bind(&p.0)
+            .bind(&p.1)
+            .bind(&p.2)
+            .bind(&p.3)
+            .bind(&p.4)
+            .bind(&p.5)
+            .bind(&p.6)
+            .bind(&p.7)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(sqlx::query_as(
+        "update reconcile_runs set status = 'done', finished_at = ?, records = ?, fo_read = ?, dataverse_read = ?,
+            missing_in_dataverse = ?, missing_in_fo = ?, differing = ?, cleared_by_recheck = ?,
+            new_differences = ?, persisting = ?, fixed = ?, checkpoint = null
+         where id = ? returning *",
+    )
+    .bind(db_now())
+    .bind(o.records)
+    .bind(o.fo_read)
+    .bind(o.dv_read)
+    .bind(o.missing_in_dataverse)
+    .bind(o.missing_in_fo)
+    .bind(o.differing)
+    .bind(o.cleared)
+    .bind(new)
+    .bind(persisting)
+    .bind(fixed)
+    .bind(run_id)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// A map's latest done run, if any.
+pub async fn latest_done(
+    conn: &mut SqliteConnection,
+    map_id: i64,
+) -> Result<Option<Run>, AppError> {
+    Ok(sqlx::query_as(
+        "select * from reconcile_runs where map_id = ? and status = 'done' order by id desc limit 1",
+    )
+    .bind(map_id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// A map's latest finished run (done or failed): id, kind, status,
+/// finished at, records compared, differences.
+pub async fn latest_finished(
+    conn: &mut SqliteConnection,
+    map_id: i64,
+) -> Result<Option<(i64, String, String, String, i64, i64)>, AppError> {
+    Ok(sqlx::query_as(
+        "select id, kind, status, finished_at, records, missing_in_dataverse + missing_in_fo + differing
+         from reconcile_runs where map_id = ? and status in ('done', 'failed') order by id desc limit 1",
+    )
+    .bind(map_id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// A map's latest done run that finished in `[from, to)` (stored times):
+/// id, records compared, differences.
+pub async fn latest_done_between(
+    conn: &mut SqliteConnection,
+    map_id: i64,
+    (from, to): (&str, &str),
+) -> Result<Option<(i64, i64, i64)>, AppError> {
+    Ok(sqlx::query_as(
+        "select id, records, missing_in_dataverse + missing_in_fo + differing from reconcile_runs
+         where map_id = ? and status = 'done' and finished_at >= ? and finished_at < ?
+         order by id desc limit 1",
+    )
+    .bind(map_id)
+    .bind(from)
+    .bind(to)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Done runs that compared records, finished in `[from, to)` (stored
+/// times), of the maps in `maps`, in order: map, finished at, records,
+/// differences.
+pub async fn drift_points(
+    conn: &mut SqliteConnection,
+    maps: &[i64],
+    (from, to): (&str, &str),
+) -> Result<Vec<(i64, String, i64, i64)>, AppError> {
+    Ok(sqlx::query_as(
+        "select map_id, finished_at, records, missing_in_dataverse + missing_in_fo + differing
+         from reconcile_runs
+         where map_id in (select value from json_each(?)) and status = 'done' and records > 0
+           and finished_at >= ? and finished_at < ?
+         order by id",
+    )
+    .bind(id_list(maps))
+    .bind(from)
+    .bind(to)
+    .fetch_all(conn)
+    .await?)
+}
