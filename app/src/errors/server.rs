@@ -433,7 +433,7 @@ pub async fn ingest(
     // One write per group and per group-day, however many entries.
     let mut groups: HashMap<String, GroupAgg> = HashMap::new();
     for p in &fresh {
-        let day = p.entry.occurred_at[..10].to_string();
+        let day = Grain::Day.key_of(&p.entry.occurred_at).to_string();
         let g = groups
             .entry(p.fingerprint.clone())
             .or_insert_with(|| GroupAgg {
@@ -453,7 +453,7 @@ pub async fn ingest(
         g.last = g.last.clone().max(p.entry.occurred_at.clone());
         *g.days.entry(day).or_default() += 1;
         *g.hours
-            .entry(p.entry.occurred_at[..13].to_string())
+            .entry(Grain::Hour.key_of(&p.entry.occurred_at).to_string())
             .or_default() += 1;
     }
     let fps: Vec<&str> = groups.keys().map(String::as_str).collect();
@@ -1253,31 +1253,209 @@ pub async fn sweep(
     })
 }
 
-/// Entries per effective category over whole days `first`..=`last`
-/// (`YYYY-MM-DD`), from the daily rollup of the whole environment.
+/// A period of the error rollups (`error_group_hours`, `error_group_days`,
+/// `error_rollup`). A period's key is the start of a stored time: an hour
+/// is `YYYY-MM-DDTHH`, a day `YYYY-MM-DD`. The writer and the readers
+/// below are the only code that knows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grain {
+    /// An hour.
+    Hour,
+    /// A day (UTC).
+    Day,
+}
+
+impl Grain {
+    /// The stored name.
+    fn as_str(self) -> &'static str {
+        match self {
+            Grain::Hour => "hour",
+            Grain::Day => "day",
+        }
+    }
+
+    /// The key of the period a stored time falls in.
+    fn key_of(self, stored: &str) -> &str {
+        let n = match self {
+            Grain::Hour => 13,
+            Grain::Day => 10,
+        };
+        stored.get(..n).unwrap_or(stored)
+    }
+
+    /// The key of the period holding Unix second `t`.
+    fn key(self, t: i64) -> String {
+        self.key_of(&db_time(DateTime::from_timestamp(t, 0).unwrap_or_default()))
+            .to_string()
+    }
+
+    /// The Unix second a period starts at, from its key.
+    fn start(self, key: &str) -> Option<i64> {
+        let suffix = match self {
+            Grain::Hour => ":00:00Z",
+            Grain::Day => "T00:00:00Z",
+        };
+        DateTime::parse_from_rfc3339(&format!("{key}{suffix}"))
+            .ok()
+            .map(|d| d.timestamp())
+    }
+}
+
+/// Entries per period and effective category in `[from, to)` (Unix
+/// seconds, period starts) of an environment's map (`None`: all of them),
+/// as (period start, category, entries). Periods a group left when it was
+/// recategorised (zero counts) are left out.
+pub async fn rollup(
+    conn: &mut SqliteConnection,
+    environment_id: i64,
+    map: Option<i64>,
+    grain: Grain,
+    (from, to): (i64, i64),
+) -> Result<Vec<(i64, Category, i64)>, AppError> {
+    let rows: Vec<(String, String, i64)> = sqlx::query_as(
+        "select bucket, category, sum(count) from error_rollup
+         where environment_id = ? and map_id = ? and grain = ? and bucket >= ? and bucket < ?
+         group by 1, 2",
+    )
+    .bind(environment_id)
+    .bind(map.unwrap_or(0))
+    .bind(grain.as_str())
+    .bind(grain.key(from))
+    .bind(grain.key(to))
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| r.2 != 0)
+        .filter_map(|(bucket, c, n)| {
+            Some((
+                grain.start(&bucket)?,
+                Category::parse(&c).unwrap_or(Category::Other),
+                n,
+            ))
+        })
+        .collect())
+}
+
+/// Entries per hour in `[from, to)` of each of `maps` and of the whole
+/// environment (map 0), as (map, hour start, entries). The `in` seeks each
+/// map's rows on the primary key.
+pub async fn hourly_per_map(
+    conn: &mut SqliteConnection,
+    environment_id: i64,
+    maps: &[i64],
+    (from, to): (i64, i64),
+) -> Result<Vec<(i64, i64, i64)>, AppError> {
+    let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+        "select map_id, bucket, sum(count) from error_rollup
+         where environment_id = ?1 and grain = 'hour' and bucket >= ?2 and bucket < ?3
+           and map_id in (select 0 union all select value from json_each(?4))
+         group by 1, 2",
+    )
+    .bind(environment_id)
+    .bind(Grain::Hour.key(from))
+    .bind(Grain::Hour.key(to))
+    .bind(crate::db::id_list(maps))
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(map, bucket, n)| Some((map, Grain::Hour.start(&bucket)?, n)))
+        .collect())
+}
+
+/// Entries per effective category over the whole days in `[from, to)`
+/// (Unix seconds at midnight UTC), from the daily rollup of the whole
+/// environment.
 pub async fn category_totals(
     conn: &mut SqliteConnection,
     environment_id: i64,
-    first: &str,
-    last: &str,
+    (from, to): (i64, i64),
 ) -> Result<HashMap<Category, i64>, AppError> {
-    let rows: Vec<(String, i64)> = sqlx::query_as(
-        "select category, sum(count) from error_rollup
-         where environment_id = ? and map_id = 0 and grain = 'day' and bucket between ? and ?
-         group by 1",
-    )
-    .bind(environment_id)
-    .bind(first)
-    .bind(last)
-    .fetch_all(conn)
-    .await?;
     let mut totals = HashMap::new();
-    for (c, n) in rows {
-        *totals
-            .entry(Category::parse(&c).unwrap_or(Category::Other))
-            .or_default() += n;
+    for (_, c, n) in rollup(conn, environment_id, None, Grain::Day, (from, to)).await? {
+        *totals.entry(c).or_default() += n;
     }
     Ok(totals)
+}
+
+/// Open groups per map (`None`: entries that named no map) of an
+/// environment, and the groups first seen since `since` (stored time).
+pub async fn open_and_new(
+    conn: &mut SqliteConnection,
+    environment_id: i64,
+    since: &str,
+) -> Result<(HashMap<Option<i64>, i64>, i64), AppError> {
+    let open: Vec<(Option<i64>, i64)> = sqlx::query_as(
+        "select map_id, count(*) from error_groups where environment_id = ? and state = 'open' group by map_id",
+    )
+    .bind(environment_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let new: i64 = sqlx::query_scalar(
+        "select count(*) from error_groups where environment_id = ? and first_seen >= ?",
+    )
+    .bind(environment_id)
+    .bind(since)
+    .fetch_one(conn)
+    .await?;
+    Ok((open.into_iter().collect(), new))
+}
+
+/// When groups of an environment (or one map of it) were first seen, and
+/// when groups were resolved (and still are), in `[from, to)` (stored
+/// times).
+pub async fn new_and_resolved_times(
+    conn: &mut SqliteConnection,
+    environment_id: i64,
+    map: Option<i64>,
+    (from, to): (&str, &str),
+) -> Result<(Vec<String>, Vec<String>), AppError> {
+    let first: Vec<String> = sqlx::query_scalar(
+        "select first_seen from error_groups
+         where environment_id = ? and (? is null or map_id = ?) and first_seen >= ? and first_seen < ?",
+    )
+    .bind(environment_id)
+    .bind(map)
+    .bind(map)
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut *conn)
+    .await?;
+    let resolved: Vec<String> = sqlx::query_scalar(
+        "select state_changed_at from error_groups
+         where environment_id = ? and (? is null or map_id = ?) and state = 'resolved'
+           and state_changed_at >= ? and state_changed_at < ?",
+    )
+    .bind(environment_id)
+    .bind(map)
+    .bind(map)
+    .bind(from)
+    .bind(to)
+    .fetch_all(conn)
+    .await?;
+    Ok((first, resolved))
+}
+
+/// Entries per minute (`YYYY-MM-DDTHH:MM`) of a map in `[from, to)`
+/// (stored times): the failures the throughput collector adds to what it
+/// read.
+pub async fn per_minute(
+    conn: &mut SqliteConnection,
+    map_id: i64,
+    (from, to): (&str, &str),
+) -> Result<Vec<(String, i64)>, AppError> {
+    Ok(sqlx::query_as(
+        "select substr(e.occurred_at, 1, 16), count(*) from error_entries e
+         join error_groups g on g.id = e.group_id
+         where g.map_id = ? and e.occurred_at >= ? and e.occurred_at < ?
+         group by 1",
+    )
+    .bind(map_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(conn)
+    .await?)
 }
 
 /// A group as the weekly review lists it: id, pattern, effective category,

@@ -28,72 +28,25 @@ pub async fn load(
     // The last 24 whole hours and the current one.
     let to = (now / HOUR + 1) * HOUR;
     let from = to - 24 * HOUR;
-    let hour_key = |t: i64| {
-        chrono::DateTime::from_timestamp(t, 0)
-            .unwrap_or_default()
-            .format("%Y-%m-%dT%H")
-            .to_string()
-    };
     let since = crate::db::db_time_secs(now - 24 * HOUR);
     let maps = crate::maps::server::names(conn, env.id).await?;
     let states = crate::maps::server::latest_states(conn, env.id).await?;
-    let open: HashMap<Option<i64>, i64> = sqlx::query_as(
-        "select map_id, count(*) from error_groups where environment_id = ? and state = 'open' group by map_id",
-    )
-    .bind(env.id)
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .collect();
-    let new_groups_24h: i64 = sqlx::query_scalar(
-        "select count(*) from error_groups where environment_id = ? and first_seen >= ?",
-    )
-    .bind(env.id)
-    .bind(&since)
-    .fetch_one(&mut *conn)
-    .await?;
-    // The rollup per map (0: all of them) and hour; the IN seeks each
-    // map's rows on the primary key.
-    let hours: Vec<(i64, String, i64)> = sqlx::query_as(
-        "select map_id, bucket, sum(count) from error_rollup
-         where environment_id = ?1 and grain = 'hour' and bucket >= ?2 and bucket < ?3
-           and map_id in (select 0 union all select id from table_maps where environment_id = ?1)
-         group by 1, 2",
-    )
-    .bind(env.id)
-    .bind(hour_key(from))
-    .bind(hour_key(to))
-    .fetch_all(&mut *conn)
-    .await?;
-    let index = |key: &str| {
-        chrono::DateTime::parse_from_rfc3339(&format!("{key}:00:00Z"))
-            .ok()
-            .map(|d| ((d.timestamp() - from) / HOUR) as usize)
-            .filter(|i| *i < 24)
-    };
+    let (open, new_groups_24h) = crate::errors::server::open_and_new(conn, env.id, &since).await?;
+    let ids: Vec<i64> = maps.iter().map(|(id, _)| *id).collect();
+    let hours = crate::errors::server::hourly_per_map(conn, env.id, &ids, (from, to)).await?;
+    let index = |t: i64| Some(((t - from) / HOUR) as usize).filter(|i| *i < 24 && t >= from);
     let mut errors_24h = vec![0.0; 24];
     let mut map_errors: HashMap<i64, i64> = HashMap::new();
     for (map, hour, n) in hours {
         if map == 0 {
-            if let Some(i) = index(&hour) {
+            if let Some(i) = index(hour) {
                 errors_24h[i] += n as f64;
             }
         } else {
             *map_errors.entry(map).or_default() += n;
         }
     }
-    let flow: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
-        "select t.map_id, t.bucket, sum(t.synced), sum(t.failed)
-         from table_maps m join throughput t on t.map_id = m.id
-         where m.environment_id = ? and t.direction in ('fo_to_dataverse', 'dataverse_to_fo')
-           and t.grain = 'hour' and t.bucket >= ? and t.bucket < ?
-         group by 1, 2",
-    )
-    .bind(env.id)
-    .bind(from)
-    .bind(to)
-    .fetch_all(&mut *conn)
-    .await?;
+    let flow = crate::throughput::server::hourly(conn, &ids, (from, to)).await?;
     let mut synced: HashMap<i64, (Vec<f64>, i64)> = HashMap::new();
     for (map, bucket, ok, bad) in flow {
         let e = synced.entry(map).or_insert_with(|| (vec![0.0; 24], 0));

@@ -81,14 +81,18 @@ pub async fn load(
     let end = start + Duration::days(7);
     let (first, last) = (ymd(start), ymd(end - Duration::days(1)));
     let prev = start - Duration::days(7);
-    let this = crate::errors::server::category_totals(conn, env.id, &first, &last).await?;
-    let before = crate::errors::server::category_totals(
-        conn,
-        env.id,
-        &ymd(prev),
-        &ymd(start - Duration::days(1)),
-    )
-    .await?;
+    let midnight = |d: NaiveDate| {
+        d.and_hms_opt(0, 0, 0)
+            .unwrap_or_default()
+            .and_utc()
+            .timestamp()
+    };
+    let this =
+        crate::errors::server::category_totals(conn, env.id, (midnight(start), midnight(end)))
+            .await?;
+    let before =
+        crate::errors::server::category_totals(conn, env.id, (midnight(prev), midnight(start)))
+            .await?;
     let categories = Category::ALL
         .iter()
         .map(|c| CategoryWeek {
@@ -137,16 +141,8 @@ pub async fn load(
                 count_difference,
             });
         }
-        let (synced, failed): (i64, i64) = sqlx::query_as(
-            "select coalesce(sum(synced), 0), coalesce(sum(failed), 0) from throughput
-             where map_id = ? and direction in ('fo_to_dataverse', 'dataverse_to_fo')
-               and grain = 'day' and bucket >= ? and bucket < ?",
-        )
-        .bind(id)
-        .bind(span.from)
-        .bind(span.to)
-        .fetch_one(&mut *conn)
-        .await?;
+        let (synced, failed) =
+            crate::throughput::server::day_totals(conn, *id, (span.from, span.to)).await?;
         if synced + failed > 0 {
             throughput.push(MapFlow {
                 map_id: *id,

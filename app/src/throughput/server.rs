@@ -224,6 +224,96 @@ pub async fn prune(pool: &SqlitePool, cutoff: i64) -> Result<u64, AppError> {
     Ok(n)
 }
 
+/// The two sync directions the charts and totals count (not the
+/// collector's `unknown`).
+const SYNC_DIRECTIONS: &str = "('fo_to_dataverse', 'dataverse_to_fo')";
+
+/// Synced and failed per `grain` period of `maps` in `[from, to)` (Unix
+/// seconds), packed per map and direction as `bucket:synced:failed` cells
+/// joined by commas: sqlx hands rows over one at a time, a few
+/// microseconds each, so thousands of periods come as one text per map.
+pub async fn packed_flow(
+    conn: &mut SqliteConnection,
+    maps: &[i64],
+    grain: &str,
+    (from, to): (i64, i64),
+) -> Result<Vec<(i64, String, String)>, AppError> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select map_id, direction, group_concat(bucket || ':' || synced || ':' || failed)
+         from throughput
+         where map_id in (select value from json_each(?)) and direction in {SYNC_DIRECTIONS}
+           and grain = ? and bucket >= ? and bucket < ?
+         group by map_id, direction"
+    )))
+    .bind(crate::db::id_list(maps))
+    .bind(grain)
+    .bind(from)
+    .bind(to)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// The latency histograms per `grain` period of `maps` in `[from, to)`,
+/// both directions, packed per map as `bucket:slot:n` cells (see
+/// [`packed_flow`]).
+pub async fn packed_latency(
+    conn: &mut SqliteConnection,
+    maps: &[i64],
+    grain: &str,
+    (from, to): (i64, i64),
+) -> Result<Vec<(i64, String)>, AppError> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select map_id, group_concat(bucket || ':' || slot || ':' || n)
+         from throughput_latency
+         where map_id in (select value from json_each(?)) and direction in {SYNC_DIRECTIONS}
+           and grain = ? and bucket >= ? and bucket < ?
+         group by map_id"
+    )))
+    .bind(crate::db::id_list(maps))
+    .bind(grain)
+    .bind(from)
+    .bind(to)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Synced and failed per map and hour of `maps` in `[from, to)`.
+pub async fn hourly(
+    conn: &mut SqliteConnection,
+    maps: &[i64],
+    (from, to): (i64, i64),
+) -> Result<Vec<(i64, i64, i64, i64)>, AppError> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select map_id, bucket, sum(synced), sum(failed) from throughput
+         where map_id in (select value from json_each(?)) and direction in {SYNC_DIRECTIONS}
+           and grain = 'hour' and bucket >= ? and bucket < ?
+         group by 1, 2"
+    )))
+    .bind(crate::db::id_list(maps))
+    .bind(from)
+    .bind(to)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// A map's synced and failed records over whole days in `[from, to)`.
+pub async fn day_totals(
+    conn: &mut SqliteConnection,
+    map_id: i64,
+    (from, to): (i64, i64),
+) -> Result<(i64, i64), AppError> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select coalesce(sum(synced), 0), coalesce(sum(failed), 0) from throughput
+         where map_id = ? and direction in {SYNC_DIRECTIONS}
+           and grain = 'day' and bucket >= ? and bucket < ?"
+    )))
+    .bind(map_id)
+    .bind(from)
+    .bind(to)
+    .fetch_one(conn)
+    .await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -192,34 +192,17 @@ pub async fn errors_chart(
 
 /// Error entries per hour or day, stacked by (effective) category.
 async fn errors_by_category(conn: &mut SqliteConnection, s: &Scope<'_>) -> Result<Chart, AppError> {
-    let (grain, fmt, suffix) = if s.span.step == HOUR {
-        ("hour", "%Y-%m-%dT%H", ":00:00Z")
+    let grain = if s.span.step == HOUR {
+        crate::errors::server::Grain::Hour
     } else {
-        ("day", "%Y-%m-%d", "T00:00:00Z")
+        crate::errors::server::Grain::Day
     };
-    let key = |t: i64| {
-        DateTime::from_timestamp(t, 0)
-            .unwrap_or_default()
-            .format(fmt)
-            .to_string()
-    };
-    let rows: Vec<(String, String, i64)> = sqlx::query_as(
-        "select bucket, category, sum(count) from error_rollup
-         where environment_id = ? and map_id = ? and grain = ? and bucket >= ? and bucket < ?
-         group by 1, 2",
-    )
-    .bind(s.env_id)
-    .bind(s.map.unwrap_or(0))
-    .bind(grain)
-    .bind(key(s.span.from))
-    .bind(key(s.span.to))
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows =
+        crate::errors::server::rollup(conn, s.env_id, s.map, grain, (s.span.from, s.span.to))
+            .await?;
     let mut by_cat: HashMap<Category, Vec<Option<f64>>> = HashMap::new();
-    // Zero rows are left behind when a group moves to another category.
-    for (bucket, cat, n) in rows.into_iter().filter(|r| r.2 != 0) {
-        let c = Category::parse(&cat).unwrap_or(Category::Other);
-        let Some(i) = unix(&format!("{bucket}{suffix}")).and_then(|t| s.span.index(t)) else {
+    for (start, c, n) in rows {
+        let Some(i) = s.span.index(start) else {
             continue;
         };
         let values = by_cat.entry(c).or_insert_with(|| s.zeros());
@@ -259,29 +242,8 @@ async fn groups_new_resolved(
     s: &Scope<'_>,
 ) -> Result<Chart, AppError> {
     let (from, to) = (stored(s.span.from), stored(s.span.to));
-    let first: Vec<String> = sqlx::query_scalar(
-        "select first_seen from error_groups
-         where environment_id = ? and (? is null or map_id = ?) and first_seen >= ? and first_seen < ?",
-    )
-    .bind(s.env_id)
-    .bind(s.map)
-    .bind(s.map)
-    .bind(&from)
-    .bind(&to)
-    .fetch_all(&mut *conn)
-    .await?;
-    let resolved: Vec<String> = sqlx::query_scalar(
-        "select state_changed_at from error_groups
-         where environment_id = ? and (? is null or map_id = ?) and state = 'resolved'
-           and state_changed_at >= ? and state_changed_at < ?",
-    )
-    .bind(s.env_id)
-    .bind(s.map)
-    .bind(s.map)
-    .bind(&from)
-    .bind(&to)
-    .fetch_all(&mut *conn)
-    .await?;
+    let (first, resolved) =
+        crate::errors::server::new_and_resolved_times(conn, s.env_id, s.map, (&from, &to)).await?;
     let count = |times: Vec<String>| {
         let mut v = s.zeros();
         for i in times
@@ -318,21 +280,9 @@ type Flow = (Vec<i64>, Vec<i64>, String);
 /// one map, per map (the busiest named, the rest summed) for all.
 async fn throughput(conn: &mut SqliteConnection, s: &Scope<'_>) -> Result<Vec<Chart>, AppError> {
     let grain = if s.span.step == HOUR { "hour" } else { "day" };
-    let packed: Vec<(i64, String, String)> = sqlx::query_as(
-        "select t.map_id, t.direction, group_concat(t.bucket || ':' || t.synced || ':' || t.failed)
-         from table_maps m join throughput t on t.map_id = m.id
-         where m.environment_id = ? and (? is null or m.id = ?)
-           and t.direction in ('fo_to_dataverse', 'dataverse_to_fo') and t.grain = ? and t.bucket >= ? and t.bucket < ?
-         group by t.map_id, t.direction",
-    )
-    .bind(s.env_id)
-    .bind(s.map)
-    .bind(s.map)
-    .bind(grain)
-    .bind(s.span.from)
-    .bind(s.span.to)
-    .fetch_all(&mut *conn)
-    .await?;
+    let packed =
+        crate::throughput::server::packed_flow(conn, &s.map_ids(), grain, (s.span.from, s.span.to))
+            .await?;
     let rows: Vec<(i64, &str, i64, i64, i64)> = packed
         .iter()
         .flat_map(|(map, direction, cells)| {
@@ -466,21 +416,12 @@ fn unpack(cells: &str) -> impl Iterator<Item = [i64; 3]> + '_ {
 /// upper bound of its power-of-two slot).
 async fn latency(conn: &mut SqliteConnection, s: &Scope<'_>) -> Result<Chart, AppError> {
     let grain = if s.span.step == HOUR { "hour" } else { "day" };
-    let packed: Vec<(i64, String)> = sqlx::query_as(
-        "select l.map_id, group_concat(l.bucket || ':' || l.slot || ':' || l.n)
-         from table_maps m join throughput_latency l on l.map_id = m.id
-         where m.environment_id = ? and (? is null or m.id = ?)
-           and l.direction in ('fo_to_dataverse', 'dataverse_to_fo') and l.grain = ?
-           and l.bucket >= ? and l.bucket < ?
-         group by l.map_id",
+    let packed = crate::throughput::server::packed_latency(
+        conn,
+        &s.map_ids(),
+        grain,
+        (s.span.from, s.span.to),
     )
-    .bind(s.env_id)
-    .bind(s.map)
-    .bind(s.map)
-    .bind(grain)
-    .bind(s.span.from)
-    .bind(s.span.to)
-    .fetch_all(&mut *conn)
     .await?;
     let n = s.span.buckets().len();
     // Map → (p50, p95) per period; both directions' slots add up.

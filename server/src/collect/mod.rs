@@ -157,12 +157,14 @@ async fn collect_errors_inner(
     let rows = connector.dataverse_rows(&query, 1000).await?;
 
     // One read for both lookups: names for checking, tables for matching.
-    let tables: Vec<(String, i64, String)> = sqlx::query_as(
-        "select name, id, dataverse_table from table_maps where environment_id = ? and deleted = 0 order by id",
-    )
-    .bind(env.id)
-    .fetch_all(pool)
-    .await?;
+    let tables: Vec<(String, i64, String)> = {
+        let mut conn = pool.acquire().await?;
+        let mut live = app::maps::server::list(&mut conn, env.id).await?;
+        live.sort_by_key(|m| m.id);
+        live.into_iter()
+            .map(|m| (m.content.name, m.id, m.content.dataverse_table))
+            .collect()
+    };
     let maps: HashMap<String, i64> = tables.iter().map(|(n, id, _)| (n.clone(), *id)).collect();
     // The first map of a table wins when several map it.
     let by_table: HashMap<&str, &str> = tables

@@ -70,13 +70,22 @@ async fn inner(
             .unwrap_or_default()
             .to_rfc3339_opts(SecondsFormat::Secs, true)
     };
-    let maps: Vec<(i64, String, String, String)> = sqlx::query_as(
-        "select id, dataverse_table, direction, master_side from table_maps
-         where environment_id = ? and deleted = 0 and direction <> 'not_synced' order by name",
-    )
-    .bind(env.id)
-    .fetch_all(pool)
-    .await?;
+    let maps: Vec<(i64, String, String, String)> = {
+        let mut conn = pool.acquire().await?;
+        app::maps::server::list(&mut conn, env.id)
+            .await?
+            .into_iter()
+            .filter(|m| m.content.direction != app::maps::Direction::NotSynced)
+            .map(|m| {
+                (
+                    m.id,
+                    m.content.dataverse_table,
+                    m.content.direction.as_str().to_string(),
+                    m.content.master_side.as_str().to_string(),
+                )
+            })
+            .collect()
+    };
     let mut samples = Vec::new();
     let mut read = 0usize;
     for (map_id, table, direction, master) in &maps {
@@ -108,21 +117,11 @@ async fn inner(
                 )
                 .await?;
         }
-        let failed: Vec<(String, i64)> = sqlx::query_as(
-            "select substr(e.occurred_at, 1, 16), count(*) from error_entries e
-             join error_groups g on g.id = e.group_id
-             where g.map_id = ? and e.occurred_at >= ? and e.occurred_at < ?
-             group by 1",
-        )
-        .bind(map_id)
-        .bind(app::db::db_time(
-            DateTime::from_timestamp(from, 0).unwrap_or_default(),
-        ))
-        .bind(app::db::db_time(
-            DateTime::from_timestamp(to, 0).unwrap_or_default(),
-        ))
-        .fetch_all(pool)
-        .await?;
+        let failed = {
+            let mut conn = pool.acquire().await?;
+            let at = |t: i64| app::db::db_time(DateTime::from_timestamp(t, 0).unwrap_or_default());
+            app::errors::server::per_minute(&mut conn, *map_id, (&at(from), &at(to))).await?
+        };
         for (minute, n) in failed {
             if let Ok(t) = DateTime::parse_from_rfc3339(&format!("{minute}:00Z")) {
                 minutes.entry(t.timestamp()).or_default().1 += n;
