@@ -40,8 +40,8 @@ pub mod markdown;
 pub mod overview;
 pub mod reconcile;
 pub mod review;
-#[cfg(feature = "ssr")]
 pub mod revisions;
+pub mod rulebook;
 pub mod rules;
 pub mod search;
 pub mod throughput;
@@ -113,7 +113,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/users") view=users::view::UsersPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/tokens") view=tokens::view::TokensPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/environments") view=environments::view::EnvironmentsPage ssr=SsrMode::Async/>
-                <Route path=path!("/maps") view=maps::view::MapsPage ssr=SsrMode::Async/>
+                <Route path=path!("/maps") view=rulebook::view::MapsPage ssr=SsrMode::Async/>
                 <Route path=path!("/search") view=search::view::SearchPage ssr=SsrMode::Async/>
                 <Route path=path!("/errors") view=errors::view::ErrorsPage ssr=SsrMode::Async/>
                 <Route path=path!("/trends") view=trends::view::TrendsPage ssr=SsrMode::Async/>
@@ -123,9 +123,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/errors/import") view=errors::view::ErrorsImportPage ssr=SsrMode::Async/>
                 <Route path=path!("/errors/groups/:id") view=errors::view::ErrorGroupPage ssr=SsrMode::Async/>
                 <Route path=path!("/maps/new") view=maps::view::MapEditPage ssr=SsrMode::Async/>
-                <Route path=path!("/maps/import") view=maps::view::MapsImportPage ssr=SsrMode::Async/>
-                <Route path=path!("/maps/:id/import") view=rules::view::FieldsImportPage ssr=SsrMode::Async/>
-                <Route path=path!("/maps/:id") view=maps::view::MapPage ssr=SsrMode::Async/>
+                <Route path=path!("/maps/import") view=rulebook::view::MapsImportPage ssr=SsrMode::Async/>
+                <Route path=path!("/maps/:id/import") view=rulebook::view::FieldsImportPage ssr=SsrMode::Async/>
+                <Route path=path!("/maps/:id") view=rulebook::view::MapPage ssr=SsrMode::Async/>
                 <Route path=path!("/maps/:id/edit") view=maps::view::MapEditPage ssr=SsrMode::Async/>
                 <Route path=path!("/maps/:id/history") view=maps::view::MapHistoryPage ssr=SsrMode::Async/>
                 <Route path=path!("/maps/:id/reconcile") view=reconcile::view::ReconcilePage ssr=SsrMode::Async/>

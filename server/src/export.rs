@@ -9,7 +9,7 @@
 use crate::startup::AppState;
 use app::auth::server::Caller;
 use app::error::AppError;
-use app::maps::export::{MapSection, rule_book_markdown};
+use app::rules::export::{MapSection, rule_book_markdown};
 use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
@@ -129,7 +129,7 @@ async fn maps_document(
     caller: Caller,
     q: ExportQuery,
 ) -> Result<(String, String), AppError> {
-    use app::maps::transfer::{FORMAT, FieldRecord, MapRecord, MapsDocument, VERSION};
+    use app::rules::transfer::{FORMAT, FieldRecord, MapRecord, MapsDocument, VERSION};
     caller.0.ok_or(AppError::Unauthorized)?;
     let mut conn = state.pool.acquire().await?;
     let env = app::environments::server::named_or_first(&mut conn, q.env.as_deref()).await?;
@@ -189,7 +189,7 @@ pub async fn fields_csv(
         let map = app::maps::server::get(&mut conn, map_id).await?;
         let fields = app::rules::server::fields_of(&mut conn, &[map_id]).await?;
         let content: Vec<_> = fields.into_iter().map(|f| f.content).collect();
-        Ok::<_, AppError>((map.content.name, app::maps::transfer::fields_csv(&content)))
+        Ok::<_, AppError>((map.content.name, app::rules::transfer::fields_csv(&content)))
     }
     .await;
     match result {

@@ -344,6 +344,16 @@ pub fn fmt_count(n: i64) -> String {
     if n < 0 { format!("-{out}") } else { out }
 }
 
+/// The `result` notice an import leaves in the address after it succeeds.
+pub fn import_result() -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    move || {
+        query.read().get("result").map(|r| {
+            view! { <p class="ok-box" role="status" data-testid="import-result">{r}</p> }
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -425,7 +425,7 @@ pub fn ErrorsImportPage() -> impl IntoView {
     let target = Resource::new(move || env.get(), error_import_target);
     view! {
         <Layout title="Import errors (CSV)" env_switcher=true>
-            {crate::maps::view::import_result()}
+            {crate::components::import_result()}
             {move || action_error(import.value().get())}
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {

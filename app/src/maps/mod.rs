@@ -4,12 +4,9 @@
 
 pub mod api;
 pub mod diff;
-pub mod export;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod starter;
-#[cfg(feature = "ssr")]
-pub mod transfer;
 pub mod view;
 
 use serde::{Deserialize, Serialize};
@@ -153,21 +150,7 @@ pub struct TableMap {
     pub updated_at: String,
 }
 
-/// A revision as the history page lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
-pub struct Revision {
-    /// Revision number, 1 for the creation.
-    pub revision: i64,
-    /// create, update, delete or restore.
-    pub action: String,
-    /// Who made it.
-    pub author: String,
-    /// When (UTC).
-    pub created_at: String,
-    /// Why, in the author's words.
-    pub comment: String,
-}
+pub use crate::revisions::Revision;
 
 /// The map form's fields, as the browser sends them (`form[name]`, …).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -242,57 +225,6 @@ impl From<&MapContent> for MapForm {
             notes: c.notes.clone(),
         }
     }
-}
-
-/// A map with its guidance findings, for the list page.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MapListItem {
-    /// The map.
-    pub map: TableMap,
-    /// Its open warnings.
-    pub warnings: Vec<Warning>,
-}
-
-/// The maps page of one environment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MapList {
-    /// The environment shown; `None` when none exists yet.
-    pub environment: Option<crate::environments::Environment>,
-    /// Live maps with warnings.
-    pub maps: Vec<MapListItem>,
-    /// Deleted maps, restorable from their history.
-    pub deleted: Vec<TableMap>,
-    /// Whether the caller may edit (editor or admin).
-    pub can_edit: bool,
-}
-
-/// Everything the map page shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MapDetail {
-    /// The map.
-    pub map: TableMap,
-    /// Open warnings.
-    pub warnings: Vec<Warning>,
-    /// The notes rendered to sanitized HTML.
-    pub notes_html: String,
-    /// The latest revisions, newest first.
-    pub history: Vec<Revision>,
-    /// Live field mappings.
-    pub fields: Vec<crate::rules::FieldMapping>,
-    /// Live conflict rules (rationale rendered), default first.
-    pub rules: Vec<crate::rules::ConflictRule>,
-    /// Whether the caller may edit.
-    pub can_edit: bool,
-    /// What F&O reported about the map's state, newest first: state,
-    /// when observed, and the project rows' statuses.
-    pub observed: Vec<(MapState, String, String)>,
-    /// The counts collector's latest counts of the map (all legal
-    /// entities), newest first.
-    pub counts: Vec<RecordCount>,
-    /// The latest count per legal entity, for a company-specific map.
-    pub company_counts: Vec<RecordCount>,
-    /// The latest finished reconciliation.
-    pub reconciled: Option<crate::reconcile::Run>,
 }
 
 pub use crate::counts::RecordCount;

@@ -327,13 +327,7 @@ pub async fn update(
         )));
     }
     if current.revision != expected_revision {
-        let last: Option<String> = sqlx::query_scalar(
-            "select author from revisions where object_type = ? and object_id = ? order by revision desc limit 1",
-        )
-        .bind(OBJECT)
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
+        let last = crate::revisions::last_author(conn, OBJECT, id).await?;
         return Err(AppError::Conflict(format!(
             "{} saved revision {} of this map after you opened it. Reload, then make your change again.",
             last.unwrap_or_else(|| "Someone".into()),
@@ -421,74 +415,6 @@ pub async fn restore(
 /// Every revision of a map, newest first.
 pub async fn history(conn: &mut SqliteConnection, id: i64) -> Result<Vec<RevisionRow>, AppError> {
     crate::revisions::history(conn, OBJECT, id).await
-}
-
-/// What a maps import changed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct MapImportCount {
-    /// New maps.
-    pub created: usize,
-    /// Existing maps saved as a new revision.
-    pub updated: usize,
-    /// Existing maps already as imported.
-    pub unchanged: usize,
-    /// Their field mappings.
-    pub fields: crate::rules::server::FieldImportCount,
-}
-
-impl MapImportCount {
-    /// One line for the person who imported.
-    pub fn summary(&self) -> String {
-        use crate::components::plural;
-        format!(
-            "Imported: {} created, {} updated, {} unchanged; {} created, {} updated, {} unchanged.",
-            plural(self.created, "map", "maps"),
-            self.updated,
-            self.unchanged,
-            plural(self.fields.created, "field mapping", "field mappings"),
-            self.fields.updated,
-            self.fields.unchanged
-        )
-    }
-}
-
-/// Imports maps into an environment: a map whose name is live there is
-/// updated (a new revision when its content differs), any other is
-/// created; their field mappings are added or updated the same way.
-/// Nothing is removed. Call it in one transaction, so a failure anywhere
-/// leaves the environment as it was.
-#[tracing::instrument(skip_all, fields(environment = %environment.name, maps = maps.len()), err)]
-pub async fn import(
-    conn: &mut SqliteConnection,
-    actor: &Actor,
-    environment: &Environment,
-    maps: &[super::transfer::MapImport],
-    comment: &str,
-) -> Result<MapImportCount, AppError> {
-    let live = list(conn, environment.id).await?;
-    let mut count = MapImportCount::default();
-    for (content, fields) in maps {
-        let id = match live.iter().find(|m| m.content.name == content.name) {
-            None => {
-                count.created += 1;
-                create(conn, actor, environment, content, comment).await?
-            }
-            Some(m) if &m.content == content => {
-                count.unchanged += 1;
-                m.id
-            }
-            Some(m) => {
-                count.updated += 1;
-                update(conn, actor, m.id, m.revision, content, comment).await?;
-                m.id
-            }
-        };
-        let f = crate::rules::server::import_fields(conn, actor, id, fields, comment).await?;
-        count.fields.created += f.created;
-        count.fields.updated += f.updated;
-        count.fields.unchanged += f.unchanged;
-    }
-    Ok(count)
 }
 
 /// Creates the starter set in an environment that has no maps yet.

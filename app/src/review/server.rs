@@ -21,9 +21,6 @@ fn stored(d: NaiveDate) -> String {
     crate::db::db_time(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
 }
 
-/// A revision row: when, who, action, object type and id, name, comment.
-type ChangeRow = (String, String, String, String, i64, Option<String>, String);
-
 use crate::errors::server::WeekGroup as GroupRow;
 
 /// A conflict rule's revision names no object of its own: the review says
@@ -154,21 +151,9 @@ pub async fn load(
     }
     throughput.sort_by_key(|f| std::cmp::Reverse(f.synced + f.failed));
 
-    let changes: Vec<ChangeRow> =
-        sqlx::query_as(
-            "select created_at, author, action, object_type, object_id,
-                coalesce(json_extract(snapshot, '$.name'),
-                         json_extract(snapshot, '$.fo_field') || ' ↔ ' || json_extract(snapshot, '$.dataverse_column'),
-                         json_extract(snapshot, '$.title')),
-                comment
-             from revisions where environment_id = ? and created_at >= ? and created_at < ?
-             order by id desc limit 200",
-        )
-        .bind(env.id)
-        .bind(stored(start))
-        .bind(stored(end))
-        .fetch_all(&mut *conn)
-        .await?;
+    let changes =
+        crate::revisions::changes_between(conn, env.id, (&stored(start), &stored(end)), 200)
+            .await?;
     let mut rule_changes = Vec::with_capacity(changes.len());
     for (at, author, action, object_type, object_id, object, comment) in changes {
         let mut change = RuleChange {

@@ -337,8 +337,8 @@ pub async fn import_field_mappings(
     use crate::components::percent_encode;
     use crate::db::*;
     let user = require_role(Role::Editor, "import field mappings")?;
-    let fields = crate::maps::transfer::parse_fields_csv(&csv)
-        .map_err(|m| AppError::validation("csv", m))?;
+    let fields =
+        super::transfer::parse_fields_csv(&csv).map_err(|m| AppError::validation("csv", m))?;
     let comment = match comment.trim() {
         "" => "Imported from CSV".to_string(),
         c => c.to_string(),

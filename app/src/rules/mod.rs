@@ -3,8 +3,11 @@
 //! when, a status, and what (if anything) enforces it.
 
 pub mod api;
+pub mod export;
 #[cfg(feature = "ssr")]
 pub mod server;
+#[cfg(feature = "ssr")]
+pub mod transfer;
 pub mod view;
 
 use crate::maps::diff::FieldChange;

@@ -750,6 +750,75 @@ pub async fn field_count(conn: &mut SqliteConnection, map_id: i64) -> Result<i64
     )
 }
 
+/// What a maps import changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MapImportCount {
+    /// New maps.
+    pub created: usize,
+    /// Existing maps saved as a new revision.
+    pub updated: usize,
+    /// Existing maps already as imported.
+    pub unchanged: usize,
+    /// Their field mappings.
+    pub fields: FieldImportCount,
+}
+
+impl MapImportCount {
+    /// One line for the person who imported.
+    pub fn summary(&self) -> String {
+        use crate::components::plural;
+        format!(
+            "Imported: {} created, {} updated, {} unchanged; {} created, {} updated, {} unchanged.",
+            plural(self.created, "map", "maps"),
+            self.updated,
+            self.unchanged,
+            plural(self.fields.created, "field mapping", "field mappings"),
+            self.fields.updated,
+            self.fields.unchanged
+        )
+    }
+}
+
+/// Imports maps into an environment: a map whose name is live there is
+/// updated (a new revision when its content differs), any other is
+/// created; their field mappings are added or updated the same way.
+/// Nothing is removed. Call it in one transaction, so a failure anywhere
+/// leaves the environment as it was.
+#[tracing::instrument(skip_all, fields(environment = %environment.name, maps = maps.len()), err)]
+pub async fn import_maps(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    environment: &crate::environments::Environment,
+    maps: &[super::transfer::MapImport],
+    comment: &str,
+) -> Result<MapImportCount, AppError> {
+    use crate::maps::server::{create, list, update};
+    let live = list(conn, environment.id).await?;
+    let mut count = MapImportCount::default();
+    for (content, fields) in maps {
+        let id = match live.iter().find(|m| m.content.name == content.name) {
+            None => {
+                count.created += 1;
+                create(conn, actor, environment, content, comment).await?
+            }
+            Some(m) if &m.content == content => {
+                count.unchanged += 1;
+                m.id
+            }
+            Some(m) => {
+                count.updated += 1;
+                update(conn, actor, m.id, m.revision, content, comment).await?;
+                m.id
+            }
+        };
+        let f = import_fields(conn, actor, id, fields, comment).await?;
+        count.fields.created += f.created;
+        count.fields.updated += f.updated;
+        count.fields.unchanged += f.unchanged;
+    }
+    Ok(count)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

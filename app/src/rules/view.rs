@@ -1,10 +1,11 @@
 //! The fields-and-rules part of a map page: the field table with each
 //! field's rule, the rules with rationale and what enforces them, and the
-//! editor forms (plain forms that also work without JavaScript).
+//! editor forms (plain forms that also work without JavaScript); and the
+//! import of a maps document with their field mappings.
 
 use super::api::{
-    DeleteFieldMapping, FieldForm, ImportFieldMappings, RestoreObject, SaveConflictRule,
-    SaveFieldMapping, SetConflictRuleStatus, get_field_mapping, object_diff, object_history,
+    DeleteFieldMapping, FieldForm, RestoreObject, SaveConflictRule, SaveFieldMapping,
+    SetConflictRuleStatus, get_field_mapping, object_diff, object_history,
 };
 use super::{
     ConflictRule, Documented, EnforcedBy, FieldContent, FieldDirection, FieldEdit, FieldMapping,
@@ -470,70 +471,6 @@ pub fn ObjectDiffPage() -> impl IntoView {
                             <a href=history>"history"</a>
                         </p>
                         {crate::maps::view::changes_table(d.from, d.to, d.changes)}
-                    }.into_any()
-                })}
-            </Transition>
-        </Layout>
-    }
-}
-
-/// Imports the field mappings of one map from CSV.
-#[component]
-pub fn FieldsImportPage() -> impl IntoView {
-    let id = object_id();
-    let import = ServerAction::<ImportFieldMappings>::new();
-    let map = Resource::new(
-        move || (id.get(), import.version().get()),
-        |(id, _)| async move {
-            match id {
-                Some(id) => crate::maps::api::get_map(id).await,
-                None => Err(AppError::not_found("That table map")),
-            }
-        },
-    );
-    view! {
-        <Layout title="Import field mappings">
-            {crate::maps::view::import_result()}
-            {move || action_error(import.value().get())}
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    let d = match map.await {
-                        Err(e) => return view! { <ErrorBox error=e/> }.into_any(),
-                        Ok(d) => d,
-                    };
-                    let map_id = d.map.id;
-                    let columns = crate::maps::FIELD_CSV_COLUMNS.join(",");
-                    view! {
-                        <p class="context">
-                            <a href=format!("/maps/{map_id}#fields")>{d.map.content.name.clone()}</a>
-                            {format!(" · {} now · ", crate::components::plural(d.fields.len(), "field mapping", "field mappings"))}
-                            <a href=format!("/export/maps/{map_id}/fields.csv") download="" rel="external">"Export CSV"</a>
-                        </p>
-                        <p class="lead">
-                            "Paste CSV with a header row. Rows are matched on F&O field and Dataverse column: new pairs \
-                             are added, existing ones get a new revision where the row differs, and nothing is removed. \
-                             One problem in any row means nothing is imported."
-                        </p>
-                        <p class="muted">
-                            "Columns: " <code>{columns}</code>
-                            ". Only the first two are required; choices use the names the export writes \
-                             (e.g. fo_to_dataverse, enum, value_map); a value map is one cell such as "
-                            <code>"Yes=1; No=0"</code>"."
-                        </p>
-                        {if d.can_edit && !d.map.deleted {
-                            view! {
-                                <ActionForm action=import attr:class="stack form-card wide" attr:data-testid="fields-import-form">
-                                    <input type="hidden" name="map_id" value=map_id.to_string()/>
-                                    <label>"Field mappings (CSV)"
-                                        <TextArea name="csv" attr:rows="14" attr:required=true attr:spellcheck="false" attr:class="code"/>
-                                    </label>
-                                    <label>"Why (kept in each revision)" <input name="comment"/></label>
-                                    <button type="submit" class="primary">"Import field mappings"</button>
-                                </ActionForm>
-                            }.into_any()
-                        } else {
-                            view! { <p class="empty">"Only editors and admins import field mappings, into maps that are not deleted."</p> }.into_any()
-                        }}
                     }.into_any()
                 })}
             </Transition>

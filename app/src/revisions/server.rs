@@ -1,6 +1,6 @@
-//! The revision store shared by every documented object (table maps, field
-//! mappings, conflict rules): one row per change with author, time, comment
-//! and the object's full state as JSON. Nothing is ever removed from it.
+//! The revision store: the `revisions` table, appended to in the
+//! transaction of each documented change and read for history, diffs,
+//! restores and the weekly review.
 
 use crate::audit::server::Actor;
 use crate::db::db_now;
@@ -56,7 +56,7 @@ pub async fn history(
     conn: &mut SqliteConnection,
     object_type: &str,
     object_id: i64,
-) -> Result<Vec<crate::maps::Revision>, AppError> {
+) -> Result<Vec<super::Revision>, AppError> {
     Ok(sqlx::query_as(
         "select revision, action, author, created_at, comment from revisions
          where object_type = ? and object_id = ? order by revision desc",
@@ -105,4 +105,48 @@ pub async fn state_at<T: serde::de::DeserializeOwned>(
         }
     }
     serde_json::from_value(serde_json::Value::Object(state)).map_err(unreadable)
+}
+
+/// Who saved the latest revision of an object, if it has one.
+pub async fn last_author(
+    conn: &mut SqliteConnection,
+    object_type: &str,
+    object_id: i64,
+) -> Result<Option<String>, AppError> {
+    Ok(sqlx::query_scalar(
+        "select author from revisions where object_type = ? and object_id = ? order by revision desc limit 1",
+    )
+    .bind(object_type)
+    .bind(object_id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// A change as the weekly review lists it: when, who, action, object type
+/// and id, the object's name as saved, comment.
+pub type Change = (String, String, String, String, i64, Option<String>, String);
+
+/// The changes saved in an environment in `[from, to)` (stored times),
+/// newest first, at most `limit`.
+pub async fn changes_between(
+    conn: &mut SqliteConnection,
+    environment_id: i64,
+    (from, to): (&str, &str),
+    limit: i64,
+) -> Result<Vec<Change>, AppError> {
+    Ok(sqlx::query_as(
+        "select created_at, author, action, object_type, object_id,
+            coalesce(json_extract(snapshot, '$.name'),
+                     json_extract(snapshot, '$.fo_field') || ' ↔ ' || json_extract(snapshot, '$.dataverse_column'),
+                     json_extract(snapshot, '$.title')),
+            comment
+         from revisions where environment_id = ? and created_at >= ? and created_at < ?
+         order by id desc limit ?",
+    )
+    .bind(environment_id)
+    .bind(from)
+    .bind(to)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
 }

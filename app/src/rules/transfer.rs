@@ -4,8 +4,8 @@
 //! full before anything is written; every problem is reported with its map,
 //! field or row, and one problem means nothing is imported.
 
-use super::{Direction, InitialSync, MapContent, MapState, Side, validate_map};
-use crate::rules::{FieldContent, FieldDirection, Transform, ValueType, validate_field_pairs};
+use super::{FieldContent, FieldDirection, Transform, ValueType, validate_field_pairs};
+use crate::maps::{Direction, InitialSync, MapContent, MapState, Side, validate_map};
 use serde::{Deserialize, Serialize};
 
 /// The `format` tag of a maps document.
@@ -260,7 +260,7 @@ pub fn parse_maps_document(text: &str) -> Result<Vec<MapImport>, String> {
     problems.into_result(out, "document")
 }
 
-pub use super::FIELD_CSV_COLUMNS as CSV_COLUMNS;
+pub use crate::maps::FIELD_CSV_COLUMNS as CSV_COLUMNS;
 
 /// Writes field mappings as CSV. A value map is one cell of
 /// `F&O value=Dataverse value` pairs separated by `;`.

@@ -2,9 +2,9 @@
 //! its settings, open warnings, field mappings and conflict rules. Teams
 //! attach it to design reviews and keep it beside the code.
 
-use super::{Direction, TableMap, Warning};
+use super::{ConflictRule, FieldMapping, Transform};
 use crate::environments::Environment;
-use crate::rules::{ConflictRule, FieldMapping, Transform};
+use crate::maps::{Direction, TableMap, Warning};
 
 /// One map with everything the document shows about it.
 pub struct MapSection<'a> {
