@@ -24,6 +24,7 @@ macro_rules! str_enum {
 }
 
 pub mod audit;
+pub mod audit_log;
 pub mod auth;
 pub mod collectors;
 pub mod components;
@@ -34,6 +35,7 @@ pub mod db;
 pub mod environments;
 pub mod error;
 pub mod errors;
+pub mod layout;
 pub mod maps;
 #[cfg(feature = "ssr")]
 pub mod markdown;
@@ -44,6 +46,7 @@ pub mod revisions;
 pub mod rulebook;
 pub mod rules;
 pub mod search;
+pub mod signin;
 pub mod throughput;
 pub mod tokens;
 pub mod trends;
@@ -105,11 +108,11 @@ pub fn App() -> impl IntoView {
     view! {
         <leptos_meta::Title formatter=|t: String| format!("{t} · Dual-write Console")/>
         <Router>
-            <Routes fallback=components::NotFound>
-                <Route path=path!("/login") view=auth::view::LoginPage ssr=SsrMode::Async/>
-                <Route path=path!("/setup") view=auth::view::SetupPage ssr=SsrMode::Async/>
+            <Routes fallback=layout::NotFound>
+                <Route path=path!("/login") view=signin::view::LoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/setup") view=signin::view::SetupPage ssr=SsrMode::Async/>
                 <Route path=path!("/") view=overview::view::OverviewPage ssr=SsrMode::Async/>
-                <Route path=path!("/audit") view=audit::view::AuditPage ssr=SsrMode::Async/>
+                <Route path=path!("/audit") view=audit_log::view::AuditPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/users") view=users::view::UsersPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/tokens") view=tokens::view::TokensPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/environments") view=environments::view::EnvironmentsPage ssr=SsrMode::Async/>

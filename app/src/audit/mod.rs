@@ -1,10 +1,9 @@
 //! The audit log: who did what to which object and when. Every write in the
-//! product records one entry in the same transaction as the write.
+//! product records one entry in the same transaction as the write, through
+//! this module's store; the page that lists it is `audit_log`'s.
 
-pub mod api;
 #[cfg(feature = "ssr")]
 pub mod server;
-pub mod view;
 
 use serde::{Deserialize, Serialize};
 

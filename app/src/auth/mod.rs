@@ -1,14 +1,13 @@
-//! Accounts and access: roles, the signed-in user, login, logout and the
-//! first-run admin setup.
+//! Accounts and access: roles, the signed-in user, sessions and the
+//! `users` table, and the role checks every server function makes. The
+//! sign-in pages that use them are `signin`'s.
 
-pub mod api;
 #[cfg(feature = "ssr")]
 mod client_addr;
 #[cfg(feature = "ssr")]
 pub mod server;
 #[cfg(feature = "ssr")]
 pub use client_addr::{ClientAddr, TrustedProxies};
-pub mod view;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

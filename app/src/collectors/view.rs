@@ -1,7 +1,8 @@
 //! The collectors page.
 
 use super::api::{TestConnection, list_collectors};
-use crate::components::{ErrorBox, Layout, fmt_count, fmt_time};
+use crate::components::{ErrorBox, fmt_count, fmt_time};
+use crate::layout::Layout;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 

@@ -2,7 +2,8 @@
 
 use super::api::{SaveEnvironment, list_environments};
 use crate::auth::Role;
-use crate::components::{ErrorBox, Layout, RoleGate, action_error};
+use crate::components::{ErrorBox, action_error};
+use crate::layout::{Layout, RoleGate};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_query_map};
 

@@ -7,10 +7,10 @@ use super::api::{
     list_error_groups,
 };
 use super::{Category, ErrorDirection, GroupFilter, GroupRow, GroupState, Sweep};
-use crate::components::{
-    ErrorBox, Layout, TextArea, action_error, fmt_count, fmt_time, percent_encode,
-};
+use crate::components::{ErrorBox, TextArea, action_error, fmt_count, fmt_time, percent_encode};
+use crate::environments::view::EnvironmentSwitcher;
 use crate::environments::view::use_env_param;
+use crate::layout::Layout;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -424,7 +424,7 @@ pub fn ErrorsImportPage() -> impl IntoView {
     let import = ServerAction::<ImportErrors>::new();
     let target = Resource::new(move || env.get(), error_import_target);
     view! {
-        <Layout title="Import errors (CSV)" env_switcher=true>
+        <Layout title="Import errors (CSV)" switcher=EnvironmentSwitcher>
             {crate::components::import_result()}
             {move || action_error(import.value().get())}
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>

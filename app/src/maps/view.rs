@@ -6,8 +6,9 @@ use super::api::{RestoreMap, SaveMap, get_table_map, map_diff, map_history};
 use super::diff::Piece;
 use super::{Direction, InitialSync, MapContent, MapForm, MapState, Side};
 use crate::auth::Role;
-use crate::components::{ErrorBox, Layout, RoleGate, TextArea, action_error, fmt_time};
+use crate::components::{ErrorBox, TextArea, action_error, fmt_time};
 use crate::environments::view::use_env_param;
+use crate::layout::{Layout, RoleGate};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 

@@ -4,8 +4,10 @@
 use super::api::{get_env_overview, get_overview};
 use super::{EnvOverview, Overview, STATES};
 use crate::collectors::collector_label;
-use crate::components::{ErrorBox, Layout, fmt_count, fmt_time, percent_encode, sparkline};
+use crate::components::{ErrorBox, fmt_count, fmt_time, percent_encode, sparkline};
+use crate::environments::view::EnvironmentSwitcher;
 use crate::environments::view::use_env_param;
+use crate::layout::Layout;
 use leptos::prelude::*;
 
 /// Home page: the environment, then access figures and the latest changes.
@@ -15,7 +17,7 @@ pub fn OverviewPage() -> impl IntoView {
     let glance = Resource::new(move || env.get(), get_env_overview);
     let overview = Resource::new(|| (), |_| get_overview());
     view! {
-        <Layout title="Overview" env_switcher=true>
+        <Layout title="Overview" switcher=EnvironmentSwitcher>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match glance.await {

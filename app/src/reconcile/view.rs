@@ -6,7 +6,8 @@ use super::api::{
     CancelReconcile, ExplainDifference, SaveReconcileSettings, StartReconcile, get_reconcile,
 };
 use super::{Difference, ReconcilePage, Run, fmt_rate, kind_label};
-use crate::components::{ErrorBox, Layout, action_error, fmt_count, fmt_time};
+use crate::components::{ErrorBox, action_error, fmt_count, fmt_time};
+use crate::layout::Layout;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 

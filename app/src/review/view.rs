@@ -3,10 +3,10 @@
 
 use super::Review;
 use super::api::{SaveReviewNote, get_review};
-use crate::components::{
-    ErrorBox, Layout, TextArea, action_error, fmt_count, fmt_time, percent_encode,
-};
+use crate::components::{ErrorBox, TextArea, action_error, fmt_count, fmt_time, percent_encode};
+use crate::environments::view::EnvironmentSwitcher;
 use crate::environments::view::use_env_param;
+use crate::layout::Layout;
 use crate::trends::chart::ChartView;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -25,7 +25,7 @@ pub fn ReviewPage() -> impl IntoView {
         |(e, w, _)| get_review(e, w),
     );
     view! {
-        <Layout title="Weekly review" env_switcher=true>
+        <Layout title="Weekly review" switcher=EnvironmentSwitcher>
             {move || action_error(save.value().get())}
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {

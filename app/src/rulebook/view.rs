@@ -4,11 +4,13 @@
 
 use super::api::{ImportMaps, get_map, list_maps};
 use crate::components::{
-    ErrorBox, Layout, ScrollToHash, TextArea, action_error, fmt_count, fmt_time, import_result,
+    ErrorBox, ScrollToHash, TextArea, action_error, fmt_count, fmt_time, import_result,
     percent_encode,
 };
+use crate::environments::view::EnvironmentSwitcher;
 use crate::environments::view::use_env_param;
 use crate::error::AppError;
+use crate::layout::Layout;
 use crate::maps::api::{ApplyStarterSet, DeleteMap};
 use crate::maps::view::map_id;
 use crate::maps::{Direction, Warning};
@@ -317,7 +319,7 @@ pub fn MapsPage() -> impl IntoView {
         |(env, _)| list_maps(env),
     );
     view! {
-        <Layout title="Table maps" env_switcher=true>
+        <Layout title="Table maps" switcher=EnvironmentSwitcher>
             <p class="lead">
                 "What syncs between F&O and Dataverse, which side owns it, and why. Every change is kept as a revision."
             </p>
@@ -423,7 +425,7 @@ pub fn MapsImportPage() -> impl IntoView {
     let import = ServerAction::<ImportMaps>::new();
     let list = Resource::new(move || env.get(), list_maps);
     view! {
-        <Layout title="Import table maps" env_switcher=true>
+        <Layout title="Import table maps" switcher=EnvironmentSwitcher>
             {import_result()}
             {move || action_error(import.value().get())}
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>

@@ -12,8 +12,9 @@ use super::{
     ObjectHistory, RuleStatus, Transform, ValueType, Winner,
 };
 use crate::auth::Role;
-use crate::components::{ErrorBox, Layout, RoleGate, TextArea, action_error};
+use crate::components::{ErrorBox, TextArea, action_error};
 use crate::error::AppError;
+use crate::layout::{Layout, RoleGate};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 

@@ -3,8 +3,10 @@
 
 use super::api::search_rule_book;
 use super::snippet_pieces;
-use crate::components::{ErrorBox, Layout};
+use crate::components::ErrorBox;
+use crate::environments::view::EnvironmentSwitcher;
 use crate::environments::view::use_env_param;
+use crate::layout::Layout;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -19,7 +21,7 @@ pub fn SearchPage() -> impl IntoView {
         |(q, env)| search_rule_book(q, env),
     );
     view! {
-        <Layout title="Search the rule book" env_switcher=true>
+        <Layout title="Search the rule book" switcher=EnvironmentSwitcher>
             <form method="get" action="/search" class="filters" role="search">
                 {move || env.get().map(|e| view! { <input type="hidden" name="env" value=e/> })}
                 <label>"Words in map names, fields, notes or rationale"

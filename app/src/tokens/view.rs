@@ -2,7 +2,8 @@
 
 use super::api::{CreateToken, RevokeToken, list_tokens, take_new_token};
 use crate::auth::Role;
-use crate::components::{ErrorBox, Layout, RoleGate, action_error, fmt_time};
+use crate::components::{ErrorBox, action_error, fmt_time};
+use crate::layout::{Layout, RoleGate};
 use leptos::prelude::*;
 
 /// Token list with create and revoke; admins only (the server enforces it).

@@ -5,7 +5,8 @@
 use super::api::get_trends;
 use super::chart::ChartView;
 use super::{PAGES, PRESETS, TrendPage, TrendQuery, fmt_bucket};
-use crate::components::{ErrorBox, Layout};
+use crate::components::ErrorBox;
+use crate::layout::Layout;
 use leptos::prelude::*;
 use leptos_router::components::Form;
 use leptos_router::hooks::{use_params_map, use_query_map};

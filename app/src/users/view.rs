@@ -2,7 +2,8 @@
 
 use super::api::{AddUser, ChangeUserRole, SetUserActive, SetUserPassword, list_users};
 use crate::auth::{MIN_PASSWORD_LEN, Role};
-use crate::components::{ErrorBox, Layout, RoleGate, action_error, fmt_time};
+use crate::components::{ErrorBox, action_error, fmt_time};
+use crate::layout::{Layout, RoleGate};
 use leptos::prelude::*;
 
 /// Lists users with per-row actions; admins only (the server enforces it).

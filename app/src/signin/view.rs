@@ -1,8 +1,8 @@
 //! The sign-in and first-run setup pages. Both are plain forms that work
 //! with and without JavaScript.
 
-use super::MIN_PASSWORD_LEN;
 use super::api::{Login, SetupAdmin};
+use crate::auth::MIN_PASSWORD_LEN;
 use crate::components::action_error;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;

@@ -1,6 +1,6 @@
 //! Server function for reading the audit log (any signed-in role).
 
-use super::{AuditFilter, AuditPage};
+use crate::audit::{AuditFilter, AuditPage};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -13,5 +13,5 @@ pub async fn list_audit(filter: AuditFilter) -> Result<AuditPage, AppError> {
     require_user()?;
     let pool = db()?;
     let mut conn = pool.acquire().await?;
-    super::server::query(&mut conn, &filter).await
+    crate::audit::server::query(&mut conn, &filter).await
 }

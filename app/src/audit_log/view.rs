@@ -1,8 +1,9 @@
 //! The audit-log page: filters kept in the URL, newest first, keyset paging.
 
-use super::AuditFilter;
 use super::api::list_audit;
-use crate::components::{ErrorBox, Layout, fmt_time, percent_encode};
+use crate::audit::AuditFilter;
+use crate::components::{ErrorBox, fmt_time, percent_encode};
+use crate::layout::Layout;
 use leptos::prelude::*;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;

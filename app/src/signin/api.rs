@@ -1,14 +1,14 @@
 //! Server functions for signing in and out and for first-run setup. Every
 //! server function is a public HTTP endpoint; each checks what it needs.
 
-use super::Visitor;
+use crate::auth::Visitor;
 use crate::error::AppError;
 use leptos::prelude::*;
 
 /// Who is looking at the page, and whether first-run setup is pending.
 #[server(prefix = "/sfn", endpoint = "get_visitor")]
 pub async fn get_visitor() -> Result<Visitor, AppError> {
-    use super::server::{any_users, caller};
+    use crate::auth::server::{any_users, caller};
     use crate::db::db;
     let user = caller();
     let needs_setup = if user.is_some() {
@@ -18,7 +18,7 @@ pub async fn get_visitor() -> Result<Visitor, AppError> {
         let mut conn = pool.acquire().await?;
         !any_users(&mut conn).await?
     };
-    let demo = use_context::<super::DemoMode>().and_then(|d| d.0);
+    let demo = use_context::<crate::auth::DemoMode>().and_then(|d| d.0);
     Ok(Visitor {
         user,
         needs_setup,
@@ -33,13 +33,14 @@ pub async fn get_visitor() -> Result<Visitor, AppError> {
 // server-function errors are answered (`server_fn_status`).
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    use super::server::*;
     use crate::audit::server::{Actor, Event, record};
+    use crate::auth::server::*;
     use crate::db::db;
 
     let cfg = auth_config();
     let ip = client_ip();
-    let email = super::normalize_email(&email).map_err(|m| AppError::validation("email", m))?;
+    let email =
+        crate::auth::normalize_email(&email).map_err(|m| AppError::validation("email", m))?;
     let key = format!("{}|{email}", ip.as_deref().unwrap_or("?"));
     // A second, looser limit per address stops one client from spraying
     // many emails, each under the per-email limit. Behind a reverse proxy
@@ -103,7 +104,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     };
     throttle::clear(&mut tx, &key).await?;
     let secret = create_session(&mut tx, row.id, cfg.session_ttl).await?;
-    let user = super::CurrentUser {
+    let user = crate::auth::CurrentUser {
         id: row.id,
         email: row.email.clone(),
         role: parse_role(&row.role)?,
@@ -131,8 +132,8 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
 #[server(prefix = "/sfn", endpoint = "logout")]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
 pub async fn logout() -> Result<(), AppError> {
-    use super::server::*;
     use crate::audit::server::{Actor, Event, record};
+    use crate::auth::server::*;
     use crate::db::db;
 
     let cfg = auth_config();
@@ -172,12 +173,13 @@ pub async fn logout() -> Result<(), AppError> {
 #[server(prefix = "/sfn", endpoint = "setup_admin")]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
 pub async fn setup_admin(email: String, password: String, confirm: String) -> Result<(), AppError> {
-    use super::server::*;
     use crate::audit::server::{Actor, Event, record};
+    use crate::auth::server::*;
     use crate::db::{begin_write, db};
 
-    let email = super::normalize_email(&email).map_err(|m| AppError::validation("email", m))?;
-    super::check_new_password(&password).map_err(|m| AppError::validation("password", m))?;
+    let email =
+        crate::auth::normalize_email(&email).map_err(|m| AppError::validation("email", m))?;
+    crate::auth::check_new_password(&password).map_err(|m| AppError::validation("password", m))?;
     if password != confirm {
         return Err(AppError::validation(
             "confirm",
@@ -197,11 +199,11 @@ pub async fn setup_admin(email: String, password: String, confirm: String) -> Re
             "The console is already set up; sign in instead.".into(),
         ));
     }
-    let id = insert_user(conn, &email, &hash, super::Role::Admin).await?;
-    let user = super::CurrentUser {
+    let id = insert_user(conn, &email, &hash, crate::auth::Role::Admin).await?;
+    let user = crate::auth::CurrentUser {
         id,
         email: email.clone(),
-        role: super::Role::Admin,
+        role: crate::auth::Role::Admin,
     };
     record(
         conn,
