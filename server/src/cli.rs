@@ -130,57 +130,56 @@ pub async fn import_errors(
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
-    let prepared = server::prepare(environment.id, entries);
+    let origin = server::Origin {
+        actor: &actor,
+        source: Source::Csv,
+        source_ref: &source,
+    };
     let mut stored = 0;
-    let mut duplicates = 0;
-    let mut prepared = prepared.into_iter().peekable();
-    // Each chunk is its own short transaction: the write lock is held for
-    // one chunk at a time, and a pause between chunks lets the server's
-    // writers in. Client ids make chunks idempotent, so an import that
-    // stops half way (Ctrl-C, a crash) is finished by running it again.
-    while prepared.peek().is_some() {
-        let chunk: Vec<_> = prepared.by_ref().take(IMPORT_CHUNK).collect();
-        let mut tx = app::db::begin_write(&pool).await?;
-        let accepted = server::ingest(&mut tx, &actor, environment.id, chunk, Source::Csv, &source)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        tx.commit().await.with_context(|| {
-            format!(
-                "cannot save the imported errors after {stored} of {total} rows; the rows before are kept, and running the import again adds only the rest"
-            )
-        })?;
-        duplicates += accepted.iter().filter(|a| a.duplicate).count();
-        stored += accepted.len();
-        progress("storing", stored);
-        tokio::time::sleep(IMPORT_PAUSE).await;
-    }
-    let mut tx = app::db::begin_write(&pool).await?;
-    app::audit::server::record(
-        &mut tx,
-        &actor,
-        app::audit::server::Event {
-            action: "errors.import",
-            object_type: "environment",
-            object_id: Some(environment.id.to_string()),
-            summary: format!(
-                "Imported {} error {} from {source} into {} ({duplicates} already there)",
-                total - duplicates,
-                if total - duplicates == 1 {
-                    "entry"
-                } else {
-                    "entries"
+    let result = server::store_batch(
+        &pool,
+        // The server's cache forgets within a minute on its own.
+        &server::Sweeps::default(),
+        environment.id,
+        entries,
+        origin,
+        server::Commit {
+            chunk: IMPORT_CHUNK,
+            pause: IMPORT_PAUSE,
+        },
+        &mut |n| {
+            stored += n;
+            progress("storing", stored);
+        },
+        async |tx, accepted| {
+            let duplicates = accepted.iter().filter(|a| a.duplicate).count();
+            let new = total - duplicates;
+            app::audit::server::record(
+                tx,
+                &actor,
+                app::audit::server::Event {
+                    action: "errors.import",
+                    object_type: "environment",
+                    object_id: Some(environment.id.to_string()),
+                    summary: format!(
+                        "Imported {new} error {} from {source} into {} ({duplicates} already there)",
+                        if new == 1 { "entry" } else { "entries" },
+                        environment.name
+                    ),
+                    detail: None,
+                    environment: Some(environment.name.clone()),
                 },
-                environment.name
-            ),
-            detail: None,
-            environment: Some(environment.name.clone()),
+            )
+            .await
         },
     )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    tx.commit()
-        .await
-        .context("cannot record the import in the audit log")?;
+    .await;
+    let accepted = result.map_err(|e| {
+        anyhow::anyhow!(
+            "cannot save the imported errors after {stored} of {total} rows ({e}); the rows before are kept, and running the import again adds only the rest"
+        )
+    })?;
+    let duplicates = accepted.iter().filter(|a| a.duplicate).count();
     if tty {
         eprintln!();
     }
@@ -310,7 +309,7 @@ async fn connected(
         .await
         .map_err(|e| anyhow::anyhow!("--env: {e}"))?;
     drop(conn);
-    let connector = crate::demo::connector_for(env, settings, &environment)?;
+    let connector = crate::scheduler::connector_for(env, settings, &environment)?;
     Ok((pool, environment, connector))
 }
 
@@ -360,7 +359,13 @@ pub async fn collect(
         );
         return Ok(());
     }
-    let out = crate::collect::collect_errors(&pool, &environment, &connector).await?;
+    let out = crate::collect::collect_errors(
+        &pool,
+        &app::errors::server::Sweeps::default(),
+        &environment,
+        &connector,
+    )
+    .await?;
     println!(
         "collected {} trace rows from {env}: {} new error entries",
         out.read, out.stored

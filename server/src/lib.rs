@@ -14,6 +14,7 @@ pub mod export;
 pub mod health;
 pub mod middleware;
 pub mod reconcile;
+pub mod scheduler;
 pub mod serve;
 pub mod simulator;
 pub mod startup;

@@ -43,6 +43,8 @@ pub struct AppState {
     pub connections: Option<app::collectors::Connections>,
     /// How pages start reconciliations.
     pub reconcile: Option<app::reconcile::Control>,
+    /// The error queue's sweep per environment, cached for a minute.
+    pub sweeps: app::errors::server::Sweeps,
 }
 
 impl AppState {
@@ -60,6 +62,7 @@ impl AppState {
             demo: settings.demo.then(|| crate::demo::DEMO_ENV.to_string()),
             connections: None,
             reconcile: None,
+            sweeps: app::errors::server::Sweeps::default(),
             pool,
             auth: AuthConfig {
                 session_ttl: settings.session_ttl,
@@ -75,6 +78,7 @@ impl AppState {
     fn provide(&self) {
         provide_context(self.pool.clone());
         provide_context(self.auth.clone());
+        provide_context(self.sweeps.clone());
         provide_context(app::auth::DemoMode(self.demo.clone()));
         if let Some(c) = &self.connections {
             provide_context(c.clone());
@@ -183,10 +187,8 @@ pub struct Application {
     router: Router,
     state: AppState,
     signals: Signals,
-    jobs: Vec<crate::demo::Job>,
-    demo: Option<(crate::demo::Job, tokio::task::JoinHandle<()>)>,
-    collect_every: Duration,
-    count_every: Duration,
+    jobs: Vec<crate::scheduler::Job>,
+    simulator: Option<tokio::task::JoinHandle<()>>,
     reconciler: Arc<crate::reconcile::runner::Reconciler>,
     throughput_minute_days: u32,
     limits: crate::serve::Limits,
@@ -233,21 +235,24 @@ impl Application {
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let pool = crate::db::connect(&settings.common.database).await?;
         // Misconfigured connections stop startup with the setting named.
-        let jobs = crate::demo::configured_jobs(settings, &pool).await?;
+        let mut jobs = crate::scheduler::configured_jobs(settings, &pool).await?;
         let demo = if settings.demo {
             Some(crate::demo::start(&pool).await?)
         } else {
             None
         };
         let mut state = AppState::new(settings, pool);
-        state.connections = Some(crate::demo::connections_context(
+        state.connections = Some(crate::scheduler::connections_context(
             &jobs,
             demo.as_ref().map(|(job, _)| job),
         ));
+        let simulator = demo.map(|(job, task)| {
+            jobs.push(job);
+            task
+        });
         let reconciler = crate::reconcile::runner::Reconciler::new(
             state.pool.clone(),
             jobs.iter()
-                .chain(demo.as_ref().map(|(job, _)| job))
                 .map(|j| (j.env.name.clone(), j.connector.clone()))
                 .collect(),
             settings.reconcile_dir(),
@@ -277,9 +282,7 @@ impl Application {
             state,
             signals,
             jobs,
-            demo,
-            collect_every: settings.collect_every,
-            count_every: settings.count_every,
+            simulator,
             reconciler,
             throughput_minute_days: settings.throughput_minute_days,
             limits: crate::serve::Limits {
@@ -302,106 +305,26 @@ impl Application {
 
     /// Serves until SIGINT or SIGTERM, then drains in-flight requests.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let checkpoints = tokio::spawn(checkpoints(self.state.pool.clone()));
-        let maintenance = tokio::spawn(maintenance(
-            self.state.pool.clone(),
-            self.state.error_retention_days,
-            self.throughput_minute_days,
-            self.state.auth.login_window,
-        ));
-        let collectors = tokio::spawn(crate::demo::schedule(
-            self.state.pool.clone(),
+        let scheduled = crate::scheduler::start(
+            &self.state.pool,
+            &self.state.sweeps,
             self.jobs,
-            self.collect_every,
-            self.count_every,
-        ));
+            crate::scheduler::Housekeeping {
+                error_retention_days: self.state.error_retention_days,
+                throughput_minute_days: self.throughput_minute_days,
+                login_window: self.state.auth.login_window,
+            },
+        );
         self.reconciler.resume().await;
         let reconciliations =
             tokio::spawn(self.reconciler.clone().schedule(Duration::from_secs(300)));
-        // The simulated environment moves faster, so the demo looks alive.
-        let (demo_collector, simulator) = match self.demo {
-            Some((job, simulator)) => (
-                Some(tokio::spawn(crate::demo::schedule(
-                    self.state.pool.clone(),
-                    vec![job],
-                    Duration::from_secs(15),
-                    Duration::from_secs(300),
-                ))),
-                Some(simulator),
-            ),
-            None => (None, None),
-        };
         crate::serve::serve(self.listener, self.router, self.limits, self.signals.recv()).await;
-        maintenance.abort();
-        checkpoints.abort();
-        collectors.abort();
         reconciliations.abort();
-        for task in [demo_collector, simulator].into_iter().flatten() {
+        for task in scheduled.into_iter().chain(self.simulator) {
             task.abort();
         }
         self.state.pool.close().await;
         tracing::info!("stopped");
         Ok(())
-    }
-}
-
-/// Every minute, a WAL checkpoint that truncates the file when nothing is
-/// in the way (see [`crate::db::checkpoint`]): after a burst of writes the
-/// WAL shrinks back to nothing as soon as the console is idle.
-async fn checkpoints(pool: SqlitePool) {
-    let mut tick = tokio::time::interval(Duration::from_secs(60));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        if let Err(e) = crate::db::checkpoint(&pool).await {
-            tracing::warn!(error = %e, "WAL checkpoint failed; will try again in a minute");
-        }
-        release_free_memory();
-    }
-}
-
-/// Returns memory the allocator keeps after a burst of large request
-/// bodies to the system. glibc holds freed memory in its per-thread arenas
-/// (the resident size stayed at its peak long after a load), and
-/// `malloc_trim` releases it; elsewhere this does nothing.
-fn release_free_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only walks glibc's own free lists; it takes no
-    // pointers from us and is safe to call from any thread at any time.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
-/// Periodic housekeeping, every hour (and once at start): drops expired
-/// sessions, and prunes raw error entries older than the retention period.
-async fn maintenance(
-    pool: SqlitePool,
-    error_retention_days: u32,
-    throughput_minute_days: u32,
-    login_window: Duration,
-) {
-    let mut tick = tokio::time::interval(Duration::from_secs(3600));
-    loop {
-        tick.tick().await;
-        let cutoff = chrono::Utc::now() - chrono::Duration::days(i64::from(error_retention_days));
-        if let Err(e) = app::errors::server::prune(&pool, cutoff).await {
-            tracing::warn!(error = %e, "could not prune old error entries; will try again in an hour");
-        }
-        let cutoff = chrono::Utc::now() - chrono::Duration::days(i64::from(throughput_minute_days));
-        if let Err(e) = app::throughput::server::prune(&pool, cutoff.timestamp()).await {
-            tracing::warn!(error = %e, "could not prune old throughput minutes; will try again in an hour");
-        }
-        if let Ok(mut conn) = pool.acquire().await
-            && let Ok(n) = app::auth::server::purge_expired_sessions(&mut conn).await
-            && n > 0
-        {
-            tracing::info!(sessions.purged = n, "purged expired sessions");
-        }
-        if let Ok(mut conn) = pool.acquire().await
-            && let Err(e) = app::auth::server::throttle::prune(&mut conn, login_window).await
-        {
-            tracing::warn!(error = %e, "could not prune old failed sign-ins; will try again in an hour");
-        }
     }
 }

@@ -6,49 +6,12 @@ use super::{GroupDetail, GroupFilter, GroupPage};
 use crate::error::AppError;
 use leptos::prelude::*;
 
+/// The sweep cache the server keeps in its state (a fresh one, that
+/// caches nothing across requests, where no server provides it).
 #[cfg(feature = "ssr")]
-mod ssr {
-    //! The sweep cache and helpers shared by the error-queue functions.
-    use crate::error::AppError;
-    use std::collections::HashMap;
-    use std::sync::{LazyLock, Mutex};
-    use std::time::{Duration, Instant};
-
-    /// How long a computed sweep is reused: the window is 24 hours, so a
-    /// minute-old summary is current, and pages stay fast at any volume.
-    const SWEEP_TTL: Duration = Duration::from_secs(60);
-
-    static SWEEPS: LazyLock<Mutex<HashMap<i64, (Instant, super::super::Sweep)>>> =
-        LazyLock::new(Default::default);
-
-    /// The sweep of an environment, computed at most once a minute.
-    pub async fn sweep(
-        conn: &mut sqlx::SqliteConnection,
-        environment_id: i64,
-    ) -> Result<super::super::Sweep, AppError> {
-        if let Ok(cache) = SWEEPS.lock()
-            && let Some((at, s)) = cache.get(&environment_id)
-            && at.elapsed() < SWEEP_TTL
-        {
-            return Ok(s.clone());
-        }
-        let s = super::super::server::sweep(conn, environment_id, chrono::Utc::now()).await?;
-        if let Ok(mut cache) = SWEEPS.lock() {
-            cache.insert(environment_id, (Instant::now(), s.clone()));
-        }
-        Ok(s)
-    }
-
-    /// Forgets cached sweeps (after new entries arrive).
-    pub fn invalidate() {
-        if let Ok(mut cache) = SWEEPS.lock() {
-            cache.clear();
-        }
-    }
+fn sweeps() -> super::server::Sweeps {
+    use_context::<super::server::Sweeps>().unwrap_or_default()
 }
-
-#[cfg(feature = "ssr")]
-pub use ssr::invalidate as invalidate_sweeps;
 
 /// One page of error groups for the filter (the first environment when
 /// none is named).
@@ -83,7 +46,7 @@ pub async fn list_error_groups(filter: GroupFilter) -> Result<GroupPage, AppErro
         .map(|(name, id)| (id, name))
         .collect();
     maps.sort_by(|a, b| a.1.cmp(&b.1));
-    let sweep = ssr::sweep(&mut conn, env.id).await?;
+    let sweep = sweeps().get(&mut conn, env.id).await?;
     Ok(GroupPage {
         environment: Some(env.name),
         environments,
@@ -169,7 +132,7 @@ pub async fn triage_error_groups(
     )
     .await?;
     tx.commit().await?;
-    ssr::invalidate();
+    sweeps().invalidate();
     // The queue says what changed: with a state filter the groups may
     // leave the list, so the count is the only trace of the action.
     leptos_axum::redirect(&format!(
@@ -210,7 +173,7 @@ pub async fn set_error_group_category(
     )
     .await?;
     tx.commit().await?;
-    ssr::invalidate();
+    sweeps().invalidate();
     leptos_axum::redirect(&format!("/errors/groups/{group_id}"));
     Ok(())
 }
@@ -238,37 +201,46 @@ pub async fn import_errors(env: String, csv: String, mapping: String) -> Result<
         .map_err(|m| AppError::validation("csv", m))?;
     let actor = Actor::user(&user, client_ip());
     let total = entries.len();
-    let prepared = super::server::prepare(environment.id, entries);
-    let mut tx = crate::db::begin_write(&pool).await?;
-    let accepted = super::server::ingest(
-        &mut tx,
-        &actor,
+    let origin = super::server::Origin {
+        actor: &actor,
+        source: super::Source::Csv,
+        source_ref: &actor.label,
+    };
+    let accepted = super::server::store_batch(
+        &pool,
+        &sweeps(),
         environment.id,
-        prepared,
-        super::Source::Csv,
-        &actor.label,
-    )
-    .await?;
-    let duplicates = accepted.iter().filter(|a| a.duplicate).count();
-    crate::audit::server::record(
-        &mut tx,
-        &actor,
-        crate::audit::server::Event {
-            action: "errors.import",
-            object_type: "environment",
-            object_id: Some(environment.id.to_string()),
-            summary: format!(
-                "Imported {} from CSV into {} ({duplicates} already there)",
-                crate::components::plural(total - duplicates, "error entry", "error entries"),
-                environment.name
-            ),
-            detail: None,
-            environment: Some(environment.name.clone()),
+        entries,
+        origin,
+        super::server::Commit::default(),
+        &mut |_| {},
+        async |tx, accepted| {
+            let duplicates = accepted.iter().filter(|a| a.duplicate).count();
+            crate::audit::server::record(
+                tx,
+                &actor,
+                crate::audit::server::Event {
+                    action: "errors.import",
+                    object_type: "environment",
+                    object_id: Some(environment.id.to_string()),
+                    summary: format!(
+                        "Imported {} from CSV into {} ({duplicates} already there)",
+                        crate::components::plural(
+                            total - duplicates,
+                            "error entry",
+                            "error entries"
+                        ),
+                        environment.name
+                    ),
+                    detail: None,
+                    environment: Some(environment.name.clone()),
+                },
+            )
+            .await
         },
     )
     .await?;
-    tx.commit().await?;
-    ssr::invalidate();
+    let duplicates = accepted.iter().filter(|a| a.duplicate).count();
     let summary = format!(
         "Imported {} ({duplicates} {} already there).",
         crate::components::plural(total - duplicates, "entry", "entries"),

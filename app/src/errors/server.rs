@@ -352,7 +352,7 @@ pub struct Prepared {
 /// Classifies and fingerprints checked entries. Pure CPU work: callers run
 /// it before taking the database's write lock, so concurrent batches
 /// overlap it with each other's writes.
-pub fn prepare(environment_id: i64, entries: Vec<ValidEntry>) -> Vec<Prepared> {
+fn prepare(environment_id: i64, entries: Vec<ValidEntry>) -> Vec<Prepared> {
     entries
         .into_iter()
         .map(|entry| {
@@ -383,12 +383,139 @@ struct GroupAgg {
     pattern: String,
 }
 
+/// The queue's 24-hour sweep per environment, computed at most once a
+/// minute (the window is a day, so a minute-old summary is current and the
+/// page stays fast at any volume) and forgotten when entries arrive. One
+/// per server, in the application state: the pages find it in their
+/// context, the API, the collectors and imports get it passed.
+#[derive(Clone, Default)]
+pub struct Sweeps(std::sync::Arc<std::sync::Mutex<HashMap<i64, (std::time::Instant, Sweep)>>>);
+
+impl Sweeps {
+    /// How long a computed sweep is reused.
+    const TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+    /// The sweep of an environment, from the cache when it is fresh.
+    pub async fn get(
+        &self,
+        conn: &mut SqliteConnection,
+        environment_id: i64,
+    ) -> Result<Sweep, AppError> {
+        if let Ok(cache) = self.0.lock()
+            && let Some((at, s)) = cache.get(&environment_id)
+            && at.elapsed() < Self::TTL
+        {
+            return Ok(s.clone());
+        }
+        let s = sweep(conn, environment_id, Utc::now()).await?;
+        if let Ok(mut cache) = self.0.lock() {
+            cache.insert(environment_id, (std::time::Instant::now(), s.clone()));
+        }
+        Ok(s)
+    }
+
+    /// Forgets every cached sweep (after new entries or a triage).
+    pub fn invalidate(&self) {
+        if let Ok(mut cache) = self.0.lock() {
+            cache.clear();
+        }
+    }
+}
+
+/// Who stored a batch of entries and how it arrived.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin<'a> {
+    /// Recorded on reopened groups' audit entries.
+    pub actor: &'a Actor,
+    /// API, CSV or connector.
+    pub source: Source,
+    /// The token, file or endpoint it came from.
+    pub source_ref: &'a str,
+}
+
+/// How [`store_batch`] commits.
+#[derive(Debug, Clone, Copy)]
+pub struct Commit {
+    /// Entries per write transaction. One transaction for the whole batch
+    /// is the default; a long import commits in chunks, so the write lock
+    /// is held for one chunk at a time and an import that stops half way is
+    /// finished by running it again (client ids make chunks idempotent).
+    pub chunk: usize,
+    /// A pause after each chunk but the last, which lets the server's
+    /// other writers in.
+    pub pause: std::time::Duration,
+}
+
+impl Default for Commit {
+    fn default() -> Self {
+        Commit {
+            chunk: usize::MAX,
+            pause: std::time::Duration::ZERO,
+        }
+    }
+}
+
+/// Stores a batch of checked entries of one environment — the one way
+/// entries enter the queue, for the API, the CSV import (page and command
+/// line) and the collectors. Classifies and fingerprints them first,
+/// without the write lock (so concurrent batches overlap that work with
+/// each other's writes); then groups, rolls up and inserts them, in write
+/// transactions of `commit.chunk` entries; `finish` runs in the last of
+/// them with everything accepted, for the caller's own rows that must land
+/// with the entries (a collector's cursor and run record, an import's audit
+/// entry); `progress` hears how many entries each commit stored. When
+/// anything new was stored, the sweeps are forgotten.
+#[tracing::instrument(skip_all, fields(environment.id = environment_id, entries = entries.len()), err(level = "debug"))]
+pub async fn store_batch(
+    pool: &sqlx::SqlitePool,
+    sweeps: &Sweeps,
+    environment_id: i64,
+    entries: Vec<ValidEntry>,
+    origin: Origin<'_>,
+    commit: Commit,
+    progress: &mut (dyn FnMut(usize) + Send),
+    finish: impl AsyncFnOnce(&mut SqliteConnection, &[Accepted]) -> Result<(), AppError>,
+) -> Result<Vec<Accepted>, AppError> {
+    let mut prepared = prepare(environment_id, entries).into_iter().peekable();
+    let mut accepted: Vec<Accepted> = Vec::new();
+    let mut finish = Some(finish);
+    loop {
+        let chunk: Vec<Prepared> = prepared.by_ref().take(commit.chunk.max(1)).collect();
+        let last = prepared.peek().is_none();
+        let mut tx = crate::db::begin_write(pool).await?;
+        let stored = ingest(
+            &mut tx,
+            origin.actor,
+            environment_id,
+            chunk,
+            origin.source,
+            origin.source_ref,
+        )
+        .await?;
+        let n = stored.len();
+        accepted.extend(stored);
+        if last && let Some(f) = finish.take() {
+            f(&mut tx, &accepted).await?;
+        }
+        tx.commit().await?;
+        progress(n);
+        if last {
+            break;
+        }
+        tokio::time::sleep(commit.pause).await;
+    }
+    if accepted.iter().any(|a| !a.duplicate) {
+        sweeps.invalidate();
+    }
+    Ok(accepted)
+}
+
 /// Stores prepared entries of one environment in the caller's transaction:
 /// entries already stored (same client id) are reported as duplicates and
 /// not stored again; the rest are grouped and counted. A resolved group
 /// that gets new entries reopens (audited as `actor`).
-#[tracing::instrument(skip_all, fields(environment.id = environment_id, entries = entries.len()), err)]
-pub async fn ingest(
+#[tracing::instrument(skip_all, fields(environment.id = environment_id, entries = entries.len()))]
+async fn ingest(
     conn: &mut SqliteConnection,
     actor: &Actor,
     environment_id: i64,

@@ -618,13 +618,21 @@ mod tests {
             entry("Missing source field in the mapping", "US-002"),
             entry("Request timed out after 120 seconds", "US-003"),
         ];
-        crate::errors::server::ingest(
-            &mut conn,
-            &Actor::cli(),
+        let cli = Actor::cli();
+        let origin = crate::errors::server::Origin {
+            actor: &cli,
+            source: crate::errors::Source::Api,
+            source_ref: "",
+        };
+        crate::errors::server::store_batch(
+            pool,
+            &Default::default(),
             env.id,
-            crate::errors::server::prepare(env.id, entries),
-            crate::errors::Source::Api,
-            "",
+            entries,
+            origin,
+            Default::default(),
+            &mut |_| {},
+            async |_, _| Ok(()),
         )
         .await
         .unwrap();

@@ -8,7 +8,9 @@ use crate::startup::AppState;
 use app::audit::server::Actor;
 use app::error::AppError;
 use app::errors::Source;
-use app::errors::server::{Batch, MAX_BATCH, RawEntry, check_entry, ingest, map_names, prepare};
+use app::errors::server::{
+    Batch, Commit, MAX_BATCH, Origin, RawEntry, check_entry, map_names, store_batch,
+};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -50,21 +52,32 @@ pub async fn post_errors(
         if !problems.is_empty() {
             return Ok(Err(problems));
         }
-        let prepared = prepare(env.id, valid);
         let actor = Actor {
             user_id: None,
             label: format!("token:{}", token.name),
             ip: None,
         };
-        let mut tx = app::db::begin_write(&state.pool).await?;
-        let accepted = ingest(&mut tx, &actor, env.id, prepared, Source::Api, &token.name).await?;
-        tx.commit().await?;
+        let origin = Origin {
+            actor: &actor,
+            source: Source::Api,
+            source_ref: &token.name,
+        };
+        let accepted = store_batch(
+            &state.pool,
+            &state.sweeps,
+            env.id,
+            valid,
+            origin,
+            Commit::default(),
+            &mut |_| {},
+            async |_, _| Ok(()),
+        )
+        .await?;
         Ok::<_, AppError>(Ok(accepted))
     }
     .await;
     match result {
         Ok(Ok(accepted)) => {
-            app::errors::api::invalidate_sweeps();
             let stored = accepted.iter().filter(|a| !a.duplicate).count();
             let items: Vec<_> = accepted
                 .iter()

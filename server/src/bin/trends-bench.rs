@@ -220,18 +220,23 @@ async fn main() -> anyhow::Result<()> {
                 app::errors::server::check_entry(raw, &names).map_err(|m| anyhow::anyhow!(m))?,
             );
         }
-        let mut tx = app::db::begin_write(&pool).await?;
-        app::errors::server::ingest(
-            &mut tx,
-            &cli,
+        let origin = app::errors::server::Origin {
+            actor: &cli,
+            source: app::errors::Source::Api,
+            source_ref: "bench",
+        };
+        app::errors::server::store_batch(
+            &pool,
+            &app::errors::server::Sweeps::default(),
             env.id,
-            app::errors::server::prepare(env.id, valid),
-            app::errors::Source::Api,
-            "bench",
+            valid,
+            origin,
+            app::errors::server::Commit::default(),
+            &mut |_| {},
+            async |_, _| Ok(()),
         )
         .await
         .map_err(e)?;
-        tx.commit().await?;
     }
     let errors_time = errors_start.elapsed();
     // A tenth of the groups resolved, spread over the range.

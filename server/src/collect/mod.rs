@@ -9,7 +9,7 @@ use app::audit::server::Actor;
 use app::db::db_now;
 use app::environments::Environment;
 use app::errors::Source;
-use app::errors::server::{RawEntry, check_entry, ingest, prepare};
+use app::errors::server::{Commit, Origin, RawEntry, Sweeps, check_entry, store_batch};
 use serde_json::Value;
 use sqlx::SqlitePool;
 use std::collections::HashMap;
@@ -127,11 +127,12 @@ fn trace_key(row: &Value) -> Option<String> {
 #[tracing::instrument(skip_all, fields(environment = %env.name), err)]
 pub async fn collect_errors(
     pool: &SqlitePool,
+    sweeps: &Sweeps,
     env: &Environment,
     connector: &Connector,
 ) -> Result<RunOutcome, CollectError> {
     let started = db_now();
-    let result = collect_errors_inner(pool, env, connector, &started).await;
+    let result = collect_errors_inner(pool, sweeps, env, connector, &started).await;
     if let Err(e) = &result {
         record_failure(pool, env.id, ERRORS, &started, &e.to_string()).await;
     }
@@ -140,6 +141,7 @@ pub async fn collect_errors(
 
 async fn collect_errors_inner(
     pool: &SqlitePool,
+    sweeps: &Sweeps,
     env: &Environment,
     connector: &Connector,
     started: &str,
@@ -209,31 +211,35 @@ async fn collect_errors_inner(
         }
     }
     let read = rows.len();
-    let prepared = prepare(env.id, entries);
     let actor = Actor {
         user_id: None,
         label: "collector:errors".into(),
         ip: None,
     };
-    let mut tx = app::db::begin_write(pool).await?;
-    let accepted = ingest(
-        &mut tx,
-        &actor,
+    let origin = Origin {
+        actor: &actor,
+        source: Source::Connector,
+        source_ref: "plugintracelogs",
+    };
+    // The cursor and the run record land with the entries, or none do.
+    let accepted = store_batch(
+        pool,
+        sweeps,
         env.id,
-        prepared,
-        Source::Connector,
-        "plugintracelogs",
+        entries,
+        origin,
+        Commit::default(),
+        &mut |_| {},
+        async |tx, accepted| {
+            let stored = accepted.iter().filter(|a| !a.duplicate).count();
+            if let Some(newest) = &newest {
+                save_cursor(tx, env.id, ERRORS, newest).await?;
+            }
+            record_success(tx, env.id, ERRORS, started, stored).await
+        },
     )
     .await?;
     let stored = accepted.iter().filter(|a| !a.duplicate).count();
-    if let Some(newest) = &newest {
-        save_cursor(&mut tx, env.id, ERRORS, newest).await?;
-    }
-    record_success(&mut tx, env.id, ERRORS, started, stored).await?;
-    tx.commit().await?;
-    if stored > 0 {
-        app::errors::api::invalidate_sweeps();
-    }
     Ok(RunOutcome { read, stored })
 }
 

@@ -72,7 +72,9 @@ async fn trace_logs_arrive_across_pages_classified_mapped_and_never_twice() {
         .await
         .unwrap();
     let c = connector(addr, "demo", quick());
-    let first = collect_errors(&s.pool, &s.env, &c).await.unwrap();
+    let first = collect_errors(&s.pool, &Default::default(), &s.env, &c)
+        .await
+        .unwrap();
     assert!(first.read > 2000, "{first:?}");
     assert_eq!(first.stored, first.read);
     assert!(sim.requests() >= 3, "followed @odata.nextLink");
@@ -91,7 +93,9 @@ async fn trace_logs_arrive_across_pages_classified_mapped_and_never_twice() {
     .await;
     assert_eq!(keyed as usize, first.stored);
 
-    let again = collect_errors(&s.pool, &s.env, &c).await.unwrap();
+    let again = collect_errors(&s.pool, &Default::default(), &s.env, &c)
+        .await
+        .unwrap();
     assert_eq!(again.stored, 0, "{again:?}");
     assert!(
         again.read >= 1,
@@ -118,7 +122,9 @@ async fn storms_of_429_5xx_slow_and_truncated_answers_are_retried() {
     ]);
     let c = connector(addr, "demo", quick());
     let started = std::time::Instant::now();
-    let out = collect_errors(&s.pool, &s.env, &c).await.unwrap();
+    let out = collect_errors(&s.pool, &Default::default(), &s.env, &c)
+        .await
+        .unwrap();
     assert!(out.stored > 100, "{out:?}");
     assert!(
         started.elapsed() >= Duration::from_secs(1),
@@ -128,7 +134,9 @@ async fn storms_of_429_5xx_slow_and_truncated_answers_are_retried() {
 
     // A slow answer beyond the timeout is retried too.
     sim.plan([Fault::Slow(1500)]);
-    let out = collect_errors(&s.pool, &s.env, &c).await.unwrap();
+    let out = collect_errors(&s.pool, &Default::default(), &s.env, &c)
+        .await
+        .unwrap();
     assert_eq!(out.stored, 0);
 }
 
@@ -152,7 +160,7 @@ async fn a_failed_run_writes_nothing_and_the_next_run_catches_up_exactly() {
         .into_iter()
         .map(|f| f.unwrap_or(Fault::Slow(0))),
     );
-    let err = collect_errors(&s.pool, &s.env, &c)
+    let err = collect_errors(&s.pool, &Default::default(), &s.env, &c)
         .await
         .unwrap_err()
         .to_string();
@@ -178,7 +186,9 @@ async fn a_failed_run_writes_nothing_and_the_next_run_catches_up_exactly() {
     assert_eq!(outcome, "failed");
     assert!(recorded.contains("HTTP 429"));
 
-    let out = collect_errors(&s.pool, &s.env, &c).await.unwrap();
+    let out = collect_errors(&s.pool, &Default::default(), &s.env, &c)
+        .await
+        .unwrap();
     let rows = sim.rows_at(chrono::Utc::now()) as i64;
     let stored = count(&s.pool, "select count(*) from error_entries").await;
     assert_eq!(out.stored as i64, stored);
@@ -201,7 +211,7 @@ async fn a_wrong_secret_fails_the_run_with_the_services_reason() {
         .await
         .unwrap();
     let c = connector(addr, "not the secret", quick());
-    let err = collect_errors(&s.pool, &s.env, &c)
+    let err = collect_errors(&s.pool, &Default::default(), &s.env, &c)
         .await
         .unwrap_err()
         .to_string();
@@ -713,7 +723,9 @@ async fn throughput_is_read_in_whole_minutes_once_with_failures_from_the_queue()
     let (_sim, addr, _task) = serve("127.0.0.1:0".parse().unwrap(), config).await.unwrap();
     let c = connector(addr, "demo", quick());
     // Failures come from the error queue, so fill it first.
-    collect_errors(&s.pool, &s.env, &c).await.unwrap();
+    collect_errors(&s.pool, &Default::default(), &s.env, &c)
+        .await
+        .unwrap();
 
     let out = collect_throughput(&s.pool, &s.env, &c, now).await.unwrap();
     // The hour before the last two (settling) minutes: 60 new customers.
