@@ -12,50 +12,547 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+#[allow(unused_imports)]
+use std::str::FromStr as _;
 use std::time::Duration;
 
-/// Every `APP_*` variable the console reads; others draw a warning, because
-/// they are usually typos.
-pub const KNOWN_ENV: &[&str] = &[
-    "APP_CONFIG",
-    "APP_DATABASE",
-    "APP_LOG",
-    "APP_LOG_FORMAT",
-    "APP_BIND",
-    "APP_SITE_ROOT",
-    "APP_PUBLIC_URL",
-    "APP_SESSION_HOURS",
-    "APP_BODY_LIMIT_BYTES",
-    "APP_REQUEST_TIMEOUT_SECS",
-    "APP_LOGIN_MAX_FAILURES",
-    "APP_LOGIN_WINDOW_SECS",
-    "APP_ERROR_RETENTION_DAYS",
-    "APP_DEMO",
-    "APP_COLLECT_EVERY_SECS",
-    "APP_COUNT_EVERY_SECS",
-    "APP_THROUGHPUT_MINUTE_DAYS",
-    "APP_HEADER_READ_TIMEOUT_SECS",
-    "APP_MAX_CONNECTIONS",
-    "APP_TRUSTED_PROXIES",
-    "APP_PASSWORD",
+/// Where a setting applies and how it is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Every subcommand: a global flag, its variable and a file key.
+    Global,
+    /// The settings file's own name: a global flag and its variable.
+    ConfigFile,
+    /// `serve`: a flag, its variable and a file key.
+    Serve,
+    /// `serve --x` / `--no-x`, its variable (true or false) and a file key.
+    ServeSwitch,
+    /// A variable only (a secret that must not be a flag).
+    VariableOnly,
+}
+
+/// One setting, declared once: the flag (its name with underscores is the
+/// file key), the variable, what it is (the README's words and `--help`'s),
+/// the default, and the check every value goes through, wherever it came
+/// from. The command line, the settings file, the warning about unknown
+/// variables and the README's table all follow from [`SETTINGS`].
+#[derive(Debug, Clone, Copy)]
+pub struct Setting {
+    /// The flag without its dashes, e.g. `session-hours`.
+    pub flag: &'static str,
+    /// The environment variable, `APP_` and the file key in capitals.
+    pub env: &'static str,
+    /// What it is, e.g. "sign-in lifetime, hours".
+    pub what: &'static str,
+    /// The placeholder in `--help`, e.g. `HOURS`.
+    pub value_name: &'static str,
+    /// The default value, parsed like any other; `None` when there is none.
+    pub default: Option<&'static str>,
+    /// The default in words, when it is not a value.
+    pub default_words: Option<&'static str>,
+    /// Where it applies.
+    pub scope: Scope,
+    /// Checks a value; the message completes "setting X (--x, APP_X): …".
+    pub check: fn(&str) -> Result<(), String>,
+}
+
+impl Setting {
+    /// The key in the settings file.
+    pub fn key(&self) -> String {
+        self.flag.replace('-', "_")
+    }
+
+    /// Names the setting in an error: `setting bind (--bind, APP_BIND)`.
+    fn named(&self) -> String {
+        match self.scope {
+            Scope::VariableOnly => format!("setting {}", self.env),
+            _ => format!("setting {} (--{}, {})", self.key(), self.flag, self.env),
+        }
+    }
+
+    /// Its default for people: the value, the words, or "none".
+    fn default_text(&self) -> String {
+        match (self.default, self.default_words) {
+            (_, Some(words)) => words.to_string(),
+            (Some(v), None) => format!("`{v}`"),
+            (None, None) => "none".into(),
+        }
+    }
+
+    /// Its row in the README's table.
+    pub fn readme_row(&self) -> String {
+        let flag = match self.scope {
+            Scope::Global | Scope::ConfigFile => format!("`--{}`", self.flag),
+            Scope::Serve => format!("`serve --{}`", self.flag),
+            Scope::ServeSwitch => format!("`serve --{0}` / `--no-{0}`", self.flag),
+            Scope::VariableOnly => "—".into(),
+        };
+        format!(
+            "| {} | {flag} | `{}` | {} |",
+            self.what,
+            self.env,
+            self.default_text()
+        )
+    }
+
+    /// The clap argument of a flag that takes a value. The value parser is
+    /// the setting's check, so a bad flag or variable is refused by name.
+    fn arg(&'static self) -> clap::Arg {
+        let default = match (self.default, self.default_words) {
+            (_, Some(words)) => format!(" [default: {words}]"),
+            (Some(v), None) => format!(" [default: {v}]"),
+            (None, None) => String::new(),
+        };
+        clap::Arg::new(self.flag)
+            .long(self.flag)
+            .env(self.env)
+            .value_name(self.value_name)
+            .help(format!("{}{default}", upper_first(self.what)))
+            .value_parser(move |v: &str| (self.check)(v).map(|()| v.to_string()))
+    }
+}
+
+fn upper_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// Any text.
+fn any(_: &str) -> Result<(), String> {
+    Ok(())
+}
+
+/// A whole number of at least `MIN`.
+fn at_least<const MIN: u64>(v: &str) -> Result<(), String> {
+    match v.trim().parse::<u64>() {
+        Ok(n) if n >= MIN => Ok(()),
+        Ok(_) if MIN == 1 => Err("must be at least 1".into()),
+        Ok(n) => Err(format!("{n} is below {MIN}")),
+        Err(_) => Err(format!("'{v}' is not a whole number")),
+    }
+}
+
+/// A whole number in `MIN..=MAX`.
+fn between<const MIN: u64, const MAX: u64>(v: &str) -> Result<(), String> {
+    match v.trim().parse::<u64>() {
+        Ok(n) if (MIN..=MAX).contains(&n) => Ok(()),
+        Ok(n) => Err(format!("{n} is outside {MIN}..={MAX}")),
+        Err(_) => Err(format!("'{v}' is not a whole number")),
+    }
+}
+
+fn address(v: &str) -> Result<(), String> {
+    v.trim()
+        .parse::<SocketAddr>()
+        .map(|_| ())
+        .map_err(|_| format!("'{v}' is not an address like 127.0.0.1:3000"))
+}
+
+fn http_url(v: &str) -> Result<(), String> {
+    let lower = v.to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        Ok(())
+    } else {
+        Err(format!("'{v}' must start with http:// or https://"))
+    }
+}
+
+fn log_format(v: &str) -> Result<(), String> {
+    LogFormat::from_str(v.trim(), true)
+        .map(|_| ())
+        .map_err(|_| format!("'{v}' is neither text nor json"))
+}
+
+fn proxies(v: &str) -> Result<(), String> {
+    app::auth::TrustedProxies::parse(v).map(|_| ())
+}
+
+fn switch(v: &str) -> Result<(), String> {
+    parse_switch(v)
+        .map(|_| ())
+        .ok_or_else(|| format!("'{v}' is neither true nor false"))
+}
+
+/// A switch's value: true, false, yes, no, on, off, 1 or 0.
+fn parse_switch(v: &str) -> Option<bool> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+/// Every setting.
+pub const SETTINGS: &[Setting] = &[
+    Setting {
+        flag: "config",
+        env: "APP_CONFIG",
+        what: "settings file",
+        value_name: "FILE",
+        default: None,
+        default_words: None,
+        scope: Scope::ConfigFile,
+        check: any,
+    },
+    Setting {
+        flag: "database",
+        env: "APP_DATABASE",
+        what: "database (file path or `sqlite:` URL)",
+        value_name: "PATH_OR_URL",
+        default: Some("data/dwconsole.db"),
+        default_words: None,
+        scope: Scope::Global,
+        check: any,
+    },
+    Setting {
+        flag: "log",
+        env: "APP_LOG",
+        what: "log filter (`EnvFilter` syntax)",
+        value_name: "FILTER",
+        default: Some("app=info,server=info,tower_http=info,sqlx=warn"),
+        default_words: None,
+        scope: Scope::Global,
+        check: any,
+    },
+    Setting {
+        flag: "log-format",
+        env: "APP_LOG_FORMAT",
+        what: "log format (`text`, `json`)",
+        value_name: "FORMAT",
+        default: Some("text"),
+        default_words: None,
+        scope: Scope::Global,
+        check: log_format,
+    },
+    Setting {
+        flag: "bind",
+        env: "APP_BIND",
+        what: "listen address",
+        value_name: "ADDR",
+        default: Some("127.0.0.1:3000"),
+        default_words: None,
+        scope: Scope::Serve,
+        check: address,
+    },
+    Setting {
+        flag: "site-root",
+        env: "APP_SITE_ROOT",
+        what: "built site (bundle + static files)",
+        value_name: "DIR",
+        default: Some("target/site"),
+        default_words: None,
+        scope: Scope::Serve,
+        check: any,
+    },
+    Setting {
+        flag: "public-url",
+        env: "APP_PUBLIC_URL",
+        what: "public URL (`https://…` makes cookies `Secure`)",
+        value_name: "URL",
+        default: None,
+        default_words: None,
+        scope: Scope::Serve,
+        check: http_url,
+    },
+    Setting {
+        flag: "session-hours",
+        env: "APP_SESSION_HOURS",
+        what: "sign-in lifetime, hours",
+        value_name: "HOURS",
+        default: Some("12"),
+        default_words: None,
+        scope: Scope::Serve,
+        check: between::<1, 720>,
+    },
+    Setting {
+        flag: "body-limit-bytes",
+        env: "APP_BODY_LIMIT_BYTES",
+        what: "request body limit, bytes",
+        value_name: "BYTES",
+        default: Some("16777216"),
+        default_words: None,
+        scope: Scope::Serve,
+        check: at_least::<1024>,
+    },
+    Setting {
+        flag: "request-timeout-secs",
+        env: "APP_REQUEST_TIMEOUT_SECS",
+        what: "request timeout, seconds",
+        value_name: "SECS",
+        default: Some("30"),
+        default_words: None,
+        scope: Scope::Serve,
+        check: at_least::<1>,
+    },
+    Setting {
+        flag: "login-max-failures",
+        env: "APP_LOGIN_MAX_FAILURES",
+        what: "failed sign-ins before a pause",
+        value_name: "N",
+        default: Some("5"),
+        default_words: None,
+        scope: Scope::Serve,
+        check: at_least::<1>,
+    },
+    Setting {
+        flag: "login-window-secs",
+        env: "APP_LOGIN_WINDOW_SECS",
+        what: "window for counting them, seconds",
+        value_name: "SECS",
+        default: Some("900"),
+        default_words: None,
+        scope: Scope::Serve,
+        check: at_least::<1>,
+    },
+    Setting {
+        flag: "error-retention-days",
+        env: "APP_ERROR_RETENTION_DAYS",
+        what: "days raw error entries are kept (groups and daily counts stay)",
+        value_name: "DAYS",
+        default: Some("400"),
+        default_words: None,
+        scope: Scope::Serve,
+        check: at_least::<1>,
+    },
+    Setting {
+        flag: "demo",
+        env: "APP_DEMO",
+        what: "demo mode (the simulated environment)",
+        value_name: "BOOL",
+        default: None,
+        default_words: Some("on when no connection is configured"),
+        scope: Scope::ServeSwitch,
+        check: switch,
+    },
+    Setting {
+        flag: "collect-every-secs",
+        env: "APP_COLLECT_EVERY_SECS",
+        what: "seconds between collector runs",
+        value_name: "SECS",
+        default: Some("300"),
+        default_words: None,
+        scope: Scope::Serve,
+        check: at_least::<5>,
+    },
+    Setting {
+        flag: "throughput-minute-days",
+        env: "APP_THROUGHPUT_MINUTE_DAYS",
+        what: "days per-minute throughput rows are kept (hours and days stay)",
+        value_name: "DAYS",
+        default: Some("30"),
+        default_words: None,
+        scope: Scope::Serve,
+        check: at_least::<1>,
+    },
+    Setting {
+        flag: "count-every-secs",
+        env: "APP_COUNT_EVERY_SECS",
+        what: "seconds between record counts (at least 60)",
+        value_name: "SECS",
+        default: Some("900"),
+        default_words: None,
+        scope: Scope::Serve,
+        check: at_least::<60>,
+    },
+    Setting {
+        flag: "header-read-timeout-secs",
+        env: "APP_HEADER_READ_TIMEOUT_SECS",
+        what: "seconds a client has to send its request headers",
+        value_name: "SECS",
+        default: Some("10"),
+        default_words: None,
+        scope: Scope::Serve,
+        check: at_least::<1>,
+    },
+    Setting {
+        flag: "max-connections",
+        env: "APP_MAX_CONNECTIONS",
+        what: "most connections open at once (more wait to be accepted)",
+        value_name: "N",
+        default: Some("1024"),
+        default_words: None,
+        scope: Scope::Serve,
+        check: at_least::<8>,
+    },
+    Setting {
+        flag: "trusted-proxies",
+        env: "APP_TRUSTED_PROXIES",
+        what: "reverse proxies whose `X-Forwarded-For` / `Forwarded` name the client (addresses or CIDR ranges, comma-separated)",
+        value_name: "ADDRS",
+        default: None,
+        default_words: None,
+        scope: Scope::Serve,
+        check: proxies,
+    },
+    Setting {
+        flag: "password",
+        env: "APP_PASSWORD",
+        what: "password for `user add`",
+        value_name: "PASSWORD",
+        default: None,
+        default_words: Some("prompt"),
+        scope: Scope::VariableOnly,
+        check: any,
+    },
 ];
+
+/// The README's settings table, from [`SETTINGS`] (a test keeps the README
+/// equal to it).
+pub fn readme_table() -> String {
+    let mut rows = vec![
+        "| setting | flag | variable | default |".to_string(),
+        "|---|---|---|---|".to_string(),
+    ];
+    let mut settings = SETTINGS.iter();
+    // The connections come from the file alone, as tables.
+    for s in settings
+        .by_ref()
+        .take_while(|s| s.scope != Scope::VariableOnly)
+    {
+        rows.push(s.readme_row());
+    }
+    rows.push(
+        "| connections | settings file only, `[connections.\"NAME\"]` | — | none |".to_string(),
+    );
+    rows.extend(
+        SETTINGS
+            .iter()
+            .filter(|s| s.scope == Scope::VariableOnly)
+            .map(Setting::readme_row),
+    );
+    rows.join("\n") + "\n"
+}
+
+fn setting(flag: &str) -> &'static Setting {
+    SETTINGS
+        .iter()
+        .find(|s| s.flag == flag)
+        .expect("a declared setting")
+}
+
+/// The values given on the command line or in the environment, by flag.
+/// Implements clap's `Args` from [`SETTINGS`] of the given scopes.
+#[derive(Debug, Clone, Default)]
+pub struct Given(std::collections::BTreeMap<&'static str, String>);
+
+impl Given {
+    fn augment(mut cmd: clap::Command, scopes: &[Scope], global: bool) -> clap::Command {
+        for s in SETTINGS.iter().filter(|s| scopes.contains(&s.scope)) {
+            if s.scope == Scope::ServeSwitch {
+                cmd = cmd
+                    .arg(
+                        clap::Arg::new(s.flag)
+                            .long(s.flag)
+                            .env(s.env)
+                            .action(clap::ArgAction::SetTrue)
+                            .overrides_with("no-demo")
+                            .help(format!(
+                                "Turn on {} [default: {}]",
+                                s.what,
+                                s.default_text()
+                            )),
+                    )
+                    .arg(
+                        clap::Arg::new("no-demo")
+                            .long("no-demo")
+                            .action(clap::ArgAction::SetTrue)
+                            .overrides_with(s.flag)
+                            .help(format!("Turn off {}", s.what)),
+                    );
+            } else {
+                cmd = cmd.arg(s.arg().global(global));
+            }
+        }
+        cmd
+    }
+
+    fn from(m: &clap::ArgMatches, scopes: &[Scope]) -> Self {
+        let mut given = std::collections::BTreeMap::new();
+        for s in SETTINGS.iter().filter(|s| scopes.contains(&s.scope)) {
+            if s.scope == Scope::ServeSwitch {
+                if m.get_flag("no-demo") {
+                    given.insert(s.flag, "false".into());
+                } else if m
+                    .value_source(s.flag)
+                    .is_some_and(|src| src != clap::parser::ValueSource::DefaultValue)
+                {
+                    given.insert(s.flag, m.get_flag(s.flag).to_string());
+                }
+            } else if let Some(v) = m.get_one::<String>(s.flag) {
+                given.insert(s.flag, v.clone());
+            }
+        }
+        Given(given)
+    }
+
+    /// Sets a value as if given on the command line (tests).
+    pub fn with(mut self, flag: &str, value: &str) -> Self {
+        self.0.insert(setting(flag).flag, value.to_string());
+        self
+    }
+}
+
+/// The global settings given on the command line or in the environment.
+#[derive(Debug, Clone, Default)]
+pub struct GlobalArgs(pub Given);
+
+impl clap::FromArgMatches for GlobalArgs {
+    fn from_arg_matches(m: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        Ok(GlobalArgs(Given::from(
+            m,
+            &[Scope::ConfigFile, Scope::Global],
+        )))
+    }
+    fn update_from_arg_matches(&mut self, m: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(m)?;
+        Ok(())
+    }
+}
+
+impl clap::Args for GlobalArgs {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        Given::augment(cmd, &[Scope::ConfigFile, Scope::Global], true)
+    }
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
+
+/// `serve`'s settings given on the command line or in the environment.
+#[derive(Debug, Clone, Default)]
+pub struct ServeArgs(pub Given);
+
+impl clap::FromArgMatches for ServeArgs {
+    fn from_arg_matches(m: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        Ok(ServeArgs(Given::from(
+            m,
+            &[Scope::Serve, Scope::ServeSwitch],
+        )))
+    }
+    fn update_from_arg_matches(&mut self, m: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(m)?;
+        Ok(())
+    }
+}
+
+impl clap::Args for ServeArgs {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        Given::augment(cmd, &[Scope::Serve, Scope::ServeSwitch], false)
+    }
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
 
 /// `dwconsole`: the Dual-write Console server and its administrative commands.
 #[derive(Debug, Parser)]
 #[command(name = "dwconsole", version, about, propagate_version = true)]
 pub struct Cli {
-    /// TOML settings file; command-line flags and APP_* variables override it.
-    #[arg(long, env = "APP_CONFIG", global = true, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// SQLite database: a file path or a sqlite: URL [default: data/dwconsole.db]
-    #[arg(long, env = "APP_DATABASE", global = true, value_name = "PATH_OR_URL")]
-    pub database: Option<String>,
-    /// Log filter in tracing's EnvFilter syntax [default: app=info,server=info,tower_http=info,sqlx=warn]
-    #[arg(long, env = "APP_LOG", global = true, value_name = "FILTER")]
-    pub log: Option<String>,
-    /// Log format [default: text]
-    #[arg(long, env = "APP_LOG_FORMAT", global = true, value_enum)]
-    pub log_format: Option<LogFormat>,
+    /// The global settings (see [`SETTINGS`]).
+    #[command(flatten)]
+    pub globals: GlobalArgs,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -219,62 +716,6 @@ pub enum LogFormat {
     Json,
 }
 
-/// Flags of `dwconsole serve`.
-#[derive(Debug, Args, Default)]
-pub struct ServeArgs {
-    /// Address to listen on [default: 127.0.0.1:3000]
-    #[arg(long, env = "APP_BIND", value_name = "ADDR")]
-    pub bind: Option<SocketAddr>,
-    /// Directory with the built browser bundle (pkg/) and static files [default: target/site]
-    #[arg(long, env = "APP_SITE_ROOT", value_name = "DIR")]
-    pub site_root: Option<PathBuf>,
-    /// The URL people use to reach the console; https here makes cookies Secure
-    #[arg(long, env = "APP_PUBLIC_URL", value_name = "URL")]
-    pub public_url: Option<String>,
-    /// Hours a sign-in lasts [default: 12]
-    #[arg(long, env = "APP_SESSION_HOURS", value_name = "HOURS")]
-    pub session_hours: Option<u64>,
-    /// Largest request body accepted, in bytes [default: 16777216]
-    #[arg(long, env = "APP_BODY_LIMIT_BYTES", value_name = "BYTES")]
-    pub body_limit_bytes: Option<usize>,
-    /// Seconds before a request is cut off with 408 [default: 30]
-    #[arg(long, env = "APP_REQUEST_TIMEOUT_SECS", value_name = "SECS")]
-    pub request_timeout_secs: Option<u64>,
-    /// Failed sign-ins per address and email before a pause [default: 5]
-    #[arg(long, env = "APP_LOGIN_MAX_FAILURES", value_name = "N")]
-    pub login_max_failures: Option<u32>,
-    /// Window, in seconds, over which failed sign-ins count [default: 900]
-    #[arg(long, env = "APP_LOGIN_WINDOW_SECS", value_name = "SECS")]
-    pub login_window_secs: Option<u64>,
-    /// Days raw error entries are kept; groups and daily counts stay [default: 400]
-    #[arg(long, env = "APP_ERROR_RETENTION_DAYS", value_name = "DAYS")]
-    pub error_retention_days: Option<u32>,
-    /// Days per-minute throughput rows are kept; hours and days stay [default: 30]
-    #[arg(long, env = "APP_THROUGHPUT_MINUTE_DAYS", value_name = "DAYS")]
-    pub throughput_minute_days: Option<u32>,
-    /// Start the built-in simulated environment [default: on when no connection is configured]
-    #[arg(long, overrides_with = "no_demo")]
-    pub demo: bool,
-    /// Do not start the simulated environment
-    #[arg(long, overrides_with = "demo")]
-    pub no_demo: bool,
-    /// Seconds between collector runs for configured connections [default: 300]
-    #[arg(long, env = "APP_COLLECT_EVERY_SECS", value_name = "SECS")]
-    pub collect_every_secs: Option<u64>,
-    /// Seconds between record counts for configured connections (they page whole tables) [default: 900]
-    #[arg(long, env = "APP_COUNT_EVERY_SECS", value_name = "SECS")]
-    pub count_every_secs: Option<u64>,
-    /// Seconds a client may take to send a request's headers before the connection is closed [default: 10]
-    #[arg(long, env = "APP_HEADER_READ_TIMEOUT_SECS", value_name = "SECS")]
-    pub header_read_timeout_secs: Option<u64>,
-    /// Most connections open at once; more wait to be accepted [default: 1024]
-    #[arg(long, env = "APP_MAX_CONNECTIONS", value_name = "N")]
-    pub max_connections: Option<usize>,
-    /// Reverse proxies whose X-Forwarded-For / Forwarded headers name the client, as addresses or CIDR ranges, comma-separated (e.g. 127.0.0.1,10.0.0.0/8) [default: none]
-    #[arg(long, env = "APP_TRUSTED_PROXIES", value_name = "ADDRS")]
-    pub trusted_proxies: Option<String>,
-}
-
 /// A connection in the settings file: `[connections."Production"]`. The
 /// secret comes from an environment variable or a file, never the file
 /// itself, and is never logged or shown.
@@ -299,32 +740,12 @@ pub struct ConnectionSettings {
     pub fo_url: Option<String>,
 }
 
-/// The optional TOML file: the same settings as the flags, by the flag name
-/// with underscores. Unknown keys are an error naming the key.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The optional TOML file: the settings of [`SETTINGS`] by their keys, and
+/// the connections. Unknown keys are an error naming the key.
+#[derive(Debug, Default)]
 pub struct FileSettings {
-    database: Option<String>,
-    log: Option<String>,
-    log_format: Option<LogFormat>,
-    bind: Option<String>,
-    site_root: Option<PathBuf>,
-    public_url: Option<String>,
-    session_hours: Option<u64>,
-    body_limit_bytes: Option<usize>,
-    request_timeout_secs: Option<u64>,
-    login_max_failures: Option<u32>,
-    login_window_secs: Option<u64>,
-    error_retention_days: Option<u32>,
-    throughput_minute_days: Option<u32>,
-    demo: Option<bool>,
-    collect_every_secs: Option<u64>,
-    count_every_secs: Option<u64>,
-    header_read_timeout_secs: Option<u64>,
-    max_connections: Option<usize>,
-    trusted_proxies: Option<String>,
+    values: std::collections::BTreeMap<String, String>,
     /// Connections by environment name.
-    #[serde(default)]
     pub connections: std::collections::BTreeMap<String, ConnectionSettings>,
 }
 
@@ -333,8 +754,44 @@ impl FileSettings {
     pub fn load(path: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the settings file {}", path.display()))?;
-        toml::from_str(&text)
+        Self::parse(&text)
             .with_context(|| format!("the settings file {} is invalid", path.display()))
+    }
+
+    /// Parses a settings file's text.
+    pub fn parse(text: &str) -> anyhow::Result<Self> {
+        let table: toml::Table = toml::from_str(text)?;
+        let mut file = FileSettings::default();
+        for (key, value) in table {
+            if key == "connections" {
+                file.connections = value.try_into().context("connections")?;
+                continue;
+            }
+            let Some(s) = SETTINGS.iter().find(|s| {
+                s.key() == key && !matches!(s.scope, Scope::ConfigFile | Scope::VariableOnly)
+            }) else {
+                let keys: Vec<String> = SETTINGS
+                    .iter()
+                    .filter(|s| !matches!(s.scope, Scope::ConfigFile | Scope::VariableOnly))
+                    .map(Setting::key)
+                    .collect();
+                bail!(
+                    "unknown setting '{key}'; the file's settings are {} and [connections]",
+                    keys.join(", ")
+                );
+            };
+            let text = match value {
+                toml::Value::String(v) => v,
+                toml::Value::Integer(n) => n.to_string(),
+                toml::Value::Boolean(b) => b.to_string(),
+                other => bail!(
+                    "{}: {other} is neither text, a number nor true/false",
+                    s.named()
+                ),
+            };
+            file.values.insert(key, text);
+        }
+        Ok(file)
     }
 }
 
@@ -434,163 +891,73 @@ impl Settings {
     }
 }
 
+/// A setting's value: given (flag or variable), else the file, else the
+/// default, each checked the setting's one way.
+fn value(given: &Given, file: &FileSettings, flag: &str) -> anyhow::Result<Option<String>> {
+    let s = setting(flag);
+    let v = given
+        .0
+        .get(s.flag)
+        .cloned()
+        .or_else(|| file.values.get(&s.key()).cloned())
+        .or_else(|| s.default.map(str::to_string));
+    if let Some(v) = &v {
+        (s.check)(v).map_err(|m| anyhow::anyhow!("{}: {m}", s.named()))?;
+    }
+    Ok(v)
+}
+
+/// A setting's value parsed as `T`; its check passed, so it parses.
+fn typed<T: std::str::FromStr>(
+    given: &Given,
+    file: &FileSettings,
+    flag: &str,
+) -> anyhow::Result<Option<T>> {
+    value(given, file, flag)?
+        .map(|v| {
+            v.trim()
+                .parse::<T>()
+                .map_err(|_| anyhow::anyhow!("{}: '{v}' cannot be read", setting(flag).named()))
+        })
+        .transpose()
+}
+
+/// A setting that has a default.
+fn required<T: std::str::FromStr>(
+    given: &Given,
+    file: &FileSettings,
+    flag: &str,
+) -> anyhow::Result<T> {
+    typed(given, file, flag)?.ok_or_else(|| anyhow::anyhow!("{} is missing", setting(flag).named()))
+}
+
 /// Loads the TOML file named by `--config`, if any.
 pub fn load_file(cli: &Cli) -> anyhow::Result<FileSettings> {
-    match &cli.config {
-        Some(path) => FileSettings::load(path),
+    match cli.globals.0.0.get("config") {
+        Some(path) => FileSettings::load(Path::new(path)),
         None => Ok(FileSettings::default()),
     }
 }
 
 /// Resolves the settings every subcommand shares.
-pub fn resolve_common(cli: &Cli, file: &FileSettings) -> CommonSettings {
-    CommonSettings {
-        database: cli
-            .database
-            .clone()
-            .or_else(|| file.database.clone())
-            .unwrap_or_else(|| "data/dwconsole.db".into()),
-        log: cli
-            .log
-            .clone()
-            .or_else(|| file.log.clone())
-            .unwrap_or_else(|| "app=info,server=info,tower_http=info,sqlx=warn".into()),
-        log_format: cli.log_format.or(file.log_format).unwrap_or_default(),
-    }
+pub fn resolve_common(cli: &Cli, file: &FileSettings) -> anyhow::Result<CommonSettings> {
+    let g = &cli.globals.0;
+    let format: String = required(g, file, "log-format")?;
+    Ok(CommonSettings {
+        database: required(g, file, "database")?,
+        log: required(g, file, "log")?,
+        log_format: LogFormat::from_str(&format, true).unwrap_or_default(),
+    })
 }
 
 /// Resolves `serve`'s settings: flag or variable, else file, else default.
 pub fn resolve_serve(cli: &Cli, args: &ServeArgs, file: &FileSettings) -> anyhow::Result<Settings> {
-    let bind = match (args.bind, &file.bind) {
-        (Some(b), _) => b,
-        (None, Some(text)) => text.parse().map_err(|_| {
-            anyhow::anyhow!(
-                "setting bind (--bind, APP_BIND): '{text}' is not an address like 127.0.0.1:3000"
-            )
-        })?,
-        (None, None) => "127.0.0.1:3000".parse().expect("valid default"),
+    let g = &args.0;
+    let secs = |flag: &str| required::<u64>(g, file, flag).map(Duration::from_secs);
+    let demo = match value(g, file, "demo")? {
+        Some(v) => parse_switch(&v).unwrap_or(false),
+        None => file.connections.is_empty(),
     };
-    let public_url = args.public_url.clone().or_else(|| file.public_url.clone());
-    if let Some(u) = &public_url {
-        let lower = u.to_ascii_lowercase();
-        if !(lower.starts_with("http://") || lower.starts_with("https://")) {
-            bail!(
-                "setting public_url (--public-url, APP_PUBLIC_URL): '{u}' must start with http:// or https://"
-            );
-        }
-    }
-    let session_hours = args.session_hours.or(file.session_hours).unwrap_or(12);
-    if session_hours == 0 || session_hours > 24 * 30 {
-        bail!(
-            "setting session_hours (--session-hours, APP_SESSION_HOURS): {session_hours} is outside 1..=720"
-        );
-    }
-    let body_limit_bytes = args
-        .body_limit_bytes
-        .or(file.body_limit_bytes)
-        .unwrap_or(16 * 1024 * 1024);
-    if body_limit_bytes < 1024 {
-        bail!(
-            "setting body_limit_bytes (--body-limit-bytes, APP_BODY_LIMIT_BYTES): {body_limit_bytes} is below 1024"
-        );
-    }
-    let timeout = args
-        .request_timeout_secs
-        .or(file.request_timeout_secs)
-        .unwrap_or(30);
-    if timeout == 0 {
-        bail!(
-            "setting request_timeout_secs (--request-timeout-secs, APP_REQUEST_TIMEOUT_SECS) must be at least 1"
-        );
-    }
-    let login_max_failures = args
-        .login_max_failures
-        .or(file.login_max_failures)
-        .unwrap_or(5);
-    if login_max_failures == 0 {
-        bail!(
-            "setting login_max_failures (--login-max-failures, APP_LOGIN_MAX_FAILURES) must be at least 1"
-        );
-    }
-    let error_retention_days = args
-        .error_retention_days
-        .or(file.error_retention_days)
-        .unwrap_or(400);
-    if error_retention_days == 0 {
-        bail!(
-            "setting error_retention_days (--error-retention-days, APP_ERROR_RETENTION_DAYS) must be at least 1"
-        );
-    }
-    let throughput_minute_days = args
-        .throughput_minute_days
-        .or(file.throughput_minute_days)
-        .unwrap_or(30);
-    if throughput_minute_days == 0 {
-        bail!(
-            "setting throughput_minute_days (--throughput-minute-days, APP_THROUGHPUT_MINUTE_DAYS) must be at least 1"
-        );
-    }
-    let demo_env = std::env::var("APP_DEMO").ok().map(|v| {
-        !matches!(
-            v.trim().to_ascii_lowercase().as_str(),
-            "0" | "false" | "no" | "off"
-        )
-    });
-    let demo = if args.no_demo {
-        false
-    } else if args.demo {
-        true
-    } else {
-        demo_env
-            .or(file.demo)
-            .unwrap_or(file.connections.is_empty())
-    };
-    let collect_every_secs = args
-        .collect_every_secs
-        .or(file.collect_every_secs)
-        .unwrap_or(300);
-    if collect_every_secs < 5 {
-        bail!(
-            "setting collect_every_secs (--collect-every-secs, APP_COLLECT_EVERY_SECS): {collect_every_secs} is below 5"
-        );
-    }
-    let count_every_secs = args
-        .count_every_secs
-        .or(file.count_every_secs)
-        .unwrap_or(900);
-    if count_every_secs < 60 {
-        bail!(
-            "setting count_every_secs (--count-every-secs, APP_COUNT_EVERY_SECS): {count_every_secs} is below 60"
-        );
-    }
-    let header_read_timeout_secs = args
-        .header_read_timeout_secs
-        .or(file.header_read_timeout_secs)
-        .unwrap_or(10);
-    if header_read_timeout_secs == 0 {
-        bail!(
-            "setting header_read_timeout_secs (--header-read-timeout-secs, APP_HEADER_READ_TIMEOUT_SECS) must be at least 1"
-        );
-    }
-    let max_connections = args
-        .max_connections
-        .or(file.max_connections)
-        .unwrap_or(1024);
-    if max_connections < 8 {
-        bail!(
-            "setting max_connections (--max-connections, APP_MAX_CONNECTIONS): {max_connections} is below 8"
-        );
-    }
-    let trusted_proxies = args
-        .trusted_proxies
-        .as_deref()
-        .or(file.trusted_proxies.as_deref())
-        .map(app::auth::TrustedProxies::parse)
-        .transpose()
-        .map_err(|e| {
-            anyhow::anyhow!("setting trusted_proxies (--trusted-proxies, APP_TRUSTED_PROXIES): {e}")
-        })?
-        .unwrap_or_default();
     for (name, c) in &file.connections {
         if c.client_secret_env.is_none() == c.client_secret_file.is_none() {
             bail!(
@@ -598,33 +965,30 @@ pub fn resolve_serve(cli: &Cli, args: &ServeArgs, file: &FileSettings) -> anyhow
             );
         }
     }
+    let trusted_proxies = match value(g, file, "trusted-proxies")? {
+        Some(v) => app::auth::TrustedProxies::parse(&v)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", setting("trusted-proxies").named()))?,
+        None => Default::default(),
+    };
     Ok(Settings {
-        common: resolve_common(cli, file),
-        error_retention_days,
-        throughput_minute_days,
+        common: resolve_common(cli, file)?,
+        bind: required(g, file, "bind")?,
+        site_root: required(g, file, "site-root")?,
+        public_url: typed(g, file, "public-url")?,
+        session_ttl: Duration::from_secs(required::<u64>(g, file, "session-hours")? * 3600),
+        body_limit_bytes: required(g, file, "body-limit-bytes")?,
+        request_timeout: secs("request-timeout-secs")?,
+        login_max_failures: required(g, file, "login-max-failures")?,
+        login_window: secs("login-window-secs")?,
+        error_retention_days: required(g, file, "error-retention-days")?,
+        throughput_minute_days: required(g, file, "throughput-minute-days")?,
         demo,
         connections: file.connections.clone(),
-        collect_every: Duration::from_secs(collect_every_secs),
-        count_every: Duration::from_secs(count_every_secs),
-        header_read_timeout: Duration::from_secs(header_read_timeout_secs),
-        max_connections,
+        collect_every: secs("collect-every-secs")?,
+        count_every: secs("count-every-secs")?,
+        header_read_timeout: secs("header-read-timeout-secs")?,
+        max_connections: required(g, file, "max-connections")?,
         trusted_proxies,
-        bind,
-        site_root: args
-            .site_root
-            .clone()
-            .or_else(|| file.site_root.clone())
-            .unwrap_or_else(|| "target/site".into()),
-        public_url,
-        session_ttl: Duration::from_secs(session_hours * 3600),
-        body_limit_bytes,
-        request_timeout: Duration::from_secs(timeout),
-        login_max_failures,
-        login_window: Duration::from_secs(
-            args.login_window_secs
-                .or(file.login_window_secs)
-                .unwrap_or(900),
-        ),
     })
 }
 
@@ -632,7 +996,7 @@ pub fn resolve_serve(cli: &Cli, args: &ServeArgs, file: &FileSettings) -> anyhow
 pub fn unknown_env_vars() -> Vec<String> {
     std::env::vars()
         .map(|(k, _)| k)
-        .filter(|k| k.starts_with("APP_") && !KNOWN_ENV.contains(&k.as_str()))
+        .filter(|k| k.starts_with("APP_") && !SETTINGS.iter().any(|s| s.env == k))
         .collect()
 }
 
@@ -641,7 +1005,14 @@ mod tests {
     use super::*;
 
     fn file(text: &str) -> anyhow::Result<FileSettings> {
-        Ok(toml::from_str(text)?)
+        FileSettings::parse(text)
+    }
+
+    fn serve_args(cli: &Cli) -> &ServeArgs {
+        let Command::Serve(args) = &cli.command else {
+            unreachable!()
+        };
+        args
     }
 
     #[test]
@@ -651,27 +1022,44 @@ mod tests {
         assert_eq!(s.bind.to_string(), "127.0.0.1:3000");
         assert_eq!(s.common.database, "data/dwconsole.db");
         assert_eq!(s.session_ttl, Duration::from_secs(12 * 3600));
+        assert_eq!(s.count_every, Duration::from_secs(900));
+        assert!(s.demo, "no connection configured");
         assert!(!s.secure_cookies());
     }
 
     #[test]
     fn flags_override_the_file_and_the_file_overrides_defaults() {
         let cli = Cli::parse_from(["dwconsole", "--database", "flag.db", "serve"]);
-        let f = file("database = 'file.db'\nbind = '127.0.0.1:4000'\nsession_hours = 2").unwrap();
-        let args = ServeArgs {
-            session_hours: Some(3),
-            ..Default::default()
-        };
+        let f =
+            file("database = 'file.db'\nbind = '127.0.0.1:4000'\nsession_hours = 2\ndemo = false")
+                .unwrap();
+        let args = ServeArgs(Given::default().with("session-hours", "3"));
         let s = resolve_serve(&cli, &args, &f).unwrap();
         assert_eq!(s.common.database, "flag.db");
         assert_eq!(s.bind.port(), 4000);
         assert_eq!(s.session_ttl, Duration::from_secs(3 * 3600));
+        assert!(!s.demo);
+        let cli = Cli::parse_from([
+            "dwconsole",
+            "serve",
+            "--no-demo",
+            "--count-every-secs",
+            "120",
+        ]);
+        let s = resolve_serve(&cli, serve_args(&cli), &FileSettings::default()).unwrap();
+        assert!(!s.demo);
+        assert_eq!(s.count_every, Duration::from_secs(120));
     }
 
     #[test]
     fn unknown_file_keys_are_rejected_by_name() {
         let err = file("bindd = '1'").unwrap_err().to_string();
         assert!(err.contains("bindd"), "{err}");
+        let err = file("password = 'x'").unwrap_err().to_string();
+        assert!(
+            err.contains("password"),
+            "a secret is not a file key: {err}"
+        );
     }
 
     #[test]
@@ -685,23 +1073,25 @@ mod tests {
             err.contains("APP_BIND") && err.contains("localhost"),
             "{err}"
         );
-        let args = ServeArgs {
-            public_url: Some("console.example".into()),
-            ..Default::default()
-        };
+        let args = ServeArgs(Given::default().with("public-url", "console.example"));
         let err = resolve_serve(&cli, &args, &FileSettings::default())
             .unwrap_err()
             .to_string();
         assert!(err.contains("APP_PUBLIC_URL"), "{err}");
+        let f = file("count_every_secs = 30").unwrap();
+        let err = resolve_serve(&cli, &ServeArgs::default(), &f)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("APP_COUNT_EVERY_SECS") && err.contains("30 is below 60"),
+            "{err}"
+        );
     }
 
     #[test]
     fn https_public_url_makes_cookies_secure() {
         let cli = Cli::parse_from(["dwconsole", "serve", "--public-url", "https://dw.example"]);
-        let Command::Serve(args) = &cli.command else {
-            unreachable!()
-        };
-        let s = resolve_serve(&cli, args, &FileSettings::default()).unwrap();
+        let s = resolve_serve(&cli, serve_args(&cli), &FileSettings::default()).unwrap();
         assert!(s.secure_cookies());
     }
 
@@ -709,5 +1099,53 @@ mod tests {
     fn clap_rejects_a_malformed_bind_flag_naming_it() {
         let err = Cli::try_parse_from(["dwconsole", "serve", "--bind", "nope"]).unwrap_err();
         assert!(err.to_string().contains("--bind"), "{err}");
+    }
+
+    #[test]
+    fn every_setting_is_named_one_way() {
+        for s in SETTINGS {
+            assert_eq!(
+                s.env,
+                format!("APP_{}", s.key().to_uppercase()),
+                "{}",
+                s.flag
+            );
+            if let Some(d) = s.default {
+                assert_eq!(
+                    (s.check)(d),
+                    Ok(()),
+                    "the default of {} passes its check",
+                    s.flag
+                );
+            }
+            if s.scope == Scope::ServeSwitch {
+                // clap needs its names as static text: `--no-demo` is
+                // spelled out where the switch is built.
+                assert_eq!(s.flag, "demo");
+            }
+        }
+    }
+
+    #[test]
+    fn every_variable_the_console_reads_is_declared() {
+        // The variables read outside clap, by name.
+        for var in ["APP_PASSWORD", "APP_DEMO", "APP_CONFIG"] {
+            assert!(SETTINGS.iter().any(|s| s.env == var), "{var}");
+        }
+    }
+
+    #[test]
+    fn the_example_settings_file_reads() {
+        FileSettings::parse(include_str!("../../dwconsole.example.toml")).unwrap();
+    }
+
+    #[test]
+    fn the_readme_table_is_the_settings_list() {
+        let readme = include_str!("../../README.md");
+        let table = readme_table();
+        assert!(
+            readme.contains(&table),
+            "README.md's settings table differs from config::SETTINGS; replace it with:\n{table}"
+        );
     }
 }

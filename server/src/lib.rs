@@ -25,7 +25,7 @@ use config::{Cli, Command, EnvCommand, ImportCommand, TokenCommand, UserCommand}
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let file = config::load_file(&cli)?;
-    let common = config::resolve_common(&cli, &file);
+    let common = config::resolve_common(&cli, &file)?;
     telemetry::init(&common)?;
     for var in config::unknown_env_vars() {
         tracing::warn!(

@@ -465,7 +465,11 @@ impl Default for Commit {
 /// with the entries (a collector's cursor and run record, an import's audit
 /// entry); `progress` hears how many entries each commit stored. When
 /// anything new was stored, the sweeps are forgotten.
-#[tracing::instrument(skip_all, fields(environment.id = environment_id, entries = entries.len()), err(level = "debug"))]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the callers differ in each of them (where, what, who, how to commit, what to add); a struct would only rename them"
+)]
+#[tracing::instrument(skip_all, fields(environment.id = environment_id, entries = entries.len()))]
 pub async fn store_batch(
     pool: &sqlx::SqlitePool,
     sweeps: &Sweeps,

@@ -16,6 +16,7 @@ use crate::maps::view::map_id;
 use crate::maps::{Direction, Warning};
 use leptos::prelude::*;
 
+/// A map's guidance: each warning with where the advice comes from.
 fn warnings_view(warnings: Vec<Warning>) -> impl IntoView {
     (!warnings.is_empty()).then(|| {
         view! {
@@ -30,8 +31,6 @@ fn warnings_view(warnings: Vec<Warning>) -> impl IntoView {
         }
     })
 }
-
-/// The maps of the selected environment.
 
 /// One map as a readable page: what it is, how it syncs, keys, notes,
 /// warnings and recent history.
@@ -310,6 +309,7 @@ pub fn FieldsImportPage() -> impl IntoView {
     }
 }
 
+/// The maps of the selected environment, with their guidance.
 #[component]
 pub fn MapsPage() -> impl IntoView {
     let env = use_env_param();

@@ -58,34 +58,35 @@ pub async fn create(
 /// Every token, newest first, naming who created it.
 #[tracing::instrument(skip_all, err)]
 pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<TokenSummary>, AppError> {
-    let rows: Vec<(
-        i64,
-        String,
-        String,
-        Option<i64>,
-        String,
-        Option<String>,
-        Option<String>,
-    )> = sqlx::query_as(
+    /// A token row; its creator is named from `auth`'s users.
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: i64,
+        name: String,
+        prefix: String,
+        created_by: Option<i64>,
+        created_at: String,
+        last_used_at: Option<String>,
+        revoked_at: Option<String>,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
         "select id, name, prefix, created_by, created_at, last_used_at, revoked_at
-             from api_tokens order by revoked_at is not null, id desc",
+         from api_tokens order by revoked_at is not null, id desc",
     )
     .fetch_all(&mut *conn)
     .await?;
     let emails = crate::auth::server::emails(conn).await?;
     Ok(rows
         .into_iter()
-        .map(
-            |(id, name, prefix, by, created_at, last_used_at, revoked_at)| TokenSummary {
-                id,
-                name,
-                prefix,
-                created_by: by.and_then(|u| emails.get(&u).cloned()),
-                created_at,
-                last_used_at,
-                revoked_at,
-            },
-        )
+        .map(|r| TokenSummary {
+            id: r.id,
+            name: r.name,
+            prefix: r.prefix,
+            created_by: r.created_by.and_then(|u| emails.get(&u).cloned()),
+            created_at: r.created_at,
+            last_used_at: r.last_used_at,
+            revoked_at: r.revoked_at,
+        })
         .collect())
 }
 
