@@ -156,26 +156,30 @@ pub fn build_router(settings: &Settings, state: AppState) -> Router {
         ))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-                let request_id = req
-                    .extensions()
-                    .get::<RequestId>()
-                    .and_then(|id| id.header_value().to_str().ok())
-                    .unwrap_or("-")
-                    .to_string();
-                let matched = req
-                    .extensions()
-                    .get::<axum::extract::MatchedPath>()
-                    .map(|p| p.as_str().to_string())
-                    .unwrap_or_default();
-                tracing::info_span!(
-                    "http",
-                    http.method = %req.method(),
-                    http.path = req.uri().path(),
-                    http.matched_path = matched,
-                    request_id,
-                )
-            }),
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request<_>| {
+                    let request_id = req
+                        .extensions()
+                        .get::<RequestId>()
+                        .and_then(|id| id.header_value().to_str().ok())
+                        .unwrap_or("-")
+                        .to_string();
+                    let matched = req
+                        .extensions()
+                        .get::<axum::extract::MatchedPath>()
+                        .map(|p| p.as_str().to_string())
+                        .unwrap_or_default();
+                    tracing::info_span!(
+                        "http",
+                        http.method = %req.method(),
+                        http.path = req.uri().path(),
+                        http.matched_path = matched,
+                        request_id,
+                    )
+                })
+                // Its own "response failed" line would log every failure a
+                // second time; the cause is logged where it happened.
+                .on_failure(()),
         )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)

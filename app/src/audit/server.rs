@@ -66,7 +66,7 @@ pub struct Event<'a> {
 
 /// Appends an entry. Call it inside the transaction of the write it records,
 /// so the write and its audit entry land together or not at all.
-#[tracing::instrument(skip_all, fields(audit.action = event.action), err)]
+#[tracing::instrument(skip_all, fields(audit.action = event.action))]
 pub async fn record(
     conn: &mut SqliteConnection,
     actor: &Actor,
@@ -94,7 +94,7 @@ pub async fn record(
 
 /// One page of entries matching `filter`, newest first, by keyset on `id`
 /// (never OFFSET, so deep pages cost the same as the first).
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn query(
     conn: &mut SqliteConnection,
     filter: &AuditFilter,
@@ -163,7 +163,7 @@ pub async fn query(
 }
 
 /// How many entries of `action` were recorded since `since` (stored time).
-#[tracing::instrument(skip_all, fields(audit.action = action), err)]
+#[tracing::instrument(skip_all, fields(audit.action = action))]
 pub async fn count_since(
     conn: &mut SqliteConnection,
     action: &str,
@@ -181,7 +181,7 @@ pub async fn count_since(
 /// The most recent changes to the rule book, the error queue, the review
 /// and reconciliations, for the overview: what the team did, without the
 /// sign-ins and account changes (those are on the audit page).
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn recent_changes(
     conn: &mut SqliteConnection,
     limit: i64,

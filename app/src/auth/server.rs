@@ -251,7 +251,7 @@ pub fn parse_role(s: &str) -> Result<Role, AppError> {
 }
 
 /// Whether any user exists yet (false means first-run setup is pending).
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn any_users(conn: &mut SqliteConnection) -> Result<bool, AppError> {
     let n: i64 = sqlx::query_scalar("select count(*) from users")
         .fetch_one(conn)
@@ -260,7 +260,7 @@ pub async fn any_users(conn: &mut SqliteConnection) -> Result<bool, AppError> {
 }
 
 /// Looks a user up by (normalised) email for sign-in.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn find_login(
     conn: &mut SqliteConnection,
     email: &str,
@@ -274,7 +274,7 @@ pub async fn find_login(
 }
 
 /// Inserts a user; a duplicate email is a [`AppError::Conflict`].
-#[tracing::instrument(skip_all, fields(user.role = %role), err)]
+#[tracing::instrument(skip_all, fields(user.role = %role))]
 pub async fn insert_user(
     conn: &mut SqliteConnection,
     email: &str,
@@ -297,7 +297,7 @@ pub async fn insert_user(
 }
 
 /// Every user, active first, then by email.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn list_users(conn: &mut SqliteConnection) -> Result<Vec<super::UserSummary>, AppError> {
     Ok(sqlx::query_as(
         "select id, email, role, active, created_at, last_login_at
@@ -377,7 +377,7 @@ pub async fn set_password_hash(
 }
 
 /// Active users per role (viewer, editor, admin) and deactivated users.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn user_counts(conn: &mut SqliteConnection) -> Result<([i64; 3], i64), AppError> {
     let mut active_by_role = [0i64; 3];
     let rows: Vec<(String, bool, i64)> =
@@ -411,7 +411,7 @@ pub async fn emails(
 
 /// Starts a session for `user_id`; returns the secret for the cookie. Only
 /// its hash is stored, so a copy of the database cannot be used to sign in.
-#[tracing::instrument(skip_all, fields(user.id = user_id), err)]
+#[tracing::instrument(skip_all, fields(user.id = user_id))]
 pub async fn create_session(
     conn: &mut SqliteConnection,
     user_id: i64,
@@ -439,7 +439,7 @@ pub async fn create_session(
 
 /// The active user behind a session secret, if the session exists and has
 /// not expired.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn session_user(
     conn: &mut SqliteConnection,
     secret: &str,
@@ -463,7 +463,7 @@ pub async fn session_user(
 }
 
 /// Ends one session.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn delete_session(conn: &mut SqliteConnection, secret: &str) -> Result<(), AppError> {
     sqlx::query("delete from sessions where token_hash = ?")
         .bind(secret_hash(secret))
@@ -473,7 +473,7 @@ pub async fn delete_session(conn: &mut SqliteConnection, secret: &str) -> Result
 }
 
 /// Ends every session of a user (on deactivation or role change).
-#[tracing::instrument(skip_all, fields(user.id = user_id), err)]
+#[tracing::instrument(skip_all, fields(user.id = user_id))]
 pub async fn delete_user_sessions(
     conn: &mut SqliteConnection,
     user_id: i64,
@@ -486,7 +486,7 @@ pub async fn delete_user_sessions(
 }
 
 /// Removes expired sessions; run periodically by the server.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn purge_expired_sessions(conn: &mut SqliteConnection) -> Result<u64, AppError> {
     let done = sqlx::query("delete from sessions where expires_at <= ?")
         .bind(db_now())

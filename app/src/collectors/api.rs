@@ -30,7 +30,7 @@ pub async fn list_collectors() -> Result<CollectorsPage, AppError> {
 /// nothing is stored. Goes back to the page with the checks in the address
 /// (so it works without JavaScript too).
 #[server(prefix = "/sfn", endpoint = "test_connection")]
-#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn test_connection(env: String) -> Result<(), AppError> {
     use crate::auth::{Role, server::*};
     use crate::components::percent_encode;

@@ -127,7 +127,7 @@ const RUN: &str =
 /// The latest `limit` runs of every collector, newest first, and each
 /// collector's status (its latest run, last success, failures since and
 /// items in the 24 hours since `since`), by environment and collector.
-#[tracing::instrument(skip(conn), err)]
+#[tracing::instrument(skip(conn))]
 pub async fn overview(
     conn: &mut SqliteConnection,
     limit: i64,

@@ -18,7 +18,7 @@ pub async fn list_environments() -> Result<Vec<Environment>, AppError> {
 
 /// Creates an environment (no `environment_id`) or changes one.
 #[server(prefix = "/sfn", endpoint = "save_environment")]
-#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn save_environment(
     environment_id: Option<i64>,
     name: String,

@@ -28,7 +28,7 @@ impl From<Row> for Environment {
 }
 
 /// Every environment, by name.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<Environment>, AppError> {
     let rows: Vec<Row> = sqlx::query_as(
         "select id, name, fo_url, dataverse_url, legal_entities from environments order by name",
@@ -81,7 +81,7 @@ pub async fn by_name(conn: &mut SqliteConnection, name: &str) -> Result<Environm
 }
 
 /// Creates (`id = None`) or changes an environment, audited.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn save(
     conn: &mut SqliteConnection,
     actor: &Actor,

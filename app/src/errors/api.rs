@@ -91,7 +91,7 @@ pub async fn get_error_group(id: i64, before: Option<String>) -> Result<GroupDet
 /// (`scope` = `selected`, `ids[N]`) or every group matching the filter
 /// (`scope` = `matching`). Goes back to the queue with the same filter.
 #[server(prefix = "/sfn", endpoint = "triage_error_groups")]
-#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn triage_error_groups(
     filter: GroupFilter,
     scope: String,
@@ -146,7 +146,7 @@ pub async fn triage_error_groups(
 /// Sets an editor's category for a group (`category` empty: back to the
 /// classifier's).
 #[server(prefix = "/sfn", endpoint = "set_error_group_category")]
-#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn set_error_group_category(
     group_id: i64,
     category: String,
@@ -182,7 +182,7 @@ pub async fn set_error_group_category(
 /// one bad row means nothing is imported. `mapping` optionally names the
 /// columns: `message=Error text, occurred_at=Created on`.
 #[server(prefix = "/sfn", endpoint = "import_errors")]
-#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn import_errors(env: String, csv: String, mapping: String) -> Result<(), AppError> {
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};

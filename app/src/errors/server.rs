@@ -934,7 +934,7 @@ fn push_filter(q: &mut QueryBuilder<Sqlite>, environment_id: i64, f: &GroupFilte
 
 /// One page of groups matching the filter, with the total and the cursor
 /// of the next page (keyset paging on the sort key and id).
-#[tracing::instrument(skip_all, fields(environment.id = environment_id), err)]
+#[tracing::instrument(skip_all, fields(environment.id = environment_id))]
 pub async fn list_groups(
     conn: &mut SqliteConnection,
     environment_id: i64,
@@ -1074,7 +1074,7 @@ struct EntrySql {
 
 /// A group with a page of its entries, newest first. `before` is the
 /// cursor `occurred_at~id` of the last entry of the previous page.
-#[tracing::instrument(skip_all, fields(group.id = id), err)]
+#[tracing::instrument(skip_all, fields(group.id = id))]
 pub async fn group_detail(
     conn: &mut SqliteConnection,
     id: i64,
@@ -1183,7 +1183,7 @@ pub async fn matching_ids(
 
 /// Moves groups of one environment to `state` with a comment; one audit
 /// entry names them all. Returns how many changed.
-#[tracing::instrument(skip_all, fields(groups = ids.len()), err)]
+#[tracing::instrument(skip_all, fields(groups = ids.len()))]
 pub async fn set_state(
     conn: &mut SqliteConnection,
     actor: &Actor,
@@ -1275,7 +1275,7 @@ async fn roll_group(
 }
 
 /// Sets (or with `None`, clears) an editor's category for a group.
-#[tracing::instrument(skip_all, fields(group.id = id), err)]
+#[tracing::instrument(skip_all, fields(group.id = id))]
 pub async fn override_category(
     conn: &mut SqliteConnection,
     actor: &Actor,
@@ -1329,7 +1329,7 @@ pub async fn override_category(
 }
 
 /// Computes the sweep of the 24 hours before `now`.
-#[tracing::instrument(skip_all, fields(environment.id = environment_id), err)]
+#[tracing::instrument(skip_all, fields(environment.id = environment_id))]
 pub async fn sweep(
     conn: &mut SqliteConnection,
     environment_id: i64,
@@ -1670,7 +1670,7 @@ pub async fn week_groups(
 
 /// Deletes raw entries that occurred before `cutoff`, in chunks so other
 /// writers get the database between them. Groups and daily counts stay.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn prune(pool: &sqlx::SqlitePool, cutoff: DateTime<Utc>) -> Result<u64, AppError> {
     let cutoff = db_time(cutoff);
     let mut total = 0;

@@ -36,7 +36,7 @@ pub mod ssr {
 /// Creates a map in `env` (no `map_id`) or saves the next revision of one.
 /// `expected_revision` is the revision the form was opened at.
 #[server(prefix = "/sfn", endpoint = "save_map")]
-#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn save_map(
     map_id: Option<i64>,
     env: String,
@@ -77,7 +77,7 @@ pub async fn save_map(
 
 /// Deletes a map (as a revision; it can be restored from its history).
 #[server(prefix = "/sfn", endpoint = "delete_map")]
-#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn delete_map(map_id: i64, comment: String) -> Result<(), AppError> {
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};
@@ -94,7 +94,7 @@ pub async fn delete_map(map_id: i64, comment: String) -> Result<(), AppError> {
 
 /// Makes an old revision current again, as a new revision.
 #[server(prefix = "/sfn", endpoint = "restore_map")]
-#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn restore_map(map_id: i64, revision: i64) -> Result<(), AppError> {
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};
@@ -155,7 +155,7 @@ pub async fn map_diff(map_id: i64, from: i64, to: i64) -> Result<MapComparison, 
 
 /// Adds the starter set to an environment that has no maps.
 #[server(prefix = "/sfn", endpoint = "apply_starter_set")]
-#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn apply_starter_set(env: String) -> Result<(), AppError> {
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};

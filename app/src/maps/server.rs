@@ -125,7 +125,7 @@ pub async fn list_deleted(
     list_where_deleted(conn, environment_id, true).await
 }
 
-#[tracing::instrument(skip_all, fields(environment.id = environment_id, deleted), err)]
+#[tracing::instrument(skip_all, fields(environment.id = environment_id, deleted))]
 async fn list_where_deleted(
     conn: &mut SqliteConnection,
     environment_id: i64,
@@ -150,7 +150,7 @@ async fn list_where_deleted(
 }
 
 /// One map, deleted or not.
-#[tracing::instrument(skip_all, fields(map.id = id), err)]
+#[tracing::instrument(skip_all, fields(map.id = id))]
 pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<TableMap, AppError> {
     let row: Option<Row> = sqlx::query_as(AssertSqlSafe(format!("{SELECT} where m.id = ?")))
         .bind(id)
@@ -261,7 +261,7 @@ async fn store(
 }
 
 /// Creates a map as revision 1.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn create(
     conn: &mut SqliteConnection,
     actor: &Actor,
@@ -310,7 +310,7 @@ async fn environment_id(conn: &mut SqliteConnection, id: i64) -> Result<i64, App
 /// Saves new content as the next revision. `expected_revision` is the
 /// revision the editor started from: if someone saved in between, the save
 /// is refused rather than silently overwriting their change.
-#[tracing::instrument(skip_all, fields(map.id = id), err)]
+#[tracing::instrument(skip_all, fields(map.id = id))]
 pub async fn update(
     conn: &mut SqliteConnection,
     actor: &Actor,
@@ -347,7 +347,7 @@ pub async fn update(
 
 /// Deletes a map. The deletion is a revision: the map and its history stay,
 /// and any revision can be restored.
-#[tracing::instrument(skip_all, fields(map.id = id), err)]
+#[tracing::instrument(skip_all, fields(map.id = id))]
 pub async fn delete(
     conn: &mut SqliteConnection,
     actor: &Actor,
@@ -385,7 +385,7 @@ pub async fn revision_content(
 }
 
 /// Makes an old revision current again, as a new revision. Also undeletes.
-#[tracing::instrument(skip_all, fields(map.id = id, revision), err)]
+#[tracing::instrument(skip_all, fields(map.id = id, revision))]
 pub async fn restore(
     conn: &mut SqliteConnection,
     actor: &Actor,
@@ -418,7 +418,7 @@ pub async fn history(conn: &mut SqliteConnection, id: i64) -> Result<Vec<Revisio
 }
 
 /// Creates the starter set in an environment that has no maps yet.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn apply_starter(
     conn: &mut SqliteConnection,
     actor: &Actor,

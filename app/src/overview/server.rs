@@ -13,7 +13,7 @@ const COLLECTORS: [&str; 4] = ["errors", "map_states", "counts", "throughput"];
 
 /// The overview of `env` (or the first environment) at `now` (Unix
 /// seconds); `None` when there is no environment yet.
-#[tracing::instrument(skip(conn), err)]
+#[tracing::instrument(skip(conn))]
 pub async fn load(
     conn: &mut SqliteConnection,
     env: Option<&str>,

@@ -65,7 +65,7 @@ pub async fn get_reconcile(map_id: i64, run: Option<i64>) -> Result<ReconcilePag
 /// Starts a sample (or, with `full`, a full diff) of a map in the
 /// background.
 #[server(prefix = "/sfn", endpoint = "start_reconcile")]
-#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn start_reconcile(map_id: i64, full: bool) -> Result<i64, AppError> {
     use crate::auth::{Role, server::*};
     let user = require_role(Role::Editor, "run reconciliations")?;
@@ -81,7 +81,7 @@ pub async fn start_reconcile(map_id: i64, full: bool) -> Result<i64, AppError> {
 
 /// Asks a running full diff to stop after its current page.
 #[server(prefix = "/sfn", endpoint = "cancel_reconcile")]
-#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn cancel_reconcile(run_id: i64) -> Result<(), AppError> {
     use crate::audit::server::{Actor, Event, record};
     use crate::auth::{Role, server::*};
@@ -116,7 +116,7 @@ pub async fn cancel_reconcile(run_id: i64) -> Result<(), AppError> {
 
 /// Marks a difference explained, with why.
 #[server(prefix = "/sfn", endpoint = "explain_difference")]
-#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn explain_difference(difference_id: i64, explanation: String) -> Result<(), AppError> {
     use crate::audit::server::{Actor, Event, record};
     use crate::auth::{Role, server::*};
@@ -163,7 +163,7 @@ pub async fn explain_difference(difference_id: i64, explanation: String) -> Resu
 
 /// Saves a map's sample size and full-diff schedule.
 #[server(prefix = "/sfn", endpoint = "save_reconcile_settings")]
-#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn save_reconcile_settings(
     map_id: i64,
     sample_size: String,

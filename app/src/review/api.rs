@@ -28,7 +28,7 @@ pub async fn get_review(env: Option<String>, week: Option<String>) -> Result<Rev
 /// Saves the week's review note (an empty text clears it), audited; goes
 /// back to the review (so it works without JavaScript too).
 #[server(prefix = "/sfn", endpoint = "save_review_note")]
-#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn save_review_note(env: String, week: String, body: String) -> Result<(), AppError> {
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};

@@ -64,7 +64,7 @@ fn group_line((id, pattern, category, map, entries, state): GroupRow) -> GroupLi
 
 /// The review of `env` (or the first environment) for the week starting
 /// `week` (default: the last 7 days) at `now`.
-#[tracing::instrument(skip(conn), err)]
+#[tracing::instrument(skip(conn))]
 pub async fn load(
     conn: &mut SqliteConnection,
     env: Option<&str>,

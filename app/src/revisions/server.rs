@@ -23,7 +23,7 @@ pub struct RevisionOf<'a> {
 }
 
 /// Appends one revision. Call it in the transaction of the write it records.
-#[tracing::instrument(skip_all, fields(revision.object = of.object_type, revision.id = of.object_id), err)]
+#[tracing::instrument(skip_all, fields(revision.object = of.object_type, revision.id = of.object_id))]
 pub async fn append(
     conn: &mut SqliteConnection,
     actor: &Actor,
@@ -51,7 +51,7 @@ pub async fn append(
 }
 
 /// Every revision of one object, newest first.
-#[tracing::instrument(skip_all, fields(revision.object = object_type, revision.id = object_id), err)]
+#[tracing::instrument(skip_all, fields(revision.object = object_type, revision.id = object_id))]
 pub async fn history(
     conn: &mut SqliteConnection,
     object_type: &str,
@@ -70,7 +70,7 @@ pub async fn history(
 /// The object's state at `revision`. Snapshots are folded from the first
 /// revision on, key by key, so a revision that stored only what changed (as
 /// early rule status changes did) still reads back as the whole state.
-#[tracing::instrument(skip_all, fields(revision.object = object_type, revision.id = object_id, revision), err)]
+#[tracing::instrument(skip_all, fields(revision.object = object_type, revision.id = object_id, revision))]
 pub async fn state_at<T: serde::de::DeserializeOwned>(
     conn: &mut SqliteConnection,
     object_type: &str,

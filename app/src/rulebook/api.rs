@@ -107,7 +107,7 @@ pub async fn list_maps(env: Option<String>) -> Result<MapList, AppError> {
 /// are matched by name and created or updated with their field mappings.
 /// Checked in full first; any problem means nothing is imported.
 #[server(prefix = "/sfn", endpoint = "import_maps")]
-#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn import_maps(env: String, document: String, comment: String) -> Result<(), AppError> {
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};

@@ -28,7 +28,7 @@ pub struct FieldForm {
 /// Adds a field mapping to a map (no `field_id`), or saves the next
 /// revision of one (`field_id` plus the `expected_revision` it was opened at).
 #[server(prefix = "/sfn", endpoint = "save_field_mapping")]
-#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn save_field_mapping(
     map_id: i64,
     field_id: Option<i64>,
@@ -189,7 +189,7 @@ pub async fn object_diff(
 /// Makes an old revision of a field mapping or rule current again, as a new
 /// revision (a removed field comes back).
 #[server(prefix = "/sfn", endpoint = "restore_object")]
-#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn restore_object(kind: String, id: i64, revision: i64) -> Result<(), AppError> {
     use super::Documented;
     use crate::audit::server::Actor;
@@ -215,7 +215,7 @@ pub async fn restore_object(kind: String, id: i64, revision: i64) -> Result<(), 
 
 /// Removes a field mapping (kept in the history).
 #[server(prefix = "/sfn", endpoint = "delete_field_mapping")]
-#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn delete_field_mapping(field_id: i64, comment: String) -> Result<(), AppError> {
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};
@@ -237,7 +237,7 @@ pub async fn delete_field_mapping(field_id: i64, comment: String) -> Result<(), 
 
 /// Records a conflict rule: for the whole map (`field` empty) or one field.
 #[server(prefix = "/sfn", endpoint = "save_conflict_rule")]
-#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn save_conflict_rule(
     map_id: i64,
     field: String,
@@ -284,7 +284,7 @@ pub async fn save_conflict_rule(
 
 /// Accepts, rejects or supersedes a rule (`superseded_by`: the newer rule's id).
 #[server(prefix = "/sfn", endpoint = "set_conflict_rule_status")]
-#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn set_conflict_rule_status(
     rule_id: i64,
     status: String,
@@ -326,7 +326,7 @@ pub async fn set_conflict_rule_status(
 /// on F&O field and Dataverse column, created or updated, never removed.
 /// Checked in full first; any problem means nothing is imported.
 #[server(prefix = "/sfn", endpoint = "import_field_mappings")]
-#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn import_field_mappings(
     map_id: i64,
     csv: String,

@@ -100,7 +100,7 @@ impl TryFrom<RuleRow> for ConflictRule {
 }
 
 /// Live field mappings of the given maps, by F&O field.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn fields_of(
     conn: &mut SqliteConnection,
     map_ids: &[i64],
@@ -127,7 +127,7 @@ const RULE_SELECT: &str = "select r.id, r.map_id, r.field_mapping_id,
     where {where}";
 
 /// Live conflict rules of the given maps: the default first, then overrides.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn rules_of(
     conn: &mut SqliteConnection,
     map_ids: &[i64],
@@ -208,7 +208,7 @@ async fn append_revision(
 }
 
 /// Adds a field mapping to a map (revision 1).
-#[tracing::instrument(skip_all, fields(map.id = map_id), err)]
+#[tracing::instrument(skip_all, fields(map.id = map_id))]
 pub async fn create_field(
     conn: &mut SqliteConnection,
     actor: &Actor,
@@ -256,7 +256,7 @@ pub async fn create_field(
 /// with live (proposed or accepted) override rules cannot be removed until
 /// those rules are rejected or superseded, so no rule outlives its field
 /// without a recorded reason.
-#[tracing::instrument(skip_all, fields(field.id = id), err)]
+#[tracing::instrument(skip_all, fields(field.id = id))]
 pub async fn delete_field(
     conn: &mut SqliteConnection,
     actor: &Actor,
@@ -313,7 +313,7 @@ pub async fn delete_field(
 }
 
 /// One field mapping, live or removed (the flag says which).
-#[tracing::instrument(skip_all, fields(field.id = id), err)]
+#[tracing::instrument(skip_all, fields(field.id = id))]
 pub async fn get_field(
     conn: &mut SqliteConnection,
     id: i64,
@@ -364,7 +364,7 @@ async fn store_field(
 /// Saves new content of a live field mapping as its next revision.
 /// `expected_revision` is the revision the editor opened; a save in between
 /// is refused rather than overwritten. Unchanged content writes nothing.
-#[tracing::instrument(skip_all, fields(field.id = id), err)]
+#[tracing::instrument(skip_all, fields(field.id = id))]
 pub async fn update_field(
     conn: &mut SqliteConnection,
     actor: &Actor,
@@ -413,7 +413,7 @@ pub async fn update_field(
 
 /// Makes an old revision of a field mapping current again (also brings a
 /// removed field back), as a new revision.
-#[tracing::instrument(skip_all, fields(field.id = id, revision), err)]
+#[tracing::instrument(skip_all, fields(field.id = id, revision))]
 pub async fn restore_field(
     conn: &mut SqliteConnection,
     actor: &Actor,
@@ -454,7 +454,7 @@ pub async fn restore_field(
 }
 
 /// One conflict rule (rationale not rendered).
-#[tracing::instrument(skip_all, fields(rule.id = id), err)]
+#[tracing::instrument(skip_all, fields(rule.id = id))]
 pub async fn get_rule(conn: &mut SqliteConnection, id: i64) -> Result<ConflictRule, AppError> {
     let row: Option<RuleRow> = sqlx::query_as(sqlx::AssertSqlSafe(
         RULE_SELECT.replace("{where}", "r.id = ?"),
@@ -467,7 +467,7 @@ pub async fn get_rule(conn: &mut SqliteConnection, id: i64) -> Result<ConflictRu
 
 /// Makes an old revision of a rule current again (winner, enforcement,
 /// rationale, status and successor), as a new revision.
-#[tracing::instrument(skip_all, fields(rule.id = id, revision), err)]
+#[tracing::instrument(skip_all, fields(rule.id = id, revision))]
 pub async fn restore_rule(
     conn: &mut SqliteConnection,
     actor: &Actor,
@@ -531,7 +531,7 @@ pub struct FieldImportCount {
 /// Adds or updates field mappings of a map, matched on the F&O field and
 /// Dataverse column. Mappings not in `fields` stay as they are: an import
 /// never removes anything. Call it in the transaction of the whole import.
-#[tracing::instrument(skip_all, fields(map.id = map_id, fields = fields.len()), err)]
+#[tracing::instrument(skip_all, fields(map.id = map_id, fields = fields.len()))]
 pub async fn import_fields(
     conn: &mut SqliteConnection,
     actor: &Actor,
@@ -575,7 +575,7 @@ pub struct NewRule {
 }
 
 /// Records a conflict rule, decided by the acting user today.
-#[tracing::instrument(skip_all, fields(map.id = map_id), err)]
+#[tracing::instrument(skip_all, fields(map.id = map_id))]
 pub async fn create_rule(
     conn: &mut SqliteConnection,
     actor: &Actor,
@@ -655,7 +655,7 @@ pub async fn create_rule(
 
 /// Moves a rule to a new status. Superseding needs the newer rule of the
 /// same map, and links the two both ways.
-#[tracing::instrument(skip_all, fields(rule.id = id), err)]
+#[tracing::instrument(skip_all, fields(rule.id = id))]
 pub async fn set_rule_status(
     conn: &mut SqliteConnection,
     actor: &Actor,
@@ -784,7 +784,7 @@ impl MapImportCount {
 /// created; their field mappings are added or updated the same way.
 /// Nothing is removed. Call it in one transaction, so a failure anywhere
 /// leaves the environment as it was.
-#[tracing::instrument(skip_all, fields(environment = %environment.name, maps = maps.len()), err)]
+#[tracing::instrument(skip_all, fields(environment = %environment.name, maps = maps.len()))]
 pub async fn import_maps(
     conn: &mut SqliteConnection,
     actor: &Actor,

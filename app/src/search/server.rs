@@ -7,7 +7,7 @@ use sqlx::SqliteConnection;
 /// Rebuilds the index rows of one map (its own row, its fields, its rules).
 /// Call it in the same transaction as any write that touches the map; a
 /// deleted map simply drops out.
-#[tracing::instrument(skip_all, fields(map.id = map_id), err)]
+#[tracing::instrument(skip_all, fields(map.id = map_id))]
 pub async fn reindex_map(conn: &mut SqliteConnection, map_id: i64) -> Result<(), AppError> {
     sqlx::query("delete from search_index where map_id = ?")
         .bind(map_id)
@@ -58,7 +58,7 @@ struct Row {
 }
 
 /// The best matches for an FTS5 query (see [`super::fts_query`]) in one environment.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn search(
     conn: &mut SqliteConnection,
     environment_id: i64,

@@ -29,8 +29,6 @@ pub async fn get_visitor() -> Result<Visitor, AppError> {
 /// Signs in with email and password, sets the session cookie and goes to
 /// `next` (a path on this site) or the home page.
 #[server(prefix = "/sfn", endpoint = "login")]
-// No `err`: a refused sign-in (422, 429) is logged once, at info, where
-// server-function errors are answered (`server_fn_status`).
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use crate::audit::server::{Actor, Event, record};
@@ -130,7 +128,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
 
 /// Ends the current session and returns to the sign-in page.
 #[server(prefix = "/sfn", endpoint = "logout")]
-#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn logout() -> Result<(), AppError> {
     use crate::audit::server::{Actor, Event, record};
     use crate::auth::server::*;
@@ -171,7 +169,7 @@ pub async fn logout() -> Result<(), AppError> {
 /// Creates the first admin on an empty database and signs them in. Refused
 /// once any user exists, so it cannot be used to add accounts later.
 #[server(prefix = "/sfn", endpoint = "setup_admin")]
-#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn setup_admin(email: String, password: String, confirm: String) -> Result<(), AppError> {
     use crate::audit::server::{Actor, Event, record};
     use crate::auth::server::*;

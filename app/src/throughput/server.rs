@@ -44,7 +44,7 @@ pub struct Stored {
 /// transaction (`begin_write`). The samples are summed per period in
 /// memory first, so a batch costs a few multi-row statements, not one per
 /// sample and grain.
-#[tracing::instrument(skip_all, fields(samples = samples.len()), err)]
+#[tracing::instrument(skip_all, fields(samples = samples.len()))]
 pub async fn ingest(
     conn: &mut SqliteConnection,
     environment_id: i64,

@@ -18,7 +18,7 @@ pub async fn list_tokens() -> Result<Vec<TokenSummary>, AppError> {
 /// Creates a token and returns its secret. This is the only time the secret
 /// is ever shown.
 #[server(prefix = "/sfn", endpoint = "create_token")]
-#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn create_token(name: String) -> Result<String, AppError> {
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};
@@ -80,7 +80,7 @@ pub async fn take_new_token() -> Result<Option<String>, AppError> {
 
 /// Revokes a token.
 #[server(prefix = "/sfn", endpoint = "revoke_token")]
-#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn revoke_token(token_id: i64) -> Result<(), AppError> {
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};

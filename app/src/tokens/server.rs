@@ -18,7 +18,7 @@ pub struct TokenIdentity {
 
 /// Creates a token; returns its id and the secret, which is shown once and
 /// never stored.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn create(
     conn: &mut SqliteConnection,
     actor: &Actor,
@@ -56,7 +56,7 @@ pub async fn create(
 }
 
 /// Every token, newest first, naming who created it.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<TokenSummary>, AppError> {
     /// A token row; its creator is named from `auth`'s users.
     #[derive(sqlx::FromRow)]
@@ -91,7 +91,7 @@ pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<TokenSummary>, AppE
 }
 
 /// Live (unrevoked) tokens, and how many of them were used since `since`.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn usage(conn: &mut SqliteConnection, since: &str) -> Result<(i64, i64), AppError> {
     Ok(sqlx::query_as(
         "select count(*), coalesce(sum(last_used_at >= ?), 0) from api_tokens where revoked_at is null",
@@ -102,7 +102,7 @@ pub async fn usage(conn: &mut SqliteConnection, since: &str) -> Result<(i64, i64
 }
 
 /// Revokes a token; it stops working at once. Revoking twice is harmless.
-#[tracing::instrument(skip_all, fields(token.id = id), err)]
+#[tracing::instrument(skip_all, fields(token.id = id))]
 pub async fn revoke(conn: &mut SqliteConnection, actor: &Actor, id: i64) -> Result<(), AppError> {
     let row: Option<(String, Option<String>)> =
         sqlx::query_as("select name, revoked_at from api_tokens where id = ?")
@@ -136,7 +136,7 @@ pub async fn revoke(conn: &mut SqliteConnection, actor: &Actor, id: i64) -> Resu
 /// The live token behind a bearer secret, noting its use. The last-used time
 /// is written at most once a minute so busy collectors do not turn every
 /// read into a write.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn authenticate(
     conn: &mut SqliteConnection,
     secret: &str,

@@ -72,7 +72,7 @@ fn unix(stored: &str) -> Option<i64> {
 
 /// Reads a chart page (`errors`, `throughput` or `drift`) for `q` at
 /// `now` (Unix seconds).
-#[tracing::instrument(skip(conn), err)]
+#[tracing::instrument(skip(conn))]
 pub async fn load(
     conn: &mut SqliteConnection,
     page: &str,

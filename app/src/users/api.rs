@@ -17,7 +17,7 @@ pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
 
 /// Adds a user with an initial password that the admin hands over.
 #[server(prefix = "/sfn", endpoint = "add_user")]
-#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn add_user(email: String, role: String, password: String) -> Result<(), AppError> {
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};
@@ -41,7 +41,7 @@ pub async fn add_user(email: String, role: String, password: String) -> Result<(
 /// Changes a user's role. Admins cannot change their own role, so nobody
 /// locks themselves out by accident.
 #[server(prefix = "/sfn", endpoint = "change_user_role")]
-#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn change_user_role(user_id: i64, role: String) -> Result<(), AppError> {
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};
@@ -63,7 +63,7 @@ pub async fn change_user_role(user_id: i64, role: String) -> Result<(), AppError
 
 /// Deactivates (`active = false`) or reactivates a user.
 #[server(prefix = "/sfn", endpoint = "set_user_active")]
-#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn set_user_active(user_id: i64, active: bool) -> Result<(), AppError> {
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};
@@ -84,7 +84,7 @@ pub async fn set_user_active(user_id: i64, active: bool) -> Result<(), AppError>
 
 /// Sets a new password for a user who lost theirs; the admin hands it over.
 #[server(prefix = "/sfn", endpoint = "set_user_password")]
-#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err))]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn set_user_password(user_id: i64, password: String) -> Result<(), AppError> {
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};

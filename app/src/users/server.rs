@@ -19,7 +19,7 @@ pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<UserSummary>, AppEr
 
 /// Validates and creates a user, recording it in the audit log. The caller
 /// owns the transaction.
-#[tracing::instrument(skip_all, fields(user.role = %role), err)]
+#[tracing::instrument(skip_all, fields(user.role = %role))]
 pub async fn create(
     conn: &mut SqliteConnection,
     actor: &Actor,
@@ -50,7 +50,7 @@ pub async fn create(
 /// Changes a user's role. The last active admin cannot be demoted, so the
 /// console always has someone who can manage it. Ends the user's sessions so
 /// the new role applies at once.
-#[tracing::instrument(skip_all, fields(user.id = id, user.role = %role), err)]
+#[tracing::instrument(skip_all, fields(user.id = id, user.role = %role))]
 pub async fn change_role(
     conn: &mut SqliteConnection,
     actor: &Actor,
@@ -85,7 +85,7 @@ pub async fn change_role(
 
 /// Deactivates or reactivates a user. Deactivation ends their sessions; the
 /// last active admin cannot be deactivated.
-#[tracing::instrument(skip_all, fields(user.id = id, user.active = active), err)]
+#[tracing::instrument(skip_all, fields(user.id = id, user.active = active))]
 pub async fn set_active(
     conn: &mut SqliteConnection,
     actor: &Actor,
@@ -127,7 +127,7 @@ pub async fn set_active(
 
 /// Sets a new password for a user (an admin's reset). Ends the user's
 /// sessions, so the old password's sign-ins stop working at once.
-#[tracing::instrument(skip_all, fields(user.id = id), err)]
+#[tracing::instrument(skip_all, fields(user.id = id))]
 pub async fn set_password(
     conn: &mut SqliteConnection,
     actor: &Actor,

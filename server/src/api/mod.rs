@@ -29,15 +29,22 @@ pub fn router() -> Router<AppState> {
 /// A rejected batch: 4xx with the reason and, where items were at fault,
 /// one reason per item. Nothing of the batch is stored.
 fn reject(status: StatusCode, error: impl Into<String>, items: Vec<(usize, String)>) -> Response {
+    let error = error.into();
+    // Refusals are logged once, here; a failure's cause was logged at
+    // error where it became an `AppError`.
+    if status.is_client_error() {
+        tracing::info!(
+            http.status = status.as_u16(),
+            error,
+            items = items.len(),
+            "API request refused"
+        );
+    }
     let items: Vec<_> = items
         .into_iter()
         .map(|(index, reason)| json!({ "index": index, "reason": reason }))
         .collect();
-    (
-        status,
-        Json(json!({ "error": error.into(), "items": items })),
-    )
-        .into_response()
+    (status, Json(json!({ "error": error, "items": items }))).into_response()
 }
 
 /// Reads a batch `{"environment": "…", "<list>": [ … ]}`; a body that is
@@ -142,6 +149,9 @@ pub struct ApiAuthError(AppError, &'static str);
 
 impl IntoResponse for ApiAuthError {
     fn into_response(self) -> Response {
+        if self.0 == AppError::Unauthorized {
+            tracing::info!(http.status = 401, error = self.1, "API request refused");
+        }
         let mut res = (
             axum::http::StatusCode::from_u16(self.0.status())
                 .unwrap_or(axum::http::StatusCode::UNAUTHORIZED),
@@ -200,4 +210,147 @@ impl FromRequestParts<AppState> for ApiCaller {
 /// credentials before sending data.
 async fn whoami(State(_): State<AppState>, ApiCaller(token): ApiCaller) -> Json<serde_json::Value> {
     Json(json!({ "token": { "id": token.id, "name": token.name } }))
+}
+
+#[cfg(test)]
+mod tests {
+    //! The logging rule of `docs/LOGGING.md`, checked on the real router:
+    //! a refused request is logged once at info, a failure once at error.
+    use crate::config::Settings;
+    use crate::startup::{AppState, build_router};
+    use axum::body::Body;
+    use axum::http::Request;
+    use std::sync::{Arc, Mutex};
+    use tower::ServiceExt as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+
+    /// Every event: its level and message.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<(tracing::Level, String)>>>);
+
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Captured {
+        fn on_event(
+            &self,
+            event: &tracing::Event<'_>,
+            _: tracing_subscriber::layer::Context<'_, S>,
+        ) {
+            struct Message(String);
+            impl tracing::field::Visit for Message {
+                fn record_debug(&mut self, f: &tracing::field::Field, v: &dyn std::fmt::Debug) {
+                    if f.name() == "message" {
+                        self.0 = format!("{v:?}");
+                    }
+                }
+            }
+            let mut m = Message(String::new());
+            event.record(&mut m);
+            if let Ok(mut all) = self.0.lock() {
+                all.push((*event.metadata().level(), m.0));
+            }
+        }
+    }
+
+    impl Captured {
+        /// Takes the events logged so far at `level` or above (more severe).
+        fn take(&self, level: tracing::Level) -> Vec<(tracing::Level, String)> {
+            let mut all = self.0.lock().unwrap();
+            let out = all.iter().filter(|(l, _)| *l <= level).cloned().collect();
+            all.clear();
+            out
+        }
+    }
+
+    // One thread, so the test's subscriber sees everything the router does.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_refusal_logs_once_at_info_and_a_failure_once_at_error() {
+        let captured = Captured::default();
+        let _guard =
+            tracing::subscriber::set_default(tracing_subscriber::registry().with(captured.clone()));
+        let dir = std::env::temp_dir().join(format!("dwc-logging-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = dir.join("log.db");
+        let _ = std::fs::remove_file(&db);
+        let pool = crate::db::connect(db.to_str().unwrap()).await.unwrap();
+        let mut conn = pool.acquire().await.unwrap();
+        let actor = app::audit::server::Actor::cli();
+        let (_, secret) = app::tokens::server::create(&mut conn, &actor, "logs")
+            .await
+            .unwrap();
+        drop(conn);
+        let settings = Settings::for_tests(db.to_str().unwrap());
+        let router = build_router(&settings, AppState::new(&settings, pool.clone()));
+        let post = |body: &str| {
+            Request::post("/api/v1/errors")
+                .header("authorization", format!("Bearer {secret}"))
+                .header("content-type", "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap()
+        };
+        captured.take(tracing::Level::TRACE);
+
+        // A batch naming an environment that does not exist: 422.
+        let res = router
+            .clone()
+            .oneshot(post(
+                r#"{"environment": "Nope", "entries": [{"message": "x"}]}"#,
+            ))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422);
+        let logged = captured.take(tracing::Level::INFO);
+        let refusals: Vec<_> = logged
+            .iter()
+            .filter(|(_, m)| m.contains("refused"))
+            .collect();
+        assert_eq!(refusals.len(), 1, "one refusal line: {logged:?}");
+        assert!(
+            logged.iter().all(|(l, _)| *l == tracing::Level::INFO),
+            "a refusal is not a warning or an error: {logged:?}"
+        );
+
+        // A refused server function (a wrong password): 401 or 422.
+        let res = router
+            .clone()
+            .oneshot(
+                Request::post("/sfn/login")
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .header("sec-fetch-site", "same-origin")
+                    .body(Body::from(
+                        "email=nobody%40example.com&password=wrong-password",
+                    ))
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert!(res.status().is_client_error(), "{}", res.status());
+        let logged = captured.take(tracing::Level::INFO);
+        let refusals: Vec<_> = logged
+            .iter()
+            .filter(|(_, m)| m.contains("refused"))
+            .collect();
+        assert_eq!(refusals.len(), 1, "one refusal line: {logged:?}");
+        assert!(
+            logged.iter().all(|(l, _)| *l == tracing::Level::INFO),
+            "a refusal is not a warning or an error: {logged:?}"
+        );
+
+        // The database gone: 503, its cause logged once at error.
+        pool.close().await;
+        let res = router
+            .oneshot(post(r#"{"environment": "Nope", "entries": []}"#))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 503);
+        let logged = captured.take(tracing::Level::WARN);
+        assert_eq!(
+            logged
+                .iter()
+                .filter(|(l, _)| *l == tracing::Level::ERROR)
+                .count(),
+            1,
+            "one error line: {logged:?}"
+        );
+        assert_eq!(logged.len(), 1, "nothing else at warn or above: {logged:?}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -177,7 +177,7 @@ pub async fn count_map(
 /// counts with the run record in one transaction. A map whose entity or
 /// table does not exist is stored with the reason; a system that cannot
 /// be reached fails the run and nothing is stored.
-#[tracing::instrument(skip_all, fields(environment = %env.name), err)]
+#[tracing::instrument(skip_all, fields(environment = %env.name))]
 pub async fn collect_counts(
     pool: &SqlitePool,
     env: &Environment,

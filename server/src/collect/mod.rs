@@ -124,7 +124,7 @@ fn trace_key(row: &Value) -> Option<String> {
 /// queue, from the last row seen. Rows become entries with the id
 /// `plugintracelog:<guid>`, so no row is ever stored twice; a row's table
 /// names its map when the rule book maps that table.
-#[tracing::instrument(skip_all, fields(environment = %env.name), err)]
+#[tracing::instrument(skip_all, fields(environment = %env.name))]
 pub async fn collect_errors(
     pool: &SqlitePool,
     sweeps: &Sweeps,
@@ -271,7 +271,7 @@ pub fn combined_state(statuses: &[&str]) -> Option<&'static str> {
 /// Reads `DualWriteProjectConfigurations` from F&O and records, per table
 /// map (matched on F&O entity and Dataverse table), the state F&O reports
 /// whenever it differs from the last one recorded.
-#[tracing::instrument(skip_all, fields(environment = %env.name), err)]
+#[tracing::instrument(skip_all, fields(environment = %env.name))]
 pub async fn collect_map_states(
     pool: &SqlitePool,
     env: &Environment,

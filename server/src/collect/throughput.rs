@@ -34,7 +34,7 @@ fn flow(direction: &str, master: &str) -> &'static str {
 }
 
 /// Collects the whole minutes since the last run into the throughput store.
-#[tracing::instrument(skip_all, fields(environment = %env.name), err)]
+#[tracing::instrument(skip_all, fields(environment = %env.name))]
 pub async fn collect_throughput(
     pool: &SqlitePool,
     env: &Environment,

@@ -1,7 +1,8 @@
 //! Server functions answer every error with HTTP 500 and the encoded
 //! [`AppError`] as the body. This layer reads that body back and sets the
 //! status the error means (401, 403, 422, …), so scripts and tests see honest
-//! status codes, and logs each error once, here at the boundary.
+//! status codes, and logs each refusal once, here at the boundary (a
+//! failure was logged at error where its cause became an `AppError`).
 
 use app::error::AppError;
 use axum::body::{Body, to_bytes};
@@ -34,8 +35,11 @@ pub async fn map_server_fn_status(req: Request, next: Next) -> Response {
     if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
         let status =
             StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        // A failure's cause was logged at error where it became an
+        // `AppError` (with the detail this encoded error no longer has);
+        // a refusal is logged here, once.
         if status.is_server_error() {
-            tracing::error!(http.path = path, error = %err, "server function failed");
+            tracing::debug!(http.path = path, error = %err, "server function failed");
         } else {
             tracing::info!(http.path = path, http.status = status.as_u16(), error = %err, "server function refused");
         }

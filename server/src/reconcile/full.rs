@@ -233,7 +233,7 @@ async fn save(pool: &SqlitePool, run_id: i64, cp: &Checkpoint) -> Result<bool, R
 }
 
 /// Runs (or resumes) the full diff `run_id`.
-#[tracing::instrument(skip_all, fields(map = %t.map_name, run.id = run_id), err)]
+#[tracing::instrument(skip_all, fields(map = %t.map_name, run.id = run_id))]
 pub async fn run_full(
     pool: &SqlitePool,
     connector: &Connector,

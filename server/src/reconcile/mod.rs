@@ -332,7 +332,7 @@ impl Reservoir {
 }
 
 /// Runs a sample of `size` records per side for run `run_id`.
-#[tracing::instrument(skip_all, fields(map = %t.map_name, run.id = run_id), err)]
+#[tracing::instrument(skip_all, fields(map = %t.map_name, run.id = run_id))]
 pub async fn run_sample(
     pool: &SqlitePool,
     connector: &Connector,
