@@ -3,6 +3,8 @@
 //! real router; `main.rs` only parses the command line and calls [`run`].
 
 pub mod api;
+#[cfg(test)]
+mod architecture;
 pub mod bench;
 pub mod cli;
 pub mod collect;
