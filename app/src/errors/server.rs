@@ -514,6 +514,17 @@ pub async fn store_batch(
     Ok(accepted)
 }
 
+/// Known ids (their group and category), the entries not stored yet, and
+/// each entry's id in order with whether it was a duplicate.
+type Split = (
+    HashMap<String, (i64, Category)>,
+    Vec<Prepared>,
+    Vec<(String, bool)>,
+);
+
+/// Group fingerprint → (id, effective category).
+type GroupIds = HashMap<String, (i64, Category)>;
+
 /// Stores prepared entries of one environment in the caller's transaction:
 /// entries already stored (same client id) are reported as duplicates and
 /// not stored again; the rest are grouped and counted. A resolved group
@@ -527,6 +538,44 @@ async fn ingest(
     source: Source,
     source_ref: &str,
 ) -> Result<Vec<Accepted>, AppError> {
+    let (mut known, fresh, order) = split_duplicates(conn, environment_id, entries).await?;
+    let groups = aggregate(&fresh);
+    let (group_ids, reopened) = upsert_groups(conn, actor, environment_id, &groups).await?;
+    write_periods(conn, &groups, &group_ids).await?;
+    roll_up(conn, environment_id, &groups, &group_ids).await?;
+    insert_entries(
+        conn,
+        environment_id,
+        &fresh,
+        &group_ids,
+        (source, source_ref),
+    )
+    .await?;
+    record_reopened(conn, actor, environment_id, &reopened).await?;
+    for p in &fresh {
+        known.insert(p.entry.client_id.clone(), group_ids[&p.fingerprint]);
+    }
+    Ok(order
+        .into_iter()
+        .map(|(id, duplicate)| {
+            let (group_id, category) = known[&id];
+            Accepted {
+                id,
+                group_id,
+                category,
+                duplicate,
+            }
+        })
+        .collect())
+}
+
+/// Splits off the entries already stored (a retried batch) or repeated in
+/// this one.
+async fn split_duplicates(
+    conn: &mut SqliteConnection,
+    environment_id: i64,
+    entries: Vec<Prepared>,
+) -> Result<Split, AppError> {
     // Already stored: a retried batch, or a repeat inside this one.
     let ids: Vec<&str> = entries.iter().map(|p| p.entry.client_id.as_str()).collect();
     let stored: Vec<(String, i64, String, Option<String>)> = sqlx::query_as(
@@ -538,7 +587,7 @@ async fn ingest(
     .bind(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
     .fetch_all(&mut *conn)
     .await?;
-    let mut known: HashMap<String, (i64, Category)> = stored
+    let known: HashMap<String, (i64, Category)> = stored
         .into_iter()
         .map(|(id, g, c, o)| {
             let c = o
@@ -560,10 +609,14 @@ async fn ingest(
             fresh.push(p);
         }
     }
+    Ok((known, fresh, order))
+}
 
+/// The fresh entries per group: counts, first and last, per day and hour.
+fn aggregate(fresh: &[Prepared]) -> HashMap<String, GroupAgg> {
     // One write per group and per group-day, however many entries.
     let mut groups: HashMap<String, GroupAgg> = HashMap::new();
-    for p in &fresh {
+    for p in fresh {
         let day = Grain::Day.key_of(&p.entry.occurred_at).to_string();
         let g = groups
             .entry(p.fingerprint.clone())
@@ -587,6 +640,18 @@ async fn ingest(
             .entry(Grain::Hour.key_of(&p.entry.occurred_at).to_string())
             .or_default() += 1;
     }
+    groups
+}
+
+/// Updates the groups that exist (reopening resolved ones) and creates the
+/// others; gives every group's id and effective category, and the ids of
+/// the reopened groups.
+async fn upsert_groups(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    environment_id: i64,
+    groups: &HashMap<String, GroupAgg>,
+) -> Result<(GroupIds, Vec<i64>), AppError> {
     let fps: Vec<&str> = groups.keys().map(String::as_str).collect();
     let existing: Vec<(String, i64, String, Option<String>, String)> = sqlx::query_as(
         "select fingerprint, id, category, category_override, state from error_groups
@@ -631,7 +696,7 @@ async fn ingest(
             .unwrap_or(Category::Other);
         group_ids.insert(fp, (id, c));
     }
-    for (fp, g) in &groups {
+    for (fp, g) in groups {
         if group_ids.contains_key(fp) {
             continue;
         }
@@ -654,6 +719,15 @@ async fn ingest(
         .await?;
         group_ids.insert(fp.clone(), (id, g.category));
     }
+    Ok((group_ids, reopened))
+}
+
+/// Adds the groups' entries per day and hour.
+async fn write_periods(
+    conn: &mut SqliteConnection,
+    groups: &HashMap<String, GroupAgg>,
+    group_ids: &GroupIds,
+) -> Result<(), AppError> {
     let days: Vec<(i64, &String, i64)> = groups
         .iter()
         .flat_map(|(fp, g)| {
@@ -686,15 +760,26 @@ async fn ingest(
         q.push(" on conflict (group_id, hour) do update set count = count + excluded.count");
         q.build().execute(&mut *conn).await?;
     }
+    Ok(())
+}
+
+/// Adds the entries to the rollup by environment, map (0: all) and
+/// effective category, per hour and day.
+async fn roll_up(
+    conn: &mut SqliteConnection,
+    environment_id: i64,
+    groups: &HashMap<String, GroupAgg>,
+    group_ids: &GroupIds,
+) -> Result<(), AppError> {
     // The rollup by environment, map (0: all) and effective category.
     let mut roll: HashMap<(i64, Category, &str, &str), i64> = HashMap::new();
-    for (fp, g) in &groups {
+    for (fp, g) in groups {
         let category = group_ids[fp].1;
         let periods = g
             .hours
             .iter()
-            .map(|(b, n)| ("hour", b, n))
-            .chain(g.days.iter().map(|(b, n)| ("day", b, n)));
+            .map(|(b, n)| (Grain::Hour.as_str(), b, n))
+            .chain(g.days.iter().map(|(b, n)| (Grain::Day.as_str(), b, n)));
         for (grain, bucket, n) in periods {
             *roll.entry((0, category, grain, bucket)).or_default() += n;
             if let Some(map) = g.map_id {
@@ -720,7 +805,17 @@ async fn ingest(
         );
         q.build().execute(&mut *conn).await?;
     }
+    Ok(())
+}
 
+/// Inserts the fresh entries.
+async fn insert_entries(
+    conn: &mut SqliteConnection,
+    environment_id: i64,
+    fresh: &[Prepared],
+    group_ids: &GroupIds,
+    (source, source_ref): (Source, &str),
+) -> Result<(), AppError> {
     // Entries in multi-row statements: 14 columns x 500 rows stays well
     // under SQLite's bound-parameter limit.
     let received = db_now();
@@ -746,12 +841,22 @@ async fn ingest(
         });
         q.build().execute(&mut *conn).await?;
     }
+    Ok(())
+}
+
+/// Records each reopened group in the audit log.
+async fn record_reopened(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    environment_id: i64,
+    reopened: &[i64],
+) -> Result<(), AppError> {
     let environment = if reopened.is_empty() {
         None
     } else {
         crate::environments::server::name_of(conn, environment_id).await?
     };
-    for id in &reopened {
+    for id in reopened {
         record(
             conn,
             actor,
@@ -768,22 +873,7 @@ async fn ingest(
         )
         .await?;
     }
-
-    for p in &fresh {
-        known.insert(p.entry.client_id.clone(), group_ids[&p.fingerprint]);
-    }
-    Ok(order
-        .into_iter()
-        .map(|(id, duplicate)| {
-            let (group_id, category) = known[&id];
-            Accepted {
-                id,
-                group_id,
-                category,
-                duplicate,
-            }
-        })
-        .collect())
+    Ok(())
 }
 
 #[derive(sqlx::FromRow)]
@@ -1250,8 +1340,8 @@ async fn roll_group(
     sign: i64,
 ) -> Result<(), AppError> {
     for (grain, table, column) in [
-        ("hour", "error_group_hours", "hour"),
-        ("day", "error_group_days", "day"),
+        (Grain::Hour.as_str(), "error_group_hours", "hour"),
+        (Grain::Day.as_str(), "error_group_days", "day"),
     ] {
         for map in ["0", "g.map_id"] {
             let sql = format!(
