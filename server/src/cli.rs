@@ -152,25 +152,7 @@ pub async fn import_errors(
             progress("storing", stored);
         },
         async |tx, accepted| {
-            let duplicates = accepted.iter().filter(|a| a.duplicate).count();
-            let new = total - duplicates;
-            app::audit::server::record(
-                tx,
-                &actor,
-                app::audit::server::Event {
-                    action: "errors.import",
-                    object_type: "environment",
-                    object_id: Some(environment.id.to_string()),
-                    summary: format!(
-                        "Imported {new} error {} from {source} into {} ({duplicates} already there)",
-                        if new == 1 { "entry" } else { "entries" },
-                        environment.name
-                    ),
-                    detail: None,
-                    environment: Some(environment.name.clone()),
-                },
-            )
-            .await
+            server::record_import(tx, &actor, &environment, accepted, &source).await
         },
     )
     .await;

@@ -215,28 +215,7 @@ pub async fn import_errors(env: String, csv: String, mapping: String) -> Result<
         super::server::Commit::default(),
         &mut |_| {},
         async |tx, accepted| {
-            let duplicates = accepted.iter().filter(|a| a.duplicate).count();
-            crate::audit::server::record(
-                tx,
-                &actor,
-                crate::audit::server::Event {
-                    action: "errors.import",
-                    object_type: "environment",
-                    object_id: Some(environment.id.to_string()),
-                    summary: format!(
-                        "Imported {} from CSV into {} ({duplicates} already there)",
-                        crate::components::plural(
-                            total - duplicates,
-                            "error entry",
-                            "error entries"
-                        ),
-                        environment.name
-                    ),
-                    detail: None,
-                    environment: Some(environment.name.clone()),
-                },
-            )
-            .await
+            super::server::record_import(tx, &actor, &environment, accepted, "CSV").await
         },
     )
     .await?;

@@ -422,6 +422,37 @@ impl Sweeps {
     }
 }
 
+/// Records a CSV import of entries into `environment` in the audit log
+/// (`from`: the file, or "CSV" from the page); call it as the last step of
+/// [`store_batch`], so the record lands with the entries.
+pub async fn record_import(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    environment: &crate::environments::Environment,
+    accepted: &[Accepted],
+    from: &str,
+) -> Result<(), AppError> {
+    let duplicates = accepted.iter().filter(|a| a.duplicate).count();
+    let new = accepted.len() - duplicates;
+    record(
+        conn,
+        actor,
+        Event {
+            action: "errors.import",
+            object_type: "environment",
+            object_id: Some(environment.id.to_string()),
+            summary: format!(
+                "Imported {} from {from} into {} ({duplicates} already there)",
+                crate::components::plural(new, "error entry", "error entries"),
+                environment.name
+            ),
+            detail: None,
+            environment: Some(environment.name.clone()),
+        },
+    )
+    .await
+}
+
 /// Who stored a batch of entries and how it arrived.
 #[derive(Debug, Clone, Copy)]
 pub struct Origin<'a> {
