@@ -251,6 +251,17 @@ mod tests {
     }
 
     impl Captured {
+        /// Asserts that one line said the request was refused, all at info.
+        fn one_refusal(&self) {
+            let logged = self.take(tracing::Level::INFO);
+            let refusals = logged.iter().filter(|(_, m)| m.contains("refused")).count();
+            assert_eq!(refusals, 1, "one refusal line: {logged:?}");
+            assert!(
+                logged.iter().all(|(l, _)| *l == tracing::Level::INFO),
+                "a refusal is not a warning or an error: {logged:?}"
+            );
+        }
+
         /// Takes the events logged so far at `level` or above (more severe).
         fn take(&self, level: tracing::Level) -> Vec<(tracing::Level, String)> {
             let mut all = self.0.lock().unwrap();
@@ -297,16 +308,7 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(res.status(), 422);
-        let logged = captured.take(tracing::Level::INFO);
-        let refusals: Vec<_> = logged
-            .iter()
-            .filter(|(_, m)| m.contains("refused"))
-            .collect();
-        assert_eq!(refusals.len(), 1, "one refusal line: {logged:?}");
-        assert!(
-            logged.iter().all(|(l, _)| *l == tracing::Level::INFO),
-            "a refusal is not a warning or an error: {logged:?}"
-        );
+        captured.one_refusal();
 
         // A refused server function (a wrong password): 401 or 422.
         let res = router
@@ -323,16 +325,7 @@ mod tests {
             .await
             .unwrap();
         assert!(res.status().is_client_error(), "{}", res.status());
-        let logged = captured.take(tracing::Level::INFO);
-        let refusals: Vec<_> = logged
-            .iter()
-            .filter(|(_, m)| m.contains("refused"))
-            .collect();
-        assert_eq!(refusals.len(), 1, "one refusal line: {logged:?}");
-        assert!(
-            logged.iter().all(|(l, _)| *l == tracing::Level::INFO),
-            "a refusal is not a warning or an error: {logged:?}"
-        );
+        captured.one_refusal();
 
         // The database gone: 503, its cause logged once at error.
         pool.close().await;
