@@ -471,6 +471,20 @@ pub async fn live_ids(conn: &mut SqliteConnection) -> Result<Vec<(i64, bool)>, A
     .await?)
 }
 
+/// Every map of an environment, deleted ones too, by name: (id, name,
+/// deleted).
+pub async fn every_map(
+    conn: &mut SqliteConnection,
+    environment_id: i64,
+) -> Result<Vec<(i64, String, bool)>, AppError> {
+    Ok(sqlx::query_as(
+        "select id, name, deleted from table_maps where environment_id = ? order by name, id",
+    )
+    .bind(environment_id)
+    .fetch_all(conn)
+    .await?)
+}
+
 /// Every map of an environment by id, deleted ones too: rows kept after a
 /// map's deletion (error groups) still show its name.
 pub async fn names_by_id(

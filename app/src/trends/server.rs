@@ -86,7 +86,14 @@ pub async fn load(
         .into_iter()
         .map(|e| e.name)
         .collect();
-    let maps = crate::maps::server::names(conn, env.id).await?;
+    // One read for both: the live maps (pickers, series names) and every
+    // map, deleted ones too, whose history stays in the charts.
+    let every = crate::maps::server::every_map(conn, env.id).await?;
+    let maps: Vec<(i64, String)> = every
+        .iter()
+        .filter(|(_, _, deleted)| !deleted)
+        .map(|(id, name, _)| (*id, name.clone()))
+        .collect();
     if let Some(m) = q.map
         && !maps.iter().any(|(id, _)| *id == m)
     {
@@ -98,10 +105,7 @@ pub async fn load(
             ),
         ));
     }
-    let all_maps: Vec<i64> = crate::maps::server::names_by_id(conn, env.id)
-        .await?
-        .into_keys()
-        .collect();
+    let all_maps: Vec<i64> = every.iter().map(|(id, _, _)| *id).collect();
     let scope = Scope {
         env_id: env.id,
         map: q.map,
