@@ -23,6 +23,7 @@ macro_rules! str_enum {
     };
 }
 
+pub mod alerts;
 pub mod audit;
 pub mod audit_log;
 pub mod auth;

@@ -1,0 +1,129 @@
+//! Alert thresholds: how a rule's condition turns a series of evaluated
+//! values into states and notifications. This is the pure core — no
+//! storage, no scheduling, no delivery — so the scheduler's evaluation and
+//! the editor's preview (a rule replayed over stored history) run the same
+//! code.
+//!
+//! The states follow Grafana's (Normal, Pending, Firing, Recovering,
+//! `NoData`, Error) with two additions its users asked for: a separate
+//! recovery threshold (fire above 1000, resolve only below 900), and
+//! keep-firing-for, so a value that dips once does not resolve and re-fire.
+
+pub mod state;
+
+use serde::{Deserialize, Serialize};
+
+/// How a value is compared with the thresholds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Comparator {
+    /// Breaches above the threshold (errors per hour, drift, minutes silent).
+    Above,
+    /// Breaches below the threshold (records synced).
+    Below,
+}
+
+/// What a rule does when there is no value, or the value could not be
+/// read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Missing {
+    /// Go to the `NoData` (or Error) state, which notifies.
+    Alert,
+    /// Count it as a healthy value.
+    Normal,
+    /// Keep the state as it is.
+    Keep,
+}
+
+/// The condition of a rule: everything evaluation needs, in seconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Condition {
+    /// Above or below.
+    pub comparator: Comparator,
+    /// Breaching beyond this value.
+    pub threshold: f64,
+    /// Resolving only beyond this one (on the healthy side of the
+    /// threshold); `None` resolves at the threshold.
+    pub recovery: Option<f64>,
+    /// How long a breach lasts before the rule fires (0: at once).
+    pub pending_secs: i64,
+    /// How long a firing rule keeps firing after it recovered (0: resolve
+    /// at once).
+    pub keep_firing_secs: i64,
+    /// Seconds between evaluations.
+    pub interval_secs: i64,
+    /// The window each evaluation reads, in seconds.
+    pub window_secs: i64,
+    /// When there is no value.
+    pub no_data: Missing,
+    /// When the value could not be read.
+    pub error: Missing,
+}
+
+impl Condition {
+    /// Whether `v` breaches the threshold.
+    pub fn breaches(&self, v: f64) -> bool {
+        match self.comparator {
+            Comparator::Above => v > self.threshold,
+            Comparator::Below => v < self.threshold,
+        }
+    }
+
+    /// Whether `v` is healthy enough to resolve a firing rule.
+    pub fn recovers(&self, v: f64) -> bool {
+        let at = self.recovery.unwrap_or(self.threshold);
+        match self.comparator {
+            Comparator::Above => v <= at,
+            Comparator::Below => v >= at,
+        }
+    }
+
+    /// Checks the condition; `Err` names the field and says what is wrong.
+    pub fn check(&self) -> Result<(), (&'static str, String)> {
+        if !self.threshold.is_finite() {
+            return Err(("threshold", "Give the threshold as a number.".into()));
+        }
+        if let Some(r) = self.recovery {
+            let wrong_side = match self.comparator {
+                Comparator::Above => r > self.threshold,
+                Comparator::Below => r < self.threshold,
+            };
+            if !r.is_finite() || wrong_side {
+                let side = match self.comparator {
+                    Comparator::Above => "at or below",
+                    Comparator::Below => "at or above",
+                };
+                return Err((
+                    "recovery",
+                    format!(
+                        "The recovery threshold must be {side} the threshold ({}), so a firing alert can resolve.",
+                        self.threshold
+                    ),
+                ));
+            }
+        }
+        if self.interval_secs < 60 {
+            return Err((
+                "interval",
+                "Evaluate at most once a minute (an interval of at least 60 seconds).".into(),
+            ));
+        }
+        if self.window_secs < self.interval_secs {
+            return Err((
+                "window",
+                format!(
+                    "The window ({} s) is shorter than the evaluation interval ({} s): values between two evaluations would never be seen.",
+                    self.window_secs, self.interval_secs
+                ),
+            ));
+        }
+        if self.pending_secs < 0 || self.keep_firing_secs < 0 {
+            return Err((
+                "pending",
+                "Pending and keep-firing periods cannot be negative.".into(),
+            ));
+        }
+        Ok(())
+    }
+}
