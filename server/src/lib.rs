@@ -15,6 +15,7 @@ pub mod demo;
 pub mod export;
 pub mod health;
 pub mod middleware;
+pub mod notify;
 pub mod reconcile;
 pub mod scheduler;
 pub mod serve;

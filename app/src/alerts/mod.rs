@@ -127,3 +127,100 @@ impl Condition {
         Ok(())
     }
 }
+
+/// How bad an alert is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Worth knowing.
+    Info,
+    /// Worth a look today.
+    Warning,
+    /// Worth a look now.
+    Critical,
+}
+
+/// One alert notification, as every channel (Teams, webhook, email)
+/// renders it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    /// Firing or resolved (or no data, error).
+    pub notice: state::Notice,
+    /// The rule's name.
+    pub rule: String,
+    /// Its severity.
+    pub severity: Severity,
+    /// The environment.
+    pub environment: String,
+    /// The map, for a rule split per map.
+    pub map: Option<String>,
+    /// The value that triggered the notice, with its unit (e.g. "entries
+    /// per hour").
+    pub value: Option<f64>,
+    /// What the value is.
+    pub unit: String,
+    /// The rule's condition.
+    pub condition: Condition,
+    /// When the instance entered its state (RFC 3339, UTC).
+    pub since: String,
+    /// What to do, in the rule's own words (plain text; Markdown marks
+    /// stripped).
+    pub runbook: String,
+    /// The alert in the console.
+    pub url: String,
+}
+
+impl Message {
+    /// One line: "Firing: More than 10 errors per hour · UAT · Customers V3".
+    pub fn title(&self) -> String {
+        let what = match self.notice {
+            state::Notice::Firing => "Firing",
+            state::Notice::Resolved => "Resolved",
+            state::Notice::NoData => "No data",
+            state::Notice::Error => "Cannot evaluate",
+        };
+        let mut t = format!("{what}: {} · {}", self.rule, self.environment);
+        if let Some(m) = &self.map {
+            t.push_str(" · ");
+            t.push_str(m);
+        }
+        t
+    }
+
+    /// The value against the threshold, in words.
+    pub fn value_line(&self) -> String {
+        let c = &self.condition;
+        let side = match c.comparator {
+            Comparator::Above => "above",
+            Comparator::Below => "below",
+        };
+        let mut line = match self.value {
+            Some(v) => format!(
+                "{} {} (fires {side} {})",
+                fmt_number(v),
+                self.unit,
+                fmt_number(c.threshold)
+            ),
+            None => format!(
+                "no value (fires {side} {} {})",
+                fmt_number(c.threshold),
+                self.unit
+            ),
+        };
+        if let Some(r) = c.recovery {
+            line.push_str(&format!(", resolves at {}", fmt_number(r)));
+        }
+        line
+    }
+}
+
+/// A value as people read it: whole numbers without decimals, others with
+/// up to two.
+pub fn fmt_number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        let s = format!("{v:.2}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}

@@ -1,0 +1,151 @@
+//! The body a Teams Workflows webhook ("when a Teams webhook request is
+//! received", which replaces the retired Office 365 connectors) posts to a
+//! channel: a `message` envelope with one Adaptive Card attachment. The card
+//! stays at version 1.4, which Teams renders everywhere, and links out with
+//! `Action.OpenUrl` (webhooks do not take `Action.Submit`).
+
+use app::alerts::Message;
+use app::alerts::state::Notice;
+use serde_json::{Value, json};
+
+/// The Adaptive Card version the card declares.
+pub const CARD_VERSION: &str = "1.4";
+
+/// The Workflows request body for `m`.
+pub fn body(m: &Message) -> Value {
+    json!({
+        "type": "message",
+        "attachments": [{
+            "contentType": "application/vnd.microsoft.card.adaptive",
+            "contentUrl": null,
+            "content": card(m),
+        }],
+    })
+}
+
+/// The Adaptive Card itself.
+pub fn card(m: &Message) -> Value {
+    // Teams' named colours: red while firing, green once resolved.
+    let color = match m.notice {
+        Notice::Firing | Notice::Error => "Attention",
+        Notice::NoData => "Warning",
+        Notice::Resolved => "Good",
+    };
+    let mut facts = vec![
+        json!({"title": "Environment", "value": m.environment}),
+        json!({"title": "Value", "value": m.value_line()}),
+        json!({"title": "Since", "value": m.since}),
+        json!({"title": "Severity", "value": format!("{:?}", m.severity).to_lowercase()}),
+    ];
+    if let Some(map) = &m.map {
+        facts.insert(1, json!({"title": "Map", "value": map}));
+    }
+    let mut body = vec![
+        json!({"type": "TextBlock", "text": m.title(), "weight": "Bolder", "size": "Medium", "color": color, "wrap": true}),
+        json!({"type": "FactSet", "facts": facts}),
+    ];
+    if !m.runbook.trim().is_empty() && m.notice != Notice::Resolved {
+        body.push(
+            json!({"type": "TextBlock", "text": "What to do", "weight": "Bolder", "wrap": true}),
+        );
+        body.push(json!({"type": "TextBlock", "text": m.runbook, "wrap": true}));
+    }
+    json!({
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": CARD_VERSION,
+        "body": body,
+        "actions": [{"type": "Action.OpenUrl", "title": "Open in the console", "url": m.url}],
+        "msteams": {"width": "full"},
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use app::alerts::{Comparator, Condition, Missing, Severity};
+
+    pub(crate) fn message(notice: Notice) -> Message {
+        Message {
+            notice,
+            rule: "More than 10 errors per hour".into(),
+            severity: Severity::Warning,
+            environment: "UAT".into(),
+            map: Some("Customers V3".into()),
+            value: Some(14.0),
+            unit: "entries per hour".into(),
+            condition: Condition {
+                comparator: Comparator::Above,
+                threshold: 10.0,
+                recovery: Some(5.0),
+                pending_secs: 0,
+                keep_firing_secs: 0,
+                interval_secs: 60,
+                window_secs: 3600,
+                no_data: Missing::Keep,
+                error: Missing::Keep,
+            },
+            since: "2026-12-01T06:00:00.000Z".into(),
+            runbook: "Open the error queue, filter by the map, and check the newest group.".into(),
+            url: "https://console.example/alerts/7".into(),
+        }
+    }
+
+    /// The elements this card uses, and the fields each one requires in
+    /// the Adaptive Card schema.
+    fn check_element(e: &Value) {
+        match e["type"].as_str() {
+            Some("TextBlock") => assert!(e["text"].is_string(), "TextBlock needs text: {e}"),
+            Some("FactSet") => {
+                let facts = e["facts"].as_array().expect("FactSet needs facts");
+                assert!(!facts.is_empty());
+                for f in facts {
+                    assert!(f["title"].is_string() && f["value"].is_string(), "{f}");
+                }
+            }
+            other => panic!("an element Teams may not render: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_workflows_envelope_carries_one_adaptive_card_teams_renders() {
+        for notice in [Notice::Firing, Notice::Resolved] {
+            let b = body(&message(notice));
+            assert_eq!(b["type"], "message", "Workflows needs type message");
+            let attachments = b["attachments"].as_array().unwrap();
+            assert_eq!(attachments.len(), 1);
+            assert_eq!(
+                attachments[0]["contentType"],
+                "application/vnd.microsoft.card.adaptive"
+            );
+            let card = &attachments[0]["content"];
+            assert_eq!(card["type"], "AdaptiveCard");
+            let version: f64 = card["version"].as_str().unwrap().parse().unwrap();
+            assert!(version <= 1.4, "Teams renders up to 1.5; we keep to 1.4");
+            let elements = card["body"].as_array().unwrap();
+            assert!(!elements.is_empty());
+            elements.iter().for_each(check_element);
+            for a in card["actions"].as_array().unwrap() {
+                assert_eq!(
+                    a["type"], "Action.OpenUrl",
+                    "webhooks take no Action.Submit"
+                );
+                assert!(a["url"].as_str().unwrap().starts_with("https://"));
+            }
+        }
+    }
+
+    #[test]
+    fn firing_and_resolved_cards_say_what_happened() {
+        let firing = card(&message(Notice::Firing));
+        let text = firing.to_string();
+        assert_eq!(firing["body"][0]["color"], "Attention");
+        assert!(text.contains("Firing: More than 10 errors per hour · UAT · Customers V3"));
+        assert!(text.contains("14 entries per hour (fires above 10), resolves at 5"));
+        assert!(text.contains("Open the error queue"), "the runbook note");
+        let resolved = card(&message(Notice::Resolved));
+        assert_eq!(resolved["body"][0]["color"], "Good");
+        assert!(resolved.to_string().contains("Resolved: "));
+        assert!(!resolved.to_string().contains("What to do"));
+    }
+}
