@@ -9,6 +9,7 @@
 //! recovery threshold (fire above 1000, resolve only below 900), and
 //! keep-firing-for, so a value that dips once does not resolve and re-fire.
 
+pub mod baseline;
 pub mod state;
 
 use serde::{Deserialize, Serialize};
