@@ -132,12 +132,22 @@ mod ssr {
         }
     }
 
+    /// Marks a failed response whose cause was already logged at error
+    /// (where it became an [`AppError`]), so the request log does not log
+    /// the failure a second time; a 5xx without it is logged there.
+    #[derive(Debug, Clone, Copy)]
+    pub struct CauseLogged;
+
     impl IntoResponse for AppError {
         fn into_response(self) -> Response {
             let status = axum::http::StatusCode::from_u16(self.status())
                 .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
             let body = serde_json::json!({ "error": self.to_string() });
-            (status, axum::Json(body)).into_response()
+            let mut res = (status, axum::Json(body)).into_response();
+            if status.is_server_error() {
+                res.extensions_mut().insert(CauseLogged);
+            }
+            res
         }
     }
 
@@ -158,7 +168,7 @@ mod ssr {
 }
 
 #[cfg(feature = "ssr")]
-pub use ssr::OnConstraint;
+pub use ssr::{CauseLogged, OnConstraint};
 
 #[cfg(test)]
 mod tests {

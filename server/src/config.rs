@@ -108,7 +108,13 @@ impl Setting {
             .env(self.env)
             .value_name(self.value_name)
             .help(format!("{}{default}", upper_first(self.what)))
-            .value_parser(move |v: &str| (self.check)(v).map(|()| v.to_string()))
+            // The message names the variable too: the value may have come
+            // from it rather than the flag.
+            .value_parser(move |v: &str| {
+                (self.check)(v)
+                    .map(|()| v.to_string())
+                    .map_err(|m| format!("{}: {m}", self.named()))
+            })
     }
 }
 
@@ -169,19 +175,17 @@ fn proxies(v: &str) -> Result<(), String> {
     app::auth::TrustedProxies::parse(v).map(|_| ())
 }
 
-fn switch(v: &str) -> Result<(), String> {
-    parse_switch(v)
-        .map(|_| ())
-        .ok_or_else(|| format!("'{v}' is neither true nor false"))
+fn switch(_: &str) -> Result<(), String> {
+    Ok(())
 }
 
-/// A switch's value: true, false, yes, no, on, off, 1 or 0.
-fn parse_switch(v: &str) -> Option<bool> {
-    match v.trim().to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Some(true),
-        "0" | "false" | "no" | "off" => Some(false),
-        _ => None,
-    }
+/// A switch's value from a variable or the file: 0, false, no or off (in
+/// any case) turn it off, anything else on.
+fn switch_value(v: &str) -> bool {
+    !matches!(
+        v.trim().to_ascii_lowercase().as_str(),
+        "0" | "false" | "no" | "off"
+    )
 }
 
 /// Every setting.
@@ -443,15 +447,17 @@ impl Given {
             if s.scope == Scope::ServeSwitch {
                 cmd = cmd
                     .arg(
+                        // The variable is read in `from`, with the words
+                        // people use (clap's switch takes only true/false).
                         clap::Arg::new(s.flag)
                             .long(s.flag)
-                            .env(s.env)
                             .action(clap::ArgAction::SetTrue)
                             .overrides_with("no-demo")
                             .help(format!(
-                                "Turn on {} [default: {}]",
+                                "Turn on {} [default: {}] [env: {}]",
                                 s.what,
-                                s.default_text()
+                                s.default_text(),
+                                s.env
                             )),
                     )
                     .arg(
@@ -474,11 +480,10 @@ impl Given {
             if s.scope == Scope::ServeSwitch {
                 if m.get_flag("no-demo") {
                     given.insert(s.flag, "false".into());
-                } else if m
-                    .value_source(s.flag)
-                    .is_some_and(|src| src != clap::parser::ValueSource::DefaultValue)
-                {
-                    given.insert(s.flag, m.get_flag(s.flag).to_string());
+                } else if m.get_flag(s.flag) {
+                    given.insert(s.flag, "true".into());
+                } else if let Ok(v) = std::env::var(s.env) {
+                    given.insert(s.flag, switch_value(&v).to_string());
                 }
             } else if let Some(v) = m.get_one::<String>(s.flag) {
                 given.insert(s.flag, v.clone());
@@ -955,7 +960,7 @@ pub fn resolve_serve(cli: &Cli, args: &ServeArgs, file: &FileSettings) -> anyhow
     let g = &args.0;
     let secs = |flag: &str| required::<u64>(g, file, flag).map(Duration::from_secs);
     let demo = match value(g, file, "demo")? {
-        Some(v) => parse_switch(&v).unwrap_or(false),
+        Some(v) => switch_value(&v),
         None => file.connections.is_empty(),
     };
     for (name, c) in &file.connections {
@@ -1099,6 +1104,30 @@ mod tests {
     fn clap_rejects_a_malformed_bind_flag_naming_it() {
         let err = Cli::try_parse_from(["dwconsole", "serve", "--bind", "nope"]).unwrap_err();
         assert!(err.to_string().contains("--bind"), "{err}");
+    }
+
+    #[test]
+    fn the_demo_switch_reads_the_usual_words() {
+        for off in ["0", "false", "no", "off", " False "] {
+            assert!(!switch_value(off), "{off}");
+        }
+        for on in ["1", "true", "yes", "on", "anything"] {
+            assert!(switch_value(on), "{on}");
+        }
+        let f = file("demo = 'off'").unwrap();
+        let cli = Cli::parse_from(["dwconsole", "serve"]);
+        assert!(!resolve_serve(&cli, &ServeArgs::default(), &f).unwrap().demo);
+    }
+
+    #[test]
+    fn a_bad_flag_value_names_its_variable_too() {
+        let err = Cli::try_parse_from(["dwconsole", "serve", "--session-hours", "0"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("APP_SESSION_HOURS") && err.contains("outside 1..=720"),
+            "{err}"
+        );
     }
 
     #[test]

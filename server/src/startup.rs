@@ -177,8 +177,25 @@ pub fn build_router(settings: &Settings, state: AppState) -> Router {
                         request_id,
                     )
                 })
+                // A failure whose cause was logged where it became an
+                // `AppError` is not logged again; any other 5xx (a readiness
+                // probe finding the database down, a page that failed to
+                // render) is logged here, once.
+                .on_response(
+                    |res: &axum::http::Response<_>, latency: Duration, _: &tracing::Span| {
+                        if res.status().is_server_error()
+                            && res.extensions().get::<app::error::CauseLogged>().is_none()
+                        {
+                            tracing::error!(
+                                http.status = res.status().as_u16(),
+                                duration_ms = latency.as_millis() as u64,
+                                "request failed"
+                            );
+                        }
+                    },
+                )
                 // Its own "response failed" line would log every failure a
-                // second time; the cause is logged where it happened.
+                // second time.
                 .on_failure(()),
         )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

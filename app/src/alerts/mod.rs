@@ -167,7 +167,8 @@ pub struct Message {
     /// What to do, in the rule's own words (plain text; Markdown marks
     /// stripped).
     pub runbook: String,
-    /// The alert in the console.
+    /// The alert in the console, absolute (from the public URL setting):
+    /// Teams and mail clients open it from outside.
     pub url: String,
 }
 

@@ -114,6 +114,26 @@ pub fn evaluate(
 fn on_value(c: &Condition, prev: &Instance, at: i64, v: f64) -> (Instance, Vec<Notice>) {
     let mut notices = vec![];
     let mut prev = prev.clone();
+    if matches!(prev.state, State::NoData | State::Error) && prev.fired_at.is_some() {
+        // It fired before the data went missing: a value that has not
+        // recovered means it still fires (no "resolved" in between), a
+        // healthy one resolves it.
+        if c.recovers(v) {
+            notices.push(Notice::Resolved);
+            let next = Instance {
+                state: State::Normal,
+                since: at,
+                fired_at: None,
+                value: Some(v),
+            };
+            return (next, notices);
+        }
+        let next = Instance {
+            value: Some(v),
+            ..prev.to(State::Firing, at)
+        };
+        return (next, notices);
+    }
     if matches!(prev.state, State::NoData | State::Error) {
         // A value again: the missing-data alert resolves, then the value
         // is judged as from Normal.
@@ -327,6 +347,32 @@ mod tests {
         };
         let (resolved, n) = evaluate(&normal, &firing, 60, &Reading::NoData);
         assert_eq!((resolved.state, n), (State::Normal, vec![Notice::Resolved]));
+    }
+
+    #[test]
+    fn a_firing_alert_that_loses_its_data_and_gets_a_breaching_value_back_still_fires() {
+        let c = Condition {
+            pending_secs: 0,
+            keep_firing_secs: 0,
+            ..errors_per_hour()
+        };
+        let readings = vec![
+            (0, Reading::Value(20.0)),
+            (60, Reading::NoData),
+            (120, Reading::Value(30.0)),
+            (180, Reading::Value(1.0)),
+        ];
+        let r = replay(&c, &readings);
+        assert_eq!(
+            r.notices,
+            vec![
+                (0, Notice::Firing),
+                (60, Notice::NoData),
+                (180, Notice::Resolved)
+            ],
+            "no resolved-then-firing while it never recovered"
+        );
+        assert_eq!(r.firing_periods(), vec![(0, Some(180))]);
     }
 
     #[test]

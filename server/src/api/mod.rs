@@ -162,6 +162,9 @@ impl IntoResponse for ApiAuthError {
             res.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
+        if res.status().is_server_error() {
+            res.extensions_mut().insert(app::error::CauseLogged);
+        }
         res
     }
 }
@@ -330,6 +333,7 @@ mod tests {
         // The database gone: 503, its cause logged once at error.
         pool.close().await;
         let res = router
+            .clone()
             .oneshot(post(r#"{"environment": "Nope", "entries": []}"#))
             .await
             .unwrap();
@@ -344,6 +348,18 @@ mod tests {
             "one error line: {logged:?}"
         );
         assert_eq!(logged.len(), 1, "nothing else at warn or above: {logged:?}");
+
+        // A 5xx that is no `AppError` (the readiness probe) is logged by the
+        // request log, once.
+        let res = router
+            .clone()
+            .oneshot(Request::get("/readyz").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 503);
+        let logged = captured.take(tracing::Level::WARN);
+        assert_eq!(logged.len(), 1, "one line for the failed probe: {logged:?}");
+        assert_eq!(logged[0].0, tracing::Level::ERROR);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

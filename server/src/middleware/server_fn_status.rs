@@ -40,6 +40,7 @@ pub async fn map_server_fn_status(req: Request, next: Next) -> Response {
         // a refusal is logged here, once.
         if status.is_server_error() {
             tracing::debug!(http.path = path, error = %err, "server function failed");
+            parts.extensions.insert(app::error::CauseLogged);
         } else {
             tracing::info!(http.path = path, http.status = status.as_u16(), error = %err, "server function refused");
         }
