@@ -92,7 +92,7 @@ mod tests {
 
     #[test]
     fn the_usual_level_is_the_same_hour_of_day_over_four_weeks() {
-        let midnight = 1_764_547_200; // 2026-12-01T00:00:00Z
+        let midnight = 1_796_083_200; // 2026-12-01T00:00:00Z
         let h = history(midnight);
         let night = usual(&h, midnight + 2 * HOUR + 600, 0).unwrap();
         assert_eq!((night.mean, night.samples), (20.0, 28));
@@ -122,7 +122,7 @@ mod tests {
 
     #[test]
     fn too_little_history_gives_no_usual_level_and_gaps_count_as_zero() {
-        let at = 1_764_547_200 + 12 * HOUR;
+        let at = 1_796_083_200 + 12 * HOUR;
         // The series began 3 days ago.
         assert_eq!(usual(&[], at, at - 3 * DAY), None);
         // A week known, nothing recorded at that hour: usually 0.

@@ -10,6 +10,7 @@
 //! keep-firing-for, so a value that dips once does not resolve and re-fire.
 
 pub mod baseline;
+pub mod silence;
 pub mod state;
 
 use serde::{Deserialize, Serialize};

@@ -1,8 +1,9 @@
 //! What alert notifications look like on the wire: a Microsoft Teams
 //! Workflows message with an Adaptive Card, and a generic JSON webhook
 //! signed as Standard Webhooks v1 says. Pure builders, checked by tests
-//! against the shapes the receivers require; sending, retries and the
-//! outbox come with the channels.
+//! against the shapes the receivers require, and the outbox's retry
+//! decisions. Sending and the outbox itself come with the channels.
 
+pub mod retry;
 pub mod teams;
 pub mod webhook;
