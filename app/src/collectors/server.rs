@@ -31,17 +31,7 @@ pub async fn save_cursor(
     collector: &str,
     cursor: &str,
 ) -> Result<(), AppError> {
-    sqlx::query(
-        "insert into collector_cursors (environment_id, collector, cursor, updated_at) values (?, ?, ?, ?)
-         on conflict (environment_id, collector) do update set cursor = excluded.cursor, updated_at = excluded.updated_at",
-    )
-    .bind(env)
-    .bind(collector)
-    .bind(cursor)
-    .bind(db_now())
-    .execute(conn)
-    .await?;
-    Ok(())
+    put_cursor(conn, env, collector, cursor, true).await
 }
 
 /// Sets a collector's first cursor unless it already has one (demo mode
@@ -52,14 +42,27 @@ pub async fn seed_cursor(
     collector: &str,
     cursor: &str,
 ) -> Result<(), AppError> {
+    put_cursor(conn, env, collector, cursor, false).await
+}
+
+/// Writes a cursor; `replace` decides whether an existing one moves.
+async fn put_cursor(
+    conn: &mut SqliteConnection,
+    env: i64,
+    collector: &str,
+    cursor: &str,
+    replace: bool,
+) -> Result<(), AppError> {
     sqlx::query(
         "insert into collector_cursors (environment_id, collector, cursor, updated_at) values (?, ?, ?, ?)
-         on conflict do nothing",
+         on conflict (environment_id, collector) do update set cursor = excluded.cursor, updated_at = excluded.updated_at
+         where ?",
     )
     .bind(env)
     .bind(collector)
     .bind(cursor)
     .bind(db_now())
+    .bind(replace)
     .execute(conn)
     .await?;
     Ok(())
