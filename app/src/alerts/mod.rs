@@ -10,6 +10,8 @@
 //! keep-firing-for, so a value that dips once does not resolve and re-fire.
 
 pub mod baseline;
+pub mod rule;
+pub mod series;
 pub mod silence;
 pub mod state;
 
@@ -25,6 +27,11 @@ pub enum Comparator {
     Below,
 }
 
+str_enum!(Comparator {
+    Above => "above", "Above";
+    Below => "below", "Below";
+});
+
 /// What a rule does when there is no value, or the value could not be
 /// read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,6 +44,12 @@ pub enum Missing {
     /// Keep the state as it is.
     Keep,
 }
+
+str_enum!(Missing {
+    Alert => "alert", "Alert";
+    Normal => "normal", "Count as healthy";
+    Keep => "keep", "Keep the last state";
+});
 
 /// The condition of a rule: everything evaluation needs, in seconds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -141,6 +154,12 @@ pub enum Severity {
     /// Worth a look now.
     Critical,
 }
+
+str_enum!(Severity {
+    Info => "info", "Info";
+    Warning => "warning", "Warning";
+    Critical => "critical", "Critical";
+});
 
 /// One alert notification, as every channel (Teams, webhook, email)
 /// renders it.
