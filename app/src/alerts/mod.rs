@@ -10,8 +10,12 @@
 //! keep-firing-for, so a value that dips once does not resolve and re-fire.
 
 pub mod baseline;
+#[cfg(feature = "ssr")]
+pub mod evaluate;
 pub mod rule;
 pub mod series;
+#[cfg(feature = "ssr")]
+pub mod server;
 pub mod silence;
 pub mod state;
 
@@ -245,4 +249,65 @@ pub fn fmt_number(v: f64) -> String {
         let s = format!("{v:.2}");
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     }
+}
+
+/// A stored alert rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertRule {
+    /// Its id.
+    pub id: i64,
+    /// The environment's id.
+    pub environment_id: i64,
+    /// The environment's name.
+    pub environment: String,
+    /// What it is.
+    pub content: rule::RuleContent,
+    /// Its current revision.
+    pub revision: i64,
+    /// Deleted (kept for history and restore).
+    pub deleted: bool,
+    /// When it last changed (stored time).
+    pub updated_at: String,
+    /// When it was last evaluated (Unix seconds).
+    pub evaluated_at: Option<i64>,
+}
+
+/// One series' alert instance, as pages list it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InstanceRow {
+    /// The rule.
+    pub rule_id: i64,
+    /// The series: '' for the environment, else a map's or collector's
+    /// name.
+    pub series: String,
+    /// The map, for a series per map.
+    pub map_id: Option<i64>,
+    /// Where it stands.
+    pub instance: state::Instance,
+    /// When it was last evaluated (Unix seconds).
+    pub evaluated_at: i64,
+    /// Who acknowledged it, with when (Unix seconds) and their comment;
+    /// cleared when it resolves.
+    pub acknowledged: Option<(String, i64, String)>,
+}
+
+/// One change of state in an instance's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryRow {
+    /// The rule.
+    pub rule_id: i64,
+    /// The series.
+    pub series: String,
+    /// When (Unix seconds).
+    pub at: i64,
+    /// The state entered.
+    pub state: state::State,
+    /// The value then.
+    pub value: Option<f64>,
+    /// What it notified, if anything.
+    pub notice: Option<state::Notice>,
+    /// The silence that kept the notice from being sent.
+    pub silence_id: Option<i64>,
+    /// More, in words (an error's reason, an acknowledgement).
+    pub detail: String,
 }

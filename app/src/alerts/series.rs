@@ -239,10 +239,49 @@ pub fn run(
     now: i64,
     failure: Option<&str>,
 ) -> Run {
-    let mut out = Run::default();
     let aggregate = rule.watch.aggregate();
-    let hourly = matches!(rule.test, Test::Baseline(_)).then(|| series.hourly());
-    let first = first_seen(series);
+    let hourly = matches!(rule.test, Test::Baseline(_)).then(|| (series.hourly(), first_seen(series)));
+    run_with(rule, times, start, failure, hourly, |t| {
+        series.value_at(aggregate, t, rule.window_secs, now)
+    })
+}
+
+/// Runs `rule` over several series read as one: at each step the worst of
+/// their values (the highest for a rule that fires above, the lowest for
+/// one that fires below); no data only when none has any.
+pub fn run_worst(
+    rule: &RuleContent,
+    all: &[Series],
+    times: &[i64],
+    start: Option<Instance>,
+    now: i64,
+    failure: Option<&str>,
+) -> Run {
+    let aggregate = rule.watch.aggregate();
+    let below = matches!(rule.test, Test::Fixed { comparator: super::Comparator::Below, .. });
+    run_with(rule, times, start, failure, None, |t| {
+        let values = all.iter().filter_map(|s| match s.value_at(aggregate, t, rule.window_secs, now) {
+            Reading::Value(v) => Some(v),
+            _ => None,
+        });
+        let worst = if below {
+            values.fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.min(v))))
+        } else {
+            values.fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
+        };
+        worst.map_or(Reading::NoData, Reading::Value)
+    })
+}
+
+fn run_with(
+    rule: &RuleContent,
+    times: &[i64],
+    start: Option<Instance>,
+    failure: Option<&str>,
+    hourly: Option<(Vec<(i64, f64)>, i64)>,
+    reading_at: impl Fn(i64) -> Reading,
+) -> Run {
+    let mut out = Run::default();
     let mut at_state = match (start, times.first()) {
         (Some(s), _) => s,
         (None, Some(t)) => Instance::new(*t),
@@ -251,14 +290,14 @@ pub fn run(
     for &t in times {
         let threshold = match (&rule.test, &hourly) {
             // The window ending at t covers the hour before it.
-            (Test::Baseline(b), Some(h)) => usual_threshold(*b, h, t - 1, first),
+            (Test::Baseline(b), Some((h, first))) => usual_threshold(*b, h, t - 1, *first),
             (Test::Fixed { threshold, .. }, _) => Some(*threshold),
             _ => None,
         };
         let reading = match failure {
             Some(why) => Reading::Error(why.to_string()),
             None if threshold.is_none() => Reading::NoData,
-            None => series.value_at(aggregate, t, rule.window_secs, now),
+            None => reading_at(t),
         };
         let condition = rule.condition(threshold);
         let (next, notices) = evaluate(&condition, &at_state, t, &reading);

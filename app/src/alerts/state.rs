@@ -37,6 +37,15 @@ pub enum Reading {
     Error(String),
 }
 
+str_enum!(State {
+    Normal => "normal", "Normal";
+    Pending => "pending", "Pending";
+    Firing => "firing", "Firing";
+    Recovering => "recovering", "Recovering";
+    NoData => "no_data", "No data";
+    Error => "error", "Error";
+});
+
 /// A notification a step asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -50,6 +59,13 @@ pub enum Notice {
     /// The rule's value could not be read.
     Error,
 }
+
+str_enum!(Notice {
+    Firing => "firing", "Firing";
+    Resolved => "resolved", "Resolved";
+    NoData => "no_data", "No data";
+    Error => "error", "Cannot evaluate";
+});
 
 /// An instance's stored state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

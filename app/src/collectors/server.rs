@@ -197,3 +197,29 @@ pub async fn latest_run(
     .fetch_optional(conn)
     .await?)
 }
+
+/// When each collector of an environment last succeeded before `from`
+/// (Unix seconds), and every success since, as (collector, finished at):
+/// how long a collector has been silent, at any moment after `from`.
+pub async fn successes(
+    conn: &mut SqliteConnection,
+    environment_id: i64,
+    from: i64,
+) -> Result<Vec<(String, i64)>, AppError> {
+    let from = crate::db::db_time_secs(from);
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "select collector, max(finished_at) from collector_runs
+         where environment_id = ?1 and outcome = 'ok' and finished_at < ?2 group by collector
+         union all
+         select collector, finished_at from collector_runs
+         where environment_id = ?1 and outcome = 'ok' and finished_at >= ?2",
+    )
+    .bind(environment_id)
+    .bind(&from)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(c, t)| Some((c, chrono::DateTime::parse_from_rfc3339(&t).ok()?.timestamp())))
+        .collect())
+}

@@ -1616,6 +1616,112 @@ pub async fn hourly_per_map(
         .collect())
 }
 
+/// Which error groups an alert rule counts: the environment's, narrowed
+/// to some maps, a direction and an effective category.
+#[derive(Debug, Clone, Default)]
+pub struct AlertFilter {
+    /// These maps only, per map; `None` for the whole environment (entries
+    /// that named no map included).
+    pub maps: Option<Vec<i64>>,
+    /// `fo_to_dataverse` or `dataverse_to_fo`.
+    pub direction: Option<&'static str>,
+    /// The effective category's stored name.
+    pub category: Option<&'static str>,
+}
+
+/// Entries per hour in `[from, to)` (Unix seconds) matching `f`, as (map,
+/// hour start, entries); map `None` for the whole environment. Without a
+/// direction it reads the rollup; with one, the groups' hourly counts.
+pub async fn hourly_matching(
+    conn: &mut SqliteConnection,
+    environment_id: i64,
+    f: &AlertFilter,
+    (from, to): (i64, i64),
+) -> Result<Vec<(Option<i64>, i64, i64)>, AppError> {
+    let (whole, maps) = match &f.maps {
+        None => (true, vec![0]),
+        Some(m) => (false, m.clone()),
+    };
+    let rows: Vec<(i64, String, i64)> = match f.direction {
+        None => {
+            sqlx::query_as(
+                "select map_id, bucket, sum(count) from error_rollup
+                 where environment_id = ?1 and grain = 'hour' and bucket >= ?2 and bucket < ?3
+                   and map_id in (select value from json_each(?4)) and (?5 is null or category = ?5)
+                 group by 1, 2",
+            )
+            .bind(environment_id)
+            .bind(Grain::Hour.key(from))
+            .bind(Grain::Hour.key(to))
+            .bind(crate::db::id_list(&maps))
+            .bind(f.category)
+            .fetch_all(conn)
+            .await?
+        }
+        Some(direction) => {
+            sqlx::query_as(
+                "select case when ?6 then 0 else g.map_id end, h.hour, sum(h.count)
+                 from error_group_hours h join error_groups g on g.id = h.group_id
+                 where g.environment_id = ?1 and h.hour >= ?2 and h.hour < ?3
+                   and (?6 or g.map_id in (select value from json_each(?4)))
+                   and g.direction = ?7 and (?5 is null or coalesce(g.category_override, g.category) = ?5)
+                 group by 1, 2",
+            )
+            .bind(environment_id)
+            .bind(Grain::Hour.key(from))
+            .bind(Grain::Hour.key(to))
+            .bind(crate::db::id_list(&maps))
+            .bind(f.category)
+            .bind(whole)
+            .bind(direction)
+            .fetch_all(conn)
+            .await?
+        }
+    };
+    Ok(rows
+        .into_iter()
+        .filter(|r| r.2 != 0)
+        .filter_map(|(map, hour, n)| Some(((!whole).then_some(map), Grain::Hour.start(&hour)?, n)))
+        .collect())
+}
+
+/// The groups matching `f` (maps only narrow; the whole environment
+/// includes groups without a map) as (map, first seen, closed at), Unix
+/// seconds: closed is when a group now resolved or ignored was set so.
+/// Groups closed before `from` are left out.
+pub async fn group_spans(
+    conn: &mut SqliteConnection,
+    environment_id: i64,
+    f: &AlertFilter,
+    from: i64,
+) -> Result<Vec<(Option<i64>, i64, Option<i64>)>, AppError> {
+    let rows: Vec<(Option<i64>, String, Option<String>)> = sqlx::query_as(
+        "select map_id, first_seen, case when state in ('resolved', 'ignored') then state_changed_at end
+         from error_groups
+         where environment_id = ?1 and (?2 is null or map_id in (select value from json_each(?2)))
+           and (?3 is null or direction = ?3) and (?4 is null or coalesce(category_override, category) = ?4)
+           and not (state in ('resolved', 'ignored') and coalesce(state_changed_at, '') < ?5)",
+    )
+    .bind(environment_id)
+    .bind(f.maps.as_deref().map(crate::db::id_list))
+    .bind(f.direction)
+    .bind(f.category)
+    .bind(crate::db::db_time_secs(from))
+    .fetch_all(conn)
+    .await?;
+    let secs = |t: &str| DateTime::parse_from_rfc3339(t).ok().map(|d| d.timestamp());
+    Ok(rows
+        .into_iter()
+        .filter_map(|(map, first, closed)| {
+            Some((
+                if f.maps.is_some() { map } else { None },
+                secs(&first)?,
+                closed.as_deref().and_then(secs),
+            ))
+        })
+        .collect())
+}
+
 /// Entries per effective category over the whole days in `[from, to)`
 /// (Unix seconds at midnight UTC), from the daily rollup of the whole
 /// environment.

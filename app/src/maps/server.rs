@@ -621,6 +621,31 @@ pub async fn state_changes(
     .await?)
 }
 
+/// The state F&O reported for each of `maps` before `from` (Unix
+/// seconds), and every change since, as (map, observed at, state).
+pub async fn states_since(
+    conn: &mut SqliteConnection,
+    maps: &[i64],
+    from: i64,
+) -> Result<Vec<(i64, i64, String)>, AppError> {
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "select o.map_id, o.observed_at, o.state from map_state_observations o
+         where o.id in (select max(id) from map_state_observations
+                        where map_id in (select value from json_each(?1)) and observed_at < ?2 group by map_id)
+         union all
+         select map_id, observed_at, state from map_state_observations
+         where map_id in (select value from json_each(?1)) and observed_at >= ?2",
+    )
+    .bind(crate::db::id_list(maps))
+    .bind(crate::db::db_time_secs(from))
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(m, t, s)| Some((m, chrono::DateTime::parse_from_rfc3339(&t).ok()?.timestamp(), s)))
+        .collect())
+}
+
 #[cfg(test)]
 pub(crate) async fn uat_with_starter(
     conn: &mut SqliteConnection,

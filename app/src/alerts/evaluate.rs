@@ -1,0 +1,412 @@
+//! Evaluation: reading each rule's series from the stores that own the
+//! data (the rollups, throughput, counts, reconciliations, collector runs,
+//! map states), one step of each instance's state machine, and the
+//! changes kept. The preview runs the same code over days of history.
+
+use super::rule::{Aggregate, RuleContent, Watch};
+use super::series::{self, Key, Point, Run, Series};
+use super::state::{Instance, Notice, State};
+use super::{AlertRule, HistoryRow, InstanceRow};
+use crate::error::AppError;
+use crate::errors::server::AlertFilter;
+use sqlx::{SqliteConnection, SqlitePool};
+use std::collections::BTreeMap;
+
+const HOUR: i64 = 3600;
+
+/// The series a rule reads, each instance's one or several (several are
+/// combined by their worst value: the most silent collector, the largest
+/// difference of any map).
+pub type Gathered = BTreeMap<Key, Vec<Series>>;
+
+fn secs(stored: &str) -> Option<i64> {
+    chrono::DateTime::parse_from_rfc3339(stored)
+        .ok()
+        .map(|d| d.timestamp())
+}
+
+/// Reads the points `rule` needs in `[from, to)` (Unix seconds) from the
+/// stores that own them, as one list per map (or collector, or `None` for
+/// the environment when the source counts it whole).
+async fn points(
+    conn: &mut SqliteConnection,
+    environment_id: i64,
+    rule: &RuleContent,
+    maps: &[i64],
+    (from, to): (i64, i64),
+) -> Result<Vec<(Option<i64>, String, Point)>, AppError> {
+    let whole = rule.map_id.is_none() && !rule.split_per_map;
+    let filter = AlertFilter {
+        maps: (!whole).then(|| maps.to_vec()),
+        direction: rule.direction.map(|d| d.as_str()),
+        category: rule.category.map(|c| c.as_str()),
+    };
+    let span = |at: i64, a: f64, b: f64| Point { at, span: HOUR, a, b };
+    let by_map = |m: Option<i64>, p: Point| (m, String::new(), p);
+    let mut out = vec![];
+    match rule.watch {
+        Watch::Errors => {
+            let rows = crate::errors::server::hourly_matching(conn, environment_id, &filter, (from, to + HOUR)).await?;
+            out.extend(rows.into_iter().map(|(m, h, n)| by_map(m, span(h, n as f64, 0.0))));
+        }
+        Watch::NewGroups | Watch::OpenGroups => {
+            let open = rule.watch == Watch::OpenGroups;
+            for (m, first, closed) in crate::errors::server::group_spans(conn, environment_id, &filter, from).await? {
+                if open || first >= from {
+                    out.push(by_map(m, Point::event(first, 1.0)));
+                }
+                if let (true, Some(c)) = (open, closed) {
+                    out.push(by_map(m, Point::event(c, -1.0)));
+                }
+            }
+        }
+        Watch::RecordsSynced | Watch::FailureRate => {
+            let rate = rule.watch == Watch::FailureRate;
+            for (m, h, synced, failed) in crate::throughput::server::hourly(conn, maps, (from, to + HOUR)).await? {
+                let p = if rate {
+                    span(h, failed as f64, (synced + failed) as f64)
+                } else {
+                    span(h, synced as f64, 0.0)
+                };
+                out.push(by_map(Some(m), p));
+            }
+        }
+        Watch::CountDifference => {
+            let range = (crate::db::db_time_secs(from), crate::db::db_time_secs(to + 1));
+            for (m, packed) in
+                crate::counts::server::last_difference_per_period(conn, maps, 16, (&range.0, &range.1)).await?
+            {
+                for cell in packed.split(',') {
+                    let mut parts = cell.split(':');
+                    if let (Some(Ok(at)), Some(Ok(d))) =
+                        (parts.next().map(str::parse::<i64>), parts.next().map(str::parse::<i64>))
+                    {
+                        out.push(by_map(Some(m), Point::event(at, d.abs() as f64)));
+                    }
+                }
+            }
+        }
+        Watch::DriftRate => {
+            let range = (crate::db::db_time_secs(from), crate::db::db_time_secs(to + 1));
+            for (m, at, records, differences) in
+                crate::reconcile::server::drift_points(conn, maps, (&range.0, &range.1)).await?
+            {
+                if let Some(at) = secs(&at) {
+                    let rate = differences as f64 * 100.0 / records.max(1) as f64;
+                    out.push(by_map(Some(m), Point::event(at, (rate * 100.0).round() / 100.0)));
+                }
+            }
+        }
+        Watch::CollectorSilent => {
+            for (collector, at) in crate::collectors::server::successes(conn, environment_id, from).await? {
+                out.push((None, collector, Point::event(at, 0.0)));
+            }
+        }
+        Watch::MapNotRunning => {
+            for (m, at, state) in crate::maps::server::states_since(conn, maps, from).await? {
+                out.push(by_map(Some(m), Point::event(at, f64::from(u8::from(state != "running")))));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The start of the data a rule needs to be evaluated from `first_step`
+/// on: its window, and four weeks more for a baseline.
+pub fn data_from(rule: &RuleContent, first_step: i64) -> i64 {
+    let baseline = matches!(rule.test, super::rule::Test::Baseline(_));
+    first_step - rule.window_secs - if baseline { (super::baseline::DAYS + 1) * 24 * HOUR } else { 0 }
+}
+
+/// Reads a rule's series in `[from, to]`, keyed by instance. `maps` are
+/// the environment's live maps (id, name).
+pub async fn gather(
+    conn: &mut SqliteConnection,
+    environment_id: i64,
+    rule: &RuleContent,
+    maps: &[(i64, String)],
+    (from, to): (i64, i64),
+) -> Result<Gathered, AppError> {
+    let ids: Vec<i64> = match rule.map_id {
+        Some(m) => vec![m],
+        None => maps.iter().map(|(id, _)| *id).collect(),
+    };
+    let name_of = |m: i64| maps.iter().find(|(id, _)| *id == m).map(|(_, n)| n.clone());
+    let mut lists: BTreeMap<Key, Vec<Point>> = BTreeMap::new();
+    for (map, name, p) in points(conn, environment_id, rule, &ids, (from, to)).await? {
+        let key = match map {
+            Some(m) => Key { map_id: Some(m), name: name_of(m).unwrap_or_else(|| format!("map {m}")) },
+            None => Key { map_id: None, name },
+        };
+        lists.entry(key).or_default().push(p);
+    }
+    let per_series = rule.map_id.is_some() || rule.split_per_map;
+    let mut out = Gathered::new();
+    if per_series {
+        for (k, ps) in lists {
+            out.insert(k, vec![Series::new(ps)]);
+        }
+        return Ok(out);
+    }
+    // The environment as one instance: counts and levels add up; latest
+    // readings and silences are combined by the worst.
+    let whole = match rule.watch.aggregate() {
+        Aggregate::Sum | Aggregate::Ratio | Aggregate::Level => {
+            vec![Series::new(lists.into_values().flatten().collect())]
+        }
+        Aggregate::Last | Aggregate::Hold | Aggregate::Since => {
+            lists.into_values().map(Series::new).collect()
+        }
+    };
+    out.insert(Key::whole(), whole);
+    Ok(out)
+}
+
+/// Runs `rule` over one instance's series at `times`.
+pub fn run_instance(
+    rule: &RuleContent,
+    series: &[Series],
+    times: &[i64],
+    start: Option<Instance>,
+    now: i64,
+    failure: Option<&str>,
+) -> Run {
+    match series {
+        [one] => series::run(rule, one, times, start, now, failure),
+        _ => series::run_worst(rule, series, times, start, now, failure),
+    }
+}
+
+/// What one evaluation round did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Round {
+    /// Rules evaluated (those due).
+    pub rules: usize,
+    /// Instances evaluated.
+    pub instances: usize,
+    /// Changes of state kept.
+    pub changes: usize,
+    /// Notices: (rule id, series, map, notice, instance after).
+    pub notices: Vec<(i64, Key, Notice, Instance)>,
+}
+
+/// Evaluates every enabled rule that is due at `now` (its interval since
+/// its last evaluation), stores each instance and its changes, and gives
+/// the notices to send. A rule whose data cannot be read goes to Error
+/// (or as its rule says) rather than stopping the round.
+#[tracing::instrument(skip_all, fields(now))]
+pub async fn round(pool: &SqlitePool, now: i64) -> Result<Round, AppError> {
+    let mut conn = pool.acquire().await?;
+    let rules: Vec<AlertRule> = super::server::all_live(&mut conn)
+        .await?
+        .into_iter()
+        .filter(|r| r.content.enabled)
+        .collect();
+    let ids: Vec<i64> = rules.iter().map(|r| r.id).collect();
+    let mut existing: BTreeMap<i64, Vec<InstanceRow>> = BTreeMap::new();
+    for i in super::server::instances(&mut conn, &ids).await? {
+        existing.entry(i.rule_id).or_default().push(i);
+    }
+    let mut maps: BTreeMap<i64, Vec<(i64, String)>> = BTreeMap::new();
+    let mut out = Round::default();
+    let mut rows: Vec<InstanceRow> = vec![];
+    let mut changes: Vec<HistoryRow> = vec![];
+    let mut evaluated: Vec<i64> = vec![];
+    for rule in &rules {
+        let mine = existing.remove(&rule.id).unwrap_or_default();
+        let last = rule.evaluated_at;
+        // A few seconds' slack, so a rule every 5 minutes on a round every
+        // minute is not pushed to 6 by the round's own duration.
+        if last.is_some_and(|l| now - l < rule.content.interval_secs - 10) {
+            continue;
+        }
+        out.rules += 1;
+        evaluated.push(rule.id);
+        if !maps.contains_key(&rule.environment_id) {
+            let names = crate::maps::server::names(&mut conn, rule.environment_id).await?;
+            maps.insert(rule.environment_id, names);
+        }
+        let env_maps = &maps[&rule.environment_id];
+        let from = data_from(&rule.content, now);
+        let (gathered, failure) =
+            match gather(&mut conn, rule.environment_id, &rule.content, env_maps, (from, now)).await {
+                Ok(g) => (g, None),
+                Err(e) => {
+                    tracing::warn!(rule.id = rule.id, error = %e, "an alert rule's data could not be read");
+                    (Gathered::new(), Some(e.to_string()))
+                }
+            };
+        let mut keys: BTreeMap<Key, (Vec<Series>, Option<Instance>)> = gathered
+            .into_iter()
+            .map(|(k, s)| (k, (s, None)))
+            .collect();
+        if rule.content.map_id.is_none() && !rule.content.split_per_map {
+            keys.entry(Key::whole()).or_default();
+        }
+        for i in mine {
+            let key = Key { map_id: i.map_id, name: i.series.clone() };
+            keys.entry(key).or_default().1 = Some(i.instance);
+        }
+        for (key, (series, start)) in keys {
+            let series = if series.is_empty() { vec![Series::default()] } else { series };
+            let run = run_instance(&rule.content, &series, &[now], start, now, failure.as_deref());
+            let Some(after) = run.last.clone() else { continue };
+            out.instances += 1;
+            for (at, state) in &run.changes {
+                let notice = run.notices.iter().find(|n| n.0 == *at).map(|n| n.1);
+                changes.push(HistoryRow {
+                    rule_id: rule.id,
+                    series: key.name.clone(),
+                    at: *at,
+                    state: *state,
+                    value: after.value,
+                    notice,
+                    silence_id: None,
+                    detail: match (state, &failure) {
+                        (State::Error, Some(why)) => why.clone(),
+                        _ => String::new(),
+                    },
+                });
+            }
+            for (_, n) in &run.notices {
+                out.notices.push((rule.id, key.clone(), *n, after.clone()));
+            }
+            rows.push(InstanceRow {
+                rule_id: rule.id,
+                series: key.name.clone(),
+                map_id: key.map_id,
+                instance: after,
+                evaluated_at: now,
+                acknowledged: None,
+            });
+        }
+    }
+    drop(conn);
+    if evaluated.is_empty() {
+        return Ok(out);
+    }
+    out.changes = changes.len();
+    let mut tx = crate::db::begin_write(pool).await?;
+    super::server::mark_evaluated(&mut tx, &evaluated, now).await?;
+    for r in &rows {
+        super::server::save_instance(&mut tx, r).await?;
+    }
+    for h in &changes {
+        super::server::append_history(&mut tx, h).await?;
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::server::Actor;
+
+    async fn uat_rules(pool: &SqlitePool) -> (crate::environments::Environment, i64, Vec<AlertRule>) {
+        let mut conn = pool.acquire().await.unwrap();
+        let (env, map) = crate::maps::server::uat_with_starter(&mut conn).await;
+        super::super::server::apply_starter(&mut conn, &Actor::cli(), &env).await.unwrap();
+        let rules = super::super::server::list(&mut conn, env.id, false).await.unwrap();
+        (env, map, rules)
+    }
+
+    /// Stores `n` entries on Customers V3, one a minute from `at`.
+    async fn errors_at(pool: &SqlitePool, env: i64, map: i64, at: i64, n: i64) {
+        let maps = std::collections::HashMap::from([("Customers V3".to_string(), map)]);
+        let entries = (0..n)
+            .map(|i| {
+                let raw = crate::errors::server::RawEntry {
+                    occurred_at: Some(crate::db::db_time_secs(at + i * 60)),
+                    record_key: Some(format!("US-{i:03}")),
+                    map: Some("Customers V3".into()),
+                    message: Some("Request timed out after 120 seconds".into()),
+                    ..Default::default()
+                };
+                crate::errors::server::check_entry(raw, &maps).unwrap()
+            })
+            .collect();
+        let cli = Actor::cli();
+        let origin = crate::errors::server::Origin {
+            actor: &cli,
+            source: crate::errors::Source::Api,
+            source_ref: "",
+        };
+        crate::errors::server::store_batch(
+            pool,
+            &Default::default(),
+            env,
+            entries,
+            origin,
+            Default::default(),
+            &mut |_| {},
+            async |_, _| Ok(()),
+        )
+        .await
+        .unwrap();
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn a_busy_hour_fires_the_errors_rule_per_map_and_a_restart_does_not_repeat_it(pool: SqlitePool) {
+        let (env, map, rules) = uat_rules(&pool).await;
+        let errors_rule = rules.iter().find(|r| r.content.watch == Watch::Errors).unwrap();
+        // 12 entries from 10:00, on Customers V3.
+        let hour = 1_780_000_000 / HOUR * HOUR;
+        errors_at(&pool, env.id, map, hour, 12).await;
+        let at = hour + 15 * 60;
+        let first = round(&pool, at).await.unwrap();
+        let fired: Vec<_> = first
+            .notices
+            .iter()
+            .filter(|n| n.0 == errors_rule.id && n.2 == Notice::Firing)
+            .collect();
+        assert_eq!(fired.len(), 1, "{first:?}");
+        assert_eq!(fired[0].1, Key { map_id: Some(map), name: "Customers V3".into() });
+        assert_eq!(fired[0].3.value, Some(12.0));
+        // A second round within the interval evaluates nothing; one after
+        // it (as after a restart: everything comes from the database) finds
+        // the same state and notifies nobody again.
+        assert_eq!(round(&pool, at + 60).await.unwrap().rules, 0);
+        let again = round(&pool, at + 300).await.unwrap();
+        assert!(again.notices.iter().all(|n| n.0 != errors_rule.id), "{again:?}");
+        let mut conn = pool.acquire().await.unwrap();
+        let h = super::super::server::history(&mut conn, errors_rule.id, 0, 10).await.unwrap();
+        assert_eq!(h.len(), 1);
+        assert_eq!((h[0].state, h[0].notice), (State::Firing, Some(Notice::Firing)));
+        drop(conn);
+        // Two hours on, the window is empty: it resolves after keep-firing-for.
+        round(&pool, hour + 2 * HOUR + 5 * 60).await.unwrap();
+        let done = round(&pool, hour + 2 * HOUR + 25 * 60).await.unwrap();
+        assert!(done.notices.iter().any(|n| n.0 == errors_rule.id && n.2 == Notice::Resolved), "{done:?}");
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn a_silent_collector_and_a_paused_map_fire(pool: SqlitePool) {
+        let (env, map, rules) = uat_rules(&pool).await;
+        let t0 = 1_780_000_000;
+        let at = crate::db::db_time_secs(t0);
+        let mut conn = pool.acquire().await.unwrap();
+        sqlx::query(
+            "insert into collector_runs (environment_id, collector, started_at, finished_at, outcome) values (?, 'errors', ?, ?, 'ok')",
+        )
+        .bind(env.id)
+        .bind(&at)
+        .bind(&at)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+        sqlx::query("insert into map_state_observations (map_id, state, observed_at) values (?, 'paused', ?)")
+            .bind(map)
+            .bind(&at)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        drop(conn);
+        let r = round(&pool, t0 + 20 * 60).await.unwrap();
+        let rule = |w: Watch| rules.iter().find(|r| r.content.watch == w).unwrap().id;
+        let fired = |id: i64| r.notices.iter().filter(|n| n.0 == id && n.2 == Notice::Firing).count();
+        assert_eq!(fired(rule(Watch::CollectorSilent)), 1, "{r:?}");
+        assert_eq!(fired(rule(Watch::MapNotRunning)), 1, "{r:?}");
+        assert_eq!(fired(rule(Watch::DriftRate)), 0);
+    }
+}
