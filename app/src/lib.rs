@@ -27,6 +27,7 @@ pub mod alerts;
 pub mod audit;
 pub mod audit_log;
 pub mod auth;
+pub mod chart;
 pub mod collectors;
 pub mod components;
 pub mod counts;

@@ -1,8 +1,8 @@
 //! The server's scheduled work: each environment's collectors (one task per
-//! connection, demo mode adds the simulator's), and the housekeeping every
-//! server does — WAL checkpoints every minute, and every hour the pruning
-//! of old error entries, throughput minutes, expired sessions and failed
-//! sign-ins. Reconciliations have their own schedule in
+//! connection, demo mode adds the simulator's), the alert rules' evaluation
+//! every minute, and the housekeeping every server does — WAL checkpoints
+//! every minute, and every hour the pruning of old error entries,
+//! throughput minutes, alert history, expired sessions and failed sign-ins. Reconciliations have their own schedule in
 //! `reconcile::runner`, which also resumes interrupted runs.
 
 use crate::config::{ConnectionSettings, Settings};
@@ -224,10 +224,33 @@ pub fn start(
             housekeeping.login_window,
         )),
     ];
+    tasks.push(tokio::spawn(alerts(pool.clone())));
     for job in jobs {
         tasks.push(tokio::spawn(collect(pool.clone(), sweeps.clone(), job)));
     }
     tasks
+}
+
+/// Evaluates the alert rules that are due, every minute (a rule's own
+/// interval is a whole number of minutes).
+async fn alerts(pool: SqlitePool) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let now = chrono::Utc::now().timestamp();
+        match app::alerts::evaluate::round(&pool, now).await {
+            Ok(r) if r.rules > 0 => tracing::debug!(
+                alerts.rules = r.rules,
+                alerts.instances = r.instances,
+                alerts.changes = r.changes,
+                alerts.notices = r.notices.len(),
+                "evaluated alert rules"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not evaluate the alert rules; will try again in a minute"),
+        }
+    }
 }
 
 /// Runs a job's collectors now and then every `job.every` — the record
@@ -339,7 +362,8 @@ fn release_free_memory() {
 }
 
 /// Periodic housekeeping, every hour (and once at start): drops expired
-/// sessions, and prunes raw error entries older than the retention period.
+/// sessions, and prunes raw error entries older than the retention period
+/// and alert history older than 400 days.
 async fn maintenance(
     pool: SqlitePool,
     error_retention_days: u32,
@@ -356,6 +380,10 @@ async fn maintenance(
         let cutoff = chrono::Utc::now() - chrono::Duration::days(i64::from(throughput_minute_days));
         if let Err(e) = app::throughput::server::prune(&pool, cutoff.timestamp()).await {
             tracing::warn!(error = %e, "could not prune old throughput minutes; will try again in an hour");
+        }
+        let cutoff = chrono::Utc::now().timestamp() - app::alerts::HISTORY_DAYS * 86_400;
+        if let Err(e) = app::alerts::server::prune_history(&pool, cutoff).await {
+            tracing::warn!(error = %e, "could not prune old alert history; will try again in an hour");
         }
         if let Ok(mut conn) = pool.acquire().await
             && let Ok(n) = app::auth::server::purge_expired_sessions(&mut conn).await

@@ -21,6 +21,9 @@ pub mod state;
 
 use serde::{Deserialize, Serialize};
 
+/// Days an instance's changes of state are kept.
+pub const HISTORY_DAYS: i64 = 400;
+
 /// How a value is compared with the thresholds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -298,6 +298,8 @@ mod tests {
                 },
                 series: vec![],
                 annotations: vec![],
+                thresholds: vec![],
+                shades: vec![],
             },
             top_groups: vec![],
             new_groups: vec![],

@@ -2,21 +2,21 @@
 //! throughput and failure rate, count difference and reconciliation drift,
 //! each over a time range picked in the URL. This module holds what the
 //! server and the browser share — the range rules, the chart data, colours
-//! and the CSV form of a chart; [`chart`] draws a chart to SVG with
+//! and the CSV form of a chart; `crate::chart` draws a chart to SVG with
 //! plotters, [`server`] reads the data.
 
 pub mod api;
-pub mod chart;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod view;
 
+pub use crate::chart::draw as chart;
+pub use crate::chart::{
+    Annotation, Chart, DAY, HOUR, Kind, PALETTE, Series, Shade, Span, Threshold, fmt_bucket,
+    fmt_value, step_for,
+};
 use serde::{Deserialize, Serialize};
 
-/// Seconds in an hour and a day.
-pub const HOUR: i64 = 3_600;
-/// Seconds in a day.
-pub const DAY: i64 = 86_400;
 /// The longest custom range, in days.
 pub const MAX_DAYS: i64 = 400;
 
@@ -80,38 +80,6 @@ impl TrendQuery {
     }
 }
 
-/// A resolved range: `[from, to)` in Unix seconds, read in `step`-second
-/// buckets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Span {
-    /// Start, inclusive.
-    pub from: i64,
-    /// End, exclusive.
-    pub to: i64,
-    /// Bucket length: an hour up to 8 days, a day beyond, so a chart has
-    /// at most a few hundred bars.
-    pub step: i64,
-}
-
-impl Span {
-    /// The bucket starts, oldest first.
-    pub fn buckets(&self) -> Vec<i64> {
-        (0..(self.to - self.from) / self.step)
-            .map(|i| self.from + i * self.step)
-            .collect()
-    }
-
-    /// The index of the bucket holding `t`, if it is in range.
-    pub fn index(&self, t: i64) -> Option<usize> {
-        (t >= self.from && t < self.to).then(|| ((t - self.from) / self.step) as usize)
-    }
-}
-
-/// The bucket length for a range of `seconds`.
-pub fn step_for(seconds: i64) -> i64 {
-    if seconds <= 8 * DAY { HOUR } else { DAY }
-}
-
 /// Resolves a range: a preset ends at the end of the current hour (up to 7
 /// days) or day; a custom range is whole UTC days, `to` inclusive. `Err`
 /// is the message for the person who typed it.
@@ -161,93 +129,6 @@ pub fn resolve(q: &TrendQuery, now: i64) -> Result<Span, String> {
     })
 }
 
-/// How a chart draws its series.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Kind {
-    /// Bars, the series stacked.
-    Stacked,
-    /// Bars side by side.
-    Grouped,
-    /// Lines with a dot per value.
-    Lines,
-}
-
-/// One series of a chart: a value per bucket, `None` where there is none.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Series {
-    /// Legend name.
-    pub name: String,
-    /// Colour, `#rrggbb`.
-    pub color: String,
-    /// Values, one per bucket.
-    pub values: Vec<Option<f64>>,
-}
-
-/// A mark on the time axis: a map's state changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Annotation {
-    /// When, Unix seconds.
-    pub at: i64,
-    /// What, e.g. "Customers V3 → paused".
-    pub label: String,
-}
-
-/// A chart's data, title and units.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Chart {
-    /// Stable key, used in ids and CSV file names.
-    pub key: String,
-    /// Title.
-    pub title: String,
-    /// What it shows, in a sentence.
-    pub caption: String,
-    /// The y axis label with its unit.
-    pub unit: String,
-    /// Values are percentages.
-    pub percent: bool,
-    /// How to draw it.
-    pub kind: Kind,
-    /// The range.
-    pub span: Span,
-    /// Series.
-    pub series: Vec<Series>,
-    /// State changes in the range.
-    pub annotations: Vec<Annotation>,
-}
-
-impl Chart {
-    /// Whether any series has a value.
-    pub fn is_empty(&self) -> bool {
-        self.series
-            .iter()
-            .all(|s| s.values.iter().all(Option::is_none))
-    }
-}
-
-/// A bucket start as text: `2026-11-26 14:00` for hours, `2026-11-26`
-/// for days (UTC).
-pub fn fmt_bucket(t: i64, step: i64) -> String {
-    let Some(d) = chrono::DateTime::from_timestamp(t, 0) else {
-        return t.to_string();
-    };
-    if step < DAY {
-        d.format("%Y-%m-%d %H:%M").to_string()
-    } else {
-        d.format("%Y-%m-%d").to_string()
-    }
-}
-
-/// A value for reading: counts grouped, percentages with two decimals.
-pub fn fmt_value(v: f64, percent: bool) -> String {
-    if percent {
-        format!("{v:.2} %")
-    } else if v.fract() == 0.0 && v.abs() < 1e15 {
-        crate::components::fmt_count(v as i64)
-    } else {
-        format!("{v:.1}")
-    }
-}
-
 /// The chart as CSV: a `bucket_start_utc` column (RFC 3339), then one
 /// column per series; empty cells where a series has no value.
 pub fn to_csv(chart: &Chart) -> String {
@@ -287,12 +168,6 @@ pub fn category_color(c: crate::errors::Category) -> &'static str {
         Other => "#9c9c9c",
     }
 }
-
-/// Colours for maps and other open-ended series, in order.
-pub const PALETTE: [&str; 10] = [
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-    "#bcbd22", "#17becf",
-];
 
 /// The colour of a sync direction.
 pub fn direction_color(direction: &str) -> &'static str {
@@ -412,6 +287,8 @@ mod tests {
                 },
             ],
             annotations: vec![],
+            thresholds: vec![],
+            shades: vec![],
         };
         assert_eq!(
             to_csv(&chart),

@@ -237,6 +237,8 @@ async fn errors_by_category(conn: &mut SqliteConnection, s: &Scope<'_>) -> Resul
         span: s.span,
         series,
         annotations: vec![],
+        thresholds: vec![],
+        shades: vec![],
     })
 }
 
@@ -274,6 +276,8 @@ async fn groups_new_resolved(
             Series { name: "Resolved".into(), color: "#59a14f".into(), values: count(resolved) },
         ],
         annotations: vec![],
+        thresholds: vec![],
+        shades: vec![],
     })
 }
 
@@ -382,6 +386,8 @@ async fn throughput(conn: &mut SqliteConnection, s: &Scope<'_>) -> Result<Vec<Ch
             span: s.span,
             series: synced,
             annotations: vec![],
+            thresholds: vec![],
+            shades: vec![],
         },
         Chart {
             key: "failure-rate".into(),
@@ -396,6 +402,8 @@ async fn throughput(conn: &mut SqliteConnection, s: &Scope<'_>) -> Result<Vec<Ch
             span: s.span,
             series: rate,
             annotations: vec![],
+            thresholds: vec![],
+            shades: vec![],
         },
     ])
 }
@@ -487,6 +495,8 @@ async fn latency(conn: &mut SqliteConnection, s: &Scope<'_>) -> Result<Chart, Ap
         span: s.span,
         series,
         annotations: vec![],
+        thresholds: vec![],
+        shades: vec![],
     })
 }
 
@@ -562,6 +572,8 @@ async fn count_difference(conn: &mut SqliteConnection, s: &Scope<'_>) -> Result<
         span: s.span,
         series: top_series(per, s),
         annotations: vec![],
+        thresholds: vec![],
+        shades: vec![],
     })
 }
 
@@ -589,6 +601,8 @@ async fn drift(conn: &mut SqliteConnection, s: &Scope<'_>) -> Result<Chart, AppE
         span: s.span,
         series: top_series(per, s),
         annotations: vec![],
+        thresholds: vec![],
+        shades: vec![],
     })
 }
 

@@ -88,6 +88,10 @@ fn y_range(chart: &Chart) -> (f64, f64) {
             hi = hi.max(*v);
         }
     }
+    for t in &chart.thresholds {
+        lo = lo.min(t.value);
+        hi = hi.max(t.value);
+    }
     if hi <= lo {
         hi = lo + 1.0;
     }
@@ -154,6 +158,37 @@ pub fn draw(chart: &Chart) -> Result<Drawn, String> {
             .axis_desc_style(("sans-serif", 13))
             .draw()
             .map_err(|e| e.to_string())?;
+        // Shaded periods under everything: a light wash of their colour,
+        // whole buckets, clipped to the range.
+        for sh in &chart.shades {
+            let from = ((sh.from.max(span.from) - span.from) as f64 / step as f64).max(0.0);
+            let to = ((sh.to.min(span.to) - span.from) as f64 / step as f64).min(n as f64);
+            if to > from {
+                let c = rgb(&sh.color);
+                ctx.draw_series(std::iter::once(Rectangle::new(
+                    [(at(from), lo), (at(to), hi)],
+                    c.mix(0.18).filled(),
+                )))
+                .map_err(|e| e.to_string())?;
+            }
+        }
+        // Threshold lines, dashed, labelled at the left end.
+        for t in &chart.thresholds {
+            let c = rgb(&t.color);
+            let style = c.stroke_width(2);
+            let dashes = (0..n * 2).step_by(2).map(|i| {
+                let x0 = at(i as f64 / 2.0);
+                let x1 = at((i as f64 + 1.0) / 2.0);
+                PathElement::new(vec![(x0, t.value), (x1, t.value)], style)
+            });
+            ctx.draw_series(dashes).map_err(|e| e.to_string())?;
+            ctx.draw_series(std::iter::once(Text::new(
+                format!(" {}", t.label),
+                (at(0.0), t.value + (hi - lo) * 0.01),
+                ("sans-serif", 11).into_font().color(&c).pos(Pos::new(HPos::Left, VPos::Bottom)),
+            )))
+            .map_err(|e| e.to_string())?;
+        }
         let grey = RGBColor(90, 90, 90);
         // Marks first, so the series are drawn over them: the newest
         // point stays visible under a label at the right edge.
@@ -386,6 +421,33 @@ pub fn ChartView(
             }
         })
         .collect_view();
+    // Thresholds and shaded periods in the legend too, once per label.
+    let mut extra: Vec<(String, String, bool)> = chart
+        .thresholds
+        .iter()
+        .map(|t| (t.label.clone(), t.color.clone(), true))
+        .collect();
+    for sh in &chart.shades {
+        if !extra.iter().any(|(l, _, _)| *l == sh.label) {
+            extra.push((sh.label.clone(), sh.color.clone(), false));
+        }
+    }
+    let extra = extra
+        .into_iter()
+        .map(|(label, color, line)| {
+            let mark = if line {
+                view! { <line x1="0" y1="6" x2="12" y2="6" stroke=color stroke-width="2" stroke-dasharray="3 2"/> }.into_any()
+            } else {
+                view! { <rect width="12" height="12" fill=color fill-opacity="0.25"/> }.into_any()
+            };
+            view! {
+                <li>
+                    <svg width="12" height="12" viewBox="0 0 12 12" aria-hidden="true">{mark}</svg>
+                    " " {label}
+                </li>
+            }
+        })
+        .collect_view();
     let table = data_table(&chart);
     let empty = chart.is_empty();
     let file = format!("{}.csv", chart.key);
@@ -407,7 +469,7 @@ pub fn ChartView(
                 }.into_any(),
             }}
             <p class="chart-hover muted" aria-live="polite" data-testid="chart-hover">{readout}</p>
-            <ul class="legend">{legend}</ul>
+            <ul class="legend">{legend}{extra}</ul>
             <div class="chart-actions">
                 <details class="chart-data">
                     <summary>"Show data"</summary>
@@ -453,6 +515,8 @@ mod tests {
                 at: 1_795_000_000 / HOUR * HOUR + 5 * HOUR,
                 label: "Customers V3 → paused".into(),
             }],
+            thresholds: vec![],
+            shades: vec![],
         }
     }
 
