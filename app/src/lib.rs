@@ -115,6 +115,12 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/setup") view=signin::view::SetupPage ssr=SsrMode::Async/>
                 <Route path=path!("/") view=overview::view::OverviewPage ssr=SsrMode::Async/>
                 <Route path=path!("/audit") view=audit_log::view::AuditPage ssr=SsrMode::Async/>
+                <Route path=path!("/alerts") view=alerts::view::AlertsPage ssr=SsrMode::Async/>
+                <Route path=path!("/alerts/rules/new") view=alerts::view::AlertRuleEditPage ssr=SsrMode::Async/>
+                <Route path=path!("/alerts/rules/:id") view=alerts::view::AlertRulePage ssr=SsrMode::Async/>
+                <Route path=path!("/alerts/rules/:id/edit") view=alerts::view::AlertRuleEditPage ssr=SsrMode::Async/>
+                <Route path=path!("/alerts/rules/:id/history") view=alerts::view::AlertRuleHistoryPage ssr=SsrMode::Async/>
+                <Route path=path!("/alerts/rules/:id/diff") view=alerts::view::AlertRuleDiffPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/users") view=users::view::UsersPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/tokens") view=tokens::view::TokensPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/environments") view=environments::view::EnvironmentsPage ssr=SsrMode::Async/>

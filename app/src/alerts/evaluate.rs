@@ -298,6 +298,68 @@ pub async fn round(pool: &SqlitePool, now: i64) -> Result<Round, AppError> {
     Ok(out)
 }
 
+/// The longest preview, in days.
+pub const PREVIEW_MAX_DAYS: i64 = 30;
+
+/// Replays `rule` over the last `days` days of an environment's stored
+/// data, every evaluation interval, from Normal: what it would have done.
+#[tracing::instrument(skip_all, fields(environment.id = environment_id, days))]
+pub async fn preview(
+    conn: &mut SqliteConnection,
+    environment_id: i64,
+    rule: &RuleContent,
+    days: i64,
+    now: i64,
+) -> Result<super::Preview, AppError> {
+    let days = days.clamp(1, PREVIEW_MAX_DAYS);
+    let from = now - days * 86_400;
+    let maps = crate::maps::server::names(conn, environment_id).await?;
+    let gathered = gather(conn, environment_id, rule, &maps, (data_from(rule, from), now)).await?;
+    let times = series::times(from, now, rule.interval_secs);
+    let mut out = super::Preview {
+        days,
+        steps: times.len(),
+        ..Default::default()
+    };
+    let mut runs = vec![];
+    let mut all = gathered;
+    if all.is_empty() {
+        // Nothing stored: still one instance, so the preview says what the
+        // rule does with no data.
+        all.insert(Key::whole(), vec![Series::default()]);
+    }
+    for (key, series) in all {
+        let run = run_instance(rule, &series, &times, None, now, None);
+        let firing = run.periods(&[State::Firing, State::Recovering]);
+        let firing_secs = firing.iter().map(|(a, b)| b.unwrap_or(now) - a).sum();
+        out.notifications += run.notices.len();
+        out.series.push(super::PreviewSeries {
+            name: if key.name.is_empty() { "The environment".into() } else { key.name.clone() },
+            fired: run.notices.iter().filter(|n| n.1 == Notice::Firing).count(),
+            firing_secs,
+            notices: run.notices.len(),
+            max: run.steps.iter().filter_map(|s| s.value).fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v)))),
+            periods: firing,
+        });
+        runs.push(run);
+    }
+    // The series that fired longest (then the highest) first; the chart
+    // shows the first.
+    let mut order: Vec<usize> = (0..out.series.len()).collect();
+    order.sort_by(|a, b| {
+        let (x, y) = (&out.series[*a], &out.series[*b]);
+        (y.firing_secs, y.max.unwrap_or(f64::MIN))
+            .partial_cmp(&(x.firing_secs, x.max.unwrap_or(f64::MIN)))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    out.series = order.iter().map(|i| out.series[*i].clone()).collect();
+    if let Some(first) = order.first() {
+        let name = out.series[0].name.clone();
+        out.chart = Some(super::chart::of_run(rule, &name, &runs[*first], (from, now), "alert-preview"));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

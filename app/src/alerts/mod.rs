@@ -9,7 +9,9 @@
 //! recovery threshold (fire above 1000, resolve only below 900), and
 //! keep-firing-for, so a value that dips once does not resolve and re-fire.
 
+pub mod api;
 pub mod baseline;
+pub mod chart;
 #[cfg(feature = "ssr")]
 pub mod evaluate;
 pub mod rule;
@@ -18,6 +20,7 @@ pub mod series;
 pub mod server;
 pub mod silence;
 pub mod state;
+pub mod view;
 
 use serde::{Deserialize, Serialize};
 
@@ -313,4 +316,139 @@ pub struct HistoryRow {
     pub silence_id: Option<i64>,
     /// More, in words (an error's reason, an acknowledgement).
     pub detail: String,
+}
+
+/// What a rule would have done over stored history.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Preview {
+    /// Days replayed.
+    pub days: i64,
+    /// Evaluation steps per series.
+    pub steps: usize,
+    /// Notifications it would have sent (firing, resolved, no data,
+    /// error), all series together, before grouping.
+    pub notifications: usize,
+    /// Each series, the one that fired longest first.
+    pub series: Vec<PreviewSeries>,
+    /// The first series drawn, with the thresholds and shaded periods.
+    pub chart: Option<crate::chart::Chart>,
+}
+
+/// One series in a preview.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PreviewSeries {
+    /// The map's or collector's name, or "The environment".
+    pub name: String,
+    /// Times it would have fired.
+    pub fired: usize,
+    /// Seconds spent firing (or recovering).
+    pub firing_secs: i64,
+    /// Notifications it would have sent.
+    pub notices: usize,
+    /// Its highest value.
+    pub max: Option<f64>,
+    /// When it fired and resolved (Unix seconds; `None`: still firing).
+    pub periods: Vec<(i64, Option<i64>)>,
+}
+
+/// The alerts page of one environment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertsPage {
+    /// The environment shown (`None`: there are none yet).
+    pub environment: Option<String>,
+    /// Whether the caller may edit rules (editors and admins).
+    pub can_edit: bool,
+    /// Instances that are not Normal, the most urgent first.
+    pub active: Vec<ActiveAlert>,
+    /// The live rules, by name.
+    pub rules: Vec<RuleLine>,
+    /// Deleted rules, to restore from their history.
+    pub deleted: Vec<(i64, String)>,
+}
+
+/// An instance that is not Normal, as the alerts page and the overview
+/// list it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActiveAlert {
+    /// The rule.
+    pub rule_id: i64,
+    /// Its name.
+    pub rule: String,
+    /// Its severity.
+    pub severity: Severity,
+    /// The value's unit.
+    pub unit: String,
+    /// The instance.
+    pub row: InstanceRow,
+}
+
+/// A rule as the alerts page lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleLine {
+    /// The rule.
+    pub id: i64,
+    /// Its name.
+    pub name: String,
+    /// What it watches and where, in words.
+    pub watches: String,
+    /// When it fires, in words.
+    pub fires: String,
+    /// Its severity.
+    pub severity: Severity,
+    /// Evaluated (not paused).
+    pub enabled: bool,
+    /// Instances by state: (state, how many).
+    pub states: Vec<(state::State, usize)>,
+    /// When it was last evaluated (Unix seconds).
+    pub evaluated_at: Option<i64>,
+}
+
+/// One rule's page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RulePage {
+    /// The rule.
+    pub rule: AlertRule,
+    /// Its facts: (label, value).
+    pub facts: Vec<(String, String)>,
+    /// The runbook note, rendered and sanitized.
+    pub runbook_html: String,
+    /// Its instances.
+    pub instances: Vec<InstanceRow>,
+    /// The series drawn.
+    pub series: String,
+    /// Its last 7 days: the values, the lines and the stored pending and
+    /// firing periods.
+    pub chart: Option<crate::chart::Chart>,
+    /// Recent changes of state, newest first.
+    pub history: Vec<HistoryRow>,
+    /// Whether the caller may edit it.
+    pub can_edit: bool,
+}
+
+/// The rule editor's data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Editor {
+    /// The environment.
+    pub environment: String,
+    /// Its live maps, (id, name).
+    pub maps: Vec<(i64, String)>,
+    /// The rule edited: (id, revision, name); `None` for a new one.
+    pub rule: Option<(i64, i64, String)>,
+    /// The form's values: the draft being previewed, else the rule's.
+    pub form: rule::RuleForm,
+    /// The preview asked for, or why it could not run: (field, message).
+    pub preview: Option<Result<Preview, (String, String)>>,
+}
+
+/// The changes between two revisions of a rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleDiff {
+    /// The rule.
+    pub rule: AlertRule,
+    /// The older revision.
+    pub from: i64,
+    /// The newer.
+    pub to: i64,
+    /// What changed.
+    pub changes: Vec<crate::maps::diff::FieldChange>,
 }

@@ -230,6 +230,50 @@ impl RuleContent {
     }
 }
 
+/// Minutes as people read them: "45 min", "2 h", "1 h 30 min".
+pub fn fmt_minutes(secs: i64) -> String {
+    let m = secs / 60;
+    match (m / 60, m % 60) {
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
+    }
+}
+
+impl RuleContent {
+    /// The rule as labelled facts, `(label, value, is_text)`, for its page
+    /// and for comparing revisions. `map` is the name of `map_id`.
+    pub fn facts(&self, map: Option<&str>) -> Vec<(&'static str, String, bool)> {
+        let m = |missing: Missing| missing.label().to_string();
+        vec![
+            ("Name", self.name.clone(), false),
+            ("Evaluated", if self.enabled { "yes".into() } else { "no, paused".into() }, false),
+            ("Watches", self.watch.label().into(), false),
+            (
+                "Maps",
+                match (map, self.split_per_map) {
+                    (Some(name), _) => name.to_string(),
+                    (None, true) if !self.watch.per_map() => "one alert per collector".into(),
+                    (None, true) => "every map, one alert per map".into(),
+                    (None, false) => "the environment as a whole".into(),
+                },
+                false,
+            ),
+            ("Direction", self.direction.map(|d| d.label().to_string()).unwrap_or_else(|| "any".into()), false),
+            ("Category", self.category.map(|c| c.label().to_string()).unwrap_or_else(|| "any".into()), false),
+            ("Fires", self.test_words(), false),
+            ("Window", format!("{} ({})", fmt_minutes(self.window_secs), self.watch.window_words()), false),
+            ("Evaluated every", fmt_minutes(self.interval_secs), false),
+            ("Pending for", fmt_minutes(self.pending_secs), false),
+            ("Keeps firing for", fmt_minutes(self.keep_firing_secs), false),
+            ("With no data", m(self.no_data), false),
+            ("When it cannot be read", m(self.error), false),
+            ("Severity", self.severity.label().into(), false),
+            ("Runbook note", self.runbook.clone(), true),
+        ]
+    }
+}
+
 /// The rule form as posted: every field as typed (durations in minutes).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RuleForm {

@@ -134,7 +134,8 @@ impl Series {
     /// The value at `t` over `window` seconds, as `aggregate` combines it.
     pub fn value_at(&self, aggregate: Aggregate, t: i64, window: i64, now: i64) -> Reading {
         match aggregate {
-            Aggregate::Sum => Reading::Value(round(self.window_sums(t - window, t, now).0)),
+            // A count is whole: the share of a bucket rounds to the nearest.
+            Aggregate::Sum => Reading::Value(self.window_sums(t - window, t, now).0.round()),
             Aggregate::Ratio => match self.window_sums(t - window, t, now) {
                 (_, b) if b <= 0.0 => Reading::NoData,
                 (a, b) => Reading::Value(round(a / b * 100.0)),
@@ -324,14 +325,19 @@ fn usual_threshold(b: Baseline, hourly: &[(i64, f64)], t: i64, first: i64) -> Op
 }
 
 /// The evaluation times of a replay over `(from, to]`: every interval,
-/// aligned to it, so the preview's steps fall where live ones would.
+/// aligned to it, so the preview's steps fall where live ones would, and
+/// `to` itself, so the replay ends with what a live evaluation sees now.
 pub fn times(from: i64, to: i64, interval: i64) -> Vec<i64> {
     let interval = interval.max(60);
     let first = from.div_euclid(interval) * interval + interval;
-    (0..)
+    let mut out: Vec<i64> = (0..)
         .map(|i| first + i * interval)
         .take_while(|t| *t <= to)
-        .collect()
+        .collect();
+    if out.last().is_some_and(|l| *l < to) {
+        out.push(to);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -511,6 +517,7 @@ mod tests {
             Some("database is locked"),
         );
         assert_eq!(r.last.unwrap().state, State::Error);
-        assert_eq!(times(290, 1000, 300), vec![300, 600, 900]);
+        assert_eq!(times(290, 1000, 300), vec![300, 600, 900, 1000]);
+        assert_eq!(times(290, 900, 300), vec![300, 600, 900]);
     }
 }

@@ -378,8 +378,9 @@ pub fn data_table(chart: &Chart) -> String {
 pub fn ChartView(
     /// The chart.
     chart: Chart,
-    /// Where the CSV download comes from.
-    csv_href: String,
+    /// Where the CSV download comes from (none: no download).
+    #[prop(optional, into)]
+    csv_href: Option<String>,
 ) -> impl IntoView {
     let drawn = draw(&chart);
     let n = chart.span.buckets().len();
@@ -475,7 +476,7 @@ pub fn ChartView(
                     <summary>"Show data"</summary>
                     <div class="table-scroll" inner_html=table></div>
                 </details>
-                <a class="button small" href=csv_href download=file>"Download CSV"</a>
+                {csv_href.map(|href| view! { <a class="button small" href=href download=file>"Download CSV"</a> })}
             </div>
         </figure>
     }

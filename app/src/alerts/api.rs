@@ -1,0 +1,424 @@
+//! Server functions for alerts. Anyone signed in reads rules, alerts and
+//! previews; editors and admins write rules and acknowledge alerts. Every
+//! rule change is a revision and an audit entry; each write redirects, so
+//! the forms work without JavaScript.
+
+use super::rule::RuleForm;
+use super::{AlertRule, AlertsPage, Editor, RuleDiff, RulePage};
+use crate::error::AppError;
+use crate::revisions::Revision;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    //! Helpers shared by the alert server functions.
+    use crate::auth::Role;
+    use crate::auth::server::caller;
+
+    /// Whether the caller may edit rules.
+    pub fn can_edit() -> bool {
+        caller().is_some_and(|u| u.role.allows(Role::Editor))
+    }
+
+    /// Now, in Unix seconds.
+    pub fn now() -> i64 {
+        chrono::Utc::now().timestamp()
+    }
+}
+
+/// The alerts of one environment (`env` by name; the first when absent):
+/// what is not Normal, most urgent first, and every rule.
+#[server(prefix = "/sfn", endpoint = "list_alerts")]
+pub async fn list_alerts(env: Option<String>) -> Result<AlertsPage, AppError> {
+    use super::state::State;
+    use super::{ActiveAlert, RuleLine};
+    use crate::auth::server::*;
+    use crate::db::*;
+    require_user()?;
+    let pool = db()?;
+    let mut conn = pool.acquire().await?;
+    let all = crate::environments::server::list(&mut conn).await?;
+    let Some(environment) = crate::environments::pick(&all, env.as_deref()).cloned() else {
+        return Ok(AlertsPage {
+            environment: None,
+            can_edit: ssr::can_edit(),
+            active: vec![],
+            rules: vec![],
+            deleted: vec![],
+        });
+    };
+    let rules = super::server::list(&mut conn, environment.id, false).await?;
+    let deleted = super::server::list(&mut conn, environment.id, true)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.content.name))
+        .collect();
+    let ids: Vec<i64> = rules.iter().map(|r| r.id).collect();
+    let instances = super::server::instances(&mut conn, &ids).await?;
+    let names = crate::maps::server::names_by_id(&mut conn, environment.id).await?;
+    let mut active = vec![];
+    let mut lines = vec![];
+    for r in &rules {
+        let mine: Vec<_> = instances.iter().filter(|i| i.rule_id == r.id).collect();
+        let mut states: Vec<(State, usize)> = vec![];
+        for i in &mine {
+            match states.iter_mut().find(|(s, _)| *s == i.instance.state) {
+                Some((_, n)) => *n += 1,
+                None => states.push((i.instance.state, 1)),
+            }
+            if i.instance.state != State::Normal {
+                active.push(ActiveAlert {
+                    rule_id: r.id,
+                    rule: r.content.name.clone(),
+                    severity: r.content.severity,
+                    unit: r.content.watch.unit().into(),
+                    row: (*i).clone(),
+                });
+            }
+        }
+        let map = r.content.map_id.and_then(|m| names.get(&m).cloned());
+        let scope = r.content.facts(map.as_deref())[3].1.clone();
+        lines.push(RuleLine {
+            id: r.id,
+            name: r.content.name.clone(),
+            watches: format!("{} · {scope}", r.content.watch.label()),
+            fires: r.content.test_words(),
+            severity: r.content.severity,
+            enabled: r.content.enabled,
+            states,
+            evaluated_at: r.evaluated_at,
+        });
+    }
+    // Firing first, then errors and missing data, recovering, pending; the
+    // most severe and the oldest first within each.
+    let rank = |s: State| match s {
+        State::Firing => 0,
+        State::Error => 1,
+        State::NoData => 2,
+        State::Recovering => 3,
+        State::Pending => 4,
+        State::Normal => 5,
+    };
+    active.sort_by_key(|a| {
+        (
+            rank(a.row.instance.state),
+            std::cmp::Reverse(a.severity as u8),
+            a.row.instance.since,
+        )
+    });
+    Ok(AlertsPage {
+        environment: Some(environment.name),
+        can_edit: ssr::can_edit(),
+        active,
+        rules: lines,
+        deleted,
+    })
+}
+
+/// One rule with its instances, its last 7 days as a chart (of `series`,
+/// else the most urgent instance's) and its recent changes of state.
+#[server(prefix = "/sfn", endpoint = "alert_rule_page")]
+pub async fn alert_rule_page(rule_id: i64, series: Option<String>) -> Result<RulePage, AppError> {
+    use super::series::{Key, Run};
+    use super::state::State;
+    use crate::auth::server::*;
+    use crate::db::*;
+    require_user()?;
+    let pool = db()?;
+    let mut conn = pool.acquire().await?;
+    let rule = super::server::get(&mut conn, rule_id).await?;
+    let maps = crate::maps::server::names(&mut conn, rule.environment_id).await?;
+    let map = rule
+        .content
+        .map_id
+        .and_then(|m| maps.iter().find(|(id, _)| *id == m).map(|(_, n)| n.clone()));
+    let facts = rule
+        .content
+        .facts(map.as_deref())
+        .into_iter()
+        .filter(|(l, _, text)| !*text && *l != "Name")
+        .map(|(l, v, _)| (l.to_string(), v))
+        .collect();
+    let instances = super::server::instances(&mut conn, &[rule_id]).await?;
+    let now = ssr::now();
+    let from = now - 7 * 86_400;
+    let history = super::server::history(&mut conn, rule_id, from - 86_400 * 30, 500).await?;
+    // The series drawn: the one asked for, else the most urgent.
+    let chosen = series
+        .filter(|s| instances.iter().any(|i| i.series == *s))
+        .or_else(|| {
+            instances
+                .iter()
+                .min_by_key(|i| (i.instance.state == State::Normal, i.instance.value.map(|v| -(v as i64))))
+                .map(|i| i.series.clone())
+        })
+        .unwrap_or_default();
+    let mut chart = None;
+    if !rule.deleted {
+        let gathered = super::evaluate::gather(
+            &mut conn,
+            rule.environment_id,
+            &rule.content,
+            &maps,
+            (super::evaluate::data_from(&rule.content, from), now),
+        )
+        .await?;
+        let key = gathered
+            .keys()
+            .find(|k| k.name == chosen)
+            .cloned()
+            .unwrap_or_else(Key::whole);
+        if let Some(series) = gathered.get(&key) {
+            let times = super::series::times(from, now, rule.content.interval_secs);
+            let run = super::evaluate::run_instance(&rule.content, series, &times, None, now, None);
+            let name = if key.name.is_empty() { "The environment".to_string() } else { key.name.clone() };
+            let mut c = super::chart::of_run(&rule.content, &name, &run, (from, now), "alert-rule");
+            // The shaded periods are what really happened, from the stored
+            // history, not the replay's.
+            let mut stored = Run::default();
+            stored.changes = history
+                .iter()
+                .rev()
+                .filter(|h| h.series == key.name)
+                .map(|h| (h.at, h.state))
+                .collect();
+            c.shades = super::chart::shades_of(&stored.periods(&[State::Pending]), "Pending", super::chart::PENDING, now);
+            c.shades.extend(super::chart::shades_of(
+                &stored.periods(&[State::Firing, State::Recovering]),
+                "Firing",
+                super::chart::FIRING,
+                now,
+            ));
+            c.caption.push_str(" Shaded: when it was really pending and firing.");
+            chart = Some(c);
+        }
+    }
+    let runbook_html = crate::markdown::render(&rule.content.runbook);
+    let mut history = history;
+    history.truncate(100);
+    Ok(RulePage {
+        rule,
+        facts,
+        runbook_html,
+        instances,
+        series: chosen,
+        chart,
+        history,
+        can_edit: ssr::can_edit(),
+    })
+}
+
+/// Reads the rule editor: a new rule in `env`, or rule `rule_id`. With a
+/// `draft` (the form as typed) and `preview_days`, also what the draft
+/// would have done over that many days.
+#[server(prefix = "/sfn", endpoint = "alert_rule_editor")]
+pub async fn alert_rule_editor(
+    env: Option<String>,
+    rule_id: Option<i64>,
+    draft: Option<RuleForm>,
+    preview_days: Option<i64>,
+) -> Result<Editor, AppError> {
+    use crate::auth::server::*;
+    use crate::db::*;
+    require_user()?;
+    let pool = db()?;
+    let mut conn = pool.acquire().await?;
+    let (environment, rule) = match rule_id {
+        Some(id) => {
+            let r = super::server::get(&mut conn, id).await?;
+            let env = crate::environments::server::by_name(&mut conn, &r.environment).await?;
+            (env, Some(r))
+        }
+        None => {
+            let all = crate::environments::server::list(&mut conn).await?;
+            let env = crate::environments::pick(&all, env.as_deref())
+                .cloned()
+                .ok_or_else(|| AppError::not_found("An environment (an admin adds them first)"))?;
+            (env, None)
+        }
+    };
+    let maps = crate::maps::server::names(&mut conn, environment.id).await?;
+    let form = match (&draft, &rule) {
+        (Some(d), _) => d.clone(),
+        (None, Some(r)) => RuleForm::from(&r.content),
+        (None, None) => {
+            let mut f = RuleForm::from(&super::rule::starter_set()[0]);
+            f.name.clear();
+            f
+        }
+    };
+    let preview = match (draft, preview_days) {
+        (Some(d), Some(days)) => Some(match d.validate(&maps, &[]) {
+            Err((field, message)) => Err((field.to_string(), message)),
+            Ok(content) => Ok(super::evaluate::preview(&mut conn, environment.id, &content, days, ssr::now()).await?),
+        }),
+        _ => None,
+    };
+    Ok(Editor {
+        environment: environment.name,
+        maps,
+        rule: rule.map(|r| (r.id, r.revision, r.content.name)),
+        form,
+        preview,
+    })
+}
+
+/// Creates a rule in `env` (no `rule_id`) or saves the next revision of one
+/// (with the `expected_revision` the form was opened at).
+#[server(prefix = "/sfn", endpoint = "save_alert_rule")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
+pub async fn save_alert_rule(
+    env: String,
+    rule_id: Option<i64>,
+    expected_revision: Option<i64>,
+    form: RuleForm,
+    comment: String,
+) -> Result<(), AppError> {
+    use crate::audit::server::Actor;
+    use crate::auth::{Role, server::*};
+    use crate::db::*;
+    let user = require_role(Role::Editor, "edit alert rules")?;
+    let actor = Actor::user(&user, client_ip());
+    let pool = db()?;
+    let mut tx = begin_write(&pool).await?;
+    let environment = match rule_id {
+        Some(id) => {
+            let r = super::server::get(&mut tx, id).await?;
+            crate::environments::server::by_name(&mut tx, &r.environment).await?
+        }
+        None => crate::environments::server::by_name(&mut tx, &env).await?,
+    };
+    let maps = crate::maps::server::names(&mut tx, environment.id).await?;
+    let content = form
+        .validate(&maps, &[])
+        .map_err(|(field, message)| AppError::validation(field, message))?;
+    let id = match rule_id {
+        None => super::server::create(&mut tx, &actor, &environment, &content, &comment).await?,
+        Some(id) => {
+            let expected = expected_revision.ok_or_else(|| {
+                AppError::validation("expected_revision", "The form is missing the revision it was opened at; reload it.")
+            })?;
+            super::server::update(&mut tx, &actor, id, expected, &content, &comment).await?;
+            id
+        }
+    };
+    tx.commit().await?;
+    leptos_axum::redirect(&format!("/alerts/rules/{id}"));
+    Ok(())
+}
+
+/// Deletes a rule (a revision; restorable from its history). Its alerts
+/// end without notifying.
+#[server(prefix = "/sfn", endpoint = "delete_alert_rule")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
+pub async fn delete_alert_rule(rule_id: i64, comment: String) -> Result<(), AppError> {
+    use crate::audit::server::Actor;
+    use crate::auth::{Role, server::*};
+    use crate::db::*;
+    let user = require_role(Role::Editor, "delete alert rules")?;
+    let pool = db()?;
+    let mut tx = begin_write(&pool).await?;
+    super::server::delete(&mut tx, &Actor::user(&user, client_ip()), rule_id, &comment).await?;
+    let env = super::server::get(&mut tx, rule_id).await?.environment;
+    tx.commit().await?;
+    leptos_axum::redirect(&format!("/alerts?env={}", crate::components::percent_encode(&env, b"")));
+    Ok(())
+}
+
+/// Makes an old revision of a rule current again, as a new revision.
+#[server(prefix = "/sfn", endpoint = "restore_alert_rule")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
+pub async fn restore_alert_rule(rule_id: i64, revision: i64) -> Result<(), AppError> {
+    use crate::audit::server::Actor;
+    use crate::auth::{Role, server::*};
+    use crate::db::*;
+    let user = require_role(Role::Editor, "restore alert rules")?;
+    let pool = db()?;
+    let mut tx = begin_write(&pool).await?;
+    super::server::restore(&mut tx, &Actor::user(&user, client_ip()), rule_id, revision).await?;
+    tx.commit().await?;
+    leptos_axum::redirect(&format!("/alerts/rules/{rule_id}"));
+    Ok(())
+}
+
+/// Every revision of a rule, newest first, and whether the caller may
+/// restore one.
+#[server(prefix = "/sfn", endpoint = "alert_rule_revisions")]
+pub async fn alert_rule_revisions(rule_id: i64) -> Result<(AlertRule, Vec<Revision>, bool), AppError> {
+    use crate::auth::server::*;
+    use crate::db::*;
+    require_user()?;
+    let pool = db()?;
+    let mut conn = pool.acquire().await?;
+    let rule = super::server::get(&mut conn, rule_id).await?;
+    let revisions = super::server::revisions(&mut conn, rule_id).await?;
+    Ok((rule, revisions, ssr::can_edit()))
+}
+
+/// The changes between two revisions of a rule (in either order).
+#[server(prefix = "/sfn", endpoint = "alert_rule_diff")]
+pub async fn alert_rule_diff(rule_id: i64, from: i64, to: i64) -> Result<RuleDiff, AppError> {
+    use crate::auth::server::*;
+    use crate::db::*;
+    require_user()?;
+    let (from, to) = (from.min(to), from.max(to));
+    let pool = db()?;
+    let mut conn = pool.acquire().await?;
+    let rule = super::server::get(&mut conn, rule_id).await?;
+    let names = crate::maps::server::names_by_id(&mut conn, rule.environment_id).await?;
+    let before = super::server::revision_content(&mut conn, rule_id, from).await?;
+    let after = super::server::revision_content(&mut conn, rule_id, to).await?;
+    let map = |c: &super::rule::RuleContent| c.map_id.and_then(|m| names.get(&m).cloned());
+    let rows = before
+        .facts(map(&before).as_deref())
+        .into_iter()
+        .zip(after.facts(map(&after).as_deref()))
+        .map(|((label, b, text), (_, a, _))| (label, b, a, text));
+    Ok(RuleDiff {
+        rule,
+        from,
+        to,
+        changes: crate::maps::diff::changed(rows),
+    })
+}
+
+/// Adds the runbook's starter rules that an environment does not have.
+#[server(prefix = "/sfn", endpoint = "apply_alert_starter")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
+pub async fn apply_alert_starter(env: String) -> Result<(), AppError> {
+    use crate::audit::server::Actor;
+    use crate::auth::{Role, server::*};
+    use crate::db::*;
+    let user = require_role(Role::Editor, "add alert rules")?;
+    let pool = db()?;
+    let mut tx = begin_write(&pool).await?;
+    let environment = crate::environments::server::by_name(&mut tx, &env).await?;
+    super::server::apply_starter(&mut tx, &Actor::user(&user, client_ip()), &environment).await?;
+    tx.commit().await?;
+    leptos_axum::redirect(&format!("/alerts?env={}", crate::components::percent_encode(&environment.name, b"")));
+    Ok(())
+}
+
+/// Acknowledges an alert: it stops repeating until it resolves.
+#[server(prefix = "/sfn", endpoint = "acknowledge_alert")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
+pub async fn acknowledge_alert(rule_id: i64, series: String, comment: String) -> Result<(), AppError> {
+    use crate::audit::server::Actor;
+    use crate::auth::{Role, server::*};
+    use crate::db::*;
+    let user = require_role(Role::Editor, "acknowledge alerts")?;
+    if comment.trim().is_empty() {
+        return Err(AppError::validation(
+            "comment",
+            "Say who is on it or what is being done, so the team knows.",
+        ));
+    }
+    let pool = db()?;
+    let mut tx = begin_write(&pool).await?;
+    let actor = Actor::user(&user, client_ip());
+    super::server::acknowledge(&mut tx, &actor, rule_id, &series, &comment, ssr::now()).await?;
+    let env = super::server::get(&mut tx, rule_id).await?.environment;
+    tx.commit().await?;
+    leptos_axum::redirect(&format!("/alerts?env={}", crate::components::percent_encode(&env, b"")));
+    Ok(())
+}
