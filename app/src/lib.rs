@@ -116,6 +116,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=overview::view::OverviewPage ssr=SsrMode::Async/>
                 <Route path=path!("/audit") view=audit_log::view::AuditPage ssr=SsrMode::Async/>
                 <Route path=path!("/alerts") view=alerts::view::AlertsPage ssr=SsrMode::Async/>
+                <Route path=path!("/alerts/channels") view=alerts::view::ChannelsPage ssr=SsrMode::Async/>
+                <Route path=path!("/alerts/silences") view=alerts::view::SilencesPage ssr=SsrMode::Async/>
                 <Route path=path!("/alerts/rules/new") view=alerts::view::AlertRuleEditPage ssr=SsrMode::Async/>
                 <Route path=path!("/alerts/rules/:id") view=alerts::view::AlertRulePage ssr=SsrMode::Async/>
                 <Route path=path!("/alerts/rules/:id/edit") view=alerts::view::AlertRuleEditPage ssr=SsrMode::Async/>

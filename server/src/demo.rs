@@ -2,7 +2,8 @@
 //! simulator on a loopback port, keeps a "Simulated demo" environment with
 //! the starter maps, and adds the simulator's connection to the scheduler
 //! as one more job, so every page has live data from the production
-//! collectors.
+//! collectors; the runbook's starter alert rules notify the simulator's
+//! Teams-like receiver.
 
 use crate::connect::{Connector, RetryPolicy};
 use crate::scheduler::Job;
@@ -14,6 +15,8 @@ use std::time::Duration;
 
 /// The simulated environment's name.
 pub const DEMO_ENV: &str = "Simulated demo";
+/// The demo's notification channel: the simulator's Teams-like receiver.
+pub const DEMO_CHANNEL: &str = "Simulated Teams channel";
 
 /// Starts the simulator and makes sure the demo environment exists with
 /// the starter maps. The simulator stops with the returned task.
@@ -91,6 +94,30 @@ pub async fn start(pool: &SqlitePool) -> anyhow::Result<(Job, tokio::task::JoinH
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         }
+    }
+    // The simulator's Teams-like receiver is the demo's notification
+    // channel, and the runbook's starter alert rules notify it (once: an
+    // environment that has rules keeps its own).
+    let channel = app::alerts::outbox::ensure(
+        &mut tx,
+        &Actor::cli(),
+        &(
+            DEMO_CHANNEL.to_string(),
+            app::alerts::channels::ChannelKind::Teams,
+            format!("{url}/teams/webhook"),
+        ),
+        chrono::Utc::now().timestamp(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if app::alerts::server::list(&mut tx, env.id, false)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .is_empty()
+    {
+        app::alerts::server::apply_starter_with(&mut tx, &Actor::cli(), &env, &[channel])
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     // The throughput collector would start an hour back; the simulator's
     // history starts six hours back, so the demo's charts begin there.

@@ -205,6 +205,8 @@ pub struct Housekeeping {
     pub throughput_minute_days: u32,
     /// The window failed sign-ins are counted over.
     pub login_window: Duration,
+    /// The console's public address, for the links in notifications.
+    pub base_url: String,
 }
 
 /// Starts the scheduled work: the housekeeping and one collector task per
@@ -215,6 +217,7 @@ pub fn start(
     jobs: Vec<Job>,
     housekeeping: Housekeeping,
 ) -> Vec<JoinHandle<()>> {
+    let base_url = housekeeping.base_url.clone();
     let mut tasks = vec![
         tokio::spawn(checkpoints(pool.clone())),
         tokio::spawn(maintenance(
@@ -224,7 +227,8 @@ pub fn start(
             housekeeping.login_window,
         )),
     ];
-    tasks.push(tokio::spawn(alerts(pool.clone())));
+    tasks.push(tokio::spawn(alerts(pool.clone(), base_url)));
+    tasks.push(tokio::spawn(crate::notify::deliver::run(pool.clone())));
     for job in jobs {
         tasks.push(tokio::spawn(collect(pool.clone(), sweeps.clone(), job)));
     }
@@ -233,22 +237,26 @@ pub fn start(
 
 /// Evaluates the alert rules that are due, every minute (a rule's own
 /// interval is a whole number of minutes).
-async fn alerts(pool: SqlitePool) {
+async fn alerts(pool: SqlitePool, base_url: String) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
         let now = chrono::Utc::now().timestamp();
-        match app::alerts::evaluate::round(&pool, now).await {
+        match app::alerts::evaluate::round(&pool, now, &base_url).await {
             Ok(r) if r.rules > 0 => tracing::debug!(
                 alerts.rules = r.rules,
                 alerts.instances = r.instances,
                 alerts.changes = r.changes,
                 alerts.notices = r.notices.len(),
+                alerts.silenced = r.silenced,
+                alerts.queued = r.queued,
                 "evaluated alert rules"
             ),
             Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "could not evaluate the alert rules; will try again in a minute"),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not evaluate the alert rules; will try again in a minute")
+            }
         }
     }
 }

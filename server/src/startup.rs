@@ -45,6 +45,8 @@ pub struct AppState {
     pub reconcile: Option<app::reconcile::Control>,
     /// The error queue's sweep per environment, cached for a minute.
     pub sweeps: app::errors::server::Sweeps,
+    /// The console's public address, for the links in notifications.
+    pub base_url: app::alerts::BaseUrl,
 }
 
 impl AppState {
@@ -63,6 +65,12 @@ impl AppState {
             connections: None,
             reconcile: None,
             sweeps: app::errors::server::Sweeps::default(),
+            base_url: app::alerts::BaseUrl(
+                settings
+                    .public_url
+                    .clone()
+                    .unwrap_or_else(|| format!("http://{}", settings.bind)),
+            ),
             pool,
             auth: AuthConfig {
                 session_ttl: settings.session_ttl,
@@ -79,6 +87,7 @@ impl AppState {
         provide_context(self.pool.clone());
         provide_context(self.auth.clone());
         provide_context(self.sweeps.clone());
+        provide_context(self.base_url.clone());
         provide_context(app::auth::DemoMode(self.demo.clone()));
         if let Some(c) = &self.connections {
             provide_context(c.clone());
@@ -333,6 +342,7 @@ impl Application {
             crate::scheduler::Housekeeping {
                 error_retention_days: self.state.error_retention_days,
                 throughput_minute_days: self.throughput_minute_days,
+                base_url: self.state.base_url.0.clone(),
                 login_window: self.state.auth.login_window,
             },
         );

@@ -72,6 +72,7 @@ pub async fn list_alerts(env: Option<String>) -> Result<AlertsPage, AppError> {
                     rule: r.content.name.clone(),
                     severity: r.content.severity,
                     unit: r.content.watch.unit().into(),
+                    environment: environment.name.clone(),
                     row: (*i).clone(),
                 });
             }
@@ -149,7 +150,12 @@ pub async fn alert_rule_page(rule_id: i64, series: Option<String>) -> Result<Rul
         .or_else(|| {
             instances
                 .iter()
-                .min_by_key(|i| (i.instance.state == State::Normal, i.instance.value.map(|v| -(v as i64))))
+                .min_by_key(|i| {
+                    (
+                        i.instance.state == State::Normal,
+                        i.instance.value.map(|v| -(v as i64)),
+                    )
+                })
                 .map(|i| i.series.clone())
         })
         .unwrap_or_default();
@@ -171,7 +177,11 @@ pub async fn alert_rule_page(rule_id: i64, series: Option<String>) -> Result<Rul
         if let Some(series) = gathered.get(&key) {
             let times = super::series::times(from, now, rule.content.interval_secs);
             let run = super::evaluate::run_instance(&rule.content, series, &times, None, now, None);
-            let name = if key.name.is_empty() { "The environment".to_string() } else { key.name.clone() };
+            let name = if key.name.is_empty() {
+                "The environment".to_string()
+            } else {
+                key.name.clone()
+            };
             let mut c = super::chart::of_run(&rule.content, &name, &run, (from, now), "alert-rule");
             // The shaded periods are what really happened, from the stored
             // history, not the replay's.
@@ -182,14 +192,20 @@ pub async fn alert_rule_page(rule_id: i64, series: Option<String>) -> Result<Rul
                 .filter(|h| h.series == key.name)
                 .map(|h| (h.at, h.state))
                 .collect();
-            c.shades = super::chart::shades_of(&stored.periods(&[State::Pending]), "Pending", super::chart::PENDING, now);
+            c.shades = super::chart::shades_of(
+                &stored.periods(&[State::Pending]),
+                "Pending",
+                super::chart::PENDING,
+                now,
+            );
             c.shades.extend(super::chart::shades_of(
                 &stored.periods(&[State::Firing, State::Recovering]),
                 "Firing",
                 super::chart::FIRING,
                 now,
             ));
-            c.caption.push_str(" Shaded: when it was really pending and firing.");
+            c.caption
+                .push_str(" Shaded: when it was really pending and firing.");
             chart = Some(c);
         }
     }
@@ -238,6 +254,12 @@ pub async fn alert_rule_editor(
         }
     };
     let maps = crate::maps::server::names(&mut conn, environment.id).await?;
+    let channels: Vec<(i64, String)> = super::outbox::list(&mut conn)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let channel_ids: Vec<i64> = channels.iter().map(|c| c.0).collect();
     let form = match (&draft, &rule) {
         (Some(d), _) => d.clone(),
         (None, Some(r)) => RuleForm::from(&r.content),
@@ -248,15 +270,21 @@ pub async fn alert_rule_editor(
         }
     };
     let preview = match (draft, preview_days) {
-        (Some(d), Some(days)) => Some(match d.validate(&maps, &[]) {
+        (Some(d), Some(days)) => Some(match d.validate(&maps, &channel_ids) {
             Err((field, message)) => Err((field.to_string(), message)),
-            Ok(content) => Ok(super::evaluate::preview(&mut conn, environment.id, &content, days, ssr::now()).await?),
+            Ok(content) => {
+                Ok(
+                    super::evaluate::preview(&mut conn, environment.id, &content, days, ssr::now())
+                        .await?,
+                )
+            }
         }),
         _ => None,
     };
     Ok(Editor {
         environment: environment.name,
         maps,
+        channels,
         rule: rule.map(|r| (r.id, r.revision, r.content.name)),
         form,
         preview,
@@ -289,14 +317,22 @@ pub async fn save_alert_rule(
         None => crate::environments::server::by_name(&mut tx, &env).await?,
     };
     let maps = crate::maps::server::names(&mut tx, environment.id).await?;
+    let channels: Vec<i64> = super::outbox::list(&mut tx)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
     let content = form
-        .validate(&maps, &[])
+        .validate(&maps, &channels)
         .map_err(|(field, message)| AppError::validation(field, message))?;
     let id = match rule_id {
         None => super::server::create(&mut tx, &actor, &environment, &content, &comment).await?,
         Some(id) => {
             let expected = expected_revision.ok_or_else(|| {
-                AppError::validation("expected_revision", "The form is missing the revision it was opened at; reload it.")
+                AppError::validation(
+                    "expected_revision",
+                    "The form is missing the revision it was opened at; reload it.",
+                )
             })?;
             super::server::update(&mut tx, &actor, id, expected, &content, &comment).await?;
             id
@@ -321,7 +357,10 @@ pub async fn delete_alert_rule(rule_id: i64, comment: String) -> Result<(), AppE
     super::server::delete(&mut tx, &Actor::user(&user, client_ip()), rule_id, &comment).await?;
     let env = super::server::get(&mut tx, rule_id).await?.environment;
     tx.commit().await?;
-    leptos_axum::redirect(&format!("/alerts?env={}", crate::components::percent_encode(&env, b"")));
+    leptos_axum::redirect(&format!(
+        "/alerts?env={}",
+        crate::components::percent_encode(&env, b"")
+    ));
     Ok(())
 }
 
@@ -344,7 +383,9 @@ pub async fn restore_alert_rule(rule_id: i64, revision: i64) -> Result<(), AppEr
 /// Every revision of a rule, newest first, and whether the caller may
 /// restore one.
 #[server(prefix = "/sfn", endpoint = "alert_rule_revisions")]
-pub async fn alert_rule_revisions(rule_id: i64) -> Result<(AlertRule, Vec<Revision>, bool), AppError> {
+pub async fn alert_rule_revisions(
+    rule_id: i64,
+) -> Result<(AlertRule, Vec<Revision>, bool), AppError> {
     use crate::auth::server::*;
     use crate::db::*;
     require_user()?;
@@ -395,14 +436,21 @@ pub async fn apply_alert_starter(env: String) -> Result<(), AppError> {
     let environment = crate::environments::server::by_name(&mut tx, &env).await?;
     super::server::apply_starter(&mut tx, &Actor::user(&user, client_ip()), &environment).await?;
     tx.commit().await?;
-    leptos_axum::redirect(&format!("/alerts?env={}", crate::components::percent_encode(&environment.name, b"")));
+    leptos_axum::redirect(&format!(
+        "/alerts?env={}",
+        crate::components::percent_encode(&environment.name, b"")
+    ));
     Ok(())
 }
 
 /// Acknowledges an alert: it stops repeating until it resolves.
 #[server(prefix = "/sfn", endpoint = "acknowledge_alert")]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
-pub async fn acknowledge_alert(rule_id: i64, series: String, comment: String) -> Result<(), AppError> {
+pub async fn acknowledge_alert(
+    rule_id: i64,
+    series: String,
+    comment: String,
+) -> Result<(), AppError> {
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};
     use crate::db::*;
@@ -419,6 +467,227 @@ pub async fn acknowledge_alert(rule_id: i64, series: String, comment: String) ->
     super::server::acknowledge(&mut tx, &actor, rule_id, &series, &comment, ssr::now()).await?;
     let env = super::server::get(&mut tx, rule_id).await?.environment;
     tx.commit().await?;
-    leptos_axum::redirect(&format!("/alerts?env={}", crate::components::percent_encode(&env, b"")));
+    leptos_axum::redirect(&format!(
+        "/alerts?env={}",
+        crate::components::percent_encode(&env, b"")
+    ));
+    Ok(())
+}
+
+/// The channels page: every channel, and the latest delivery attempts.
+#[server(prefix = "/sfn", endpoint = "list_channels")]
+pub async fn list_channels() -> Result<super::ChannelsPage, AppError> {
+    use crate::auth::{Role, server::*};
+    use crate::db::*;
+    require_role(Role::Admin, "manage notification channels")?;
+    let pool = db()?;
+    let mut conn = pool.acquire().await?;
+    Ok(super::ChannelsPage {
+        channels: super::outbox::list(&mut conn).await?,
+        deliveries: super::outbox::deliveries(&mut conn, 50).await?,
+        new_secret: take_handed_over(NEW_SECRET_COOKIE, "/alerts/channels"),
+    })
+}
+
+/// Cookie that carries a new webhook's signing secret to the channels page
+/// once, for browsers without JavaScript.
+#[cfg(feature = "ssr")]
+const NEW_SECRET_COOKIE: &str = "dwc_new_webhook_secret";
+
+/// Adds a channel (admins); for a webhook, gives the signing secret, shown
+/// once.
+#[server(prefix = "/sfn", endpoint = "create_channel")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
+pub async fn create_channel(
+    form: super::channels::ChannelForm,
+) -> Result<Option<String>, AppError> {
+    use crate::audit::server::Actor;
+    use crate::auth::{Role, server::*};
+    use crate::db::*;
+    let admin = require_role(Role::Admin, "add notification channels")?;
+    let new = form
+        .validate()
+        .map_err(|(f, m)| AppError::validation(f, m))?;
+    let pool = db()?;
+    let mut tx = begin_write(&pool).await?;
+    let (_, secret) =
+        super::outbox::create(&mut tx, &Actor::user(&admin, client_ip()), &new, ssr::now()).await?;
+    tx.commit().await?;
+    if let Some(s) = &secret {
+        hand_over_once(NEW_SECRET_COOKIE, "/alerts/channels", s);
+    }
+    leptos_axum::redirect("/alerts/channels");
+    Ok(secret)
+}
+
+/// Removes a channel (admins).
+#[server(prefix = "/sfn", endpoint = "delete_channel")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
+pub async fn delete_channel(channel_id: i64) -> Result<(), AppError> {
+    use crate::audit::server::Actor;
+    use crate::auth::{Role, server::*};
+    use crate::db::*;
+    let admin = require_role(Role::Admin, "remove notification channels")?;
+    let pool = db()?;
+    let mut tx = begin_write(&pool).await?;
+    super::outbox::delete(&mut tx, &Actor::user(&admin, client_ip()), channel_id).await?;
+    tx.commit().await?;
+    leptos_axum::redirect("/alerts/channels");
+    Ok(())
+}
+
+/// Turns a disabled channel on again (admins).
+#[server(prefix = "/sfn", endpoint = "enable_channel")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
+pub async fn enable_channel(channel_id: i64) -> Result<(), AppError> {
+    use crate::audit::server::Actor;
+    use crate::auth::{Role, server::*};
+    use crate::db::*;
+    let admin = require_role(Role::Admin, "turn notification channels on")?;
+    let pool = db()?;
+    let mut tx = begin_write(&pool).await?;
+    super::outbox::enable(&mut tx, &Actor::user(&admin, client_ip()), channel_id).await?;
+    tx.commit().await?;
+    leptos_axum::redirect("/alerts/channels");
+    Ok(())
+}
+
+/// Queues a test notification on a channel, due now (admins): the next
+/// delivery round, within seconds, sends it and logs the answer.
+#[server(prefix = "/sfn", endpoint = "test_channel")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
+pub async fn test_channel(channel_id: i64) -> Result<(), AppError> {
+    use super::state::Notice;
+    use crate::auth::{Role, server::*};
+    use crate::db::*;
+    let admin = require_role(Role::Admin, "test notification channels")?;
+    let base = use_context::<super::BaseUrl>()
+        .map(|b| b.0)
+        .unwrap_or_default();
+    let now = ssr::now();
+    let message = super::Message {
+        notice: Notice::Firing,
+        rule: "Test notification".into(),
+        severity: super::Severity::Info,
+        environment: format!("sent by {}", admin.email),
+        map: None,
+        value: None,
+        unit: String::new(),
+        condition: super::rule::starter_set()[0].condition(None),
+        since: db_time_secs(now),
+        runbook:
+            "Nothing to do: this checks that the channel receives the console's notifications."
+                .into(),
+        url: format!("{}/alerts/channels", base.trim_end_matches('/')),
+    };
+    let pool = db()?;
+    let mut tx = begin_write(&pool).await?;
+    super::outbox::enqueue_at(
+        &mut tx,
+        channel_id,
+        &format!("test:{now}"),
+        &[message],
+        now,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    leptos_axum::redirect("/alerts/channels");
+    Ok(())
+}
+
+/// The silences page: live silences and maintenance windows, the latest
+/// ended ones, and what the form offers for `env`.
+#[server(prefix = "/sfn", endpoint = "list_silences")]
+pub async fn list_silences(env: Option<String>) -> Result<super::SilencesPage, AppError> {
+    use crate::auth::server::*;
+    use crate::db::*;
+    require_user()?;
+    let pool = db()?;
+    let mut conn = pool.acquire().await?;
+    let now = ssr::now();
+    let all = crate::environments::server::list(&mut conn).await?;
+    let environment = crate::environments::pick(&all, env.as_deref()).cloned();
+    let (maps, rules) = match &environment {
+        Some(e) => (
+            crate::maps::server::names(&mut conn, e.id)
+                .await?
+                .into_iter()
+                .map(|(_, n)| n)
+                .collect(),
+            super::server::list(&mut conn, e.id, false)
+                .await?
+                .into_iter()
+                .map(|r| r.content.name)
+                .collect(),
+        ),
+        None => (vec![], vec![]),
+    };
+    let show = |s: super::silence::Silence| super::SilenceLine {
+        active_now: s.is_active(now),
+        describe: s.describe(),
+        silence: s,
+    };
+    Ok(super::SilencesPage {
+        environment: environment.map(|e| e.name),
+        live: super::server::live_silences(&mut conn, now)
+            .await?
+            .into_iter()
+            .map(show)
+            .collect(),
+        ended: super::server::ended_silences(&mut conn, now, 20)
+            .await?
+            .into_iter()
+            .map(show)
+            .collect(),
+        maps,
+        rules,
+        can_edit: ssr::can_edit(),
+        now,
+    })
+}
+
+/// Adds a silence or a weekly maintenance window (editors and admins).
+#[server(prefix = "/sfn", endpoint = "create_silence")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
+pub async fn create_silence(form: super::silence::SilenceForm) -> Result<(), AppError> {
+    use crate::audit::server::Actor;
+    use crate::auth::{Role, server::*};
+    use crate::db::*;
+    let user = require_role(Role::Editor, "add silences")?;
+    let now = ssr::now();
+    let silence = form
+        .validate(&user.email, now)
+        .map_err(|(f, m)| AppError::validation(f, m))?;
+    let pool = db()?;
+    let mut tx = begin_write(&pool).await?;
+    super::server::create_silence(&mut tx, &Actor::user(&user, client_ip()), &silence, now).await?;
+    tx.commit().await?;
+    leptos_axum::redirect(&format!(
+        "/alerts/silences?env={}",
+        crate::components::percent_encode(&form.environment, b"")
+    ));
+    Ok(())
+}
+
+/// Ends a silence now (editors and admins).
+#[server(prefix = "/sfn", endpoint = "expire_silence")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
+pub async fn expire_silence(silence_id: i64) -> Result<(), AppError> {
+    use crate::audit::server::Actor;
+    use crate::auth::{Role, server::*};
+    use crate::db::*;
+    let user = require_role(Role::Editor, "end silences")?;
+    let pool = db()?;
+    let mut tx = begin_write(&pool).await?;
+    super::server::expire_silence(
+        &mut tx,
+        &Actor::user(&user, client_ip()),
+        silence_id,
+        ssr::now(),
+    )
+    .await?;
+    tx.commit().await?;
+    leptos_axum::redirect("/alerts/silences");
     Ok(())
 }

@@ -18,10 +18,20 @@ const RECOVERY: &str = "#2ca02c";
 pub const PENDING: &str = "#f28e2b";
 
 /// The chart of one series of `rule` run over `(from, to)`, hourly.
-pub fn of_run(rule: &RuleContent, name: &str, run: &Run, (from, to): (i64, i64), key: &str) -> Chart {
+pub fn of_run(
+    rule: &RuleContent,
+    name: &str,
+    run: &Run,
+    (from, to): (i64, i64),
+    key: &str,
+) -> Chart {
     let start = from.div_euclid(HOUR) * HOUR;
     let end = (to.div_euclid(HOUR) + 1) * HOUR;
-    let span = Span { from: start, to: end, step: HOUR };
+    let span = Span {
+        from: start,
+        to: end,
+        step: HOUR,
+    };
     let n = span.buckets().len();
     let mut values: Vec<Option<f64>> = vec![None; n];
     let mut moving: Vec<Option<f64>> = vec![None; n];
@@ -36,13 +46,25 @@ pub fn of_run(rule: &RuleContent, name: &str, run: &Run, (from, to): (i64, i64),
             }
         }
     }
-    let mut series = vec![Series { name: format!("{name}: {}", rule.watch.unit()), color: VALUE.into(), values }];
+    let mut series = vec![Series {
+        name: format!("{name}: {}", rule.watch.unit()),
+        color: VALUE.into(),
+        values,
+    }];
     let mut thresholds = vec![];
     match rule.test {
-        Test::Fixed { comparator, threshold, recovery } => {
+        Test::Fixed {
+            comparator,
+            threshold,
+            recovery,
+        } => {
             thresholds.push(Threshold {
                 value: threshold,
-                label: format!("fires {} {}", comparator.label().to_lowercase(), super::fmt_number(threshold)),
+                label: format!(
+                    "fires {} {}",
+                    comparator.label().to_lowercase(),
+                    super::fmt_number(threshold)
+                ),
                 color: FIRING.into(),
             });
             if let Some(r) = recovery {
@@ -60,7 +82,12 @@ pub fn of_run(rule: &RuleContent, name: &str, run: &Run, (from, to): (i64, i64),
         }),
     }
     let mut shades = shades_of(&run.periods(&[State::Pending]), "Pending", PENDING, to);
-    shades.extend(shades_of(&run.periods(&[State::Firing, State::Recovering]), "Firing", FIRING, to));
+    shades.extend(shades_of(
+        &run.periods(&[State::Firing, State::Recovering]),
+        "Firing",
+        FIRING,
+        to,
+    ));
     Chart {
         key: key.into(),
         title: format!("{} · {name}", rule.name),
@@ -103,14 +130,34 @@ mod tests {
     #[test]
     fn the_chart_has_the_hourly_highest_the_lines_and_the_firing_period() {
         let rule = &starter_set()[0];
-        let s = Points::new(vec![Point { at: 0, span: HOUR, a: 30.0, b: 0.0 }]);
-        let r = run(rule, &s, &times(0, 3 * HOUR, rule.interval_secs), None, 10 * HOUR, None);
+        let s = Points::new(vec![Point {
+            at: 0,
+            span: HOUR,
+            a: 30.0,
+            b: 0.0,
+        }]);
+        let r = run(
+            rule,
+            &s,
+            &times(0, 3 * HOUR, rule.interval_secs),
+            None,
+            10 * HOUR,
+            None,
+        );
         let c = of_run(rule, "Customers V3", &r, (0, 3 * HOUR), "k");
         assert_eq!(c.span.buckets().len(), 4);
         assert_eq!(c.series[0].values[0], Some(30.0));
-        assert_eq!(c.thresholds.iter().map(|t| t.value).collect::<Vec<_>>(), vec![10.0, 5.0]);
+        assert_eq!(
+            c.thresholds.iter().map(|t| t.value).collect::<Vec<_>>(),
+            vec![10.0, 5.0]
+        );
         let firing: Vec<_> = c.shades.iter().filter(|s| s.label == "Firing").collect();
         assert_eq!(firing.len(), 1);
-        assert!(crate::chart::draw::draw(&c).unwrap().svg.contains("fires above 10"));
+        assert!(
+            crate::chart::draw::draw(&c)
+                .unwrap()
+                .svg
+                .contains("fires above 10")
+        );
     }
 }

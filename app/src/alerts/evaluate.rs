@@ -6,7 +6,7 @@
 use super::rule::{Aggregate, RuleContent, Watch};
 use super::series::{self, Key, Point, Run, Series};
 use super::state::{Instance, Notice, State};
-use super::{AlertRule, HistoryRow, InstanceRow};
+use super::{AlertRule, HistoryRow, InstanceRow, Message};
 use crate::error::AppError;
 use crate::errors::server::AlertFilter;
 use sqlx::{SqliteConnection, SqlitePool};
@@ -41,17 +41,33 @@ async fn points(
         direction: rule.direction.map(|d| d.as_str()),
         category: rule.category.map(|c| c.as_str()),
     };
-    let span = |at: i64, a: f64, b: f64| Point { at, span: HOUR, a, b };
+    let span = |at: i64, a: f64, b: f64| Point {
+        at,
+        span: HOUR,
+        a,
+        b,
+    };
     let by_map = |m: Option<i64>, p: Point| (m, String::new(), p);
     let mut out = vec![];
     match rule.watch {
         Watch::Errors => {
-            let rows = crate::errors::server::hourly_matching(conn, environment_id, &filter, (from, to + HOUR)).await?;
-            out.extend(rows.into_iter().map(|(m, h, n)| by_map(m, span(h, n as f64, 0.0))));
+            let rows = crate::errors::server::hourly_matching(
+                conn,
+                environment_id,
+                &filter,
+                (from, to + HOUR),
+            )
+            .await?;
+            out.extend(
+                rows.into_iter()
+                    .map(|(m, h, n)| by_map(m, span(h, n as f64, 0.0))),
+            );
         }
         Watch::NewGroups | Watch::OpenGroups => {
             let open = rule.watch == Watch::OpenGroups;
-            for (m, first, closed) in crate::errors::server::group_spans(conn, environment_id, &filter, from).await? {
+            for (m, first, closed) in
+                crate::errors::server::group_spans(conn, environment_id, &filter, from).await?
+            {
                 if open || first >= from {
                     out.push(by_map(m, Point::event(first, 1.0)));
                 }
@@ -62,7 +78,9 @@ async fn points(
         }
         Watch::RecordsSynced | Watch::FailureRate => {
             let rate = rule.watch == Watch::FailureRate;
-            for (m, h, synced, failed) in crate::throughput::server::hourly(conn, maps, (from, to + HOUR)).await? {
+            for (m, h, synced, failed) in
+                crate::throughput::server::hourly(conn, maps, (from, to + HOUR)).await?
+            {
                 let p = if rate {
                     span(h, failed as f64, (synced + failed) as f64)
                 } else {
@@ -72,39 +90,59 @@ async fn points(
             }
         }
         Watch::CountDifference => {
-            let range = (crate::db::db_time_secs(from), crate::db::db_time_secs(to + 1));
-            for (m, packed) in
-                crate::counts::server::last_difference_per_period(conn, maps, 16, (&range.0, &range.1)).await?
+            let range = (
+                crate::db::db_time_secs(from),
+                crate::db::db_time_secs(to + 1),
+            );
+            for (m, packed) in crate::counts::server::last_difference_per_period(
+                conn,
+                maps,
+                16,
+                (&range.0, &range.1),
+            )
+            .await?
             {
                 for cell in packed.split(',') {
                     let mut parts = cell.split(':');
-                    if let (Some(Ok(at)), Some(Ok(d))) =
-                        (parts.next().map(str::parse::<i64>), parts.next().map(str::parse::<i64>))
-                    {
+                    if let (Some(Ok(at)), Some(Ok(d))) = (
+                        parts.next().map(str::parse::<i64>),
+                        parts.next().map(str::parse::<i64>),
+                    ) {
                         out.push(by_map(Some(m), Point::event(at, d.abs() as f64)));
                     }
                 }
             }
         }
         Watch::DriftRate => {
-            let range = (crate::db::db_time_secs(from), crate::db::db_time_secs(to + 1));
+            let range = (
+                crate::db::db_time_secs(from),
+                crate::db::db_time_secs(to + 1),
+            );
             for (m, at, records, differences) in
                 crate::reconcile::server::drift_points(conn, maps, (&range.0, &range.1)).await?
             {
                 if let Some(at) = secs(&at) {
                     let rate = differences as f64 * 100.0 / records.max(1) as f64;
-                    out.push(by_map(Some(m), Point::event(at, (rate * 100.0).round() / 100.0)));
+                    out.push(by_map(
+                        Some(m),
+                        Point::event(at, (rate * 100.0).round() / 100.0),
+                    ));
                 }
             }
         }
         Watch::CollectorSilent => {
-            for (collector, at) in crate::collectors::server::successes(conn, environment_id, from).await? {
+            for (collector, at) in
+                crate::collectors::server::successes(conn, environment_id, from).await?
+            {
                 out.push((None, collector, Point::event(at, 0.0)));
             }
         }
         Watch::MapNotRunning => {
             for (m, at, state) in crate::maps::server::states_since(conn, maps, from).await? {
-                out.push(by_map(Some(m), Point::event(at, f64::from(u8::from(state != "running")))));
+                out.push(by_map(
+                    Some(m),
+                    Point::event(at, f64::from(u8::from(state != "running"))),
+                ));
             }
         }
     }
@@ -115,7 +153,13 @@ async fn points(
 /// on: its window, and four weeks more for a baseline.
 pub fn data_from(rule: &RuleContent, first_step: i64) -> i64 {
     let baseline = matches!(rule.test, super::rule::Test::Baseline(_));
-    first_step - rule.window_secs - if baseline { (super::baseline::DAYS + 1) * 24 * HOUR } else { 0 }
+    first_step
+        - rule.window_secs
+        - if baseline {
+            (super::baseline::DAYS + 1) * 24 * HOUR
+        } else {
+            0
+        }
 }
 
 /// Reads a rule's series in `[from, to]`, keyed by instance. `maps` are
@@ -135,7 +179,10 @@ pub async fn gather(
     let mut lists: BTreeMap<Key, Vec<Point>> = BTreeMap::new();
     for (map, name, p) in points(conn, environment_id, rule, &ids, (from, to)).await? {
         let key = match map {
-            Some(m) => Key { map_id: Some(m), name: name_of(m).unwrap_or_else(|| format!("map {m}")) },
+            Some(m) => Key {
+                map_id: Some(m),
+                name: name_of(m).unwrap_or_else(|| format!("map {m}")),
+            },
             None => Key { map_id: None, name },
         };
         lists.entry(key).or_default().push(p);
@@ -186,16 +233,56 @@ pub struct Round {
     pub instances: usize,
     /// Changes of state kept.
     pub changes: usize,
-    /// Notices: (rule id, series, map, notice, instance after).
+    /// Notices: (rule id, series, notice, instance after).
     pub notices: Vec<(i64, Key, Notice, Instance)>,
+    /// Notices a silence held.
+    pub silenced: usize,
+    /// Notifications queued (one per channel and notice, before grouping).
+    pub queued: usize,
+}
+
+/// The notification of `notice` for one instance of `rule`, as every
+/// channel renders it. `base_url` is the console's public address.
+pub fn message(
+    rule: &AlertRule,
+    key: &Key,
+    notice: Notice,
+    i: &Instance,
+    base_url: &str,
+) -> Message {
+    let c = &rule.content;
+    Message {
+        notice,
+        rule: c.name.clone(),
+        severity: c.severity,
+        environment: rule.environment.clone(),
+        map: (key.map_id.is_some() || !key.name.is_empty()).then(|| key.name.clone()),
+        value: i.value,
+        unit: c.watch.unit().into(),
+        condition: c.condition(match c.test {
+            super::rule::Test::Fixed { threshold, .. } => Some(threshold),
+            super::rule::Test::Baseline(_) => None,
+        }),
+        since: crate::db::db_time_secs(i.since),
+        runbook: c.runbook.clone(),
+        url: format!(
+            "{}/alerts/rules/{}?series={}",
+            base_url.trim_end_matches('/'),
+            rule.id,
+            crate::components::percent_encode(&key.name, b"")
+        ),
+    }
 }
 
 /// Evaluates every enabled rule that is due at `now` (its interval since
-/// its last evaluation), stores each instance and its changes, and gives
-/// the notices to send. A rule whose data cannot be read goes to Error
-/// (or as its rule says) rather than stopping the round.
+/// its last evaluation), stores each instance and its changes, and queues
+/// the notifications for the rules' channels — unless a silence holds the
+/// instance, which the history then names. A firing alert nobody
+/// acknowledged notifies again after the channel's repeat interval. A rule
+/// whose data cannot be read goes to Error (or as its rule says) rather
+/// than stopping the round.
 #[tracing::instrument(skip_all, fields(now))]
-pub async fn round(pool: &SqlitePool, now: i64) -> Result<Round, AppError> {
+pub async fn round(pool: &SqlitePool, now: i64, base_url: &str) -> Result<Round, AppError> {
     let mut conn = pool.acquire().await?;
     let rules: Vec<AlertRule> = super::server::all_live(&mut conn)
         .await?
@@ -207,17 +294,22 @@ pub async fn round(pool: &SqlitePool, now: i64) -> Result<Round, AppError> {
     for i in super::server::instances(&mut conn, &ids).await? {
         existing.entry(i.rule_id).or_default().push(i);
     }
+    let channels = super::outbox::list(&mut conn).await?;
+    let silences = super::server::live_silences(&mut conn, now).await?;
     let mut maps: BTreeMap<i64, Vec<(i64, String)>> = BTreeMap::new();
     let mut out = Round::default();
     let mut rows: Vec<InstanceRow> = vec![];
     let mut changes: Vec<HistoryRow> = vec![];
     let mut evaluated: Vec<i64> = vec![];
+    let mut sends: Vec<(usize, String, Message)> = vec![];
     for rule in &rules {
         let mine = existing.remove(&rule.id).unwrap_or_default();
-        let last = rule.evaluated_at;
         // A few seconds' slack, so a rule every 5 minutes on a round every
         // minute is not pushed to 6 by the round's own duration.
-        if last.is_some_and(|l| now - l < rule.content.interval_secs - 10) {
+        if rule
+            .evaluated_at
+            .is_some_and(|l| now - l < rule.content.interval_secs - 10)
+        {
             continue;
         }
         out.rules += 1;
@@ -228,30 +320,76 @@ pub async fn round(pool: &SqlitePool, now: i64) -> Result<Round, AppError> {
         }
         let env_maps = &maps[&rule.environment_id];
         let from = data_from(&rule.content, now);
-        let (gathered, failure) =
-            match gather(&mut conn, rule.environment_id, &rule.content, env_maps, (from, now)).await {
-                Ok(g) => (g, None),
-                Err(e) => {
-                    tracing::warn!(rule.id = rule.id, error = %e, "an alert rule's data could not be read");
-                    (Gathered::new(), Some(e.to_string()))
-                }
-            };
-        let mut keys: BTreeMap<Key, (Vec<Series>, Option<Instance>)> = gathered
-            .into_iter()
-            .map(|(k, s)| (k, (s, None)))
-            .collect();
+        let (gathered, failure) = match gather(
+            &mut conn,
+            rule.environment_id,
+            &rule.content,
+            env_maps,
+            (from, now),
+        )
+        .await
+        {
+            Ok(g) => (g, None),
+            Err(e) => {
+                tracing::warn!(rule.id = rule.id, error = %e, "an alert rule's data could not be read");
+                (Gathered::new(), Some(e.to_string()))
+            }
+        };
+        let mut keys: BTreeMap<Key, (Vec<Series>, Option<InstanceRow>)> =
+            gathered.into_iter().map(|(k, s)| (k, (s, None))).collect();
         if rule.content.map_id.is_none() && !rule.content.split_per_map {
             keys.entry(Key::whole()).or_default();
         }
         for i in mine {
-            let key = Key { map_id: i.map_id, name: i.series.clone() };
-            keys.entry(key).or_default().1 = Some(i.instance);
+            let key = Key {
+                map_id: i.map_id,
+                name: i.series.clone(),
+            };
+            keys.entry(key).or_default().1 = Some(i);
         }
-        for (key, (series, start)) in keys {
-            let series = if series.is_empty() { vec![Series::default()] } else { series };
-            let run = run_instance(&rule.content, &series, &[now], start, now, failure.as_deref());
-            let Some(after) = run.last.clone() else { continue };
+        let targets: Vec<usize> = channels
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| rule.content.channels.contains(&c.id))
+            .map(|(n, _)| n)
+            .collect();
+        let repeat = targets.iter().map(|n| channels[*n].repeat_secs).min();
+        for (key, (series, prev)) in keys {
+            let series = if series.is_empty() {
+                vec![Series::default()]
+            } else {
+                series
+            };
+            let start = prev.as_ref().map(|p| p.instance.clone());
+            let run = run_instance(
+                &rule.content,
+                &series,
+                &[now],
+                start,
+                now,
+                failure.as_deref(),
+            );
+            let Some(after) = run.last.clone() else {
+                continue;
+            };
             out.instances += 1;
+            let labels = super::silence::Labels {
+                environment: rule.environment.clone(),
+                map: key.map_id.is_some().then(|| key.name.clone()),
+                category: rule.content.category.map(|c| c.as_str().to_string()),
+                severity: rule.content.severity.as_str().into(),
+                rule: rule.content.name.clone(),
+            };
+            let silence = super::silence::silenced_by(&silences, &labels, now).map(|s| s.id);
+            let mut notices: Vec<Notice> = run.notices.iter().map(|n| n.1).collect();
+            let mut notified_at = prev.as_ref().and_then(|p| p.notified_at);
+            let acknowledged = prev.as_ref().is_some_and(|p| p.acknowledged.is_some());
+            let repeat_due = matches!(after.state, State::Firing | State::Recovering)
+                && !acknowledged
+                && repeat.is_some_and(|r| notified_at.is_some_and(|t| now - t >= r));
+            if notices.is_empty() && repeat_due {
+                notices.push(Notice::Firing);
+            }
             for (at, state) in &run.changes {
                 let notice = run.notices.iter().find(|n| n.0 == *at).map(|n| n.1);
                 changes.push(HistoryRow {
@@ -261,15 +399,31 @@ pub async fn round(pool: &SqlitePool, now: i64) -> Result<Round, AppError> {
                     state: *state,
                     value: after.value,
                     notice,
-                    silence_id: None,
+                    silence_id: notice.and(silence),
                     detail: match (state, &failure) {
                         (State::Error, Some(why)) => why.clone(),
                         _ => String::new(),
                     },
                 });
             }
-            for (_, n) in &run.notices {
+            for n in &notices {
                 out.notices.push((rule.id, key.clone(), *n, after.clone()));
+            }
+            match silence {
+                Some(_) => out.silenced += notices.len(),
+                None if !targets.is_empty() && !notices.is_empty() => {
+                    for n in &notices {
+                        for t in &targets {
+                            if *n == Notice::Resolved && !channels[*t].send_resolved {
+                                continue;
+                            }
+                            let m = message(rule, &key, *n, &after, base_url);
+                            sends.push((*t, format!("rule:{}", rule.id), m));
+                        }
+                    }
+                    notified_at = Some(now);
+                }
+                None => {}
             }
             rows.push(InstanceRow {
                 rule_id: rule.id,
@@ -278,6 +432,7 @@ pub async fn round(pool: &SqlitePool, now: i64) -> Result<Round, AppError> {
                 instance: after,
                 evaluated_at: now,
                 acknowledged: None,
+                notified_at,
             });
         }
     }
@@ -286,6 +441,7 @@ pub async fn round(pool: &SqlitePool, now: i64) -> Result<Round, AppError> {
         return Ok(out);
     }
     out.changes = changes.len();
+    out.queued = sends.len();
     let mut tx = crate::db::begin_write(pool).await?;
     super::server::mark_evaluated(&mut tx, &evaluated, now).await?;
     for r in &rows {
@@ -293,6 +449,9 @@ pub async fn round(pool: &SqlitePool, now: i64) -> Result<Round, AppError> {
     }
     for h in &changes {
         super::server::append_history(&mut tx, h).await?;
+    }
+    for (t, group, m) in &sends {
+        super::outbox::enqueue(&mut tx, &channels[*t], group, std::slice::from_ref(m), now).await?;
     }
     tx.commit().await?;
     Ok(out)
@@ -314,7 +473,14 @@ pub async fn preview(
     let days = days.clamp(1, PREVIEW_MAX_DAYS);
     let from = now - days * 86_400;
     let maps = crate::maps::server::names(conn, environment_id).await?;
-    let gathered = gather(conn, environment_id, rule, &maps, (data_from(rule, from), now)).await?;
+    let gathered = gather(
+        conn,
+        environment_id,
+        rule,
+        &maps,
+        (data_from(rule, from), now),
+    )
+    .await?;
     let times = series::times(from, now, rule.interval_secs);
     let mut out = super::Preview {
         days,
@@ -334,11 +500,19 @@ pub async fn preview(
         let firing_secs = firing.iter().map(|(a, b)| b.unwrap_or(now) - a).sum();
         out.notifications += run.notices.len();
         out.series.push(super::PreviewSeries {
-            name: if key.name.is_empty() { "The environment".into() } else { key.name.clone() },
+            name: if key.name.is_empty() {
+                "The environment".into()
+            } else {
+                key.name.clone()
+            },
             fired: run.notices.iter().filter(|n| n.1 == Notice::Firing).count(),
             firing_secs,
             notices: run.notices.len(),
-            max: run.steps.iter().filter_map(|s| s.value).fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v)))),
+            max: run
+                .steps
+                .iter()
+                .filter_map(|s| s.value)
+                .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v)))),
             periods: firing,
         });
         runs.push(run);
@@ -355,7 +529,13 @@ pub async fn preview(
     out.series = order.iter().map(|i| out.series[*i].clone()).collect();
     if let Some(first) = order.first() {
         let name = out.series[0].name.clone();
-        out.chart = Some(super::chart::of_run(rule, &name, &runs[*first], (from, now), "alert-preview"));
+        out.chart = Some(super::chart::of_run(
+            rule,
+            &name,
+            &runs[*first],
+            (from, now),
+            "alert-preview",
+        ));
     }
     Ok(out)
 }
@@ -365,11 +545,19 @@ mod tests {
     use super::*;
     use crate::audit::server::Actor;
 
-    async fn uat_rules(pool: &SqlitePool) -> (crate::environments::Environment, i64, Vec<AlertRule>) {
+    const BASE: &str = "http://127.0.0.1:3000";
+
+    async fn uat_rules(
+        pool: &SqlitePool,
+    ) -> (crate::environments::Environment, i64, Vec<AlertRule>) {
         let mut conn = pool.acquire().await.unwrap();
         let (env, map) = crate::maps::server::uat_with_starter(&mut conn).await;
-        super::super::server::apply_starter(&mut conn, &Actor::cli(), &env).await.unwrap();
-        let rules = super::super::server::list(&mut conn, env.id, false).await.unwrap();
+        super::super::server::apply_starter(&mut conn, &Actor::cli(), &env)
+            .await
+            .unwrap();
+        let rules = super::super::server::list(&mut conn, env.id, false)
+            .await
+            .unwrap();
         (env, map, rules)
     }
 
@@ -409,37 +597,61 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn a_busy_hour_fires_the_errors_rule_per_map_and_a_restart_does_not_repeat_it(pool: SqlitePool) {
+    async fn a_busy_hour_fires_the_errors_rule_per_map_and_a_restart_does_not_repeat_it(
+        pool: SqlitePool,
+    ) {
         let (env, map, rules) = uat_rules(&pool).await;
-        let errors_rule = rules.iter().find(|r| r.content.watch == Watch::Errors).unwrap();
+        let errors_rule = rules
+            .iter()
+            .find(|r| r.content.watch == Watch::Errors)
+            .unwrap();
         // 12 entries from 10:00, on Customers V3.
         let hour = 1_780_000_000 / HOUR * HOUR;
         errors_at(&pool, env.id, map, hour, 12).await;
         let at = hour + 15 * 60;
-        let first = round(&pool, at).await.unwrap();
+        let first = round(&pool, at, BASE).await.unwrap();
         let fired: Vec<_> = first
             .notices
             .iter()
             .filter(|n| n.0 == errors_rule.id && n.2 == Notice::Firing)
             .collect();
         assert_eq!(fired.len(), 1, "{first:?}");
-        assert_eq!(fired[0].1, Key { map_id: Some(map), name: "Customers V3".into() });
+        assert_eq!(
+            fired[0].1,
+            Key {
+                map_id: Some(map),
+                name: "Customers V3".into()
+            }
+        );
         assert_eq!(fired[0].3.value, Some(12.0));
         // A second round within the interval evaluates nothing; one after
         // it (as after a restart: everything comes from the database) finds
         // the same state and notifies nobody again.
-        assert_eq!(round(&pool, at + 60).await.unwrap().rules, 0);
-        let again = round(&pool, at + 300).await.unwrap();
-        assert!(again.notices.iter().all(|n| n.0 != errors_rule.id), "{again:?}");
+        assert_eq!(round(&pool, at + 60, BASE).await.unwrap().rules, 0);
+        let again = round(&pool, at + 300, BASE).await.unwrap();
+        assert!(
+            again.notices.iter().all(|n| n.0 != errors_rule.id),
+            "{again:?}"
+        );
         let mut conn = pool.acquire().await.unwrap();
-        let h = super::super::server::history(&mut conn, errors_rule.id, 0, 10).await.unwrap();
+        let h = super::super::server::history(&mut conn, errors_rule.id, 0, 10)
+            .await
+            .unwrap();
         assert_eq!(h.len(), 1);
-        assert_eq!((h[0].state, h[0].notice), (State::Firing, Some(Notice::Firing)));
+        assert_eq!(
+            (h[0].state, h[0].notice),
+            (State::Firing, Some(Notice::Firing))
+        );
         drop(conn);
         // Two hours on, the window is empty: it resolves after keep-firing-for.
-        round(&pool, hour + 2 * HOUR + 5 * 60).await.unwrap();
-        let done = round(&pool, hour + 2 * HOUR + 25 * 60).await.unwrap();
-        assert!(done.notices.iter().any(|n| n.0 == errors_rule.id && n.2 == Notice::Resolved), "{done:?}");
+        round(&pool, hour + 2 * HOUR + 5 * 60, BASE).await.unwrap();
+        let done = round(&pool, hour + 2 * HOUR + 25 * 60, BASE).await.unwrap();
+        assert!(
+            done.notices
+                .iter()
+                .any(|n| n.0 == errors_rule.id && n.2 == Notice::Resolved),
+            "{done:?}"
+        );
     }
 
     #[sqlx::test(migrations = "../migrations")]
@@ -464,9 +676,14 @@ mod tests {
             .await
             .unwrap();
         drop(conn);
-        let r = round(&pool, t0 + 20 * 60).await.unwrap();
+        let r = round(&pool, t0 + 20 * 60, BASE).await.unwrap();
         let rule = |w: Watch| rules.iter().find(|r| r.content.watch == w).unwrap().id;
-        let fired = |id: i64| r.notices.iter().filter(|n| n.0 == id && n.2 == Notice::Firing).count();
+        let fired = |id: i64| {
+            r.notices
+                .iter()
+                .filter(|n| n.0 == id && n.2 == Notice::Firing)
+                .count()
+        };
         assert_eq!(fired(rule(Watch::CollectorSilent)), 1, "{r:?}");
         assert_eq!(fired(rule(Watch::MapNotRunning)), 1, "{r:?}");
         assert_eq!(fired(rule(Watch::DriftRate)), 0);

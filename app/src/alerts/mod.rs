@@ -11,9 +11,12 @@
 
 pub mod api;
 pub mod baseline;
+pub mod channels;
 pub mod chart;
 #[cfg(feature = "ssr")]
 pub mod evaluate;
+#[cfg(feature = "ssr")]
+pub mod outbox;
 pub mod rule;
 pub mod series;
 #[cfg(feature = "ssr")]
@@ -23,6 +26,12 @@ pub mod state;
 pub mod view;
 
 use serde::{Deserialize, Serialize};
+
+/// The console's public address (the `public-url` setting, else the
+/// listen address), for absolute links in notifications; provided as
+/// context by the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseUrl(pub String);
 
 /// Days an instance's changes of state are kept.
 pub const HISTORY_DAYS: i64 = 400;
@@ -295,6 +304,8 @@ pub struct InstanceRow {
     /// Who acknowledged it, with when (Unix seconds) and their comment;
     /// cleared when it resolves.
     pub acknowledged: Option<(String, i64, String)>,
+    /// When it last notified (Unix seconds), for the repeat interval.
+    pub notified_at: Option<i64>,
 }
 
 /// One change of state in an instance's history.
@@ -378,6 +389,8 @@ pub struct ActiveAlert {
     pub severity: Severity,
     /// The value's unit.
     pub unit: String,
+    /// The environment's name.
+    pub environment: String,
     /// The instance.
     pub row: InstanceRow,
 }
@@ -432,6 +445,8 @@ pub struct Editor {
     pub environment: String,
     /// Its live maps, (id, name).
     pub maps: Vec<(i64, String)>,
+    /// The notification channels, (id, name).
+    pub channels: Vec<(i64, String)>,
     /// The rule edited: (id, revision, name); `None` for a new one.
     pub rule: Option<(i64, i64, String)>,
     /// The form's values: the draft being previewed, else the rule's.
@@ -451,4 +466,45 @@ pub struct RuleDiff {
     pub to: i64,
     /// What changed.
     pub changes: Vec<crate::maps::diff::FieldChange>,
+}
+
+/// The channels page (admins).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChannelsPage {
+    /// Every channel.
+    pub channels: Vec<channels::Channel>,
+    /// The latest delivery attempts, newest first.
+    pub deliveries: Vec<channels::Delivery>,
+    /// A webhook secret to show once (a plain form post just created it).
+    pub new_secret: Option<String>,
+}
+
+/// A silence as the silences page lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SilenceLine {
+    /// The silence.
+    pub silence: silence::Silence,
+    /// What it matches and when, in words.
+    pub describe: String,
+    /// Whether it holds right now.
+    pub active_now: bool,
+}
+
+/// The silences page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SilencesPage {
+    /// The environment the form offers maps and rules of.
+    pub environment: Option<String>,
+    /// Silences that have not ended.
+    pub live: Vec<SilenceLine>,
+    /// The latest ended ones.
+    pub ended: Vec<SilenceLine>,
+    /// The environment's map names.
+    pub maps: Vec<String>,
+    /// The environment's rule names.
+    pub rules: Vec<String>,
+    /// Whether the caller may add and end silences.
+    pub can_edit: bool,
+    /// Now (Unix seconds).
+    pub now: i64,
 }

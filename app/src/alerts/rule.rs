@@ -247,7 +247,15 @@ impl RuleContent {
         let m = |missing: Missing| missing.label().to_string();
         vec![
             ("Name", self.name.clone(), false),
-            ("Evaluated", if self.enabled { "yes".into() } else { "no, paused".into() }, false),
+            (
+                "Evaluated",
+                if self.enabled {
+                    "yes".into()
+                } else {
+                    "no, paused".into()
+                },
+                false,
+            ),
             ("Watches", self.watch.label().into(), false),
             (
                 "Maps",
@@ -259,13 +267,37 @@ impl RuleContent {
                 },
                 false,
             ),
-            ("Direction", self.direction.map(|d| d.label().to_string()).unwrap_or_else(|| "any".into()), false),
-            ("Category", self.category.map(|c| c.label().to_string()).unwrap_or_else(|| "any".into()), false),
+            (
+                "Direction",
+                self.direction
+                    .map(|d| d.label().to_string())
+                    .unwrap_or_else(|| "any".into()),
+                false,
+            ),
+            (
+                "Category",
+                self.category
+                    .map(|c| c.label().to_string())
+                    .unwrap_or_else(|| "any".into()),
+                false,
+            ),
             ("Fires", self.test_words(), false),
-            ("Window", format!("{} ({})", fmt_minutes(self.window_secs), self.watch.window_words()), false),
+            (
+                "Window",
+                format!(
+                    "{} ({})",
+                    fmt_minutes(self.window_secs),
+                    self.watch.window_words()
+                ),
+                false,
+            ),
             ("Evaluated every", fmt_minutes(self.interval_secs), false),
             ("Pending for", fmt_minutes(self.pending_secs), false),
-            ("Keeps firing for", fmt_minutes(self.keep_firing_secs), false),
+            (
+                "Keeps firing for",
+                fmt_minutes(self.keep_firing_secs),
+                false,
+            ),
             ("With no data", m(self.no_data), false),
             ("When it cannot be read", m(self.error), false),
             ("Severity", self.severity.label().into(), false),

@@ -241,7 +241,8 @@ pub fn run(
     failure: Option<&str>,
 ) -> Run {
     let aggregate = rule.watch.aggregate();
-    let hourly = matches!(rule.test, Test::Baseline(_)).then(|| (series.hourly(), first_seen(series)));
+    let hourly =
+        matches!(rule.test, Test::Baseline(_)).then(|| (series.hourly(), first_seen(series)));
     run_with(rule, times, start, failure, hourly, |t| {
         series.value_at(aggregate, t, rule.window_secs, now)
     })
@@ -259,12 +260,20 @@ pub fn run_worst(
     failure: Option<&str>,
 ) -> Run {
     let aggregate = rule.watch.aggregate();
-    let below = matches!(rule.test, Test::Fixed { comparator: super::Comparator::Below, .. });
+    let below = matches!(
+        rule.test,
+        Test::Fixed {
+            comparator: super::Comparator::Below,
+            ..
+        }
+    );
     run_with(rule, times, start, failure, None, |t| {
-        let values = all.iter().filter_map(|s| match s.value_at(aggregate, t, rule.window_secs, now) {
-            Reading::Value(v) => Some(v),
-            _ => None,
-        });
+        let values =
+            all.iter()
+                .filter_map(|s| match s.value_at(aggregate, t, rule.window_secs, now) {
+                    Reading::Value(v) => Some(v),
+                    _ => None,
+                });
         let worst = if below {
             values.fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.min(v))))
         } else {

@@ -3,6 +3,7 @@
 //! `alert_instances`, and the changes of state in `alert_history`.
 
 use super::rule::{RuleContent, starter_set};
+use super::silence::{Active, Silence};
 use super::state::{Instance, Notice, State};
 use super::{AlertRule, HistoryRow, InstanceRow};
 use crate::audit::server::{Actor, Event, record};
@@ -114,7 +115,10 @@ fn duplicate(name: &str) -> impl FnOnce() -> AppError + '_ {
     }
 }
 
-#[expect(clippy::too_many_arguments, reason = "the revision's parts, each named")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the revision's parts, each named"
+)]
 async fn write_revision(
     conn: &mut SqliteConnection,
     actor: &Actor,
@@ -204,7 +208,17 @@ pub async fn create(
     .fetch_one(&mut *conn)
     .await
     .on_unique(duplicate(&content.name))?;
-    write_revision(conn, actor, environment.id, id, 1, "create", comment, content).await?;
+    write_revision(
+        conn,
+        actor,
+        environment.id,
+        id,
+        1,
+        "create",
+        comment,
+        content,
+    )
+    .await?;
     Ok(id)
 }
 
@@ -243,11 +257,27 @@ pub async fn update(
     // would stand still forever: they go, and evaluation starts afresh.
     let c = &current.content;
     let same_series = (c.watch, c.map_id, c.split_per_map, c.direction, c.category)
-        == (content.watch, content.map_id, content.split_per_map, content.direction, content.category);
+        == (
+            content.watch,
+            content.map_id,
+            content.split_per_map,
+            content.direction,
+            content.category,
+        );
     if !same_series || !content.enabled {
         drop_instances(conn, id).await?;
     }
-    write_revision(conn, actor, current.environment_id, id, revision, "update", comment, content).await?;
+    write_revision(
+        conn,
+        actor,
+        current.environment_id,
+        id,
+        revision,
+        "update",
+        comment,
+        content,
+    )
+    .await?;
     Ok(revision)
 }
 
@@ -310,7 +340,17 @@ pub async fn restore(
     let next = current.revision + 1;
     store(conn, id, &old, next, false).await?;
     let comment = format!("Restored revision {revision}");
-    write_revision(conn, actor, current.environment_id, id, next, "restore", &comment, &old).await?;
+    write_revision(
+        conn,
+        actor,
+        current.environment_id,
+        id,
+        next,
+        "restore",
+        &comment,
+        &old,
+    )
+    .await?;
     Ok(next)
 }
 
@@ -327,13 +367,24 @@ pub async fn apply_starter(
     actor: &Actor,
     environment: &Environment,
 ) -> Result<usize, AppError> {
+    apply_starter_with(conn, actor, environment, &[]).await
+}
+
+/// [`apply_starter`], the rules notifying `channels`.
+pub async fn apply_starter_with(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    environment: &Environment,
+    channels: &[i64],
+) -> Result<usize, AppError> {
     let existing: Vec<String> =
         sqlx::query_scalar("select name from alert_rules where environment_id = ? and deleted = 0")
             .bind(environment.id)
             .fetch_all(&mut *conn)
             .await?;
     let mut added = 0;
-    for content in starter_set() {
+    for mut content in starter_set() {
+        content.channels = channels.to_vec();
         if !existing.contains(&content.name) {
             create(conn, actor, environment, &content, "Starter set").await?;
             added += 1;
@@ -361,6 +412,7 @@ struct InstanceDb {
     acknowledged_by: Option<String>,
     acknowledged_at: Option<i64>,
     ack_comment: Option<String>,
+    notified_at: Option<i64>,
 }
 
 impl From<InstanceDb> for InstanceRow {
@@ -376,9 +428,14 @@ impl From<InstanceDb> for InstanceRow {
                 value: r.value,
             },
             evaluated_at: r.evaluated_at,
-            acknowledged: r
-                .acknowledged_by
-                .map(|by| (by, r.acknowledged_at.unwrap_or(0), r.ack_comment.unwrap_or_default())),
+            acknowledged: r.acknowledged_by.map(|by| {
+                (
+                    by,
+                    r.acknowledged_at.unwrap_or(0),
+                    r.ack_comment.unwrap_or_default(),
+                )
+            }),
+            notified_at: r.notified_at,
         }
     }
 }
@@ -390,7 +447,7 @@ pub async fn instances(
 ) -> Result<Vec<InstanceRow>, AppError> {
     let rows: Vec<InstanceDb> = sqlx::query_as(
         "select rule_id, series, map_id, state, since, fired_at, value, evaluated_at,
-                acknowledged_by, acknowledged_at, ack_comment
+                acknowledged_by, acknowledged_at, ack_comment, notified_at
          from alert_instances where rule_id in (select value from json_each(?))
          order by rule_id, series",
     )
@@ -405,11 +462,11 @@ pub async fn instances(
 pub async fn save_instance(conn: &mut SqliteConnection, row: &InstanceRow) -> Result<(), AppError> {
     let i = &row.instance;
     sqlx::query(
-        "insert into alert_instances (rule_id, series, map_id, state, since, fired_at, value, evaluated_at)
-         values (?, ?, ?, ?, ?, ?, ?, ?)
+        "insert into alert_instances (rule_id, series, map_id, state, since, fired_at, value, evaluated_at, notified_at)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?)
          on conflict (rule_id, series) do update set map_id = excluded.map_id, state = excluded.state,
             since = excluded.since, fired_at = excluded.fired_at, value = excluded.value,
-            evaluated_at = excluded.evaluated_at,
+            evaluated_at = excluded.evaluated_at, notified_at = excluded.notified_at,
             acknowledged_by = case when excluded.state = 'normal' then null else acknowledged_by end,
             acknowledged_at = case when excluded.state = 'normal' then null else acknowledged_at end,
             ack_comment = case when excluded.state = 'normal' then null else ack_comment end",
@@ -422,18 +479,25 @@ pub async fn save_instance(conn: &mut SqliteConnection, row: &InstanceRow) -> Re
     .bind(i.fired_at)
     .bind(i.value)
     .bind(row.evaluated_at)
+    .bind(row.notified_at)
     .execute(conn)
     .await?;
     Ok(())
 }
 
 /// Records that `rules` were evaluated at `at`.
-pub async fn mark_evaluated(conn: &mut SqliteConnection, rules: &[i64], at: i64) -> Result<(), AppError> {
-    sqlx::query("update alert_rules set evaluated_at = ? where id in (select value from json_each(?))")
-        .bind(at)
-        .bind(crate::db::id_list(rules))
-        .execute(conn)
-        .await?;
+pub async fn mark_evaluated(
+    conn: &mut SqliteConnection,
+    rules: &[i64],
+    at: i64,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "update alert_rules set evaluated_at = ? where id in (select value from json_each(?))",
+    )
+    .bind(at)
+    .bind(crate::db::id_list(rules))
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -516,7 +580,9 @@ pub async fn acknowledge(
         .await?
         .into_iter()
         .find(|i| i.series == series)
-        .ok_or_else(|| AppError::not_found(format!("The alert '{}' on '{series}'", rule.content.name)))?;
+        .ok_or_else(|| {
+            AppError::not_found(format!("The alert '{}' on '{series}'", rule.content.name))
+        })?;
     if matches!(current.instance.state, State::Normal | State::Pending) {
         return Err(AppError::Conflict(format!(
             "'{}'{} is {}: only an alert that notified can be acknowledged.",
@@ -558,12 +624,153 @@ pub async fn acknowledge(
             action: "alert.acknowledge",
             object_type: OBJECT,
             object_id: Some(rule_id.to_string()),
-            summary: format!("Acknowledged alert '{}'{}", rule.content.name, series_words(series)),
+            summary: format!(
+                "Acknowledged alert '{}'{}",
+                rule.content.name,
+                series_words(series)
+            ),
             detail: Some(serde_json::json!({ "series": series, "comment": comment.trim() })),
             environment,
         },
     )
     .await
+}
+
+/// Adds a silence (checked by the caller), audited; gives its id.
+#[tracing::instrument(skip_all)]
+pub async fn create_silence(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    silence: &Silence,
+    now: i64,
+) -> Result<i64, AppError> {
+    let ends_at = match silence.active {
+        Active::Once { end, .. } => Some(end),
+        Active::Weekly { .. } => None,
+    };
+    let json = |v: serde_json::Result<String>| {
+        v.map_err(|e| {
+            tracing::error!(error = %e, "cannot serialise a silence");
+            AppError::Internal
+        })
+    };
+    let id: i64 = sqlx::query_scalar(
+        "insert into alert_silences (matchers, active, ends_at, created_by, created_at, comment)
+         values (?, ?, ?, ?, ?, ?) returning id",
+    )
+    .bind(json(serde_json::to_string(&silence.matchers))?)
+    .bind(json(serde_json::to_string(&silence.active))?)
+    .bind(ends_at)
+    .bind(&actor.label)
+    .bind(now)
+    .bind(silence.comment.trim())
+    .fetch_one(&mut *conn)
+    .await?;
+    record(
+        conn,
+        actor,
+        Event {
+            action: "alert_silence.create",
+            object_type: "alert_silence",
+            object_id: Some(id.to_string()),
+            summary: format!("Added silence #{id}: {}", silence.describe()),
+            detail: Some(serde_json::json!({ "comment": silence.comment.trim() })),
+            environment: None,
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Ends a silence now, audited.
+pub async fn expire_silence(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    id: i64,
+    now: i64,
+) -> Result<(), AppError> {
+    let done = sqlx::query(
+        "update alert_silences set expired_at = ?, expired_by = ? where id = ? and expired_at is null",
+    )
+    .bind(now)
+    .bind(&actor.label)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::not_found(format!(
+            "A silence #{id} that has not ended"
+        )));
+    }
+    record(
+        conn,
+        actor,
+        Event {
+            action: "alert_silence.expire",
+            object_type: "alert_silence",
+            object_id: Some(id.to_string()),
+            summary: format!("Ended silence #{id} early"),
+            detail: None,
+            environment: None,
+        },
+    )
+    .await
+}
+
+type SilenceRow = (i64, String, String, String, String, Option<i64>);
+
+fn to_silence(r: SilenceRow) -> Option<Silence> {
+    Some(Silence {
+        id: r.0,
+        matchers: serde_json::from_str(&r.1).ok()?,
+        active: serde_json::from_str(&r.2).ok()?,
+        created_by: r.3,
+        comment: r.4,
+        expired_at: r.5,
+    })
+}
+
+/// Silences that have not ended by `now`: weekly windows, and one-off
+/// silences still to come or holding.
+pub async fn live_silences(
+    conn: &mut SqliteConnection,
+    now: i64,
+) -> Result<Vec<Silence>, AppError> {
+    let rows: Vec<SilenceRow> = sqlx::query_as(
+        "select id, matchers, active, created_by, comment, expired_at from alert_silences
+         where expired_at is null and (ends_at is null or ends_at > ?) order by id",
+    )
+    .bind(now)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().filter_map(to_silence).collect())
+}
+
+/// Silences that ended (expired early or past their end), newest first.
+pub async fn ended_silences(
+    conn: &mut SqliteConnection,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<Silence>, AppError> {
+    let rows: Vec<SilenceRow> = sqlx::query_as(
+        "select id, matchers, active, created_by, comment, expired_at from alert_silences
+         where expired_at is not null or ends_at <= ? order by id desc limit ?",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().filter_map(to_silence).collect())
+}
+
+/// Instances by state over every live rule, for `/metrics`.
+pub async fn instance_counts(conn: &mut SqliteConnection) -> Result<Vec<(String, i64)>, AppError> {
+    Ok(sqlx::query_as(
+        "select i.state, count(*) from alert_instances i join alert_rules r on r.id = i.rule_id
+         where r.deleted = 0 group by i.state order by i.state",
+    )
+    .fetch_all(conn)
+    .await?)
 }
 
 /// " on Customers V3", or nothing for the environment as a whole.
@@ -603,10 +810,18 @@ mod tests {
             Err(AppError::Conflict(_))
         ));
         let rules = list(&mut conn, env.id, false).await.unwrap();
-        let r = rules.iter().find(|r| r.content.name.starts_with("More than 10")).unwrap();
+        let r = rules
+            .iter()
+            .find(|r| r.content.name.starts_with("More than 10"))
+            .unwrap();
         let mut changed = r.content.clone();
         changed.pending_secs = 600;
-        assert_eq!(update(&mut conn, &actor, r.id, 1, &changed, "calmer").await.unwrap(), 2);
+        assert_eq!(
+            update(&mut conn, &actor, r.id, 1, &changed, "calmer")
+                .await
+                .unwrap(),
+            2
+        );
         assert!(matches!(
             update(&mut conn, &actor, r.id, 1, &changed, "again").await,
             Err(AppError::Conflict(m)) if m.contains("revision 2")
@@ -647,9 +862,15 @@ mod tests {
             rule_id: rule,
             series: "Customers V3".into(),
             map_id: None,
-            instance: Instance { state: State::Pending, since: 100, fired_at: None, value: Some(11.0) },
+            instance: Instance {
+                state: State::Pending,
+                since: 100,
+                fired_at: None,
+                value: Some(11.0),
+            },
             evaluated_at: 100,
             acknowledged: None,
+            notified_at: None,
         };
         save_instance(&mut conn, &row).await.unwrap();
         assert!(matches!(
@@ -658,15 +879,24 @@ mod tests {
         ));
         row.instance.state = State::Firing;
         save_instance(&mut conn, &row).await.unwrap();
-        acknowledge(&mut conn, &actor, rule, "Customers V3", "on it", 200).await.unwrap();
+        acknowledge(&mut conn, &actor, rule, "Customers V3", "on it", 200)
+            .await
+            .unwrap();
         let now = &instances(&mut conn, &[rule]).await.unwrap()[0];
         assert_eq!(now.acknowledged, Some(("cli".into(), 200, "on it".into())));
         row.instance.state = State::Recovering;
         save_instance(&mut conn, &row).await.unwrap();
-        assert!(instances(&mut conn, &[rule]).await.unwrap()[0].acknowledged.is_some());
+        assert!(
+            instances(&mut conn, &[rule]).await.unwrap()[0]
+                .acknowledged
+                .is_some()
+        );
         row.instance.state = State::Normal;
         save_instance(&mut conn, &row).await.unwrap();
-        assert_eq!(instances(&mut conn, &[rule]).await.unwrap()[0].acknowledged, None);
+        assert_eq!(
+            instances(&mut conn, &[rule]).await.unwrap()[0].acknowledged,
+            None
+        );
         let h = history(&mut conn, rule, 0, 10).await.unwrap();
         assert!(h[0].detail.contains("Acknowledged by cli: on it"));
     }

@@ -93,7 +93,56 @@ impl Matcher {
     }
 }
 
+/// Weekday names from Monday, for weekly windows.
+pub const WEEKDAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
 impl Silence {
+    /// What it matches and when, in words: "map = Customers V3 · every
+    /// Sunday 22:00 UTC for 4 h".
+    pub fn describe(&self) -> String {
+        let what = self
+            .matchers
+            .iter()
+            .map(|m| {
+                format!(
+                    "{} {} {}",
+                    m.label,
+                    if m.negate { "≠" } else { "=" },
+                    m.value
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let at = |t: i64| {
+            chrono::DateTime::from_timestamp(t, 0)
+                .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
+                .unwrap_or_default()
+        };
+        let when = match self.active {
+            Active::Once { start, end } => format!("{} → {}", at(start), at(end)),
+            Active::Weekly {
+                start_minute,
+                minutes,
+            } => format!(
+                "every {} {:02}:{:02} UTC for {} h {:02} min",
+                WEEKDAYS[(start_minute / 1440).rem_euclid(7) as usize],
+                start_minute % 1440 / 60,
+                start_minute % 60,
+                minutes / 60,
+                minutes % 60
+            ),
+        };
+        format!("{what} · {when}")
+    }
+
     /// Whether it holds at `at` (Unix seconds).
     pub fn is_active(&self, at: i64) -> bool {
         if self.expired_at.is_some_and(|e| e <= at) {
@@ -155,6 +204,162 @@ impl Silence {
             )),
             _ => Ok(()),
         }
+    }
+}
+
+/// The silence form as posted: a value per label (empty: any), and when.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SilenceForm {
+    /// Environment name (required).
+    pub environment: String,
+    /// Rule name, or empty.
+    #[serde(default)]
+    pub rule: String,
+    /// Map name, or empty.
+    #[serde(default)]
+    pub map: String,
+    /// Severity, or empty.
+    #[serde(default)]
+    pub severity: String,
+    /// Category (stored name), or empty.
+    #[serde(default)]
+    pub category: String,
+    /// `once` or `weekly`.
+    pub kind: String,
+    /// Once: the start, `YYYY-MM-DDTHH:MM` UTC.
+    #[serde(default)]
+    pub starts: String,
+    /// Once: the end, `YYYY-MM-DDTHH:MM` UTC.
+    #[serde(default)]
+    pub ends: String,
+    /// Weekly: the day, 0 for Monday.
+    #[serde(default)]
+    pub day: String,
+    /// Weekly: the start time, `HH:MM` UTC.
+    #[serde(default)]
+    pub time: String,
+    /// Weekly: how many hours.
+    #[serde(default)]
+    pub hours: String,
+    /// Why.
+    pub comment: String,
+}
+
+/// The longest one-off silence, in days.
+pub const MAX_DAYS: i64 = 90;
+
+impl SilenceForm {
+    /// Checks the form into a silence by `creator` at `now`; `Err` names
+    /// the field and says what is wrong.
+    pub fn validate(&self, creator: &str, now: i64) -> Result<Silence, (&'static str, String)> {
+        if self.environment.trim().is_empty() {
+            return Err((
+                "environment",
+                "Pick the environment the silence is for.".into(),
+            ));
+        }
+        if self.comment.trim().is_empty() {
+            return Err((
+                "comment",
+                "Say why (a patch, a planned outage), so others know.".into(),
+            ));
+        }
+        let mut matchers = vec![];
+        for (label, value) in [
+            ("environment", &self.environment),
+            ("rule", &self.rule),
+            ("map", &self.map),
+            ("severity", &self.severity),
+            ("category", &self.category),
+        ] {
+            if !value.trim().is_empty() {
+                matchers.push(Matcher {
+                    label: label.into(),
+                    value: value.trim().into(),
+                    negate: false,
+                });
+            }
+        }
+        let time = |field: &'static str, v: &str| {
+            chrono::NaiveDateTime::parse_from_str(v.trim(), "%Y-%m-%dT%H:%M")
+                .map(|d| d.and_utc().timestamp())
+                .map_err(|_| (field, format!("Give {field} as a date and time like 2026-12-05T18:00 (UTC); '{}' is not.", v.trim())))
+        };
+        let active = match self.kind.trim() {
+            "once" => {
+                let start = if self.starts.trim().is_empty() {
+                    now
+                } else {
+                    time("starts", &self.starts)?
+                };
+                let end = time("ends", &self.ends)?;
+                if end <= start.max(now) {
+                    return Err((
+                        "ends",
+                        "The end must be after the start, and in the future.".into(),
+                    ));
+                }
+                if end - start > MAX_DAYS * 86_400 {
+                    return Err((
+                        "ends",
+                        format!(
+                            "A silence lasts at most {MAX_DAYS} days; use a weekly window for a standing slot."
+                        ),
+                    ));
+                }
+                Active::Once { start, end }
+            }
+            "weekly" => {
+                let day = self
+                    .day
+                    .trim()
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|d| (0..7).contains(d))
+                    .ok_or(("day", "Pick a day of the week.".to_string()))?;
+                let at =
+                    chrono::NaiveTime::parse_from_str(self.time.trim(), "%H:%M").map_err(|_| {
+                        (
+                            "time",
+                            format!(
+                                "Give the start time like 22:00 (UTC); '{}' is not.",
+                                self.time.trim()
+                            ),
+                        )
+                    })?;
+                let hours = self
+                    .hours
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|h| *h > 0.0 && *h <= 72.0)
+                    .ok_or((
+                        "hours",
+                        "Give how long it lasts, from more than 0 to 72 hours.".to_string(),
+                    ))?;
+                use chrono::Timelike as _;
+                Active::Weekly {
+                    start_minute: day * 1440 + i64::from(at.hour()) * 60 + i64::from(at.minute()),
+                    minutes: (hours * 60.0).round() as i64,
+                }
+            }
+            other => {
+                return Err((
+                    "kind",
+                    format!("'{other}' is not one of the choices for kind."),
+                ));
+            }
+        };
+        let silence = Silence {
+            id: 0,
+            matchers,
+            active,
+            created_by: creator.into(),
+            comment: self.comment.trim().into(),
+            expired_at: None,
+        };
+        silence.check()?;
+        Ok(silence)
     }
 }
 

@@ -4,15 +4,20 @@
 //! one works without JavaScript; hydrated, the preview updates in place.
 
 use super::api::{
-    AcknowledgeAlert, ApplyAlertStarter, DeleteAlertRule, RestoreAlertRule, SaveAlertRule,
+    AcknowledgeAlert, ApplyAlertStarter, CreateChannel, CreateSilence, DeleteAlertRule,
+    DeleteChannel, EnableChannel, ExpireSilence, RestoreAlertRule, SaveAlertRule, TestChannel,
     alert_rule_diff, alert_rule_editor, alert_rule_page, alert_rule_revisions, list_alerts,
+    list_channels, list_silences,
 };
+use super::channels::ChannelKind;
 use super::rule::{RuleForm, Watch};
 use super::state::State;
 use super::{Missing, Preview, Severity};
 use crate::auth::Role;
 use crate::chart::draw::ChartView;
-use crate::components::{ErrorBox, TextArea, action_error, fmt_count, fmt_time, percent_encode, plural};
+use crate::components::{
+    ErrorBox, TextArea, action_error, fmt_count, fmt_time, percent_encode, plural,
+};
 use crate::environments::view::{EnvironmentSwitcher, use_env_param};
 use crate::error::AppError;
 use crate::errors::Category;
@@ -56,7 +61,11 @@ fn value_text(v: Option<f64>, unit: &str) -> String {
 }
 
 fn series_name(s: &str) -> String {
-    if s.is_empty() { "The environment".into() } else { s.to_string() }
+    if s.is_empty() {
+        "The environment".into()
+    } else {
+        s.to_string()
+    }
 }
 
 fn rule_id() -> Memo<Option<i64>> {
@@ -100,6 +109,10 @@ pub fn AlertsPage() -> impl IntoView {
                         <p class="context">
                             <strong>{env_name.clone()}</strong>
                             {format!(" · {} · {} firing", plural(p.rules.len(), "rule", "rules"), alerting)}
+                        </p>
+                        <p class="actions-row">
+                            <a href=format!("/alerts/silences?env={env_q}")>"Silences and maintenance windows"</a>
+                            " · "<a href="/alerts/channels">"Notification channels"</a>
                         </p>
                         <section aria-labelledby="active-h">
                             <h2 id="active-h">"Alerting now"</h2>
@@ -163,6 +176,9 @@ fn active_table(
                         <td>
                             {a.row.acknowledged.clone().map(|(by, at, comment)| view! {
                                 <span>{format!("{by}, {}: {comment}", fmt_at(at))}</span>
+                            })}
+                            {can_edit.then(|| view! {
+                                <a class="small" href=format!("/alerts/silences?env={}&rule={}&map={}", percent_encode(&a.environment, b""), percent_encode(&a.rule, b""), percent_encode(&series, b""))>"Silence…"</a>
                             })}
                             {can_ack.then(|| view! {
                                 <ActionForm action=ack attr:class="inline ack-form">
@@ -286,7 +302,12 @@ pub fn AlertRulePage() -> impl IntoView {
     }
 }
 
-fn instances_table(rule: i64, unit: &str, instances: Vec<super::InstanceRow>, shown: &str) -> AnyView {
+fn instances_table(
+    rule: i64,
+    unit: &str,
+    instances: Vec<super::InstanceRow>,
+    shown: &str,
+) -> AnyView {
     if instances.is_empty() {
         return view! { <p class="empty">"Not evaluated yet, or no series to watch: evaluation runs every minute."</p> }.into_any();
     }
@@ -368,7 +389,9 @@ fn draft_from(q: &ParamsMap) -> Option<RuleForm> {
         error: g("error").unwrap_or_default(),
         severity: g("severity").unwrap_or_default(),
         runbook: g("runbook").unwrap_or_default(),
-        channels: vec![],
+        channels: (0..100)
+            .filter_map(|i| q.get(&format!("form[channels][{i}]")))
+            .collect(),
     })
 }
 
@@ -432,14 +455,30 @@ pub fn AlertRuleEditPage() -> impl IntoView {
             else {
                 return;
             };
-            let Ok(data) = leptos::web_sys::FormData::new_with_form(&form) else { return };
-            let Ok(params) = leptos::web_sys::UrlSearchParams::new_with_str_sequence_sequence(&data) else {
+            let Ok(data) = leptos::web_sys::FormData::new_with_form(&form) else {
+                return;
+            };
+            let Ok(params) =
+                leptos::web_sys::UrlSearchParams::new_with_str_sequence_sequence(&data)
+            else {
                 return;
             };
             ev.prevent_default();
             params.set("preview", &days.to_string());
-            let to = format!("{}?{}", location.pathname.get_untracked(), String::from(params.to_string()));
-            navigate.with_value(|go| go(&to, leptos_router::NavigateOptions { scroll: false, ..Default::default() }));
+            let to = format!(
+                "{}?{}",
+                location.pathname.get_untracked(),
+                String::from(params.to_string())
+            );
+            navigate.with_value(|go| {
+                go(
+                    &to,
+                    leptos_router::NavigateOptions {
+                        scroll: false,
+                        ..Default::default()
+                    },
+                )
+            });
         }
     };
     view! {
@@ -521,6 +560,17 @@ pub fn AlertRuleEditPage() -> impl IntoView {
                                     {choice("form[error]", "When the data cannot be read", Missing::ALL, &f.error, Missing::as_str, Missing::label, None)}
                                 </div>
                                 <label>"What to do (Markdown; shown on the alert and in notifications)" <TextArea name="form[runbook]" text=f.runbook.clone() attr:rows="5"/></label>
+                                <fieldset class="channels">
+                                    <legend>"Notify"</legend>
+                                    {if e.channels.is_empty() {
+                                        view! { <p class="muted">"No notification channels yet: an admin adds them on the "<a href="/alerts/channels">"Channels"</a>" page. Until then the rule's alerts show here only."</p> }.into_any()
+                                    } else {
+                                        e.channels.iter().enumerate().map(|(i, (id, name))| {
+                                            let checked = f.channels.iter().any(|c| *c == id.to_string());
+                                            view! { <label class="check"><input type="checkbox" name=format!("form[channels][{i}]") value=id.to_string() checked=checked/>" "{name.clone()}</label> }
+                                        }).collect_view().into_any()
+                                    }}
+                                </fieldset>
                                 <label>"What changed and why (kept in the history)" <input name="comment"/></label>
                                 <div class="actions-row">
                                     <button type="submit" class="primary">"Save"</button>
@@ -644,7 +694,10 @@ pub fn AlertRuleDiffPage() -> impl IntoView {
     let diff = Resource::new(args, |(id, from, to)| async move {
         match (id, from, to) {
             (Some(id), Some(from), Some(to)) => alert_rule_diff(id, from, to).await,
-            _ => Err(AppError::validation("from", "Pick two revisions to compare on the history page.")),
+            _ => Err(AppError::validation(
+                "from",
+                "Pick two revisions to compare on the history page.",
+            )),
         }
     });
     view! {
@@ -668,6 +721,278 @@ pub fn AlertRuleDiffPage() -> impl IntoView {
             </Transition>
         </Layout>
     }
+}
+
+/// The notification channels (admins): add one, send a test, turn one on
+/// again, remove one; and every delivery attempt.
+#[component]
+pub fn ChannelsPage() -> impl IntoView {
+    let create = ServerAction::<CreateChannel>::new();
+    let delete = ServerAction::<DeleteChannel>::new();
+    let enable = ServerAction::<EnableChannel>::new();
+    let test = ServerAction::<TestChannel>::new();
+    let page = Resource::new(
+        move || {
+            (
+                create.version().get(),
+                delete.version().get(),
+                enable.version().get(),
+                test.version().get(),
+            )
+        },
+        |_| list_channels(),
+    );
+    let secret_box = |secret: String| {
+        view! {
+            <div class="ok-box" role="status">
+                <p>"The webhook's signing secret. Copy it to the receiver now: it will not be shown again."</p>
+                <code class="secret" data-testid="new-secret">{secret}</code>
+            </div>
+        }
+    };
+    view! {
+        <Layout title="Notification channels">
+            <RoleGate needed=Role::Admin action="manage notification channels">
+                <p class="lead">
+                    "Where alert rules send their notifications: a Microsoft Teams channel (a Workflows webhook, “When a Teams webhook request is received”) or any JSON webhook, signed as Standard Webhooks says. "
+                    "Alerts of one rule are grouped (30 s wait, then at most one notification per 5 minutes); a firing alert nobody acknowledged notifies again after 4 hours. Delivery is retried with backoff for about three days."
+                </p>
+                {move || action_error(create.value().get())}
+                {move || action_error(delete.value().get())}
+                {move || action_error(enable.value().get())}
+                {move || action_error(test.value().get())}
+                {move || match create.value().get() {
+                    Some(Ok(Some(secret))) => Some(secret_box(secret)),
+                    _ => None,
+                }}
+                <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        let p = match page.await {
+                            Err(e) => return view! { <ErrorBox error=e/> }.into_any(),
+                            Ok(p) => p,
+                        };
+                        view! {
+                            {p.new_secret.map(secret_box)}
+                            {if p.channels.is_empty() {
+                                view! { <p class="empty">"No channels yet."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <div class="table-wrap">
+                                    <table class="data" data-testid="channels-table">
+                                        <thead><tr><th>"Channel"</th><th>"Kind"</th><th>"Target"</th><th>"Status"</th><th>"Waiting"</th><th></th></tr></thead>
+                                        <tbody>
+                                        {p.channels.into_iter().map(|c| {
+                                            let (test_label, remove_label) = (format!("Send a test to {}", c.name), format!("Remove {}", c.name));
+                                            view! {
+                                            <tr data-testid="channel-row">
+                                                <td>{c.name.clone()}</td>
+                                                <td>{c.kind.label()}</td>
+                                                <td><code>{c.target.clone()}</code></td>
+                                                <td>{match c.disabled_reason.clone() {
+                                                    Some(why) => view! { <span class="flag">"Disabled: "</span>{why} }.into_any(),
+                                                    None => view! { <span>"On"</span> }.into_any(),
+                                                }}</td>
+                                                <td class="num">{c.pending}</td>
+                                                <td><div class="row-actions">
+                                                    <ActionForm action=test attr:class="inline">
+                                                        <input type="hidden" name="channel_id" value=c.id.to_string()/>
+                                                        <button type="submit" class="small" aria-label=test_label>"Send test"</button>
+                                                    </ActionForm>
+                                                    {c.disabled_reason.is_some().then(|| view! {
+                                                        <ActionForm action=enable attr:class="inline">
+                                                            <input type="hidden" name="channel_id" value=c.id.to_string()/>
+                                                            <button type="submit" class="small">"Turn on again"</button>
+                                                        </ActionForm>
+                                                    })}
+                                                    <ActionForm action=delete attr:class="inline">
+                                                        <input type="hidden" name="channel_id" value=c.id.to_string()/>
+                                                        <button type="submit" class="small secondary" aria-label=remove_label>"Remove"</button>
+                                                    </ActionForm>
+                                                </div></td>
+                                            </tr>
+                                        }}).collect_view()}
+                                        </tbody>
+                                    </table>
+                                    </div>
+                                }.into_any()
+                            }}
+                            <h2>"Delivery attempts"</h2>
+                            {if p.deliveries.is_empty() {
+                                view! { <p class="empty">"Nothing sent yet."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <div class="table-wrap">
+                                    <table class="data" data-testid="deliveries-table">
+                                        <thead><tr><th>"When"</th><th>"Channel"</th><th>"What"</th><th>"Answer"</th><th>"Outcome"</th><th>"Detail"</th></tr></thead>
+                                        <tbody>
+                                        {p.deliveries.into_iter().map(|d| view! {
+                                            <tr data-testid="delivery-row">
+                                                <td class="nowrap">{fmt_at(d.at)}</td>
+                                                <td>{d.channel}</td>
+                                                <td>{d.what}</td>
+                                                <td class="num">{d.status.map(|s| s.to_string()).unwrap_or_else(|| "—".into())}</td>
+                                                <td>{d.outcome}</td>
+                                                <td>{d.detail}</td>
+                                            </tr>
+                                        }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                    </div>
+                                }.into_any()
+                            }}
+                        }.into_any()
+                    })}
+                </Transition>
+                <h2>"Add a channel"</h2>
+                <ActionForm action=create attr:class="stack form-card" attr:data-testid="channel-form">
+                    <label>"Name" <input name="form[name]" required maxlength="80" placeholder="Integration team (Teams)"/></label>
+                    <label>"Kind"
+                        <select name="form[kind]">
+                            {ChannelKind::ALL.iter().map(|k| view! { <option value=k.as_str()>{k.label()}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <label>"Webhook URL (kept secret: shown only as its host after saving)" <input name="form[target]" required type="url" placeholder="https://…logic.azure.com/workflows/…"/></label>
+                    <button type="submit" class="primary">"Add channel"</button>
+                </ActionForm>
+            </RoleGate>
+        </Layout>
+    }
+}
+
+/// Silences and weekly maintenance windows: what holds now, add one,
+/// end one early.
+#[component]
+pub fn SilencesPage() -> impl IntoView {
+    let env = use_env_param();
+    let query = use_query_map();
+    let create = ServerAction::<CreateSilence>::new();
+    let expire = ServerAction::<ExpireSilence>::new();
+    let page = Resource::new(
+        move || (env.get(), create.version().get(), expire.version().get()),
+        |(env, _, _)| list_silences(env),
+    );
+    view! {
+        <Layout title="Silences" switcher=EnvironmentSwitcher>
+            <p class="lead">
+                "While a silence holds, the alerts it matches keep their states and history but notify nobody; the history says which silence held them. "
+                "A maintenance window holds every week at the same time."
+            </p>
+            {move || action_error(create.value().get())}
+            {move || action_error(expire.value().get())}
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let p = match page.await {
+                        Err(e) => return view! { <ErrorBox error=e/> }.into_any(),
+                        Ok(p) => p,
+                    };
+                    let q = query.read_untracked();
+                    let pre = |k: &str| q.get(k).unwrap_or_default();
+                    let (rule, map) = (pre("rule"), pre("map"));
+                    let can_edit = p.can_edit;
+                    let start = fmt_input(p.now);
+                    let end = fmt_input(p.now + 2 * 3600);
+                    view! {
+                        <h2>"Live"</h2>
+                        {silence_table(p.live, can_edit.then_some(expire), "live-silences")}
+                        {(!p.ended.is_empty()).then(|| view! {
+                            <details><summary>"Ended"</summary>{silence_table(p.ended, None, "ended-silences")}</details>
+                        })}
+                        {match (can_edit, p.environment) {
+                            (true, Some(env_name)) => Some(view! {
+                                <h2>{format!("Add a silence in {env_name}")}</h2>
+                                <ActionForm action=create attr:class="stack form-card wide" attr:data-testid="silence-form">
+                                    <input type="hidden" name="form[environment]" value=env_name.clone()/>
+                                    <div class="two">
+                                        <label>"Rule"
+                                            <select name="form[rule]">
+                                                <option value="">"Any rule"</option>
+                                                {p.rules.into_iter().map(|r| { let sel = r == rule; view! { <option value=r.clone() selected=sel>{r.clone()}</option> } }).collect_view()}
+                                            </select>
+                                        </label>
+                                        <label>"Map"
+                                            <select name="form[map]">
+                                                <option value="">"Any map"</option>
+                                                {p.maps.into_iter().map(|m| { let sel = m == map; view! { <option value=m.clone() selected=sel>{m.clone()}</option> } }).collect_view()}
+                                            </select>
+                                        </label>
+                                    </div>
+                                    <div class="two">
+                                        {choice("form[severity]", "Severity", Severity::ALL, "", Severity::as_str, Severity::label, Some("Any severity"))}
+                                        {choice("form[category]", "Error category", Category::ALL, "", Category::as_str, Category::label, Some("Any category"))}
+                                    </div>
+                                    <fieldset>
+                                        <legend>"When"</legend>
+                                        <label class="check"><input type="radio" name="form[kind]" value="once" checked=true/>" Once, from … to … (UTC)"</label>
+                                        <div class="two">
+                                            <label>"Starts" <input type="datetime-local" name="form[starts]" value=start/></label>
+                                            <label>"Ends" <input type="datetime-local" name="form[ends]" value=end/></label>
+                                        </div>
+                                        <label class="check"><input type="radio" name="form[kind]" value="weekly"/>" Every week (a maintenance window)"</label>
+                                        <div class="three">
+                                            <label>"Day"
+                                                <select name="form[day]">
+                                                    {super::silence::WEEKDAYS.iter().enumerate().map(|(i, d)| view! { <option value=i.to_string() selected=i == 6>{*d}</option> }).collect_view()}
+                                                </select>
+                                            </label>
+                                            <label>"From (UTC)" <input type="time" name="form[time]" value="22:00"/></label>
+                                            <label>"Hours" <input name="form[hours]" inputmode="decimal" value="4"/></label>
+                                        </div>
+                                    </fieldset>
+                                    <label>"Why (shown with the silence)" <input name="form[comment]" required placeholder="F&O platform update"/></label>
+                                    <button type="submit" class="primary">"Add silence"</button>
+                                </ActionForm>
+                            }),
+                            _ => None,
+                        }}
+                    }.into_any()
+                })}
+            </Transition>
+        </Layout>
+    }
+}
+
+/// A Unix time as a `datetime-local` value (UTC).
+fn fmt_input(secs: i64) -> String {
+    chrono::DateTime::from_timestamp(secs, 0)
+        .map(|d| d.format("%Y-%m-%dT%H:%M").to_string())
+        .unwrap_or_default()
+}
+
+fn silence_table(
+    lines: Vec<super::SilenceLine>,
+    expire: Option<ServerAction<ExpireSilence>>,
+    testid: &'static str,
+) -> AnyView {
+    if lines.is_empty() {
+        return view! { <p class="empty">"None."</p> }.into_any();
+    }
+    view! {
+        <div class="table-wrap">
+        <table class="data" data-testid=testid>
+            <thead><tr><th>"Silence"</th><th>"Matches · when"</th><th>"By"</th><th>"Why"</th><th></th></tr></thead>
+            <tbody>
+            {lines.into_iter().map(|l| {
+                let id = l.silence.id;
+                view! {
+                    <tr data-testid="silence-row">
+                        <td>{format!("#{id}")}{l.active_now.then(|| view! { " "<span class="state state-pending">"Holding now"</span> })}</td>
+                        <td>{l.describe}</td>
+                        <td>{l.silence.created_by.clone()}</td>
+                        <td>{l.silence.comment.clone()}</td>
+                        <td>{expire.map(|a| view! {
+                            <ActionForm action=a attr:class="inline">
+                                <input type="hidden" name="silence_id" value=id.to_string()/>
+                                <button type="submit" class="small secondary">"End now"</button>
+                            </ActionForm>
+                        })}</td>
+                    </tr>
+                }
+            }).collect_view()}
+            </tbody>
+        </table>
+        </div>
+    }
+    .into_any()
 }
 
 #[cfg(test)]

@@ -506,6 +506,49 @@ pub fn append_set_cookie(value: &str) {
     }
 }
 
+/// Hands `value` (a secret shown once) to the page at `path` when the
+/// request is a plain form post: the redirect back to the page would lose
+/// it, so it travels in a short-lived cookie only that page reads (with
+/// [`take_handed_over`]) and clears. A hydrated form gets it in the
+/// server function's answer instead.
+pub fn hand_over_once(cookie: &str, path: &str, value: &str) {
+    let plain_form = leptos::prelude::use_context::<http::request::Parts>().is_some_and(|p| {
+        p.headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    });
+    if plain_form {
+        let secure = if auth_config().secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        };
+        append_set_cookie(&format!(
+            "{cookie}={value}; Path={path}; HttpOnly; SameSite=Strict; Max-Age=120{secure}"
+        ));
+    }
+}
+
+/// The value [`hand_over_once`] left for this page, if any; clears it so
+/// it is shown exactly once.
+pub fn take_handed_over(cookie: &str, path: &str) -> Option<String> {
+    let value = leptos::prelude::use_context::<http::request::Parts>().and_then(|p| {
+        p.headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| cookie_value(v, cookie))
+            .map(str::to_string)
+    });
+    if value.is_some() {
+        append_set_cookie(&format!(
+            "{cookie}=; Path={path}; HttpOnly; SameSite=Strict; Max-Age=0"
+        ));
+    }
+    value
+}
+
 /// The `Set-Cookie` value that stores a session.
 pub fn session_cookie(secret: &str, cfg: &AuthConfig) -> String {
     let secure = if cfg.secure_cookies { "; Secure" } else { "" };

@@ -185,7 +185,10 @@ pub fn draw(chart: &Chart) -> Result<Drawn, String> {
             ctx.draw_series(std::iter::once(Text::new(
                 format!(" {}", t.label),
                 (at(0.0), t.value + (hi - lo) * 0.01),
-                ("sans-serif", 11).into_font().color(&c).pos(Pos::new(HPos::Left, VPos::Bottom)),
+                ("sans-serif", 11)
+                    .into_font()
+                    .color(&c)
+                    .pos(Pos::new(HPos::Left, VPos::Bottom)),
             )))
             .map_err(|e| e.to_string())?;
         }

@@ -220,6 +220,11 @@ pub async fn successes(
     .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(c, t)| Some((c, chrono::DateTime::parse_from_rfc3339(&t).ok()?.timestamp())))
+        .filter_map(|(c, t)| {
+            Some((
+                c,
+                chrono::DateTime::parse_from_rfc3339(&t).ok()?.timestamp(),
+            ))
+        })
         .collect())
 }

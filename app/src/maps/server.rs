@@ -642,7 +642,13 @@ pub async fn states_since(
     .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(m, t, s)| Some((m, chrono::DateTime::parse_from_rfc3339(&t).ok()?.timestamp(), s)))
+        .filter_map(|(m, t, s)| {
+            Some((
+                m,
+                chrono::DateTime::parse_from_rfc3339(&t).ok()?.timestamp(),
+                s,
+            ))
+        })
         .collect())
 }
 

@@ -29,25 +29,7 @@ pub async fn create_token(name: String) -> Result<String, AppError> {
     let (_, secret) =
         super::server::create(&mut tx, &Actor::user(&admin, client_ip()), &name).await?;
     tx.commit().await?;
-    // A plain form post (no JavaScript) is redirected back to the page, which
-    // would lose the secret; hand it over once in a short-lived cookie that
-    // only the tokens page reads (and clears).
-    let plain_form = use_context::<http::request::Parts>().is_some_and(|p| {
-        p.headers
-            .get(http::header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("text/html"))
-    });
-    if plain_form {
-        append_set_cookie(&format!(
-            "{NEW_TOKEN_COOKIE}={secret}; Path=/admin/tokens; HttpOnly; SameSite=Strict; Max-Age=120{}",
-            if auth_config().secure_cookies {
-                "; Secure"
-            } else {
-                ""
-            }
-        ));
-    }
+    hand_over_once(NEW_TOKEN_COOKIE, "/admin/tokens", &secret);
     Ok(secret)
 }
 
@@ -62,19 +44,7 @@ const NEW_TOKEN_COOKIE: &str = "dwc_new_token";
 pub async fn take_new_token() -> Result<Option<String>, AppError> {
     use crate::auth::{Role, server::*};
     require_role(Role::Admin, "manage API tokens")?;
-    let secret = use_context::<http::request::Parts>().and_then(|p| {
-        p.headers
-            .get_all(http::header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(|v| cookie_value(v, NEW_TOKEN_COOKIE))
-            .map(str::to_string)
-    });
-    if secret.is_some() {
-        append_set_cookie(&format!(
-            "{NEW_TOKEN_COOKIE}=; Path=/admin/tokens; HttpOnly; SameSite=Strict; Max-Age=0"
-        ));
-    }
+    let secret = take_handed_over(NEW_TOKEN_COOKIE, "/admin/tokens");
     Ok(secret)
 }
 

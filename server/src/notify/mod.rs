@@ -2,8 +2,9 @@
 //! Workflows message with an Adaptive Card, and a generic JSON webhook
 //! signed as Standard Webhooks v1 says. Pure builders, checked by tests
 //! against the shapes the receivers require, and the outbox's retry
-//! decisions. Sending and the outbox itself come with the channels.
+//! decisions; and the delivery task that sends what the outbox holds.
 
+pub mod deliver;
 pub mod retry;
 pub mod teams;
 pub mod webhook;

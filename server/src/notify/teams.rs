@@ -13,14 +13,86 @@ pub const CARD_VERSION: &str = "1.4";
 
 /// The Workflows request body for `m`.
 pub fn body(m: &Message) -> Value {
-    json!({
-        "type": "message",
-        "attachments": [{
-            "contentType": "application/vnd.microsoft.card.adaptive",
-            "contentUrl": null,
-            "content": card(m),
-        }],
-    })
+    body_many(std::slice::from_ref(m))
+}
+
+/// The Workflows request body for alerts grouped into one notification:
+/// one card each, in one message.
+pub fn body_many(ms: &[Message]) -> Value {
+    let attachments: Vec<Value> = ms
+        .iter()
+        .map(|m| {
+            json!({
+                "contentType": "application/vnd.microsoft.card.adaptive",
+                "contentUrl": null,
+                "content": card(m),
+            })
+        })
+        .collect();
+    json!({ "type": "message", "attachments": attachments })
+}
+
+/// Checks a Workflows request body as Teams would take it: a `message`
+/// whose attachments are Adaptive Cards of version 1.4 or lower, each with
+/// a body of elements that have their required fields, and only
+/// `Action.OpenUrl` actions. Gives the number of cards, or what is wrong.
+/// The simulator's receiver runs it on what it is sent.
+pub fn check_envelope(b: &Value) -> Result<usize, String> {
+    if b["type"] != "message" {
+        return Err("the envelope's type must be \"message\"".into());
+    }
+    let attachments = b["attachments"].as_array().ok_or("no attachments list")?;
+    if attachments.is_empty() {
+        return Err("the attachments list is empty".into());
+    }
+    for (i, a) in attachments.iter().enumerate() {
+        if a["contentType"] != "application/vnd.microsoft.card.adaptive" {
+            return Err(format!(
+                "attachment {i}: contentType is not application/vnd.microsoft.card.adaptive"
+            ));
+        }
+        let card = &a["content"];
+        if card["type"] != "AdaptiveCard" {
+            return Err(format!("attachment {i}: content.type is not AdaptiveCard"));
+        }
+        let version: f64 = card["version"]
+            .as_str()
+            .and_then(|v| v.parse().ok())
+            .ok_or(format!("attachment {i}: no card version"))?;
+        if version > 1.4 {
+            return Err(format!(
+                "attachment {i}: card version {version} is above 1.4"
+            ));
+        }
+        let elements = card["body"]
+            .as_array()
+            .filter(|e| !e.is_empty())
+            .ok_or(format!("attachment {i}: empty card body"))?;
+        for e in elements {
+            let ok = match e["type"].as_str() {
+                Some("TextBlock") => e["text"].is_string(),
+                Some("FactSet") => e["facts"].as_array().is_some_and(|f| {
+                    !f.is_empty()
+                        && f.iter()
+                            .all(|f| f["title"].is_string() && f["value"].is_string())
+                }),
+                _ => false,
+            };
+            if !ok {
+                return Err(format!(
+                    "attachment {i}: an element Teams cannot render: {e}"
+                ));
+            }
+        }
+        for act in card["actions"].as_array().into_iter().flatten() {
+            if act["type"] != "Action.OpenUrl" || !act["url"].is_string() {
+                return Err(format!(
+                    "attachment {i}: webhooks take only Action.OpenUrl with a url"
+                ));
+            }
+        }
+    }
+    Ok(attachments.len())
 }
 
 /// The Adaptive Card itself.
@@ -133,6 +205,19 @@ pub(crate) mod tests {
                 assert!(a["url"].as_str().unwrap().starts_with("https://"));
             }
         }
+    }
+
+    #[test]
+    fn grouped_alerts_travel_as_one_message_the_check_accepts_and_bad_ones_are_refused() {
+        let b = body_many(&[message(Notice::Firing), message(Notice::Resolved)]);
+        assert_eq!(check_envelope(&b), Ok(2));
+        let mut wrong = b.clone();
+        wrong["attachments"][0]["content"]["version"] = "1.6".into();
+        assert!(check_envelope(&wrong).unwrap_err().contains("above 1.4"));
+        let mut wrong = b;
+        wrong["type"] = "card".into();
+        assert!(check_envelope(&wrong).is_err());
+        assert!(check_envelope(&serde_json::json!({"text": "hi"})).is_err());
     }
 
     #[test]

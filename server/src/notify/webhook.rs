@@ -8,17 +8,24 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
-use rand::RngCore as _;
 use sha2::Sha256;
 
-/// The prefix of a signing secret as people see it.
-pub const SECRET_PREFIX: &str = "whsec_";
+/// The channel store makes the secrets, when an admin adds a webhook.
+pub use app::alerts::outbox::{SECRET_PREFIX, new_secret};
 
-/// A new signing secret: 32 random bytes, shown as `whsec_<base64>`.
-pub fn new_secret() -> String {
-    let mut key = [0u8; 32];
-    rand::rng().fill_bytes(&mut key);
-    format!("{SECRET_PREFIX}{}", STANDARD.encode(key))
+/// The JSON body of a notification: Standard Webhooks' suggested
+/// envelope (`type`, `timestamp`, `data`), the alerts in `data.alerts`.
+pub fn payload(group: &str, timestamp: i64, alerts: &[app::alerts::Message]) -> serde_json::Value {
+    let kind = if group == "test" {
+        "alert.test"
+    } else {
+        "alert.notification"
+    };
+    serde_json::json!({
+        "type": kind,
+        "timestamp": chrono::DateTime::from_timestamp(timestamp, 0).map(|d| d.to_rfc3339()),
+        "data": { "group": group, "alerts": alerts },
+    })
 }
 
 /// The key bytes of a `whsec_` secret.

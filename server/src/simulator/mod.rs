@@ -161,6 +161,7 @@ pub struct Simulator {
     requests: std::sync::atomic::AtomicU64,
     throttled: std::sync::atomic::AtomicU64,
     window: Mutex<(std::time::Instant, u32)>,
+    received: Mutex<VecDeque<Value>>,
 }
 
 impl Simulator {
@@ -174,7 +175,17 @@ impl Simulator {
             requests: std::sync::atomic::AtomicU64::new(0),
             throttled: std::sync::atomic::AtomicU64::new(0),
             window: Mutex::new((std::time::Instant::now(), 0)),
+            received: Mutex::new(VecDeque::new()),
         })
+    }
+
+    /// What the Teams-like receiver accepted, oldest first (at most the
+    /// last 200 messages).
+    pub fn received(&self) -> Vec<Value> {
+        self.received
+            .lock()
+            .map(|r| r.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// Queues faults for the next data requests, in order (tests).
@@ -259,6 +270,7 @@ pub fn router(sim: Arc<Simulator>) -> Router {
         .route("/data/{set}", get(fo_set))
         .route("/data/{set}/$count", get(fo_count))
         .route("/Metadata/DataEntities", get(data_entities))
+        .route("/teams/webhook", post(teams_webhook).get(teams_received))
         .route(
             "/data/DualWriteProjectConfigurations",
             get(project_configurations),
@@ -271,6 +283,31 @@ pub fn router(sim: Arc<Simulator>) -> Router {
             )
         })
         .with_state(sim)
+}
+
+/// A Teams Workflows-like receiver: checks the envelope as Teams would
+/// (`crate::notify::teams::check_envelope`), keeps what it accepts, and
+/// answers 202 like Workflows; a malformed body gets 400 with the reason.
+async fn teams_webhook(State(sim): State<Arc<Simulator>>, body: axum::body::Bytes) -> Response {
+    let parsed: Result<Value, String> =
+        serde_json::from_slice(&body).map_err(|e| format!("not JSON: {e}"));
+    match parsed.and_then(|v| crate::notify::teams::check_envelope(&v).map(|_| v)) {
+        Ok(v) => {
+            if let Ok(mut r) = sim.received.lock() {
+                if r.len() == 200 {
+                    r.pop_front();
+                }
+                r.push_back(v);
+            }
+            StatusCode::ACCEPTED.into_response()
+        }
+        Err(why) => (StatusCode::BAD_REQUEST, why).into_response(),
+    }
+}
+
+/// What the Teams-like receiver accepted, as a JSON list.
+async fn teams_received(State(sim): State<Arc<Simulator>>) -> Response {
+    axum::Json(sim.received()).into_response()
 }
 
 /// The connection to a simulator at `url` (both services and the token
