@@ -381,14 +381,23 @@ pub async fn round(pool: &SqlitePool, now: i64, base_url: &str) -> Result<Round,
                 rule: rule.content.name.clone(),
             };
             let silence = super::silence::silenced_by(&silences, &labels, now).map(|s| s.id);
-            let mut notices: Vec<Notice> = run.notices.iter().map(|n| n.1).collect();
+            let notices: Vec<Notice> = run.notices.iter().map(|n| n.1).collect();
             let mut notified_at = prev.as_ref().and_then(|p| p.notified_at);
             let acknowledged = prev.as_ref().is_some_and(|p| p.acknowledged.is_some());
-            let repeat_due = matches!(after.state, State::Firing | State::Recovering)
+            // Firing and not acknowledged: again after the repeat interval,
+            // or now if it never reached anyone (it fired before the rule
+            // had a channel, or while a silence held it).
+            let repeat_due = after.state == State::Firing
                 && !acknowledged
-                && repeat.is_some_and(|r| notified_at.is_some_and(|t| now - t >= r));
-            if notices.is_empty() && repeat_due {
-                notices.push(Notice::Firing);
+                && repeat.is_some_and(|r| notified_at.is_none_or(|t| now - t >= r));
+            // What to send: the notices, or a repeat; "resolved" only for
+            // an alert people heard about.
+            let mut sendable = notices.clone();
+            if sendable.is_empty() && repeat_due {
+                sendable.push(Notice::Firing);
+            }
+            if notified_at.is_none() {
+                sendable.retain(|n| *n != Notice::Resolved);
             }
             for (at, state) in &run.changes {
                 let notice = run.notices.iter().find(|n| n.0 == *at).map(|n| n.1);
@@ -410,9 +419,9 @@ pub async fn round(pool: &SqlitePool, now: i64, base_url: &str) -> Result<Round,
                 out.notices.push((rule.id, key.clone(), *n, after.clone()));
             }
             match silence {
-                Some(_) => out.silenced += notices.len(),
-                None if !targets.is_empty() && !notices.is_empty() => {
-                    for n in &notices {
+                Some(_) => out.silenced += sendable.len(),
+                None if !targets.is_empty() && !sendable.is_empty() => {
+                    for n in &sendable {
                         for t in &targets {
                             if *n == Notice::Resolved && !channels[*t].send_resolved {
                                 continue;
@@ -424,6 +433,9 @@ pub async fn round(pool: &SqlitePool, now: i64, base_url: &str) -> Result<Round,
                     notified_at = Some(now);
                 }
                 None => {}
+            }
+            if after.state == State::Normal {
+                notified_at = None;
             }
             rows.push(InstanceRow {
                 rule_id: rule.id,
@@ -687,5 +699,118 @@ mod tests {
         assert_eq!(fired(rule(Watch::CollectorSilent)), 1, "{r:?}");
         assert_eq!(fired(rule(Watch::MapNotRunning)), 1, "{r:?}");
         assert_eq!(fired(rule(Watch::DriftRate)), 0);
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn notifications_go_to_the_rules_channels_repeat_until_acknowledged_and_a_silence_holds_them(
+        pool: SqlitePool,
+    ) {
+        use crate::alerts::channels::ChannelKind;
+        let (env, map, rules) = uat_rules(&pool).await;
+        let rule = rules
+            .iter()
+            .find(|r| r.content.watch == Watch::Errors)
+            .unwrap()
+            .clone();
+        let mut conn = pool.acquire().await.unwrap();
+        let actor = Actor::cli();
+        let (channel, _) = super::super::outbox::create(
+            &mut conn,
+            &actor,
+            &(
+                "Ops".into(),
+                ChannelKind::Teams,
+                "https://example.invalid/hook".into(),
+            ),
+            0,
+        )
+        .await
+        .unwrap();
+        let mut content = rule.content.clone();
+        content.channels = vec![channel];
+        super::super::server::update(&mut conn, &actor, rule.id, 1, &content, "notify Ops")
+            .await
+            .unwrap();
+        drop(conn);
+        let hour = 1_780_000_000 / HOUR * HOUR;
+        errors_at(&pool, env.id, map, hour, 12).await;
+        let queued = |r: &Round| r.queued;
+        let fired = round(&pool, hour + 15 * 60, BASE).await.unwrap();
+        assert_eq!(queued(&fired), 1, "{fired:?}");
+        // Still firing: nothing more until the repeat interval (4 h), which
+        // the errors keep it firing through.
+        let quiet = round(&pool, hour + 20 * 60, BASE).await.unwrap();
+        assert_eq!(queued(&quiet), 0);
+        errors_at(&pool, env.id, map, hour + 4 * HOUR, 20).await;
+        let repeat = round(&pool, hour + 4 * HOUR + 16 * 60, BASE).await.unwrap();
+        assert_eq!(queued(&repeat), 1, "repeated after 4 h: {repeat:?}");
+        // Acknowledged: no repeat.
+        let mut conn = pool.acquire().await.unwrap();
+        super::super::server::acknowledge(
+            &mut conn,
+            &actor,
+            rule.id,
+            "Customers V3",
+            "on it",
+            hour + 4 * HOUR + 17 * 60,
+        )
+        .await
+        .unwrap();
+        drop(conn);
+        errors_at(&pool, env.id, map, hour + 8 * HOUR, 20).await;
+        let acked = round(&pool, hour + 8 * HOUR + 20 * 60, BASE).await.unwrap();
+        assert_eq!(queued(&acked), 0);
+        // A silence on the map: the resolve is held, and the history names
+        // the silence.
+        let mut conn = pool.acquire().await.unwrap();
+        let silence = crate::alerts::silence::Silence {
+            id: 0,
+            matchers: vec![crate::alerts::silence::Matcher {
+                label: "map".into(),
+                value: "customers v3".into(),
+                negate: false,
+            }],
+            active: crate::alerts::silence::Active::Once {
+                start: hour,
+                end: hour + 48 * HOUR,
+            },
+            created_by: "cli".into(),
+            comment: "patching".into(),
+            expired_at: None,
+        };
+        let sid = super::super::server::create_silence(&mut conn, &actor, &silence, hour)
+            .await
+            .unwrap();
+        drop(conn);
+        round(&pool, hour + 10 * HOUR, BASE).await.unwrap();
+        let held = round(&pool, hour + 10 * HOUR + 20 * 60, BASE)
+            .await
+            .unwrap();
+        assert!(
+            held.notices.iter().any(|n| n.2 == Notice::Resolved),
+            "{held:?}"
+        );
+        assert_eq!((queued(&held), held.silenced), (0, 1));
+        let mut conn = pool.acquire().await.unwrap();
+        let h = super::super::server::history(&mut conn, rule.id, 0, 20)
+            .await
+            .unwrap();
+        let resolved = h
+            .iter()
+            .find(|h| h.notice == Some(Notice::Resolved))
+            .unwrap();
+        assert_eq!(resolved.silence_id, Some(sid));
+        // Never delivered here, so the repeat joined the first notification
+        // still waiting: one notification, two alerts.
+        let due = super::super::outbox::due(&mut conn, i64::MAX, 10)
+            .await
+            .unwrap();
+        assert_eq!(due.len(), 1);
+        assert_eq!(
+            serde_json::from_str::<Vec<Message>>(&due[0].payload)
+                .unwrap()
+                .len(),
+            2
+        );
     }
 }

@@ -829,7 +829,7 @@ pub fn ChannelsPage() -> impl IntoView {
                                             <tr data-testid="delivery-row">
                                                 <td class="nowrap">{fmt_at(d.at)}</td>
                                                 <td>{d.channel}</td>
-                                                <td>{d.what}</td>
+                                                <td>{what_words(&d.what)}</td>
                                                 <td class="num">{d.status.map(|s| s.to_string()).unwrap_or_else(|| "—".into())}</td>
                                                 <td>{d.outcome}</td>
                                                 <td>{d.detail}</td>
@@ -948,6 +948,16 @@ pub fn SilencesPage() -> impl IntoView {
                 })}
             </Transition>
         </Layout>
+    }
+}
+
+/// What a notification was, from its group key.
+fn what_words(key: &str) -> String {
+    match key.split_once(':') {
+        Some(("rule", id)) => format!("Alert rule #{id}"),
+        Some(("test", _)) => "Test".into(),
+        Some(("sweep", _)) => "Daily sweep".into(),
+        _ => key.to_string(),
     }
 }
 
