@@ -236,7 +236,8 @@ pub fn start(
 }
 
 /// Evaluates the alert rules that are due, every minute (a rule's own
-/// interval is a whole number of minutes).
+/// interval is a whole number of minutes), and queues the daily sweeps
+/// whose time has come.
 async fn alerts(pool: SqlitePool, base_url: String) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -45,6 +45,8 @@ pub async fn list_alerts(env: Option<String>) -> Result<AlertsPage, AppError> {
             active: vec![],
             rules: vec![],
             deleted: vec![],
+            channels: vec![],
+            sweep: None,
         });
     };
     let rules = super::server::list(&mut conn, environment.id, false).await?;
@@ -107,12 +109,20 @@ pub async fn list_alerts(env: Option<String>) -> Result<AlertsPage, AppError> {
             a.row.instance.since,
         )
     });
+    let channels = super::outbox::list(&mut conn)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let sweep = super::outbox::sweep_setting(&mut conn, environment.id).await?;
     Ok(AlertsPage {
         environment: Some(environment.name),
         can_edit: ssr::can_edit(),
         active,
         rules: lines,
         deleted,
+        channels,
+        sweep,
     })
 }
 
@@ -689,5 +699,48 @@ pub async fn expire_silence(silence_id: i64) -> Result<(), AppError> {
     .await?;
     tx.commit().await?;
     leptos_axum::redirect("/alerts/silences");
+    Ok(())
+}
+
+/// Sets when (`time`, `HH:MM` UTC) and where (`channel`, an id) an
+/// environment's daily error-queue sweep is posted; an empty channel turns
+/// it off (editors and admins).
+#[server(prefix = "/sfn", endpoint = "set_sweep")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
+pub async fn set_sweep(env: String, time: String, channel: String) -> Result<(), AppError> {
+    use crate::audit::server::Actor;
+    use crate::auth::{Role, server::*};
+    use crate::db::*;
+    let user = require_role(Role::Editor, "set the daily sweep")?;
+    let channel_id = match channel.trim() {
+        "" => None,
+        c => Some(
+            c.parse::<i64>()
+                .map_err(|_| AppError::validation("channel", format!("'{c}' is not a channel.")))?,
+        ),
+    };
+    let setting = match channel_id {
+        Some(c) => Some((
+            super::channels::parse_sweep_time(&time)
+                .map_err(|(f, m)| AppError::validation(f, m))?,
+            c,
+        )),
+        None => None,
+    };
+    let pool = db()?;
+    let mut tx = begin_write(&pool).await?;
+    let environment = crate::environments::server::by_name(&mut tx, &env).await?;
+    super::outbox::set_sweep(
+        &mut tx,
+        &Actor::user(&user, client_ip()),
+        &environment,
+        setting,
+    )
+    .await?;
+    tx.commit().await?;
+    leptos_axum::redirect(&format!(
+        "/alerts?env={}",
+        crate::components::percent_encode(&env, b"")
+    ));
     Ok(())
 }

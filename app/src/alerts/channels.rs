@@ -120,6 +120,82 @@ pub fn mask(_kind: ChannelKind, target: &str) -> String {
     format!("{scheme}://{host}/…")
 }
 
+/// The daily sweep of an environment's error queue, as channels render
+/// it: the last 24 hours.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepMessage {
+    /// The environment.
+    pub environment: String,
+    /// Start of the 24 hours (RFC 3339, UTC).
+    pub since: String,
+    /// Entries received.
+    pub entries: i64,
+    /// Groups first seen: (category label, pattern, entries), the largest
+    /// first, at most 10.
+    pub new_groups: Vec<(String, String, i64)>,
+    /// Entries per category label, most first.
+    pub top_categories: Vec<(String, i64)>,
+    /// Maps with the most entries.
+    pub top_maps: Vec<(String, i64)>,
+    /// Groups open now.
+    pub open_now: i64,
+    /// Groups open 24 hours before.
+    pub open_before: i64,
+    /// The error queue in the console, absolute.
+    pub url: String,
+}
+
+impl SweepMessage {
+    /// One line: "Error queue, last 24 h · UAT: 42 entries, 3 new groups".
+    pub fn title(&self) -> String {
+        format!(
+            "Error queue, last 24 h · {}: {} entries, {} new groups",
+            self.environment,
+            self.entries,
+            self.new_groups.len()
+        )
+    }
+
+    /// Open groups against the day before, in words.
+    pub fn open_line(&self) -> String {
+        let d = self.open_now - self.open_before;
+        let change = match d {
+            0 => "the same as the day before".to_string(),
+            d if d > 0 => format!("{d} more than the day before"),
+            d => format!("{} fewer than the day before", -d),
+        };
+        format!(
+            "{} open groups, {change} ({})",
+            self.open_now, self.open_before
+        )
+    }
+}
+
+/// When and where an environment's daily sweep goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SweepSetting {
+    /// Minutes after midnight UTC.
+    pub minute_of_day: i64,
+    /// The channel.
+    pub channel_id: i64,
+    /// The day it was last sent (YYYY-MM-DD), if ever.
+    pub last_day: Option<String>,
+}
+
+/// Parses a sweep time `HH:MM` (UTC) into minutes after midnight.
+pub fn parse_sweep_time(v: &str) -> Result<i64, (&'static str, String)> {
+    let (h, m) = v
+        .trim()
+        .split_once(':')
+        .and_then(|(h, m)| Some((h.parse::<i64>().ok()?, m.parse::<i64>().ok()?)))
+        .filter(|(h, m)| (0..24).contains(h) && (0..60).contains(m))
+        .ok_or((
+            "time",
+            format!("Give the time like 07:30 (UTC); '{}' is not.", v.trim()),
+        ))?;
+    Ok(h * 60 + m)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,6 +229,8 @@ mod tests {
             "target"
         );
         assert_eq!(form("sms", "x").validate().unwrap_err().0, "kind");
+        assert_eq!(parse_sweep_time("07:30"), Ok(450));
+        assert_eq!(parse_sweep_time("24:00").unwrap_err().0, "time");
         let shown = mask(ChannelKind::Teams, url);
         assert_eq!(shown, "https://prod-12.westeurope.logic.azure.com:443/…");
         assert!(!shown.contains("SECRET"));

@@ -469,6 +469,70 @@ pub async fn round(pool: &SqlitePool, now: i64, base_url: &str) -> Result<Round,
     Ok(out)
 }
 
+/// The daily sweep of an environment's queue over the 24 hours before
+/// `now`: entries, new groups, top categories and maps, and open groups
+/// against the day before.
+pub async fn sweep_message(
+    conn: &mut SqliteConnection,
+    environment: &crate::environments::Environment,
+    now: i64,
+    base_url: &str,
+) -> Result<super::channels::SweepMessage, AppError> {
+    let at = chrono::DateTime::from_timestamp(now, 0).unwrap_or_default();
+    let sweep = crate::errors::server::sweep(conn, environment.id, at).await?;
+    let before = now - 86_400;
+    let spans =
+        crate::errors::server::group_spans(conn, environment.id, &AlertFilter::default(), before)
+            .await?;
+    let open_now = spans
+        .iter()
+        .filter(|(_, _, closed)| closed.is_none())
+        .count() as i64;
+    let open_before = spans
+        .iter()
+        .filter(|(_, first, closed)| *first <= before && closed.is_none_or(|c| c > before))
+        .count() as i64;
+    Ok(super::channels::SweepMessage {
+        environment: environment.name.clone(),
+        since: sweep.since,
+        entries: sweep.entries,
+        new_groups: sweep
+            .new_groups
+            .into_iter()
+            .map(|(_, c, pattern, n)| (c.label().to_string(), pattern, n))
+            .collect(),
+        top_categories: sweep
+            .top_categories
+            .into_iter()
+            .map(|(c, n)| (c.label().to_string(), n))
+            .collect(),
+        top_maps: sweep.top_maps,
+        open_now,
+        open_before,
+        url: format!(
+            "{}/errors?env={}",
+            base_url.trim_end_matches('/'),
+            crate::components::percent_encode(&environment.name, b"")
+        ),
+    })
+}
+
+/// Queues the daily sweeps due at `now`; gives how many.
+pub async fn send_sweeps(pool: &SqlitePool, now: i64, base_url: &str) -> Result<usize, AppError> {
+    let mut tx = crate::db::begin_write(pool).await?;
+    let due = super::outbox::take_due_sweeps(&mut tx, now).await?;
+    let all = crate::environments::server::list(&mut tx).await?;
+    for (env_id, channel) in &due {
+        let Some(env) = all.iter().find(|e| e.id == *env_id) else {
+            continue;
+        };
+        let sweep = sweep_message(&mut tx, env, now, base_url).await?;
+        super::outbox::enqueue_sweep(&mut tx, *channel, *env_id, &sweep, now).await?;
+    }
+    tx.commit().await?;
+    Ok(due.len())
+}
+
 /// The longest preview, in days.
 pub const PREVIEW_MAX_DAYS: i64 = 30;
 
@@ -812,5 +876,66 @@ mod tests {
                 .len(),
             2
         );
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn the_daily_sweep_goes_once_a_day_at_its_time_with_the_last_24_hours(pool: SqlitePool) {
+        use crate::alerts::channels::{ChannelKind, SweepMessage};
+        let (env, map, _) = uat_rules(&pool).await;
+        let day = 1_780_000_000 / 86_400 * 86_400;
+        errors_at(&pool, env.id, map, day + 6 * HOUR, 3).await;
+        let mut conn = pool.acquire().await.unwrap();
+        let actor = Actor::cli();
+        let (channel, _) = super::super::outbox::create(
+            &mut conn,
+            &actor,
+            &(
+                "Ops".into(),
+                ChannelKind::Teams,
+                "https://example.invalid/hook".into(),
+            ),
+            0,
+        )
+        .await
+        .unwrap();
+        super::super::outbox::set_sweep(&mut conn, &actor, &env, Some((7 * 60 + 30, channel)))
+            .await
+            .unwrap();
+        drop(conn);
+        assert_eq!(
+            send_sweeps(&pool, day + 7 * HOUR + 29 * 60, BASE)
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            send_sweeps(&pool, day + 7 * HOUR + 31 * 60, BASE)
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            send_sweeps(&pool, day + 9 * HOUR, BASE).await.unwrap(),
+            0,
+            "once a day"
+        );
+        assert_eq!(
+            send_sweeps(&pool, day + 86_400 + 7 * HOUR + 30 * 60, BASE)
+                .await
+                .unwrap(),
+            1
+        );
+        let mut conn = pool.acquire().await.unwrap();
+        let due = super::super::outbox::due(&mut conn, i64::MAX, 10)
+            .await
+            .unwrap();
+        assert_eq!(due[0].group_key, format!("sweep:{}", env.id));
+        let sweep: Vec<SweepMessage> = serde_json::from_str(&due[0].payload).unwrap();
+        assert_eq!(sweep[0].entries, 3);
+        assert_eq!(sweep[0].new_groups.len(), 1);
+        assert_eq!(sweep[0].top_maps, vec![("Customers V3".to_string(), 3)]);
+        assert_eq!((sweep[0].open_now, sweep[0].open_before), (1, 0));
+        assert!(sweep[0].open_line().contains("1 more than the day before"));
+        assert!(sweep[0].url.ends_with("/errors?env=UAT"));
     }
 }

@@ -375,6 +375,10 @@ pub struct AlertsPage {
     pub rules: Vec<RuleLine>,
     /// Deleted rules, to restore from their history.
     pub deleted: Vec<(i64, String)>,
+    /// The notification channels, (id, name).
+    pub channels: Vec<(i64, String)>,
+    /// The environment's daily sweep, if set.
+    pub sweep: Option<channels::SweepSetting>,
 }
 
 /// An instance that is not Normal, as the alerts page and the overview

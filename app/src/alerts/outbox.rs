@@ -419,6 +419,131 @@ pub async fn deliveries(
         .collect())
 }
 
+/// An environment's daily sweep setting, if it has one.
+pub async fn sweep_setting(
+    conn: &mut SqliteConnection,
+    environment_id: i64,
+) -> Result<Option<super::channels::SweepSetting>, AppError> {
+    let row: Option<(i64, i64, Option<String>)> = sqlx::query_as(
+        "select minute_of_day, channel_id, last_day from alert_sweeps where environment_id = ?",
+    )
+    .bind(environment_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(
+        |(minute_of_day, channel_id, last_day)| super::channels::SweepSetting {
+            minute_of_day,
+            channel_id,
+            last_day,
+        },
+    ))
+}
+
+/// Sets (or, with `None`, turns off) an environment's daily sweep, audited.
+pub async fn set_sweep(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    environment: &crate::environments::Environment,
+    setting: Option<(i64, i64)>,
+) -> Result<(), AppError> {
+    let summary = match setting {
+        Some((minute, channel)) => {
+            let exists: Option<i64> =
+                sqlx::query_scalar("select id from alert_channels where id = ?")
+                    .bind(channel)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            if exists.is_none() {
+                return Err(AppError::validation(
+                    "channel",
+                    format!("There is no notification channel {channel}."),
+                ));
+            }
+            sqlx::query(
+                "insert into alert_sweeps (environment_id, minute_of_day, channel_id, updated_by) values (?, ?, ?, ?)
+                 on conflict (environment_id) do update set minute_of_day = excluded.minute_of_day,
+                    channel_id = excluded.channel_id, updated_by = excluded.updated_by",
+            )
+            .bind(environment.id)
+            .bind(minute)
+            .bind(channel)
+            .bind(&actor.label)
+            .execute(&mut *conn)
+            .await?;
+            format!(
+                "Daily error-queue sweep at {:02}:{:02} UTC to channel {channel}",
+                minute / 60,
+                minute % 60
+            )
+        }
+        None => {
+            sqlx::query("delete from alert_sweeps where environment_id = ?")
+                .bind(environment.id)
+                .execute(&mut *conn)
+                .await?;
+            "Turned the daily error-queue sweep off".to_string()
+        }
+    };
+    record(
+        conn,
+        actor,
+        Event {
+            action: "alert_sweep.set",
+            object_type: "environment",
+            object_id: Some(environment.id.to_string()),
+            summary,
+            detail: None,
+            environment: Some(environment.name.clone()),
+        },
+    )
+    .await
+}
+
+/// The sweeps due at `now` (their minute has come today and they were not
+/// sent today): (environment id, channel id), each marked sent for today.
+pub async fn take_due_sweeps(
+    conn: &mut SqliteConnection,
+    now: i64,
+) -> Result<Vec<(i64, i64)>, AppError> {
+    let today = crate::db::db_time_secs(now)[..10].to_string();
+    let minute = now.rem_euclid(86_400) / 60;
+    let due: Vec<(i64, i64)> = sqlx::query_as(
+        "update alert_sweeps set last_day = ?1
+         where minute_of_day <= ?2 and (last_day is null or last_day < ?1)
+         returning environment_id, channel_id",
+    )
+    .bind(&today)
+    .bind(minute)
+    .fetch_all(conn)
+    .await?;
+    Ok(due)
+}
+
+/// Queues a sweep for delivery now.
+pub async fn enqueue_sweep(
+    conn: &mut SqliteConnection,
+    channel_id: i64,
+    environment_id: i64,
+    sweep: &super::channels::SweepMessage,
+    now: i64,
+) -> Result<(), AppError> {
+    let payload = serde_json::to_string(&[sweep]).map_err(|e| {
+        tracing::error!(error = %e, "cannot serialise a sweep");
+        AppError::Internal
+    })?;
+    sqlx::query(
+        "insert into alert_outbox (channel_id, group_key, created_at, due_at, payload) values (?, ?, ?, ?, ?)",
+    )
+    .bind(channel_id)
+    .bind(format!("sweep:{environment_id}"))
+    .bind(now)
+    .bind(now)
+    .bind(payload)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Outbox rows by outcome, and attempts by outcome, for `/metrics`.
 pub async fn counts(conn: &mut SqliteConnection) -> Result<(Vec<(String, i64)>, i64), AppError> {
     let by: Vec<(String, i64)> = sqlx::query_as(

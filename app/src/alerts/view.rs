@@ -5,9 +5,9 @@
 
 use super::api::{
     AcknowledgeAlert, ApplyAlertStarter, CreateChannel, CreateSilence, DeleteAlertRule,
-    DeleteChannel, EnableChannel, ExpireSilence, RestoreAlertRule, SaveAlertRule, TestChannel,
-    alert_rule_diff, alert_rule_editor, alert_rule_page, alert_rule_revisions, list_alerts,
-    list_channels, list_silences,
+    DeleteChannel, EnableChannel, ExpireSilence, RestoreAlertRule, SaveAlertRule, SetSweep,
+    TestChannel, alert_rule_diff, alert_rule_editor, alert_rule_page, alert_rule_revisions,
+    list_alerts, list_channels, list_silences,
 };
 use super::channels::ChannelKind;
 use super::rule::{RuleForm, Watch};
@@ -79,9 +79,17 @@ pub fn AlertsPage() -> impl IntoView {
     let env = use_env_param();
     let starter = ServerAction::<ApplyAlertStarter>::new();
     let ack = ServerAction::<AcknowledgeAlert>::new();
+    let sweep = ServerAction::<SetSweep>::new();
     let page = Resource::new(
-        move || (env.get(), starter.version().get(), ack.version().get()),
-        |(env, _, _)| list_alerts(env),
+        move || {
+            (
+                env.get(),
+                starter.version().get(),
+                ack.version().get(),
+                sweep.version().get(),
+            )
+        },
+        |(env, _, _, _)| list_alerts(env),
     );
     view! {
         <Layout title="Alerts" switcher=EnvironmentSwitcher>
@@ -91,6 +99,7 @@ pub fn AlertsPage() -> impl IntoView {
             </p>
             {move || action_error(starter.value().get())}
             {move || action_error(ack.value().get())}
+            {move || action_error(sweep.value().get())}
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     let p = match page.await {
@@ -105,6 +114,7 @@ pub fn AlertsPage() -> impl IntoView {
                     let can_edit = p.can_edit;
                     let alerting = p.active.iter().filter(|a| a.row.instance.state == State::Firing).count();
                     let env_q = percent_encode(&env_name, b"");
+                    let sweep_part = sweep_form(&env_name, p.sweep.clone(), p.channels.clone(), can_edit, sweep);
                     view! {
                         <p class="context">
                             <strong>{env_name.clone()}</strong>
@@ -131,6 +141,7 @@ pub fn AlertsPage() -> impl IntoView {
                                 <p class="muted">"The starter set is the runbook's monitoring: more than 10 errors an hour on a map, any reconciliation drift, record counts apart for over an hour, a collector silent for 15 minutes, a map not Running. Rules it already has are kept."</p>
                             })}
                             {rules_table(p.rules)}
+                            {sweep_part}
                             {(!p.deleted.is_empty()).then(|| view! {
                                 <details class="deleted">
                                     <summary>{format!("Deleted rules ({})", p.deleted.len())}</summary>
@@ -144,6 +155,60 @@ pub fn AlertsPage() -> impl IntoView {
                 })}
             </Transition>
         </Layout>
+    }
+}
+
+fn sweep_form(
+    env: &str,
+    current: Option<super::channels::SweepSetting>,
+    channels: Vec<(i64, String)>,
+    can_edit: bool,
+    action: ServerAction<SetSweep>,
+) -> impl IntoView + use<> {
+    let name_of = |id: i64| {
+        channels
+            .iter()
+            .find(|c| c.0 == id)
+            .map(|c| c.1.clone())
+            .unwrap_or_default()
+    };
+    let status = match &current {
+        Some(s) => format!(
+            "Posted every day at {:02}:{:02} UTC to {}{}.",
+            s.minute_of_day / 60,
+            s.minute_of_day % 60,
+            name_of(s.channel_id),
+            s.last_day
+                .as_ref()
+                .map(|d| format!("; last sent {d}"))
+                .unwrap_or_default()
+        ),
+        None => "Off.".into(),
+    };
+    let time = current
+        .as_ref()
+        .map(|s| format!("{:02}:{:02}", s.minute_of_day / 60, s.minute_of_day % 60))
+        .unwrap_or_else(|| "07:30".into());
+    let chosen = current.as_ref().map(|s| s.channel_id);
+    let env = env.to_string();
+    view! {
+        <section aria-labelledby="sweep-h">
+            <h2 id="sweep-h">"Daily sweep"</h2>
+            <p data-testid="sweep-status">"The last 24 hours of the error queue — entries, new groups, top categories and maps, open groups against the day before — posted to a channel. "{status}</p>
+            {(can_edit && !channels.is_empty()).then(|| view! {
+                <ActionForm action=action attr:class="toolbar" attr:data-testid="sweep-form">
+                    <input type="hidden" name="env" value=env/>
+                    <label>"At (UTC) " <input type="time" name="time" value=time required/></label>
+                    <label>"To "
+                        <select name="channel">
+                            <option value="" selected=chosen.is_none()>"Off"</option>
+                            {channels.iter().map(|(id, name)| view! { <option value=id.to_string() selected=chosen == Some(*id)>{name.clone()}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <button type="submit" class="small">"Save"</button>
+                </ActionForm>
+            })}
+        </section>
     }
 }
 

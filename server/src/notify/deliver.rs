@@ -6,7 +6,7 @@
 
 use super::retry::{self, Outcome};
 use app::alerts::Message;
-use app::alerts::channels::ChannelKind;
+use app::alerts::channels::{ChannelKind, SweepMessage};
 use app::alerts::outbox::{After, Due};
 use app::error::AppError;
 use sqlx::SqlitePool;
@@ -58,10 +58,10 @@ pub async fn deliver_due(
             let mut conn = pool.acquire().await?;
             app::alerts::outbox::target(&mut conn, d.channel_id).await?
         };
-        let (outcome, after) = match serde_json::from_str::<Vec<Message>>(&d.payload) {
-            Ok(messages) => {
-                let outcome =
-                    send(client, kind, &target, secret.as_deref(), d, &messages, now).await;
+        let body = request_body(kind, d, now);
+        let (outcome, after) = match body {
+            Ok(body) => {
+                let outcome = send(client, kind, &target, secret.as_deref(), d, body, now).await;
                 let after = match retry::next(d.attempts as usize + 1, &outcome, now) {
                     retry::Next::Done => After::Sent,
                     retry::Next::RetryAt(t) => After::RetryAt(t),
@@ -103,6 +103,30 @@ pub async fn deliver_due(
     Ok(due.len())
 }
 
+/// The JSON body for a notification on a channel of `kind`: alerts, or a
+/// daily sweep (its group key says which).
+fn request_body(kind: ChannelKind, d: &Due, now: i64) -> serde_json::Result<serde_json::Value> {
+    if d.group_key.starts_with("sweep:") {
+        let sweeps: Vec<SweepMessage> = serde_json::from_str(&d.payload)?;
+        let Some(sweep) = sweeps.first() else {
+            return Err(serde::de::Error::custom("an empty sweep"));
+        };
+        return Ok(match kind {
+            ChannelKind::Teams => super::teams::sweep_body(sweep),
+            ChannelKind::Webhook => serde_json::json!({
+                "type": "error_queue.sweep",
+                "timestamp": chrono::DateTime::from_timestamp(now, 0).map(|t| t.to_rfc3339()),
+                "data": sweep,
+            }),
+        });
+    }
+    let messages: Vec<Message> = serde_json::from_str(&d.payload)?;
+    Ok(match kind {
+        ChannelKind::Teams => super::teams::body_many(&messages),
+        ChannelKind::Webhook => super::webhook::payload(&d.group_key, now, &messages),
+    })
+}
+
 /// One attempt: the request for the channel's kind, and how it ended.
 async fn send(
     client: &reqwest::Client,
@@ -110,27 +134,25 @@ async fn send(
     target: &str,
     secret: Option<&str>,
     d: &Due,
-    messages: &[Message],
+    body: serde_json::Value,
     now: i64,
 ) -> Outcome {
-    let (body, headers) = match kind {
-        ChannelKind::Teams => (super::teams::body_many(messages), vec![]),
+    let bytes = body.to_string();
+    let headers = match kind {
+        ChannelKind::Teams => vec![],
         ChannelKind::Webhook => {
-            let body = super::webhook::payload(&d.group_key, now, messages);
             let key = match secret.map(super::webhook::secret_key) {
                 Some(Ok(k)) => k,
                 _ => return Outcome::Network("the channel has no valid signing secret".into()),
             };
-            let bytes = body.to_string();
             let id = format!("msg_dwc_{}", d.id);
-            let headers = super::webhook::headers(&key, &id, now, bytes.as_bytes()).to_vec();
-            (body, headers)
+            super::webhook::headers(&key, &id, now, bytes.as_bytes()).to_vec()
         }
     };
     let mut req = client
         .post(target)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .body(body.to_string());
+        .body(bytes);
     for (k, v) in headers {
         req = req.header(k, v);
     }

@@ -32,6 +32,57 @@ pub fn body_many(ms: &[Message]) -> Value {
     json!({ "type": "message", "attachments": attachments })
 }
 
+/// The Workflows request body for the daily sweep of an error queue.
+pub fn sweep_body(s: &app::alerts::channels::SweepMessage) -> Value {
+    let list = |rows: &[(String, i64)]| {
+        if rows.is_empty() {
+            "none".to_string()
+        } else {
+            rows.iter()
+                .take(5)
+                .map(|(n, c)| format!("{n}: {c}"))
+                .collect::<Vec<_>>()
+                .join(" · ")
+        }
+    };
+    let mut body = vec![
+        json!({"type": "TextBlock", "text": s.title(), "weight": "Bolder", "size": "Medium", "wrap": true}),
+        json!({"type": "FactSet", "facts": [
+            {"title": "Entries", "value": s.entries.to_string()},
+            {"title": "Open groups", "value": s.open_line()},
+            {"title": "Top categories", "value": list(&s.top_categories)},
+            {"title": "Top maps", "value": list(&s.top_maps)},
+            {"title": "Since", "value": s.since},
+        ]}),
+    ];
+    if !s.new_groups.is_empty() {
+        body.push(
+            json!({"type": "TextBlock", "text": "New groups", "weight": "Bolder", "wrap": true}),
+        );
+        let facts: Vec<Value> = s
+            .new_groups
+            .iter()
+            .map(|(c, p, n)| json!({"title": format!("{n} × {c}"), "value": p}))
+            .collect();
+        body.push(json!({"type": "FactSet", "facts": facts}));
+    }
+    json!({
+        "type": "message",
+        "attachments": [{
+            "contentType": "application/vnd.microsoft.card.adaptive",
+            "contentUrl": null,
+            "content": {
+                "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                "type": "AdaptiveCard",
+                "version": CARD_VERSION,
+                "body": body,
+                "actions": [{"type": "Action.OpenUrl", "title": "Open the error queue", "url": s.url}],
+                "msteams": {"width": "full"},
+            },
+        }],
+    })
+}
+
 /// Checks a Workflows request body as Teams would take it: a `message`
 /// whose attachments are Adaptive Cards of version 1.4 or lower, each with
 /// a body of elements that have their required fields, and only
@@ -218,6 +269,27 @@ pub(crate) mod tests {
         wrong["type"] = "card".into();
         assert!(check_envelope(&wrong).is_err());
         assert!(check_envelope(&serde_json::json!({"text": "hi"})).is_err());
+    }
+
+    #[test]
+    fn the_daily_sweep_is_a_card_teams_renders() {
+        let sweep = app::alerts::channels::SweepMessage {
+            environment: "UAT".into(),
+            since: "2026-11-30T07:30:00.000Z".into(),
+            entries: 42,
+            new_groups: vec![("Plug-in threw".into(), "Customer <n> is on hold".into(), 12)],
+            top_categories: vec![("Plug-in threw".into(), 30), ("Other".into(), 12)],
+            top_maps: vec![("Customers V3".into(), 40)],
+            open_now: 9,
+            open_before: 7,
+            url: "https://console.example/errors?env=UAT".into(),
+        };
+        let b = sweep_body(&sweep);
+        assert_eq!(check_envelope(&b), Ok(1));
+        let text = b.to_string();
+        assert!(text.contains("Error queue, last 24 h · UAT: 42 entries, 1 new groups"));
+        assert!(text.contains("9 open groups, 2 more than the day before (7)"));
+        assert!(text.contains("Customers V3: 40"));
     }
 
     #[test]
