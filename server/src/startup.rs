@@ -111,6 +111,7 @@ pub fn build_router(settings: &Settings, state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(crate::api::metrics::metrics))
         .route("/export/rulebook.md", get(crate::export::rule_book))
         .route("/export/maps.json", get(crate::export::maps_json))
         .route(

@@ -763,6 +763,15 @@ pub async fn ended_silences(
     Ok(rows.into_iter().filter_map(to_silence).collect())
 }
 
+/// Live rules (enabled, paused) and the last evaluation (Unix seconds), for
+/// `/metrics`.
+pub async fn rule_totals(conn: &mut SqliteConnection) -> Result<(i64, i64, Option<i64>), AppError> {
+    let rules = all_live(conn).await?;
+    let enabled = rules.iter().filter(|r| r.content.enabled).count() as i64;
+    let last = rules.iter().filter_map(|r| r.evaluated_at).max();
+    Ok((enabled, rules.len() as i64 - enabled, last))
+}
+
 /// Instances by state over every live rule, for `/metrics`.
 pub async fn instance_counts(conn: &mut SqliteConnection) -> Result<Vec<(String, i64)>, AppError> {
     Ok(sqlx::query_as(

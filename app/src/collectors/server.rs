@@ -228,3 +228,18 @@ pub async fn successes(
         })
         .collect())
 }
+
+/// Runs per environment, collector and outcome, with each collector's last
+/// success (Unix seconds): (environment id, collector, outcome, runs, last
+/// success), for `/metrics`.
+pub async fn run_totals(
+    conn: &mut SqliteConnection,
+) -> Result<Vec<(i64, String, String, i64, Option<i64>)>, AppError> {
+    Ok(sqlx::query_as(
+        "select environment_id, collector, outcome, count(*),
+                cast(strftime('%s', max(case when outcome = 'ok' then finished_at end)) as integer)
+         from collector_runs group by 1, 2, 3 order by 1, 2, 3",
+    )
+    .fetch_all(conn)
+    .await?)
+}

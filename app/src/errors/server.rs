@@ -1616,6 +1616,18 @@ pub async fn hourly_per_map(
         .collect())
 }
 
+/// Entries stored per environment since the console started counting
+/// (the groups' counts, which retention does not lower), and open groups:
+/// (environment id, entries, open groups), for `/metrics`.
+pub async fn totals(conn: &mut SqliteConnection) -> Result<Vec<(i64, i64, i64)>, AppError> {
+    Ok(sqlx::query_as(
+        "select environment_id, coalesce(sum(entry_count), 0), sum(state = 'open') from error_groups
+         group by environment_id order by environment_id",
+    )
+    .fetch_all(conn)
+    .await?)
+}
+
 /// Which error groups an alert rule counts: the environment's, narrowed
 /// to some maps, a direction and an effective category.
 #[derive(Debug, Clone, Default)]

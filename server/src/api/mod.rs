@@ -2,6 +2,7 @@
 //! scripts (`/api/v1/…`) and the OpenAPI document that describes them.
 
 mod errors;
+pub mod metrics;
 mod openapi;
 mod throughput;
 

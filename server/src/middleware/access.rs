@@ -46,6 +46,8 @@ const PUBLIC_EXACT: &[&str] = &[
     "/sfn/setup_admin",
     "/sfn/get_visitor",
     "/api/openapi.json",
+    // Authenticates with a bearer token in its handler, like `/api/`.
+    "/metrics",
 ];
 
 /// Path prefixes an anonymous visitor may reach. `/api/` authenticates with
@@ -147,6 +149,7 @@ pub async fn resolve_caller(
         || path.starts_with("/api/")
         || path == "/healthz"
         || path == "/readyz"
+        || path == "/metrics"
     {
         return next.run(req).await;
     }

@@ -2,6 +2,7 @@
 //! database. One binary for all of them (faster to link than one per file).
 
 mod access;
+mod alerts;
 mod api_tokens;
 mod auth;
 mod cli;
