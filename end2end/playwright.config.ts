@@ -55,22 +55,22 @@ export default defineConfig({
   projects: [
     {
       name: "hydrated",
-      testIgnore: /(demo|reconcile|trends)\.spec/,
+      testIgnore: /(demo|reconcile|trends|alerts)\.spec/,
       use: { baseURL: "http://127.0.0.1:3201", javaScriptEnabled: true },
     },
     {
       name: "nojs",
-      testIgnore: /(demo|reconcile|trends)\.spec/,
+      testIgnore: /(demo|reconcile|trends|alerts)\.spec/,
       use: { baseURL: "http://127.0.0.1:3202", javaScriptEnabled: false },
     },
     {
       name: "demo",
-      testMatch: /(demo|reconcile|trends)\.spec/,
+      testMatch: /(demo|reconcile|trends|alerts)\.spec/,
       use: { baseURL: "http://127.0.0.1:3203", javaScriptEnabled: true },
     },
     {
       name: "demo-nojs",
-      testMatch: /(reconcile|trends)\.spec/,
+      testMatch: /(reconcile|trends|alerts)\.spec/,
       use: { baseURL: "http://127.0.0.1:3203", javaScriptEnabled: false },
     },
   ],

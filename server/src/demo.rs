@@ -115,7 +115,13 @@ pub async fn start(pool: &SqlitePool) -> anyhow::Result<(Job, tokio::task::JoinH
         .map_err(|e| anyhow::anyhow!("{e}"))?
         .is_empty()
     {
-        app::alerts::server::apply_starter_with(&mut tx, &Actor::cli(), &env, &[channel])
+        // Every minute rather than five: the demo moves faster.
+        let tweak = |r: &mut app::alerts::rule::RuleContent| {
+            r.channels = vec![channel];
+            r.interval_secs = 60;
+            r.window_secs = r.window_secs.max(60);
+        };
+        app::alerts::server::apply_starter_with(&mut tx, &Actor::cli(), &env, tweak)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     }

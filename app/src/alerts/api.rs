@@ -92,23 +92,7 @@ pub async fn list_alerts(env: Option<String>) -> Result<AlertsPage, AppError> {
             evaluated_at: r.evaluated_at,
         });
     }
-    // Firing first, then errors and missing data, recovering, pending; the
-    // most severe and the oldest first within each.
-    let rank = |s: State| match s {
-        State::Firing => 0,
-        State::Error => 1,
-        State::NoData => 2,
-        State::Recovering => 3,
-        State::Pending => 4,
-        State::Normal => 5,
-    };
-    active.sort_by_key(|a| {
-        (
-            rank(a.row.instance.state),
-            std::cmp::Reverse(a.severity as u8),
-            a.row.instance.since,
-        )
-    });
+    super::sort_active(&mut active);
     let channels = super::outbox::list(&mut conn)
         .await?
         .into_iter()

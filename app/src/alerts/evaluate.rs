@@ -533,6 +533,65 @@ pub async fn send_sweeps(pool: &SqlitePool, now: i64, base_url: &str) -> Result<
     Ok(due.len())
 }
 
+/// The thresholds of the enabled rules that watch `watch` in a trend
+/// chart's scope (the environment as a whole, or one map), and the
+/// periods they were pending or firing in `[from, to)`, for drawing on the
+/// chart. A count's threshold is drawn only where it compares with the
+/// chart's bars: a one-hour window on an hourly chart.
+pub async fn overlays(
+    conn: &mut SqliteConnection,
+    environment_id: i64,
+    watch: Watch,
+    map: Option<(i64, String)>,
+    (from, to, step): (i64, i64, i64),
+) -> Result<(Vec<crate::chart::Threshold>, Vec<crate::chart::Shade>), AppError> {
+    use super::rule::Test;
+    let rules = super::server::list(conn, environment_id, false).await?;
+    let mut lines = vec![];
+    let mut shades = vec![];
+    for r in rules
+        .iter()
+        .filter(|r| r.content.enabled && r.content.watch == watch)
+    {
+        let c = &r.content;
+        let series = match (&map, c.map_id, c.split_per_map) {
+            (None, None, false) => String::new(),
+            (Some((id, name)), Some(m), _) if *id == m => name.clone(),
+            (Some((_, name)), None, true) => name.clone(),
+            _ => continue,
+        };
+        let comparable =
+            c.watch.aggregate() != Aggregate::Sum || (c.window_secs == HOUR && step == HOUR);
+        if let (Test::Fixed { threshold, .. }, true) = (c.test, comparable) {
+            lines.push(crate::chart::Threshold {
+                value: threshold,
+                label: format!("{}: fires {}", c.name, c.test_words()),
+                color: super::chart::FIRING.into(),
+            });
+        }
+        let mut stored = Run::default();
+        stored.changes = super::server::history(conn, r.id, from - 30 * 86_400, 2_000)
+            .await?
+            .into_iter()
+            .rev()
+            .filter(|h| h.series == series)
+            .map(|h| (h.at, h.state))
+            .collect();
+        let firing = stored.periods(&[State::Firing, State::Recovering]);
+        shades.extend(
+            super::chart::shades_of(
+                &firing,
+                &format!("Firing: {}", c.name),
+                super::chart::FIRING,
+                to,
+            )
+            .into_iter()
+            .filter(|sh| sh.to > from && sh.from < to),
+        );
+    }
+    Ok((lines, shades))
+}
+
 /// The longest preview, in days.
 pub const PREVIEW_MAX_DAYS: i64 = 30;
 

@@ -399,6 +399,27 @@ pub struct ActiveAlert {
     pub row: InstanceRow,
 }
 
+/// Orders alerts by urgency: firing first, then errors and missing data,
+/// recovering, pending; the most severe and the oldest first within each.
+pub fn sort_active(active: &mut [ActiveAlert]) {
+    use state::State;
+    let rank = |s: State| match s {
+        State::Firing => 0,
+        State::Error => 1,
+        State::NoData => 2,
+        State::Recovering => 3,
+        State::Pending => 4,
+        State::Normal => 5,
+    };
+    active.sort_by_key(|a| {
+        (
+            rank(a.row.instance.state),
+            std::cmp::Reverse(a.severity as u8),
+            a.row.instance.since,
+        )
+    });
+}
+
 /// A rule as the alerts page lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuleLine {

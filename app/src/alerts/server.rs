@@ -367,15 +367,16 @@ pub async fn apply_starter(
     actor: &Actor,
     environment: &Environment,
 ) -> Result<usize, AppError> {
-    apply_starter_with(conn, actor, environment, &[]).await
+    apply_starter_with(conn, actor, environment, |_| {}).await
 }
 
-/// [`apply_starter`], the rules notifying `channels`.
+/// [`apply_starter`], each rule changed by `tweak` first (demo mode: the
+/// simulated channel, and evaluation every minute).
 pub async fn apply_starter_with(
     conn: &mut SqliteConnection,
     actor: &Actor,
     environment: &Environment,
-    channels: &[i64],
+    tweak: impl Fn(&mut RuleContent),
 ) -> Result<usize, AppError> {
     let existing: Vec<String> =
         sqlx::query_scalar("select name from alert_rules where environment_id = ? and deleted = 0")
@@ -384,7 +385,7 @@ pub async fn apply_starter_with(
             .await?;
     let mut added = 0;
     for mut content in starter_set() {
-        content.channels = channels.to_vec();
+        tweak(&mut content);
         if !existing.contains(&content.name) {
             create(conn, actor, environment, &content, "Starter set").await?;
             added += 1;
@@ -780,6 +781,34 @@ pub async fn instance_counts(conn: &mut SqliteConnection) -> Result<Vec<(String,
     )
     .fetch_all(conn)
     .await?)
+}
+
+/// The instances of an environment's live rules that are not Normal, the
+/// most urgent first (the overview shows them before anything else).
+pub async fn active(
+    conn: &mut SqliteConnection,
+    environment: &Environment,
+) -> Result<Vec<super::ActiveAlert>, AppError> {
+    let rules = list(conn, environment.id, false).await?;
+    let ids: Vec<i64> = rules.iter().map(|r| r.id).collect();
+    let mut out: Vec<super::ActiveAlert> = instances(conn, &ids)
+        .await?
+        .into_iter()
+        .filter(|i| i.instance.state != State::Normal)
+        .filter_map(|i| {
+            let r = rules.iter().find(|r| r.id == i.rule_id)?;
+            Some(super::ActiveAlert {
+                rule_id: r.id,
+                rule: r.content.name.clone(),
+                severity: r.content.severity,
+                unit: r.content.watch.unit().into(),
+                environment: environment.name.clone(),
+                row: i,
+            })
+        })
+        .collect();
+    super::sort_active(&mut out);
+    Ok(out)
 }
 
 /// " on Customers V3", or nothing for the environment as a whole.

@@ -55,6 +55,8 @@ pub struct EnvOverview {
     pub collectors: Vec<CollectorHealth>,
     /// Each table map.
     pub maps: Vec<MapGlance>,
+    /// Alerts that are not Normal, firing first.
+    pub alerts: Vec<crate::alerts::ActiveAlert>,
 }
 
 /// A collector's latest run.

@@ -103,7 +103,9 @@ pub async fn load(
             });
         }
     }
+    let alerts = crate::alerts::server::active(conn, &env).await?;
     Ok(Some(EnvOverview {
+        alerts,
         environment: env.name,
         states,
         open_groups: open.values().sum(),

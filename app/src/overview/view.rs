@@ -102,7 +102,34 @@ fn environment_view(o: EnvOverview) -> impl IntoView {
             }
         })
         .collect_view();
+    let alerts = o.alerts.clone();
+    let firing = alerts
+        .iter()
+        .filter(|a| a.row.instance.state == crate::alerts::state::State::Firing)
+        .count();
+    let alerts_view = (!alerts.is_empty()).then(|| {
+        let env_q = env_q.clone();
+        view! {
+            <section class="alerts-now" aria-labelledby="alerts-now-h" data-testid="overview-alerts">
+                <h2 id="alerts-now-h">{format!("Alerts: {firing} firing")}</h2>
+                <ul>
+                    {alerts.into_iter().take(8).map(|a| {
+                        let series = if a.row.series.is_empty() { String::new() } else { format!(" · {}", a.row.series) };
+                        view! {
+                            <li>
+                                <span class=format!("state state-{}", a.row.instance.state.as_str())>{a.row.instance.state.label()}</span>" "
+                                <a href=format!("/alerts/rules/{}?series={}", a.rule_id, percent_encode(&a.row.series, b""))>{format!("{}{series}", a.rule)}</a>
+                                <span class="muted">{format!(" · {}", crate::alerts::view::fmt_at(a.row.instance.since))}</span>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+                <p><a href=format!("/alerts?env={env_q}")>"All alerts"</a></p>
+            </section>
+        }
+    });
     view! {
+        {alerts_view}
         <section class="cards" data-testid="env-overview">
             <div class="card" class:warn={not_running > 0}>
                 <p class="card-label">"Table maps"</p>

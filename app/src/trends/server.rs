@@ -131,8 +131,32 @@ pub async fn load(
         ],
         other => return Err(AppError::not_found(format!("The chart page '{other}'"))),
     };
+    // The rules that watch a chart draw their thresholds and firing periods
+    // on it.
+    let map = q
+        .map
+        .and_then(|m| maps.iter().find(|(id, _)| *id == m).cloned());
     for c in &mut charts {
         c.annotations = notes.clone();
+        use crate::alerts::rule::Watch;
+        let watch = match c.key.as_str() {
+            "errors-by-category" => Watch::Errors,
+            "throughput" => Watch::RecordsSynced,
+            "failure-rate" => Watch::FailureRate,
+            "count-difference" => Watch::CountDifference,
+            "drift" => Watch::DriftRate,
+            _ => continue,
+        };
+        let (lines, shades) = crate::alerts::evaluate::overlays(
+            conn,
+            env.id,
+            watch,
+            map.clone(),
+            (span.from, span.to, span.step),
+        )
+        .await?;
+        c.thresholds = lines;
+        c.shades = shades;
     }
     let query = TrendQuery {
         env: Some(env.name.clone()),
