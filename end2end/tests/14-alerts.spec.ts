@@ -1,0 +1,126 @@
+// Alerts on the demo's live data, as an admin uses them: the starter rules
+// the demo applied fire on the simulated errors and their cards arrive at
+// the simulated Teams channel; editing the errors-per-hour rule previews
+// what it would have done on the stored history; one alert is silenced,
+// another acknowledged; the trend chart of a map draws the rule's
+// threshold. With JavaScript off the same forms work as plain posts.
+import { expect, Page, test } from "@playwright/test";
+import { ADMIN, hydrated, ready, signIn } from "./helpers";
+
+/** Reloads /alerts until `n` alerts fire (evaluation runs every minute). */
+async function firing(page: Page, n: number) {
+  await expect(async () => {
+    await page.goto("/alerts");
+    await expect(page.locator('[data-testid="active-alert"][data-state="firing"]')).not.toHaveCount(0, { timeout: 1_000 });
+    expect(await page.locator('[data-testid="active-alert"][data-state="firing"]').count()).toBeGreaterThanOrEqual(n);
+  }).toPass({ timeout: 150_000, intervals: [5_000] });
+}
+
+test("the starter rules fire on the demo's errors and their cards reach the simulated Teams channel", async ({ page }, info) => {
+  test.skip(!hydrated(info), "the hydrated run checks delivery; the form runs below cover JavaScript off");
+  test.setTimeout(240_000);
+  await signIn(page, info, ADMIN);
+  await page.goto("/alerts");
+  await ready(page, info);
+  const rules = page.getByTestId("rules-table");
+  for (const name of ["More than 10 errors per hour", "Reconciliation drift", "Record counts apart for more than an hour", "Collector silent for 15 minutes", "Map not Running"]) {
+    await expect(rules).toContainText(name);
+  }
+  await firing(page, 2);
+  // The overview puts them first.
+  await page.goto("/");
+  await expect(page.getByTestId("overview-alerts")).toContainText("More than 10 errors per hour");
+  // Grouped for 30 s, then delivered within seconds: the channel's log has
+  // the receiver's 202.
+  await expect(async () => {
+    await page.goto("/alerts/channels");
+    const log = page.getByTestId("deliveries-table");
+    await expect(log).toContainText("Simulated Teams channel", { timeout: 1_000 });
+    await expect(log.locator("tr", { hasText: "Alert rule #" }).first()).toContainText("202");
+  }).toPass({ timeout: 90_000, intervals: [5_000] });
+  await expect(page.getByTestId("channels-table")).toContainText("http://127.0.0.1:");
+  await expect(page.getByTestId("channels-table")).not.toContainText("/teams/webhook");
+});
+
+test("editing the errors-per-hour rule previews the hours it would have fired, then saves", async ({ page }, info) => {
+  await signIn(page, info, ADMIN);
+  await page.goto("/alerts");
+  await ready(page, info);
+  await page.getByTestId("rules-table").getByRole("link", { name: "More than 10 errors per hour" }).click();
+  await expect(page.getByTestId("alert-rule")).toContainText("above 10 (resolves at 5)");
+  await ready(page, info);
+  await page.getByRole("link", { name: "Edit", exact: true }).click();
+  await expect(page.getByTestId("alert-rule-form")).toBeVisible();
+  await ready(page, info);
+  await page.locator('input[name="form[threshold]"]').fill("20");
+  await page.locator('input[name="form[recovery]"]').fill("8");
+  await page.getByTestId("preview-7").click();
+  const preview = page.getByTestId("alert-preview");
+  await expect(preview).toBeVisible({ timeout: 20_000 });
+  await expect(page).toHaveURL(/preview=7/);
+  // The form keeps what was typed; the summary and each map's periods.
+  await expect(page.locator('input[name="form[threshold]"]')).toHaveValue("20");
+  await expect(page.getByTestId("preview-summary")).toContainText(/would have fired \d+ times? and sent \d+ notifications?/);
+  await expect(page.getByTestId("preview-table")).toContainText("Customers V3");
+  await expect(page.getByTestId("preview-table")).toContainText(" → ");
+  await expect(page.getByTestId("chart-alert-preview").locator("ul.legend")).toContainText("fires above 20");
+  await page.locator('input[name="comment"]').fill(`Less noise (${info.project.name})`);
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page).toHaveURL(/\/alerts\/rules\/\d+$/);
+  await expect(page.getByTestId("alert-rule")).toContainText("above 20 (resolves at 8)");
+  // Put it back, so the other runs start from the starter rule.
+  await page.getByRole("link", { name: "Edit", exact: true }).click();
+  await ready(page, info);
+  await page.locator('input[name="form[threshold]"]').fill("10");
+  await page.locator('input[name="form[recovery]"]').fill("5");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByTestId("alert-rule")).toContainText("above 10 (resolves at 5)");
+  // A wrong recovery threshold is refused with the reason; nothing saved.
+  await page.getByRole("link", { name: "Edit", exact: true }).click();
+  await ready(page, info);
+  await page.locator('input[name="form[recovery]"]').fill("50");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("alert")).toContainText("The recovery threshold must be at or below the threshold (10)");
+  await page.goto("/alerts");
+  await expect(page.getByTestId("rules-table")).toContainText("above 10 (resolves at 5)");
+});
+
+test("one alert is silenced and another acknowledged", async ({ page }, info) => {
+  test.setTimeout(240_000);
+  await signIn(page, info, ADMIN);
+  await firing(page, 2);
+  await ready(page, info);
+  // Silence the first firing alert from its row.
+  const first = page.locator('[data-testid="active-alert"][data-state="firing"]').first();
+  const where = (await first.locator("td").nth(2).innerText()).trim();
+  await first.getByRole("link", { name: "Silence…" }).click();
+  await expect(page.getByTestId("silence-form")).toBeVisible();
+  await ready(page, info);
+  await expect(page.locator('select[name="form[map]"]')).toHaveValue(where);
+  await page.locator('input[name="form[comment]"]').fill(`Patching ${where} (${info.project.name})`);
+  await page.getByRole("button", { name: "Add silence" }).click();
+  await expect(page.getByTestId("live-silences")).toContainText(`map = ${where}`);
+  await expect(page.getByTestId("live-silences")).toContainText("Holding now");
+  // Acknowledge a firing alert that is not yet acknowledged.
+  await page.goto("/alerts");
+  await ready(page, info);
+  const row = page.locator('[data-testid="active-alert"][data-state="firing"]', { has: page.getByRole("button", { name: "Acknowledge" }) }).first();
+  const rule = (await row.locator("td").nth(2).innerText()).trim();
+  await row.locator('input[name="comment"]').fill(`On it (${info.project.name})`);
+  await row.getByRole("button", { name: "Acknowledge" }).click();
+  await expect(page.locator('[data-testid="active-alert"]', { hasText: `On it (${info.project.name})` })).toContainText(rule);
+});
+
+test("the trend chart of a map draws the threshold of the rule that watches it", async ({ page }, info) => {
+  await signIn(page, info, ADMIN);
+  await page.goto("/trends?range=7d");
+  await ready(page, info);
+  const filters = page.getByTestId("trend-filters");
+  await filters.locator('select[name="map"]').selectOption({ label: "Customers V3" });
+  await filters.getByRole("button", { name: "Apply" }).click();
+  await expect(page).toHaveURL(/map=\d+/);
+  await ready(page, info);
+  const chart = page.getByTestId("chart-errors-by-category");
+  await expect(chart.locator("ul.legend")).toContainText("More than 10 errors per hour: fires above 10 (resolves at 5)");
+  await expect(chart.locator(".chart-svg svg")).toContainText("More than 10 errors per hour");
+});
