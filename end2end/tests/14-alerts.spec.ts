@@ -4,6 +4,7 @@
 // what it would have done on the stored history; one alert is silenced,
 // another acknowledged; the trend chart of a map draws the rule's
 // threshold. With JavaScript off the same forms work as plain posts.
+import AxeBuilder from "@axe-core/playwright";
 import { expect, Page, test } from "@playwright/test";
 import { ADMIN, hydrated, ready, signIn } from "./helpers";
 
@@ -123,4 +124,28 @@ test("the trend chart of a map draws the threshold of the rule that watches it",
   const chart = page.getByTestId("chart-errors-by-category");
   await expect(chart.locator("ul.legend")).toContainText("More than 10 errors per hour: fires above 10 (resolves at 5)");
   await expect(chart.locator(".chart-svg svg")).toContainText("More than 10 errors per hour");
+});
+
+test("the alert pages read at 390 px and pass axe-core's WCAG 2 A and AA checks", async ({ page }, info) => {
+  test.skip(!hydrated(info), "checked once, on the hydrated pages");
+  await signIn(page, info, ADMIN);
+  await page.goto("/alerts");
+  const rule = await page.getByTestId("rules-table").getByRole("link", { name: "More than 10 errors per hour" }).getAttribute("href");
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    for (const path of ["/alerts", rule!, `${rule}/edit`, `${rule}/history`, "/alerts/silences", "/alerts/channels"]) {
+      await page.goto(path);
+      await ready(page, info);
+      if (path.endsWith("/edit")) {
+        await page.getByTestId("preview-7").click();
+        await expect(page.getByTestId("alert-preview")).toBeVisible({ timeout: 20_000 });
+      }
+      const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa"]).analyze();
+      const found = result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
+      expect(found, `${path} at ${width} px`).toEqual([]);
+      // Nothing wider than the window but the tables' own scroll boxes.
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `${path} at ${width} px scrolls sideways`).toBeLessThanOrEqual(0);
+    }
+  }
 });

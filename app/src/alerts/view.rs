@@ -221,7 +221,7 @@ fn active_table(
         return view! { <p class="empty" data-testid="no-alerts">"Nothing is alerting: every instance is Normal."</p> }.into_any();
     }
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Alerting now">
         <table class="data" data-testid="active-alerts">
             <thead><tr><th>"State"</th><th>"Rule"</th><th>"Where"</th><th>"Value"</th><th>"Since"</th><th>"Acknowledged"</th></tr></thead>
             <tbody>
@@ -269,7 +269,7 @@ fn rules_table(rules: Vec<super::RuleLine>) -> AnyView {
         return view! { <p class="empty">"No alert rules in this environment yet."</p> }.into_any();
     }
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Rules">
         <table class="data" data-testid="rules-table">
             <thead><tr><th>"Rule"</th><th>"Watches"</th><th>"Fires"</th><th>"Alerts"</th><th>"Last evaluated"</th></tr></thead>
             <tbody>
@@ -377,7 +377,7 @@ fn instances_table(
         return view! { <p class="empty">"Not evaluated yet, or no series to watch: evaluation runs every minute."</p> }.into_any();
     }
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Alerts of this rule">
         <table class="data" data-testid="instances-table">
             <thead><tr><th>"Where"</th><th>"State"</th><th>"Value"</th><th>"Since"</th><th>"Evaluated"</th><th>"Acknowledged"</th></tr></thead>
             <tbody>
@@ -406,7 +406,7 @@ fn history_table(unit: &str, history: Vec<super::HistoryRow>) -> AnyView {
         return view! { <p class="empty">"No changes of state yet."</p> }.into_any();
     }
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Changes of state">
         <table class="data" data-testid="alert-history">
             <thead><tr><th>"When"</th><th>"Where"</th><th>"State"</th><th>"Value"</th><th>"Notified"</th><th>"Detail"</th></tr></thead>
             <tbody>
@@ -672,7 +672,7 @@ fn preview_view(p: Result<Preview, (String, String)>) -> AnyView {
                 )}
             </p>
             {p.chart.map(|c| view! { <ChartView chart=c/> })}
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0" role="region" aria-label="Preview by map">
             <table class="data" data-testid="preview-table">
                 <thead><tr><th>"Where"</th><th>"Fired"</th><th>"Time firing"</th><th>"Notifications"</th><th>"Highest value"</th><th>"When it fired"</th></tr></thead>
                 <tbody>
@@ -842,7 +842,7 @@ pub fn ChannelsPage() -> impl IntoView {
                                 view! { <p class="empty">"No channels yet."</p> }.into_any()
                             } else {
                                 view! {
-                                    <div class="table-wrap">
+                                    <div class="table-wrap" tabindex="0" role="region" aria-label="Channels">
                                     <table class="data" data-testid="channels-table">
                                         <thead><tr><th>"Channel"</th><th>"Kind"</th><th>"Target"</th><th>"Status"</th><th>"Waiting"</th><th></th></tr></thead>
                                         <tbody>
@@ -886,7 +886,7 @@ pub fn ChannelsPage() -> impl IntoView {
                                 view! { <p class="empty">"Nothing sent yet."</p> }.into_any()
                             } else {
                                 view! {
-                                    <div class="table-wrap">
+                                    <div class="table-wrap" tabindex="0" role="region" aria-label="Delivery attempts">
                                     <table class="data" data-testid="deliveries-table">
                                         <thead><tr><th>"When"</th><th>"Channel"</th><th>"What"</th><th>"Answer"</th><th>"Outcome"</th><th>"Detail"</th></tr></thead>
                                         <tbody>
@@ -1042,7 +1042,7 @@ fn silence_table(
         return view! { <p class="empty">"None."</p> }.into_any();
     }
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Silences">
         <table class="data" data-testid=testid>
             <thead><tr><th>"Silence"</th><th>"Matches · when"</th><th>"By"</th><th>"Why"</th><th></th></tr></thead>
             <tbody>
