@@ -97,6 +97,7 @@ bench: bench-peer
 	cargo run --release -p server --bin keys-bench -- 1000000
 	RELADIFF_PYTHON=$(BENCH_VENV)/bin/python cargo run --release -p server --bin reconcile-bench -- 1000000
 	cargo run --release -p server --bin trends-bench -- 90 20 1000000 40
+	cargo run --release -p server --bin alerts-bench -- 90 20 1000000 500 10
 	$(MAKE) probe-bench
 
 # The hostile probe's figures: large details before and after, and the

@@ -99,6 +99,267 @@ pub async fn seed(
     Ok(Seeded { token, session })
 }
 
+/// What [`seed_history`] made.
+pub struct History {
+    /// The environment, "Bench".
+    pub env: app::environments::Environment,
+    /// Its maps, (id, name), in id order.
+    pub maps: Vec<(i64, String)>,
+    /// An admin's session secret, for the session cookie.
+    pub secret: String,
+    /// The first day seeded (Unix seconds, midnight UTC).
+    pub start_s: i64,
+    /// Now, when seeding began (Unix seconds).
+    pub now_s: i64,
+    /// Throughput minute rows written.
+    pub minute_rows: i64,
+    /// Time spent seeding throughput, counts and runs by SQL.
+    pub seed_time: std::time::Duration,
+    /// Time spent storing the error entries through the real ingest.
+    pub errors_time: std::time::Duration,
+}
+
+/// `days` of history for `map_count` maps of environment "Bench": per
+/// minute throughput (with its hour and day rollups), map states, hourly
+/// record counts, a reconciliation a day, collector runs — all written
+/// with SQL in the shape the collectors write them — and `entries` error
+/// entries through the real error ingest, a tenth of their groups
+/// resolved. The trends and alerts benchmarks read the same history.
+pub async fn seed_history(
+    pool: &sqlx::SqlitePool,
+    days: i64,
+    map_count: usize,
+    entries: usize,
+) -> anyhow::Result<History> {
+    use app::audit::server::Actor;
+    use app::auth::Role;
+    use std::collections::HashMap;
+    use std::time::Instant;
+    let e = |err: app::error::AppError| anyhow::anyhow!("{err}");
+    let pool = pool.clone();
+    let cli = Actor::cli();
+    let now = chrono::Utc::now();
+    let now_s = now.timestamp();
+    let start_s = (now_s / 86_400 - days + 1) * 86_400;
+
+    // ---- an environment with 20 maps, a signed-in admin ----
+    let mut tx = pool.begin().await?;
+    let admin = app::auth::server::insert_user(&mut tx, "bench@example.com", "x", Role::Admin)
+        .await
+        .map_err(e)?;
+    let input = app::environments::validate_environment("Bench", "", "", "USMF, DEMF")
+        .map_err(|(_, m)| anyhow::anyhow!(m))?;
+    app::environments::server::save(&mut tx, &cli, None, &input)
+        .await
+        .map_err(e)?;
+    let env = app::environments::server::by_name(&mut tx, "Bench")
+        .await
+        .map_err(e)?;
+    app::maps::server::apply_starter(&mut tx, &cli, &env)
+        .await
+        .map_err(e)?;
+    // More maps like the first, until there are `map_count`.
+    let have: i64 = sqlx::query_scalar("select count(*) from table_maps")
+        .fetch_one(&mut *tx)
+        .await?;
+    for k in have as usize..map_count {
+        sqlx::query(
+            "insert into table_maps (environment_id, name, fo_entity, dataverse_table, direction, master_side,
+                fo_keys, dataverse_keys, initial_sync, state, revision, updated_at)
+             select environment_id, 'Extra map ' || ?, fo_entity, dataverse_table, 'bidirectional', master_side,
+                fo_keys, dataverse_keys, initial_sync, 'running', 1, updated_at
+             from table_maps where name = 'Customers V3'",
+        )
+        .bind(k as i64 + 1)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let secret = app::auth::server::create_session(&mut tx, admin, Duration::from_secs(3600))
+        .await
+        .map_err(e)?;
+    tx.commit().await?;
+    let maps: Vec<(i64, String)> =
+        sqlx::query_as("select id, name from table_maps order by id limit ?")
+            .bind(map_count as i64)
+            .fetch_all(&pool)
+            .await?;
+
+    // ---- throughput: minute rows per map, then the rollups ----
+    let seed_start = Instant::now();
+    for (k, (map, _)) in maps.iter().enumerate() {
+        // A daily wave with noise, failures about 1 %, a dip for map k.
+        sqlx::query(
+            "with recursive m(t) as (select ?1 union all select t + 60 from m where t + 60 < ?2)
+             insert into throughput (map_id, direction, grain, bucket, synced, failed)
+             select ?3, case when (t / 60) % 3 = 0 then 'dataverse_to_fo' else 'fo_to_dataverse' end, 'minute', t,
+                    20 + ((t / 60) * 7 + ?4) % 23 + 15 * ((t / 3600) % 24 between 7 and 18),
+                    ((t / 60) * 13 + ?4) % 100 = 0
+             from m",
+        )
+        .bind(start_s)
+        .bind(now_s - now_s % 60)
+        .bind(map)
+        .bind(k as i64)
+        .execute(&pool)
+        .await?;
+    }
+    for (grain, secs) in [("hour", 3_600i64), ("day", 86_400)] {
+        sqlx::query(
+            "insert into throughput (map_id, direction, grain, bucket, synced, failed)
+             select map_id, direction, ?, bucket / ?2 * ?2, sum(synced), sum(failed)
+             from throughput where grain = 'minute' group by 1, 2, 4",
+        )
+        .bind(grain)
+        .bind(secs)
+        .execute(&pool)
+        .await?;
+        // Latency where known: three slots per period.
+        sqlx::query(
+            "insert into throughput_latency (map_id, direction, grain, bucket, slot, n)
+             select map_id, direction, grain, bucket, s.slot, synced / s.share
+             from throughput, (select 7 as slot, 2 as share union all select 9, 3 union all select 12, 20) s
+             where grain = ?",
+        )
+        .bind(grain)
+        .execute(&pool)
+        .await?;
+    }
+    let minute_rows: i64 =
+        sqlx::query_scalar("select count(*) from throughput where grain = 'minute'")
+            .fetch_one(&pool)
+            .await?;
+
+    // ---- states, counts, reconciliation runs, collector runs ----
+    let at = |t: i64| app::db::db_time_secs(t);
+    let mut tx = pool.begin().await?;
+    for (k, (map, _)) in maps.iter().enumerate() {
+        for d in 0..days {
+            let day = start_s + d * 86_400;
+            if (d + k as i64) % 9 == 0 {
+                for (state, h) in [("paused", 2), ("running", 3)] {
+                    sqlx::query("insert into map_state_observations (map_id, state, observed_at) values (?, ?, ?)")
+                        .bind(map)
+                        .bind(state)
+                        .bind(at(day + h * 3_600))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            for h in 0..24 {
+                let t = day + h * 3_600;
+                if t > now_s {
+                    break;
+                }
+                let drift = (d * 24 + h + k as i64) % 17;
+                sqlx::query("insert into record_counts (map_id, counted_at, company, fo_count, dataverse_count) values (?, ?, '', ?, ?)")
+                    .bind(map)
+                    .bind(at(t))
+                    .bind(100_000 + d * 50)
+                    .bind(100_000 + d * 50 - drift)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query(
+                "insert into reconcile_runs (map_id, kind, status, requested_by, started_at, finished_at, recheck_secs, records, differing, missing_in_fo)
+                 values (?, 'sample', 'done', 'schedule', ?, ?, 60, 500, ?, ?)",
+            )
+            .bind(map)
+            .bind(at(day + 3_000))
+            .bind(at(day + 3_060))
+            .bind((d + k as i64) % 6)
+            .bind((d * 3 + k as i64) % 4)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    for c in ["errors", "map_states", "counts", "throughput"] {
+        for i in 0..2_000 {
+            sqlx::query("insert into collector_runs (environment_id, collector, started_at, finished_at, outcome, items) values (?, ?, ?, ?, 'ok', 3)")
+                .bind(env.id)
+                .bind(c)
+                .bind(at(now_s - i * 20))
+                .bind(at(now_s - i * 20 + 1))
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    tx.commit().await?;
+    let seed_time = seed_start.elapsed();
+
+    // ---- 1M error entries through the ingest, 5 000 per transaction ----
+    let names: HashMap<String, i64> = maps.iter().map(|(id, n)| (n.clone(), *id)).collect();
+    let groups = 2_000usize;
+    let span = now_s - start_s - 60;
+    let errors_start = Instant::now();
+    let batch = 5_000usize;
+    for b in 0..entries.div_ceil(batch) {
+        let mut valid = Vec::with_capacity(batch);
+        for i in 0..batch.min(entries - b * batch) {
+            let n = b * batch + i;
+            let g = (b * 40 + i % 40) % groups;
+            let raw = app::errors::server::RawEntry {
+                id: Some(format!("bench-{n}")),
+                occurred_at: Some(at(start_s + (n as i64 * 7_919) % span)),
+                map: Some(maps[g % maps.len()].1.clone()),
+                direction: Some(
+                    if g.is_multiple_of(2) {
+                        "fo_to_dataverse"
+                    } else {
+                        "dataverse_to_fo"
+                    }
+                    .into(),
+                ),
+                record_key: Some(format!("US-{n:07}")),
+                legal_entity: Some("USMF".into()),
+                message: Some(error_message(g, n)),
+                detail: None,
+            };
+            valid.push(
+                app::errors::server::check_entry(raw, &names).map_err(|m| anyhow::anyhow!(m))?,
+            );
+        }
+        let origin = app::errors::server::Origin {
+            actor: &cli,
+            source: app::errors::Source::Api,
+            source_ref: "bench",
+        };
+        app::errors::server::store_batch(
+            &pool,
+            &app::errors::server::Sweeps::default(),
+            env.id,
+            valid,
+            origin,
+            app::errors::server::Commit::default(),
+            &mut |_| {},
+            async |_, _| Ok(()),
+        )
+        .await
+        .map_err(e)?;
+    }
+    let errors_time = errors_start.elapsed();
+    // A tenth of the groups resolved, spread over the range.
+    sqlx::query(
+        "update error_groups set state = 'resolved', state_changed_by = 'bench',
+            state_changed_at = strftime('%Y-%m-%dT%H:%M:%fZ', ?1 + (id * 7919) % ?2, 'unixepoch')
+         where id % 10 = 0",
+    )
+    .bind(start_s)
+    .bind(span)
+    .execute(&pool)
+    .await?;
+
+    Ok(History {
+        env,
+        maps,
+        secret,
+        start_s,
+        now_s,
+        minute_rows,
+        seed_time,
+        errors_time,
+    })
+}
+
 /// Real dual-write message shapes for generated error entries.
 const TEMPLATES: &[&str] = &[
     "Couldn't resolve the guid for the field: primarycontactid.msdyn_contactpersonid. The lookup was not found: {n}.",

@@ -111,8 +111,9 @@ impl Watch {
 }
 
 /// How the value is compared: with a fixed number or with the usual level.
+/// (Tagged `test`: the baseline inside has its own `kind`.)
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
+#[serde(rename_all = "snake_case", tag = "test")]
 pub enum Test {
     /// Fires above (or below) `threshold`; resolves beyond `recovery`.
     Fixed {
@@ -708,6 +709,20 @@ mod tests {
         for r in starter_set() {
             let back = RuleForm::from(&r).validate(&[], &[]).unwrap();
             assert_eq!(back, r, "{}", r.name);
+        }
+    }
+
+    #[test]
+    fn every_kind_of_test_is_stored_and_read_back() {
+        for test in [
+            Test::Fixed { comparator: Comparator::Below, threshold: 100.0, recovery: Some(200.0) },
+            Test::Baseline(Baseline::Times(3.0)),
+            Test::Baseline(Baseline::Deviations(2.5)),
+        ] {
+            let mut r = starter_set()[0].clone();
+            r.test = test;
+            let json = serde_json::to_string(&r).unwrap();
+            assert_eq!(serde_json::from_str::<RuleContent>(&json).unwrap(), r, "{json}");
         }
     }
 
