@@ -86,6 +86,27 @@ test("editing the errors-per-hour rule previews the hours it would have fired, t
   await expect(page.getByTestId("rules-table")).toContainText("above 10 (resolves at 5)");
 });
 
+test("a deleted starter rule comes back with the starter set, and its history keeps both", async ({ page }, info) => {
+  await signIn(page, info, ADMIN);
+  await page.goto("/alerts");
+  await ready(page, info);
+  await page.getByTestId("rules-table").getByRole("link", { name: "Map not Running" }).click();
+  await expect(page.getByTestId("alert-rule")).toContainText("Map not Running in F&O");
+  await ready(page, info);
+  await page.locator('form.danger-zone input[name="comment"]').fill(`Not needed here (${info.project.name})`);
+  await page.getByRole("button", { name: "Delete this rule" }).click();
+  await expect(page).toHaveURL(/\/alerts\?env=/);
+  await ready(page, info);
+  await expect(page.getByTestId("rules-table")).not.toContainText("Map not Running");
+  await page.getByRole("button", { name: "Apply the starter set" }).click();
+  await expect(page.getByTestId("rules-table")).toContainText("Map not Running");
+  // The deleted one is listed to restore; its history has the deletion.
+  await page.locator("details.deleted summary").click();
+  await page.locator("details.deleted").getByRole("link", { name: "Map not Running" }).first().click();
+  await expect(page.getByTestId("history-table")).toContainText("delete");
+  await expect(page.getByTestId("history-table")).toContainText(`Not needed here (${info.project.name})`);
+});
+
 test("one alert is silenced and another acknowledged", async ({ page }, info) => {
   test.setTimeout(240_000);
   await signIn(page, info, ADMIN);

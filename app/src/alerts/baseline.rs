@@ -42,8 +42,17 @@ pub struct Usual {
 /// (no errors that hour). `None` with less than [`MIN_SAMPLES`] days of
 /// history before `at`.
 pub fn usual(history: &[(i64, f64)], at: i64, first_seen: i64) -> Option<Usual> {
+    usual_by_hour(&history.iter().copied().collect(), at, first_seen)
+}
+
+/// [`usual`] from the values already keyed by hour start (a replay asks
+/// for thousands of hours of one series).
+pub fn usual_by_hour(
+    by_hour: &std::collections::HashMap<i64, f64>,
+    at: i64,
+    first_seen: i64,
+) -> Option<Usual> {
     let hour = at.div_euclid(HOUR) * HOUR;
-    let by_hour: std::collections::HashMap<i64, f64> = history.iter().copied().collect();
     let values: Vec<f64> = (1..=DAYS)
         .map(|d| hour - d * DAY)
         .filter(|h| *h >= first_seen.div_euclid(HOUR) * HOUR)

@@ -715,14 +715,22 @@ mod tests {
     #[test]
     fn every_kind_of_test_is_stored_and_read_back() {
         for test in [
-            Test::Fixed { comparator: Comparator::Below, threshold: 100.0, recovery: Some(200.0) },
+            Test::Fixed {
+                comparator: Comparator::Below,
+                threshold: 100.0,
+                recovery: Some(200.0),
+            },
             Test::Baseline(Baseline::Times(3.0)),
             Test::Baseline(Baseline::Deviations(2.5)),
         ] {
             let mut r = starter_set()[0].clone();
             r.test = test;
             let json = serde_json::to_string(&r).unwrap();
-            assert_eq!(serde_json::from_str::<RuleContent>(&json).unwrap(), r, "{json}");
+            assert_eq!(
+                serde_json::from_str::<RuleContent>(&json).unwrap(),
+                r,
+                "{json}"
+            );
         }
     }
 

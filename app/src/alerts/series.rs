@@ -10,7 +10,7 @@
 //! bucket still being filled ends at `now`, so the current hour counts
 //! whole in a live evaluation.
 
-use super::baseline::{self, Baseline};
+use super::baseline;
 use super::rule::{Aggregate, RuleContent, Test};
 use super::state::{Instance, Notice, Reading, State, evaluate};
 use serde::{Deserialize, Serialize};
@@ -292,6 +292,15 @@ fn run_with(
     reading_at: impl Fn(i64) -> Reading,
 ) -> Run {
     let mut out = Run::default();
+    // A baseline's hours keyed once, and its threshold worked out once per
+    // hour: every step in an hour compares with the same usual level.
+    let hourly = hourly.map(|(h, first)| {
+        (
+            h.into_iter().collect::<std::collections::HashMap<_, _>>(),
+            first,
+        )
+    });
+    let mut cached: Option<(i64, Option<f64>)> = None;
     let mut at_state = match (start, times.first()) {
         (Some(s), _) => s,
         (None, Some(t)) => Instance::new(*t),
@@ -300,7 +309,17 @@ fn run_with(
     for &t in times {
         let threshold = match (&rule.test, &hourly) {
             // The window ending at t covers the hour before it.
-            (Test::Baseline(b), Some((h, first))) => usual_threshold(*b, h, t - 1, *first),
+            (Test::Baseline(b), Some((h, first))) => {
+                let hour = (t - 1).div_euclid(3600);
+                match cached {
+                    Some((at, v)) if at == hour => v,
+                    _ => {
+                        let v = baseline::usual_by_hour(h, t - 1, *first).map(|u| b.threshold(&u));
+                        cached = Some((hour, v));
+                        v
+                    }
+                }
+            }
             (Test::Fixed { threshold, .. }, _) => Some(*threshold),
             _ => None,
         };
@@ -327,10 +346,6 @@ fn run_with(
     }
     out.last = Some(at_state);
     out
-}
-
-fn usual_threshold(b: Baseline, hourly: &[(i64, f64)], t: i64, first: i64) -> Option<f64> {
-    baseline::usual(hourly, t, first).map(|u| b.threshold(&u))
 }
 
 /// The evaluation times of a replay over `(from, to]`: every interval,
@@ -480,7 +495,7 @@ mod tests {
     #[test]
     fn a_baseline_rule_waits_for_history_then_fires_on_an_unusual_hour() {
         let mut rule = starter_set()[0].clone();
-        rule.test = Test::Baseline(Baseline::Times(3.0));
+        rule.test = Test::Baseline(crate::alerts::baseline::Baseline::Times(3.0));
         rule.keep_firing_secs = 0;
         let day = 24 * H;
         // 10 days of 4 entries at noon, then 20 at noon on day 10.

@@ -34,7 +34,10 @@ async fn main() -> anyhow::Result<()> {
     let h = seed_history(&pool, days, map_count, entries).await?;
     sqlx::query("analyze").execute(&pool).await?;
     let seeded = seed_start.elapsed();
-    eprintln!("seeded in {:.1} s; adding {rule_count} rules", seeded.as_secs_f64());
+    eprintln!(
+        "seeded in {:.1} s; adding {rule_count} rules",
+        seeded.as_secs_f64()
+    );
 
     // 500 rules: each watch in turn, split per map, thresholds that some
     // maps cross; every seventh errors rule on the hour's usual level.
@@ -81,7 +84,11 @@ async fn main() -> anyhow::Result<()> {
             .map_err(e)?;
         times.push(s.elapsed());
         eprintln!("round {k}: {:.1} ms", s.elapsed().as_secs_f64() * 1000.0);
-        anyhow::ensure!(r.rules == rule_count, "round {k} evaluated {} rules", r.rules);
+        anyhow::ensure!(
+            r.rules == rule_count,
+            "round {k} evaluated {} rules",
+            r.rules
+        );
         last = Some(r);
     }
     let last = last.expect("at least one round");
@@ -90,9 +97,10 @@ async fn main() -> anyhow::Result<()> {
     let instances: i64 = sqlx::query_scalar("select count(*) from alert_instances")
         .fetch_one(&pool)
         .await?;
-    let firing: i64 = sqlx::query_scalar("select count(*) from alert_instances where state = 'firing'")
-        .fetch_one(&pool)
-        .await?;
+    let firing: i64 =
+        sqlx::query_scalar("select count(*) from alert_instances where state = 'firing'")
+            .fetch_one(&pool)
+            .await?;
 
     // The preview: the starter errors rule per map over 30 days, and the
     // same rule on the usual level (28 more days read).
@@ -144,6 +152,9 @@ async fn main() -> anyhow::Result<()> {
             percentile(t, 0.95),
         );
     }
-    println!("peak memory (VmHWM, whole process): {:.1} MiB", peak_rss_mib());
+    println!(
+        "peak memory (VmHWM, whole process): {:.1} MiB",
+        peak_rss_mib()
+    );
     Ok(())
 }
