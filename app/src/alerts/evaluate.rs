@@ -256,7 +256,13 @@ pub fn message(
         rule: c.name.clone(),
         severity: c.severity,
         environment: rule.environment.clone(),
-        map: (key.map_id.is_some() || !key.name.is_empty()).then(|| key.name.clone()),
+        // A series is a map, a collector (collector silence), or the
+        // environment as a whole.
+        map: match (key.map_id, key.name.is_empty()) {
+            (Some(_), _) => Some(key.name.clone()),
+            (None, false) => Some(format!("collector {}", key.name)),
+            (None, true) => None,
+        },
         value: i.value,
         unit: c.watch.unit().into(),
         condition: c.condition(match c.test {
