@@ -179,13 +179,15 @@ pub async fn alert_rule_page(rule_id: i64, series: Option<String>) -> Result<Rul
             let mut c = super::chart::of_run(&rule.content, &name, &run, (from, now), "alert-rule");
             // The shaded periods are what really happened, from the stored
             // history, not the replay's.
-            let mut stored = Run::default();
-            stored.changes = history
-                .iter()
-                .rev()
-                .filter(|h| h.series == key.name)
-                .map(|h| (h.at, h.state))
-                .collect();
+            let stored = Run {
+                changes: history
+                    .iter()
+                    .rev()
+                    .filter(|h| h.series == key.name)
+                    .map(|h| (h.at, h.state))
+                    .collect(),
+                ..Run::default()
+            };
             c.shades = super::chart::shades_of(
                 &stored.periods(&[State::Pending]),
                 "Pending",

@@ -58,7 +58,7 @@ pub struct Delivery {
     pub what: String,
     /// The HTTP status, when there was an answer.
     pub status: Option<i64>,
-    /// sent, retry, gave_up or disabled.
+    /// `sent`, `retry`, `gave_up` or `disabled`.
     pub outcome: String,
     /// More, in words.
     pub detail: String,

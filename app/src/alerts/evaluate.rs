@@ -320,9 +320,8 @@ pub async fn round(pool: &SqlitePool, now: i64, base_url: &str) -> Result<Round,
         }
         out.rules += 1;
         evaluated.push(rule.id);
-        if !maps.contains_key(&rule.environment_id) {
-            let names = crate::maps::server::names(&mut conn, rule.environment_id).await?;
-            maps.insert(rule.environment_id, names);
+        if let std::collections::btree_map::Entry::Vacant(slot) = maps.entry(rule.environment_id) {
+            slot.insert(crate::maps::server::names(&mut conn, rule.environment_id).await?);
         }
         let env_maps = &maps[&rule.environment_id];
         let from = data_from(&rule.content, now);
@@ -575,14 +574,16 @@ pub async fn overlays(
                 color: super::chart::FIRING.into(),
             });
         }
-        let mut stored = Run::default();
-        stored.changes = super::server::history(conn, r.id, from - 30 * 86_400, 2_000)
-            .await?
-            .into_iter()
-            .rev()
-            .filter(|h| h.series == series)
-            .map(|h| (h.at, h.state))
-            .collect();
+        let stored = Run {
+            changes: super::server::history(conn, r.id, from - 30 * 86_400, 2_000)
+                .await?
+                .into_iter()
+                .rev()
+                .filter(|h| h.series == series)
+                .map(|h| (h.at, h.state))
+                .collect(),
+            ..Run::default()
+        };
         let firing = stored.periods(&[State::Firing, State::Recovering]);
         shades.extend(
             super::chart::shades_of(
