@@ -30,8 +30,8 @@ mod ssr {
 /// what is not Normal, most urgent first, and every rule.
 #[server(prefix = "/sfn", endpoint = "list_alerts")]
 pub async fn list_alerts(env: Option<String>) -> Result<AlertsPage, AppError> {
+    use super::RuleLine;
     use super::state::State;
-    use super::{ActiveAlert, RuleLine};
     use crate::auth::server::*;
     use crate::db::*;
     require_user()?;
@@ -58,25 +58,14 @@ pub async fn list_alerts(env: Option<String>) -> Result<AlertsPage, AppError> {
     let ids: Vec<i64> = rules.iter().map(|r| r.id).collect();
     let instances = super::server::instances(&mut conn, &ids).await?;
     let names = crate::maps::server::names_by_id(&mut conn, environment.id).await?;
-    let mut active = vec![];
+    let active = super::server::active(&mut conn, &environment).await?;
     let mut lines = vec![];
     for r in &rules {
-        let mine: Vec<_> = instances.iter().filter(|i| i.rule_id == r.id).collect();
         let mut states: Vec<(State, usize)> = vec![];
-        for i in &mine {
+        for i in instances.iter().filter(|i| i.rule_id == r.id) {
             match states.iter_mut().find(|(s, _)| *s == i.instance.state) {
                 Some((_, n)) => *n += 1,
                 None => states.push((i.instance.state, 1)),
-            }
-            if i.instance.state != State::Normal {
-                active.push(ActiveAlert {
-                    rule_id: r.id,
-                    rule: r.content.name.clone(),
-                    severity: r.content.severity,
-                    unit: r.content.watch.unit().into(),
-                    environment: environment.name.clone(),
-                    row: (*i).clone(),
-                });
             }
         }
         let map = r.content.map_id.and_then(|m| names.get(&m).cloned());
@@ -92,7 +81,6 @@ pub async fn list_alerts(env: Option<String>) -> Result<AlertsPage, AppError> {
             evaluated_at: r.evaluated_at,
         });
     }
-    super::sort_active(&mut active);
     let channels = super::outbox::list(&mut conn)
         .await?
         .into_iter()

@@ -49,7 +49,8 @@ async fn to_rule(conn: &mut SqliteConnection, r: Row) -> Result<AlertRule, AppEr
     })
 }
 
-/// The rules of an environment (live, or the deleted ones), by name.
+/// The rules of an environment (live, or the deleted ones), by name; a
+/// name deleted more than once lists the newest first.
 #[tracing::instrument(skip_all, fields(environment.id = environment_id, deleted))]
 pub async fn list(
     conn: &mut SqliteConnection,
@@ -58,7 +59,7 @@ pub async fn list(
 ) -> Result<Vec<AlertRule>, AppError> {
     let rows: Vec<Row> = sqlx::query_as(
         "select id, environment_id, definition, revision, deleted, updated_at, evaluated_at from alert_rules
-         where environment_id = ? and deleted = ? order by name",
+         where environment_id = ? and deleted = ? order by name, id desc",
     )
     .bind(environment_id)
     .bind(deleted)
