@@ -399,6 +399,27 @@ pub struct ActiveAlert {
     pub row: InstanceRow,
 }
 
+/// The instances of `rules` that are not Normal, the most urgent first.
+pub fn active_of(rules: &[AlertRule], instances: &[InstanceRow]) -> Vec<ActiveAlert> {
+    let mut out: Vec<ActiveAlert> = instances
+        .iter()
+        .filter(|i| i.instance.state != state::State::Normal)
+        .filter_map(|i| {
+            let r = rules.iter().find(|r| r.id == i.rule_id)?;
+            Some(ActiveAlert {
+                rule_id: r.id,
+                rule: r.content.name.clone(),
+                severity: r.content.severity,
+                unit: r.content.watch.unit().into(),
+                environment: r.environment.clone(),
+                row: i.clone(),
+            })
+        })
+        .collect();
+    sort_active(&mut out);
+    out
+}
+
 /// Orders alerts by urgency: firing first, then errors and missing data,
 /// recovering, pending; the most severe and the oldest first within each.
 pub fn sort_active(active: &mut [ActiveAlert]) {

@@ -32,11 +32,10 @@ fn unreadable(id: i64, e: impl std::fmt::Display) -> AppError {
     AppError::Internal
 }
 
-async fn to_rule(conn: &mut SqliteConnection, r: Row) -> Result<AlertRule, AppError> {
+/// A stored row as a rule, its environment already named (one lookup per
+/// list, not one per rule).
+fn to_rule(r: Row, environment: String) -> Result<AlertRule, AppError> {
     let content = serde_json::from_str(&r.definition).map_err(|e| unreadable(r.id, e))?;
-    let environment = crate::environments::server::name_of(conn, r.environment_id)
-        .await?
-        .unwrap_or_default();
     Ok(AlertRule {
         id: r.id,
         environment_id: r.environment_id,
@@ -65,11 +64,10 @@ pub async fn list(
     .bind(deleted)
     .fetch_all(&mut *conn)
     .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        out.push(to_rule(conn, r).await?);
-    }
-    Ok(out)
+    let name = crate::environments::server::name_of(conn, environment_id)
+        .await?
+        .unwrap_or_default();
+    rows.into_iter().map(|r| to_rule(r, name.clone())).collect()
 }
 
 /// Every live rule of every environment (evaluation takes the enabled).
@@ -80,11 +78,17 @@ pub async fn all_live(conn: &mut SqliteConnection) -> Result<Vec<AlertRule>, App
     )
     .fetch_all(&mut *conn)
     .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        out.push(to_rule(conn, r).await?);
-    }
-    Ok(out)
+    let names: std::collections::HashMap<i64, String> = crate::environments::server::list(conn)
+        .await?
+        .into_iter()
+        .map(|e| (e.id, e.name))
+        .collect();
+    rows.into_iter()
+        .map(|r| {
+            let name = names.get(&r.environment_id).cloned().unwrap_or_default();
+            to_rule(r, name)
+        })
+        .collect()
 }
 
 /// One rule, deleted or not.
@@ -97,7 +101,10 @@ pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<AlertRule, AppE
     .fetch_optional(&mut *conn)
     .await?;
     let row = row.ok_or_else(|| AppError::not_found(format!("Alert rule {id}")))?;
-    to_rule(conn, row).await
+    let name = crate::environments::server::name_of(conn, row.environment_id)
+        .await?
+        .unwrap_or_default();
+    to_rule(row, name)
 }
 
 fn definition(c: &RuleContent) -> Result<String, AppError> {
@@ -792,24 +799,8 @@ pub async fn active(
 ) -> Result<Vec<super::ActiveAlert>, AppError> {
     let rules = list(conn, environment.id, false).await?;
     let ids: Vec<i64> = rules.iter().map(|r| r.id).collect();
-    let mut out: Vec<super::ActiveAlert> = instances(conn, &ids)
-        .await?
-        .into_iter()
-        .filter(|i| i.instance.state != State::Normal)
-        .filter_map(|i| {
-            let r = rules.iter().find(|r| r.id == i.rule_id)?;
-            Some(super::ActiveAlert {
-                rule_id: r.id,
-                rule: r.content.name.clone(),
-                severity: r.content.severity,
-                unit: r.content.watch.unit().into(),
-                environment: environment.name.clone(),
-                row: i,
-            })
-        })
-        .collect();
-    super::sort_active(&mut out);
-    Ok(out)
+    let all = instances(conn, &ids).await?;
+    Ok(super::active_of(&rules, &all))
 }
 
 /// " on Customers V3", or nothing for the environment as a whole.
