@@ -35,3 +35,12 @@ export async function signOut(page: Page, info: TestInfo) {
   await expect(page).toHaveURL(/\/login/);
   await ready(page, info);
 }
+
+/** Reloads /alerts until `n` alerts fire (evaluation runs every minute). */
+export async function firing(page: Page, n: number) {
+  await expect(async () => {
+    await page.goto("/alerts");
+    await expect(page.locator('[data-testid="active-alert"][data-state="firing"]')).not.toHaveCount(0, { timeout: 1_000 });
+    expect(await page.locator('[data-testid="active-alert"][data-state="firing"]').count()).toBeGreaterThanOrEqual(n);
+  }).toPass({ timeout: 150_000, intervals: [5_000] });
+}
