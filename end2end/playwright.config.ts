@@ -3,6 +3,7 @@
 // server and database: once hydrated (JavaScript on) and once with
 // JavaScript off, which proves the forms work without WebAssembly.
 import { defineConfig } from "@playwright/test";
+import { serverLog } from "./server-logs";
 
 // `make e2e` sets these; the defaults suit a plain `npx playwright test`
 // after `make build-debug`.
@@ -12,9 +13,14 @@ const dataDir = process.env.DWCONSOLE_E2E_DIR ?? "../target/e2e";
 
 function server(port: number, name: string, demo = false) {
   const db = `${dataDir}/${name}.db`;
+  const log = serverLog(name);
   const mode = demo ? "--demo" : "--no-demo";
+  // The server's log goes to the run's output and to a file, which the
+  // teardown reads: a panic on the server fails the run even when the page
+  // a test saw looked right.
+  const serve = `${bin} serve --bind 127.0.0.1:${port} --database ${db} --site-root ${siteRoot} ${mode}`;
   return {
-    command: `mkdir -p ${dataDir} && rm -f ${db} ${db}-wal ${db}-shm && exec ${bin} serve --bind 127.0.0.1:${port} --database ${db} --site-root ${siteRoot} ${mode}`,
+    command: `mkdir -p ${dataDir} && rm -f ${db} ${db}-wal ${db}-shm ${log} && exec bash -c 'exec ${serve} 2> >(tee -a ${log} >&2)'`,
     url: `http://127.0.0.1:${port}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,
@@ -25,6 +31,7 @@ function server(port: number, name: string, demo = false) {
 
 export default defineConfig({
   testDir: "./tests",
+  globalTeardown: "./server-logs",
   // The suites build on each other (first-run setup, then users, ...), so
   // they run in file order, one at a time.
   fullyParallel: false,

@@ -23,7 +23,7 @@ use crate::error::AppError;
 use crate::errors::Category;
 use crate::layout::{Layout, RoleGate};
 use leptos::prelude::*;
-use leptos_router::hooks::{use_location, use_navigate, use_params_map, use_query_map};
+use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 use leptos_router::params::ParamsMap;
 
 /// A Unix time as people read it: `2026-12-01 08:05 UTC`.
@@ -507,7 +507,11 @@ pub fn AlertRuleEditPage() -> impl IntoView {
         |(id, env, draft, days)| alert_rule_editor(env, id, draft, days),
     );
     let location = use_location();
-    let navigate = StoredValue::new_local(use_navigate());
+    // Only the hydrated page navigates. A thread-local value must not be
+    // made on the server: the response may finish on another worker thread,
+    // and dropping it there panics (`SendWrapper`).
+    #[cfg(feature = "hydrate")]
+    let navigate = StoredValue::new_local(leptos_router::hooks::use_navigate());
     // Hydrated, "Preview" puts the form in the address and stays on the
     // page (the same address a browser without JavaScript would load).
     let preview = move |days: i64| {
@@ -535,6 +539,7 @@ pub fn AlertRuleEditPage() -> impl IntoView {
                 location.pathname.get_untracked(),
                 String::from(params.to_string())
             );
+            #[cfg(feature = "hydrate")]
             navigate.with_value(|go| {
                 go(
                     &to,
@@ -544,6 +549,8 @@ pub fn AlertRuleEditPage() -> impl IntoView {
                     },
                 )
             });
+            #[cfg(not(feature = "hydrate"))]
+            let _ = to;
         }
     };
     view! {
