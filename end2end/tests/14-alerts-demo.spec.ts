@@ -1,7 +1,7 @@
 // Alerts on the demo, hydrated only (the demo project; the JavaScript-off
 // runs of the forms are in 14-alerts.spec.ts): the starter rules the demo
 // applied fire on the simulated errors and their cards reach the simulated
-// Teams channel; every alert page passes axe-core at 1280 and 390 px.
+// Teams channel and the simulator's mailbox; every alert page passes axe-core at 1280 and 390 px.
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test } from "@playwright/test";
 import { ADMIN, firing, ready, signIn } from "./helpers";
@@ -25,7 +25,9 @@ test("the starter rules fire on the demo's errors and their cards reach the simu
     await page.goto("/alerts/channels");
     const log = page.getByTestId("deliveries-table");
     await expect(log).toContainText("Simulated Teams channel", { timeout: 1_000 });
-    await expect(log.locator("tr", { hasText: "Alert rule #" }).first()).toContainText("202");
+    await expect(log.locator("tr", { hasText: "Alert rule #" }).filter({ hasText: "Simulated Teams channel" }).first()).toContainText("202");
+    // And by email to the simulator's mailbox, which answers 250.
+    await expect(log.locator("tr", { hasText: "Alert rule #" }).filter({ hasText: "Simulated mailbox" }).first()).toContainText("250");
   }).toPass({ timeout: 90_000, intervals: [5_000] });
   await expect(page.getByTestId("channels-table")).toContainText("http://127.0.0.1:");
   await expect(page.getByTestId("channels-table")).not.toContainText("/teams/webhook");

@@ -2,7 +2,8 @@
 // errors-per-hour rule previews what it would have done on the stored
 // history; a deleted starter rule comes back with the starter set; one
 // alert is silenced, another acknowledged; the trend chart of a map draws
-// the rule's threshold. With JavaScript off the same forms work as plain
+// the rule's threshold; an email channel's test reaches the simulator's
+// mailbox. With JavaScript off the same forms work as plain
 // posts. (Delivery and the accessibility checks, hydrated only, are in
 // 14-alerts-demo.spec.ts.)
 import { expect, test } from "@playwright/test";
@@ -110,4 +111,44 @@ test("the trend chart of a map draws the threshold of the rule that watches it",
   const chart = page.getByTestId("chart-errors-by-category");
   await expect(chart.locator("ul.legend")).toContainText("More than 10 errors per hour: fires above 10 (resolves at 5)");
   await expect(chart.locator(".chart-svg svg")).toContainText("More than 10 errors per hour");
+});
+
+test("an admin adds an email channel and its test reaches the simulated mailbox", async ({ page, request }, info) => {
+  test.setTimeout(120_000);
+  const name = `Ops mail (${info.project.name})`;
+  const to = `ops-${info.project.name}@demo.invalid`;
+  await signIn(page, info, ADMIN);
+  await page.goto("/alerts/channels");
+  await ready(page, info);
+  await expect(page.getByTestId("email-relay")).toContainText("the simulator's mailbox at 127.0.0.1:");
+  const form = page.getByTestId("channel-form");
+  // A bad address is refused by name, and the form keeps the channel out.
+  await form.locator('input[name="form[name]"]').fill(name);
+  await form.locator('select[name="form[kind]"]').selectOption("email");
+  await form.locator('input[name="form[target]"]').fill(`${to}, not-an-address`);
+  await form.getByRole("button", { name: "Add channel" }).click();
+  await expect(page.getByRole("alert")).toContainText("'not-an-address' is not an email address");
+  await page.goto("/alerts/channels");
+  await ready(page, info);
+  await expect(page.getByTestId("channels-table")).not.toContainText(name);
+  await form.locator('input[name="form[name]"]').fill(name);
+  await form.locator('select[name="form[kind]"]').selectOption("email");
+  await form.locator('input[name="form[target]"]').fill(to);
+  await form.getByRole("button", { name: "Add channel" }).click();
+  const row = page.getByTestId("channel-row").filter({ hasText: name });
+  await expect(row).toContainText(to);
+  await row.getByRole("button", { name: `Send a test to ${name}` }).click();
+  // The delivery task runs every 5 s; the mailbox answers 250.
+  await expect(async () => {
+    await page.goto("/alerts/channels");
+    await expect(page.getByTestId("deliveries-table").locator("tr", { hasText: name }).first()).toContainText("250", { timeout: 1_000 });
+  }).toPass({ timeout: 60_000, intervals: [3_000] });
+  // The simulator's mailbox (beside its Teams receiver) holds the email.
+  const teams = await page.getByTestId("channel-row").filter({ hasText: "Simulated Teams channel" }).locator("code").innerText();
+  const simulator = teams.replace(/\/…$/, "");
+  const inbox = await (await request.get(`${simulator}/mail/inbox`)).json();
+  const mail = inbox.find((m: { to: string[] }) => m.to.includes(to));
+  expect(mail, JSON.stringify(inbox.map((m: { to: string[] }) => m.to))).toBeTruthy();
+  expect(mail.subject).toContain("Firing: Test notification");
+  expect(mail.data).toContain("multipart/alternative");
 });

@@ -175,6 +175,42 @@ fn proxies(v: &str) -> Result<(), String> {
     app::auth::TrustedProxies::parse(v).map(|_| ())
 }
 
+/// A host name or IP address, without a scheme or port.
+fn host_name(v: &str) -> Result<(), String> {
+    let v = v.trim();
+    let ok = !v.is_empty()
+        && v.len() <= 253
+        && (v.parse::<std::net::IpAddr>().is_ok()
+            || v.split('.').all(|l| {
+                !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            }));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "'{v}' is not a host name like smtp.example.com (no scheme, no port: the port is smtp-port)"
+        ))
+    }
+}
+
+fn smtp_tls(v: &str) -> Result<(), String> {
+    SmtpTls::from_str(v.trim(), true)
+        .map(|_| ())
+        .map_err(|_| format!("'{v}' is none of starttls, tls and none"))
+}
+
+/// An address for `From:`, with or without a display name.
+fn mailbox(v: &str) -> Result<(), String> {
+    v.trim()
+        .parse::<lettre::message::Mailbox>()
+        .map(|_| ())
+        .map_err(|_| {
+            format!(
+                "'{v}' is not an address like dwconsole@example.com or Name <dwconsole@example.com>"
+            )
+        })
+}
+
 fn switch(_: &str) -> Result<(), String> {
     Ok(())
 }
@@ -391,12 +427,72 @@ pub const SETTINGS: &[Setting] = &[
         check: proxies,
     },
     Setting {
+        flag: "smtp-host",
+        env: "APP_SMTP_HOST",
+        what: "SMTP relay for email notifications (host name; none: email is off)",
+        value_name: "HOST",
+        default: None,
+        default_words: None,
+        scope: Scope::Serve,
+        check: host_name,
+    },
+    Setting {
+        flag: "smtp-port",
+        env: "APP_SMTP_PORT",
+        what: "its port",
+        value_name: "PORT",
+        default: None,
+        default_words: Some("587 with `starttls`, 465 with `tls`, 25 with `none`"),
+        scope: Scope::Serve,
+        check: between::<1, 65535>,
+    },
+    Setting {
+        flag: "smtp-tls",
+        env: "APP_SMTP_TLS",
+        what: "how to secure it (`starttls`, `tls`, or `none` for a relay on this machine only)",
+        value_name: "MODE",
+        default: Some("starttls"),
+        default_words: None,
+        scope: Scope::Serve,
+        check: smtp_tls,
+    },
+    Setting {
+        flag: "smtp-user",
+        env: "APP_SMTP_USER",
+        what: "user name to sign in to it (with `APP_SMTP_PASSWORD`)",
+        value_name: "USER",
+        default: None,
+        default_words: Some("no sign-in"),
+        scope: Scope::Serve,
+        check: any,
+    },
+    Setting {
+        flag: "smtp-from",
+        env: "APP_SMTP_FROM",
+        what: "sender of email notifications, e.g. `Dual-write Console <dwconsole@example.com>`",
+        value_name: "ADDRESS",
+        default: None,
+        default_words: None,
+        scope: Scope::Serve,
+        check: mailbox,
+    },
+    Setting {
         flag: "password",
         env: "APP_PASSWORD",
         what: "password for `user add`",
         value_name: "PASSWORD",
         default: None,
         default_words: Some("prompt"),
+        scope: Scope::VariableOnly,
+        check: any,
+    },
+    Setting {
+        flag: "smtp-password",
+        env: "APP_SMTP_PASSWORD",
+        what: "password for `smtp-user`",
+        value_name: "PASSWORD",
+        default: None,
+        default_words: None,
         scope: Scope::VariableOnly,
         check: any,
     },
@@ -850,6 +946,71 @@ pub struct Settings {
     pub max_connections: usize,
     /// Proxies whose forwarding headers are believed.
     pub trusted_proxies: app::auth::TrustedProxies,
+    /// The SMTP relay for email notifications, if configured.
+    pub smtp: Option<SmtpSettings>,
+}
+
+/// How the connection to the SMTP relay is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SmtpTls {
+    /// Plain connection upgraded with STARTTLS, which must succeed
+    /// (submission, port 587).
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption: only to a relay on this machine.
+    None,
+}
+
+impl SmtpTls {
+    /// The usual port for the mode.
+    pub fn default_port(self) -> u16 {
+        match self {
+            SmtpTls::Starttls => 587,
+            SmtpTls::Tls => 465,
+            SmtpTls::None => 25,
+        }
+    }
+}
+
+/// The SMTP relay email notifications go through.
+#[derive(Clone)]
+pub struct SmtpSettings {
+    /// Host name or address.
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// How the connection is secured.
+    pub tls: SmtpTls,
+    /// User name and password to sign in with, if any.
+    pub credentials: Option<(String, String)>,
+    /// The `From:` address.
+    pub from: String,
+}
+
+// By hand: the password must never reach a log line through `{:?}`.
+impl std::fmt::Debug for SmtpSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("user", &self.credentials.as_ref().map(|(u, _)| u))
+            .field("from", &self.from)
+            .finish()
+    }
+}
+
+impl SmtpSettings {
+    /// Where email goes out, in words, for the channels page.
+    pub fn describe(&self) -> String {
+        let how = match self.tls {
+            SmtpTls::Starttls => "STARTTLS",
+            SmtpTls::Tls => "TLS",
+            SmtpTls::None => "unencrypted, on this machine",
+        };
+        format!("{}:{} ({how}), from {}", self.host, self.port, self.from)
+    }
 }
 
 impl CommonSettings {
@@ -975,6 +1136,7 @@ pub fn resolve_serve(cli: &Cli, args: &ServeArgs, file: &FileSettings) -> anyhow
             .map_err(|e| anyhow::anyhow!("{}: {e}", setting("trusted-proxies").named()))?,
         None => Default::default(),
     };
+    let smtp = resolve_smtp(g, file, std::env::var("APP_SMTP_PASSWORD").ok())?;
     Ok(Settings {
         common: resolve_common(cli, file)?,
         bind: required(g, file, "bind")?,
@@ -994,7 +1156,81 @@ pub fn resolve_serve(cli: &Cli, args: &ServeArgs, file: &FileSettings) -> anyhow
         header_read_timeout: secs("header-read-timeout-secs")?,
         max_connections: required(g, file, "max-connections")?,
         trusted_proxies,
+        smtp,
     })
+}
+
+/// The SMTP relay's settings, checked together: none without smtp-host,
+/// a sender with it, a password with a user, `none` only on this machine.
+fn resolve_smtp(
+    g: &Given,
+    file: &FileSettings,
+    password: Option<String>,
+) -> anyhow::Result<Option<SmtpSettings>> {
+    let named = |flag: &str| setting(flag).named();
+    let host: Option<String> = typed(g, file, "smtp-host")?;
+    let port: Option<u16> = typed(g, file, "smtp-port")?;
+    let user: Option<String> = typed::<String>(g, file, "smtp-user")?
+        .map(|u| u.trim().to_string())
+        .filter(|u| !u.is_empty());
+    let from: Option<String> = typed(g, file, "smtp-from")?;
+    let tls_text: String = required(g, file, "smtp-tls")?;
+    let tls = SmtpTls::from_str(tls_text.trim(), true).unwrap_or(SmtpTls::Starttls);
+    let Some(host) = host.map(|h| h.trim().to_string()) else {
+        if let Some(flag) = [
+            ("smtp-port", port.is_some()),
+            ("smtp-user", user.is_some()),
+            ("smtp-from", from.is_some()),
+        ]
+        .into_iter()
+        .find_map(|(f, given)| given.then_some(f))
+        {
+            bail!(
+                "{} is given but {} is not: email needs the relay's host",
+                named(flag),
+                named("smtp-host")
+            );
+        }
+        return Ok(None);
+    };
+    let Some(from) = from.map(|f| f.trim().to_string()) else {
+        bail!(
+            "{} is needed with {}: the sender of email notifications",
+            named("smtp-from"),
+            named("smtp-host")
+        );
+    };
+    let local = host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if tls == SmtpTls::None && !local {
+        bail!(
+            "{}: `none` sends mail and passwords in the clear, so only to a relay on this machine (localhost, 127.0.0.1, ::1), not '{host}'; use starttls or tls",
+            named("smtp-tls")
+        );
+    }
+    let credentials = match (user, password.filter(|p| !p.is_empty())) {
+        (Some(u), Some(p)) => Some((u, p)),
+        (Some(_), None) => bail!(
+            "{} is needed with {}",
+            named("smtp-password"),
+            named("smtp-user")
+        ),
+        (None, Some(_)) => bail!(
+            "{} is set but {} is not",
+            named("smtp-password"),
+            named("smtp-user")
+        ),
+        (None, None) => None,
+    };
+    Ok(Some(SmtpSettings {
+        port: port.unwrap_or_else(|| tls.default_port()),
+        host,
+        tls,
+        credentials,
+        from,
+    }))
 }
 
 /// `APP_*` variables in the environment that the console does not know.
@@ -1091,6 +1327,89 @@ mod tests {
             err.contains("APP_COUNT_EVERY_SECS") && err.contains("30 is below 60"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_smtp_relay_is_checked_as_a_whole_and_its_password_never_printed() {
+        let smtp = |given: Given, f: &str, password: Option<&str>| {
+            resolve_smtp(&given, &file(f).unwrap(), password.map(str::to_string))
+        };
+        assert!(
+            smtp(Given::default(), "", None).unwrap().is_none(),
+            "off by default"
+        );
+        let s = smtp(
+            Given::default()
+                .with("smtp-host", "smtp.example.com")
+                .with("smtp-user", "alerts"),
+            "smtp_from = 'Dual-write Console <dwconsole@example.com>'",
+            Some("s3cret"),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!((s.port, s.tls), (587, SmtpTls::Starttls));
+        assert_eq!(s.credentials, Some(("alerts".into(), "s3cret".into())));
+        assert!(!format!("{s:?}").contains("s3cret"));
+        assert_eq!(
+            s.describe(),
+            "smtp.example.com:587 (STARTTLS), from Dual-write Console <dwconsole@example.com>"
+        );
+        let tls = smtp(
+            Given::default()
+                .with("smtp-host", "smtp.example.com")
+                .with("smtp-tls", "TLS")
+                .with("smtp-from", "a@example.com"),
+            "",
+            None,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(tls.port, 465);
+        let err = |given: Given, f: &str, password: Option<&str>| {
+            smtp(given, f, password).unwrap_err().to_string()
+        };
+        let e = err(
+            Given::default().with("smtp-from", "a@example.com"),
+            "",
+            None,
+        );
+        assert!(
+            e.contains("APP_SMTP_FROM") && e.contains("APP_SMTP_HOST"),
+            "{e}"
+        );
+        let e = err(
+            Given::default().with("smtp-host", "smtp.example.com"),
+            "",
+            None,
+        );
+        assert!(e.contains("APP_SMTP_FROM) is needed"), "{e}");
+        let host = Given::default()
+            .with("smtp-host", "smtp.example.com")
+            .with("smtp-from", "a@example.com");
+        let e = err(host.clone().with("smtp-tls", "none"), "", None);
+        assert!(e.contains("only to a relay on this machine"), "{e}");
+        let e = err(host.clone().with("smtp-user", "alerts"), "", None);
+        assert!(e.contains("APP_SMTP_PASSWORD is needed"), "{e}");
+        let e = err(host, "", Some("x"));
+        assert!(e.contains("APP_SMTP_USER"), "{e}");
+        let local = smtp(
+            Given::default()
+                .with("smtp-host", "127.0.0.1")
+                .with("smtp-tls", "none")
+                .with("smtp-from", "a@example.com"),
+            "",
+            None,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(local.port, 25);
+        assert!(
+            smtp_tls("ssl")
+                .unwrap_err()
+                .contains("none of starttls, tls and none")
+        );
+        assert!(host_name("smtp://x").is_err() && host_name("smtp.example.com:25").is_err());
+        assert!(mailbox("not an address").is_err());
     }
 
     #[test]

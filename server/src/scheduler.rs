@@ -207,6 +207,8 @@ pub struct Housekeeping {
     pub login_window: Duration,
     /// The console's public address, for the links in notifications.
     pub base_url: String,
+    /// Sends email notifications, when a relay is configured.
+    pub mailer: Option<crate::notify::email::Mailer>,
 }
 
 /// Starts the scheduled work: the housekeeping and one collector task per
@@ -228,7 +230,10 @@ pub fn start(
         )),
     ];
     tasks.push(tokio::spawn(alerts(pool.clone(), base_url)));
-    tasks.push(tokio::spawn(crate::notify::deliver::run(pool.clone())));
+    tasks.push(tokio::spawn(crate::notify::deliver::run(
+        pool.clone(),
+        housekeeping.mailer,
+    )));
     for job in jobs {
         tasks.push(tokio::spawn(collect(pool.clone(), sweeps.clone(), job)));
     }

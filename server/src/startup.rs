@@ -47,6 +47,8 @@ pub struct AppState {
     pub sweeps: app::errors::server::Sweeps,
     /// The console's public address, for the links in notifications.
     pub base_url: app::alerts::BaseUrl,
+    /// Where email notifications go out, in words (none: no email).
+    pub email_relay: app::alerts::channels::EmailRelay,
 }
 
 impl AppState {
@@ -79,6 +81,9 @@ impl AppState {
                 login_window: settings.login_window,
             },
             has_users: Arc::new(AtomicBool::new(false)),
+            email_relay: app::alerts::channels::EmailRelay(
+                settings.smtp.as_ref().map(|s| s.describe()),
+            ),
         }
     }
 
@@ -88,6 +93,7 @@ impl AppState {
         provide_context(self.auth.clone());
         provide_context(self.sweeps.clone());
         provide_context(self.base_url.clone());
+        provide_context(self.email_relay.clone());
         provide_context(app::auth::DemoMode(self.demo.clone()));
         if let Some(c) = &self.connections {
             provide_context(c.clone());
@@ -219,7 +225,8 @@ pub struct Application {
     state: AppState,
     signals: Signals,
     jobs: Vec<crate::scheduler::Job>,
-    simulator: Option<tokio::task::JoinHandle<()>>,
+    simulator: Vec<tokio::task::JoinHandle<()>>,
+    mailer: Option<crate::notify::email::Mailer>,
     reconciler: Arc<crate::reconcile::runner::Reconciler>,
     throughput_minute_days: u32,
     limits: crate::serve::Limits,
@@ -275,12 +282,31 @@ impl Application {
         let mut state = AppState::new(settings, pool);
         state.connections = Some(crate::scheduler::connections_context(
             &jobs,
-            demo.as_ref().map(|(job, _)| job),
+            demo.as_ref().map(|d| &d.job),
         ));
-        let simulator = demo.map(|(job, task)| {
-            jobs.push(job);
-            task
-        });
+        // Email goes through the configured relay; in demo mode without
+        // one, through the simulator's mailbox.
+        let smtp = match (&settings.smtp, &demo) {
+            (Some(s), _) => Some(s.clone()),
+            (None, Some(d)) => {
+                state.email_relay.0 = Some(format!(
+                    "the simulator's mailbox at {}:{} (demo mode; set smtp-host to send real mail)",
+                    d.smtp.host, d.smtp.port
+                ));
+                Some(d.smtp.clone())
+            }
+            (None, None) => None,
+        };
+        let mailer = smtp
+            .as_ref()
+            .map(crate::notify::email::Mailer::new)
+            .transpose()?;
+        let simulator = demo
+            .map(|d| {
+                jobs.push(d.job);
+                d.tasks
+            })
+            .unwrap_or_default();
         let reconciler = crate::reconcile::runner::Reconciler::new(
             state.pool.clone(),
             jobs.iter()
@@ -314,6 +340,7 @@ impl Application {
             signals,
             jobs,
             simulator,
+            mailer,
             reconciler,
             throughput_minute_days: settings.throughput_minute_days,
             limits: crate::serve::Limits {
@@ -345,6 +372,7 @@ impl Application {
                 throughput_minute_days: self.throughput_minute_days,
                 base_url: self.state.base_url.0.clone(),
                 login_window: self.state.auth.login_window,
+                mailer: self.mailer,
             },
         );
         self.reconciler.resume().await;

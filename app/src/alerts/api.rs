@@ -468,10 +468,17 @@ pub async fn list_channels() -> Result<super::ChannelsPage, AppError> {
     let pool = db()?;
     let mut conn = pool.acquire().await?;
     Ok(super::ChannelsPage {
+        email_relay: email_relay().0,
         channels: super::outbox::list(&mut conn).await?,
         deliveries: super::outbox::deliveries(&mut conn, 50).await?,
         new_secret: take_handed_over(NEW_SECRET_COOKIE, "/alerts/channels"),
     })
+}
+
+/// Where email goes out, as the server configured it.
+#[cfg(feature = "ssr")]
+fn email_relay() -> super::channels::EmailRelay {
+    use_context::<super::channels::EmailRelay>().unwrap_or_default()
 }
 
 /// Cookie that carries a new webhook's signing secret to the channels page
@@ -493,6 +500,12 @@ pub async fn create_channel(
     let new = form
         .validate()
         .map_err(|(f, m)| AppError::validation(f, m))?;
+    if new.1 == super::channels::ChannelKind::Email && email_relay().0.is_none() {
+        return Err(AppError::validation(
+            "kind",
+            "Email needs an SMTP relay, and none is configured: set smtp-host and smtp-from (see the README's settings), then restart.",
+        ));
+    }
     let pool = db()?;
     let mut tx = begin_write(&pool).await?;
     let (_, secret) =

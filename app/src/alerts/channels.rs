@@ -1,5 +1,5 @@
 //! Notification channels (a Teams Workflows webhook, a signed JSON
-//! webhook) and the outbox that delivers to them at least once: grouped as
+//! webhook, email through the configured SMTP relay) and the outbox that delivers to them at least once: grouped as
 //! Alertmanager does (wait 30 s for more alerts of the same rule, then at
 //! most one notification per 5 minutes; a still-firing alert again after 4
 //! hours), retried with backoff, every attempt kept.
@@ -14,12 +14,25 @@ pub enum ChannelKind {
     Teams,
     /// A JSON webhook signed as Standard Webhooks says.
     Webhook,
+    /// Email to one or more addresses, through the SMTP relay the
+    /// settings name.
+    Email,
 }
 
 str_enum!(ChannelKind {
     Teams => "teams", "Microsoft Teams (Workflows webhook)";
     Webhook => "webhook", "JSON webhook (signed)";
+    Email => "email", "Email";
 });
+
+/// Where email goes out, in words ("smtp.example.com:587, STARTTLS"), or
+/// `None` when no SMTP relay is configured and email channels cannot be
+/// added. The server provides it as context.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailRelay(pub Option<String>);
+
+/// Most recipients one email channel may have.
+pub const MAX_RECIPIENTS: usize = 20;
 
 /// A channel as pages list it: its target shown only in part.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,7 +44,7 @@ pub struct Channel {
     /// Its kind.
     pub kind: ChannelKind,
     /// The target, masked: a URL's scheme and host only (its path and
-    /// query hold the secret).
+    /// query hold the secret); an email channel's addresses.
     pub target: String,
     /// Why it is disabled (410 Gone, or an admin), if it is.
     pub disabled_reason: Option<String>,
@@ -56,7 +69,8 @@ pub struct Delivery {
     pub channel: String,
     /// What was sent: `rule:<id>`, `test`, `sweep:<environment id>`.
     pub what: String,
-    /// The HTTP status, when there was an answer.
+    /// The receiver's status when there was an answer: HTTP's, or the
+    /// mail server's reply code.
     pub status: Option<i64>,
     /// `sent`, `retry`, `gave_up` or `disabled`.
     pub outcome: String,
@@ -71,7 +85,7 @@ pub struct ChannelForm {
     pub name: String,
     /// Kind (stored name).
     pub kind: String,
-    /// The webhook URL.
+    /// The webhook URL, or the email addresses (commas between).
     pub target: String,
 }
 
@@ -88,6 +102,64 @@ fn allowed_url(url: &str) -> bool {
             .any(|p| url.starts_with(p) && url[p.len()..].starts_with([':', '/']))
 }
 
+/// Whether `a` reads as one email address: a local part and a domain of
+/// dot-separated labels, no spaces, quotes or brackets. Deliberately
+/// plain: the relay has the last word, and its answer is logged.
+fn email_address(a: &str) -> bool {
+    let Some((local, domain)) = a.rsplit_once('@') else {
+        return false;
+    };
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| !c.is_whitespace() && !c.is_control() && !"<>()[]\\,;:\"@".contains(c))
+    };
+    a.len() <= 254
+        && local.len() <= 64
+        && plain(local)
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
+        && domain.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
+}
+
+/// An email channel's recipients, checked: commas or semicolons between,
+/// each one address, 1 to [`MAX_RECIPIENTS`], no repeats. Gives them
+/// joined by ", ".
+pub fn recipients(v: &str) -> Result<String, (&'static str, String)> {
+    let mut list: Vec<&str> = Vec::new();
+    for a in v.split([',', ';']).map(str::trim).filter(|a| !a.is_empty()) {
+        if !email_address(a) {
+            return Err((
+                "target",
+                format!("'{a}' is not an email address like oncall@example.com."),
+            ));
+        }
+        if !list.iter().any(|b| b.eq_ignore_ascii_case(a)) {
+            list.push(a);
+        }
+    }
+    match list.len() {
+        0 => Err((
+            "target",
+            "Give one or more email addresses, with commas between.".into(),
+        )),
+        n if n > MAX_RECIPIENTS => Err((
+            "target",
+            format!(
+                "{n} addresses is too many for one channel; at most {MAX_RECIPIENTS} (use a distribution list)."
+            ),
+        )),
+        _ => Ok(list.join(", ")),
+    }
+}
+
 impl ChannelForm {
     /// Checks the form; `Err` names the field and says what is wrong.
     pub fn validate(&self) -> Result<NewChannel, (&'static str, String)> {
@@ -101,6 +173,9 @@ impl ChannelForm {
         let kind = ChannelKind::parse(self.kind.trim())
             .ok_or_else(|| crate::maps::not_a_choice("kind", &self.kind))?;
         let target = self.target.trim();
+        if kind == ChannelKind::Email {
+            return Ok((name.to_string(), kind, recipients(target)?));
+        }
         if target.chars().any(char::is_whitespace) || !allowed_url(target) {
             return Err((
                 "target",
@@ -113,8 +188,13 @@ impl ChannelForm {
 }
 
 /// A target as pages show it: a URL's scheme and host with the rest
-/// hidden (a Workflows URL carries its signature in the query).
-pub fn mask(_kind: ChannelKind, target: &str) -> String {
+/// hidden (a Workflows URL carries its signature in the query); email
+/// addresses as they are (they hold no secret, and admins need to see
+/// who is told).
+pub fn mask(kind: ChannelKind, target: &str) -> String {
+    if kind == ChannelKind::Email {
+        return target.to_string();
+    }
     let (scheme, rest) = target.split_once("://").unwrap_or(("", target));
     let host = rest.split(['/', '?']).next().unwrap_or_default();
     format!("{scheme}://{host}/…")
@@ -234,5 +314,52 @@ mod tests {
         let shown = mask(ChannelKind::Teams, url);
         assert_eq!(shown, "https://prod-12.westeurope.logic.azure.com:443/…");
         assert!(!shown.contains("SECRET"));
+    }
+
+    #[test]
+    fn an_email_channel_takes_a_list_of_addresses_and_names_a_bad_one() {
+        let form = |target: &str| ChannelForm {
+            name: "On call".into(),
+            kind: "email".into(),
+            target: target.into(),
+        };
+        assert_eq!(
+            form(" oncall@example.com; Ops.Team@example.co.uk ,oncall@EXAMPLE.com ")
+                .validate()
+                .unwrap()
+                .2,
+            "oncall@example.com, Ops.Team@example.co.uk"
+        );
+        for bad in [
+            "oncall",
+            "oncall@",
+            "@example.com",
+            "on call@example.com",
+            "oncall@example..com",
+            "oncall@-example.com",
+            "a..b@example.com",
+            "<oncall@example.com>",
+            "oncall@example.com\r\nBcc: x@y.z",
+        ] {
+            let (field, why) = form(bad).validate().unwrap_err();
+            assert_eq!(field, "target", "{bad}");
+            assert!(why.contains("not an email address"), "{bad}: {why}");
+        }
+        assert!(
+            form(" , ")
+                .validate()
+                .unwrap_err()
+                .1
+                .contains("one or more")
+        );
+        let many = (0..21)
+            .map(|i| format!("p{i}@example.com"))
+            .collect::<Vec<_>>()
+            .join(",");
+        assert!(form(&many).validate().unwrap_err().1.contains("at most 20"));
+        assert_eq!(
+            mask(ChannelKind::Email, "oncall@example.com"),
+            "oncall@example.com"
+        );
     }
 }

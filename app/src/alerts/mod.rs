@@ -517,6 +517,9 @@ pub struct RuleDiff {
 /// The channels page (admins).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelsPage {
+    /// Where email goes out, in words; `None`: no SMTP relay, so no
+    /// email channels.
+    pub email_relay: Option<String>,
     /// Every channel.
     pub channels: Vec<channels::Channel>,
     /// The latest delivery attempts, newest first.

@@ -579,6 +579,78 @@ mod tests {
         }
     }
 
+    /// The migration that lets email in rebuilds `alert_channels`: the
+    /// channels, their outbox rows and delivery log come through it whole,
+    /// and the foreign keys hold afterwards.
+    #[sqlx::test(migrations = false)]
+    async fn channels_and_their_outbox_survive_the_rebuild_that_allows_email(pool: SqlitePool) {
+        let migrator = sqlx::migrate!("../migrations");
+        migrator.run_to(20261201000018, &pool).await.unwrap();
+        let mut conn = pool.acquire().await.unwrap();
+        let new = (
+            "Ops".to_string(),
+            ChannelKind::Teams,
+            "https://example.com/hook?sig=x".to_string(),
+        );
+        let (id, _) = create(&mut conn, &Actor::cli(), &new, 1000).await.unwrap();
+        let ch = list(&mut conn).await.unwrap().remove(0);
+        enqueue(&mut conn, &ch, "rule:1", &[message("a")], 1000)
+            .await
+            .unwrap();
+        let d = due(&mut conn, 2000, 10).await.unwrap().remove(0);
+        record_attempt(
+            &mut conn,
+            &d,
+            2000,
+            Some(503),
+            "HTTP 503",
+            &After::RetryAt(2100),
+        )
+        .await
+        .unwrap();
+        drop(conn);
+
+        migrator.run(&pool).await.unwrap();
+        let mut conn = pool.acquire().await.unwrap();
+        assert_eq!(
+            list(&mut conn).await.unwrap(),
+            vec![Channel { pending: 1, ..ch }]
+        );
+        assert_eq!(target(&mut conn, id).await.unwrap().1, new.2);
+        assert_eq!(
+            deliveries(&mut conn, 10).await.unwrap()[0].status,
+            Some(503)
+        );
+        let email = (
+            "On call".to_string(),
+            ChannelKind::Email,
+            "oncall@example.com".to_string(),
+        );
+        let (_, secret) = create(&mut conn, &Actor::cli(), &email, 3000)
+            .await
+            .unwrap();
+        assert_eq!(secret, None, "an email channel has no signing secret");
+        let fk: i64 = sqlx::query_scalar("pragma foreign_keys")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(fk, 1);
+        let orphan = sqlx::query(
+            "insert into alert_outbox (channel_id, group_key, created_at, due_at, payload)
+             values (999, 'test', 0, 0, '[]')",
+        )
+        .execute(&mut *conn)
+        .await;
+        assert!(orphan.is_err(), "the outbox still refers to channels");
+        let sms = sqlx::query(
+            "insert into alert_channels (name, kind, target, created_at, created_by)
+             values ('x', 'sms', '1', 0, 'cli')",
+        )
+        .execute(&mut *conn)
+        .await;
+        assert!(sms.is_err(), "the kind is still checked");
+    }
+
     #[sqlx::test(migrations = "../migrations")]
     async fn notifications_group_then_wait_an_interval_and_attempts_are_kept(pool: SqlitePool) {
         let mut conn = pool.acquire().await.unwrap();

@@ -826,7 +826,7 @@ pub fn ChannelsPage() -> impl IntoView {
         <Layout title="Notification channels">
             <RoleGate needed=Role::Admin action="manage notification channels">
                 <p class="lead">
-                    "Where alert rules send their notifications: a Microsoft Teams channel (a Workflows webhook, “When a Teams webhook request is received”) or any JSON webhook, signed as Standard Webhooks says. "
+                    "Where alert rules send their notifications: a Microsoft Teams channel (a Workflows webhook, “When a Teams webhook request is received”), any JSON webhook, signed as Standard Webhooks says, or email (plain text and HTML). "
                     "Alerts of one rule are grouped (30 s wait, then at most one notification per 5 minutes); a firing alert nobody acknowledged notifies again after 4 hours. Delivery is retried with backoff for about three days."
                 </p>
                 {move || action_error(create.value().get())}
@@ -845,6 +845,10 @@ pub fn ChannelsPage() -> impl IntoView {
                         };
                         view! {
                             {p.new_secret.map(secret_box)}
+                            <p data-testid="email-relay">{match p.email_relay {
+                                Some(relay) => format!("Email goes out through {relay}."),
+                                None => "Email is off: no SMTP relay is configured (the settings smtp-host and smtp-from).".into(),
+                            }}</p>
                             {if p.channels.is_empty() {
                                 view! { <p class="empty">"No channels yet."</p> }.into_any()
                             } else {
@@ -923,7 +927,7 @@ pub fn ChannelsPage() -> impl IntoView {
                             {ChannelKind::ALL.iter().map(|k| view! { <option value=k.as_str()>{k.label()}</option> }).collect_view()}
                         </select>
                     </label>
-                    <label>"Webhook URL (kept secret: shown only as its host after saving)" <input name="form[target]" required type="url" placeholder="https://…logic.azure.com/workflows/…"/></label>
+                    <label>"Webhook URL (kept secret: shown only as its host after saving), or for email the addresses, with commas between" <input name="form[target]" required maxlength="2000" autocomplete="off" placeholder="https://…logic.azure.com/workflows/… or oncall@example.com"/></label>
                     <button type="submit" class="primary">"Add channel"</button>
                 </ActionForm>
             </RoleGate>

@@ -4,6 +4,7 @@
 //! when its range changes and reads values under the pointer).
 
 use super::{Chart, Kind, fmt_bucket, fmt_value};
+use crate::components::escape_html;
 use leptos::prelude::*;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -332,21 +333,13 @@ pub fn describe(chart: &Chart, i: usize) -> String {
     )
 }
 
-/// Escapes text for HTML.
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// The "Show data" table as HTML: a row per period with any value. Built
 /// as one string because a week by hour for 20 maps is thousands of cells,
 /// which as a view tree cost more to render than the rest of the page.
 pub fn data_table(chart: &Chart) -> String {
     let mut html = String::from(r#"<table class="data compact"><thead><tr><th>Period (UTC)</th>"#);
     for s in &chart.series {
-        html.push_str(&format!(r#"<th class="num">{}</th>"#, escape(&s.name)));
+        html.push_str(&format!(r#"<th class="num">{}</th>"#, escape_html(&s.name)));
     }
     html.push_str("</tr></thead><tbody>");
     for (i, t) in chart.span.buckets().into_iter().enumerate() {
@@ -365,7 +358,7 @@ pub fn data_table(chart: &Chart) -> String {
         for v in values {
             html.push_str(r#"<td class="num">"#);
             if let Some(v) = v {
-                html.push_str(&escape(&fmt_value(v, chart.percent)));
+                html.push_str(&escape_html(&fmt_value(v, chart.percent)));
             }
             html.push_str("</td>");
         }

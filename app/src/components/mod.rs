@@ -109,6 +109,12 @@ pub fn escape_text(text: &str) -> String {
     out
 }
 
+/// Escapes text for HTML built as a string, in element content or a
+/// double-quoted attribute value: [`escape_text`], and `"` as `&quot;`.
+pub fn escape_html(text: &str) -> String {
+    escape_text(text).replace('"', "&quot;")
+}
+
 /// Bars as an inline SVG sparkline, oldest first; `label` says in words
 /// what they show, for screen readers.
 pub fn sparkline(values: &[f64], label: String) -> impl IntoView + use<> {

@@ -1,9 +1,10 @@
 //! The delivery task: every few seconds, sends the notifications that are
-//! due in the outbox (Teams cards, signed webhooks), records each attempt
+//! due in the outbox (Teams cards, signed webhooks, email), records each attempt
 //! with the receiver's answer, and follows the retry schedule. A message
 //! keeps its `webhook-id` across retries, so a receiver can drop repeats.
 //! The full target URL holds a secret: it is never logged.
 
+use super::email::{Mail, Mailer};
 use super::retry::{self, Outcome};
 use app::alerts::Message;
 use app::alerts::channels::{ChannelKind, SweepMessage};
@@ -15,8 +16,10 @@ use std::time::Duration;
 /// How long a receiver has to answer.
 const TIMEOUT: Duration = Duration::from_secs(15);
 
-/// Delivers what is due every 5 seconds, until dropped.
-pub async fn run(pool: SqlitePool) {
+/// Delivers what is due every 5 seconds, until dropped; email goes out
+/// through `mailer` (none configured: email notifications wait and retry,
+/// and say why on the channel's page).
+pub async fn run(pool: SqlitePool, mailer: Option<Mailer>) {
     let client = match client() {
         Ok(c) => c,
         Err(e) => {
@@ -28,7 +31,8 @@ pub async fn run(pool: SqlitePool) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        if let Err(e) = deliver_due(&pool, &client, chrono::Utc::now().timestamp()).await {
+        let now = chrono::Utc::now().timestamp();
+        if let Err(e) = deliver_due(&pool, &client, mailer.as_ref(), now).await {
             tracing::warn!(error = %e, "could not deliver notifications; will try again in 5 s");
         }
     }
@@ -47,6 +51,7 @@ pub fn client() -> reqwest::Result<reqwest::Client> {
 pub async fn deliver_due(
     pool: &SqlitePool,
     client: &reqwest::Client,
+    mailer: Option<&Mailer>,
     now: i64,
 ) -> Result<usize, AppError> {
     let due = {
@@ -61,7 +66,18 @@ pub async fn deliver_due(
         let body = request_body(kind, d, now);
         let (outcome, after) = match body {
             Ok(body) => {
-                let outcome = send(client, kind, &target, secret.as_deref(), d, body, now).await;
+                let outcome = match body {
+                    Body::Json(body) => {
+                        send(client, kind, &target, secret.as_deref(), d, body, now).await
+                    }
+                    Body::Mail(mail) => match mailer {
+                        Some(m) => m.send(&target, &mail).await,
+                        None => Outcome::Network(
+                            "no SMTP relay is configured (the settings smtp-host and smtp-from)"
+                                .into(),
+                        ),
+                    },
+                };
                 let after = match retry::next(d.attempts as usize + 1, &outcome, now) {
                     retry::Next::Done => After::Sent,
                     retry::Next::RetryAt(t) => After::RetryAt(t),
@@ -77,7 +93,7 @@ pub async fn deliver_due(
             }
         };
         let status = match outcome {
-            Outcome::Status(s, _) => Some(s),
+            Outcome::Status(s, _) | Outcome::Smtp(s, _) => Some(s),
             _ => None,
         };
         tracing::info!(
@@ -103,27 +119,37 @@ pub async fn deliver_due(
     Ok(due.len())
 }
 
-/// The JSON body for a notification on a channel of `kind`: alerts, or a
+/// What goes out for one notification.
+enum Body {
+    /// A JSON request body (Teams, webhook).
+    Json(serde_json::Value),
+    /// An email.
+    Mail(Mail),
+}
+
+/// The body for a notification on a channel of `kind`: alerts, or a
 /// daily sweep (its group key says which).
-fn request_body(kind: ChannelKind, d: &Due, now: i64) -> serde_json::Result<serde_json::Value> {
+fn request_body(kind: ChannelKind, d: &Due, now: i64) -> serde_json::Result<Body> {
     if d.group_key.starts_with("sweep:") {
         let sweeps: Vec<SweepMessage> = serde_json::from_str(&d.payload)?;
         let Some(sweep) = sweeps.first() else {
             return Err(serde::de::Error::custom("an empty sweep"));
         };
         return Ok(match kind {
-            ChannelKind::Teams => super::teams::sweep_body(sweep),
-            ChannelKind::Webhook => serde_json::json!({
+            ChannelKind::Teams => Body::Json(super::teams::sweep_body(sweep)),
+            ChannelKind::Webhook => Body::Json(serde_json::json!({
                 "type": "error_queue.sweep",
                 "timestamp": chrono::DateTime::from_timestamp(now, 0).map(|t| t.to_rfc3339()),
                 "data": sweep,
-            }),
+            })),
+            ChannelKind::Email => Body::Mail(super::email::sweep_mail(sweep)),
         });
     }
     let messages: Vec<Message> = serde_json::from_str(&d.payload)?;
     Ok(match kind {
-        ChannelKind::Teams => super::teams::body_many(&messages),
-        ChannelKind::Webhook => super::webhook::payload(&d.group_key, now, &messages),
+        ChannelKind::Teams => Body::Json(super::teams::body_many(&messages)),
+        ChannelKind::Webhook => Body::Json(super::webhook::payload(&d.group_key, now, &messages)),
+        ChannelKind::Email => Body::Mail(super::email::alerts_mail(&messages)),
     })
 }
 
@@ -139,7 +165,7 @@ async fn send(
 ) -> Outcome {
     let bytes = body.to_string();
     let headers = match kind {
-        ChannelKind::Teams => vec![],
+        ChannelKind::Teams | ChannelKind::Email => vec![],
         ChannelKind::Webhook => {
             let key = match secret.map(super::webhook::secret_key) {
                 Some(Ok(k)) => k,
@@ -268,7 +294,7 @@ mod tests {
         }
         drop(conn);
         let client = client().unwrap();
-        assert_eq!(deliver_due(&pool, &client, now).await.unwrap(), 3);
+        assert_eq!(deliver_due(&pool, &client, None, now).await.unwrap(), 3);
         // The Teams receiver took the card; the webhook answered 503 and
         // is due again in 5 s; the gone one disabled its channel.
         assert_eq!(sim.received().len(), 1);
@@ -285,8 +311,8 @@ mod tests {
             1
         );
         drop(conn);
-        assert_eq!(deliver_due(&pool, &client, now + 4).await.unwrap(), 0);
-        assert_eq!(deliver_due(&pool, &client, now + 5).await.unwrap(), 1);
+        assert_eq!(deliver_due(&pool, &client, None, now + 4).await.unwrap(), 0);
+        assert_eq!(deliver_due(&pool, &client, None, now + 5).await.unwrap(), 1);
         // Both attempts carried the same id; the signature is the spec's
         // HMAC over id.timestamp.body with the secret shown at creation.
         let seen = seen.lock().unwrap().clone();
@@ -331,6 +357,97 @@ mod tests {
                 ("Teams", "sent"),
                 ("Hook", "retry")
             ]
+        );
+    }
+
+    #[tokio::test]
+    async fn email_reaches_a_local_smtp_sink_in_two_parts_and_refusals_follow_smtp_classes() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::db::connect(dir.path().join("t.db").to_str().unwrap())
+            .await
+            .unwrap();
+        let mailbox = Arc::<crate::simulator::mailbox::Mailbox>::default();
+        let (addr, _task) =
+            crate::simulator::mailbox::serve(mailbox.clone(), "127.0.0.1:0".parse().unwrap())
+                .await
+                .unwrap();
+        let mailer = Mailer::new(&crate::config::SmtpSettings {
+            host: addr.ip().to_string(),
+            port: addr.port(),
+            tls: crate::config::SmtpTls::None,
+            credentials: None,
+            from: "Dual-write Console <dwconsole@example.com>".into(),
+        })
+        .unwrap();
+        let now = 1_780_000_000;
+        let mut conn = pool.acquire().await.unwrap();
+        for (name, to) in [
+            ("Team", "oncall@example.com, lead@example.com"),
+            ("Busy", "busy@example.com"),
+            ("Nobody", "nobody@example.com"),
+        ] {
+            let new = (name.into(), ChannelKind::Email, to.into());
+            let (id, secret) = app::alerts::outbox::create(&mut conn, &Actor::cli(), &new, now)
+                .await
+                .unwrap();
+            assert_eq!(secret, None);
+            app::alerts::outbox::enqueue_at(&mut conn, id, "rule:1", &[message()], now, now)
+                .await
+                .unwrap();
+        }
+        drop(conn);
+        let client = client().unwrap();
+        // Without a relay nothing is lost: every email waits and retries.
+        assert_eq!(deliver_due(&pool, &client, None, now).await.unwrap(), 3);
+        assert!(mailbox.received().is_empty());
+        assert_eq!(
+            deliver_due(&pool, &client, Some(&mailer), now + 5)
+                .await
+                .unwrap(),
+            3
+        );
+        let got = mailbox.received();
+        assert_eq!(got.len(), 1, "one message for the team's two addresses");
+        let mail = &got[0];
+        assert_eq!(mail.from, "dwconsole@example.com");
+        assert_eq!(mail.to, ["oncall@example.com", "lead@example.com"]);
+        // The subject's middle dots travel as RFC 2047 encoded words.
+        assert_eq!(
+            mail.subject,
+            "Firing: More than 10 errors per hour =?utf-8?b?wrc=?= UAT =?utf-8?b?wrc=?= Customers V3"
+        );
+        for part in [
+            "Content-Type: multipart/alternative",
+            "Content-Type: text/plain; charset=utf-8",
+            "Content-Type: text/html; charset=utf-8",
+            "To: oncall@example.com, lead@example.com",
+            "dwconsole@example.com",
+        ] {
+            assert!(mail.data.contains(part), "{part} in:\n{}", mail.data);
+        }
+        let mut conn = pool.acquire().await.unwrap();
+        let log = app::alerts::outbox::deliveries(&mut conn, 10)
+            .await
+            .unwrap();
+        let mut latest: Vec<_> = log
+            .iter()
+            .take(3)
+            .map(|d| (d.channel.as_str(), d.status, d.outcome.as_str()))
+            .collect();
+        latest.sort();
+        assert_eq!(
+            latest,
+            [
+                ("Busy", Some(451), "retry"),
+                ("Nobody", Some(550), "gave_up"),
+                ("Team", Some(250), "sent"),
+            ]
+        );
+        assert!(
+            log[3..]
+                .iter()
+                .all(|d| d.outcome == "retry" && d.detail.contains("no SMTP relay")),
+            "{log:?}"
         );
     }
 }

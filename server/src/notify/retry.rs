@@ -1,7 +1,8 @@
 //! What a channel's outbox does after each delivery attempt: done, try
 //! again later (on Standard Webhooks' suggested schedule, or later when the
 //! receiver asks with `Retry-After`), give up, or disable the channel when
-//! the receiver says the endpoint is gone (410).
+//! the receiver says the endpoint is gone (410). A mail relay's reply codes
+//! follow SMTP's classes instead: 4xx waits and tries again, 5xx gives up.
 
 /// Seconds to wait after the first, second, … failed attempt: Standard
 /// Webhooks' schedule (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h,
@@ -28,6 +29,11 @@ pub enum Outcome {
     Timeout,
     /// The connection failed (DNS, refused, TLS), with why.
     Network(String),
+    /// A mail relay answered with this reply code and text.
+    Smtp(u16, String),
+    /// The notification cannot be sent as it is (an address that does not
+    /// parse), with why: waiting does not help.
+    Invalid(String),
 }
 
 /// What the outbox does next.
@@ -61,6 +67,15 @@ pub fn next(attempt: usize, outcome: &Outcome, at: i64) -> Next {
         ),
         Outcome::Status(408 | 429 | 500..=599, after) => retry(*after),
         Outcome::Timeout | Outcome::Network(_) => retry(None),
+        // SMTP's classes: 2xx done, 4xx transient (a full mailbox, a
+        // greylisting relay), 5xx permanent.
+        Outcome::Smtp(200..=299, _) => Next::Done,
+        Outcome::Smtp(400..=499, _) => retry(None),
+        Outcome::Smtp(..) => Next::GiveUp(format!(
+            "The mail server refused the message: {}.",
+            describe(outcome)
+        )),
+        Outcome::Invalid(why) => Next::GiveUp(format!("The message cannot be sent: {why}.")),
         // Other refusals (400, 401, 403, 404, 413) do not go away by
         // waiting: the message or the channel needs a person.
         Outcome::Status(..) => Next::GiveUp(format!(
@@ -76,6 +91,9 @@ pub fn describe(outcome: &Outcome) -> String {
         Outcome::Status(s, _) => format!("HTTP {s}"),
         Outcome::Timeout => "no answer in time".into(),
         Outcome::Network(why) => format!("could not connect ({why})"),
+        Outcome::Smtp(code, text) if text.is_empty() => format!("SMTP {code}"),
+        Outcome::Smtp(code, text) => format!("SMTP {code} {text}"),
+        Outcome::Invalid(why) => why.clone(),
     }
 }
 
@@ -132,5 +150,25 @@ mod tests {
                 "{status}"
             );
         }
+    }
+
+    #[test]
+    fn mail_replies_follow_smtp_classes() {
+        assert_eq!(next(1, &Outcome::Smtp(250, "OK".into()), 0), Next::Done);
+        assert_eq!(
+            next(1, &Outcome::Smtp(451, "try again later".into()), 0),
+            Next::RetryAt(5)
+        );
+        let Next::GiveUp(why) = next(1, &Outcome::Smtp(550, "no such user".into()), 0) else {
+            panic!("a permanent refusal gives up")
+        };
+        assert_eq!(
+            why,
+            "The mail server refused the message: SMTP 550 no such user."
+        );
+        assert!(matches!(
+            next(1, &Outcome::Invalid("bad address".into()), 0),
+            Next::GiveUp(_)
+        ));
     }
 }

@@ -56,6 +56,37 @@ const FAILURES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The tables failures are about, each in trouble in turn when failures
+/// come in waves.
+const WAVE_TABLES: [&str; 6] = [
+    "account",
+    "contact",
+    "msdyn_sharedproductdetail",
+    "invoice",
+    "msdyn_paymentterm",
+    "quote",
+];
+/// How long each table's trouble lasts; the six take turns, so the cycle
+/// is three hours.
+const WAVE_SECS: i64 = 30 * 60;
+
+/// The failure for a slot at `t` (Unix seconds) when failures come in
+/// waves: nine in ten are about the table in trouble at `t`, the tenth
+/// about any table. At one failure every 20 s the table in trouble sees
+/// about 160 an hour and the others about 3, so a threshold of 10 an hour
+/// (recovering at 5) fires minutes into a wave and resolves about an hour
+/// after it.
+fn wave_failure(r: u64, t: i64) -> (&'static str, &'static str) {
+    let turn = t.div_euclid(WAVE_SECS).rem_euclid(WAVE_TABLES.len() as i64) as usize;
+    let table = if r.is_multiple_of(10) {
+        WAVE_TABLES[((r / 10) % WAVE_TABLES.len() as u64) as usize]
+    } else {
+        WAVE_TABLES[turn]
+    };
+    let of_table: Vec<&(&str, &str)> = FAILURES.iter().filter(|(e, _)| *e == table).collect();
+    *of_table[((r / 100) % of_table.len() as u64) as usize]
+}
+
 pub(super) fn mix(seed: u64, i: u64) -> u64 {
     let mut x = seed ^ i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     x ^= x >> 33;
@@ -94,7 +125,11 @@ pub fn trace_row(config: &SimConfig, i: u64) -> Value {
     let every = config.trace_every.as_millis().max(1) as i64;
     let slot = (created(config, i).timestamp_millis().div_euclid(every)) as u64;
     let r = mix(config.seed, slot);
-    let (entity, template) = FAILURES[(r % FAILURES.len() as u64) as usize];
+    let (entity, template) = if config.waves {
+        wave_failure(r, slot as i64 * every / 1000)
+    } else {
+        FAILURES[(r % FAILURES.len() as u64) as usize]
+    };
     let key = format!("USMF-{:06}", r % 1_000_000);
     let n = format!("{:06}", (r >> 20) % 1_000_000);
     let message = template.replace("{key}", &key).replace("{n}", &n);
@@ -318,5 +353,54 @@ mod tests {
         // One hour later on the same grid is 180 rows further on.
         assert_eq!(trace_row(&first, 180), trace_row(&later, 0));
         assert_ne!(trace_row(&first, 181), trace_row(&later, 0));
+    }
+
+    #[test]
+    fn in_waves_one_table_at_a_time_takes_most_failures_and_every_table_gets_its_turn() {
+        let every = Duration::from_secs(20);
+        let config = SimConfig {
+            // On a wave boundary: the first half hour is one table's turn.
+            start: DateTime::from_timestamp(1_800_000_000 / 10_800 * 10_800, 0).unwrap(),
+            trace_every: every,
+            waves: true,
+            ..SimConfig::default()
+        };
+        let entity = |i: u64| {
+            trace_row(&config, i)["primaryentity"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        // Three hours: six turns of 90 rows (half an hour each).
+        let mut turns = Vec::new();
+        for turn in 0..6 {
+            let rows: Vec<String> = (turn * 90..(turn + 1) * 90).map(entity).collect();
+            let mut counts = std::collections::BTreeMap::<String, usize>::new();
+            for e in &rows {
+                *counts.entry(e.clone()).or_default() += 1;
+            }
+            let (hot, n) = counts.iter().max_by_key(|(_, n)| **n).unwrap();
+            // About 160 an hour for the table in trouble, the rest a few.
+            assert!(*n >= 70, "turn {turn}: {counts:?}");
+            for (e, k) in &counts {
+                assert!(e == hot || *k <= 8, "turn {turn}: {counts:?}");
+            }
+            turns.push(hot.clone());
+        }
+        let mut distinct = turns.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), 6, "each table has its turn: {turns:?}");
+        // Every kind of failure still shows up over a cycle.
+        let messages: std::collections::HashSet<String> = (0..540)
+            .map(|i| {
+                let block = trace_row(&config, i)["messageblock"]
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+                block.lines().nth(1).unwrap().chars().take(40).collect()
+            })
+            .collect();
+        assert!(messages.len() >= FAILURES.len(), "{}", messages.len());
     }
 }

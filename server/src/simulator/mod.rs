@@ -19,7 +19,10 @@
 //!   10,000 rows with `@odata.nextLink`), and `/Metadata/DataEntities`;
 //! - `GET /data/DualWriteProjectConfigurations`: two rows per simulated
 //!   table's map, with a status that pauses each map for ten minutes
-//!   every three hours.
+//!   every three hours;
+//! - `POST /teams/webhook` and `GET` of it: a Teams Workflows-like receiver
+//!   that checks what it is sent and keeps it; `GET /mail/inbox`: what the
+//!   simulator's SMTP mailbox ([`mailbox`], on a port of its own) received.
 //!
 //! The tables (see [`tables`]) hold the same records on both sides with
 //! configurable drift and churn.
@@ -31,6 +34,7 @@
 
 mod data;
 mod filter;
+pub mod mailbox;
 pub mod tables;
 
 use axum::extract::{Path, Query, RawQuery, State};
@@ -112,6 +116,11 @@ pub struct SimConfig {
     pub start: DateTime<Utc>,
     /// A new failed operation (trace row) this often.
     pub trace_every: Duration,
+    /// Whether failures come in waves (demo mode): one table at a time is
+    /// "in trouble" for half an hour and takes most failures, the others
+    /// see a few an hour, so per-map alerts fire and resolve in turn.
+    /// Off, failures spread evenly over every kind.
+    pub waves: bool,
     /// Random fault rates.
     pub rates: FaultRates,
     /// Throttling under load, as the services' protection limits do.
@@ -143,6 +152,7 @@ impl Default for SimConfig {
                 Duration::from_secs(20),
             ),
             trace_every: Duration::from_secs(20),
+            waves: false,
             rates: FaultRates::default(),
             limit: None,
             tables: tables::default_tables(),
@@ -162,6 +172,7 @@ pub struct Simulator {
     throttled: std::sync::atomic::AtomicU64,
     window: Mutex<(std::time::Instant, u32)>,
     received: Mutex<VecDeque<Value>>,
+    mailbox: Arc<mailbox::Mailbox>,
 }
 
 impl Simulator {
@@ -176,7 +187,13 @@ impl Simulator {
             throttled: std::sync::atomic::AtomicU64::new(0),
             window: Mutex::new((std::time::Instant::now(), 0)),
             received: Mutex::new(VecDeque::new()),
+            mailbox: Arc::default(),
         })
+    }
+
+    /// The mailbox its SMTP receiver fills (see [`mailbox::serve`]).
+    pub fn mailbox(&self) -> Arc<mailbox::Mailbox> {
+        self.mailbox.clone()
     }
 
     /// What the Teams-like receiver accepted, oldest first (at most the
@@ -271,6 +288,7 @@ pub fn router(sim: Arc<Simulator>) -> Router {
         .route("/data/{set}/$count", get(fo_count))
         .route("/Metadata/DataEntities", get(data_entities))
         .route("/teams/webhook", post(teams_webhook).get(teams_received))
+        .route("/mail/inbox", get(mail_received))
         .route(
             "/data/DualWriteProjectConfigurations",
             get(project_configurations),
@@ -308,6 +326,12 @@ async fn teams_webhook(State(sim): State<Arc<Simulator>>, body: axum::body::Byte
 /// What the Teams-like receiver accepted, as a JSON list.
 async fn teams_received(State(sim): State<Arc<Simulator>>) -> Response {
     axum::Json(sim.received()).into_response()
+}
+
+/// What the simulator's mailbox received, as a JSON list (envelope,
+/// subject and the whole message).
+async fn mail_received(State(sim): State<Arc<Simulator>>) -> Response {
+    axum::Json(sim.mailbox.received()).into_response()
 }
 
 /// The connection to a simulator at `url` (both services and the token

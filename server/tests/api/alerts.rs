@@ -242,3 +242,95 @@ async fn metrics_need_a_token_and_speak_the_prometheus_text_format() {
         assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
     }
 }
+
+#[tokio::test]
+async fn an_email_channel_needs_a_relay_and_its_test_arrives_through_it() {
+    // No relay configured: refused, naming what to set; nothing is saved.
+    let app = app_with_uat().await;
+    let form = [
+        ("form[name]", "On call"),
+        ("form[kind]", "email"),
+        ("form[target]", "oncall@example.com"),
+    ];
+    let res = app.post_form("/sfn/create_channel", &form).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("set smtp-host and smtp-from")
+    );
+    let page = app.get("/alerts/channels").await.text().await.unwrap();
+    assert!(page.contains("Email is off"));
+    assert!(page.contains("No channels yet."), "nothing was saved");
+
+    // A relay (the simulator's mailbox, as a local SMTP sink).
+    let mailbox = std::sync::Arc::<server::simulator::mailbox::Mailbox>::default();
+    let (addr, _sink) =
+        server::simulator::mailbox::serve(mailbox.clone(), "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+    let app = spawn_app_with(|s| {
+        s.smtp = Some(server::config::SmtpSettings {
+            host: "127.0.0.1".into(),
+            port: addr.port(),
+            tls: server::config::SmtpTls::None,
+            credentials: None,
+            from: "Dual-write Console <dwconsole@example.com>".into(),
+        })
+    })
+    .await;
+    app.setup_admin().await;
+    let bad = [
+        ("form[name]", "On call"),
+        ("form[kind]", "email"),
+        ("form[target]", "oncall@example.com, not an address"),
+    ];
+    let res = app.post_form("/sfn/create_channel", &bad).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("'not an address' is not an email address")
+    );
+    let res = app.post_form("/sfn/create_channel", &form).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page: serde_json::Value = app
+        .post_form("/sfn/list_channels", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let relay = format!("127.0.0.1:{} (unencrypted, on this machine)", addr.port());
+    assert!(
+        page["email_relay"].as_str().unwrap().contains(&relay),
+        "{page}"
+    );
+    let channel = &page["channels"][0];
+    assert_eq!(
+        channel["target"], "oncall@example.com",
+        "addresses are shown"
+    );
+    let id = channel["id"].to_string();
+    let res = app
+        .post_form("/sfn/test_channel", &[("channel_id", id.as_str())])
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // The delivery task runs every 5 seconds.
+    let mut waited = 0;
+    while mailbox.received().is_empty() && waited < 150 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        waited += 1;
+    }
+    let got = mailbox.received();
+    assert_eq!(got.len(), 1, "the test email arrived");
+    assert_eq!(got[0].to, ["oncall@example.com"]);
+    assert!(
+        got[0].subject.starts_with("Firing: Test notification"),
+        "{}",
+        got[0].subject
+    );
+    let page = app.get("/alerts/channels").await.text().await.unwrap();
+    assert!(page.contains(&format!("Email goes out through {relay}")));
+}
