@@ -113,7 +113,7 @@ test("the trend chart of a map draws the threshold of the rule that watches it",
   await expect(chart.locator(".chart-svg svg")).toContainText("More than 10 errors per hour");
 });
 
-test("an admin adds an email channel and its test reaches the simulated mailbox", async ({ page, request }, info) => {
+test("an admin adds an email channel, sets its grouping, and its test reaches the simulated mailbox", async ({ page, request }, info) => {
   test.setTimeout(120_000);
   const name = `Ops mail (${info.project.name})`;
   const to = `ops-${info.project.name}@demo.invalid`;
@@ -137,6 +137,14 @@ test("an admin adds an email channel and its test reaches the simulated mailbox"
   await form.getByRole("button", { name: "Add channel" }).click();
   const row = page.getByTestId("channel-row").filter({ hasText: name });
   await expect(row).toContainText(to);
+  // Its grouping: no wait, one notification a minute, no resolved ones.
+  const timing = page.getByTestId("timing-form").filter({ hasText: name });
+  await timing.locator("summary").click();
+  await timing.locator('input[name="form[group_wait]"]').fill("0");
+  await timing.locator('input[name="form[group_interval]"]').fill("1");
+  await timing.locator('input[name="form[send_resolved]"]').uncheck();
+  await timing.getByRole("button", { name: "Save timing" }).click();
+  await expect(row.getByTestId("channel-timing")).toContainText("0 s, then every 1 min; repeats after 4 h; not when resolved");
   await row.getByRole("button", { name: `Send a test to ${name}` }).click();
   // The delivery task runs every 5 s; the mailbox answers 250.
   await expect(async () => {

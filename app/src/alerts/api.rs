@@ -550,6 +550,34 @@ pub async fn enable_channel(channel_id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Sets how a channel groups and repeats (admins).
+#[server(prefix = "/sfn", endpoint = "set_channel_timing")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
+pub async fn set_channel_timing(
+    channel_id: i64,
+    form: super::channels::TimingForm,
+) -> Result<(), AppError> {
+    use crate::audit::server::Actor;
+    use crate::auth::{Role, server::*};
+    use crate::db::*;
+    let admin = require_role(Role::Admin, "change notification channels")?;
+    let timing = form
+        .validate()
+        .map_err(|(f, m)| AppError::validation(f, m))?;
+    let pool = db()?;
+    let mut tx = begin_write(&pool).await?;
+    super::outbox::set_timing(
+        &mut tx,
+        &Actor::user(&admin, client_ip()),
+        channel_id,
+        &timing,
+    )
+    .await?;
+    tx.commit().await?;
+    leptos_axum::redirect("/alerts/channels");
+    Ok(())
+}
+
 /// Queues a test notification on a channel, due now (admins): the next
 /// delivery round, within seconds, sends it and logs the answer.
 #[server(prefix = "/sfn", endpoint = "test_channel")]

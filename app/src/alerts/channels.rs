@@ -187,6 +187,71 @@ impl ChannelForm {
     }
 }
 
+/// How a channel groups and repeats, as its timing form posts it:
+/// Alertmanager's three intervals in the units people set them in, and
+/// whether resolved alerts notify too.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimingForm {
+    /// Seconds the first notification of a group waits for more (0–600).
+    pub group_wait: String,
+    /// Minutes between two notifications of one group (1–1440).
+    pub group_interval: String,
+    /// Hours before a still-firing alert notifies again (1–168).
+    pub repeat: String,
+    /// Present when resolved alerts notify.
+    #[serde(default)]
+    pub send_resolved: Option<String>,
+}
+
+/// A channel's timing, checked, in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timing {
+    /// Group wait.
+    pub group_wait_secs: i64,
+    /// Group interval.
+    pub group_interval_secs: i64,
+    /// Repeat interval.
+    pub repeat_secs: i64,
+    /// Whether resolved alerts notify.
+    pub send_resolved: bool,
+}
+
+impl TimingForm {
+    /// Checks the form; `Err` names the field and says what is wrong.
+    pub fn validate(&self) -> Result<Timing, (&'static str, String)> {
+        let whole =
+            |field: &'static str, v: &str, range: std::ops::RangeInclusive<i64>, unit: &str| {
+                v.trim()
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| range.contains(n))
+                    .ok_or_else(|| {
+                        (
+                            field,
+                            format!(
+                                "Give the {} in whole {unit}, from {} to {}; '{}' is not.",
+                                field.replace('_', " "),
+                                range.start(),
+                                range.end(),
+                                v.trim()
+                            ),
+                        )
+                    })
+            };
+        Ok(Timing {
+            group_wait_secs: whole("group_wait", &self.group_wait, 0..=600, "seconds")?,
+            group_interval_secs: whole(
+                "group_interval",
+                &self.group_interval,
+                1..=1440,
+                "minutes",
+            )? * 60,
+            repeat_secs: whole("repeat", &self.repeat, 1..=168, "hours")? * 3600,
+            send_resolved: self.send_resolved.is_some(),
+        })
+    }
+}
+
 /// A target as pages show it: a URL's scheme and host with the rest
 /// hidden (a Workflows URL carries its signature in the query); email
 /// addresses as they are (they hold no secret, and admins need to see
@@ -314,6 +379,36 @@ mod tests {
         let shown = mask(ChannelKind::Teams, url);
         assert_eq!(shown, "https://prod-12.westeurope.logic.azure.com:443/…");
         assert!(!shown.contains("SECRET"));
+    }
+
+    #[test]
+    fn a_channels_timing_is_read_in_its_units_and_bounded() {
+        let form = |w: &str, i: &str, r: &str| TimingForm {
+            group_wait: w.into(),
+            group_interval: i.into(),
+            repeat: r.into(),
+            send_resolved: None,
+        };
+        assert_eq!(
+            form("30", " 5 ", "4").validate(),
+            Ok(Timing {
+                group_wait_secs: 30,
+                group_interval_secs: 300,
+                repeat_secs: 4 * 3600,
+                send_resolved: false,
+            })
+        );
+        let (field, why) = form("601", "5", "4").validate().unwrap_err();
+        assert_eq!(field, "group_wait");
+        assert_eq!(
+            why,
+            "Give the group wait in whole seconds, from 0 to 600; '601' is not."
+        );
+        assert_eq!(
+            form("0", "0", "4").validate().unwrap_err().0,
+            "group_interval"
+        );
+        assert_eq!(form("0", "1", "1.5").validate().unwrap_err().0, "repeat");
     }
 
     #[test]

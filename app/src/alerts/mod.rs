@@ -242,11 +242,10 @@ impl Message {
                 self.unit,
                 fmt_number(c.threshold)
             ),
-            None => format!(
-                "no value (fires {side} {} {})",
-                fmt_number(c.threshold),
-                self.unit
-            ),
+            None => {
+                let at = format!("{} {}", fmt_number(c.threshold), self.unit);
+                format!("no value (fires {side} {})", at.trim_end())
+            }
         };
         if let Some(r) = c.recovery {
             line.push_str(&format!(", resolves at {}", fmt_number(r)));

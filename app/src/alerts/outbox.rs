@@ -3,7 +3,7 @@
 //! server's delivery task reads what is due and records each attempt here.
 
 use super::Message;
-use super::channels::{Channel, ChannelKind, Delivery, NewChannel, mask};
+use super::channels::{Channel, ChannelKind, Delivery, NewChannel, Timing, mask};
 use crate::audit::server::{Actor, Event, record};
 use crate::error::{AppError, OnConstraint as _};
 use sqlx::SqliteConnection;
@@ -191,6 +191,48 @@ pub async fn delete(conn: &mut SqliteConnection, actor: &Actor, id: i64) -> Resu
             object_type: OBJECT,
             object_id: Some(id.to_string()),
             summary: format!("Removed notification channel '{name}'"),
+            detail: None,
+            environment: None,
+        },
+    )
+    .await
+}
+
+/// Sets how a channel groups and repeats, audited; notifications already
+/// waiting keep the time they were given.
+pub async fn set_timing(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    id: i64,
+    t: &Timing,
+) -> Result<(), AppError> {
+    let name: Option<String> = sqlx::query_scalar(
+        "update alert_channels set group_wait_secs = ?, group_interval_secs = ?, repeat_secs = ?,
+                send_resolved = ?
+         where id = ? returning name",
+    )
+    .bind(t.group_wait_secs)
+    .bind(t.group_interval_secs)
+    .bind(t.repeat_secs)
+    .bind(t.send_resolved)
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let name = name.ok_or_else(|| AppError::not_found(format!("notification channel {id}")))?;
+    record(
+        conn,
+        actor,
+        Event {
+            action: "alert_channel.timing",
+            object_type: OBJECT,
+            object_id: Some(id.to_string()),
+            summary: format!(
+                "Set notification channel '{name}' to wait {} s, then at most one notification per {} min, repeat after {} h, resolved alerts {}",
+                t.group_wait_secs,
+                t.group_interval_secs / 60,
+                t.repeat_secs / 3600,
+                if t.send_resolved { "notify" } else { "stay quiet" }
+            ),
             detail: None,
             environment: None,
         },
@@ -577,6 +619,43 @@ mod tests {
             runbook: String::new(),
             url: "http://127.0.0.1/alerts".into(),
         }
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn a_channels_timing_changes_how_its_next_notifications_group(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let new = (
+            "Ops".to_string(),
+            ChannelKind::Email,
+            "ops@example.com".to_string(),
+        );
+        let (id, _) = create(&mut conn, &Actor::cli(), &new, 1000).await.unwrap();
+        let timing = Timing {
+            group_wait_secs: 0,
+            group_interval_secs: 60,
+            repeat_secs: 3600,
+            send_resolved: false,
+        };
+        set_timing(&mut conn, &Actor::cli(), id, &timing)
+            .await
+            .unwrap();
+        let ch = list(&mut conn).await.unwrap().remove(0);
+        assert_eq!(
+            (
+                ch.group_wait_secs,
+                ch.group_interval_secs,
+                ch.repeat_secs,
+                ch.send_resolved
+            ),
+            (0, 60, 3600, false)
+        );
+        // No group wait: due at once.
+        enqueue(&mut conn, &ch, "rule:1", &[message("a")], 1000)
+            .await
+            .unwrap();
+        assert_eq!(due(&mut conn, 1000, 10).await.unwrap().len(), 1);
+        let missing = set_timing(&mut conn, &Actor::cli(), id + 1, &timing).await;
+        assert!(matches!(missing, Err(AppError::NotFound { .. })));
     }
 
     /// The migration that lets email in rebuilds `alert_channels`: the

@@ -5,9 +5,9 @@
 
 use super::api::{
     AcknowledgeAlert, ApplyAlertStarter, CreateChannel, CreateSilence, DeleteAlertRule,
-    DeleteChannel, EnableChannel, ExpireSilence, RestoreAlertRule, SaveAlertRule, SetSweep,
-    TestChannel, alert_rule_diff, alert_rule_editor, alert_rule_page, alert_rule_revisions,
-    list_alerts, list_channels, list_silences,
+    DeleteChannel, EnableChannel, ExpireSilence, RestoreAlertRule, SaveAlertRule, SetChannelTiming,
+    SetSweep, TestChannel, alert_rule_diff, alert_rule_editor, alert_rule_page,
+    alert_rule_revisions, list_alerts, list_channels, list_silences,
 };
 use super::channels::ChannelKind;
 use super::rule::{RuleForm, Watch};
@@ -803,6 +803,7 @@ pub fn ChannelsPage() -> impl IntoView {
     let delete = ServerAction::<DeleteChannel>::new();
     let enable = ServerAction::<EnableChannel>::new();
     let test = ServerAction::<TestChannel>::new();
+    let timing = ServerAction::<SetChannelTiming>::new();
     let page = Resource::new(
         move || {
             (
@@ -810,6 +811,7 @@ pub fn ChannelsPage() -> impl IntoView {
                 delete.version().get(),
                 enable.version().get(),
                 test.version().get(),
+                timing.version().get(),
             )
         },
         |_| list_channels(),
@@ -827,12 +829,13 @@ pub fn ChannelsPage() -> impl IntoView {
             <RoleGate needed=Role::Admin action="manage notification channels">
                 <p class="lead">
                     "Where alert rules send their notifications: a Microsoft Teams channel (a Workflows webhook, “When a Teams webhook request is received”), any JSON webhook, signed as Standard Webhooks says, or email (plain text and HTML). "
-                    "Alerts of one rule are grouped (30 s wait, then at most one notification per 5 minutes); a firing alert nobody acknowledged notifies again after 4 hours. Delivery is retried with backoff for about three days."
+                    "Alerts of one rule are grouped: by default the first waits 30 s for others, then at most one notification goes per 5 minutes, and a firing alert nobody acknowledged notifies again after 4 hours (“Grouping and repeats” changes these per channel). Delivery is retried with backoff for about three days."
                 </p>
                 {move || action_error(create.value().get())}
                 {move || action_error(delete.value().get())}
                 {move || action_error(enable.value().get())}
                 {move || action_error(test.value().get())}
+                {move || action_error(timing.value().get())}
                 {move || match create.value().get() {
                     Some(Ok(Some(secret))) => Some(secret_box(secret)),
                     _ => None,
@@ -855,9 +858,9 @@ pub fn ChannelsPage() -> impl IntoView {
                                 view! {
                                     <div class="table-wrap" tabindex="0" role="region" aria-label="Channels">
                                     <table class="data" data-testid="channels-table">
-                                        <thead><tr><th>"Channel"</th><th>"Kind"</th><th>"Target"</th><th>"Status"</th><th>"Waiting"</th><th></th></tr></thead>
+                                        <thead><tr><th>"Channel"</th><th>"Kind"</th><th>"Target"</th><th>"Status"</th><th>"Timing"</th><th>"Waiting"</th><th></th></tr></thead>
                                         <tbody>
-                                        {p.channels.into_iter().map(|c| {
+                                        {p.channels.clone().into_iter().map(|c| {
                                             let (test_label, remove_label) = (format!("Send a test to {}", c.name), format!("Remove {}", c.name));
                                             view! {
                                             <tr data-testid="channel-row">
@@ -868,6 +871,7 @@ pub fn ChannelsPage() -> impl IntoView {
                                                     Some(why) => view! { <span class="flag">"Disabled: "</span>{why} }.into_any(),
                                                     None => view! { <span>"On"</span> }.into_any(),
                                                 }}</td>
+                                                <td data-testid="channel-timing">{timing_words(&c)}</td>
                                                 <td class="num">{c.pending}</td>
                                                 <td><div class="row-actions">
                                                     <ActionForm action=test attr:class="inline">
@@ -892,6 +896,22 @@ pub fn ChannelsPage() -> impl IntoView {
                                     </div>
                                 }.into_any()
                             }}
+                            {(!p.channels.is_empty()).then(|| view! {
+                                <h2>"Grouping and repeats"</h2>
+                                {p.channels.into_iter().map(|c| view! {
+                                    <details class="channel-timing" data-testid="timing-form">
+                                        <summary>{c.name.clone()}": "{timing_words(&c)}</summary>
+                                        <ActionForm action=timing attr:class="stack form-card">
+                                            <input type="hidden" name="channel_id" value=c.id.to_string()/>
+                                            <label>"Group wait: seconds the first alert waits for others (0–600)" <input name="form[group_wait]" type="number" min="0" max="600" required value=c.group_wait_secs.to_string()/></label>
+                                            <label>"Group interval: minutes between notifications of one rule (1–1440)" <input name="form[group_interval]" type="number" min="1" max="1440" required value=(c.group_interval_secs / 60).to_string()/></label>
+                                            <label>"Repeat: hours before a firing alert notifies again (1–168)" <input name="form[repeat]" type="number" min="1" max="168" required value=(c.repeat_secs / 3600).to_string()/></label>
+                                            <label class="check"><input type="checkbox" name="form[send_resolved]" value="on" checked=c.send_resolved/>" Notify when alerts resolve"</label>
+                                            <button type="submit" class="small">"Save timing"</button>
+                                        </ActionForm>
+                                    </details>
+                                }).collect_view()}
+                            })}
                             <h2>"Delivery attempts"</h2>
                             {if p.deliveries.is_empty() {
                                 view! { <p class="empty">"Nothing sent yet."</p> }.into_any()
@@ -933,6 +953,22 @@ pub fn ChannelsPage() -> impl IntoView {
             </RoleGate>
         </Layout>
     }
+}
+
+/// A channel's grouping in words: "30 s, then every 5 min; repeats
+/// after 4 h; resolved too".
+fn timing_words(c: &super::channels::Channel) -> String {
+    format!(
+        "{} s, then every {} min; repeats after {} h; {}",
+        c.group_wait_secs,
+        c.group_interval_secs / 60,
+        c.repeat_secs / 3600,
+        if c.send_resolved {
+            "resolved too"
+        } else {
+            "not when resolved"
+        }
+    )
 }
 
 /// Silences and weekly maintenance windows: what holds now, add one,

@@ -195,6 +195,51 @@ async fn channels_are_for_admins_and_their_urls_are_never_shown_whole() {
         app.get_with(&editor, "/alerts/channels").await.status(),
         StatusCode::FORBIDDEN
     );
+    // Its timing: admins only, each value checked and named.
+    let page: serde_json::Value = app
+        .post_form("/sfn/list_channels", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = page["channels"][0]["id"].to_string();
+    let timing = |wait: &'static str| {
+        [
+            ("channel_id", id.as_str()),
+            ("form[group_wait]", wait),
+            ("form[group_interval]", "1"),
+            ("form[repeat]", "24"),
+        ]
+    };
+    assert_eq!(
+        app.post_form_with(&editor, "/sfn/set_channel_timing", &timing("0"))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let res = app
+        .post_form("/sfn/set_channel_timing", &timing("3600"))
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("group wait in whole seconds, from 0 to 600")
+    );
+    assert_eq!(
+        app.post_form("/sfn/set_channel_timing", &timing("0"))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let page = app.get("/alerts/channels").await.text().await.unwrap();
+    assert!(page.contains("0 s, then every 1 min; repeats after 24 h; not when resolved"));
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&"alert_channel.timing".to_string())
+    );
 }
 
 #[tokio::test]
