@@ -301,6 +301,19 @@ impl SweepMessage {
         )
     }
 
+    /// The first five of a top list in one line ("Lookup: 30 · Other: 2"),
+    /// or "none".
+    pub fn top_line(rows: &[(String, i64)]) -> String {
+        if rows.is_empty() {
+            return "none".into();
+        }
+        rows.iter()
+            .take(5)
+            .map(|(n, c)| format!("{n}: {c}"))
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+
     /// Open groups against the day before, in words.
     pub fn open_line(&self) -> String {
         let d = self.open_now - self.open_before;

@@ -165,22 +165,11 @@ pub fn alerts_mail(ms: &[Message]) -> Mail {
 
 /// The email for the daily sweep of an error queue.
 pub fn sweep_mail(s: &SweepMessage) -> Mail {
-    let list = |rows: &[(String, i64)]| {
-        if rows.is_empty() {
-            "none".to_string()
-        } else {
-            rows.iter()
-                .take(5)
-                .map(|(n, c)| format!("{n}: {c}"))
-                .collect::<Vec<_>>()
-                .join(" · ")
-        }
-    };
     let rows = [
         ("Entries", s.entries.to_string()),
         ("Open groups", s.open_line()),
-        ("Top categories", list(&s.top_categories)),
-        ("Top maps", list(&s.top_maps)),
+        ("Top categories", SweepMessage::top_line(&s.top_categories)),
+        ("Top maps", SweepMessage::top_line(&s.top_maps)),
         ("Since", s.since.clone()),
     ];
     let mut text = format!("{}\n\n", s.title());

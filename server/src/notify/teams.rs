@@ -5,6 +5,7 @@
 //! `Action.OpenUrl` (webhooks do not take `Action.Submit`).
 
 use app::alerts::Message;
+use app::alerts::channels::SweepMessage;
 use app::alerts::state::Notice;
 use serde_json::{Value, json};
 
@@ -33,25 +34,14 @@ pub fn body_many(ms: &[Message]) -> Value {
 }
 
 /// The Workflows request body for the daily sweep of an error queue.
-pub fn sweep_body(s: &app::alerts::channels::SweepMessage) -> Value {
-    let list = |rows: &[(String, i64)]| {
-        if rows.is_empty() {
-            "none".to_string()
-        } else {
-            rows.iter()
-                .take(5)
-                .map(|(n, c)| format!("{n}: {c}"))
-                .collect::<Vec<_>>()
-                .join(" · ")
-        }
-    };
+pub fn sweep_body(s: &SweepMessage) -> Value {
     let mut body = vec![
         json!({"type": "TextBlock", "text": s.title(), "weight": "Bolder", "size": "Medium", "wrap": true}),
         json!({"type": "FactSet", "facts": [
             {"title": "Entries", "value": s.entries.to_string()},
             {"title": "Open groups", "value": s.open_line()},
-            {"title": "Top categories", "value": list(&s.top_categories)},
-            {"title": "Top maps", "value": list(&s.top_maps)},
+            {"title": "Top categories", "value": SweepMessage::top_line(&s.top_categories)},
+            {"title": "Top maps", "value": SweepMessage::top_line(&s.top_maps)},
             {"title": "Since", "value": s.since},
         ]}),
     ];

@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
 /// Messages kept, the oldest dropped first.
@@ -114,6 +114,19 @@ fn path_of(arg: &str) -> String {
         .to_string()
 }
 
+/// Reads the next line into `line`, waiting at most [`IDLE`]; `false`
+/// when the client closed the connection.
+async fn next_line<R: AsyncBufRead + Unpin>(
+    lines: &mut R,
+    line: &mut String,
+) -> std::io::Result<bool> {
+    line.clear();
+    let n = tokio::time::timeout(IDLE, lines.read_line(line))
+        .await
+        .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
+    Ok(n > 0)
+}
+
 /// One client's conversation.
 async fn session(stream: TcpStream, mailbox: &Mailbox) -> std::io::Result<()> {
     let (read, mut write) = stream.into_split();
@@ -125,11 +138,7 @@ async fn session(stream: TcpStream, mailbox: &Mailbox) -> std::io::Result<()> {
     let mut to: Vec<String> = Vec::new();
     let mut line = String::new();
     loop {
-        line.clear();
-        let n = tokio::time::timeout(IDLE, lines.read_line(&mut line))
-            .await
-            .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
-        if n == 0 {
+        if !next_line(&mut lines, &mut line).await? {
             return Ok(());
         }
         let command = line.trim_end();
@@ -168,11 +177,7 @@ async fn session(stream: TcpStream, mailbox: &Mailbox) -> std::io::Result<()> {
                 let mut data = String::new();
                 let mut too_big = false;
                 loop {
-                    line.clear();
-                    let n = tokio::time::timeout(IDLE, lines.read_line(&mut line))
-                        .await
-                        .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
-                    if n == 0 {
+                    if !next_line(&mut lines, &mut line).await? {
                         return Ok(());
                     }
                     if line == ".\r\n" || line == ".\n" {

@@ -292,11 +292,14 @@ async fn metrics_need_a_token_and_speak_the_prometheus_text_format() {
 async fn an_email_channel_needs_a_relay_and_its_test_arrives_through_it() {
     // No relay configured: refused, naming what to set; nothing is saved.
     let app = app_with_uat().await;
-    let form = [
-        ("form[name]", "On call"),
-        ("form[kind]", "email"),
-        ("form[target]", "oncall@example.com"),
-    ];
+    let email = |to| {
+        [
+            ("form[name]", "On call"),
+            ("form[kind]", "email"),
+            ("form[target]", to),
+        ]
+    };
+    let form = email("oncall@example.com");
     let res = app.post_form("/sfn/create_channel", &form).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
@@ -326,11 +329,7 @@ async fn an_email_channel_needs_a_relay_and_its_test_arrives_through_it() {
     })
     .await;
     app.setup_admin().await;
-    let bad = [
-        ("form[name]", "On call"),
-        ("form[kind]", "email"),
-        ("form[target]", "oncall@example.com, not an address"),
-    ];
+    let bad = email("oncall@example.com, not an address");
     let res = app.post_form("/sfn/create_channel", &bad).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
