@@ -94,6 +94,7 @@ api-fuzz: build-debug
 bench: bench-peer
 	cargo run --release -p server --bin rulebook-bench -- 200 50 10 300
 	cargo run --release -p server --bin errors-bench -- 1000000 1000 5000 300
+	cargo run --release -p server --bin classify-bench -- 1000000 100000 2
 	cargo run --release -p server --bin keys-bench -- 1000000
 	RELADIFF_PYTHON=$(BENCH_VENV)/bin/python cargo run --release -p server --bin reconcile-bench -- 1000000
 	cargo run --release -p server --bin trends-bench -- 90 20 1000000 40

@@ -134,6 +134,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/review") view=review::view::ReviewPage ssr=SsrMode::Async/>
                 <Route path=path!("/collectors") view=collectors::view::CollectorsPage ssr=SsrMode::Async/>
                 <Route path=path!("/errors/import") view=errors::view::ErrorsImportPage ssr=SsrMode::Async/>
+                <Route path=path!("/errors/classifier") view=errors::view::ErrorsClassifierPage ssr=SsrMode::Async/>
                 <Route path=path!("/errors/groups/:id") view=errors::view::ErrorGroupPage ssr=SsrMode::Async/>
                 <Route path=path!("/maps/new") view=maps::view::MapEditPage ssr=SsrMode::Async/>
                 <Route path=path!("/maps/import") view=rulebook::view::MapsImportPage ssr=SsrMode::Async/>

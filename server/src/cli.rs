@@ -85,6 +85,36 @@ pub async fn env_add(
 /// every row first (a per-row report, nothing stored on any problem), then
 /// stores the entries in chunks of [`IMPORT_CHUNK`], each in its own
 /// transaction, with a progress line on stderr.
+/// `dwconsole reclassify`: the current classifier over every error group
+/// of one environment (or all) again, in one transaction, audited; prints
+/// how many groups moved from which category to which.
+pub async fn reclassify(common: &CommonSettings, env: Option<&str>) -> anyhow::Result<()> {
+    let pool = crate::db::connect(&common.database).await?;
+    let mut tx = app::db::begin_write(&pool).await?;
+    let environment_id = match env {
+        Some(name) => Some(
+            app::environments::server::by_name(&mut tx, name)
+                .await
+                .map_err(|e| anyhow::anyhow!("--env: {e}"))?
+                .id,
+        ),
+        None => None,
+    };
+    let report = app::errors::learn::reclassify(&mut tx, &Actor::cli(), environment_id)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    tx.commit().await?;
+    println!("{}", report.summary());
+    for (from, to, groups, entries) in &report.moves {
+        println!(
+            "  {:<28} → {:<28} {groups:>6} groups {entries:>9} entries",
+            from.label(),
+            to.label()
+        );
+    }
+    Ok(())
+}
+
 pub async fn import_errors(
     common: &CommonSettings,
     file: &std::path::Path,

@@ -680,6 +680,12 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// Reconcile one map now: a sample or a full keyed diff, printed and stored.
     Reconcile(ReconcileArgs),
+    /// Run the current error classifier over every error group again (after an upgrade changed it) and print what moved.
+    Reclassify {
+        /// Only this environment [default: every environment]
+        #[arg(long)]
+        env: Option<String>,
+    },
     /// Run a collector once for an environment with a configured connection.
     Collect {
         /// The collector: errors (Dataverse plug-in trace logs into the error queue), map_states (F&O DualWriteProjectConfigurations), counts (records per map on both sides) or throughput (changes per map and minute).

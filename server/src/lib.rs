@@ -58,6 +58,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             cli::import_errors(&common, file, env, columns).await
         }
         Command::Simulate(args) => cli::simulate(args).await,
+        Command::Reclassify { env } => cli::reclassify(&common, env.as_deref()).await,
         Command::Collect { collector, env } => cli::collect(&common, &file, collector, env).await,
         Command::Reconcile(args) => cli::reconcile(&common, &file, args).await,
     }

@@ -232,3 +232,119 @@ pub async fn import_errors(env: String, csv: String, mapping: String) -> Result<
     ));
     Ok(())
 }
+
+/// What the classifier page shows: the environment's learned categories,
+/// the last re-classification, and what the caller may do.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ClassifierPage {
+    /// The environment shown (none when there are none).
+    pub environment: Option<String>,
+    /// Its lessons, newest first.
+    pub lessons: Vec<super::Lesson>,
+    /// The latest re-classification of it: when, by whom, what moved.
+    pub last_run: Option<(String, String, String)>,
+    /// Editors and admins may remove lessons.
+    pub can_edit: bool,
+    /// Admins may re-classify.
+    pub is_admin: bool,
+}
+
+/// The classifier page of an environment (the first when none is named).
+#[server(prefix = "/sfn", endpoint = "get_classifier")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
+pub async fn get_classifier(env: Option<String>) -> Result<ClassifierPage, AppError> {
+    use crate::auth::{Role, server::*};
+    use crate::db::*;
+    let user = require_user()?;
+    let pool = db()?;
+    let mut conn = pool.acquire().await?;
+    let all = crate::environments::server::list(&mut conn).await?;
+    let Some(environment) = crate::environments::pick(&all, env.as_deref()).cloned() else {
+        if let Some(name) = env.as_deref().filter(|n| !n.is_empty()) {
+            return Err(AppError::not_found(format!("Environment '{name}'")));
+        }
+        return Ok(ClassifierPage {
+            environment: None,
+            lessons: vec![],
+            last_run: None,
+            can_edit: false,
+            is_admin: false,
+        });
+    };
+    let lessons = super::learn::list(&mut conn, environment.id).await?;
+    let runs = crate::audit::server::query(
+        &mut conn,
+        &crate::audit::AuditFilter {
+            action: Some("error_groups.reclassify".into()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let last_run = runs
+        .entries
+        .into_iter()
+        .find(|e| e.environment.as_deref() == Some(environment.name.as_str()))
+        .map(|e| (e.occurred_at, e.actor, e.summary));
+    Ok(ClassifierPage {
+        environment: Some(environment.name),
+        lessons,
+        last_run,
+        can_edit: user.role.allows(Role::Editor),
+        is_admin: user.role.allows(Role::Admin),
+    })
+}
+
+/// Removes a learned category (editors and admins).
+#[server(prefix = "/sfn", endpoint = "forget_error_lesson")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
+pub async fn forget_error_lesson(env: String, id: i64) -> Result<(), AppError> {
+    use crate::audit::server::Actor;
+    use crate::auth::{Role, server::*};
+    use crate::components::percent_encode;
+    use crate::db::*;
+    let user = require_role(Role::Editor, "remove learned categories")?;
+    let pool = db()?;
+    let mut tx = crate::db::begin_write(&pool).await?;
+    let environment = crate::environments::server::by_name(&mut tx, &env).await?;
+    super::learn::forget(
+        &mut tx,
+        &Actor::user(&user, client_ip()),
+        environment.id,
+        id,
+    )
+    .await?;
+    tx.commit().await?;
+    leptos_axum::redirect(&format!(
+        "/errors/classifier?env={}",
+        percent_encode(&environment.name, b"")
+    ));
+    Ok(())
+}
+
+/// Runs the current classifier over every group of an environment again
+/// (admins): groups whose category changes move, with their history.
+#[server(prefix = "/sfn", endpoint = "reclassify_errors")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
+pub async fn reclassify_errors(env: String) -> Result<super::Reclassified, AppError> {
+    use crate::audit::server::Actor;
+    use crate::auth::{Role, server::*};
+    use crate::components::percent_encode;
+    use crate::db::*;
+    let user = require_role(Role::Admin, "re-classify the error queue")?;
+    let pool = db()?;
+    let mut tx = crate::db::begin_write(&pool).await?;
+    let environment = crate::environments::server::by_name(&mut tx, &env).await?;
+    let report = super::learn::reclassify(
+        &mut tx,
+        &Actor::user(&user, client_ip()),
+        Some(environment.id),
+    )
+    .await?;
+    tx.commit().await?;
+    sweeps().invalidate();
+    leptos_axum::redirect(&format!(
+        "/errors/classifier?env={}",
+        percent_encode(&environment.name, b"")
+    ));
+    Ok(report)
+}

@@ -1,14 +1,19 @@
 //! Classification of dual-write error messages, and the fingerprint that
 //! groups repeats of one error.
 //!
-//! The rules are ordered patterns over the message and its raw detail:
-//! Dataverse error codes first (they are the most specific), then HTTP
-//! statuses, then phrases seen in Microsoft's troubleshooting articles and
-//! in real queues. The first rule that matches decides; nothing matching
-//! means `other`. Classification never fails: any text gets a category and
-//! the name of the rule that chose it, which the pages show.
+//! Two layers. First the rules, ordered patterns over the message and its
+//! raw detail: Dataverse error codes (the most specific), then HTTP
+//! statuses, then phrases from Microsoft's troubleshooting articles; the
+//! first that matches decides. Behind them the learned model
+//! ([`super::model`]), trained on the development part of the corpus in
+//! `testdata/`, reads the wording of everything the rules miss and answers
+//! with a probability; below [`model::CONFIDENCE_FLOOR`] the answer is
+//! `other`, with the guess shown. Classification never fails: any text
+//! gets a category and the reason, which the pages show. `docs/classifier.md`
+//! has the corpus, the split and the accuracy on the held-out part.
 
 use super::Category;
+use super::model::{self, Model};
 use regex::{Regex, RegexSet};
 use std::sync::LazyLock;
 
@@ -85,13 +90,13 @@ static RULES: &[Rule] = &[
     rule(
         "HTTP 401/403 or sign-in failure",
         AuthenticationPermission,
-        r"(\(|status\W{0,20}(code\W{0,20})?|http\W{0,3}(/[\d.]+\W{0,3})?|:\s*)(401|403)\b|unauthori[sz]ed|forbidden|token ?exchange|aadsts\d+|access (is )?denied|not (a )?member of the organi[sz]ation|insufficient (privileges?|permissions?)|missing prv\w+|does not have (the )?(required )?(privilege|permission|security role|access)|not allowed to access|login failed|authentication failed|invalid_client|invalid_grant|user is disabled",
+        r"(\(|status\W{0,20}(code\W{0,20})?|http\W{0,3}(/[\d.]+\W{0,3})?|:\s*)(401|403)\b|unauthori[sz]ed|forbidden|token ?exchange|aadsts\d+|access (is )?denied|not (a )?member of the organi[sz]ation|insufficient (privileges?|permissions?)|missing prv\w+|does not have (the )?(required )?(privilege|permission|security role|access)|\w*access rights?\b|not allowed to access|login failed|authentication failed|invalid_client|invalid_grant|(user|account)\b.{0,80}\bis disabled|login\.microsoftonline|sign-?in (failed|was blocked)",
     ),
     // Plug-ins.
     rule(
         "plug-in exception",
         PluginThrow,
-        r"plug-?in|invalidpluginexecutionexception|isv code|sandbox worker|custom ?workflow|\bsecureconfig\b",
+        r"plug-?in|invalidpluginexecutionexception|isv code|sandbox worker|custom ?workflow|workflow (job|instance)|\bsecureconfig\b",
     ),
     // Duplicates.
     rule(
@@ -103,19 +108,19 @@ static RULES: &[Rule] = &[
     rule(
         "lookup not resolved (dependency order)",
         DependencyOrder,
-        r"couldn'?t resolve the guid|could not resolve the guid|lookup was not found|lookup (value )?(could not be|cannot be|was not) (found|resolved)|unable to sync with entity|does not exist\b.*\bwith id|with id = .* does not exist|foreign key|reference constraint|parent record|referenced record|must be (synced|created) first|circular reference|dependent (record|entity)",
+        r"couldn'?t resolve the guid|could not resolve the guid|lookup was not found|lookup (value )?(could not be|cannot be|was not) (found|resolved)|unable to sync with entity|does not exist\b.*\bwith id|with id = .* does not exist|foreign key|reference constraint|parent record|referenced record|must be (synced|created) first|circular reference|cyclic reference|create a loop|dependent (record|entity)|operation on which this operation depends|no longer exists|(is|are) referenced by|parent \w+ (type )?was present, but the id was missing",
     ),
     // Field mappings and schema.
     rule(
         "missing mapping, key or schema",
         MissingFieldMapping,
-        r"integration keys? (is |are )?(missing|not (found|defined|set))|missing integration key|missing source (field|schema|column)|missing (target|destination) (field|column)|no (field )?mapping (found|exists|defined) for|mapping (is )?missing|is not mapped|could not find a property named|property .* does not exist on type|source field .* (not found|does not exist)|field .* not found in (the )?(mapping|schema)",
+        r"integration keys? (is |are )?(missing|not (found|defined|set))|missing integration key|missing source (field|schema|column)|missing (target|destination) (field|column)|no (field )?mapping (found|exists|defined) for|mapping (is )?missing|is not mapped|could not find a property named|property .* does not exist on type|source field .* (not found|does not exist)|field .* not found in (the )?(mapping|schema)|invalid property '[^']*' was found|undeclared property|untyped value in non-open type|(field|attribute|column|property) (that )?(does not|doesn'?t) exist|(attribute|column|field) .{0,60}(cannot be|could not be|was not|not) found|\bmandatory\b",
     ),
     // Values and conversion.
     rule(
         "value cannot be converted or is invalid",
         InvalidValueConversion,
-        r"can'?t convert|cannot convert|could not (be )?convert|failed to convert|conversion (failed|error)|not a valid (value|date|number|enum|option|guid)|is not valid for|invalid (value|enum|option ?set|picklist|date|format|cast)|input string was not in a correct format|was not recognized as a valid|out of (the )?range|exceeds? the maximum (allowed )?length|exceeded the maximum allowed length|string or binary data would be truncated|edm\.(decimal|int32|int64|datetimeoffset|date|guid|boolean|double)|expected type|odataexception|value map",
+        r"can'?t convert|cannot convert|could not (be )?convert|failed to convert|conversion (failed|error)|not a valid (value|date|number|enum|option|guid)|is not valid for|invalid (value|enum|option ?set|picklist|date|format|cast)|input string was not in a correct format|was not recognized as a valid|out of (the )?range|outside (of )?the (allowed|valid) (values|range)|decimal places|invalidcastexception|exceeds? the maximum (allowed )?length|exceeded the maximum allowed length|string or binary data would be truncated|edm\.(decimal|int32|int64|datetimeoffset|date|guid|boolean|double)|expected type|odataexception|value map",
     ),
 ];
 
@@ -150,7 +155,7 @@ static CODE_SET: LazyLock<RegexSet> = LazyLock::new(|| {
 pub const DETAIL_SCAN_BYTES: usize = 64 * 1024;
 
 /// The first `max` bytes of `text`, cut at a character boundary.
-fn prefix(text: &str, max: usize) -> &str {
+pub(crate) fn prefix(text: &str, max: usize) -> &str {
     if text.len() <= max {
         return text;
     }
@@ -169,21 +174,211 @@ pub fn patterns() -> impl Iterator<Item = String> {
 }
 
 /// What the classifier decided and why.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Classification {
     /// The category.
     pub category: Category,
-    /// The rule that decided it, for people to read.
-    pub rule: &'static str,
+    /// Why, for people to read: the rule that decided it, or the words
+    /// that weighed most with the model's confidence.
+    pub rule: String,
+    /// How sure the classifier is (0–1): 1 for a rule.
+    pub confidence: f64,
 }
+
+impl Classification {
+    fn by_rule(i: usize) -> Classification {
+        Classification {
+            category: RULES[i].category,
+            rule: RULES[i].name.to_string(),
+            confidence: 1.0,
+        }
+    }
+}
+
+/// The development corpus and the domain reference, which the model
+/// learns from. The held-out part is not here: it only measures.
+const TRAINING: [&str; 2] = [corpus::DEV, corpus::REFERENCE];
+
+/// The rows of a corpus file (`message`, `category`, `source`, header
+/// first); rows whose category is unknown are skipped.
+pub fn corpus_rows(tsv: &str) -> Vec<(String, Category)> {
+    csv::ReaderBuilder::new()
+        .delimiter(b'\t')
+        .flexible(true)
+        .from_reader(tsv.as_bytes())
+        .records()
+        .filter_map(Result::ok)
+        .filter_map(|r| Some((r.get(0)?.to_string(), Category::parse(r.get(1)?)?)))
+        .collect()
+}
+
+static MODEL: LazyLock<Model> = LazyLock::new(|| {
+    let rows: Vec<(String, Category)> = TRAINING.iter().flat_map(|t| corpus_rows(t)).collect();
+    Model::train(rows.iter().map(|(m, c)| (m.as_str(), *c)))
+});
+
+/// With this set, [`classify`] answers with the rules alone, as before the
+/// model: only for the benchmark's before-and-after ingest figures.
+pub static RULES_ONLY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+static NO_MODEL: LazyLock<Model> = LazyLock::new(|| Model::train([]));
 
 /// Classifies a message with its raw detail (either may be empty).
 pub fn classify(message: &str, detail: &str) -> Classification {
-    if let Some(i) = SET.matches(message).iter().next() {
-        return Classification {
-            category: RULES[i].category,
-            rule: RULES[i].name,
-        };
+    if RULES_ONLY.load(std::sync::atomic::Ordering::Relaxed) {
+        return classify_with(&NO_MODEL, message, detail);
+    }
+    classify_with(&MODEL, message, detail)
+}
+
+/// The model the console ships, trained on the development corpus.
+pub fn shipped_model() -> &'static Model {
+    &MODEL
+}
+
+/// How a classifier did on labelled messages.
+#[derive(Debug, Clone, Default)]
+pub struct Scores {
+    /// `confusion[expected][got]`, indexed as [`Category::ALL`].
+    pub confusion: Vec<Vec<usize>>,
+}
+
+impl Scores {
+    /// Classifies every row with `model` and counts.
+    pub fn of(model: &Model, rows: &[(String, Category)]) -> Scores {
+        let n = Category::ALL.len();
+        let index = |c: Category| Category::ALL.iter().position(|k| *k == c).unwrap_or(0);
+        let mut confusion = vec![vec![0; n]; n];
+        for (message, expected) in rows {
+            let got = classify_with(model, message, "").category;
+            confusion[index(*expected)][index(got)] += 1;
+        }
+        Scores { confusion }
+    }
+
+    /// Adds another run's counts (folds of a cross-validation).
+    pub fn add(&mut self, other: &Scores) {
+        if self.confusion.is_empty() {
+            self.confusion = other.confusion.clone();
+            return;
+        }
+        for (row, o) in self.confusion.iter_mut().zip(&other.confusion) {
+            for (a, b) in row.iter_mut().zip(o) {
+                *a += b;
+            }
+        }
+    }
+
+    /// Messages scored.
+    pub fn total(&self) -> usize {
+        self.confusion.iter().flatten().sum()
+    }
+
+    /// Share sorted right.
+    pub fn accuracy(&self) -> f64 {
+        let right: usize = (0..self.confusion.len())
+            .map(|k| self.confusion[k][k])
+            .sum();
+        right as f64 / self.total().max(1) as f64
+    }
+
+    /// Of the messages of `c`, the share sorted as `c`; and how many there were.
+    pub fn recall(&self, c: Category) -> (f64, usize) {
+        let k = Category::ALL.iter().position(|x| *x == c).unwrap_or(0);
+        let n: usize = self.confusion[k].iter().sum();
+        (self.confusion[k][k] as f64 / n.max(1) as f64, n)
+    }
+
+    /// Of the messages sorted as `c`, the share that were `c`.
+    pub fn precision(&self, c: Category) -> f64 {
+        let k = Category::ALL.iter().position(|x| *x == c).unwrap_or(0);
+        let n: usize = self.confusion.iter().map(|row| row[k]).sum();
+        self.confusion[k][k] as f64 / n.max(1) as f64
+    }
+
+    /// A Markdown report: accuracy, per-category precision and recall, and
+    /// the confusion table (rows: the corpus' category; columns: the
+    /// classifier's).
+    pub fn markdown(&self) -> String {
+        let short = |c: &Category| c.as_str().split('_').next().unwrap_or("").to_string();
+        let mut out = format!(
+            "Accuracy: {:.1} % ({} of {})\n\n| category | messages | precision | recall |\n| --- | ---: | ---: | ---: |\n",
+            self.accuracy() * 100.0,
+            (0..self.confusion.len())
+                .map(|k| self.confusion[k][k])
+                .sum::<usize>(),
+            self.total()
+        );
+        for c in Category::ALL {
+            let (recall, n) = self.recall(*c);
+            out.push_str(&format!(
+                "| {} | {n} | {:.0} % | {:.0} % |\n",
+                c.as_str(),
+                self.precision(*c) * 100.0,
+                recall * 100.0
+            ));
+        }
+        out.push_str("\n| corpus ↓ / classifier → |");
+        for c in Category::ALL {
+            out.push_str(&format!(" {} |", short(c)));
+        }
+        out.push_str("\n| --- |");
+        out.push_str(&" ---: |".repeat(Category::ALL.len()));
+        for (c, row) in Category::ALL.iter().zip(&self.confusion) {
+            out.push_str(&format!("\n| {} |", c.as_str()));
+            for n in row {
+                out.push_str(&format!(" {n} |"));
+            }
+        }
+        out.push('\n');
+        out
+    }
+}
+
+/// The corpus parts and the domain reference, as shipped in the binary.
+pub mod corpus {
+    /// The development part: the model learns from it.
+    pub const DEV: &str = include_str!("testdata/corpus-dev.tsv");
+    /// The held-out part: only measured, never learned from or tuned on.
+    pub const HELD_OUT: &str = include_str!("testdata/corpus-heldout.tsv");
+    /// The domain reference (`../shared/domain/error-messages.tsv`).
+    pub const REFERENCE: &str = include_str!("testdata/error-messages.tsv");
+}
+
+/// Cross-validates on the development part: `k` folds, each scored by a
+/// model trained on the other folds and the domain reference. What tuning
+/// looks at, so the held-out part stays unseen.
+pub fn cross_validate(k: usize) -> Scores {
+    let dev = corpus_rows(corpus::DEV);
+    let reference = corpus_rows(corpus::REFERENCE);
+    let mut total = Scores::default();
+    for fold in 0..k {
+        let (test, train): (Vec<_>, Vec<_>) =
+            dev.iter().enumerate().partition(|(i, _)| i % k == fold);
+        let model = Model::train(
+            train
+                .iter()
+                .map(|(_, r)| *r)
+                .chain(reference.iter())
+                .map(|(m, c)| (m.as_str(), *c)),
+        );
+        let test: Vec<(String, Category)> = test.into_iter().map(|(_, r)| r.clone()).collect();
+        total.add(&Scores::of(&model, &test));
+    }
+    total
+}
+
+/// The classifier without its model (the rules alone), for comparison.
+pub fn rules_only_model() -> &'static Model {
+    &NO_MODEL
+}
+
+/// [`classify`] with a given model: the accuracy checks train models on
+/// parts of the corpus.
+pub fn classify_with(model: &Model, message: &str, detail: &str) -> Classification {
+    let head = prefix(message, MESSAGE_SCAN_BYTES);
+    if let Some(i) = SET.matches(head).iter().next() {
+        return Classification::by_rule(i);
     }
     // In the detail only error codes count: details quote request bodies,
     // stack traces and plug-in type names (every dual-write trace row names
@@ -194,16 +389,39 @@ pub fn classify(message: &str, detail: &str) -> Classification {
         .next()
         .map(|k| CODE_RULES[k])
     {
-        return Classification {
-            category: RULES[i].category,
-            rule: RULES[i].name,
-        };
+        return Classification::by_rule(i);
     }
-    Classification {
-        category: Other,
-        rule: "no rule matched",
+    match model.predict(head) {
+        Some(p) if p.confidence >= model::CONFIDENCE_FLOOR => Classification {
+            category: p.category,
+            rule: format!(
+                "words: {} ({:.0} %)",
+                p.words.join(", "),
+                p.confidence * 100.0
+            ),
+            confidence: p.confidence,
+        },
+        Some(p) => Classification {
+            category: Other,
+            rule: format!(
+                "unsure; best guess {} ({:.0} %): {}",
+                p.category.label(),
+                p.confidence * 100.0,
+                p.words.join(", ")
+            ),
+            confidence: p.confidence,
+        },
+        None => Classification {
+            category: Other,
+            rule: "no rule matched and no known words".into(),
+            confidence: 0.0,
+        },
     }
 }
+
+/// How much of a message the rules and the model read: enough for any
+/// real message, and a bound on the time a hostile one takes.
+pub const MESSAGE_SCAN_BYTES: usize = 16 * 1024;
 
 static NORMALISE: LazyLock<[Regex; 6]> = LazyLock::new(|| {
     let r = |p: &str| Regex::new(p).expect("the normalisation patterns are valid");
@@ -266,6 +484,73 @@ pub fn normalise(message: &str, record_key: &str) -> String {
 mod tests {
     use super::*;
 
+    /// The held-out part, scored by the shipped classifier. The goal is 90 %
+    /// overall and 80 % for each of the runbook's four error modes; what it
+    /// reaches today (docs/classifier.md) is lower, so this guards that
+    /// figure against falling while the goal stays open.
+    #[test]
+    fn held_out_accuracy_does_not_fall() {
+        let rows = corpus_rows(corpus::HELD_OUT);
+        assert!(
+            rows.len() >= 100,
+            "the held-out part has {} rows",
+            rows.len()
+        );
+        let scores = Scores::of(shipped_model(), &rows);
+        println!("{}", scores.markdown());
+        assert!(
+            scores.accuracy() >= 0.63,
+            "held-out accuracy fell to {:.1} %",
+            scores.accuracy() * 100.0
+        );
+        for c in [
+            MissingFieldMapping,
+            InvalidValueConversion,
+            DependencyOrder,
+            PluginThrow,
+        ] {
+            let (recall, n) = scores.recall(c);
+            assert!(n >= 8, "only {n} held-out messages of {}", c.as_str());
+            assert!(
+                recall >= 0.60,
+                "{}: {:.0} % of {n}",
+                c.as_str(),
+                recall * 100.0
+            );
+        }
+        // The model adds to the rules: they alone sort fewer right.
+        let rules = Scores::of(rules_only_model(), &rows);
+        assert!(rules.accuracy() < scores.accuracy(), "{}", rules.markdown());
+    }
+
+    #[test]
+    fn cross_validation_on_the_development_part_holds() {
+        let scores = cross_validate(10);
+        println!("{}", scores.markdown());
+        assert!(scores.total() >= 100);
+        assert!(
+            scores.accuracy() >= 0.65,
+            "{:.1} %",
+            scores.accuracy() * 100.0
+        );
+    }
+
+    #[test]
+    fn the_model_is_not_trained_on_the_held_out_part() {
+        let dev: std::collections::HashSet<String> =
+            corpus_rows(corpus::DEV).into_iter().map(|r| r.0).collect();
+        let reference: std::collections::HashSet<String> = corpus_rows(corpus::REFERENCE)
+            .into_iter()
+            .map(|r| r.0)
+            .collect();
+        for (message, _) in corpus_rows(corpus::HELD_OUT) {
+            assert!(
+                !dev.contains(&message) && !reference.contains(&message),
+                "{message}"
+            );
+        }
+    }
+
     #[test]
     fn only_the_start_of_a_large_detail_is_searched_for_codes() {
         // Multi-byte text around the cut, so the prefix must find a
@@ -287,7 +572,7 @@ mod tests {
 
     #[test]
     fn every_message_in_the_domain_reference_gets_its_listed_category() {
-        let tsv = include_str!("testdata/error-messages.tsv");
+        let tsv = corpus::REFERENCE;
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(b'\t')
             .from_reader(tsv.as_bytes());

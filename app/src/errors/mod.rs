@@ -8,13 +8,17 @@ pub mod classify;
 #[cfg(feature = "ssr")]
 pub mod import;
 #[cfg(feature = "ssr")]
+pub mod learn;
+#[cfg(feature = "ssr")]
+pub mod model;
+#[cfg(feature = "ssr")]
 pub mod server;
 pub mod view;
 
 use serde::{Deserialize, Serialize};
 
 /// What kind of failure an error is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     /// A mapped field, integration key or schema is missing.
@@ -265,4 +269,58 @@ pub struct GroupDetail {
     pub next: Option<String>,
     /// Whether the caller may triage.
     pub can_edit: bool,
+}
+
+/// A category the team taught the classifier: new groups of an environment
+/// whose normalised message is `pattern` take `category`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lesson {
+    /// Its id.
+    pub id: i64,
+    /// The normalised message it matches.
+    pub pattern: String,
+    /// The category it gives.
+    pub category: Category,
+    /// The group whose override taught it.
+    pub group_id: i64,
+    /// When it was taught (stored UTC time).
+    pub created_at: String,
+    /// Who taught it.
+    pub created_by: String,
+    /// How many entries arrived under it since.
+    pub decided: i64,
+}
+
+/// What a re-classification did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reclassified {
+    /// Groups read.
+    pub checked: usize,
+    /// Moves of the classifier's category: from, to, groups, their entries.
+    pub moves: Vec<(Category, Category, i64, i64)>,
+    /// Groups that became one with a group already in their new category.
+    pub merged: usize,
+}
+
+impl Reclassified {
+    /// One sentence for the audit log and the page.
+    pub fn summary(&self) -> String {
+        let moved: i64 = self.moves.iter().map(|m| m.2).sum();
+        let mut s = format!(
+            "Re-classified {} error group{}: {moved} moved",
+            self.checked,
+            if self.checked == 1 { "" } else { "s" }
+        );
+        for (from, to, groups, entries) in &self.moves {
+            s.push_str(&format!(
+                "; {groups} ({entries} entries) {} → {}",
+                from.label(),
+                to.label()
+            ));
+        }
+        if self.merged > 0 {
+            s.push_str(&format!("; {} joined a group already there", self.merged));
+        }
+        s
+    }
 }

@@ -326,12 +326,23 @@ pub async fn map_names(
 }
 
 fn fingerprint(env: i64, e: &ValidEntry, category: Category, pattern: &str) -> String {
+    group_key(env, e.map_id, e.direction, category, pattern)
+}
+
+/// The fingerprint of a group: what makes entries one group.
+pub(super) fn group_key(
+    env: i64,
+    map_id: Option<i64>,
+    direction: ErrorDirection,
+    category: Category,
+    pattern: &str,
+) -> String {
     let mut h = Sha256::new();
     h.update(
         format!(
             "{env}\x1f{}\x1f{}\x1f{}\x1f{pattern}",
-            e.map_id.unwrap_or(0),
-            e.direction.as_str(),
+            map_id.unwrap_or(0),
+            direction.as_str(),
             category.as_str()
         )
         .as_bytes(),
@@ -344,7 +355,7 @@ fn fingerprint(env: i64, e: &ValidEntry, category: Category, pattern: &str) -> S
 pub struct Prepared {
     entry: ValidEntry,
     category: Category,
-    rule: &'static str,
+    rule: String,
     fingerprint: String,
     pattern: String,
 }
@@ -370,17 +381,17 @@ fn prepare(environment_id: i64, entries: Vec<ValidEntry>) -> Vec<Prepared> {
         .collect()
 }
 
-struct GroupAgg {
+pub(super) struct GroupAgg {
     first: String,
     last: String,
-    count: i64,
+    pub(super) count: i64,
     days: HashMap<String, i64>,
     hours: HashMap<String, i64>,
     map_id: Option<i64>,
     direction: ErrorDirection,
     category: Category,
-    rule: &'static str,
-    pattern: String,
+    rule: String,
+    pub(super) pattern: String,
 }
 
 /// The queue's 24-hour sweep per environment, computed at most once a
@@ -554,7 +565,7 @@ type Split = (
 );
 
 /// Group fingerprint → (id, effective category).
-type GroupIds = HashMap<String, (i64, Category)>;
+pub(super) type GroupIds = HashMap<String, (i64, Category)>;
 
 /// Stores prepared entries of one environment in the caller's transaction:
 /// entries already stored (same client id) are reported as duplicates and
@@ -571,7 +582,12 @@ async fn ingest(
 ) -> Result<Vec<Accepted>, AppError> {
     let (mut known, fresh, order) = split_duplicates(conn, environment_id, entries).await?;
     let groups = aggregate(&fresh);
-    let (group_ids, reopened) = upsert_groups(conn, actor, environment_id, &groups).await?;
+    let lessons =
+        super::learn::for_patterns(conn, environment_id, groups.values().map(|g| &*g.pattern))
+            .await?;
+    let (group_ids, reopened) =
+        upsert_groups(conn, actor, environment_id, &groups, &lessons).await?;
+    super::learn::count_decided(conn, &lessons, &groups, &group_ids).await?;
     write_periods(conn, &groups, &group_ids).await?;
     roll_up(conn, environment_id, &groups, &group_ids).await?;
     insert_entries(
@@ -660,7 +676,7 @@ fn aggregate(fresh: &[Prepared]) -> HashMap<String, GroupAgg> {
                 map_id: p.entry.map_id,
                 direction: p.entry.direction,
                 category: p.category,
-                rule: p.rule,
+                rule: p.rule.clone(),
                 pattern: p.pattern.clone(),
             });
         g.count += 1;
@@ -682,6 +698,7 @@ async fn upsert_groups(
     actor: &Actor,
     environment_id: i64,
     groups: &HashMap<String, GroupAgg>,
+    lessons: &super::learn::Lessons,
 ) -> Result<(GroupIds, Vec<i64>), AppError> {
     let fps: Vec<&str> = groups.keys().map(String::as_str).collect();
     let existing: Vec<(String, i64, String, Option<String>, String)> = sqlx::query_as(
@@ -731,16 +748,23 @@ async fn upsert_groups(
         if group_ids.contains_key(fp) {
             continue;
         }
+        // A new group whose message an editor has categorised before takes
+        // that category, as its override (the classifier's stays beside it).
+        let taught = lessons
+            .get(&g.pattern)
+            .map(|l| l.category)
+            .filter(|c| *c != g.category);
         let id: i64 = sqlx::query_scalar(
-            "insert into error_groups (environment_id, map_id, direction, category, rule, fingerprint, pattern,
-                first_seen, last_seen, entry_count)
-             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning id",
+            "insert into error_groups (environment_id, map_id, direction, category, rule, category_override,
+                fingerprint, pattern, first_seen, last_seen, entry_count)
+             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning id",
         )
         .bind(environment_id)
         .bind(g.map_id)
         .bind(g.direction.as_str())
         .bind(g.category.as_str())
-        .bind(g.rule)
+        .bind(&g.rule)
+        .bind(taught.map(Category::as_str))
         .bind(fp)
         .bind(&g.pattern)
         .bind(&g.first)
@@ -748,7 +772,7 @@ async fn upsert_groups(
         .bind(g.count)
         .fetch_one(&mut *conn)
         .await?;
-        group_ids.insert(fp.clone(), (id, g.category));
+        group_ids.insert(fp.clone(), (id, taught.unwrap_or(g.category)));
     }
     Ok((group_ids, reopened))
 }
@@ -864,7 +888,7 @@ async fn insert_entries(
                 .push_bind(&p.entry.record_key)
                 .push_bind(&p.entry.legal_entity)
                 .push_bind(p.category.as_str())
-                .push_bind(p.rule)
+                .push_bind(p.rule.as_str())
                 .push_bind(&p.entry.message)
                 .push_bind(&p.entry.detail)
                 .push_bind(source.as_str())
@@ -1364,7 +1388,7 @@ pub async fn set_state(
 
 /// Adds `sign` times a group's hourly and daily counts to the trend
 /// rollup under `category`, for all maps and for the group's map.
-async fn roll_group(
+pub(super) async fn roll_group(
     conn: &mut SqliteConnection,
     group_id: i64,
     category: &str,
@@ -1404,13 +1428,13 @@ pub async fn override_category(
     category: Option<Category>,
     comment: &str,
 ) -> Result<(), AppError> {
-    let old: Option<(String, Option<String>, i64)> = sqlx::query_as(
-        "select category, category_override, environment_id from error_groups where id = ?",
+    let old: Option<(String, Option<String>, i64, String)> = sqlx::query_as(
+        "select category, category_override, environment_id, pattern from error_groups where id = ?",
     )
     .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
-    let (classified, old, environment_id) =
+    let (classified, old, environment_id, pattern) =
         old.ok_or_else(|| AppError::not_found(format!("Error group {id}")))?;
     let new = category.map(|c| c.as_str().to_string());
     if new == old {
@@ -1428,6 +1452,9 @@ pub async fn override_category(
         roll_group(conn, id, from, -1).await?;
         roll_group(conn, id, to, 1).await?;
     }
+    // The override teaches: new groups with this message in this
+    // environment take the same category.
+    super::learn::teach(conn, actor, environment_id, id, &pattern, category).await?;
     let environment = crate::environments::server::name_of(conn, environment_id).await?;
     record(
         conn,
@@ -1437,10 +1464,15 @@ pub async fn override_category(
             object_type: "error_group",
             object_id: Some(id.to_string()),
             summary: format!(
-                "Error group {id}: category {} → {}",
+                "Error group {id}: category {} → {}{}",
                 old.as_deref().unwrap_or(&classified),
                 new.as_deref()
-                    .unwrap_or(&format!("{classified} (classifier's)"))
+                    .unwrap_or(&format!("{classified} (classifier's)")),
+                if new.is_some() {
+                    "; new groups with this message will take it"
+                } else {
+                    ""
+                }
             ),
             detail: Some(serde_json::json!({ "from": old, "to": new, "comment": comment.trim() })),
             environment,

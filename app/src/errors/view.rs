@@ -3,8 +3,8 @@
 //! Every form is a plain form, so all of it works without JavaScript.
 
 use super::api::{
-    ImportErrors, SetErrorGroupCategory, TriageErrorGroups, error_import_target, get_error_group,
-    list_error_groups,
+    ForgetErrorLesson, ImportErrors, ReclassifyErrors, SetErrorGroupCategory, TriageErrorGroups,
+    error_import_target, get_classifier, get_error_group, list_error_groups,
 };
 use super::{Category, ErrorDirection, GroupFilter, GroupRow, GroupState, Sweep};
 use crate::components::{ErrorBox, TextArea, action_error, fmt_count, fmt_time, percent_encode};
@@ -228,6 +228,7 @@ pub fn ErrorsPage() -> impl IntoView {
                         <p class="context">
                             {format!("{} group{} match", fmt_count(total), if total == 1 { "" } else { "s" })}
                             {(can_edit).then(|| view! { " · "<a href=format!("/errors/import?env={}", percent_encode(&env, b""))>"Import CSV"</a> })}
+                            " · "<a href=format!("/errors/classifier?env={}", percent_encode(&env, b""))>"Classifier"</a>
                         </p>
                         {if p.groups.is_empty() {
                             view! { <p class="empty" data-testid="no-groups">"No error groups match. Errors arrive through the ingest API (POST /api/v1/errors), a CSV import or a connector."</p> }.into_any()
@@ -456,6 +457,116 @@ pub fn ErrorsImportPage() -> impl IntoView {
                             }.into_any()
                         } else {
                             view! { <p class="empty">"Only editors and admins import errors."</p> }.into_any()
+                        }}
+                    }.into_any()
+                })}
+            </Transition>
+        </Layout>
+    }
+}
+
+/// How the queue is classified, what editors taught it, and (admins)
+/// re-classifying every group after the classifier changed.
+#[component]
+pub fn ErrorsClassifierPage() -> impl IntoView {
+    let env = use_env_param();
+    let forget = ServerAction::<ForgetErrorLesson>::new();
+    let rerun = ServerAction::<ReclassifyErrors>::new();
+    let page = Resource::new(
+        move || (env.get(), forget.version().get(), rerun.version().get()),
+        |(env, _, _)| get_classifier(env),
+    );
+    view! {
+        <Layout title="Error classifier" switcher=EnvironmentSwitcher>
+            <p class="lead">
+                "Each error gets a category in two steps. Rules read what is explicit: Dataverse error codes, HTTP \
+                 statuses and phrases from Microsoft's troubleshooting articles. What they miss, a model trained on \
+                 real dual-write error messages reads by its wording; it shows the words that weighed most and how \
+                 sure it is, and below 50 % it answers Other with its best guess. An editor's category on a group \
+                 teaches the console: new groups with the same message in the environment take it."
+            </p>
+            {move || action_error(forget.value().get())}
+            {move || action_error(rerun.value().get())}
+            {move || rerun.value().get().and_then(Result::ok).map(|r| view! {
+                <p class="notice" role="status" data-testid="reclassify-result">{r.summary()}</p>
+            })}
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let p = match page.await {
+                        Err(e) => return view! { <ErrorBox error=e/> }.into_any(),
+                        Ok(p) => p,
+                    };
+                    let Some(env) = p.environment.clone() else {
+                        return view! { <p class="empty">"Add an environment first; errors belong to one."</p> }.into_any();
+                    };
+                    let can_edit = p.can_edit;
+                    let lessons = if p.lessons.is_empty() {
+                        view! {
+                            <p class="empty" data-testid="no-lessons">
+                                "Nothing learned yet. When an editor changes a group's category on its page, \
+                                 it is listed here."
+                            </p>
+                        }.into_any()
+                    } else {
+                        let env = env.clone();
+                        let rows = p.lessons.into_iter().map(|l| {
+                            let env = env.clone();
+                            view! {
+                                <tr>
+                                    <td class="message">{l.pattern.clone()}</td>
+                                    <td>{category_badge(l.category, true)}</td>
+                                    <td>
+                                        {l.created_by.clone()}" · "{fmt_time(&l.created_at)}" · "
+                                        <a href=format!("/errors/groups/{}", l.group_id)>{format!("group {}", l.group_id)}</a>
+                                    </td>
+                                    <td class="num">{fmt_count(l.decided)}</td>
+                                    {can_edit.then(|| view! {
+                                        <td>
+                                            <ActionForm action=forget>
+                                                <input type="hidden" name="env" value=env/>
+                                                <input type="hidden" name="id" value=l.id.to_string()/>
+                                                <button type="submit" class="secondary" aria-label=format!("Forget: {}", l.pattern)>"Forget"</button>
+                                            </ActionForm>
+                                        </td>
+                                    })}
+                                </tr>
+                            }
+                        }).collect_view();
+                        view! {
+                            <div class="table-wrap">
+                                <table class="data" data-testid="lessons-table">
+                                    <thead><tr>
+                                        <th>"Message"</th><th>"Category"</th><th>"Taught by · when · on"</th>
+                                        <th class="num">"Entries decided"</th>
+                                        {can_edit.then(|| view! { <th><span class="visually-hidden">"Remove"</span></th> })}
+                                    </tr></thead>
+                                    <tbody>{rows}</tbody>
+                                </table>
+                            </div>
+                        }.into_any()
+                    };
+                    view! {
+                        <h2>"Learned categories"</h2>
+                        <p class="context">{format!("In {env}. Removing one leaves the groups it decided as they are.")}</p>
+                        {lessons}
+                        <h2>"Re-classify"</h2>
+                        <p>
+                            "Runs the current classifier over every group of the environment again, after the \
+                             classifier changed. A group whose category changes takes its history with it, so the \
+                             trends still agree with the queue; groups an editor categorised keep that category."
+                        </p>
+                        {p.last_run.map(|(at, by, summary)| view! {
+                            <p class="context" data-testid="last-reclassify">{format!("Last run {} by {by}: {summary}", fmt_time(&at))}</p>
+                        })}
+                        {if p.is_admin {
+                            view! {
+                                <ActionForm action=rerun attr:data-testid="reclassify-form">
+                                    <input type="hidden" name="env" value=env.clone()/>
+                                    <button type="submit" class="primary">{format!("Re-classify every group in {env}")}</button>
+                                </ActionForm>
+                            }.into_any()
+                        } else {
+                            view! { <p class="empty">"Only admins re-classify."</p> }.into_any()
                         }}
                     }.into_any()
                 })}
