@@ -121,3 +121,39 @@ test("a CSV with one bad row reports the row and imports nothing", async ({ page
   await page.goto("/errors?category=missing_field_mapping");
   await expect(page.getByTestId("groups-table").locator("tbody tr")).toHaveCount(2);
 });
+
+test("an editor's category is learned, listed on the classifier page and forgotten", async ({ page }, info) => {
+  await signIn(page, info, EDITOR);
+  await page.goto("/errors?state=all");
+  await ready(page, info);
+  await page.getByTestId("groups-table").getByRole("link", { name: /Combined execution time/ }).click();
+  await ready(page, info);
+  const form = page.getByTestId("group-category");
+  await expect(form).toContainText("New groups with the same message");
+  await form.locator('select[name="category"]').selectOption("plugin_throw");
+  await form.locator('input[name="comment"]').fill("our batch plug-in");
+  await form.getByRole("button", { name: "Set category" }).click();
+  await expect(page.getByTestId("group-doc")).toContainText("Plug-in threw");
+
+  await page.goto("/errors?env=UAT");
+  await ready(page, info);
+  await page.getByRole("link", { name: "Classifier" }).click();
+  await ready(page, info);
+  const lessons = page.getByTestId("lessons-table");
+  await expect(lessons).toContainText("Combined execution time");
+  await expect(lessons).toContainText("Plug-in threw");
+  await expect(lessons).toContainText("editor@example.com");
+  await expect(page.getByText("Only admins re-classify.")).toBeVisible();
+  await lessons.getByRole("button", { name: /Forget/ }).click();
+  await expect(page.getByTestId("no-lessons")).toBeVisible();
+});
+
+test("an admin re-classifies the queue and sees what moved", async ({ page }, info) => {
+  await signIn(page, info, ADMIN);
+  await page.goto("/errors/classifier?env=UAT");
+  await ready(page, info);
+  await page.getByTestId("reclassify-form").getByRole("button", { name: "Re-classify every group in UAT" }).click();
+  await expect(page.getByTestId("last-reclassify")).toContainText(/Re-classified \d+ error groups: 0 moved/);
+  await page.getByRole("link", { name: "Audit log", exact: true }).click();
+  await expect(page.locator("body")).toContainText("Re-classified");
+});

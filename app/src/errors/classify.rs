@@ -90,7 +90,7 @@ static RULES: &[Rule] = &[
     rule(
         "HTTP 401/403 or sign-in failure",
         AuthenticationPermission,
-        r"(\(|status\W{0,20}(code\W{0,20})?|http\W{0,3}(/[\d.]+\W{0,3})?|:\s*)(401|403)\b|unauthori[sz]ed|forbidden|token ?exchange|aadsts\d+|access (is )?denied|not (a )?member of the organi[sz]ation|insufficient (privileges?|permissions?)|missing prv\w+|does not have (the )?(required )?(privilege|permission|security role|access)|\w*access rights?\b|not allowed to access|login failed|authentication failed|invalid_client|invalid_grant|(user|account)\b.{0,80}\bis disabled|login\.microsoftonline|sign-?in (failed|was blocked)",
+        r"(\(|status\W{0,20}(code\W{0,20})?|http\W{0,3}(/[\d.]+\W{0,3})?|:\s*)(401|403)\b|unauthori[sz]ed|forbidden|token ?exchange|aadsts\d+|access (is )?denied|not (a )?member of the organi[sz]ation|insufficient (privileges?|permissions?)|missing prv\w+|does not have (the )?(required )?(privilege|permission|security role|access)|\w*access rights?\b|not allowed to access|login failed|authentication failed|invalid_client|invalid_grant|(user|account)\b.*\bis disabled|login\.microsoftonline|sign-?in (failed|was blocked)",
     ),
     // Plug-ins.
     rule(
@@ -114,7 +114,7 @@ static RULES: &[Rule] = &[
     rule(
         "missing mapping, key or schema",
         MissingFieldMapping,
-        r"integration keys? (is |are )?(missing|not (found|defined|set))|missing integration key|missing source (field|schema|column)|missing (target|destination) (field|column)|no (field )?mapping (found|exists|defined) for|mapping (is )?missing|is not mapped|could not find a property named|property .* does not exist on type|source field .* (not found|does not exist)|field .* not found in (the )?(mapping|schema)|invalid property '[^']*' was found|undeclared property|untyped value in non-open type|(field|attribute|column|property) (that )?(does not|doesn'?t) exist|(attribute|column|field) .{0,60}(cannot be|could not be|was not|not) found|\bmandatory\b",
+        r"integration keys? (is |are )?(missing|not (found|defined|set))|missing integration key|missing source (field|schema|column)|missing (target|destination) (field|column)|no (field )?mapping (found|exists|defined) for|mapping (is )?missing|is not mapped|could not find a property named|property .* does not exist on type|source field .* (not found|does not exist)|field .* not found in (the )?(mapping|schema)|invalid property '[^']*' was found|undeclared property|untyped value in non-open type|(field|attribute|column|property) (that )?(does not|doesn'?t) exist|(attribute|column|field) .*(cannot be|could not be|was not|not) found|\bmandatory\b",
     ),
     // Values and conversion.
     rule(
@@ -124,8 +124,24 @@ static RULES: &[Rule] = &[
     ),
 ];
 
+/// A rule's pattern as compiled: case-insensitive, `.` across lines, and
+/// the Perl classes (`\b`, `\w`, `\W`, `\d`, `\s`) in their ASCII
+/// forms. Unicode word boundaries send the regex engine off its DFA at the
+/// first non-ASCII character (a typographic apostrophe is enough), and a
+/// bounded repetition of a Unicode class (`\W{0,20}`) multiplies its
+/// states; every rule's words are ASCII, so nothing is lost.
+fn compiled(pattern: &str) -> String {
+    let ascii = pattern
+        .replace(r"\b", r"(?-u:\b)")
+        .replace(r"\W", r#"[ \t\r\n:"'=(){}\[\],.;/-]"#)
+        .replace(r"\w", "[a-z0-9_]")
+        .replace(r"\d", "[0-9]")
+        .replace(r"\s", r"[ \t\r\n]");
+    format!("(?is){ascii}")
+}
+
 static SET: LazyLock<RegexSet> = LazyLock::new(|| {
-    RegexSet::new(RULES.iter().map(|r| format!("(?is){}", r.pattern)))
+    RegexSet::new(RULES.iter().map(|r| compiled(r.pattern)))
         .expect("the classification patterns are valid")
 });
 
@@ -170,7 +186,7 @@ pub(crate) fn prefix(text: &str, max: usize) -> &str {
 /// the probe benchmark, which times the old whole-detail scan against the
 /// bounded one on the same input.
 pub fn patterns() -> impl Iterator<Item = String> {
-    RULES.iter().map(|r| format!("(?is){}", r.pattern))
+    RULES.iter().map(|r| compiled(r.pattern))
 }
 
 /// What the classifier decided and why.

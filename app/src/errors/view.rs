@@ -338,6 +338,7 @@ pub fn ErrorGroupPage() -> impl IntoView {
                     let env = d.environment.clone();
                     let (classified, rule) = d.classified_as.clone();
                     let next = d.next.clone().map(|n| format!("/errors/groups/{id}?before={}", percent_encode(&n, b"")));
+                    let classifier_href = format!("/errors/classifier?env={}", percent_encode(&env, b""));
                     view! {
                         <p class="context">
                             <a href=format!("/errors?env={}", percent_encode(&env, b""))>{format!("Error queue · {env}")}</a>
@@ -382,6 +383,10 @@ pub fn ErrorGroupPage() -> impl IntoView {
                                             </select>
                                         </label>
                                         <label>"Why" <input name="comment"/></label>
+                                        <p class="muted">
+                                            "New groups with the same message in this environment take it too ("
+                                            <a href=classifier_href>"Classifier"</a>")."
+                                        </p>
                                         <button type="submit">"Set category"</button>
                                     </ActionForm>
                                 </div>

@@ -414,3 +414,121 @@ async fn a_server_killed_mid_ingest_loses_no_acknowledged_entry_and_retries_dupl
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+#[tokio::test]
+async fn an_override_is_learned_listed_and_removable_and_only_admins_reclassify() {
+    let (app, token) = ready().await;
+    let entry = |id: &str, n: &str| {
+        json!({ "id": id, "occurred_at": "2026-11-20T08:15:00Z",
+        "direction": "fo_to_dataverse", "message": format!("Customer {n} was refused by the CreditGate hook") })
+    };
+    push(&app, &token, &batch(json!([entry("1", "US-1")]))).await;
+    let group: i64 = sqlx::query_scalar("select id from error_groups")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let res = app
+        .post_form(
+            "/sfn/set_error_group_category",
+            &[
+                ("group_id", group.to_string().as_str()),
+                ("category", "plugin_throw"),
+                ("comment", "our credit hook"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // Another map's entries with the same message take the taught category.
+    push(&app, &token, &batch(json!([{ "id": "2", "occurred_at": "2026-11-20T09:15:00Z",
+        "direction": "dataverse_to_fo", "message": "Customer US-9 was refused by the CreditGate hook" }]))).await;
+    let taught: Vec<(String,)> = sqlx::query_as(
+        "select coalesce(category_override, category) from error_groups order by id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        taught,
+        vec![("plugin_throw".into(),), ("plugin_throw".into(),)]
+    );
+
+    let page = app
+        .get("/errors/classifier?env=UAT")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("was refused by the CreditGate hook"),
+        "{page}"
+    );
+    assert!(page.contains("Forget") && page.contains("Re-classify every group in UAT"));
+
+    app.add_user("viewer@example.com", "viewer").await;
+    app.add_user("editor@example.com", "editor").await;
+    let viewer = app.sign_in("viewer@example.com").await;
+    let editor = app.sign_in("editor@example.com").await;
+    let page = app
+        .get_with(&viewer, "/errors/classifier?env=UAT")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("CreditGate") && !page.contains(">Forget<"),
+        "{page}"
+    );
+    assert!(page.contains("Only admins re-classify."));
+    for who in [&viewer, &editor] {
+        let res = app
+            .post_form_with(who, "/sfn/reclassify_errors", &[("env", "UAT")])
+            .await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    }
+    let res = app
+        .post_form("/sfn/reclassify_errors", &[("env", "UAT")])
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = app
+        .get("/errors/classifier?env=UAT")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Re-classified 2 error groups: 0 moved"),
+        "{page}"
+    );
+
+    let lesson: i64 = sqlx::query_scalar("select id from error_lessons")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let id = lesson.to_string();
+    let forget = [("env", "UAT"), ("id", id.as_str())];
+    let res = app
+        .post_form_with(&viewer, "/sfn/forget_error_lesson", &forget)
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = app
+        .post_form_with(&editor, "/sfn/forget_error_lesson", &forget)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(count(&app, "select count(*) from error_lessons").await, 0);
+    let res = app
+        .post_form_with(&editor, "/sfn/forget_error_lesson", &forget)
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = app
+        .post_form_with(
+            &editor,
+            "/sfn/forget_error_lesson",
+            &[("env", "Nowhere"), ("id", "1")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let actions = app.audit_actions().await;
+    for action in ["error_groups.reclassify", "error_lesson.forget"] {
+        assert!(actions.contains(&action.to_string()), "{action}");
+    }
+}
