@@ -28,7 +28,9 @@ test("a fresh console in demo mode shows live, labelled simulated data within a 
   for (const category of ["Dependency order", "Missing field mapping", "Plug-in threw", "Throttling / time-out", "Authentication / permission"]) {
     await expect(sweep).toContainText(category);
   }
-  await expect(sweep).toContainText("Customers V3");
+  // The demo's failures come in waves, so which five of its six maps lead
+  // depends on the hour: any of them will do.
+  await expect(sweep).toContainText(/Maps with the most errors: (Customers V3|CDS Contacts V2|Released products V2|Sales invoice headers V2|Terms of payment|Sales quotation headers) \d/);
 
   // The groups came from the simulated plug-in trace log, mapped by table.
   await page.getByTestId("groups-table").getByRole("link", { name: /Couldn't resolve the guid/ }).first().click();
