@@ -229,12 +229,11 @@ pub async fn reclassify(
 ) -> Result<Reclassified, AppError> {
     let rows: Vec<Row> = sqlx::query_as(
         "select g.id, g.environment_id, g.map_id, g.direction, g.category, g.rule, g.category_override,
-                g.pattern, g.entry_count,
-                (select e.message from error_entries e where e.group_id = g.id
-                 order by e.occurred_at desc, e.id desc limit 1) as message,
-                (select e.detail from error_entries e where e.group_id = g.id
-                 order by e.occurred_at desc, e.id desc limit 1) as detail
-         from error_groups g where ?1 is null or g.environment_id = ?1 order by g.id",
+                g.pattern, g.entry_count, e.message, e.detail
+         from error_groups g
+         left join error_entries e on e.id = (select n.id from error_entries n where n.group_id = g.id
+                                              order by n.occurred_at desc, n.id desc limit 1)
+         where ?1 is null or g.environment_id = ?1 order by g.id",
     )
     .bind(environment_id)
     .fetch_all(&mut *conn)
