@@ -64,6 +64,48 @@ pub fn refuse_duplicate_headers(headers: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// At most this many problems are listed; the rest are counted.
+const MAX_LISTED: usize = 50;
+
+/// The problems found in an import, collected so the whole file is checked
+/// at once and listed up to [`MAX_LISTED`].
+#[derive(Debug, Default)]
+pub struct Problems(Vec<String>);
+
+impl Problems {
+    /// Adds one problem (with its position).
+    pub fn push(&mut self, p: String) {
+        self.0.push(p);
+    }
+
+    /// Whether nothing is wrong so far.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `ok` when nothing was found, else one message that says nothing was
+    /// imported and lists the problems.
+    pub fn into_result<T>(self, ok: T, what: &str) -> Result<T, String> {
+        if self.0.is_empty() {
+            return Ok(ok);
+        }
+        let n = self.0.len();
+        let mut out = format!(
+            "{n} problem{} found; nothing was imported. Fix {} and import the {what} again:",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "it" } else { "them" }
+        );
+        for p in self.0.iter().take(MAX_LISTED) {
+            out.push_str("\n• ");
+            out.push_str(p);
+        }
+        if n > MAX_LISTED {
+            out.push_str(&format!("\n… and {} more.", n - MAX_LISTED));
+        }
+        Err(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -94,6 +94,7 @@ fn nav_links(visitor: Visitor, logout: ServerAction<Logout>) -> AnyView {
         <div class="nav-links">
             <A href="/" exact=true>"Overview"</A>
             <A href="/alerts">"Alerts"</A>
+            <A href="/cutover">"Cutover"</A>
             <A href="/errors">"Error queue"</A>
             <A href="/trends">"Trends"</A>
             <A href="/review">"Weekly review"</A>

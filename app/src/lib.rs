@@ -32,6 +32,7 @@ pub mod collectors;
 pub mod components;
 pub mod counts;
 pub mod csv_cell;
+pub mod cutover;
 #[cfg(feature = "ssr")]
 pub mod db;
 pub mod environments;
@@ -53,6 +54,8 @@ pub mod throughput;
 pub mod tokens;
 pub mod trends;
 pub mod users;
+#[cfg(feature = "ssr")]
+pub mod zone;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, provide_meta_context};
@@ -123,6 +126,13 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/alerts/rules/:id/edit") view=alerts::view::AlertRuleEditPage ssr=SsrMode::Async/>
                 <Route path=path!("/alerts/rules/:id/history") view=alerts::view::AlertRuleHistoryPage ssr=SsrMode::Async/>
                 <Route path=path!("/alerts/rules/:id/diff") view=alerts::view::AlertRuleDiffPage ssr=SsrMode::Async/>
+                <Route path=path!("/cutover") view=cutover::view::CutoverPage ssr=SsrMode::Async/>
+                <Route path=path!("/cutover/plans/:id") view=cutover::view::CutoverPlanPage ssr=SsrMode::Async/>
+                <Route path=path!("/cutover/plans/:id/edit") view=cutover::view::CutoverPlanEditPage ssr=SsrMode::Async/>
+                <Route path=path!("/cutover/plans/:id/import") view=cutover::view::CutoverImportPage ssr=SsrMode::Async/>
+                <Route path=path!("/cutover/plans/:id/history") view=cutover::view::CutoverHistoryPage ssr=SsrMode::Async/>
+                <Route path=path!("/cutover/plans/:id/diff") view=cutover::view::CutoverDiffPage ssr=SsrMode::Async/>
+                <Route path=path!("/cutover/plans/:id/tasks/:task") view=cutover::view::CutoverTaskPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/users") view=users::view::UsersPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/tokens") view=tokens::view::TokensPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/environments") view=environments::view::EnvironmentsPage ssr=SsrMode::Async/>

@@ -4,7 +4,9 @@
 //! import reads), one map's field mappings as CSV
 //! (`/export/maps/ID/fields.csv`), any trend chart's data as CSV
 //! (`/export/trends/PAGE/CHART.csv` with the page's query) and the weekly
-//! review as CSV (`/export/review.csv?env=NAME&week=YYYY-MM-DD`).
+//! review as CSV (`/export/review.csv?env=NAME&week=YYYY-MM-DD`) and a
+//! cutover plan's tasks as CSV (`/export/cutover/ID.csv`, the file its
+//! import reads).
 
 use crate::startup::AppState;
 use app::auth::server::Caller;
@@ -196,6 +198,38 @@ pub async fn fields_csv(
         Ok((name, csv)) => download(
             "text/csv; charset=utf-8",
             format!("fields-{}.csv", file_name(&name)),
+            csv,
+        ),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Sends a cutover plan's tasks as CSV, times in its environment's zone.
+pub async fn cutover_csv(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(file): Path<String>,
+) -> Response {
+    let result = async {
+        caller.0.ok_or(AppError::Unauthorized)?;
+        let id: i64 = file
+            .strip_suffix(".csv")
+            .and_then(|id| id.parse().ok())
+            .ok_or_else(|| AppError::not_found(format!("The export {file}")))?;
+        let mut conn = state.pool.acquire().await?;
+        let plan = app::cutover::server::get(&mut conn, id).await?;
+        let env = app::environments::server::by_name(&mut conn, &plan.environment).await?;
+        let tz = app::zone::zone(&env.time_zone);
+        Ok::<_, AppError>((
+            plan.content.name.clone(),
+            app::cutover::csv::write(&plan.content.tasks, tz),
+        ))
+    }
+    .await;
+    match result {
+        Ok((name, csv)) => download(
+            "text/csv; charset=utf-8",
+            format!("cutover-{}.csv", file_name(&name)),
             csv,
         ),
         Err(e) => e.into_response(),

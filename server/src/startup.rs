@@ -125,6 +125,7 @@ pub fn build_router(settings: &Settings, state: AppState) -> Router {
             get(crate::export::fields_csv),
         )
         .route("/export/review.csv", get(crate::export::review_csv))
+        .route("/export/cutover/{file}", get(crate::export::cutover_csv))
         .route(
             "/export/trends/{page}/{file}",
             get(crate::export::trend_csv),

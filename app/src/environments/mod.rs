@@ -21,6 +21,9 @@ pub struct Environment {
     pub dataverse_url: String,
     /// Legal entities (company codes) in scope, upper case.
     pub legal_entities: Vec<String>,
+    /// Where the environment's people work (an IANA name, "UTC" until
+    /// set): cutover plans are shown and entered in it.
+    pub time_zone: String,
 }
 
 /// Validated input for creating or changing an environment.
@@ -181,6 +184,7 @@ mod tests {
             fo_url: String::new(),
             dataverse_url: String::new(),
             legal_entities: vec![],
+            time_zone: "UTC".into(),
         };
         let all = vec![env(1, "Production"), env(2, "UAT")];
         assert_eq!(pick(&all, Some("uat")).map(|e| e.id), Some(2));

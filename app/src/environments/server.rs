@@ -13,6 +13,7 @@ struct Row {
     fo_url: String,
     dataverse_url: String,
     legal_entities: String,
+    time_zone: String,
 }
 
 impl From<Row> for Environment {
@@ -23,6 +24,7 @@ impl From<Row> for Environment {
             fo_url: r.fo_url,
             dataverse_url: r.dataverse_url,
             legal_entities: serde_json::from_str(&r.legal_entities).unwrap_or_default(),
+            time_zone: r.time_zone,
         }
     }
 }
@@ -31,7 +33,7 @@ impl From<Row> for Environment {
 #[tracing::instrument(skip_all)]
 pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<Environment>, AppError> {
     let rows: Vec<Row> = sqlx::query_as(
-        "select id, name, fo_url, dataverse_url, legal_entities from environments order by name",
+        "select id, name, fo_url, dataverse_url, legal_entities, time_zone from environments order by name",
     )
     .fetch_all(conn)
     .await?;
@@ -71,7 +73,7 @@ pub async fn named_or_first(
 #[tracing::instrument(skip_all)]
 pub async fn by_name(conn: &mut SqliteConnection, name: &str) -> Result<Environment, AppError> {
     let row: Option<Row> = sqlx::query_as(
-        "select id, name, fo_url, dataverse_url, legal_entities from environments where lower(name) = lower(?)",
+        "select id, name, fo_url, dataverse_url, legal_entities, time_zone from environments where lower(name) = lower(?)",
     )
     .bind(name.trim())
     .fetch_optional(conn)
@@ -153,6 +155,39 @@ pub async fn save(
     Ok(id)
 }
 
+/// Sets the environment's time zone (an IANA name, checked), audited.
+#[tracing::instrument(skip_all, fields(environment.id = id))]
+pub async fn set_time_zone(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    id: i64,
+    time_zone: &str,
+) -> Result<(), AppError> {
+    let zone = crate::zone::parse(time_zone).map_err(|m| AppError::validation("time_zone", m))?;
+    let name = name_of(conn, id)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("Environment {id}")))?;
+    sqlx::query("update environments set time_zone = ?, updated_at = ? where id = ?")
+        .bind(zone.name())
+        .bind(db_now())
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    record(
+        conn,
+        actor,
+        Event {
+            action: "environment.time_zone",
+            object_type: "environment",
+            object_id: Some(id.to_string()),
+            summary: format!("Set the time zone of {name} to {}", zone.name()),
+            detail: None,
+            environment: Some(name),
+        },
+    )
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,6 +205,19 @@ mod tests {
             vec!["USMF"]
         );
 
+        assert_eq!(by_name(&mut conn, "UAT").await.unwrap().time_zone, "UTC");
+        set_time_zone(&mut conn, &cli, id, " Europe/Amsterdam ")
+            .await
+            .unwrap();
+        assert_eq!(
+            by_name(&mut conn, "UAT").await.unwrap().time_zone,
+            "Europe/Amsterdam"
+        );
+        let bad = set_time_zone(&mut conn, &cli, id, "CET+1")
+            .await
+            .unwrap_err();
+        assert!(bad.to_string().contains("IANA name"), "{bad}");
+
         let dup = save(&mut conn, &cli, None, &input).await.unwrap_err();
         assert!(matches!(dup, AppError::Conflict(_)));
 
@@ -185,6 +233,6 @@ mod tests {
                 .fetch_one(&mut *conn)
                 .await
                 .unwrap();
-        assert_eq!(n, 2);
+        assert_eq!(n, 3, "added, time zone set, renamed");
     }
 }

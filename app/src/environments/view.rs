@@ -50,7 +50,7 @@ pub fn EnvironmentsPage() -> impl IntoView {
                             Ok(list) => view! {
                                 <div class="table-wrap">
                                 <table class="data" data-testid="environments-table">
-                                    <thead><tr><th>"Name"</th><th>"F&O"</th><th>"Dataverse"</th><th>"Legal entities"</th><th></th></tr></thead>
+                                    <thead><tr><th>"Name"</th><th>"F&O"</th><th>"Dataverse"</th><th>"Legal entities"</th><th>"Time zone"</th><th></th></tr></thead>
                                     <tbody>
                                     {list.into_iter().map(|e| {
                                         let entities = e.legal_entities.join(", ");
@@ -60,6 +60,7 @@ pub fn EnvironmentsPage() -> impl IntoView {
                                                 <td class="break">{e.fo_url.clone()}</td>
                                                 <td class="break">{e.dataverse_url.clone()}</td>
                                                 <td>{entities.clone()}</td>
+                                                <td>{e.time_zone.clone()}</td>
                                                 <td>
                                                     <details class="row-action">
                                                         <summary>"Edit"</summary>
@@ -69,6 +70,7 @@ pub fn EnvironmentsPage() -> impl IntoView {
                                                             <label>"F&O URL" <input name="fo_url" type="url" value=e.fo_url.clone()/></label>
                                                             <label>"Dataverse URL" <input name="dataverse_url" type="url" value=e.dataverse_url.clone()/></label>
                                                             <label>"Legal entities" <input name="legal_entities" value=entities/></label>
+                                                            <label>"Time zone (IANA name, for cutover plans)" <input name="time_zone" value=e.time_zone.clone() placeholder="Europe/Amsterdam"/></label>
                                                             <button type="submit" class="small">"Save"</button>
                                                         </ActionForm>
                                                     </details>
@@ -89,6 +91,7 @@ pub fn EnvironmentsPage() -> impl IntoView {
                     <label>"F&O environment URL" <input name="fo_url" type="url" placeholder="https://contoso-uat.sandbox.operations.dynamics.com"/></label>
                     <label>"Dataverse environment URL" <input name="dataverse_url" type="url" placeholder="https://contoso-uat.crm.dynamics.com"/></label>
                     <label>"Legal entities in scope (comma-separated company codes)" <input name="legal_entities" placeholder="USMF, DEMF"/></label>
+                    <label>"Time zone where the team works (IANA name; cutover plans use it)" <input name="time_zone" placeholder="UTC, or e.g. Europe/Amsterdam"/></label>
                     <button type="submit" class="primary">"Add environment"</button>
                 </ActionForm>
             </RoleGate>

@@ -192,6 +192,7 @@ mod tests {
             fo_url: "https://uat.example.com".into(),
             dataverse_url: "https://uat.crm.example.com".into(),
             legal_entities: vec!["USMF".into()],
+            time_zone: "UTC".into(),
         };
         let mut content = starter_set().remove(0);
         content.name = "Customers | persons".into();

@@ -5,6 +5,7 @@
 //! field or row, and one problem means nothing is imported.
 
 use super::{FieldContent, FieldDirection, Transform, ValueType, validate_field_pairs};
+use crate::csv_cell::Problems;
 use crate::maps::{Direction, InitialSync, MapContent, MapState, Side, validate_map};
 use serde::{Deserialize, Serialize};
 
@@ -12,8 +13,6 @@ use serde::{Deserialize, Serialize};
 pub const FORMAT: &str = "dwconsole.maps";
 /// The document version this console writes and reads.
 pub const VERSION: u32 = 1;
-/// At most this many problems are listed; the rest are counted.
-const MAX_LISTED: usize = 50;
 
 /// A maps document: the maps of one environment with their field mappings.
 /// Conflict rules are decisions of one environment's team and stay out of
@@ -143,36 +142,6 @@ fn explain((field, message): (&'static str, String), of_map: bool) -> String {
     match choices_of(field, of_map).filter(|_| message.contains("not one of the choices")) {
         Some(choices) => format!("{field}: {message} Use one of: {choices}."),
         None => format!("{field}: {message}"),
-    }
-}
-
-/// Collected problems, listed up to [`MAX_LISTED`].
-#[derive(Default)]
-struct Problems(Vec<String>);
-
-impl Problems {
-    fn push(&mut self, p: String) {
-        self.0.push(p);
-    }
-
-    fn into_result<T>(self, ok: T, what: &str) -> Result<T, String> {
-        if self.0.is_empty() {
-            return Ok(ok);
-        }
-        let n = self.0.len();
-        let mut out = format!(
-            "{n} problem{} found; nothing was imported. Fix {} and import the {what} again:",
-            if n == 1 { "" } else { "s" },
-            if n == 1 { "it" } else { "them" }
-        );
-        for p in self.0.iter().take(MAX_LISTED) {
-            out.push_str("\n• ");
-            out.push_str(p);
-        }
-        if n > MAX_LISTED {
-            out.push_str(&format!("\n… and {} more.", n - MAX_LISTED));
-        }
-        Err(out)
     }
 }
 
@@ -391,7 +360,7 @@ pub fn parse_fields_csv(text: &str) -> Result<Vec<FieldContent>, String> {
             Ok(f) => out.push(f),
         }
     }
-    if problems.0.is_empty() && out.is_empty() {
+    if problems.is_empty() && out.is_empty() {
         return Err("The CSV has a header but no field mappings.".into());
     }
     problems.into_result(out, "CSV")

@@ -7,6 +7,7 @@ mod api_tokens;
 mod auth;
 mod cli;
 mod collect;
+mod cutover;
 mod errors;
 mod hardening;
 mod helpers;

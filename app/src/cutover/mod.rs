@@ -1,0 +1,721 @@
+//! Cutover runbooks: the freeze-to-unfreeze weekend as a plan of stages and
+//! tasks (owner and backup owner, duration, predecessors, fixed starts,
+//! milestones, gates, sign-offs, the point of no return and the rollback
+//! path), its schedule and critical path, the runbook guide's weekend as a
+//! template, and CSV import and export.
+//!
+//! A plan is one document (`PlanContent`) kept whole in the plan's row and
+//! in each revision, like an alert rule: the revision history is the wiki
+//! history, and a run (a rehearsal or the live weekend) copies the document
+//! at its start. Times are Unix seconds in UTC; pages show them in the
+//! environment's time zone, formatted on the server.
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod csv;
+pub mod duration;
+pub mod schedule;
+#[cfg(feature = "ssr")]
+pub mod server;
+#[cfg(feature = "ssr")]
+pub mod template;
+pub mod view;
+
+use serde::{Deserialize, Serialize};
+
+/// Tasks a plan may hold: enough for a weekend several times over, few
+/// enough that a page and a schedule stay instant.
+pub const MAX_TASKS: usize = 2000;
+
+/// Longest freeze window a plan may have (14 days), in seconds.
+pub const MAX_WINDOW: i64 = 14 * 86_400;
+
+/// Longest task (7 days), in minutes.
+pub const MAX_MINUTES: i64 = 7 * 1440;
+
+/// What a task is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskKind {
+    /// Work that someone does.
+    Task,
+    /// A moment that takes no time, e.g. "Unfreeze".
+    Milestone,
+    /// A go/no-go criterion checked against the console's data.
+    Gate,
+    /// A named person records go or no-go with a comment.
+    Signoff,
+    /// The last moment a rollback is possible: after it the weekend only
+    /// goes forward. A milestone; at most one per plan.
+    NoReturn,
+}
+
+str_enum!(TaskKind {
+    Task => "task", "Task";
+    Milestone => "milestone", "Milestone";
+    Gate => "gate", "Gate";
+    Signoff => "signoff", "Sign-off";
+    NoReturn => "no_return", "Point of no return";
+});
+
+impl TaskKind {
+    /// Whether the kind takes no time.
+    pub fn is_moment(self) -> bool {
+        matches!(self, TaskKind::Milestone | TaskKind::NoReturn)
+    }
+
+    /// Parses a stored name or a label as people type it in a CSV file
+    /// ("Sign-off", "point of no return", "Milestone").
+    pub fn parse_loose(s: &str) -> Option<Self> {
+        let key: String = s
+            .trim()
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        match key.as_str() {
+            "task" | "normal" | "" => Some(TaskKind::Task),
+            "milestone" => Some(TaskKind::Milestone),
+            "gate" | "validation" => Some(TaskKind::Gate),
+            "signoff" | "gonogo" => Some(TaskKind::Signoff),
+            "noreturn" | "pointofnoreturn" | "ponr" => Some(TaskKind::NoReturn),
+            _ => None,
+        }
+    }
+}
+
+/// One task of a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Task {
+    /// The plan's own ID for it ("F1", "SAT-3"): letters, digits, `.`,
+    /// `_` and `-`, unique in the plan; predecessors name it.
+    pub id: String,
+    /// What is done, in a line.
+    pub title: String,
+    /// The stage it belongs to ("Friday: freeze"); stages are listed in
+    /// the order their first task appears.
+    pub stage: String,
+    /// How to do it and how to verify it (Markdown).
+    #[serde(default)]
+    pub instructions: String,
+    /// Who does it.
+    #[serde(default)]
+    pub owner: String,
+    /// Who does it when the owner cannot.
+    #[serde(default)]
+    pub backup_owner: String,
+    /// The team or stream ("F&O", "Dataverse", "Business").
+    #[serde(default)]
+    pub team: String,
+    /// Planned duration in minutes (0 for milestones).
+    pub minutes: i64,
+    /// Not before this time (Unix seconds), e.g. Friday 18:00.
+    #[serde(default)]
+    pub fixed_start: Option<i64>,
+    /// Task, milestone, gate, sign-off or the point of no return.
+    pub kind: TaskKind,
+    /// IDs of the tasks it starts after (all of them).
+    #[serde(default)]
+    pub predecessors: Vec<String>,
+    /// Part of the rollback path: done only when the weekend is rolled
+    /// back, before the point of no return; scheduled apart from the rest.
+    #[serde(default)]
+    pub rollback: bool,
+}
+
+/// A plan: its freeze window, its rollback criteria and its tasks in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanContent {
+    /// Unique among the environment's plans.
+    pub name: String,
+    /// The freeze starts (Unix seconds): tasks without predecessors or a
+    /// fixed start begin here.
+    pub starts_at: i64,
+    /// The freeze must end by then (Monday 08:00): the deadline the
+    /// schedule and the forecast are held against.
+    pub ends_at: i64,
+    /// When to roll back, decided beforehand (Markdown).
+    #[serde(default)]
+    pub rollback_criteria: String,
+    /// The tasks, in the order the plan lists them.
+    pub tasks: Vec<Task>,
+}
+
+/// The CSV columns, as the export writes them and the import reads them.
+pub const CSV_COLUMNS: &[&str] = &[
+    "ID",
+    "Title",
+    "Predecessor IDs",
+    "Stage",
+    "Team",
+    "Owner",
+    "Backup owner",
+    "Planned duration",
+    "Fixed start",
+    "Type",
+    "Rollback",
+    "Instructions",
+];
+
+/// The CSV columns as a list for people.
+pub fn csv_columns() -> String {
+    CSV_COLUMNS.join(", ")
+}
+
+/// A problem with a plan: the field (or task) at fault and what to do.
+pub type PlanError = (String, String);
+
+/// Whether `id` is a usable task ID.
+pub fn valid_task_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 20
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+impl Task {
+    /// "F3 (Take the final snapshot)", for messages.
+    pub fn named(&self) -> String {
+        format!("{} ({})", self.id, self.title)
+    }
+
+    /// Trims the text fields and checks this task on its own.
+    pub fn tidy(&mut self) -> Result<(), PlanError> {
+        for s in [
+            &mut self.id,
+            &mut self.title,
+            &mut self.stage,
+            &mut self.owner,
+            &mut self.backup_owner,
+            &mut self.team,
+        ] {
+            *s = s.trim().to_string();
+        }
+        self.instructions = self.instructions.trim_end().to_string();
+        let at = |m: String| (format!("task {}", self.id), m);
+        if !valid_task_id(&self.id) {
+            return Err((
+                "id".into(),
+                format!(
+                    "'{}' is not a task ID: use 1 to 20 letters, digits, '.', '_' or '-', e.g. F1 or SAT-3.",
+                    self.id
+                ),
+            ));
+        }
+        if self.title.is_empty() || self.title.chars().count() > 200 {
+            return Err(at("Give the task a title of 1 to 200 characters.".into()));
+        }
+        if self.stage.is_empty() || self.stage.chars().count() > 80 {
+            return Err(at(format!(
+                "Give {} a stage of 1 to 80 characters, e.g. \"Friday: freeze\".",
+                self.id
+            )));
+        }
+        for (what, s) in [
+            ("owner", &self.owner),
+            ("backup owner", &self.backup_owner),
+            ("team", &self.team),
+        ] {
+            if s.chars().count() > 120 {
+                return Err(at(format!(
+                    "The {what} of {} is over 120 characters.",
+                    self.id
+                )));
+            }
+        }
+        if self.instructions.len() > 20_000 {
+            return Err(at(format!(
+                "The instructions of {} are over 20,000 characters; link a document instead.",
+                self.id
+            )));
+        }
+        if !(0..=MAX_MINUTES).contains(&self.minutes) {
+            return Err(at(format!(
+                "The duration of {} must be between 0 and 7 days.",
+                self.id
+            )));
+        }
+        if self.kind.is_moment() && self.minutes != 0 {
+            return Err(at(format!(
+                "{} is a {}, which takes no time: set its duration to 0 or make it a task.",
+                self.id,
+                self.kind.label().to_lowercase()
+            )));
+        }
+        if self.kind == TaskKind::NoReturn && self.rollback {
+            return Err(at(
+                "The point of no return cannot be a rollback step: rolling back happens before it."
+                    .into(),
+            ));
+        }
+        let mut seen: Vec<&str> = vec![];
+        for p in &self.predecessors {
+            if p == &self.id {
+                return Err(at(format!("{} cannot follow itself.", self.id)));
+            }
+            if seen.contains(&p.as_str()) {
+                return Err(at(format!("{} names {p} twice as a predecessor.", self.id)));
+            }
+            seen.push(p);
+        }
+        Ok(())
+    }
+}
+
+impl PlanContent {
+    /// Trims, then checks the whole plan: each task, unique IDs,
+    /// predecessors that exist and stay on their side (forward or
+    /// rollback), one point of no return at most, fixed starts near the
+    /// window, and no cycle. Errors name the task at fault.
+    pub fn check(&mut self) -> Result<(), PlanError> {
+        self.name = self.name.trim().to_string();
+        if self.name.is_empty() || self.name.chars().count() > 80 {
+            return Err((
+                "name".into(),
+                "Give the plan a name of 1 to 80 characters, e.g. \"Go-live weekend\".".into(),
+            ));
+        }
+        if self.ends_at <= self.starts_at {
+            return Err((
+                "ends_at".into(),
+                "The freeze must end after it starts.".into(),
+            ));
+        }
+        if self.ends_at - self.starts_at > MAX_WINDOW {
+            return Err((
+                "ends_at".into(),
+                "A freeze window of more than 14 days is not a weekend: split the plan.".into(),
+            ));
+        }
+        if self.rollback_criteria.len() > 20_000 {
+            return Err((
+                "rollback_criteria".into(),
+                "The rollback criteria are over 20,000 characters.".into(),
+            ));
+        }
+        if self.tasks.len() > MAX_TASKS {
+            return Err((
+                "tasks".into(),
+                format!(
+                    "A plan holds at most {MAX_TASKS} tasks; this one has {}.",
+                    self.tasks.len()
+                ),
+            ));
+        }
+        for t in &mut self.tasks {
+            t.tidy()?;
+        }
+        let mut ids = std::collections::HashMap::new();
+        for (i, t) in self.tasks.iter().enumerate() {
+            if let Some(j) = ids.insert(t.id.as_str(), i) {
+                return Err((
+                    format!("task {}", t.id),
+                    format!(
+                        "Two tasks have the ID {}: \"{}\" and \"{}\". IDs must be unique.",
+                        t.id, self.tasks[j].title, t.title
+                    ),
+                ));
+            }
+        }
+        let mut no_return: Option<&Task> = None;
+        let (lo, hi) = (self.starts_at - 7 * 86_400, self.ends_at + 7 * 86_400);
+        for t in &self.tasks {
+            let at = || format!("task {}", t.id);
+            if t.kind == TaskKind::NoReturn {
+                if let Some(first) = no_return {
+                    return Err((
+                        at(),
+                        format!(
+                            "A plan has one point of no return; {} and {} are both marked as it.",
+                            first.id, t.id
+                        ),
+                    ));
+                }
+                no_return = Some(t);
+            }
+            if let Some(f) = t.fixed_start
+                && !(lo..=hi).contains(&f)
+            {
+                return Err((
+                    at(),
+                    format!(
+                        "The fixed start of {} is more than a week outside the freeze window.",
+                        t.id
+                    ),
+                ));
+            }
+            for p in &t.predecessors {
+                let Some(&j) = ids.get(p.as_str()) else {
+                    return Err((
+                        at(),
+                        format!(
+                            "{} follows {p}, which is not in the plan. Add {p} first, or remove it from the predecessors.",
+                            t.named()
+                        ),
+                    ));
+                };
+                let pred = &self.tasks[j];
+                if pred.rollback != t.rollback {
+                    let msg = if t.rollback {
+                        format!(
+                            "{} is a rollback step and cannot follow {}, which is not: the rollback path starts from the point of no return on its own.",
+                            t.named(),
+                            pred.named()
+                        )
+                    } else {
+                        format!(
+                            "{} cannot follow the rollback step {}: rollback steps are done only when the weekend is rolled back.",
+                            t.named(),
+                            pred.named()
+                        )
+                    };
+                    return Err((at(), msg));
+                }
+            }
+        }
+        schedule::order(&self.tasks).map(|_| ())
+    }
+
+    /// The stages in the order their first task appears.
+    pub fn stages(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = vec![];
+        for t in &self.tasks {
+            if !out.contains(&t.stage.as_str()) {
+                out.push(&t.stage);
+            }
+        }
+        out
+    }
+}
+
+/// What changed between two versions of a plan, a sentence per change;
+/// `show` writes a time as the page shows it.
+pub fn changes(old: &PlanContent, new: &PlanContent, show: &dyn Fn(i64) -> String) -> Vec<String> {
+    let mut out = vec![];
+    if old.name != new.name {
+        out.push(format!(
+            "Renamed from \"{}\" to \"{}\".",
+            old.name, new.name
+        ));
+    }
+    if (old.starts_at, old.ends_at) != (new.starts_at, new.ends_at) {
+        out.push(format!(
+            "Freeze window {} → {} became {} → {}.",
+            show(old.starts_at),
+            show(old.ends_at),
+            show(new.starts_at),
+            show(new.ends_at)
+        ));
+    }
+    if old.rollback_criteria != new.rollback_criteria {
+        out.push("Rollback criteria changed.".into());
+    }
+    let fixed = |t: &Task| t.fixed_start.map(show).unwrap_or_else(|| "none".into());
+    for t in &old.tasks {
+        if !new.tasks.iter().any(|n| n.id == t.id) {
+            out.push(format!("Removed {}.", t.named()));
+        }
+    }
+    for n in &new.tasks {
+        let Some(o) = old.tasks.iter().find(|o| o.id == n.id) else {
+            out.push(format!("Added {}.", n.named()));
+            continue;
+        };
+        let mut what = vec![];
+        let mut text = |label: &str, a: &str, b: &str| {
+            if a != b {
+                what.push(format!("{label} \"{a}\" → \"{b}\""));
+            }
+        };
+        text("title", &o.title, &n.title);
+        text("stage", &o.stage, &n.stage);
+        text("owner", &o.owner, &n.owner);
+        text("backup owner", &o.backup_owner, &n.backup_owner);
+        text("team", &o.team, &n.team);
+        text("kind", o.kind.label(), n.kind.label());
+        text(
+            "duration",
+            &duration::words(o.minutes),
+            &duration::words(n.minutes),
+        );
+        text("fixed start", &fixed(o), &fixed(n));
+        text(
+            "after",
+            &o.predecessors.join(" "),
+            &n.predecessors.join(" "),
+        );
+        text(
+            "rollback step",
+            if o.rollback { "yes" } else { "no" },
+            if n.rollback { "yes" } else { "no" },
+        );
+        if o.instructions != n.instructions {
+            what.push("instructions changed".into());
+        }
+        if !what.is_empty() {
+            out.push(format!("{}: {}.", n.named(), what.join("; ")));
+        }
+    }
+    out
+}
+
+/// A plan as stored, with where it is and its revision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    /// Database id.
+    pub id: i64,
+    /// The environment it belongs to.
+    pub environment_id: i64,
+    /// Its name.
+    pub environment: String,
+    /// The document.
+    pub content: PlanContent,
+    /// Current revision (1 for the creation).
+    pub revision: i64,
+    /// Deleted plans keep their history and can be restored.
+    pub deleted: bool,
+    /// Last change (stored form).
+    pub updated_at: String,
+}
+
+/// A plan in the list of an environment's plans.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanLine {
+    /// Database id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// The freeze window, in the environment's time zone.
+    pub window: String,
+    /// How many tasks (forward and rollback).
+    pub tasks: usize,
+    /// When the schedule ends, in the environment's time zone.
+    pub planned_end: String,
+    /// Time left before the freeze ends ("3 h spare") or over it.
+    pub margin: String,
+    /// Whether the schedule ends after the freeze does.
+    pub over: bool,
+    /// Current revision.
+    pub revision: i64,
+}
+
+/// The environment's plans, for `/cutover`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlansPage {
+    /// The environment shown (none before the first exists).
+    pub environment: Option<String>,
+    /// Its time zone, named on the page.
+    pub time_zone: String,
+    /// Whether the caller may write.
+    pub can_edit: bool,
+    /// The live plans, by name.
+    pub plans: Vec<PlanLine>,
+    /// Deleted plans (id, name), for restoring.
+    pub deleted: Vec<(i64, String)>,
+    /// The next Friday's date (`YYYY-MM-DD`) in the time zone, for the
+    /// template form.
+    pub next_friday: String,
+}
+
+/// One task as the plan page shows it, with its computed schedule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskRow {
+    /// The task as stored.
+    pub task: Task,
+    /// Instructions rendered (sanitised HTML).
+    pub instructions_html: String,
+    /// Planned duration, e.g. "2 h 30 min".
+    pub duration: String,
+    /// Planned start and end in the environment's time zone.
+    pub start: String,
+    /// Planned end.
+    pub end: String,
+    /// Slack before the task moves the end ("—" on the critical path).
+    pub slack: String,
+    /// On the critical path.
+    pub critical: bool,
+    /// Its fixed start, in the time zone, when it has one.
+    pub fixed: Option<String>,
+    /// How late its predecessors make it against its fixed start.
+    pub fixed_missed: Option<String>,
+}
+
+/// A stage and its tasks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageView {
+    /// The stage's name.
+    pub name: String,
+    /// Its tasks in plan order.
+    pub rows: Vec<TaskRow>,
+}
+
+/// One plan with its schedule, for `/cutover/plans/:id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanPage {
+    /// The plan.
+    pub plan: Plan,
+    /// The environment's time zone (IANA name).
+    pub time_zone: String,
+    /// Whether the caller may write.
+    pub can_edit: bool,
+    /// "Fri 4 Dec 18:00 → Mon 7 Dec 08:00".
+    pub window: String,
+    /// The freeze's length ("62 h").
+    pub window_length: String,
+    /// When the schedule ends.
+    pub planned_end: String,
+    /// Spare time before the deadline, or how far over it.
+    pub margin: String,
+    /// Whether the schedule ends after the freeze does.
+    pub over: bool,
+    /// Rollback criteria rendered.
+    pub rollback_criteria_html: String,
+    /// The critical path, "F1 → F3 → …".
+    pub critical_path: Vec<String>,
+    /// Forward tasks by stage.
+    pub stages: Vec<StageView>,
+    /// The rollback path.
+    pub rollback: Vec<TaskRow>,
+    /// What rolling back from the point of no return takes and when it
+    /// would end.
+    pub rollback_words: Option<String>,
+    /// Warnings a planner should act on (missed fixed starts, a rollback
+    /// that ends after the freeze, no point of no return).
+    pub warnings: Vec<String>,
+}
+
+/// A task as its edit form opens it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskEditor {
+    /// The plan's id and name.
+    pub plan_id: i64,
+    /// The plan's name.
+    pub plan_name: String,
+    /// The plan revision the editor opened.
+    pub revision: i64,
+    /// The environment's time zone.
+    pub time_zone: String,
+    /// The task (a blank one for a new task, with a free ID).
+    pub task: Task,
+    /// Whether it is new.
+    pub new: bool,
+    /// Its fixed start as a `datetime-local` value in the time zone.
+    pub fixed_start: String,
+    /// Its duration as people type it ("2h30m").
+    pub duration: String,
+    /// Every other task (id, title) for the predecessor choice.
+    pub others: Vec<(String, String)>,
+    /// Stages already used, for the stage suggestions.
+    pub stages: Vec<String>,
+}
+
+/// The plan settings form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanEditor {
+    /// The plan's id (none for a new plan).
+    pub id: Option<i64>,
+    /// The environment.
+    pub environment: String,
+    /// The environment's time zone.
+    pub time_zone: String,
+    /// The revision opened.
+    pub revision: i64,
+    /// Name.
+    pub name: String,
+    /// Freeze start and end as `datetime-local` values in the time zone.
+    pub starts_at: String,
+    /// Freeze end.
+    pub ends_at: String,
+    /// Rollback criteria (Markdown).
+    pub rollback_criteria: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(id: &str, preds: &[&str]) -> Task {
+        Task {
+            id: id.into(),
+            title: format!("Task {id}"),
+            stage: "S".into(),
+            instructions: String::new(),
+            owner: String::new(),
+            backup_owner: String::new(),
+            team: String::new(),
+            minutes: 30,
+            fixed_start: None,
+            kind: TaskKind::Task,
+            predecessors: preds.iter().map(|p| p.to_string()).collect(),
+            rollback: false,
+        }
+    }
+
+    fn plan(tasks: Vec<Task>) -> PlanContent {
+        PlanContent {
+            name: " Weekend ".into(),
+            starts_at: 0,
+            ends_at: 3600,
+            rollback_criteria: String::new(),
+            tasks,
+        }
+    }
+
+    #[test]
+    fn a_plan_is_checked_whole_and_each_refusal_names_the_task() {
+        let mut ok = plan(vec![task("A", &[]), task("B", &["A"])]);
+        ok.check().unwrap();
+        assert_eq!(ok.name, "Weekend");
+        let refused = |mut p: PlanContent| p.check().unwrap_err();
+        let (f, m) = refused(plan(vec![task("A", &[]), task("A", &[])]));
+        assert_eq!(f, "task A");
+        assert!(m.contains("Two tasks have the ID A"), "{m}");
+        let (_, m) = refused(plan(vec![task("A", &["B"])]));
+        assert!(m.contains("follows B, which is not in the plan"), "{m}");
+        let mut back = task("R", &["A"]);
+        back.rollback = true;
+        let (_, m) = refused(plan(vec![task("A", &[]), back]));
+        assert!(m.contains("is a rollback step and cannot follow"), "{m}");
+        let mut m1 = task("M", &[]);
+        m1.kind = TaskKind::Milestone;
+        let (_, m) = refused(plan(vec![m1]));
+        assert!(m.contains("takes no time"), "{m}");
+        let mut n1 = task("N1", &[]);
+        n1.kind = TaskKind::NoReturn;
+        n1.minutes = 0;
+        let mut n2 = n1.clone();
+        n2.id = "N2".into();
+        let (_, m) = refused(plan(vec![n1, n2]));
+        assert!(m.contains("one point of no return"), "{m}");
+        let mut far = task("F", &[]);
+        far.fixed_start = Some(30 * 86_400);
+        let (_, m) = refused(plan(vec![far]));
+        assert!(m.contains("more than a week outside"), "{m}");
+        let mut p = plan(vec![]);
+        p.ends_at = 0;
+        assert_eq!(refused(p).0, "ends_at");
+    }
+
+    #[test]
+    fn changes_name_each_task_added_removed_or_changed() {
+        let old = plan(vec![task("A", &[]), task("B", &["A"])]);
+        let mut new = old.clone();
+        new.tasks.remove(1);
+        new.tasks[0].minutes = 90;
+        new.tasks[0].owner = "Ana".into();
+        new.tasks.push(task("C", &["A"]));
+        new.ends_at = 7200;
+        let show = |t: i64| format!("t{t}");
+        assert_eq!(
+            changes(&old, &new, &show),
+            [
+                "Freeze window t0 → t3600 became t0 → t7200.",
+                "Removed B (Task B).",
+                "A (Task A): owner \"\" → \"Ana\"; duration \"30 min\" → \"1 h 30 min\".",
+                "Added C (Task C).",
+            ]
+        );
+        assert!(changes(&old, &old, &show).is_empty());
+    }
+}

@@ -1,0 +1,314 @@
+//! Cutover plans over HTTP: the template applied in the environment's time
+//! zone, the schedule on the page, CSV out and in (checked whole), task
+//! edits with their revision guard, the history's diff, roles and audit.
+
+use crate::helpers::*;
+use crate::maps::app_with_uat;
+use reqwest::StatusCode;
+
+/// An admin's app with "Prod" in Amsterdam and a plan made from the
+/// template; gives the app and the plan's id.
+async fn app_with_plan() -> (TestApp, i64) {
+    let app = app_with_uat().await;
+    let res = app
+        .post_form(
+            "/sfn/save_environment",
+            &[
+                ("name", "Prod"),
+                ("fo_url", ""),
+                ("dataverse_url", ""),
+                ("legal_entities", "USMF"),
+                ("time_zone", "Europe/Amsterdam"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = app
+        .post_form(
+            "/sfn/create_cutover_plan",
+            &[
+                ("env", "Prod"),
+                ("name", "Go-live weekend"),
+                ("friday", "2026-12-04"),
+                ("start", "template"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    let plans = list(&app).await;
+    let id = plans["plans"][0]["id"].as_i64().expect("plan id");
+    (app, id)
+}
+
+async fn list(app: &TestApp) -> serde_json::Value {
+    let res = app
+        .post_form("/sfn/list_cutover_plans", &[("env", "Prod")])
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json().await.unwrap()
+}
+
+async fn page(app: &TestApp, id: i64) -> serde_json::Value {
+    let res = app
+        .post_form("/sfn/cutover_plan_page", &[("id", &id.to_string())])
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_template_schedules_the_weekend_in_the_environments_time_zone() {
+    let (app, id) = app_with_plan().await;
+    let plans = list(&app).await;
+    assert_eq!(plans["time_zone"], "Europe/Amsterdam");
+    let line = &plans["plans"][0];
+    assert_eq!(line["window"], "Fri 4 Dec 18:00 → Mon 7 Dec 08:00");
+    assert_eq!(line["planned_end"], "Mon 7 Dec 08:00");
+    assert_eq!(line["over"], false);
+
+    let p = page(&app, id).await;
+    assert_eq!(p["time_zone"], "Europe/Amsterdam");
+    assert_eq!(
+        p["rollback_words"],
+        "Rolling back from the point of no return (Sat 5 Dec 16:15) takes 6 h 30 min and ends Sat 5 Dec 22:45."
+    );
+    assert_eq!(
+        p["warnings"].as_array().unwrap().len(),
+        0,
+        "{}",
+        p["warnings"]
+    );
+
+    // The page itself, as a browser without JavaScript gets it.
+    let html = app
+        .get(&format!("/cutover/plans/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    for want in [
+        "Go-live weekend",
+        "times in Europe/Amsterdam",
+        "Critical path",
+        "Point of no return",
+        "Record counts match on both sides",
+        "Roll back (only before the point of no return)",
+    ] {
+        assert!(html.contains(want), "the plan page lacks {want:?}");
+    }
+
+    // A bad zone is refused by name and nothing changes.
+    let res = app
+        .post_form(
+            "/sfn/save_environment",
+            &[
+                ("name", "Other"),
+                ("fo_url", ""),
+                ("dataverse_url", ""),
+                ("legal_entities", ""),
+                ("time_zone", "CET+1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("IANA name"));
+}
+
+#[tokio::test]
+async fn a_csv_round_trips_and_a_broken_one_changes_nothing() {
+    let (app, id) = app_with_plan().await;
+    let res = app.get(&format!("/export/cutover/{id}.csv")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("cutover-Go-live-weekend.csv")
+    );
+    let csv = res.text().await.unwrap();
+    assert!(csv.contains("F1,Stop writes in Finance & Operations,,Friday: freeze,F&O,F&O lead,Integration admin,30m,2026-12-04 18:00,Task,,"), "{csv}");
+
+    // F1 after F5 closes a circle: refused, naming it; the plan keeps revision 1.
+    let cyclic = csv.replacen(
+        "F1,Stop writes in Finance & Operations,,",
+        "F1,Stop writes in Finance & Operations,F5,",
+        1,
+    );
+    let res = app
+        .post_form(
+            "/sfn/import_cutover_csv",
+            &[
+                ("plan", &id.to_string()),
+                ("revision", "1"),
+                ("csv", &cyclic),
+                ("comment", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains("go round in a circle: F1 (Stop writes in Finance & Operations) → F3"),
+        "{body}"
+    );
+    assert_eq!(page(&app, id).await["plan"]["revision"], 1);
+
+    // The initial sync takes 6 h instead of 3: live sync misses 14:00.
+    let longer = csv.replacen(
+        "S2,Run the initial sync,S1,Saturday morning: initial sync,Integration,Integration admin,F&O lead,3h,",
+        "S2,Run the initial sync,S1,Saturday morning: initial sync,Integration,Integration admin,F&O lead,6h,",
+        1,
+    );
+    assert_ne!(longer, csv);
+    let res = app
+        .post_form(
+            "/sfn/import_cutover_csv",
+            &[
+                ("plan", &id.to_string()),
+                ("revision", "1"),
+                ("csv", &longer),
+                ("comment", "Measured in rehearsal 2"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    let p = page(&app, id).await;
+    assert_eq!(p["plan"]["revision"], 2);
+    let warnings = p["warnings"].to_string();
+    assert!(
+        warnings.contains("D1 (Turn on live (delta) sync) is fixed to start Sat 5 Dec 14:00 but its predecessors end 2 h 30 min later"),
+        "{warnings}"
+    );
+
+    // The history's diff says what changed.
+    let res = app
+        .post_form(
+            "/sfn/cutover_plan_diff",
+            &[("id", &id.to_string()), ("from", "1"), ("to", "2")],
+        )
+        .await;
+    let diff: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(
+        diff["changes"],
+        serde_json::json!(["S2 (Run the initial sync): duration \"3 h\" → \"6 h\"."])
+    );
+    let actions = app.audit_actions().await;
+    assert!(actions.contains(&"cutover_plan.create".to_string()));
+    assert!(actions.contains(&"cutover_plan.update".to_string()));
+}
+
+#[tokio::test]
+async fn tasks_are_edited_with_a_revision_guard_and_only_by_editors() {
+    let (app, id) = app_with_plan().await;
+    let plan = id.to_string();
+    let task = |revision: &'static str, original: &'static str, new_id: &'static str| {
+        vec![
+            ("form[plan]", plan.clone()),
+            ("form[revision]", revision.to_string()),
+            ("form[original]", original.to_string()),
+            ("form[id]", new_id.to_string()),
+            ("form[title]", "Tell the service desk".to_string()),
+            ("form[stage]", "Friday: freeze".to_string()),
+            ("form[kind]", "task".to_string()),
+            ("form[duration]", "20m".to_string()),
+            ("form[fixed_start]", "2026-12-04T17:00".to_string()),
+            ("form[predecessors]", "".to_string()),
+            ("form[owner]", "Service desk lead".to_string()),
+        ]
+    };
+    let post = |form: Vec<(&'static str, String)>| {
+        let app = &app;
+        async move {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.post_form("/sfn/save_cutover_task", &form).await
+        }
+    };
+    let res = post(task("1", "", "F0")).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    let p = page(&app, id).await;
+    let first = &p["stages"][0]["rows"][0];
+    assert_eq!(first["task"]["id"], "F1");
+    let added = p["stages"][0]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["task"]["id"] == "F0")
+        .expect("F0 listed");
+    // Before the freeze, at its fixed start.
+    assert_eq!(added["start"], "Fri 4 Dec 17:00");
+
+    // A form opened on revision 1 cannot overwrite revision 2.
+    let res = post(task("1", "F0", "F0")).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    // Renaming a task renames it where it is a predecessor.
+    let res = post(task("2", "F1", "F1a")).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    let p = page(&app, id).await;
+    let f3 = p["stages"][0]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["task"]["id"] == "F3")
+        .unwrap();
+    assert_eq!(f3["task"]["predecessors"], serde_json::json!(["F1a", "F2"]));
+
+    // A task others follow cannot go; a free one can.
+    let res = app
+        .post_form(
+            "/sfn/delete_cutover_task",
+            &[("plan", &plan), ("revision", "3"), ("task", "F2")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("F3 follows F2"));
+    let res = app
+        .post_form(
+            "/sfn/delete_cutover_task",
+            &[("plan", &plan), ("revision", "3"), ("task", "F0")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+
+    // Viewers read plans but write nothing.
+    app.add_user("viewer@example.com", "viewer").await;
+    let viewer = app.sign_in("viewer@example.com").await;
+    let res = app.get_with(&viewer, &format!("/cutover/plans/{id}")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = app
+        .post_form_with(
+            &viewer,
+            "/sfn/create_cutover_plan",
+            &[
+                ("env", "Prod"),
+                ("name", "Mine"),
+                ("friday", "2026-12-11"),
+                ("start", "empty"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = app
+        .get_with(&viewer, &format!("/cutover/plans/{id}/edit"))
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}
