@@ -132,6 +132,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/cutover/plans/:id/import") view=cutover::view::CutoverImportPage ssr=SsrMode::Async/>
                 <Route path=path!("/cutover/plans/:id/history") view=cutover::view::CutoverHistoryPage ssr=SsrMode::Async/>
                 <Route path=path!("/cutover/plans/:id/diff") view=cutover::view::CutoverDiffPage ssr=SsrMode::Async/>
+                <Route path=path!("/cutover/runs/:id") view=cutover::view::CutoverRunPage ssr=SsrMode::Async/>
+                <Route path=path!("/cutover/runs/:id/status") view=cutover::view::CutoverStatusPage ssr=SsrMode::Async/>
                 <Route path=path!("/cutover/plans/:id/tasks/:task") view=cutover::view::CutoverTaskPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/users") view=users::view::UsersPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/tokens") view=tokens::view::TokensPage ssr=SsrMode::Async/>

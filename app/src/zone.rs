@@ -36,6 +36,20 @@ pub fn show(secs: i64, tz: Tz) -> String {
         .unwrap_or_default()
 }
 
+/// "Fri 18:00", for chart axes and lists within one weekend.
+pub fn short(secs: i64, tz: Tz) -> String {
+    local(secs, tz)
+        .map(|d| d.format("%a %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// "18:00:05", the time of a page's data.
+pub fn clock(secs: i64, tz: Tz) -> String {
+    local(secs, tz)
+        .map(|d| d.format("%H:%M:%S").to_string())
+        .unwrap_or_default()
+}
+
 /// "2026-12-04 18:00", as the CSV export writes a time.
 pub fn write(secs: i64, tz: Tz) -> String {
     local(secs, tz)

@@ -2,8 +2,11 @@
 // runbook weekend from the template, reads its schedule and critical path,
 // makes the initial sync longer and sees live sync miss its fixed start,
 // is refused a circle of predecessors, and compares revisions in the
-// history; a viewer reads the plan but gets no edit links. Runs hydrated
-// and with JavaScript off (every form is a plain post).
+// history; a viewer reads the plan but gets no edit links. Then a
+// rehearsal: started three hours late it says "Behind by 3 h", the freeze
+// tasks are completed, the gate needs its evidence, and a viewer reads the
+// status page on a phone. Runs hydrated and with JavaScript off (every
+// form is a plain post).
 import { expect, test } from "@playwright/test";
 import { EDITOR, VIEWER, ready, signIn } from "./helpers";
 
@@ -76,4 +79,69 @@ test("a viewer reads the plan and its schedule but gets no way to change it", as
   await expect(page.getByRole("link", { name: "Add a task" })).toHaveCount(0);
   await expect(page.getByRole("link", { name: "Run the initial sync" })).toHaveCount(0);
   await expect(page.getByRole("link", { name: "Export CSV" })).toBeVisible();
+});
+
+/** `datetime-local` value of a time `hours` ago (the environment is UTC). */
+function hoursAgo(hours: number): string {
+  return new Date(Date.now() - hours * 3_600_000).toISOString().slice(0, 16);
+}
+
+test("an editor rehearses the plan: late from the start, the freeze done task by task", async ({ page }, info) => {
+  await signIn(page, info, EDITOR);
+  await page.getByRole("link", { name: "Cutover" }).click();
+  await page.getByTestId("plans-table").getByRole("link", { name: "Go-live weekend" }).click();
+  await ready(page, info);
+  await page.getByTestId("start-run").locator("summary").click();
+  await page.locator('input[name="starts_at"]').fill(hoursAgo(3));
+  await page.getByRole("button", { name: "Start run" }).click();
+
+  await expect(page).toHaveURL(/\/cutover\/runs\/\d+$/);
+  await expect(page.getByTestId("run-name")).toContainText("Rehearsal 1");
+  await expect(page.getByTestId("run-stage")).toHaveText("Friday: freeze");
+  await expect(page.getByTestId("run-schedule")).toContainText("Behind by 3 h");
+  await expect(page.getByTestId("run-done")).toHaveText("0 of 19 tasks done (0 %)");
+  // The managers' page says the same.
+  await page.getByTestId("status-link").click();
+  await expect(page.getByTestId("run-schedule")).toContainText("Behind by 3 h");
+  await page.goBack();
+  await expect(page.getByTestId("run-name")).toContainText("Rehearsal 1");
+
+  for (const id of ["F1", "F2", "F3"]) {
+    await ready(page, info);
+    await page.locator(`#task-${id}`).getByRole("button", { name: "Complete" }).click();
+    await expect(page.locator(`#task-${id}`)).toHaveAttribute("data-status", "done");
+  }
+  await expect(page.getByTestId("run-done")).toHaveText("3 of 19 tasks done (15 %)");
+  // A gate's result is kept with its evidence: without one it is refused.
+  await ready(page, info);
+  await page.locator("#task-F4").getByRole("button", { name: "Passed" }).click();
+  await expect(page.getByRole("alert")).toContainText("Say why or with what evidence");
+  await page.goto(page.url().replace(/#.*$/, ""));
+  await ready(page, info);
+  await page.locator("#task-F4").locator('input[name="comment"]').fill("Drift 0 on all maps");
+  await page.locator("#task-F4").getByRole("button", { name: "Passed" }).click();
+  await expect(page.locator("#task-F4")).toHaveAttribute("data-status", "done");
+  await expect(page.getByTestId("run-gates").locator("li").first()).toContainText("Drift 0 on all maps");
+  await expect(page.getByTestId("run-log")).toContainText("F4 (Last reconciliation is clean): passed");
+});
+
+test("a viewer reads the status page on a phone", async ({ page }, info) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signIn(page, info, VIEWER);
+  await page.goto("/cutover");
+  await page.getByTestId("plans-table").getByRole("link", { name: "Go-live weekend" }).click();
+  await page.getByTestId("plan-runs").getByRole("link", { name: "Status page" }).click();
+  await expect(page).toHaveURL(/\/cutover\/runs\/\d+\/status$/);
+  await expect(page.getByTestId("status-title")).toHaveText("Rehearsal 1 · Go-live weekend");
+  await expect(page.getByTestId("run-stage")).toHaveText("Friday: freeze");
+  // The freeze tasks were done at once, so the rehearsal caught up.
+  await expect(page.getByTestId("run-schedule")).toHaveText(/^(Ahead|Behind) by \d+ min$/);
+  // A rehearsal keeps the plan's timing: it ends when its own freeze does.
+  await expect(page.getByTestId("run-forecast-end")).toHaveText(/^\w{3} \d+ \w{3} \d\d:\d\d$/);
+  await expect(page.getByTestId("run-deadline")).toContainText("0 min before the freeze ends");
+  await expect(page.getByTestId("run-gates").locator("li")).toHaveCount(8);
+  await expect(page.getByTestId("run-as-of")).toContainText("Data as of");
+  await expect(page.locator("form.task-act")).toHaveCount(0);
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  expect(wide).toBeLessThanOrEqual(390);
 });

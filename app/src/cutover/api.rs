@@ -4,7 +4,7 @@
 //! without JavaScript. Times go out formatted in the environment's time
 //! zone and come in as typed in it.
 
-use super::{PlanEditor, PlanPage, PlansPage, TaskEditor};
+use super::{PlanEditor, PlanPage, PlansPage, RunPage, StatusPage, TaskEditor};
 use crate::error::AppError;
 use crate::revisions::Revision;
 use leptos::prelude::*;
@@ -266,14 +266,296 @@ mod ssr {
             rollback,
             rollback_words,
             warnings,
+            runs: vec![],
+            live_start: zone::input(c.starts_at, tz),
+            rehearsal_start: zone::input((now() / 900 + 1) * 900, tz),
             time_zone: tz.name().to_string(),
             can_edit,
             plan,
         })
     }
 
+    /// "45 min late", "10 min early" or empty.
+    fn lateness(late: i64) -> String {
+        if late >= 60 {
+            format!("{} late", duration::span_words(late))
+        } else if late <= -60 {
+            format!("{} early", duration::span_words(-late))
+        } else {
+            String::new()
+        }
+    }
+
+    /// What happened to a run, as its log and evidence say it.
+    pub fn event_words(
+        r: &super::super::runs::RunRecord,
+        e: &super::super::runs::EventRow,
+    ) -> String {
+        use super::super::run::{Action, Status};
+        match &e.task_id {
+            Some(t) => {
+                let task = r.content.tasks.iter().find(|x| &x.id == t);
+                let named = task.map(|x| x.named()).unwrap_or_else(|| t.clone());
+                let kind = task.map(|x| x.kind).unwrap_or(super::super::TaskKind::Task);
+                let done = match (
+                    Action::parse(&e.action),
+                    e.status.as_deref().and_then(Status::parse),
+                ) {
+                    (Some(Action::Start), _) => "started".to_string(),
+                    (Some(Action::Reopen), _) => "reopened".to_string(),
+                    (Some(a), _) => a.label_for(kind).to_lowercase(),
+                    (None, _) => e.action.clone(),
+                };
+                format!("{named}: {done}")
+            }
+            None => match e.action.as_str() {
+                "start" => "Run started".into(),
+                "rebaseline" => "Re-baselined: the forecast became the plan".into(),
+                a => match a
+                    .strip_prefix("end.")
+                    .and_then(super::super::run::Outcome::parse)
+                {
+                    Some(o) => format!("Run ended: {}", o.label().to_lowercase()),
+                    None => a.to_string(),
+                },
+            },
+        }
+    }
+
+    /// A run at a glance, at `now`.
+    pub fn summary_of(
+        r: &super::super::runs::RunRecord,
+        f: &super::super::run::Forecast,
+        comments: &std::collections::HashMap<String, (String, i64, String)>,
+        tz: Tz,
+        now: i64,
+    ) -> super::super::RunSummary {
+        use super::super::run::{Action, Status};
+        use super::super::{GateLine, NextLine, TaskKind};
+        let c = &r.content;
+        let (schedule, behind) = super::super::run::schedule_words(f.late);
+        let left = c.ends_at - f.end;
+        let deadline_words = if left >= 0 {
+            format!("{} before the freeze ends", duration::span_words(left))
+        } else {
+            format!("{} after the freeze ends", duration::span_words(-left))
+        };
+        let gates = c
+            .tasks
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| matches!(t.kind, TaskKind::Gate | TaskKind::Signoff) && !t.rollback)
+            .map(|(i, t)| {
+                let st = f.tasks[i].state.status;
+                let words = match st {
+                    Status::Done => Action::Complete.label_for(t.kind).to_string(),
+                    Status::Failed => Action::Fail.label_for(t.kind).to_string(),
+                    s => s.label().to_string(),
+                };
+                GateLine {
+                    id: t.id.clone(),
+                    title: t.title.clone(),
+                    kind: t.kind,
+                    status: st,
+                    words,
+                    evidence: comments
+                        .get(&t.id)
+                        .map(|(who, at, text)| format!("{text} — {who}, {}", zone::short(*at, tz)))
+                        .unwrap_or_default(),
+                }
+            })
+            .collect();
+        let named = |i: usize| c.tasks[i].named();
+        let forward = || (0..c.tasks.len()).filter(|&i| !c.tasks[i].rollback);
+        let failed = forward()
+            .filter(|&i| f.tasks[i].state.status == Status::Failed)
+            .map(named)
+            .collect();
+        let blocked = forward()
+            .filter(|&i| f.tasks[i].blocked && f.tasks[i].state.status == Status::Pending)
+            .map(named)
+            .collect();
+        let mut next: Vec<usize> = forward()
+            .filter(|&i| {
+                let st = f.tasks[i].state.status;
+                st == Status::Running || (st == Status::Pending && f.tasks[i].startable)
+            })
+            .collect();
+        next.sort_by_key(|&i| (f.tasks[i].forecast.0, i));
+        let next = next
+            .into_iter()
+            .take(8)
+            .map(|i| {
+                let t = &c.tasks[i];
+                let tf = &f.tasks[i];
+                let who = match (t.owner.as_str(), t.backup_owner.as_str()) {
+                    ("", "") => "—".to_string(),
+                    (o, "") => o.to_string(),
+                    ("", b) => format!("backup: {b}"),
+                    (o, b) => format!("{o} / {b}"),
+                };
+                let when = match tf.state.status {
+                    Status::Running => format!(
+                        "Running since {}",
+                        zone::short(tf.state.started_at.unwrap_or(now), tz)
+                    ),
+                    _ => format!("Forecast {}", zone::short(tf.forecast.0, tz)),
+                };
+                NextLine {
+                    id: t.id.clone(),
+                    title: t.title.clone(),
+                    who,
+                    when,
+                    late: tf.late_by >= 60,
+                }
+            })
+            .collect();
+        let gantt_svg = super::super::gantt::svg(c, f, now, tz).unwrap_or_else(|e| {
+            tracing::error!(run.id = r.id, error = %e, "cannot draw the run chart");
+            String::new()
+        });
+        super::super::RunSummary {
+            stage: f.stage.clone(),
+            done: f.done.0,
+            total: f.done.1,
+            schedule,
+            behind,
+            forecast_end: zone::show(f.end, tz),
+            deadline: zone::show(c.ends_at, tz),
+            deadline_words,
+            over: left < 0,
+            gates,
+            failed,
+            blocked,
+            next,
+            gantt_svg,
+            as_of: zone::clock(now, tz),
+            ended: r.outcome.map(|o| {
+                format!(
+                    "{} {}",
+                    o.label(),
+                    r.ended_at.map(|t| zone::show(t, tz)).unwrap_or_default()
+                )
+            }),
+        }
+    }
+
+    /// The run's tasks as its page lists them, with the actions the
+    /// caller may take.
+    pub fn run_rows(
+        r: &super::super::runs::RunRecord,
+        f: &super::super::run::Forecast,
+        can_act: bool,
+        tz: Tz,
+    ) -> Vec<super::super::RunTaskRow> {
+        use super::super::run::{Action, Status};
+        let span = |(a, b): (i64, i64)| {
+            if a == b {
+                zone::short(a, tz)
+            } else {
+                format!("{} → {}", zone::short(a, tz), zone::short(b, tz))
+            }
+        };
+        r.content
+            .tasks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let tf = &f.tasks[i];
+                let st = tf.state.status;
+                let actions: Vec<Action> = if !can_act {
+                    vec![]
+                } else {
+                    match st {
+                        Status::Pending if tf.startable => {
+                            vec![Action::Start, Action::Complete, Action::Skip]
+                        }
+                        Status::Pending => vec![Action::Skip],
+                        Status::Running => vec![Action::Complete, Action::Fail],
+                        Status::Failed => vec![Action::Start, Action::Skip],
+                        Status::Done | Status::Skipped => vec![Action::Reopen],
+                    }
+                };
+                let forecast = matches!(st, Status::Pending);
+                let actual = match st {
+                    Status::Running | Status::Failed => format!(
+                        "{} → {}",
+                        zone::short(tf.forecast.0, tz),
+                        if st == Status::Failed {
+                            "failed".to_string()
+                        } else {
+                            format!("forecast {}", zone::short(tf.forecast.1, tz))
+                        }
+                    ),
+                    _ => span(tf.forecast),
+                };
+                super::super::RunTaskRow {
+                    task: t.clone(),
+                    status: st,
+                    planned: span(tf.planned),
+                    actual,
+                    forecast,
+                    lateness: lateness(tf.late_by),
+                    late: tf.late_by >= 60,
+                    critical: tf.critical,
+                    needs_comment: actions
+                        .iter()
+                        .map(|a| (*a, a.needs_comment(t.kind)))
+                        .collect(),
+                    actions: actions
+                        .into_iter()
+                        .map(|a| (a, a.label_for(t.kind).to_string()))
+                        .collect(),
+                }
+            })
+            .collect()
+    }
+
+    /// A run's record, forecast and evidence, read at `now`.
+    pub async fn load_run(
+        conn: &mut sqlx::SqliteConnection,
+        id: i64,
+        now: i64,
+    ) -> Result<
+        (
+            super::super::runs::RunRecord,
+            super::super::run::Forecast,
+            std::collections::HashMap<String, (String, i64, String)>,
+            String,
+            Tz,
+        ),
+        AppError,
+    > {
+        let r = super::super::runs::get(conn, id).await?;
+        // An ended run stands still at its end.
+        let at = r.ended_at.unwrap_or(now);
+        let f = super::super::run::forecast(&r.content, &r.baseline, &r.states, at).map_err(|(f, m)| {
+            tracing::error!(run.id = id, field = %f, error = %m, "stored run does not schedule");
+            AppError::Internal
+        })?;
+        let comments = super::super::runs::last_comments(conn, id).await?;
+        let env = crate::environments::server::name_of(conn, r.environment_id)
+            .await?
+            .unwrap_or_default();
+        let tz = zone::zone(
+            &crate::environments::server::by_name(conn, &env)
+                .await?
+                .time_zone,
+        );
+        Ok((r, f, comments, env, tz))
+    }
+
     /// The place to go after a write: the plan page, at `anchor`.
     pub fn back_to(id: i64, anchor: &str) {
+        back_to_page("plans", id, anchor);
+    }
+
+    /// The place to go after a write on a run: the run page, at `anchor`.
+    pub fn back_to_run(id: i64, anchor: &str) {
+        back_to_page("runs", id, anchor);
+    }
+
+    fn back_to_page(what: &str, id: i64, anchor: &str) {
         let hash = if anchor.is_empty() {
             String::new()
         } else {
@@ -282,7 +564,7 @@ mod ssr {
                 crate::components::percent_encode(anchor, b"-_.")
             )
         };
-        leptos_axum::redirect(&format!("/cutover/plans/{id}{hash}"));
+        leptos_axum::redirect(&format!("/cutover/{what}/{id}{hash}"));
     }
 }
 
@@ -335,7 +617,28 @@ pub async fn cutover_plan_page(id: i64) -> Result<PlanPage, AppError> {
     let mut conn = pool.acquire().await?;
     let plan = super::server::get(&mut conn, id).await?;
     let env = crate::environments::server::by_name(&mut conn, &plan.environment).await?;
-    ssr::page_of(plan, &env.time_zone, ssr::can_edit())
+    let tz = crate::zone::zone(&env.time_zone);
+    let runs = super::runs::of_plan(&mut conn, id)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let outcome = r.outcome.as_deref().and_then(super::run::Outcome::parse);
+            super::RunLine {
+                id: r.id,
+                kind: super::run::RunKind::parse(&r.kind).unwrap_or(super::run::RunKind::Rehearsal),
+                started: crate::zone::show(r.started_at, tz),
+                state: match (outcome, r.ended_at) {
+                    (Some(o), Some(t)) => format!("{} {}", o.label(), crate::zone::show(t, tz)),
+                    _ => "Running".into(),
+                },
+                ended: outcome.is_some(),
+                name: r.name,
+            }
+        })
+        .collect();
+    let mut page = ssr::page_of(plan, &env.time_zone, ssr::can_edit())?;
+    page.runs = runs;
+    Ok(page)
 }
 
 /// Creates a plan in `env`: the runbook guide's weekend (`start` =
@@ -809,4 +1112,222 @@ pub async fn cutover_plan_history(id: i64) -> Result<PlanHistory, AppError> {
         can_edit: ssr::can_edit(),
         revisions,
     })
+}
+
+/// Starts a rehearsal or the live run of a plan (editors and admins): the
+/// plan as it is now, its freeze moved to `starts_at` (as typed, in the
+/// environment's time zone).
+#[server(prefix = "/sfn", endpoint = "start_cutover_run")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
+pub async fn start_cutover_run(plan: i64, kind: String, starts_at: String) -> Result<(), AppError> {
+    use super::run::RunKind;
+    use crate::audit::server::Actor;
+    use crate::auth::{Role, server::*};
+    use crate::db::*;
+    let user = require_role(Role::Editor, "run cutover plans")?;
+    let kind = RunKind::parse(&kind).ok_or_else(|| {
+        AppError::validation(
+            "kind",
+            format!("'{kind}' is not a kind of run: rehearsal or live."),
+        )
+    })?;
+    let pool = db()?;
+    let mut tx = begin_write(&pool).await?;
+    let p = super::server::get(&mut tx, plan).await?;
+    let env = crate::environments::server::by_name(&mut tx, &p.environment).await?;
+    let tz = crate::zone::zone(&env.time_zone);
+    let starts_at = match starts_at.trim() {
+        "" => p.content.starts_at,
+        t => crate::zone::read(t, tz).map_err(|m| AppError::validation("starts_at", m))?,
+    };
+    let id = super::runs::start(
+        &mut tx,
+        &Actor::user(&user, client_ip()),
+        &p,
+        kind,
+        starts_at,
+        ssr::now(),
+    )
+    .await?;
+    tx.commit().await?;
+    ssr::back_to_run(id, "");
+    Ok(())
+}
+
+/// A run: its tasks with planned, actual and forecast times, lateness and
+/// the actions the caller may take, at a glance, and its log.
+#[server(prefix = "/sfn", endpoint = "cutover_run_page")]
+pub async fn cutover_run_page(id: i64) -> Result<RunPage, AppError> {
+    use crate::auth::server::*;
+    use crate::db::*;
+    require_user()?;
+    let pool = db()?;
+    let mut conn = pool.acquire().await?;
+    let now = ssr::now();
+    let (r, f, comments, environment, tz) = ssr::load_run(&mut conn, id, now).await?;
+    let can_act = ssr::can_edit() && r.outcome.is_none();
+    let rows = ssr::run_rows(&r, &f, can_act, tz);
+    let c = &r.content;
+    let mut stages: Vec<(String, Vec<super::RunTaskRow>)> = vec![];
+    let mut rollback = vec![];
+    for row in rows {
+        if row.task.rollback {
+            rollback.push(row);
+        } else if let Some((_, v)) = stages.iter_mut().find(|(s, _)| *s == row.task.stage) {
+            v.push(row);
+        } else {
+            stages.push((row.task.stage.clone(), vec![row]));
+        }
+    }
+    let events = super::runs::events(&mut conn, id, 200)
+        .await?
+        .iter()
+        .map(|e| super::EventLine {
+            at: crate::zone::show(e.at, tz),
+            actor: e.actor.clone(),
+            what: ssr::event_words(&r, e),
+            comment: e.comment.clone(),
+        })
+        .collect();
+    let started = format!(
+        "Started {} by {}{}",
+        crate::zone::show(r.started_at, tz),
+        r.started_by,
+        r.rebaselined_at
+            .map(|t| format!(" · re-baselined {}", crate::zone::show(t, tz)))
+            .unwrap_or_default()
+    );
+    Ok(RunPage {
+        id,
+        summary: ssr::summary_of(&r, &f, &comments, tz, now),
+        name: r.name.clone(),
+        kind: r.kind,
+        plan_id: r.plan_id,
+        plan_name: c.name.clone(),
+        plan_revision: r.plan_revision,
+        time_zone: tz.name().to_string(),
+        window: format!(
+            "{} → {}",
+            crate::zone::show(c.starts_at, tz),
+            crate::zone::show(c.ends_at, tz)
+        ),
+        can_act,
+        started,
+        stages,
+        rollback,
+        events,
+        environment,
+    })
+}
+
+/// The managers' view of a run: anyone signed in reads it.
+#[server(prefix = "/sfn", endpoint = "cutover_status")]
+pub async fn cutover_status(id: i64) -> Result<StatusPage, AppError> {
+    use crate::auth::server::*;
+    use crate::db::*;
+    require_user()?;
+    let pool = db()?;
+    let mut conn = pool.acquire().await?;
+    let now = ssr::now();
+    let (r, f, comments, environment, tz) = ssr::load_run(&mut conn, id, now).await?;
+    Ok(StatusPage {
+        id,
+        title: format!("{} · {}", r.name, r.content.name),
+        summary: ssr::summary_of(&r, &f, &comments, tz, now),
+        time_zone: tz.name().to_string(),
+        environment,
+    })
+}
+
+/// Starts, completes, fails, skips or reopens a task of a run (editors
+/// and admins), with a comment; a sign-off's go or no-go and a gate's
+/// result need one.
+#[server(prefix = "/sfn", endpoint = "act_on_cutover_task")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
+pub async fn act_on_cutover_task(
+    run: i64,
+    task: String,
+    action: String,
+    comment: String,
+) -> Result<(), AppError> {
+    use super::run::Action;
+    use crate::audit::server::Actor;
+    use crate::auth::{Role, server::*};
+    use crate::db::*;
+    let user = require_role(Role::Editor, "work on cutover runs")?;
+    let action = Action::parse(&action).ok_or_else(|| {
+        AppError::validation(
+            "action",
+            format!("'{action}' is not something to do to a task."),
+        )
+    })?;
+    let pool = db()?;
+    let mut tx = begin_write(&pool).await?;
+    super::runs::act(
+        &mut tx,
+        &Actor::user(&user, client_ip()),
+        run,
+        &task,
+        action,
+        &comment,
+        ssr::now(),
+    )
+    .await?;
+    tx.commit().await?;
+    ssr::back_to_run(run, &task);
+    Ok(())
+}
+
+/// Makes the run's forecast its new baseline (editors and admins).
+#[server(prefix = "/sfn", endpoint = "rebaseline_cutover_run")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
+pub async fn rebaseline_cutover_run(run: i64, comment: String) -> Result<(), AppError> {
+    use crate::audit::server::Actor;
+    use crate::auth::{Role, server::*};
+    use crate::db::*;
+    let user = require_role(Role::Editor, "work on cutover runs")?;
+    let pool = db()?;
+    let mut tx = begin_write(&pool).await?;
+    super::runs::rebaseline(
+        &mut tx,
+        &Actor::user(&user, client_ip()),
+        run,
+        &comment,
+        ssr::now(),
+    )
+    .await?;
+    tx.commit().await?;
+    ssr::back_to_run(run, "");
+    Ok(())
+}
+
+/// Ends a run: completed, rolled back or abandoned (editors and admins).
+#[server(prefix = "/sfn", endpoint = "end_cutover_run")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
+pub async fn end_cutover_run(run: i64, outcome: String, comment: String) -> Result<(), AppError> {
+    use super::run::Outcome;
+    use crate::audit::server::Actor;
+    use crate::auth::{Role, server::*};
+    use crate::db::*;
+    let user = require_role(Role::Editor, "work on cutover runs")?;
+    let outcome = Outcome::parse(&outcome).ok_or_else(|| {
+        AppError::validation(
+            "outcome",
+            format!("'{outcome}' is not how a run ends: completed, rolled_back or abandoned."),
+        )
+    })?;
+    let pool = db()?;
+    let mut tx = begin_write(&pool).await?;
+    super::runs::end(
+        &mut tx,
+        &Actor::user(&user, client_ip()),
+        run,
+        outcome,
+        &comment,
+        ssr::now(),
+    )
+    .await?;
+    tx.commit().await?;
+    ssr::back_to_run(run, "");
+    Ok(())
 }

@@ -14,6 +14,11 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod csv;
 pub mod duration;
+#[cfg(feature = "ssr")]
+pub mod gantt;
+pub mod run;
+#[cfg(feature = "ssr")]
+pub mod runs;
 pub mod schedule;
 #[cfg(feature = "ssr")]
 pub mod server;
@@ -583,6 +588,212 @@ pub struct PlanPage {
     /// Warnings a planner should act on (missed fixed starts, a rollback
     /// that ends after the freeze, no point of no return).
     pub warnings: Vec<String>,
+    /// Its runs, newest first.
+    pub runs: Vec<RunLine>,
+    /// The freeze start a live run takes (`datetime-local`, the plan's).
+    pub live_start: String,
+    /// The freeze start a rehearsal takes by default (now, to the next
+    /// quarter hour).
+    pub rehearsal_start: String,
+}
+
+/// A run in the plan's list of runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunLine {
+    /// Database id.
+    pub id: i64,
+    /// "Rehearsal 2", "Live".
+    pub name: String,
+    /// Rehearsal or live.
+    pub kind: run::RunKind,
+    /// When it started, in the environment's time zone.
+    pub started: String,
+    /// "Running", or how and when it ended.
+    pub state: String,
+    /// Whether it has ended.
+    pub ended: bool,
+}
+
+/// One thing done in a run, for its log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventLine {
+    /// When, in the environment's time zone.
+    pub at: String,
+    /// Who.
+    pub actor: String,
+    /// "F3 (Take the final snapshot) done", "Re-baselined".
+    pub what: String,
+    /// Why, or the evidence.
+    pub comment: String,
+}
+
+/// A gate or sign-off of a run, as the status page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GateLine {
+    /// The task's ID.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// Gate or sign-off.
+    pub kind: TaskKind,
+    /// Where it stands.
+    pub status: run::Status,
+    /// "Passed", "No-go", "Not started", …
+    pub words: String,
+    /// The last comment given with it (the evidence, or the decision's
+    /// reason), with who and when.
+    pub evidence: String,
+}
+
+/// A task that can be started now, or is running, with who does it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NextLine {
+    /// The task's ID.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// Owner, and backup owner after a "/".
+    pub who: String,
+    /// "Running since Sat 10:05", or "Forecast Sat 11:00".
+    pub when: String,
+    /// Whether it is late against the baseline.
+    pub late: bool,
+}
+
+/// A run at a glance: what the status page shows and the run page opens
+/// with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunSummary {
+    /// The stage in hand (none when everything is finished).
+    pub stage: Option<String>,
+    /// Forward tasks finished.
+    pub done: usize,
+    /// Forward tasks.
+    pub total: usize,
+    /// "Behind by 1 h 15 min", "Ahead by 20 min", "On time".
+    pub schedule: String,
+    /// Whether behind the baseline.
+    pub behind: bool,
+    /// The forecast end in the environment's time zone.
+    pub forecast_end: String,
+    /// The freeze's end.
+    pub deadline: String,
+    /// "2 h 30 min before the freeze ends" or "1 h after the freeze ends".
+    pub deadline_words: String,
+    /// Whether the forecast end is after the freeze's end.
+    pub over: bool,
+    /// Every gate and sign-off in plan order.
+    pub gates: Vec<GateLine>,
+    /// Failed tasks ("D4 (Test records seen on both sides)").
+    pub failed: Vec<String>,
+    /// Tasks waiting on a failed one.
+    pub blocked: Vec<String>,
+    /// Running tasks and those that can start now, earliest first.
+    pub next: Vec<NextLine>,
+    /// The planned-against-forecast chart (server-rendered SVG).
+    pub gantt_svg: String,
+    /// When the data was read, in the environment's time zone.
+    pub as_of: String,
+    /// How the run ended, when it has.
+    pub ended: Option<String>,
+}
+
+/// One task of a run on the run page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunTaskRow {
+    /// The task as run.
+    pub task: Task,
+    /// Where it stands.
+    pub status: run::Status,
+    /// Baseline start → end.
+    pub planned: String,
+    /// Actual (or forecast, marked so) start → end.
+    pub actual: String,
+    /// Whether `actual` is a forecast.
+    pub forecast: bool,
+    /// "45 min late", "10 min early", or empty when on time.
+    pub lateness: String,
+    /// Whether late.
+    pub late: bool,
+    /// On the critical path.
+    pub critical: bool,
+    /// What the caller may do to it now: (action, its words).
+    pub actions: Vec<(run::Action, String)>,
+    /// Whether an action needs a comment: (action, needs one).
+    pub needs_comment: Vec<(run::Action, bool)>,
+}
+
+/// A run for `/cutover/runs/:id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunPage {
+    /// Database id.
+    pub id: i64,
+    /// "Rehearsal 2", "Live".
+    pub name: String,
+    /// Rehearsal or live.
+    pub kind: run::RunKind,
+    /// The plan run, and its name.
+    pub plan_id: i64,
+    /// The plan's name.
+    pub plan_name: String,
+    /// The plan revision copied.
+    pub plan_revision: i64,
+    /// The environment.
+    pub environment: String,
+    /// Its time zone.
+    pub time_zone: String,
+    /// The freeze window of the run.
+    pub window: String,
+    /// Whether the caller may act (editors and admins, run not ended).
+    pub can_act: bool,
+    /// Started when and by whom; re-baselined when.
+    pub started: String,
+    /// At a glance.
+    pub summary: RunSummary,
+    /// Forward tasks by stage.
+    pub stages: Vec<(String, Vec<RunTaskRow>)>,
+    /// The rollback path.
+    pub rollback: Vec<RunTaskRow>,
+    /// The newest 200 things done, newest first.
+    pub events: Vec<EventLine>,
+}
+
+/// A run that has not ended, as the overview shows it first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CutoverGlance {
+    /// The run's id.
+    pub id: i64,
+    /// "Live · Go-live weekend".
+    pub title: String,
+    /// Rehearsal or live.
+    pub kind: run::RunKind,
+    /// The stage in hand.
+    pub stage: Option<String>,
+    /// Forward tasks finished, of all.
+    pub done: (usize, usize),
+    /// "Behind by 45 min", "On time".
+    pub schedule: String,
+    /// Whether behind.
+    pub behind: bool,
+    /// The forecast end, in the environment's time zone.
+    pub forecast_end: String,
+    /// Whether the forecast end is after the freeze's end.
+    pub over: bool,
+}
+
+/// The managers' read-only view of a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusPage {
+    /// Database id.
+    pub id: i64,
+    /// "Live · Go-live weekend".
+    pub title: String,
+    /// The environment and its time zone.
+    pub environment: String,
+    /// Its time zone.
+    pub time_zone: String,
+    /// At a glance.
+    pub summary: RunSummary,
 }
 
 /// A task as its edit form opens it.

@@ -4,7 +4,8 @@
 //! JavaScript.
 
 use super::api::*;
-use super::{PlanPage, TaskKind, TaskRow};
+use super::run::{RunKind, Status};
+use super::{PlanPage, RunSummary, RunTaskRow, TaskKind, TaskRow};
 use crate::components::{ErrorBox, ScrollToHash, TextArea, action_error, percent_encode, plural};
 use crate::environments::view::{EnvironmentSwitcher, use_env_param};
 use crate::error::AppError;
@@ -154,7 +155,55 @@ fn task_table(rows: Vec<TaskRow>, plan: i64, can_edit: bool, testid: String) -> 
     }
 }
 
-fn plan_body(p: PlanPage) -> impl IntoView {
+fn runs_section(
+    p: &PlanPage,
+    start: Option<ServerAction<StartCutoverRun>>,
+) -> impl IntoView + use<> {
+    let id = p.plan.id;
+    let runs = p.runs.clone();
+    let tz = p.time_zone.clone();
+    let rehearsal_start = p.rehearsal_start.clone();
+    let live_start = p.live_start.replace('T', " ");
+    view! {
+        <h2>"Runs"</h2>
+        {if runs.is_empty() {
+            view! { <p class="empty">"Not run yet. Rehearse it: the same steps and timing, on another date."</p> }.into_any()
+        } else {
+            view! {
+                <ul class="runs" data-testid="plan-runs">
+                    {runs.into_iter().map(|r| view! {
+                        <li>
+                            <a href=format!("/cutover/runs/{}", r.id)>{r.name.clone()}</a>
+                            {format!(" · started {} · {}", r.started, r.state)}
+                            {(!r.ended).then(|| view! { " · " <a href=format!("/cutover/runs/{}/status", r.id)>"Status page"</a> })}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            }.into_any()
+        }}
+        {start.map(|start| view! {
+            <details class="add-form" data-testid="start-run">
+                <summary>"Start a run"</summary>
+                <ActionForm action=start attr:class="stack form-card">
+                    <input type="hidden" name="plan" value=id.to_string()/>
+                    <fieldset>
+                        <legend>"Kind"</legend>
+                        <label class="check"><input type="radio" name="kind" value="rehearsal" checked=true/>" Rehearsal (a mock cutover)"</label>
+                        <label class="check"><input type="radio" name="kind" value="live"/>" The live weekend"</label>
+                    </fieldset>
+                    <label>{format!("Freeze starts ({tz}); the plan's timing moves with it")}
+                        <input type="datetime-local" name="starts_at" required value=rehearsal_start/>
+                    </label>
+                    <p class="muted small">{format!("The plan's own freeze starts {live_start}.")}</p>
+                    <button type="submit" class="primary">"Start run"</button>
+                </ActionForm>
+            </details>
+        })}
+    }
+}
+
+fn plan_body(p: PlanPage, start: ServerAction<StartCutoverRun>) -> impl IntoView {
+    let runs = runs_section(&p, (p.can_edit && !p.plan.deleted).then_some(start));
     let id = p.plan.id;
     let c = p.plan.content;
     let env_q = percent_encode(&p.plan.environment, b"");
@@ -220,6 +269,7 @@ fn plan_body(p: PlanPage) -> impl IntoView {
         }}
         {p.rollback_words.map(|w| view! { <p data-testid="rollback-words">{w}</p> })}
         {(!p.rollback.is_empty()).then(|| task_table(p.rollback, id, can_edit, "rollback-tasks".into()))}
+        {runs}
         <ScrollToHash/>
     }
 }
@@ -229,6 +279,7 @@ fn plan_body(p: PlanPage) -> impl IntoView {
 #[component]
 pub fn CutoverPlanPage() -> impl IntoView {
     let id = plan_id();
+    let start = ServerAction::<StartCutoverRun>::new();
     let page = Resource::new(
         move || id.get(),
         |id| async move {
@@ -240,11 +291,12 @@ pub fn CutoverPlanPage() -> impl IntoView {
     );
     view! {
         <Layout title="Cutover plan">
+            {move || action_error(start.value().get())}
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
                         Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                        Ok(p) => plan_body(p).into_any(),
+                        Ok(p) => plan_body(p, start).into_any(),
                     }
                 })}
             </Transition>
@@ -533,6 +585,284 @@ pub fn CutoverDiffPage() -> impl IntoView {
                         } else {
                             view! { <ul data-testid="plan-changes">{d.changes.into_iter().map(|c| view! { <li>{c}</li> }).collect_view()}</ul> }.into_any()
                         }}
+                    }.into_any()
+                })}
+            </Transition>
+        </Layout>
+    }
+}
+
+fn status_badge(status: Status, words: String) -> impl IntoView {
+    view! { <span class=format!("badge run-{}", status.as_str())>{words}</span> }
+}
+
+/// A run at a glance: the figures a manager reads first, the gates, what
+/// is failed or blocked, what comes next, and the chart.
+fn summary_view(s: RunSummary) -> impl IntoView {
+    let percent = (s.done * 100).checked_div(s.total).unwrap_or(0);
+    view! {
+        {s.ended.clone().map(|e| view! { <p class="ok-box" role="status" data-testid="run-ended">{format!("This run has ended: {e}.")}</p> })}
+        <div class="cards run-cards" data-testid="run-summary">
+            <div class="card">
+                <p class="card-label">"Stage"</p>
+                <p class="card-text" data-testid="run-stage">{s.stage.clone().unwrap_or_else(|| "All done".into())}</p>
+                <p class="muted" data-testid="run-done">{format!("{} of {} tasks done ({percent} %)", s.done, s.total)}</p>
+            </div>
+            <div class=if s.behind { "card warn" } else { "card" }>
+                <p class="card-label">"Against the plan"</p>
+                <p class="card-text" data-testid="run-schedule">{s.schedule.clone()}</p>
+            </div>
+            <div class=if s.over { "card warn" } else { "card" }>
+                <p class="card-label">"Forecast end"</p>
+                <p class="card-text" data-testid="run-forecast-end">{s.forecast_end.clone()}</p>
+                <p class="muted" data-testid="run-deadline">{format!("{} ({})", s.deadline_words, s.deadline)}</p>
+            </div>
+        </div>
+        {(!s.failed.is_empty()).then(|| view! {
+            <div class="error-box" role="alert" data-testid="run-failed"><strong>"Failed: "</strong>{s.failed.join(" · ")}</div>
+        })}
+        {(!s.blocked.is_empty()).then(|| view! {
+            <div class="warn-box" data-testid="run-blocked"><strong>"Blocked by a failure: "</strong>{s.blocked.join(" · ")}</div>
+        })}
+        <h2>"Gates and sign-offs"</h2>
+        {if s.gates.is_empty() {
+            view! { <p class="empty">"The plan has no gate or sign-off."</p> }.into_any()
+        } else {
+            view! {
+                <ul class="gates" data-testid="run-gates">
+                    {s.gates.into_iter().map(|g| view! {
+                        <li data-status=g.status.as_str()>
+                            {status_badge(g.status, g.words.clone())}
+                            " " <strong>{g.id.clone()}</strong> " " {g.title.clone()}
+                            {(!g.evidence.is_empty()).then(|| view! { <div class="muted small">{g.evidence.clone()}</div> })}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            }.into_any()
+        }}
+        <h2>"Now and next"</h2>
+        {if s.next.is_empty() {
+            view! { <p class="empty">"Nothing to start now."</p> }.into_any()
+        } else {
+            view! {
+                <ul class="next" data-testid="run-next">
+                    {s.next.into_iter().map(|n| view! {
+                        <li>
+                            <strong>{n.id.clone()}</strong> " " {n.title.clone()}
+                            <div class="muted small">{format!("{} · {}", n.who, n.when)}{n.late.then_some(" · late")}</div>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            }.into_any()
+        }}
+        {(!s.gantt_svg.is_empty()).then(|| view! {
+            <figure class="chart gantt">
+                <figcaption>"Each stage as planned (grey) and as done or forecast (green done, blue going, red late); the red line is the end of the freeze, the dark one now."</figcaption>
+                <div class="chart-svg" role="img" aria-label="Stages planned against actual and forecast; the same times are in the table of tasks" inner_html=s.gantt_svg.clone()></div>
+            </figure>
+        })}
+        <p class="muted small" data-testid="run-as-of">{format!("Data as of {}", s.as_of)}</p>
+    }
+}
+
+fn run_id() -> Memo<Option<i64>> {
+    let params = use_params_map();
+    Memo::new(move |_| params.read().get("id").and_then(|v| v.parse().ok()))
+}
+
+fn run_table(
+    rows: Vec<RunTaskRow>,
+    run: i64,
+    act: ServerAction<ActOnCutoverTask>,
+) -> impl IntoView {
+    view! {
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Tasks of the run">
+        <table class="data plan-tasks run-tasks">
+            <thead><tr><th>"ID"</th><th>"Task"</th><th>"Status"</th><th>"Planned"</th><th>"Actual · forecast"</th><th>"Do"</th></tr></thead>
+            <tbody>
+            {rows.into_iter().map(|r| {
+                let t = r.task;
+                let id = t.id.clone();
+                let comment_label = format!("Comment on {}", t.id);
+                view! {
+                    <tr id=format!("task-{}", t.id) class:critical=r.critical data-testid="run-task" data-status=r.status.as_str()>
+                        <td class="nowrap">{t.id.clone()}</td>
+                        <td>
+                            {t.title.clone()} " " {(t.kind != TaskKind::Task).then(|| kind_badge(t.kind))}
+                            {r.critical.then(|| view! { " " <span class="badge critical-badge">"Critical"</span> })}
+                            <div class="muted small">{[t.owner.clone(), t.backup_owner.clone()].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" / ")}</div>
+                        </td>
+                        <td>{status_badge(r.status, r.status.label().to_string())}</td>
+                        <td class="nowrap">{r.planned}</td>
+                        <td class="nowrap">
+                            {r.actual}{r.forecast.then(|| view! { <span class="muted small">" (forecast)"</span> })}
+                            {(!r.lateness.is_empty()).then(|| view! { <div class:flag=r.late class:muted=!r.late>{r.lateness.clone()}</div> })}
+                        </td>
+                        <td>
+                            {(!r.actions.is_empty()).then(|| view! {
+                                <ActionForm action=act attr:class="task-act">
+                                    <input type="hidden" name="run" value=run.to_string()/>
+                                    <input type="hidden" name="task" value=id.clone()/>
+                                    <input name="comment" aria-label=comment_label.clone() placeholder=if r.needs_comment.iter().any(|(_, n)| *n) { "Comment or evidence" } else { "Comment (optional)" }/>
+                                    <div class="actions-row">
+                                        {r.actions.into_iter().map(|(a, words)| view! {
+                                            <button type="submit" name="action" value=a.as_str() class="small">{words}</button>
+                                        }).collect_view()}
+                                    </div>
+                                </ActionForm>
+                            })}
+                        </td>
+                    </tr>
+                }
+            }).collect_view()}
+            </tbody>
+        </table>
+        </div>
+    }
+}
+
+/// A run for the people working it: every task with its planned, actual
+/// and forecast times, the actions, re-baselining and ending the run, and
+/// its log.
+#[component]
+pub fn CutoverRunPage() -> impl IntoView {
+    let id = run_id();
+    let act = ServerAction::<ActOnCutoverTask>::new();
+    let rebaseline = ServerAction::<RebaselineCutoverRun>::new();
+    let end = ServerAction::<EndCutoverRun>::new();
+    let page = Resource::new(
+        move || {
+            (
+                id.get(),
+                act.version().get(),
+                rebaseline.version().get(),
+                end.version().get(),
+            )
+        },
+        |(id, ..)| async move {
+            match id {
+                Some(id) => cutover_run_page(id).await,
+                None => Err(AppError::not_found("That cutover run")),
+            }
+        },
+    );
+    view! {
+        <Layout title="Cutover run">
+            {move || action_error(act.value().get())}
+            {move || action_error(rebaseline.value().get())}
+            {move || action_error(end.value().get())}
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let p = match page.await {
+                        Err(e) => return view! { <ErrorBox error=e/> }.into_any(),
+                        Ok(p) => p,
+                    };
+                    let id = p.id;
+                    view! {
+                        <p class="context">
+                            <a href=format!("/cutover/plans/{}", p.plan_id)>{p.plan_name.clone()}</a>
+                            {format!(" (revision {}) · {} · times in {}", p.plan_revision, p.environment, p.time_zone)}
+                        </p>
+                        <h2 class="doc-title" data-testid="run-name">
+                            {p.name.clone()} " " <span class=format!("badge run-kind-{}", p.kind.as_str())>{if p.kind == RunKind::Live { "Live" } else { "Rehearsal" }}</span>
+                        </h2>
+                        <p class="muted">{format!("Freeze {} · {}", p.window, p.started)}</p>
+                        <p class="actions"><a href=format!("/cutover/runs/{id}/status") data-testid="status-link">"Status page for managers"</a></p>
+                        {summary_view(p.summary)}
+                        {p.stages.into_iter().map(|(stage, rows)| view! {
+                            <h3>{stage}</h3>
+                            {run_table(rows, id, act)}
+                        }).collect_view()}
+                        {(!p.rollback.is_empty()).then(|| view! {
+                            <h3>"Rollback path"</h3>
+                            {run_table(p.rollback, id, act)}
+                        })}
+                        {p.can_act.then(|| view! {
+                            <details class="add-form">
+                                <summary>"Re-baseline"</summary>
+                                <ActionForm action=rebaseline attr:class="stack form-card">
+                                    <input type="hidden" name="run" value=id.to_string()/>
+                                    <p class="muted">"The forecast becomes the plan: lateness is measured from now on against it."</p>
+                                    <label>"Why" <input name="comment" required placeholder="Initial sync re-run agreed at the go/no-go"/></label>
+                                    <button type="submit">"Re-baseline"</button>
+                                </ActionForm>
+                            </details>
+                            <details class="danger-zone">
+                                <summary>"End this run"</summary>
+                                <ActionForm action=end attr:class="stack">
+                                    <input type="hidden" name="run" value=id.to_string()/>
+                                    <label>"How it ended"
+                                        <select name="outcome">
+                                            <option value="completed">"Completed"</option>
+                                            <option value="rolled_back">"Rolled back"</option>
+                                            <option value="abandoned">"Abandoned"</option>
+                                        </select>
+                                    </label>
+                                    <label>"Why (required unless completed)" <input name="comment"/></label>
+                                    <button type="submit" class="danger">"End run"</button>
+                                </ActionForm>
+                            </details>
+                        })}
+                        <h2>"Log"</h2>
+                        <div class="table-wrap" tabindex="0" role="region" aria-label="Log of the run">
+                        <table class="data" data-testid="run-log">
+                            <thead><tr><th>"When"</th><th>"Who"</th><th>"What"</th><th>"Comment"</th></tr></thead>
+                            <tbody>
+                            {p.events.into_iter().map(|e| view! {
+                                <tr><td class="nowrap">{e.at}</td><td>{e.actor}</td><td>{e.what}</td><td>{e.comment}</td></tr>
+                            }).collect_view()}
+                            </tbody>
+                        </table>
+                        </div>
+                        <ScrollToHash/>
+                    }.into_any()
+                })}
+            </Transition>
+        </Layout>
+    }
+}
+
+/// The managers' page of a run: read-only, readable on a phone and a wall
+/// screen, reading itself again every 30 seconds when hydrated.
+#[component]
+pub fn CutoverStatusPage() -> impl IntoView {
+    let id = run_id();
+    let (tick, set_tick) = signal(0u64);
+    let page = Resource::new(
+        move || (id.get(), tick.get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => cutover_status(id).await,
+                None => Err(AppError::not_found("That cutover run")),
+            }
+        },
+    );
+    // Read again every 30 seconds while the run goes on.
+    Effect::new(move |_| {
+        let going = page
+            .get()
+            .and_then(|r| r.ok())
+            .is_some_and(|p| p.summary.ended.is_none());
+        if going {
+            set_timeout(
+                move || set_tick.update(|t| *t += 1),
+                std::time::Duration::from_secs(30),
+            );
+        }
+    });
+    view! {
+        <Layout title="Cutover status">
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let p = match page.await {
+                        Err(e) => return view! { <ErrorBox error=e/> }.into_any(),
+                        Ok(p) => p,
+                    };
+                    view! {
+                        <p class="context">{format!("{} · times in {}", p.environment, p.time_zone)}</p>
+                        <h2 class="doc-title" data-testid="status-title">{p.title.clone()}</h2>
+                        <p class="actions"><a href=format!("/cutover/runs/{}", p.id)>"All tasks and the log"</a></p>
+                        {summary_view(p.summary)}
                     }.into_any()
                 })}
             </Transition>

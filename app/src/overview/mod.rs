@@ -57,6 +57,8 @@ pub struct EnvOverview {
     pub maps: Vec<MapGlance>,
     /// Alerts that are not Normal, firing first.
     pub alerts: Vec<crate::alerts::ActiveAlert>,
+    /// Cutover runs going on, live first.
+    pub cutover: Vec<crate::cutover::CutoverGlance>,
 }
 
 /// A collector's latest run.

@@ -104,8 +104,11 @@ pub async fn load(
         }
     }
     let alerts = crate::alerts::server::active(conn, &env).await?;
+    let now = chrono::Utc::now().timestamp();
+    let cutover = crate::cutover::runs::glance(conn, env.id, &env.time_zone, now).await?;
     Ok(Some(EnvOverview {
         alerts,
+        cutover,
         environment: env.name,
         states,
         open_groups: open.values().sum(),

@@ -128,7 +128,25 @@ fn environment_view(o: EnvOverview) -> impl IntoView {
             </section>
         }
     });
+    let cutover_view = (!o.cutover.is_empty()).then(|| {
+        view! {
+            <section class="cutover-now" aria-labelledby="cutover-now-h" data-testid="overview-cutover">
+                <h2 id="cutover-now-h">"Cutover"</h2>
+                <ul>
+                    {o.cutover.iter().map(|c| view! {
+                        <li>
+                            <a href=format!("/cutover/runs/{}/status", c.id)>{c.title.clone()}</a>
+                            {format!(" · {} · {} of {} done · ", c.stage.clone().unwrap_or_else(|| "all done".into()), c.done.0, c.done.1)}
+                            <span class:flag=c.behind>{c.schedule.clone()}</span>
+                            <span class:flag=c.over>{format!(" · forecast end {}", c.forecast_end)}</span>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </section>
+        }
+    });
     view! {
+        {cutover_view}
         {alerts_view}
         <section class="cards" data-testid="env-overview">
             <div class="card" class:warn={not_running > 0}>

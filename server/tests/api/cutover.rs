@@ -312,3 +312,194 @@ async fn tasks_are_edited_with_a_revision_guard_and_only_by_editors() {
         .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }
+
+async fn status(app: &TestApp, run: &str) -> serde_json::Value {
+    let res = app.post_form("/sfn/cutover_status", &[("id", run)]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json().await.unwrap()
+}
+
+async fn act(
+    app: &TestApp,
+    run: &str,
+    task: &str,
+    action: &str,
+    comment: &str,
+) -> reqwest::Response {
+    app.post_form(
+        "/sfn/act_on_cutover_task",
+        &[
+            ("run", run),
+            ("task", task),
+            ("action", action),
+            ("comment", comment),
+        ],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_rehearsal_is_worked_and_its_status_page_says_where_it_stands() {
+    let (app, _) = app_with_plan().await;
+    // A plan in UAT (UTC), rehearsed from three hours ago: the freeze tasks
+    // should be done by now, so the rehearsal starts behind.
+    let res = app
+        .post_form(
+            "/sfn/create_cutover_plan",
+            &[
+                ("env", "UAT"),
+                ("name", "Weekend"),
+                ("friday", "2026-12-04"),
+                ("start", "template"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let plans: serde_json::Value = app
+        .post_form("/sfn/list_cutover_plans", &[("env", "UAT")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let plan = plans["plans"][0]["id"].as_i64().unwrap().to_string();
+    let three_hours_ago = (chrono::Utc::now() - chrono::Duration::hours(3))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let res = app
+        .post_form(
+            "/sfn/start_cutover_run",
+            &[
+                ("plan", &plan),
+                ("kind", "rehearsal"),
+                ("starts_at", &three_hours_ago),
+            ],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    let p = page(&app, plan.parse().unwrap()).await;
+    let run = p["runs"][0]["id"].as_i64().expect("a run").to_string();
+    assert_eq!(p["runs"][0]["name"], "Rehearsal 1");
+    let s = status(&app, &run).await["summary"].clone();
+    assert_eq!(s["stage"], "Friday: freeze");
+    assert_eq!(s["done"], 0);
+    assert_eq!(s["total"], 19);
+    assert!(
+        s["schedule"].as_str().unwrap().starts_with("Behind by 3 h"),
+        "{}",
+        s["schedule"]
+    );
+    assert!(s["gantt_svg"].as_str().unwrap().starts_with("<svg"));
+    assert_eq!(s["next"][0]["id"], "F1");
+
+    for t in ["F1", "F2", "F3"] {
+        let res = act(&app, &run, t, "complete", "").await;
+        assert_eq!(
+            res.status(),
+            StatusCode::OK,
+            "{}",
+            res.text().await.unwrap()
+        );
+    }
+    // A gate's result needs its evidence.
+    let res = act(&app, &run, "F4", "complete", "").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = act(
+        &app,
+        &run,
+        "F4",
+        "complete",
+        "Drift 0 on all six maps, run 14:02",
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = act(
+        &app,
+        &run,
+        "F5",
+        "fail",
+        "No-go: the service desk is not staffed",
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let s = status(&app, &run).await["summary"].clone();
+    assert_eq!(s["done"], 4);
+    let gates = s["gates"].as_array().unwrap();
+    assert_eq!(gates[0]["id"], "F4");
+    assert_eq!(gates[0]["words"], "Passed");
+    assert!(
+        gates[0]["evidence"]
+            .as_str()
+            .unwrap()
+            .starts_with("Drift 0 on all six maps, run 14:02 — admin@example.com"),
+        "{}",
+        gates[0]["evidence"]
+    );
+    assert_eq!(gates[1]["words"], "No-go");
+    assert_eq!(
+        s["failed"],
+        serde_json::json!(["F5 (Go / no-go for the weekend)"])
+    );
+    assert_eq!(
+        s["blocked"],
+        serde_json::json!(["S1 (Deploy the final table maps to production)"])
+    );
+
+    // The overview shows the run first.
+    let html = app.get("/?env=UAT").await.text().await.unwrap();
+    assert!(
+        html.contains("data-testid=\"overview-cutover\""),
+        "no cutover on the overview"
+    );
+    assert!(html.contains("Rehearsal 1 · Weekend"));
+
+    // Viewers read the status page and act on nothing.
+    app.add_user("viewer@example.com", "viewer").await;
+    let viewer = app.sign_in("viewer@example.com").await;
+    let res = app
+        .get_with(&viewer, &format!("/cutover/runs/{run}/status"))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains("Friday: freeze"));
+    let res = app
+        .post_form_with(
+            &viewer,
+            "/sfn/act_on_cutover_task",
+            &[
+                ("run", &run),
+                ("task", "F5"),
+                ("action", "skip"),
+                ("comment", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    // Ended, it stands still and refuses changes.
+    let res = app
+        .post_form(
+            "/sfn/end_cutover_run",
+            &[
+                ("run", &run),
+                ("outcome", "abandoned"),
+                ("comment", "Moved a week"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = act(&app, &run, "F5", "skip", "late").await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let actions = app.audit_actions().await;
+    for a in [
+        "cutover_run.start",
+        "cutover_run.complete",
+        "cutover_run.fail",
+        "cutover_run.end.abandoned",
+    ] {
+        assert!(actions.contains(&a.to_string()), "no {a} in {actions:?}");
+    }
+}
