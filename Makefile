@@ -99,6 +99,7 @@ bench: bench-peer
 	RELADIFF_PYTHON=$(BENCH_VENV)/bin/python cargo run --release -p server --bin reconcile-bench -- 1000000
 	cargo run --release -p server --bin trends-bench -- 90 20 1000000 40
 	cargo run --release -p server --bin alerts-bench -- 90 20 1000000 500 10
+	cargo run --release -p server --bin cutover-bench -- 500 200 100
 	$(MAKE) probe-bench
 
 # The hostile probe's figures: large details before and after, and the

@@ -138,7 +138,7 @@ test("a viewer reads the status page on a phone", async ({ page }, info) => {
   await expect(page.getByTestId("run-schedule")).toHaveText(/^(Ahead|Behind) by \d+ min$/);
   // A rehearsal keeps the plan's timing: it ends when its own freeze does.
   await expect(page.getByTestId("run-forecast-end")).toHaveText(/^\w{3} \d+ \w{3} \d\d:\d\d$/);
-  await expect(page.getByTestId("run-deadline")).toContainText("0 min before the freeze ends");
+  await expect(page.getByTestId("run-deadline")).toContainText("exactly when the freeze ends");
   await expect(page.getByTestId("run-gates").locator("li")).toHaveCount(8);
   await expect(page.getByTestId("run-as-of")).toContainText("Data as of");
   await expect(page.locator("form.task-act")).toHaveCount(0);

@@ -335,7 +335,9 @@ mod ssr {
         let c = &r.content;
         let (schedule, behind) = super::super::run::schedule_words(f.late);
         let left = c.ends_at - f.end;
-        let deadline_words = if left >= 0 {
+        let deadline_words = if left == 0 {
+            "exactly when the freeze ends".to_string()
+        } else if left > 0 {
             format!("{} before the freeze ends", duration::span_words(left))
         } else {
             format!("{} after the freeze ends", duration::span_words(-left))

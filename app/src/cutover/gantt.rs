@@ -9,8 +9,10 @@ use super::run::Forecast;
 use chrono_tz::Tz;
 use plotters::prelude::*;
 
-const WIDTH: u32 = 900;
-const ROW: u32 = 46;
+// Narrow enough that a phone (390 px) shows the stage names at a readable
+// size; the SVG scales up on a wall screen.
+const WIDTH: u32 = 640;
+const ROW: u32 = 54;
 
 /// One stage's spans.
 struct Row {
@@ -82,9 +84,9 @@ pub fn svg(plan: &PlanContent, f: &Forecast, now: i64, tz: Tz) -> Result<String,
             .bold_line_style(RGBColor(230, 232, 236))
             .light_line_style(TRANSPARENT)
             .axis_style(RGBColor(150, 150, 150))
-            .x_labels(7)
+            .x_labels(5)
             .x_label_formatter(&label)
-            .label_style(("sans-serif", 12).into_font().color(&RGBColor(90, 90, 90)))
+            .label_style(("sans-serif", 13).into_font().color(&RGBColor(90, 90, 90)))
             .draw()
             .map_err(|e| e.to_string())?;
         let grey = RGBColor(200, 204, 210);
@@ -113,7 +115,7 @@ pub fn svg(plan: &PlanContent, f: &Forecast, now: i64, tz: Tz) -> Result<String,
             ctx.draw_series([Text::new(
                 r.name.clone(),
                 (x0 + pad as f64 * 0.2, y + 0.95),
-                ("sans-serif", 13).into_font().color(&RGBColor(40, 40, 40)),
+                ("sans-serif", 16).into_font().color(&RGBColor(40, 40, 40)),
             )])
             .map_err(|e| e.to_string())?;
         }

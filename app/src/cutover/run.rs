@@ -381,18 +381,15 @@ pub fn forecast(
 ) -> Result<Forecast, PlanError> {
     let actuals: Vec<Actual> = states.iter().map(TaskState::actual).collect();
     let s = schedule::forecast(plan, &actuals, Some(now))?;
-    let finished = |id: &str| {
-        plan.tasks
-            .iter()
-            .position(|x| x.id == id)
-            .is_some_and(|j| states[j].status.is_finished())
-    };
-    let failed = |id: &str| {
-        plan.tasks
-            .iter()
-            .position(|x| x.id == id)
-            .is_some_and(|j| states[j].status == Status::Failed)
-    };
+    let index: HashMap<&str, usize> = plan
+        .tasks
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.id.as_str(), i))
+        .collect();
+    let status = |id: &str| index.get(id).map(|&j| states[j].status);
+    let finished = |id: &str| status(id).is_some_and(Status::is_finished);
+    let failed = |id: &str| status(id) == Some(Status::Failed);
     let mut tasks = Vec::with_capacity(plan.tasks.len());
     for (i, t) in plan.tasks.iter().enumerate() {
         let slot = s.slots[i];
