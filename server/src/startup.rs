@@ -384,6 +384,8 @@ impl Application {
         for task in scheduled.into_iter().chain(self.simulator) {
             task.abort();
         }
+        // Runs still going would write to a closed pool and log errors.
+        self.reconciler.stop().await;
         self.state.pool.close().await;
         tracing::info!("stopped");
         Ok(())

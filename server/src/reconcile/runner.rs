@@ -19,6 +19,10 @@ pub struct Reconciler {
     work_dir: PathBuf,
     /// The pause before a re-check.
     pub recheck_after: Duration,
+    /// The runs going on, so a stopping server ends them before it closes
+    /// the database (a full diff resumes from its checkpoint at the next
+    /// start; a sample is marked failed and runs again).
+    running: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 impl Reconciler {
@@ -33,7 +37,28 @@ impl Reconciler {
             connectors,
             work_dir,
             recheck_after: Duration::from_secs(10),
+            running: std::sync::Mutex::new(Vec::new()),
         })
+    }
+
+    /// Keeps a run's task, forgetting those that have finished.
+    fn track(&self, task: tokio::task::JoinHandle<()>) {
+        let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        running.retain(|t| !t.is_finished());
+        running.push(task);
+    }
+
+    /// Stops the runs going on and waits until they have let go of the
+    /// database; called by a stopping server before it closes the pool.
+    pub async fn stop(&self) {
+        let tasks: Vec<_> =
+            std::mem::take(&mut *self.running.lock().unwrap_or_else(|p| p.into_inner()));
+        for t in &tasks {
+            t.abort();
+        }
+        for t in tasks {
+            let _ = t.await;
+        }
     }
 
     fn options(&self, requested_by: &str) -> Options {
@@ -104,7 +129,7 @@ impl Reconciler {
                 }
             })?;
         let pool = self.pool.clone();
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             let result = match target(&pool, &connector, map_id).await {
                 Err(e) => {
                     end_run_badly(&pool, run_id, &e).await;
@@ -125,6 +150,7 @@ impl Reconciler {
                 }
             }
         });
+        self.track(task);
         Ok(run_id)
     }
 
@@ -153,7 +179,7 @@ impl Reconciler {
             );
             let pool = self.pool.clone();
             let opts = self.options(&who);
-            tokio::spawn(async move {
+            let task = tokio::spawn(async move {
                 match target(&pool, &connector, map_id).await {
                     Ok(t) => {
                         let _ = run_full(&pool, &connector, &t, run_id, &opts).await;
@@ -161,6 +187,7 @@ impl Reconciler {
                     Err(e) => end_run_badly(&pool, run_id, &e).await,
                 }
             });
+            self.track(task);
         }
     }
 
