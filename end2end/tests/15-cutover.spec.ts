@@ -7,8 +7,9 @@
 // tasks are completed, the gate needs its evidence, and a viewer reads the
 // status page on a phone. Runs hydrated and with JavaScript off (every
 // form is a plain post).
+import AxeBuilder from "@axe-core/playwright";
 import { expect, test } from "@playwright/test";
-import { EDITOR, VIEWER, ready, signIn } from "./helpers";
+import { EDITOR, VIEWER, hydrated, ready, signIn } from "./helpers";
 
 test("an editor plans the weekend from the template and the schedule follows each change", async ({ page }, info) => {
   await signIn(page, info, EDITOR);
@@ -144,4 +145,28 @@ test("a viewer reads the status page on a phone", async ({ page }, info) => {
   await expect(page.locator("form.task-act")).toHaveCount(0);
   const wide = await page.evaluate(() => document.documentElement.scrollWidth);
   expect(wide).toBeLessThanOrEqual(390);
+});
+
+test("the cutover pages read at 390 px and pass axe-core's WCAG 2 A and AA checks (hydrated)", async ({ page }, info) => {
+  await signIn(page, info, EDITOR);
+  await page.goto("/cutover");
+  const plan = await page.getByTestId("plans-table").getByRole("link", { name: "Go-live weekend" }).getAttribute("href");
+  await page.goto(plan!);
+  const run = await page.getByTestId("plan-runs").getByRole("link", { name: "Rehearsal 1" }).getAttribute("href");
+  const paths = ["/cutover", plan!, `${plan}/edit`, `${plan}/tasks/F1`, `${plan}/import`, `${plan}/history`, run!, `${run}/status`];
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    for (const path of paths) {
+      await page.goto(path);
+      await ready(page, info);
+      // axe-core runs as a script in the page: the hydrated run checks it.
+      if (hydrated(info)) {
+        const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa"]).analyze();
+        const found = result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
+        expect(found, `${path} at ${width} px`).toEqual([]);
+      }
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `${path} at ${width} px scrolls sideways`).toBeLessThanOrEqual(0);
+    }
+  }
 });
