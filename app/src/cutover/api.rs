@@ -536,14 +536,10 @@ mod ssr {
             AppError::Internal
         })?;
         let comments = super::super::runs::last_comments(conn, id).await?;
-        let env = crate::environments::server::name_of(conn, r.environment_id)
-            .await?
-            .unwrap_or_default();
-        let tz = zone::zone(
-            &crate::environments::server::by_name(conn, &env)
-                .await?
-                .time_zone,
-        );
+        // One read of the environment for its name and zone (this runs on
+        // every refresh of the status page).
+        let environment = crate::environments::server::by_id(conn, r.environment_id).await?;
+        let (env, tz) = (environment.name, zone::zone(&environment.time_zone));
         Ok((r, f, comments, env, tz))
     }
 

@@ -82,6 +82,18 @@ pub async fn by_name(conn: &mut SqliteConnection, name: &str) -> Result<Environm
         .ok_or_else(|| AppError::not_found(format!("The environment '{}'", name.trim())))
 }
 
+/// One environment by id.
+pub async fn by_id(conn: &mut SqliteConnection, id: i64) -> Result<Environment, AppError> {
+    let row: Option<Row> = sqlx::query_as(
+        "select id, name, fo_url, dataverse_url, legal_entities, time_zone from environments where id = ?",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    row.map(Environment::from)
+        .ok_or_else(|| AppError::not_found(format!("Environment {id}")))
+}
+
 /// Creates (`id = None`) or changes an environment, audited.
 #[tracing::instrument(skip_all)]
 pub async fn save(
