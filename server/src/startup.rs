@@ -381,10 +381,16 @@ impl Application {
             tokio::spawn(self.reconciler.clone().schedule(Duration::from_secs(300)));
         crate::serve::serve(self.listener, self.router, self.limits, self.signals.recv()).await;
         reconciliations.abort();
-        for task in scheduled.into_iter().chain(self.simulator) {
+        let tasks: Vec<_> = scheduled.into_iter().chain(self.simulator).collect();
+        for task in &tasks {
             task.abort();
         }
-        // Runs still going would write to a closed pool and log errors.
+        // Abort only asks: a job in the middle of a poll on another thread
+        // finishes that poll, and would write to a closed pool and log
+        // errors. Wait until every job and run has let go.
+        for task in tasks {
+            let _ = task.await;
+        }
         self.reconciler.stop().await;
         self.state.pool.close().await;
         tracing::info!("stopped");
