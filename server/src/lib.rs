@@ -13,6 +13,7 @@ pub mod connect;
 pub mod db;
 pub mod demo;
 pub mod export;
+pub mod gates;
 pub mod health;
 pub mod middleware;
 pub mod notify;

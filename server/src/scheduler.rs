@@ -1,6 +1,6 @@
 //! The server's scheduled work: each environment's collectors (one task per
 //! connection, demo mode adds the simulator's), the alert rules' evaluation
-//! every minute, and the housekeeping every server does — WAL checkpoints
+//! and the cutover gates' checks every minute, and the housekeeping every server does — WAL checkpoints
 //! every minute, and every hour the pruning of old error entries,
 //! throughput minutes, alert history, expired sessions and failed sign-ins. Reconciliations have their own schedule in
 //! `reconcile::runner`, which also resumes interrupted runs.
@@ -209,6 +209,9 @@ pub struct Housekeeping {
     pub base_url: String,
     /// Sends email notifications, when a relay is configured.
     pub mailer: Option<crate::notify::email::Mailer>,
+    /// What cutover gates reach the services through (the checks that
+    /// need no service run without it).
+    pub gates: Option<app::cutover::gates::Probe>,
 }
 
 /// Starts the scheduled work: the housekeeping and one collector task per
@@ -230,6 +233,7 @@ pub fn start(
         )),
     ];
     tasks.push(tokio::spawn(alerts(pool.clone(), base_url)));
+    tasks.push(tokio::spawn(gates(pool.clone(), housekeeping.gates)));
     tasks.push(tokio::spawn(crate::notify::deliver::run(
         pool.clone(),
         housekeeping.mailer,
@@ -262,6 +266,27 @@ async fn alerts(pool: SqlitePool, base_url: String) {
             Ok(_) => {}
             Err(e) => {
                 tracing::warn!(error = %e, "could not evaluate the alert rules; will try again in a minute")
+            }
+        }
+    }
+}
+
+/// Checks the running gates of open cutover runs every minute, until
+/// each passes or its task is closed.
+async fn gates(pool: SqlitePool, probe: Option<app::cutover::gates::Probe>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match app::cutover::gates::round(&pool, probe.as_ref()).await {
+            Ok((checked, passed)) if checked > 0 => tracing::info!(
+                cutover.gates.checked = checked,
+                cutover.gates.passed = passed,
+                "checked cutover gates"
+            ),
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "could not check the cutover gates; will try again in a minute")
             }
         }
     }

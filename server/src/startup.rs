@@ -43,6 +43,8 @@ pub struct AppState {
     pub connections: Option<app::collectors::Connections>,
     /// How pages start reconciliations.
     pub reconcile: Option<app::reconcile::Control>,
+    /// How cutover gates reach the services.
+    pub gates: Option<app::cutover::gates::Probe>,
     /// The error queue's sweep per environment, cached for a minute.
     pub sweeps: app::errors::server::Sweeps,
     /// The console's public address, for the links in notifications.
@@ -66,6 +68,7 @@ impl AppState {
             demo: settings.demo.then(|| crate::demo::DEMO_ENV.to_string()),
             connections: None,
             reconcile: None,
+            gates: None,
             sweeps: app::errors::server::Sweeps::default(),
             base_url: app::alerts::BaseUrl(
                 settings
@@ -100,6 +103,9 @@ impl AppState {
         }
         if let Some(c) = &self.reconcile {
             provide_context(c.clone());
+        }
+        if let Some(p) = &self.gates {
+            provide_context(p.clone());
         }
         app::provide_request_nonce();
     }
@@ -316,6 +322,12 @@ impl Application {
             settings.reconcile_dir(),
         );
         state.reconcile = Some(reconciler.control());
+        state.gates = Some(crate::gates::probe(
+            state.pool.clone(),
+            jobs.iter()
+                .map(|j| (j.env.name.clone(), j.connector.clone()))
+                .collect(),
+        ));
         let router = build_router(settings, state.clone());
         let listener = tokio::net::TcpListener::bind(settings.bind)
             .await
@@ -374,6 +386,7 @@ impl Application {
                 base_url: self.state.base_url.0.clone(),
                 login_window: self.state.auth.login_window,
                 mailer: self.mailer,
+                gates: self.state.gates.clone(),
             },
         );
         self.reconciler.resume().await;

@@ -90,6 +90,33 @@ pub struct TaskForm {
     /// Why, kept in the revision.
     #[serde(default)]
     pub comment: String,
+    /// A gate's check: its kind (empty: a person decides).
+    #[serde(default)]
+    pub check_kind: String,
+    /// Map names, separated by commas (empty: every synced map).
+    #[serde(default)]
+    pub check_maps: String,
+    /// Tolerance (counts) or drift allowed (reconciliation).
+    #[serde(default)]
+    pub check_tolerance: String,
+    /// Open error groups allowed.
+    #[serde(default)]
+    pub check_open: String,
+    /// Time without a new error group.
+    #[serde(default)]
+    pub check_quiet: String,
+    /// The least alert severity that holds the gate.
+    #[serde(default)]
+    pub check_severity: String,
+    /// The test record's map.
+    #[serde(default)]
+    pub check_map: String,
+    /// The test record's key.
+    #[serde(default)]
+    pub check_key: String,
+    /// The evidence's age limit.
+    #[serde(default)]
+    pub check_fresh: String,
 }
 
 #[cfg(feature = "ssr")]
@@ -291,20 +318,20 @@ mod ssr {
         r: &super::super::runs::RunRecord,
         e: &super::super::runs::EventRow,
     ) -> String {
-        use super::super::run::{Action, Status};
+        use super::super::run::Action;
         match &e.task_id {
             Some(t) => {
                 let task = r.content.tasks.iter().find(|x| &x.id == t);
                 let named = task.map(|x| x.named()).unwrap_or_else(|| t.clone());
                 let kind = task.map(|x| x.kind).unwrap_or(super::super::TaskKind::Task);
-                let done = match (
-                    Action::parse(&e.action),
-                    e.status.as_deref().and_then(Status::parse),
-                ) {
-                    (Some(Action::Start), _) => "started".to_string(),
-                    (Some(Action::Reopen), _) => "reopened".to_string(),
-                    (Some(a), _) => a.label_for(kind).to_lowercase(),
-                    (None, _) => e.action.clone(),
+                let done = match (e.action.as_str(), Action::parse(&e.action)) {
+                    ("override", _) => "passed by a person's override".to_string(),
+                    ("check", _) => "passed by its own check".to_string(),
+                    ("key", _) => "test record key given".to_string(),
+                    (_, Some(Action::Start)) => "started".to_string(),
+                    (_, Some(Action::Reopen)) => "reopened".to_string(),
+                    (_, Some(a)) => a.label_for(kind).to_lowercase(),
+                    (_, None) => e.action.clone(),
                 };
                 format!("{named}: {done}")
             }
@@ -322,16 +349,75 @@ mod ssr {
         }
     }
 
+    /// A gate or sign-off as the summary lists it: its colour, its check
+    /// and what the check found, or the person's decision.
+    fn gate_line(
+        r: &super::super::runs::RunRecord,
+        t: &super::super::Task,
+        st: super::super::run::Status,
+        comments: &std::collections::HashMap<String, (String, i64, String)>,
+        checks: &std::collections::HashMap<String, super::super::runs::CheckRow>,
+        tz: Tz,
+    ) -> super::super::GateLine {
+        use super::super::gate::Check;
+        use super::super::run::{Action, Status};
+        use super::super::runs::Decided;
+        let decided = r.decided.get(&t.id).copied();
+        let latest = checks.get(&t.id);
+        let (light, words) = match (st, decided, latest) {
+            (Status::Done, Some(Decided::Override), _) => ("override", "Overridden".to_string()),
+            (Status::Done, Some(Decided::Check), _) => ("pass", "Passed by its check".to_string()),
+            (Status::Done, None, _) => ("pass", Action::Complete.label_for(t.kind).to_string()),
+            (Status::Failed, ..) => ("fail", Action::Fail.label_for(t.kind).to_string()),
+            (Status::Running, _, Some(c)) if !c.pass => ("fail", "Failing".to_string()),
+            (Status::Running, _, _) if t.check.is_some() => ("checking", "Checking".to_string()),
+            (s, ..) => ("waiting", s.label().to_string()),
+        };
+        super::super::GateLine {
+            id: t.id.clone(),
+            title: t.title.clone(),
+            kind: t.kind,
+            status: st,
+            words,
+            light: light.into(),
+            evidence: comments
+                .get(&t.id)
+                .map(|(who, at, text)| format!("{text} — {who}, {}", zone::short(*at, tz)))
+                .unwrap_or_default(),
+            check: t.check.as_ref().map(|g| g.words()).unwrap_or_default(),
+            findings: latest.map(|c| c.findings.clone()).unwrap_or_default(),
+            checked: latest
+                .map(|c| {
+                    if c.first_at == c.last_at {
+                        format!("Checked {}", zone::short(c.last_at, tz))
+                    } else {
+                        format!(
+                            "Checked {}; found the same since {}",
+                            zone::short(c.last_at, tz),
+                            zone::short(c.first_at, tz)
+                        )
+                    }
+                })
+                .unwrap_or_default(),
+            needs_key: !st.is_finished()
+                && matches!(
+                    t.check.as_ref().map(|g| &g.check),
+                    Some(Check::TestRecord { key, .. }) if key.is_empty()
+                ),
+        }
+    }
+
     /// A run at a glance, at `now`.
     pub fn summary_of(
         r: &super::super::runs::RunRecord,
         f: &super::super::run::Forecast,
         comments: &std::collections::HashMap<String, (String, i64, String)>,
+        checks: &std::collections::HashMap<String, super::super::runs::CheckRow>,
         tz: Tz,
         now: i64,
     ) -> super::super::RunSummary {
-        use super::super::run::{Action, Status};
-        use super::super::{GateLine, NextLine, TaskKind};
+        use super::super::run::Status;
+        use super::super::{NextLine, TaskKind};
         let c = &r.content;
         let (schedule, behind) = super::super::run::schedule_words(f.late);
         let left = c.ends_at - f.end;
@@ -347,25 +433,7 @@ mod ssr {
             .iter()
             .enumerate()
             .filter(|(_, t)| matches!(t.kind, TaskKind::Gate | TaskKind::Signoff) && !t.rollback)
-            .map(|(i, t)| {
-                let st = f.tasks[i].state.status;
-                let words = match st {
-                    Status::Done => Action::Complete.label_for(t.kind).to_string(),
-                    Status::Failed => Action::Fail.label_for(t.kind).to_string(),
-                    s => s.label().to_string(),
-                };
-                GateLine {
-                    id: t.id.clone(),
-                    title: t.title.clone(),
-                    kind: t.kind,
-                    status: st,
-                    words,
-                    evidence: comments
-                        .get(&t.id)
-                        .map(|(who, at, text)| format!("{text} — {who}, {}", zone::short(*at, tz)))
-                        .unwrap_or_default(),
-                }
-            })
+            .map(|(i, t)| gate_line(r, t, f.tasks[i].state.status, comments, checks, tz))
             .collect();
         let named = |i: usize| c.tasks[i].named();
         let forward = || (0..c.tasks.len()).filter(|&i| !c.tasks[i].rollback);
@@ -504,13 +572,50 @@ mod ssr {
                         .iter()
                         .map(|a| (*a, a.needs_comment(t.kind)))
                         .collect(),
+                    check_now: can_act && st == Status::Running && t.check.is_some(),
+                    ask_key: can_act
+                        && !st.is_finished()
+                        && matches!(
+                            t.check.as_ref().map(|g| &g.check),
+                            Some(super::super::gate::Check::TestRecord { .. })
+                        ),
                     actions: actions
                         .into_iter()
-                        .map(|a| (a, a.label_for(t.kind).to_string()))
+                        .map(|a| {
+                            let words = if a == Action::Complete && t.check.is_some() {
+                                "Override: pass"
+                            } else {
+                                a.label_for(t.kind)
+                            };
+                            (a, words.to_string())
+                        })
                         .collect(),
                 }
             })
             .collect()
+    }
+
+    /// A run as its pages read it.
+    pub struct Loaded {
+        /// The run.
+        pub r: super::super::runs::RunRecord,
+        /// Its forecast.
+        pub f: super::super::run::Forecast,
+        /// The last comment on each task.
+        pub comments: std::collections::HashMap<String, (String, i64, String)>,
+        /// The latest check of each gate.
+        pub checks: std::collections::HashMap<String, super::super::runs::CheckRow>,
+        /// The environment's name.
+        pub environment: String,
+        /// Its time zone.
+        pub tz: Tz,
+    }
+
+    impl Loaded {
+        /// The run at a glance.
+        pub fn summary(&self, now: i64) -> super::super::RunSummary {
+            summary_of(&self.r, &self.f, &self.comments, &self.checks, self.tz, now)
+        }
     }
 
     /// A run's record, forecast and evidence, read at `now`.
@@ -518,16 +623,7 @@ mod ssr {
         conn: &mut sqlx::SqliteConnection,
         id: i64,
         now: i64,
-    ) -> Result<
-        (
-            super::super::runs::RunRecord,
-            super::super::run::Forecast,
-            std::collections::HashMap<String, (String, i64, String)>,
-            String,
-            Tz,
-        ),
-        AppError,
-    > {
+    ) -> Result<Loaded, AppError> {
         let r = super::super::runs::get(conn, id).await?;
         // An ended run stands still at its end.
         let at = r.ended_at.unwrap_or(now);
@@ -536,11 +632,39 @@ mod ssr {
             AppError::Internal
         })?;
         let comments = super::super::runs::last_comments(conn, id).await?;
+        let checks = super::super::runs::latest_checks(conn, id).await?;
         // One read of the environment for its name and zone (this runs on
         // every refresh of the status page).
         let environment = crate::environments::server::by_id(conn, r.environment_id).await?;
-        let (env, tz) = (environment.name, zone::zone(&environment.time_zone));
-        Ok((r, f, comments, env, tz))
+        let tz = zone::zone(&environment.time_zone);
+        Ok(Loaded {
+            r,
+            f,
+            comments,
+            checks,
+            environment: environment.name,
+            tz,
+        })
+    }
+
+    /// How long a request waits for a gate's check before the page shows
+    /// it as being checked (the check goes on, and the next minute's round
+    /// repeats it anyway).
+    const CHECK_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+    /// Checks a gate of a run now, if it is a running gate that checks
+    /// itself, waiting for it up to [`CHECK_WAIT`]; failures are logged,
+    /// since the action that asked has already been done.
+    pub async fn check_soon(pool: &sqlx::SqlitePool, run: i64, task: &str) {
+        let probe = leptos::prelude::use_context::<super::super::gates::Probe>();
+        let (pool, task) = (pool.clone(), task.to_string());
+        let job = tokio::spawn(async move {
+            if let Err(e) = super::super::gates::check_gate(&pool, run, &task, probe.as_ref()).await
+            {
+                tracing::warn!(run.id = run, task, error = %e, "could not check a cutover gate; the next round tries again");
+            }
+        });
+        let _ = tokio::time::timeout(CHECK_WAIT, job).await;
     }
 
     /// The place to go after a write: the plan page, at `anchor`.
@@ -809,9 +933,17 @@ pub async fn cutover_task_editor(plan: i64, task: Option<String>) -> Result<Task
                 .map(|t| vec![t.id.clone()])
                 .unwrap_or_default(),
             rollback: false,
+            check: None,
         }
     });
+    let maps = crate::maps::server::names(&mut conn, env.id)
+        .await?
+        .into_iter()
+        .map(|(_, n)| n)
+        .collect();
     Ok(TaskEditor {
+        check: super::gate::CheckFields::of(t.check.as_ref()),
+        maps,
         plan_id: p.id,
         plan_name: c.name.clone(),
         revision: p.revision,
@@ -876,6 +1008,23 @@ pub async fn save_cutover_task(form: TaskForm) -> Result<(), AppError> {
             .map(str::to_string)
             .collect(),
         rollback: form.rollback.is_some(),
+        check: if kind == TaskKind::Gate {
+            super::gate::CheckFields {
+                kind: form.check_kind,
+                maps: form.check_maps,
+                tolerance: form.check_tolerance,
+                open: form.check_open,
+                quiet: form.check_quiet,
+                severity: form.check_severity,
+                map: form.check_map,
+                key: form.check_key,
+                fresh: form.check_fresh,
+            }
+            .read()
+            .map_err(|m| AppError::validation("check", m))?
+        } else {
+            None
+        },
     };
     let mut content = plan.content;
     let original = form.original.trim();
@@ -1162,7 +1311,15 @@ pub async fn cutover_run_page(id: i64) -> Result<RunPage, AppError> {
     let pool = db()?;
     let mut conn = pool.acquire().await?;
     let now = ssr::now();
-    let (r, f, comments, environment, tz) = ssr::load_run(&mut conn, id, now).await?;
+    let loaded = ssr::load_run(&mut conn, id, now).await?;
+    let summary = loaded.summary(now);
+    let ssr::Loaded {
+        r,
+        f,
+        environment,
+        tz,
+        ..
+    } = loaded;
     let can_act = ssr::can_edit() && r.outcome.is_none();
     let rows = ssr::run_rows(&r, &f, can_act, tz);
     let c = &r.content;
@@ -1197,7 +1354,7 @@ pub async fn cutover_run_page(id: i64) -> Result<RunPage, AppError> {
     );
     Ok(RunPage {
         id,
-        summary: ssr::summary_of(&r, &f, &comments, tz, now),
+        summary,
         name: r.name.clone(),
         kind: r.kind,
         plan_id: r.plan_id,
@@ -1227,13 +1384,13 @@ pub async fn cutover_status(id: i64) -> Result<StatusPage, AppError> {
     let pool = db()?;
     let mut conn = pool.acquire().await?;
     let now = ssr::now();
-    let (r, f, comments, environment, tz) = ssr::load_run(&mut conn, id, now).await?;
+    let l = ssr::load_run(&mut conn, id, now).await?;
     Ok(StatusPage {
         id,
-        title: format!("{} · {}", r.name, r.content.name),
-        summary: ssr::summary_of(&r, &f, &comments, tz, now),
-        time_zone: tz.name().to_string(),
-        environment,
+        title: format!("{} · {}", l.r.name, l.r.content.name),
+        summary: l.summary(now),
+        time_zone: l.tz.name().to_string(),
+        environment: l.environment.clone(),
     })
 }
 
@@ -1272,6 +1429,78 @@ pub async fn act_on_cutover_task(
     )
     .await?;
     tx.commit().await?;
+    if action == Action::Start {
+        // A gate that checks itself is checked as it starts.
+        ssr::check_soon(&pool, run, &task).await;
+    }
+    ssr::back_to_run(run, &task);
+    Ok(())
+}
+
+/// Checks a running gate now rather than at the next minute (editors and
+/// admins).
+#[server(prefix = "/sfn", endpoint = "check_cutover_gate")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
+pub async fn check_cutover_gate(run: i64, task: String) -> Result<(), AppError> {
+    use crate::auth::{Role, server::*};
+    use crate::db::*;
+    require_role(Role::Editor, "work on cutover runs")?;
+    let pool = db()?;
+    {
+        let mut conn = pool.acquire().await?;
+        let r = super::runs::get(&mut conn, run).await?;
+        let Some((t, s)) = r
+            .content
+            .tasks
+            .iter()
+            .zip(&r.states)
+            .find(|(t, _)| t.id == task)
+        else {
+            return Err(AppError::not_found(format!("Task {task} of {}", r.name)));
+        };
+        if t.check.is_none() || s.status != super::run::Status::Running {
+            return Err(AppError::validation(
+                "task",
+                format!(
+                    "{} is not a running gate that checks itself; start it first.",
+                    t.named()
+                ),
+            ));
+        }
+    }
+    ssr::check_soon(&pool, run, &task).await;
+    ssr::back_to_run(run, &task);
+    Ok(())
+}
+
+/// Gives a test-record gate of a run its record's key, and checks it
+/// (editors and admins).
+#[server(prefix = "/sfn", endpoint = "set_cutover_record_key")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
+pub async fn set_cutover_record_key(run: i64, task: String, key: String) -> Result<(), AppError> {
+    use crate::audit::server::Actor;
+    use crate::auth::{Role, server::*};
+    use crate::db::*;
+    let user = require_role(Role::Editor, "work on cutover runs")?;
+    if key.trim().is_empty() {
+        return Err(AppError::validation(
+            "key",
+            "Give the key of the test record, e.g. US-000123.",
+        ));
+    }
+    let pool = db()?;
+    let mut tx = begin_write(&pool).await?;
+    super::runs::set_record_key(
+        &mut tx,
+        &Actor::user(&user, client_ip()),
+        run,
+        &task,
+        &key,
+        ssr::now(),
+    )
+    .await?;
+    tx.commit().await?;
+    ssr::check_soon(&pool, run, &task).await;
     ssr::back_to_run(run, &task);
     Ok(())
 }

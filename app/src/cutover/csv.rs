@@ -1,7 +1,7 @@
 //! A plan's tasks as CSV, for planning in a spreadsheet: the columns of
 //! the bulk imports cutover tools use (ID, title, predecessor IDs, stage,
 //! team, owner, planned duration, fixed start, type) and ours (backup
-//! owner, rollback, instructions). Times are in the environment's time
+//! owner, rollback, the gate check in its one-line form, instructions). Times are in the environment's time
 //! zone. An import is checked whole — every row, then the plan — before
 //! anything is written, and replaces the plan's tasks.
 
@@ -39,6 +39,7 @@ pub fn write(tasks: &[Task], tz: Tz) -> String {
             &fixed,
             t.kind.label(),
             if t.rollback { "yes" } else { "" },
+            &t.check.as_ref().map(|c| c.text()).unwrap_or_default(),
             &t.instructions,
         ]));
     }
@@ -169,6 +170,15 @@ fn read_row(
             ));
         }
     };
+    let check_text = col(row, "Gate check");
+    let check = if check_text.is_empty() {
+        None
+    } else {
+        Some(
+            super::gate::GateCheck::parse(&check_text)
+                .map_err(|e| format!("Gate check of {id}: {e}"))?,
+        )
+    };
     let stage = col(row, "Stage");
     Ok(Task {
         title: col(row, "Title"),
@@ -190,6 +200,7 @@ fn read_row(
             .map(str::to_string)
             .collect(),
         rollback,
+        check,
         id,
     })
 }
@@ -258,6 +269,20 @@ mod tests {
         ] {
             assert!(err.contains(want), "missing {want:?} in {err}");
         }
+        let text = "ID,Title,Type,Gate check\n\
+                    H,Counts,gate,sums: all\n\
+                    I,Work,task,counts: all maps\n\
+                    J,Counts,gate,counts: all maps; tolerance 0.5%\n";
+        let err = read(text, Tz::UTC).unwrap_err();
+        assert!(
+            err.contains("Row 2: Gate check of H: 'sums: all' is not a gate check"),
+            "{err}"
+        );
+        assert!(
+            err.contains("Row 3: I is a task; only a gate checks itself"),
+            "{err}"
+        );
+        assert!(!err.contains("Row 4"), "{err}");
         assert!(read("ID,Title\n", Tz::UTC).unwrap_err().contains("no task"));
         assert!(read("", Tz::UTC).unwrap_err().contains("empty"));
     }

@@ -16,6 +16,9 @@ pub mod csv;
 pub mod duration;
 #[cfg(feature = "ssr")]
 pub mod gantt;
+pub mod gate;
+#[cfg(feature = "ssr")]
+pub mod gates;
 pub mod run;
 #[cfg(feature = "ssr")]
 pub mod runs;
@@ -126,6 +129,10 @@ pub struct Task {
     /// back, before the point of no return; scheduled apart from the rest.
     #[serde(default)]
     pub rollback: bool,
+    /// What a gate checks against the console's data by itself (gates
+    /// only; a gate without one is decided by a person).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<gate::GateCheck>,
 }
 
 /// A plan: its freeze window, its rollback criteria and its tasks in order.
@@ -159,6 +166,7 @@ pub const CSV_COLUMNS: &[&str] = &[
     "Fixed start",
     "Type",
     "Rollback",
+    "Gate check",
     "Instructions",
 ];
 
@@ -263,6 +271,17 @@ impl Task {
                 return Err(at(format!("{} names {p} twice as a predecessor.", self.id)));
             }
             seen.push(p);
+        }
+        if let Some(c) = &mut self.check {
+            if self.kind != TaskKind::Gate {
+                return Err(at(format!(
+                    "{} is a {}; only a gate checks itself. Make it a gate or remove its check.",
+                    self.id,
+                    self.kind.label().to_lowercase()
+                )));
+            }
+            c.tidy()
+                .map_err(|m| (format!("task {}", self.id), format!("{}: {m}", self.id)))?;
         }
         Ok(())
     }
@@ -450,6 +469,13 @@ pub fn changes(old: &PlanContent, new: &PlanContent, show: &dyn Fn(i64) -> Strin
             &o.predecessors.join(" "),
             &n.predecessors.join(" "),
         );
+        let check = |t: &Task| {
+            t.check
+                .as_ref()
+                .map(|c| c.text())
+                .unwrap_or_else(|| "none".into())
+        };
+        text("check", &check(o), &check(n));
         text(
             "rollback step",
             if o.rollback { "yes" } else { "no" },
@@ -643,6 +669,18 @@ pub struct GateLine {
     /// The last comment given with it (the evidence, or the decision's
     /// reason), with who and when.
     pub evidence: String,
+    /// What it checks by itself, in words (empty: a person decides).
+    pub check: String,
+    /// The colour it shows: `pass`, `override`, `fail`, `checking` or
+    /// `waiting`; an override is never shown as a pass.
+    pub light: String,
+    /// What its latest check found.
+    pub findings: Vec<gate::Finding>,
+    /// When it was last checked and since when the finding stands, in the
+    /// environment's time zone ("Checked Sat 10:05; the same since 09:40").
+    pub checked: String,
+    /// Whether it waits for a test record's key.
+    pub needs_key: bool,
 }
 
 /// A task that can be started now, or is running, with who does it.
@@ -721,6 +759,11 @@ pub struct RunTaskRow {
     pub actions: Vec<(run::Action, String)>,
     /// Whether an action needs a comment: (action, needs one).
     pub needs_comment: Vec<(run::Action, bool)>,
+    /// Whether the caller may check this gate now (a running gate that
+    /// checks itself).
+    pub check_now: bool,
+    /// Whether the caller may give this test-record gate its key.
+    pub ask_key: bool,
 }
 
 /// A run for `/cutover/runs/:id`.
@@ -819,6 +862,10 @@ pub struct TaskEditor {
     pub others: Vec<(String, String)>,
     /// Stages already used, for the stage suggestions.
     pub stages: Vec<String>,
+    /// The gate check's settings as the form shows them.
+    pub check: gate::CheckFields,
+    /// The environment's maps, for the check's map names.
+    pub maps: Vec<String>,
 }
 
 /// The plan settings form.
@@ -860,6 +907,7 @@ mod tests {
             kind: TaskKind::Task,
             predecessors: preds.iter().map(|p| p.to_string()).collect(),
             rollback: false,
+            check: None,
         }
     }
 

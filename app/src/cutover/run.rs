@@ -473,6 +473,7 @@ mod tests {
             kind: TaskKind::Task,
             predecessors: preds.iter().map(|p| p.to_string()).collect(),
             rollback: false,
+            check: None,
         }
     }
 

@@ -79,6 +79,24 @@ pub struct RunRecord {
     pub outcome: Option<Outcome>,
     /// Why, in the words of who ended it.
     pub end_comment: String,
+    /// How finished gates were decided, by task: passed by their own
+    /// check, or by a person's override.
+    pub decided: std::collections::HashMap<String, Decided>,
+}
+
+/// How a finished gate was decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Decided {
+    /// Its own check passed on fresh evidence.
+    Check,
+    /// A person passed it although its check had not.
+    Override,
+}
+
+/// Who the console's own gate checks act as, in the run's log and the
+/// audit log.
+pub fn gate_checker() -> Actor {
+    Actor::anonymous("console (gate check)", None)
 }
 
 #[derive(sqlx::FromRow)]
@@ -120,15 +138,27 @@ pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<RunRecord, AppE
     let content: PlanContent =
         serde_json::from_str(&r.definition).map_err(|e| unreadable(id, e))?;
     let baseline: Baseline = serde_json::from_str(&r.baseline).map_err(|e| unreadable(id, e))?;
-    let rows: Vec<(String, String, Option<i64>, Option<i64>)> = sqlx::query_as(
-        "select task_id, status, started_at, ended_at from cutover_run_tasks where run_id = ?",
+    /// Task, status, started, ended, decided by.
+    type TaskRow = (String, String, Option<i64>, Option<i64>, Option<String>);
+    let rows: Vec<TaskRow> = sqlx::query_as(
+        "select task_id, status, started_at, ended_at, decided_by from cutover_run_tasks where run_id = ?",
     )
     .bind(id)
     .fetch_all(&mut *conn)
     .await?;
+    let decided = rows
+        .iter()
+        .filter_map(|(t, _, _, _, d)| {
+            let d = match d.as_deref()? {
+                "check" => Decided::Check,
+                _ => Decided::Override,
+            };
+            Some((t.clone(), d))
+        })
+        .collect();
     let by_id: std::collections::HashMap<String, TaskState> = rows
         .into_iter()
-        .map(|(t, s, started_at, ended_at)| {
+        .map(|(t, s, started_at, ended_at, _)| {
             let status = Status::parse(&s).unwrap_or(Status::Pending);
             (
                 t,
@@ -161,6 +191,7 @@ pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<RunRecord, AppE
         ended_at: r.ended_at,
         outcome: r.outcome.as_deref().and_then(Outcome::parse),
         end_comment: r.end_comment,
+        decided,
     })
 }
 
@@ -357,8 +388,63 @@ pub async fn act(
     }
     let next = run::act(&r.content, &r.states, i, action, now)
         .map_err(|m| AppError::validation("task", m))?;
+    // A person passing a gate that checks itself overrides it: kept and
+    // shown as an override, never as a pass.
+    let overrides = action == Action::Complete && r.content.tasks[i].check.is_some();
     sqlx::query(
-        "update cutover_run_tasks set status = ?, started_at = ?, ended_at = ? where run_id = ? and task_id = ?",
+        "update cutover_run_tasks set status = ?, started_at = ?, ended_at = ?, decided_by = ? where run_id = ? and task_id = ?",
+    )
+    .bind(next.status.as_str())
+    .bind(next.started_at)
+    .bind(next.ended_at)
+    .bind(overrides.then_some("override"))
+    .bind(id)
+    .bind(task)
+    .execute(&mut *conn)
+    .await?;
+    log(
+        conn,
+        actor,
+        (&r, Some(task)),
+        if overrides {
+            "override"
+        } else {
+            action.as_str()
+        },
+        Some(next.status),
+        comment,
+        now,
+    )
+    .await?;
+    Ok(next.status)
+}
+
+/// Passes a running gate on its own check's evidence (`summary`); does
+/// nothing when the gate is no longer running (a person closed it while
+/// it was being checked). Gives whether it passed it.
+#[tracing::instrument(skip_all, fields(run.id = id, task))]
+pub async fn pass_by_check(
+    conn: &mut SqliteConnection,
+    id: i64,
+    task: &str,
+    summary: &str,
+    now: i64,
+) -> Result<bool, AppError> {
+    let r = get(conn, id).await?;
+    if r.outcome.is_some() {
+        return Ok(false);
+    }
+    let Some(i) = r.content.tasks.iter().position(|t| t.id == task) else {
+        return Ok(false);
+    };
+    if r.states[i].status != Status::Running {
+        return Ok(false);
+    }
+    let next = run::act(&r.content, &r.states, i, Action::Complete, now)
+        .map_err(|m| AppError::validation("task", m))?;
+    sqlx::query(
+        "update cutover_run_tasks set status = ?, started_at = ?, ended_at = ?, decided_by = 'check'
+         where run_id = ? and task_id = ? and status = 'running'",
     )
     .bind(next.status.as_str())
     .bind(next.started_at)
@@ -369,15 +455,217 @@ pub async fn act(
     .await?;
     log(
         conn,
-        actor,
+        &gate_checker(),
         (&r, Some(task)),
-        action.as_str(),
+        "check",
         Some(next.status),
-        comment,
+        summary,
         now,
     )
     .await?;
-    Ok(next.status)
+    Ok(true)
+}
+
+/// Gives a test-record gate of a run the key of the record to read (the
+/// run's copy of the plan keeps it); refused once the gate has finished.
+#[tracing::instrument(skip_all, fields(run.id = id, task))]
+pub async fn set_record_key(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    id: i64,
+    task: &str,
+    key: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    use super::gate::Check;
+    let r = get(conn, id).await?;
+    open(&r)?;
+    let i = r
+        .content
+        .tasks
+        .iter()
+        .position(|t| t.id == task)
+        .ok_or_else(|| AppError::not_found(format!("Task {task} of {}", r.name)))?;
+    if r.states[i].status.is_finished() {
+        return Err(AppError::Conflict(format!(
+            "{} has finished; reopen it to check another record.",
+            r.content.tasks[i].named()
+        )));
+    }
+    let mut content = r.content.clone();
+    let Some(g) = content.tasks[i].check.as_mut() else {
+        return Err(AppError::validation(
+            "key",
+            format!(
+                "{} does not check a test record.",
+                r.content.tasks[i].named()
+            ),
+        ));
+    };
+    let Check::TestRecord { key: k, .. } = &mut g.check else {
+        return Err(AppError::validation(
+            "key",
+            format!(
+                "{} does not check a test record.",
+                r.content.tasks[i].named()
+            ),
+        ));
+    };
+    *k = key.to_string();
+    g.tidy().map_err(|m| AppError::validation("key", m))?;
+    sqlx::query("update cutover_runs set definition = ? where id = ?")
+        .bind(json(&content)?)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    log(
+        conn,
+        actor,
+        (&r, Some(task)),
+        "key",
+        None,
+        &format!("Test record key: {}", key.trim()),
+        now,
+    )
+    .await
+}
+
+/// One check of a gate as kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckRow {
+    /// The gate's task.
+    pub task_id: String,
+    /// First found (Unix seconds).
+    pub first_at: i64,
+    /// Last found the same.
+    pub last_at: i64,
+    /// Whether it passed.
+    pub pass: bool,
+    /// The judgement.
+    pub summary: String,
+    /// What it rests on.
+    pub findings: Vec<super::gate::Finding>,
+}
+
+/// Keeps a gate's judgement at `now`: the latest row grows when nothing
+/// changed, else a new row starts.
+pub async fn keep_check(
+    conn: &mut SqliteConnection,
+    id: i64,
+    task: &str,
+    e: &super::gate::Evidence,
+    now: i64,
+) -> Result<(), AppError> {
+    let findings = json(&e.findings)?;
+    let last: Option<(i64, bool, String, String)> = sqlx::query_as(
+        "select id, pass, summary, findings from cutover_gate_checks
+         where run_id = ? and task_id = ? order by id desc limit 1",
+    )
+    .bind(id)
+    .bind(task)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match last {
+        Some((row, pass, summary, f))
+            if pass == e.pass && summary == e.summary && f == findings =>
+        {
+            sqlx::query("update cutover_gate_checks set last_at = ? where id = ?")
+                .bind(now)
+                .bind(row)
+                .execute(conn)
+                .await?;
+        }
+        _ => {
+            sqlx::query(
+                "insert into cutover_gate_checks (run_id, task_id, first_at, last_at, pass, summary, findings)
+                 values (?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(id)
+            .bind(task)
+            .bind(now)
+            .bind(now)
+            .bind(e.pass)
+            .bind(&e.summary)
+            .bind(findings)
+            .execute(conn)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// A stored check: task, first at, last at, pass, summary, findings.
+type StoredCheck = (String, i64, i64, bool, String, String);
+
+fn check_row((task_id, first_at, last_at, pass, summary, f): StoredCheck) -> CheckRow {
+    CheckRow {
+        task_id,
+        first_at,
+        last_at,
+        pass,
+        summary,
+        findings: serde_json::from_str(&f).unwrap_or_default(),
+    }
+}
+
+/// The checks of a run's gates, newest first (`task`: one gate's only),
+/// at most `limit`.
+pub async fn checks(
+    conn: &mut SqliteConnection,
+    id: i64,
+    task: Option<&str>,
+    limit: i64,
+) -> Result<Vec<CheckRow>, AppError> {
+    let rows: Vec<StoredCheck> = sqlx::query_as(
+        "select task_id, first_at, last_at, pass, summary, findings from cutover_gate_checks
+         where run_id = ? and (? is null or task_id = ?) order by id desc limit ?",
+    )
+    .bind(id)
+    .bind(task)
+    .bind(task)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(check_row).collect())
+}
+
+/// The latest check of each gate of a run, by task.
+pub async fn latest_checks(
+    conn: &mut SqliteConnection,
+    id: i64,
+) -> Result<std::collections::HashMap<String, CheckRow>, AppError> {
+    let rows: Vec<StoredCheck> = sqlx::query_as(
+        "select task_id, first_at, last_at, pass, summary, findings from cutover_gate_checks
+         where id in (select max(id) from cutover_gate_checks where run_id = ? group by task_id)",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.0.clone(), check_row(r)))
+        .collect())
+}
+
+/// Every open run's running gates that check themselves: (run, task),
+/// for the checks made every minute.
+pub async fn running_gates(conn: &mut SqliteConnection) -> Result<Vec<(i64, String)>, AppError> {
+    let runs: Vec<i64> = sqlx::query_scalar(
+        "select distinct r.id from cutover_runs r join cutover_run_tasks t on t.run_id = r.id
+         where r.ended_at is null and t.status = 'running' order by r.id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = vec![];
+    for id in runs {
+        let r = get(conn, id).await?;
+        for (t, s) in r.content.tasks.iter().zip(&r.states) {
+            if t.check.is_some() && s.status == Status::Running {
+                out.push((id, t.id.clone()));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Makes the forecast at `now` the run's new baseline.

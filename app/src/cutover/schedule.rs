@@ -285,6 +285,7 @@ mod tests {
             kind: TaskKind::Task,
             predecessors: preds.iter().map(|p| p.to_string()).collect(),
             rollback: false,
+            check: None,
         }
     }
 

@@ -58,7 +58,7 @@ const ROWS: &[Row] = &[
      "Export each table in scope on both sides and note the row counts; the rollback restores from this."),
     ("F4", FRI, "Last reconciliation is clean", TaskKind::Gate, 60, None, &["F3"],
      "Integration admin", "Dataverse lead", "Integration", false,
-     "Run the reconciliation of every map in scope. Passes when drift is zero on each and the run is younger than an hour."),
+     "Run the reconciliation of every map in scope. The gate passes by itself when each map's last run found no drift and is younger than an hour."),
     ("F5", FRI, "Go / no-go for the weekend", TaskKind::Signoff, 15, None, &["F4"],
      "Project manager", "Business lead", "Management", false,
      "Record go, or no-go with the reason: no-go ends the freeze and the weekend moves."),
@@ -70,10 +70,10 @@ const ROWS: &[Row] = &[
      "Start each map with initial sync, parents before children; watch the error queue while it runs."),
     ("S3", SAT_AM, "Every map reports Running", TaskKind::Gate, 15, None, &["S2"],
      "Integration admin", "Dataverse lead", "Integration", false,
-     "Passes when every map in scope reports Running in F&O."),
+     "The gate passes by itself when F&O reports every map as Running."),
     ("S4", SAT_AM, "Record counts match on both sides", TaskKind::Gate, 60, None, &["S2"],
      "Integration admin", "F&O lead", "Integration", false,
-     "Run a count on both sides. Passes when each map's counts match (within the agreed tolerance) on counts taken after the initial sync."),
+     "The gate counts both sides itself when it starts, and again each minute until each map's counts match (within the agreed tolerance)."),
     ("D1", SAT_PM, "Turn on live (delta) sync", TaskKind::Task, 30, Some((1, 14)), &["S3", "S4"],
      "Integration admin", "Dataverse lead", "Integration", false,
      "Switch the maps from initial to live sync and confirm the queue stays quiet for ten minutes."),
@@ -85,7 +85,7 @@ const ROWS: &[Row] = &[
      "Create and change one record per bidirectional map; note each key for the next gate."),
     ("D4", SAT_PM, "Test records seen on both sides", TaskKind::Gate, 60, None, &["D2", "D3"],
      "Integration admin", "F&O lead", "Integration", false,
-     "Passes when each test record reads the same on both sides through the map's field mappings."),
+     "Give the key of a test record written at D2 or D3: the gate reads it on both sides through the map's field mappings until it arrives and matches."),
     ("D5", SAT_PM, "Go / no-go: stay on dual-write", TaskKind::Signoff, 15, None, &["D4"],
      "Project manager", "Business lead", "Management", false,
      "Go keeps production on dual-write; no-go starts the rollback. Check the rollback criteria first."),
@@ -97,7 +97,7 @@ const ROWS: &[Row] = &[
      "Triage new error groups as they come; fix the maps, not the records, where a rule is wrong."),
     ("M2", SUN, "Error queue under control", TaskKind::Gate, 30, None, &["M1"],
      "Integration admin", "F&O lead", "Integration", false,
-     "Passes when no error group is open on the maps in scope and none appeared in the last hour."),
+     "The gate passes by itself when no error group is open and none appeared in the last hour."),
     ("U1", MON, "Go / no-go to unfreeze", TaskKind::Signoff, 30, Some((3, 7)), &["M2"],
      "Project manager", "Business lead", "Management", false,
      "Record go with the state of the queue and the counts, or no-go with what is left."),
@@ -116,6 +116,17 @@ const ROWS: &[Row] = &[
     ("R4", BACK, "Reopen the old integrations and unfreeze", TaskKind::Task, 60, None, &["R3"],
      "Project manager", "Business lead", "Management", true,
      "Turn the old integrations back on, let users in and tell the business the weekend moves."),
+];
+
+/// What the template's gates check by themselves, in the one-line form:
+/// the maps the environment has ("all maps"), except the test record,
+/// which names the starter set's first map and takes its key at the gate.
+const CHECKS: &[(&str, &str)] = &[
+    ("F4", "reconciliation: all maps; drift 0; fresh 1h"),
+    ("S3", "running: all maps; fresh 15m"),
+    ("S4", "counts: all maps; tolerance 0; fresh 30m"),
+    ("D4", "test record: Customers V3; fresh 5m"),
+    ("M2", "queue: all maps; open 0; quiet 1h; fresh 15m"),
 ];
 
 /// The template as a plan named `name`, its freeze from `friday` 18:00 to
@@ -143,6 +154,11 @@ pub fn weekend(name: &str, friday: NaiveDate, tz: Tz) -> Result<PlanContent, Str
             kind,
             predecessors: preds.iter().map(|p| p.to_string()).collect(),
             rollback,
+            check: CHECKS
+                .iter()
+                .find(|(t, _)| *t == id)
+                .map(|(_, c)| super::gate::GateCheck::parse(c))
+                .transpose()?,
         });
     }
     Ok(PlanContent {
@@ -175,5 +191,13 @@ mod tests {
         assert_eq!(crate::zone::show(from, tz), "Sat 5 Dec 16:15");
         assert!(s.rollback_end.unwrap() < plan.ends_at);
         assert_eq!(plan.stages().len(), 6);
+        // Every gate but the restore's checks itself.
+        let manual: Vec<&str> = plan
+            .tasks
+            .iter()
+            .filter(|t| t.kind == TaskKind::Gate && t.check.is_none())
+            .map(|t| t.id.as_str())
+            .collect();
+        assert_eq!(manual, ["R3"]);
     }
 }

@@ -396,6 +396,7 @@ pub fn CutoverTaskPage() -> impl IntoView {
                         let (plan, revision) = (e.plan_id, e.revision);
                         let original = if e.new { String::new() } else { t.id.clone() };
                         let removed = original.clone();
+                        let gate_fields = gate_check_fields(&e);
                         let others = e.others.iter().map(|(i, title)| format!("{i} ({title})")).collect::<Vec<_>>().join(", ");
                         view! {
                             <p class="context"><a href=format!("/cutover/plans/{plan}")>{e.plan_name.clone()}</a>{format!(" · times in {}", e.time_zone)}</p>
@@ -426,6 +427,7 @@ pub fn CutoverTaskPage() -> impl IntoView {
                                 <label>"Starts after (IDs, separated by spaces)" <input name="form[predecessors]" value=t.predecessors.join(" ")/></label>
                                 <p class="muted small">{if others.is_empty() { "No other task yet.".to_string() } else { format!("Tasks: {others}") }}</p>
                                 <label class="check"><input type="checkbox" name="form[rollback]" checked=t.rollback/>" A rollback step (done only when the weekend is rolled back, before the point of no return)"</label>
+                                {gate_fields}
                                 <label>"Instructions and how to verify (Markdown)"
                                     <TextArea name="form[instructions]" text=t.instructions.clone() attr:rows="6"/>
                                 </label>
@@ -448,6 +450,49 @@ pub fn CutoverTaskPage() -> impl IntoView {
                 </Transition>
             </RoleGate>
         </Layout>
+    }
+}
+
+/// The task form's gate check: what a gate checks by itself against the
+/// console's data, each setting a field of its own.
+fn gate_check_fields(e: &super::TaskEditor) -> impl IntoView + use<> {
+    use super::gate::KINDS;
+    let c = e.check.clone();
+    let maps = if e.maps.is_empty() {
+        "The environment has no map yet.".to_string()
+    } else {
+        format!("Maps: {}", e.maps.join(", "))
+    };
+    let severity = c.severity.clone();
+    view! {
+        <details class="gate-check" open=e.task.kind == TaskKind::Gate data-testid="gate-check">
+            <summary>"Gate check: what a gate checks by itself (gates only)"</summary>
+            <p class="muted small">"The console checks the gate when it starts and every minute after, and passes it when the check holds on fresh evidence. Without a check, a person passes or fails the gate."</p>
+            <label>"Check"
+                <select name="form[check_kind]">
+                    <option value="" selected=c.kind.is_empty()>"None: a person decides"</option>
+                    {KINDS.iter().map(|(k, label)| view! { <option value=*k selected=c.kind == *k>{*label}</option> }).collect_view()}
+                </select>
+            </label>
+            <label>"Maps (names separated by commas; empty: every synced map)" <input name="form[check_maps]" value=c.maps.clone()/></label>
+            <p class="muted small">{maps}</p>
+            <div class="three">
+                <label>"Counts apart, or drift allowed (records, or a share like 0.1%)" <input name="form[check_tolerance]" value=c.tolerance.clone() placeholder="0"/></label>
+                <label>"Open error groups allowed" <input name="form[check_open]" inputmode="numeric" value=c.open.clone() placeholder="0"/></label>
+                <label>"No new error group for" <input name="form[check_quiet]" value=c.quiet.clone() placeholder="30m"/></label>
+            </div>
+            <div class="three">
+                <label>"Alerts: least severity that holds the gate"
+                    <select name="form[check_severity]">
+                        {["critical", "warning", "info"].into_iter().map(|v| view! { <option value=v selected=severity == v>{v}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label>"Test record: map" <input name="form[check_map]" value=c.map.clone() list="map-names"/></label>
+                <label>"Test record: key (or give it during the run)" <input name="form[check_key]" value=c.key.clone()/></label>
+            </div>
+            <label>"Evidence no older than (e.g. 30m or 1h; empty: the check's default)" <input name="form[check_fresh]" value=c.fresh.clone()/></label>
+            <datalist id="map-names">{e.maps.iter().map(|m| view! { <option value=m.clone()></option> }).collect_view()}</datalist>
+        </details>
     }
 }
 
@@ -631,9 +676,19 @@ fn summary_view(s: RunSummary) -> impl IntoView {
             view! {
                 <ul class="gates" data-testid="run-gates">
                     {s.gates.into_iter().map(|g| view! {
-                        <li data-status=g.status.as_str()>
-                            {status_badge(g.status, g.words.clone())}
+                        <li data-status=g.status.as_str() data-light=g.light.clone() data-gate=g.id.clone() class=format!("gate-{}", g.light)>
+                            <span class=format!("badge light-{}", g.light)>{g.words.clone()}</span>
                             " " <strong>{g.id.clone()}</strong> " " {g.title.clone()}
+                            {(!g.check.is_empty()).then(|| view! { <div class="muted small">{format!("Checks: {}", g.check)}</div> })}
+                            {(!g.findings.is_empty()).then(|| view! {
+                                <ul class="findings" data-testid="gate-findings">
+                                    {g.findings.iter().map(|f| view! {
+                                        <li class:bad=!f.ok><span class="mark">{if f.ok { "✓ " } else { "✗ " }}</span><strong>{f.subject.clone()}</strong>{format!(": {}", f.detail)}</li>
+                                    }).collect_view()}
+                                </ul>
+                            })}
+                            {(!g.checked.is_empty()).then(|| view! { <div class="muted small" data-testid="gate-checked">{g.checked.clone()}</div> })}
+                            {g.needs_key.then(|| view! { <div class="muted small">"Waiting for the test record's key."</div> })}
                             {(!g.evidence.is_empty()).then(|| view! { <div class="muted small">{g.evidence.clone()}</div> })}
                         </li>
                     }).collect_view()}
@@ -670,11 +725,17 @@ fn run_id() -> Memo<Option<i64>> {
     Memo::new(move |_| params.read().get("id").and_then(|v| v.parse().ok()))
 }
 
-fn run_table(
-    rows: Vec<RunTaskRow>,
-    run: i64,
+/// The run page's forms: acting on a task, checking a gate now, giving
+/// a test record's key.
+#[derive(Clone, Copy)]
+struct RunForms {
     act: ServerAction<ActOnCutoverTask>,
-) -> impl IntoView {
+    check: ServerAction<CheckCutoverGate>,
+    key: ServerAction<SetCutoverRecordKey>,
+}
+
+fn run_table(rows: Vec<RunTaskRow>, run: i64, forms: RunForms) -> impl IntoView {
+    let RunForms { act, check, key } = forms;
     view! {
         <div class="table-wrap" tabindex="0" role="region" aria-label="Tasks of the run">
         <table class="data plan-tasks run-tasks">
@@ -683,6 +744,7 @@ fn run_table(
             {rows.into_iter().map(|r| {
                 let t = r.task;
                 let id = t.id.clone();
+                let (id2, id3) = (id.clone(), id.clone());
                 let comment_label = format!("Comment on {}", t.id);
                 view! {
                     <tr id=format!("task-{}", t.id) class:critical=r.critical data-testid="run-task" data-status=r.status.as_str()>
@@ -711,6 +773,21 @@ fn run_table(
                                     </div>
                                 </ActionForm>
                             })}
+                            {r.check_now.then(|| view! {
+                                <ActionForm action=check attr:class="task-act">
+                                    <input type="hidden" name="run" value=run.to_string()/>
+                                    <input type="hidden" name="task" value=id2.clone()/>
+                                    <button type="submit" class="small" data-testid="check-now">"Check now"</button>
+                                </ActionForm>
+                            })}
+                            {r.ask_key.then(|| view! {
+                                <ActionForm action=key attr:class="task-act">
+                                    <input type="hidden" name="run" value=run.to_string()/>
+                                    <input type="hidden" name="task" value=id3.clone()/>
+                                    <input name="key" required aria-label=format!("Test record key for {id3}") placeholder="Test record key"/>
+                                    <button type="submit" class="small">"Check this record"</button>
+                                </ActionForm>
+                            })}
                         </td>
                     </tr>
                 }
@@ -728,6 +805,9 @@ fn run_table(
 pub fn CutoverRunPage() -> impl IntoView {
     let id = run_id();
     let act = ServerAction::<ActOnCutoverTask>::new();
+    let check = ServerAction::<CheckCutoverGate>::new();
+    let key = ServerAction::<SetCutoverRecordKey>::new();
+    let forms = RunForms { act, check, key };
     let rebaseline = ServerAction::<RebaselineCutoverRun>::new();
     let end = ServerAction::<EndCutoverRun>::new();
     let page = Resource::new(
@@ -735,6 +815,8 @@ pub fn CutoverRunPage() -> impl IntoView {
             (
                 id.get(),
                 act.version().get(),
+                check.version().get(),
+                key.version().get(),
                 rebaseline.version().get(),
                 end.version().get(),
             )
@@ -749,6 +831,8 @@ pub fn CutoverRunPage() -> impl IntoView {
     view! {
         <Layout title="Cutover run">
             {move || action_error(act.value().get())}
+            {move || action_error(check.value().get())}
+            {move || action_error(key.value().get())}
             {move || action_error(rebaseline.value().get())}
             {move || action_error(end.value().get())}
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -771,11 +855,11 @@ pub fn CutoverRunPage() -> impl IntoView {
                         {summary_view(p.summary)}
                         {p.stages.into_iter().map(|(stage, rows)| view! {
                             <h3>{stage}</h3>
-                            {run_table(rows, id, act)}
+                            {run_table(rows, id, forms)}
                         }).collect_view()}
                         {(!p.rollback.is_empty()).then(|| view! {
                             <h3>"Rollback path"</h3>
-                            {run_table(p.rollback, id, act)}
+                            {run_table(p.rollback, id, forms)}
                         })}
                         {p.can_act.then(|| view! {
                             <details class="add-form">

@@ -1804,6 +1804,26 @@ pub async fn open_and_new(
     Ok((open.into_iter().collect(), new))
 }
 
+/// The groups of an environment first seen since `since` (stored time),
+/// newest first, at most `limit`: (map, first seen, pattern). A queue
+/// gate names them as its evidence.
+pub async fn new_groups(
+    conn: &mut SqliteConnection,
+    environment_id: i64,
+    since: &str,
+    limit: i64,
+) -> Result<Vec<(Option<i64>, String, String)>, AppError> {
+    Ok(sqlx::query_as(
+        "select map_id, first_seen, pattern from error_groups
+         where environment_id = ? and first_seen >= ? order by first_seen desc, id desc limit ?",
+    )
+    .bind(environment_id)
+    .bind(since)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}
+
 /// When groups of an environment (or one map of it) were first seen, and
 /// when groups were resolved (and still are), in `[from, to)` (stored
 /// times).

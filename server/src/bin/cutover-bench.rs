@@ -51,6 +51,7 @@ fn plan(n: usize, starts_at: i64) -> PlanContent {
             },
             predecessors,
             rollback: false,
+            check: None,
         });
     }
     tasks.push(Task {
@@ -66,6 +67,7 @@ fn plan(n: usize, starts_at: i64) -> PlanContent {
         kind: TaskKind::NoReturn,
         predecessors: vec![format!("T{}", n * 2 / 3)],
         rollback: false,
+        check: None,
     });
     for i in 0..20 {
         tasks.push(Task {
@@ -85,6 +87,7 @@ fn plan(n: usize, starts_at: i64) -> PlanContent {
                 vec![format!("R{}", i - 1)]
             },
             rollback: true,
+            check: None,
         });
     }
     PlanContent {

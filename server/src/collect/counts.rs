@@ -183,8 +183,19 @@ pub async fn collect_counts(
     env: &Environment,
     connector: &Connector,
 ) -> Result<RunOutcome, CollectError> {
+    collect_counts_of(pool, env, connector, None).await
+}
+
+/// [`collect_counts`] of only the maps `only` names (by id), when given:
+/// what a cutover gate asks for when its counts are not fresh.
+pub async fn collect_counts_of(
+    pool: &SqlitePool,
+    env: &Environment,
+    connector: &Connector,
+    only: Option<&[i64]>,
+) -> Result<RunOutcome, CollectError> {
     let started = db_now();
-    let result = counts_inner(pool, env, connector, &started).await;
+    let result = counts_inner(pool, env, connector, &started, only).await;
     if let Err(e) = &result {
         record_failure(pool, env.id, COUNTS, &started, &e.to_string()).await;
     }
@@ -196,6 +207,7 @@ async fn counts_inner(
     env: &Environment,
     connector: &Connector,
     started: &str,
+    only: Option<&[i64]>,
 ) -> Result<RunOutcome, CollectError> {
     let maps: Vec<CountedMap> = {
         let mut conn = pool.acquire().await?;
@@ -203,6 +215,7 @@ async fn counts_inner(
             .await?
             .into_iter()
             .filter(|m| m.content.direction != app::maps::Direction::NotSynced)
+            .filter(|m| only.is_none_or(|ids| ids.contains(&m.id)))
             .map(|m| CountedMap {
                 id: m.id,
                 fo_entity: m.content.fo_entity,

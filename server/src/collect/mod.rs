@@ -16,7 +16,9 @@ use std::collections::HashMap;
 
 mod counts;
 mod throughput;
-pub use counts::{COUNTS, CountedMap, MapCount, Scope, collect_counts, count_map};
+pub use counts::{
+    COUNTS, CountedMap, MapCount, Scope, collect_counts, collect_counts_of, count_map,
+};
 pub use throughput::{THROUGHPUT, collect_throughput};
 
 /// The dual-write error collector's name in runs and cursors.

@@ -405,7 +405,47 @@ async fn a_rehearsal_is_worked_and_its_status_page_says_where_it_stands() {
             res.text().await.unwrap()
         );
     }
-    // A gate's result needs its evidence.
+    // F4 checks itself as it starts: UAT has no map yet, so it fails,
+    // and says why.
+    let res = act(&app, &run, "F4", "start", "").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let s = status(&app, &run).await["summary"].clone();
+    let f4 = s["gates"][0].clone();
+    assert_eq!(f4["id"], "F4");
+    assert_eq!(
+        (f4["light"].as_str(), f4["words"].as_str()),
+        (Some("fail"), Some("Failing"))
+    );
+    assert!(
+        f4["check"]
+            .as_str()
+            .unwrap()
+            .starts_with("The last reconciliation of every synced map"),
+        "{f4}"
+    );
+    let findings = f4["findings"].as_array().unwrap();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["subject"] == "UAT" && f["detail"] == "has no synced map to check"),
+        "{f4}"
+    );
+    assert!(
+        f4["checked"].as_str().unwrap().starts_with("Checked "),
+        "{f4}"
+    );
+    // Checked again on demand: still failing, kept as one finding.
+    let res = app
+        .post_form("/sfn/check_cutover_gate", &[("run", &run), ("task", "F4")])
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    // A person may pass it anyway, with the evidence: an override, never
+    // shown as a pass.
     let res = act(&app, &run, "F4", "complete", "").await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let res = act(
@@ -417,6 +457,11 @@ async fn a_rehearsal_is_worked_and_its_status_page_says_where_it_stands() {
     )
     .await;
     assert_eq!(res.status(), StatusCode::OK);
+    // A gate that is not running is not checked on demand.
+    let res = app
+        .post_form("/sfn/check_cutover_gate", &[("run", &run), ("task", "F4")])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let res = act(
         &app,
         &run,
@@ -430,7 +475,8 @@ async fn a_rehearsal_is_worked_and_its_status_page_says_where_it_stands() {
     assert_eq!(s["done"], 4);
     let gates = s["gates"].as_array().unwrap();
     assert_eq!(gates[0]["id"], "F4");
-    assert_eq!(gates[0]["words"], "Passed");
+    assert_eq!(gates[0]["words"], "Overridden");
+    assert_eq!(gates[0]["light"], "override");
     assert!(
         gates[0]["evidence"]
             .as_str()
@@ -497,6 +543,7 @@ async fn a_rehearsal_is_worked_and_its_status_page_says_where_it_stands() {
     for a in [
         "cutover_run.start",
         "cutover_run.complete",
+        "cutover_run.override",
         "cutover_run.fail",
         "cutover_run.end.abandoned",
     ] {

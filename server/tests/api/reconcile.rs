@@ -544,3 +544,63 @@ async fn the_page_shows_results_and_editors_explain_differences_with_an_audit_en
         .await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
 }
+
+#[tokio::test]
+async fn a_test_record_gate_reads_one_record_on_both_sides_through_the_field_mappings() {
+    use app::cutover::gate::judge_record;
+    let s = setup().await;
+    let config = drifting(500);
+    let drift = tables::injected(&config, "CustomersV3", chrono::Utc::now());
+    let of = |kind: DriftKind| {
+        drift
+            .iter()
+            .find(|(_, k)| *k == kind)
+            .map(|(key, _)| key.clone())
+            .unwrap()
+    };
+    let clean = (1..=500)
+        .map(|i| format!("US-{i:06}"))
+        .find(|k| !drift.iter().any(|(d, _)| d == k))
+        .unwrap();
+    let (_sim, addr, _task) = serve("127.0.0.1:0".parse().unwrap(), config.clone())
+        .await
+        .unwrap();
+    let c = connector(addr, Duration::from_secs(5));
+    let read = |key: String| {
+        let (pool, c, map) = (s.pool.clone(), &c, s.map_id);
+        async move {
+            let sides = server::gates::read_record(&pool, c, map, &key)
+                .await
+                .unwrap();
+            judge_record("Customers V3", &key, &sides)
+        }
+    };
+    // A record synced as it should be: on both sides, the same.
+    let e = read(clean.clone()).await;
+    assert!(e.pass, "{e:?}");
+    assert!(e.findings[0].detail.contains("the same in all"), "{e:?}");
+    // Its legal entity may be named; another one finds nothing.
+    assert!(read(company_key(&clean)).await.pass);
+    let other = if company_key(&clean).starts_with("USMF") {
+        "DEMF"
+    } else {
+        "USMF"
+    };
+    let e = read(format!("{other}/{clean}")).await;
+    assert!(e.summary.contains("not found on either side"), "{e:?}");
+    // A record changed in Dataverse shows the field and both values.
+    let e = read(of(DriftKind::Changed)).await;
+    assert!(!e.pass, "{e:?}");
+    assert!(e.summary.contains("OrganizationName ↔ name: F&O"), "{e:?}");
+    // A record not (yet) in Dataverse.
+    let e = read(of(DriftKind::MissingDataverse)).await;
+    assert!(!e.pass && e.summary.contains("in F&O only"), "{e:?}");
+    // A representation-only difference is no difference.
+    assert!(read(of(DriftKind::Precision)).await.pass);
+    // A key no side has.
+    let e = read("US-999999".into()).await;
+    assert!(
+        !e.pass && e.summary.contains("not found on either side"),
+        "{e:?}"
+    );
+}
