@@ -4,12 +4,13 @@
 // is refused a circle of predecessors, and compares revisions in the
 // history; a viewer reads the plan but gets no edit links. Then a
 // rehearsal: started three hours late it says "Behind by 3 h", the freeze
-// tasks are completed, the gate needs its evidence, and a viewer reads the
+// tasks are completed, a self-checking gate is overridden (with its
+// evidence, and shown as an override), and a viewer reads the
 // status page on a phone. Runs hydrated and with JavaScript off (every
 // form is a plain post).
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test } from "@playwright/test";
-import { EDITOR, VIEWER, hydrated, ready, signIn } from "./helpers";
+import { EDITOR, VIEWER, hoursAgo, hydrated, ready, signIn } from "./helpers";
 
 test("an editor plans the weekend from the template and the schedule follows each change", async ({ page }, info) => {
   await signIn(page, info, EDITOR);
@@ -82,11 +83,6 @@ test("a viewer reads the plan and its schedule but gets no way to change it", as
   await expect(page.getByRole("link", { name: "Export CSV" })).toBeVisible();
 });
 
-/** `datetime-local` value of a time `hours` ago (the environment is UTC). */
-function hoursAgo(hours: number): string {
-  return new Date(Date.now() - hours * 3_600_000).toISOString().slice(0, 16);
-}
-
 test("an editor rehearses the plan: late from the start, the freeze done task by task", async ({ page }, info) => {
   await signIn(page, info, EDITOR);
   await page.getByRole("link", { name: "Cutover" }).click();
@@ -113,17 +109,22 @@ test("an editor rehearses the plan: late from the start, the freeze done task by
     await expect(page.locator(`#task-${id}`)).toHaveAttribute("data-status", "done");
   }
   await expect(page.getByTestId("run-done")).toHaveText("3 of 19 tasks done (15 %)");
-  // A gate's result is kept with its evidence: without one it is refused.
+  // F4 checks itself (this environment has no map, so it cannot pass);
+  // a person may override it, but only with the evidence, and it stays
+  // an override: amber, never green.
   await ready(page, info);
-  await page.locator("#task-F4").getByRole("button", { name: "Passed" }).click();
+  await page.locator("#task-F4").getByRole("button", { name: "Override: pass" }).click();
   await expect(page.getByRole("alert")).toContainText("Say why or with what evidence");
   await page.goto(page.url().replace(/#.*$/, ""));
   await ready(page, info);
   await page.locator("#task-F4").locator('input[name="comment"]').fill("Drift 0 on all maps");
-  await page.locator("#task-F4").getByRole("button", { name: "Passed" }).click();
+  await page.locator("#task-F4").getByRole("button", { name: "Override: pass" }).click();
   await expect(page.locator("#task-F4")).toHaveAttribute("data-status", "done");
-  await expect(page.getByTestId("run-gates").locator("li").first()).toContainText("Drift 0 on all maps");
-  await expect(page.getByTestId("run-log")).toContainText("F4 (Last reconciliation is clean): passed");
+  const f4 = page.getByTestId("run-gates").locator("li").first();
+  await expect(f4).toHaveAttribute("data-light", "override");
+  await expect(f4).toContainText("Overridden");
+  await expect(f4).toContainText("Drift 0 on all maps");
+  await expect(page.getByTestId("run-log")).toContainText("F4 (Last reconciliation is clean): passed by a person's override");
 });
 
 test("a viewer reads the status page on a phone", async ({ page }, info) => {

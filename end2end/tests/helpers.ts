@@ -29,6 +29,11 @@ export async function signIn(page: Page, info: TestInfo, user: { email: string; 
   await ready(page, info);
 }
 
+/** `datetime-local` value of a time `hours` ago, for an environment on UTC. */
+export function hoursAgo(hours: number): string {
+  return new Date(Date.now() - hours * 3_600_000).toISOString().slice(0, 16);
+}
+
 /** Signs out through the header button and waits for the sign-in page. */
 export async function signOut(page: Page, info: TestInfo) {
   await page.getByRole("button", { name: "Sign out" }).click();

@@ -423,8 +423,9 @@ impl GateCheck {
         Ok(g)
     }
 
-    /// Checks the settings on their own (map names are checked against
-    /// the environment when the plan is saved).
+    /// Checks the settings on their own. Map names are checked when the
+    /// gate is: a plan may be written before its maps are imported, and an
+    /// unknown name then fails the check by name.
     pub fn tidy(&mut self) -> Result<(), String> {
         if !(1..=MAX_FRESH).contains(&self.fresh_minutes) {
             return Err("A gate's evidence age limit must be between 1 minute and 7 days.".into());
