@@ -134,6 +134,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/cutover/plans/:id/diff") view=cutover::view::CutoverDiffPage ssr=SsrMode::Async/>
                 <Route path=path!("/cutover/runs/:id") view=cutover::view::CutoverRunPage ssr=SsrMode::Async/>
                 <Route path=path!("/cutover/runs/:id/status") view=cutover::view::CutoverStatusPage ssr=SsrMode::Async/>
+                <Route path=path!("/cutover/runs/:id/report") view=cutover::report_view::CutoverReportPage ssr=SsrMode::Async/>
+                <Route path=path!("/cutover/runs/:id/compare") view=cutover::report_view::CutoverComparePage ssr=SsrMode::Async/>
                 <Route path=path!("/cutover/plans/:id/tasks/:task") view=cutover::view::CutoverTaskPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/users") view=users::view::UsersPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/tokens") view=tokens::view::TokensPage ssr=SsrMode::Async/>

@@ -113,3 +113,100 @@ test("counts gates count afresh as they start: green on equal counts, red on inj
     }
   }
 });
+
+test("after the run: its report and CSV, a second rehearsal compared with it, and the plan takes the durations it showed", async ({ page }, info) => {
+  test.setTimeout(120_000);
+  const name = `Gates ${info.project.name}`;
+  await signIn(page, info, ADMIN);
+  await page.goto("/cutover");
+  await page.getByTestId("plans-table").getByRole("link", { name }).click();
+  await expect(page).toHaveURL(/\/cutover\/plans\/\d+$/);
+  const planUrl = page.url();
+
+  // The first rehearsal's report: planned against actual, how each gate
+  // was decided, with its evidence, and the whole log.
+  await page.getByTestId("plan-runs").locator("li").filter({ hasText: "Rehearsal 1" }).getByRole("link", { name: "Report" }).click();
+  await expect(page).toHaveURL(/\/cutover\/runs\/\d+\/report$/);
+  const report1 = page.url();
+  await expect(page.getByTestId("report-title")).toContainText("Report: Rehearsal 1");
+  const facts = page.getByTestId("report-facts");
+  await expect(facts).toContainText("Still going on");
+  await expect(facts.locator("dt", { hasText: "Gates overridden" }).locator("+ dd")).toHaveText("1");
+  await expect(page.locator('tr[data-task="S4"]')).toContainText("Passed by its check");
+  await expect(page.locator('tr[data-task="F4"]')).toContainText("Passed by a person's override");
+  await expect(page.locator('tr[data-task="F4"]')).toContainText("Reconciled by hand for the rehearsal");
+  await expect(page.locator('tr[data-task="S5"]')).toHaveAttribute("data-status", "running");
+  await expect(page.getByTestId("report-log")).toContainText("S4 (Record counts match on both sides): passed by its own check");
+
+  // The same as CSV, one row per task.
+  const href = await page.getByTestId("report-csv").getAttribute("href");
+  const res = await page.request.get(href!);
+  expect(res.status()).toBe(200);
+  expect(res.headers()["content-disposition"]).toContain(`cutover-run-`);
+  const csv = await res.text();
+  expect(csv.split("\n")[0]).toBe(
+    "ID,Title,Stage,Type,Rollback,Owner,Backup owner,Status,Planned start,Planned end,Planned duration,Actual start,Actual end,Actual duration,Over plan,Started late,Decided,Last comment,Comment by,Comment at",
+  );
+  expect(csv).toMatch(/\nS4,Record counts match on both sides,Saturday morning: initial sync,Gate,,Integration admin,F&O lead,Passed,[^\n]*,by its check,/);
+  expect(csv).toMatch(/\nF4,[^\n]*,by a person's override,Reconciled by hand for the rehearsal,admin@example\.com,/);
+
+  // A second rehearsal, three hours into its freeze: F1 started and done
+  // at once takes no time, where the first rehearsal (done without a
+  // start) counted its planned 30 minutes.
+  await page.goto(planUrl);
+  await ready(page, info);
+  await page.getByTestId("start-run").locator("summary").click();
+  await page.locator('input[name="starts_at"]').fill(hoursAgo(3));
+  await page.getByRole("button", { name: "Start run" }).click();
+  await expect(page).toHaveURL(/\/cutover\/runs\/\d+$/);
+  for (const button of ["Start", "Complete"]) {
+    await ready(page, info);
+    await page.locator("#task-F1").getByRole("button", { name: button, exact: true }).click();
+    await expect(page).toHaveURL(/#task-F1$/);
+  }
+  await expect(page.locator("#task-F1")).toHaveAttribute("data-status", "done");
+  await page.getByTestId("report-link").click();
+  await expect(page.getByTestId("report-title")).toContainText("Report: Rehearsal 2");
+  await ready(page, info);
+  const compare = page.getByTestId("compare-form");
+  await compare.locator('select[name="with"]').selectOption({ label: "Rehearsal 1" });
+  await compare.getByRole("button", { name: "Compare" }).click();
+  await expect(page).toHaveURL(/\/cutover\/runs\/\d+\/compare\?with=\d+$/);
+  await expect(page.getByTestId("compare-title")).toHaveText("Rehearsal 1 against Rehearsal 2");
+  await expect(page.getByTestId("compare-verdict")).toHaveText(
+    "0 tasks took at least 5 min longer in Rehearsal 2 than in Rehearsal 1, 1 task at least 5 min shorter.",
+  );
+  const first = page.getByTestId("compare-table").locator("tbody tr").first();
+  await expect(first).toHaveAttribute("data-task", "F1");
+  await expect(first.getByTestId("delta")).toHaveText(/^−(29|30) min$/);
+  const compareUrl = page.url();
+
+  // The plan takes what the first rehearsal showed: its clicks took a
+  // minute where the plan says hours.
+  await page.goto(report1);
+  await ready(page, info);
+  const changes = page.getByTestId("duration-changes");
+  await expect(changes.locator("tr", { hasText: "F3" })).toContainText("2 h");
+  await expect(changes.locator("tr", { hasText: "F3" })).toContainText("1 min");
+  await expect(changes).not.toContainText("S5");
+  await page.getByTestId("adopt-durations").click();
+  await expect(page).toHaveURL(/\/cutover\/plans\/\d+$/);
+  await page.goto(`${planUrl}/history`);
+  await expect(page.getByTestId("history-table")).toContainText("Durations from Rehearsal 1: F3 2h → 1m");
+  await page.goto(report1);
+  await expect(page.getByTestId("no-duration-changes")).toBeVisible();
+
+  // Both pages read on a phone and pass axe-core.
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const path of [report1, compareUrl]) {
+    await page.goto(path);
+    await ready(page, info);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, `${path} scrolls sideways at 390 px`).toBeLessThanOrEqual(0);
+    if (hydrated(info)) {
+      const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa"]).analyze();
+      const found = result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
+      expect(found, `${path} at 390 px`).toEqual([]);
+    }
+  }
+});

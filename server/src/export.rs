@@ -6,7 +6,7 @@
 //! (`/export/trends/PAGE/CHART.csv` with the page's query) and the weekly
 //! review as CSV (`/export/review.csv?env=NAME&week=YYYY-MM-DD`) and a
 //! cutover plan's tasks as CSV (`/export/cutover/ID.csv`, the file its
-//! import reads).
+//! import reads) and a run's report as CSV (`/export/cutover/runs/ID.csv`).
 
 use crate::startup::AppState;
 use app::auth::server::Caller;
@@ -204,6 +204,13 @@ pub async fn fields_csv(
     }
 }
 
+/// The id in a download's name (`12.csv`); any other name is not found.
+fn csv_id(file: &str) -> Result<i64, AppError> {
+    file.strip_suffix(".csv")
+        .and_then(|id| id.parse().ok())
+        .ok_or_else(|| AppError::not_found(format!("The export {file}")))
+}
+
 /// Sends a cutover plan's tasks as CSV, times in its environment's zone.
 pub async fn cutover_csv(
     State(state): State<AppState>,
@@ -212,10 +219,7 @@ pub async fn cutover_csv(
 ) -> Response {
     let result = async {
         caller.0.ok_or(AppError::Unauthorized)?;
-        let id: i64 = file
-            .strip_suffix(".csv")
-            .and_then(|id| id.parse().ok())
-            .ok_or_else(|| AppError::not_found(format!("The export {file}")))?;
+        let id = csv_id(&file)?;
         let mut conn = state.pool.acquire().await?;
         let plan = app::cutover::server::get(&mut conn, id).await?;
         let env = app::environments::server::by_name(&mut conn, &plan.environment).await?;
@@ -230,6 +234,39 @@ pub async fn cutover_csv(
         Ok((name, csv)) => download(
             "text/csv; charset=utf-8",
             format!("cutover-{}.csv", file_name(&name)),
+            csv,
+        ),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Sends a cutover run's report as CSV (`/export/cutover/runs/ID.csv`):
+/// each task planned against actual, how gates were decided and the last
+/// comment, times in the environment's zone.
+pub async fn cutover_run_csv(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(file): Path<String>,
+) -> Response {
+    let result = async {
+        caller.0.ok_or(AppError::Unauthorized)?;
+        let id = csv_id(&file)?;
+        let mut conn = state.pool.acquire().await?;
+        let r = app::cutover::runs::get(&mut conn, id).await?;
+        let comments = app::cutover::runs::last_comments(&mut conn, id).await?;
+        let env = app::environments::server::by_id(&mut conn, r.environment_id).await?;
+        let tz = app::zone::zone(&env.time_zone);
+        let lines = app::cutover::report::lines(&r.content, &r.baseline, &r.states);
+        Ok::<_, AppError>((
+            format!("{} {}", r.content.name, r.name),
+            app::cutover::report::csv(&lines, &r.decided, &comments, tz),
+        ))
+    }
+    .await;
+    match result {
+        Ok((name, csv)) => download(
+            "text/csv; charset=utf-8",
+            format!("cutover-run-{}.csv", file_name(&name)),
             csv,
         ),
         Err(e) => e.into_response(),

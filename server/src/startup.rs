@@ -133,6 +133,10 @@ pub fn build_router(settings: &Settings, state: AppState) -> Router {
         .route("/export/review.csv", get(crate::export::review_csv))
         .route("/export/cutover/{file}", get(crate::export::cutover_csv))
         .route(
+            "/export/cutover/runs/{file}",
+            get(crate::export::cutover_run_csv),
+        )
+        .route(
             "/export/trends/{page}/{file}",
             get(crate::export::trend_csv),
         )

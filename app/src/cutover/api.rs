@@ -120,7 +120,7 @@ pub struct TaskForm {
 }
 
 #[cfg(feature = "ssr")]
-mod ssr {
+pub(super) mod ssr {
     //! Helpers shared by the cutover server functions: who may write, and
     //! a plan's schedule turned into what pages show.
     use super::super::schedule::{self, Schedule};

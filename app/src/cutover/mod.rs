@@ -19,6 +19,10 @@ pub mod gantt;
 pub mod gate;
 #[cfg(feature = "ssr")]
 pub mod gates;
+#[cfg(feature = "ssr")]
+pub mod report;
+pub mod report_api;
+pub mod report_view;
 pub mod run;
 #[cfg(feature = "ssr")]
 pub mod runs;
@@ -837,6 +841,134 @@ pub struct StatusPage {
     pub time_zone: String,
     /// At a glance.
     pub summary: RunSummary,
+}
+
+/// One task in a run's report: planned against actual.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportRow {
+    /// The task's ID.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// Its kind.
+    pub kind: TaskKind,
+    /// Its owner.
+    pub owner: String,
+    /// Where it ended up.
+    pub status: run::Status,
+    /// "Done", "Passed", "No-go".
+    pub status_words: String,
+    /// Baseline start, in the environment's zone.
+    pub planned_start: String,
+    /// Planned duration ("1 h 30 min").
+    pub planned: String,
+    /// Actual start, or empty.
+    pub actual_start: String,
+    /// Actual duration, or empty.
+    pub actual: String,
+    /// "+25 min" longer, "−5 min" shorter, or empty.
+    pub over: String,
+    /// Whether it took at least 5 minutes longer than planned.
+    pub over_flag: bool,
+    /// How a gate or sign-off was decided: "by its check", "by a person's
+    /// override", "by a person", or empty.
+    pub decided: String,
+    /// Its last comment: "text — who, when", or empty.
+    pub comment: String,
+}
+
+/// A change to a plan's duration that a run suggests.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DurationChange {
+    /// The task's ID.
+    pub id: String,
+    /// Its title in the plan.
+    pub title: String,
+    /// The plan's duration now.
+    pub from: String,
+    /// What the run took.
+    pub to: String,
+}
+
+/// A run's printable report, for `/cutover/runs/:id/report`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunReport {
+    /// Database id.
+    pub id: i64,
+    /// "Rehearsal 2", "Live".
+    pub name: String,
+    /// Rehearsal or live.
+    pub kind: run::RunKind,
+    /// The plan run.
+    pub plan_id: i64,
+    /// Its name.
+    pub plan_name: String,
+    /// The plan revision copied.
+    pub plan_revision: i64,
+    /// The environment.
+    pub environment: String,
+    /// Its time zone.
+    pub time_zone: String,
+    /// The freeze window of the run.
+    pub window: String,
+    /// Started when and by whom; re-baselined when.
+    pub started: String,
+    /// The figures: (label, value), such as ("Took", "46 h 10 min").
+    pub facts: Vec<(String, String)>,
+    /// At a glance, with the gates and their evidence.
+    pub summary: RunSummary,
+    /// Forward tasks by stage, planned against actual.
+    pub stages: Vec<(String, Vec<ReportRow>)>,
+    /// The rollback path.
+    pub rollback: Vec<ReportRow>,
+    /// Everything done, oldest first.
+    pub events: Vec<EventLine>,
+    /// The plan's other runs, to compare with: (id, name).
+    pub others: Vec<(i64, String)>,
+    /// Durations the plan (as it is now) should take from this run.
+    pub changes: Vec<DurationChange>,
+    /// The plan's revision now (none: the plan is deleted).
+    pub plan_now: Option<i64>,
+    /// Whether the caller may change the plan.
+    pub can_edit: bool,
+}
+
+/// One task in two runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompareRow {
+    /// The task's ID.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// Its stage.
+    pub stage: String,
+    /// Planned in the later run ("1 h"), or empty.
+    pub planned: String,
+    /// Took in the earlier run, or empty.
+    pub a: String,
+    /// Took in the later run, or empty.
+    pub b: String,
+    /// "+25 min", "−5 min", or empty.
+    pub delta: String,
+    /// Whether the later run took at least 5 minutes longer.
+    pub longer: bool,
+}
+
+/// Two runs of a plan side by side, for `/cutover/runs/:id/compare`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunComparison {
+    /// The earlier run: (id, name).
+    pub a: (i64, String),
+    /// The later run: (id, name).
+    pub b: (i64, String),
+    /// The plan of the later run: (id, name).
+    pub plan: (i64, String),
+    /// Time from first start to last end: (earlier, later), or "—".
+    pub elapsed: (String, String),
+    /// "12 tasks took longer, 3 shorter".
+    pub verdict: String,
+    /// Task by task, the most longer first.
+    pub rows: Vec<CompareRow>,
 }
 
 /// A task as its edit form opens it.

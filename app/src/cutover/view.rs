@@ -176,6 +176,7 @@ fn runs_section(
                             <a href=format!("/cutover/runs/{}", r.id)>{r.name.clone()}</a>
                             {format!(" · started {} · {}", r.started, r.state)}
                             {(!r.ended).then(|| view! { " · " <a href=format!("/cutover/runs/{}/status", r.id)>"Status page"</a> })}
+                            " · " <a href=format!("/cutover/runs/{}/report", r.id)>"Report"</a>
                         </li>
                     }).collect_view()}
                 </ul>
@@ -643,7 +644,7 @@ fn status_badge(status: Status, words: String) -> impl IntoView {
 
 /// A run at a glance: the figures a manager reads first, the gates, what
 /// is failed or blocked, what comes next, and the chart.
-fn summary_view(s: RunSummary) -> impl IntoView {
+pub(super) fn summary_view(s: RunSummary) -> impl IntoView {
     let percent = (s.done * 100).checked_div(s.total).unwrap_or(0);
     view! {
         {s.ended.clone().map(|e| view! { <p class="ok-box" role="status" data-testid="run-ended">{format!("This run has ended: {e}.")}</p> })}
@@ -720,7 +721,8 @@ fn summary_view(s: RunSummary) -> impl IntoView {
     }
 }
 
-fn run_id() -> Memo<Option<i64>> {
+/// The run's id from the path.
+pub(super) fn run_id() -> Memo<Option<i64>> {
     let params = use_params_map();
     Memo::new(move |_| params.read().get("id").and_then(|v| v.parse().ok()))
 }
@@ -851,7 +853,10 @@ pub fn CutoverRunPage() -> impl IntoView {
                             {p.name.clone()} " " <span class=format!("badge run-kind-{}", p.kind.as_str())>{if p.kind == RunKind::Live { "Live" } else { "Rehearsal" }}</span>
                         </h2>
                         <p class="muted">{format!("Freeze {} · {}", p.window, p.started)}</p>
-                        <p class="actions"><a href=format!("/cutover/runs/{id}/status") data-testid="status-link">"Status page for managers"</a></p>
+                        <p class="actions">
+                            <a href=format!("/cutover/runs/{id}/status") data-testid="status-link">"Status page for managers"</a>
+                            " · " <a href=format!("/cutover/runs/{id}/report") data-testid="report-link">"Report"</a>
+                        </p>
                         {summary_view(p.summary)}
                         {p.stages.into_iter().map(|(stage, rows)| view! {
                             <h3>{stage}</h3>
@@ -945,7 +950,10 @@ pub fn CutoverStatusPage() -> impl IntoView {
                     view! {
                         <p class="context">{format!("{} · times in {}", p.environment, p.time_zone)}</p>
                         <h2 class="doc-title" data-testid="status-title">{p.title.clone()}</h2>
-                        <p class="actions"><a href=format!("/cutover/runs/{}", p.id)>"All tasks and the log"</a></p>
+                        <p class="actions">
+                            <a href=format!("/cutover/runs/{}", p.id)>"All tasks and the log"</a>
+                            " · " <a href=format!("/cutover/runs/{}/report", p.id)>"Report"</a>
+                        </p>
                         {summary_view(p.summary)}
                     }.into_any()
                 })}

@@ -550,3 +550,198 @@ async fn a_rehearsal_is_worked_and_its_status_page_says_where_it_stands() {
         assert!(actions.contains(&a.to_string()), "no {a} in {actions:?}");
     }
 }
+
+#[tokio::test]
+async fn after_a_run_its_report_and_csv_compare_runs_and_the_plan_takes_its_durations() {
+    let (app, plan) = app_with_plan().await;
+    let start = |starts_at: String| {
+        let app = &app;
+        async move {
+            let res = app
+                .post_form(
+                    "/sfn/start_cutover_run",
+                    &[
+                        ("plan", plan.to_string().as_str()),
+                        ("kind", "rehearsal"),
+                        ("starts_at", starts_at.as_str()),
+                    ],
+                )
+                .await;
+            assert_eq!(
+                res.status(),
+                StatusCode::OK,
+                "{}",
+                res.text().await.unwrap()
+            );
+            page(app, plan).await["runs"][0]["id"]
+                .as_i64()
+                .unwrap()
+                .to_string()
+        }
+    };
+    // Prod is in Amsterdam: "three hours ago" there.
+    let ago = |h: i64| {
+        app::zone::input(
+            chrono::Utc::now().timestamp() - h * 3600,
+            app::zone::zone("Europe/Amsterdam"),
+        )
+    };
+    let run = start(ago(3)).await;
+    // F1 done without a start counts its planned 30 minutes; F2 started
+    // and done at once takes no time (or a minute, across a second's
+    // turn), about 30 less than planned.
+    assert_eq!(
+        act(&app, &run, "F1", "complete", "").await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        act(&app, &run, "F2", "start", "").await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        act(&app, &run, "F2", "complete", "Dataverse quiet at 18:04")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+
+    let res = app
+        .post_form("/sfn/cutover_run_report", &[("id", &run)])
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let r: serde_json::Value = res.json().await.unwrap();
+    let friday = &r["stages"][0][1];
+    assert_eq!(friday[0]["id"], "F1");
+    assert_eq!(friday[0]["actual"], "30 min");
+    assert_eq!(friday[0]["over"], "0 min");
+    let f2 = (friday[1]["actual"].as_str(), friday[1]["over"].as_str());
+    assert!(
+        f2 == (Some("0 min"), Some("−30 min")) || f2 == (Some("1 min"), Some("−29 min")),
+        "{f2:?}"
+    );
+    assert!(
+        friday[1]["comment"]
+            .as_str()
+            .unwrap()
+            .starts_with("Dataverse quiet at 18:04 — admin@example.com"),
+        "{}",
+        friday[1]
+    );
+    assert_eq!(
+        r["facts"][0],
+        serde_json::json!(["Outcome", "Still going on"])
+    );
+    assert_eq!(r["time_zone"], "Europe/Amsterdam");
+    // The plan should take F2's minute (F1 took what it planned).
+    assert_eq!(
+        r["changes"],
+        serde_json::json!([{"id": "F2", "title": "Stop writes in Dataverse", "from": "30 min", "to": "1 min"}])
+    );
+
+    // The CSV: every task, minutes as numbers; anyone signed in; a bad
+    // name is not found.
+    let res = app.get(&format!("/export/cutover/runs/{run}.csv")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = res.text().await.unwrap();
+    assert_eq!(
+        csv.lines().count(),
+        1 + 19 + 4,
+        "the header, 19 forward tasks and 4 rollback steps: {csv}"
+    );
+    let f2 = csv.lines().find(|l| l.starts_with("F2,")).unwrap();
+    assert!(f2.contains(",Done,") && f2.contains(",30,"), "{f2}");
+    assert!(f2.contains(",0,-30,") || f2.contains(",1,-29,"), "{f2}");
+    assert!(
+        f2.contains(",Dataverse quiet at 18:04,admin@example.com,"),
+        "{f2}"
+    );
+    app.add_user("viewer@example.com", "viewer").await;
+    let viewer = app.sign_in("viewer@example.com").await;
+    let res = app
+        .get_with(&viewer, &format!("/export/cutover/runs/{run}.csv"))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = app.get("/export/cutover/runs/report.csv").await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = app.get("/export/cutover/runs/999999.csv").await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+    // A second rehearsal compared with the first.
+    let run2 = start(ago(3)).await;
+    assert_ne!(run, run2);
+    let res = app
+        .post_form(
+            "/sfn/cutover_run_comparison",
+            &[("id", run2.as_str()), ("with", run.as_str())],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let c: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(c["a"][1], "Rehearsal 1");
+    assert_eq!(c["b"][1], "Rehearsal 2");
+    assert_eq!(
+        c["verdict"],
+        "0 tasks took at least 5 min longer in Rehearsal 2 than in Rehearsal 1, 0 tasks at least 5 min shorter."
+    );
+    let res = app
+        .post_form(
+            "/sfn/cutover_run_comparison",
+            &[("id", run2.as_str()), ("with", run2.as_str())],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Taking the durations: editors only, against the revision shown, once.
+    let revision = page(&app, plan).await["plan"]["revision"].as_i64().unwrap();
+    let adopt = |client: Option<&reqwest::Client>, rev: i64| {
+        let (app, run) = (&app, run.clone());
+        let client = client.cloned();
+        async move {
+            let form = [
+                ("run", run.as_str()),
+                ("revision", &rev.to_string()),
+                ("comment", ""),
+            ];
+            match client {
+                Some(c) => {
+                    app.post_form_with(&c, "/sfn/adopt_cutover_durations", &form)
+                        .await
+                }
+                None => app.post_form("/sfn/adopt_cutover_durations", &form).await,
+            }
+            .status()
+        }
+    };
+    assert_eq!(adopt(Some(&viewer), revision).await, StatusCode::FORBIDDEN);
+    assert_eq!(adopt(None, revision - 1).await, StatusCode::CONFLICT);
+    assert_eq!(adopt(None, revision).await, StatusCode::OK);
+    let p = page(&app, plan).await;
+    assert_eq!(p["plan"]["revision"], revision + 1);
+    let f2 = p["plan"]["content"]["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "F2")
+        .unwrap()
+        .clone();
+    assert_eq!(f2["minutes"], 1);
+    assert_eq!(adopt(None, revision + 1).await, StatusCode::CONFLICT);
+    let history: serde_json::Value = app
+        .post_form("/sfn/cutover_plan_history", &[("id", &plan.to_string())])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        history
+            .to_string()
+            .contains("Durations from Rehearsal 1: F2 30m → 1m"),
+        "{history}"
+    );
+}
