@@ -1,5 +1,6 @@
 // Gates that check themselves, on the demo's simulated environment: an
-// admin plans the weekend from the template and points the counts gate
+// admin plans the weekend from the template, has its freeze silence one
+// alert rule (the rehearsal adds the silence), and points the counts gate
 // at "Terms of payment", adds a gate on "Customers V3" (where the
 // simulator injects drift), rehearses, and sees each gate counted afresh
 // as it starts — green and passed by the console on the equal counts, red
@@ -20,6 +21,16 @@ test("counts gates count afresh as they start: green on equal counts, red on inj
   await form.getByRole("button", { name: "Create plan" }).click();
   await expect(page).toHaveURL(/\/cutover\/plans\/\d+$/);
   const planUrl = page.url();
+
+  // The freeze silences one of the demo's alert rules.
+  await ready(page, info);
+  await page.getByRole("link", { name: "Freeze window, rollback criteria and alert silences" }).click();
+  await ready(page, info);
+  const rules = page.getByTestId("silence-rules").locator('input[type="checkbox"]');
+  const rule = (await rules.first().getAttribute("value"))!;
+  await rules.first().check();
+  await page.getByRole("button", { name: "Save plan" }).click();
+  await expect(page).toHaveURL(/\/cutover\/plans\/\d+$/);
 
   // S4 counts one map that the simulator keeps equal on both sides.
   await ready(page, info);
@@ -58,6 +69,9 @@ test("counts gates count afresh as they start: green on equal counts, red on inj
   await page.getByRole("button", { name: "Start run" }).click();
   await expect(page).toHaveURL(/\/cutover\/runs\/\d+$/);
   const runUrl = page.url();
+  await expect(page.getByTestId("run-silenced")).toContainText(`Alert rules silenced during the freeze: ${rule}.`);
+  await page.getByTestId("run-silenced").getByRole("link", { name: "Silences" }).click();
+  await expect(page.getByText(`Freeze of Rehearsal 1 · ${name}`).first()).toBeVisible();
   const act = async (id: string, button: string, comment = "") => {
     await page.goto(runUrl);
     await ready(page, info);

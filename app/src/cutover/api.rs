@@ -45,6 +45,29 @@ pub struct PlanDiff {
     pub changes: Vec<String>,
 }
 
+/// The plan settings form as posted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanSettings {
+    /// The plan.
+    pub id: i64,
+    /// The revision the form was opened on.
+    pub revision: i64,
+    /// Its name.
+    pub name: String,
+    /// Freeze start, as typed in the environment's zone.
+    pub starts_at: String,
+    /// Freeze end.
+    pub ends_at: String,
+    /// Rollback criteria (Markdown).
+    pub rollback_criteria: String,
+    /// Alert rules the freeze silences, by name; the form also sends one
+    /// empty value, so that choosing none still sends the field.
+    #[serde(default)]
+    pub silence_rules: Vec<String>,
+    /// Why.
+    pub comment: String,
+}
+
 /// The task form as posted.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaskForm {
@@ -337,6 +360,7 @@ pub(super) mod ssr {
             }
             None => match e.action.as_str() {
                 "start" => "Run started".into(),
+                "silence" => "Freeze silences added".into(),
                 "rebaseline" => "Re-baselined: the forecast became the plan".into(),
                 a => match a
                     .strip_prefix("end.")
@@ -831,6 +855,23 @@ pub async fn cutover_plan_editor(id: i64) -> Result<PlanEditor, AppError> {
     let plan = super::server::get(&mut conn, id).await?;
     let env = crate::environments::server::by_name(&mut conn, &plan.environment).await?;
     let tz = crate::zone::zone(&env.time_zone);
+    let chosen = &plan.content.silence_rules;
+    let mut alert_rules: Vec<(String, bool)> =
+        crate::alerts::server::list(&mut conn, env.id, false)
+            .await?
+            .into_iter()
+            .map(|r| {
+                let on = chosen
+                    .iter()
+                    .any(|c| c.eq_ignore_ascii_case(&r.content.name));
+                (r.content.name, on)
+            })
+            .collect();
+    for c in chosen {
+        if !alert_rules.iter().any(|(n, _)| n.eq_ignore_ascii_case(c)) {
+            alert_rules.push((c.clone(), true));
+        }
+    }
     Ok(PlanEditor {
         id: Some(plan.id),
         environment: plan.environment,
@@ -840,6 +881,7 @@ pub async fn cutover_plan_editor(id: i64) -> Result<PlanEditor, AppError> {
         starts_at: crate::zone::input(plan.content.starts_at, tz),
         ends_at: crate::zone::input(plan.content.ends_at, tz),
         rollback_criteria: plan.content.rollback_criteria,
+        alert_rules,
     })
 }
 
@@ -847,25 +889,56 @@ pub async fn cutover_plan_editor(id: i64) -> Result<PlanEditor, AppError> {
 /// and admins); the tasks stay as they are.
 #[server(prefix = "/sfn", endpoint = "save_cutover_plan")]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
-pub async fn save_cutover_plan(
-    id: i64,
-    revision: i64,
-    name: String,
-    starts_at: String,
-    ends_at: String,
-    rollback_criteria: String,
-    comment: String,
-) -> Result<(), AppError> {
+pub async fn save_cutover_plan(form: PlanSettings) -> Result<(), AppError> {
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};
     use crate::db::*;
     let user = require_role(Role::Editor, "edit cutover plans")?;
+    let PlanSettings {
+        id,
+        revision,
+        name,
+        starts_at,
+        ends_at,
+        rollback_criteria,
+        silence_rules,
+        comment,
+    } = form;
     let pool = db()?;
     let mut tx = begin_write(&pool).await?;
     let plan = super::server::get(&mut tx, id).await?;
     let env = crate::environments::server::by_name(&mut tx, &plan.environment).await?;
     let tz = crate::zone::zone(&env.time_zone);
+    // The form always sends one empty value, so that choosing none still
+    // sends the field. A rule newly chosen must exist; one chosen before
+    // and deleted since may stay.
+    let rules: Vec<String> = crate::alerts::server::list(&mut tx, env.id, false)
+        .await?
+        .into_iter()
+        .map(|r| r.content.name)
+        .collect();
+    let mut silenced: Vec<String> = vec![];
+    for name in silence_rules
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+    {
+        let known = rules
+            .iter()
+            .chain(&plan.content.silence_rules)
+            .find(|r| r.eq_ignore_ascii_case(name));
+        let Some(known) = known else {
+            return Err(AppError::validation(
+                "silence_rules",
+                format!("{} has no alert rule named '{name}'.", env.name),
+            ));
+        };
+        if !silenced.iter().any(|s| s.eq_ignore_ascii_case(known)) {
+            silenced.push(known.clone());
+        }
+    }
     let mut content = plan.content;
+    content.silence_rules = silenced;
     content.name = name;
     content.starts_at =
         crate::zone::read(&starts_at, tz).map_err(|m| AppError::validation("starts_at", m))?;
@@ -1368,6 +1441,11 @@ pub async fn cutover_run_page(id: i64) -> Result<RunPage, AppError> {
         ),
         can_act,
         started,
+        silenced: if r.silences.is_empty() {
+            vec![]
+        } else {
+            c.silence_rules.clone()
+        },
         stages,
         rollback,
         events,

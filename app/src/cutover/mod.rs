@@ -153,6 +153,11 @@ pub struct PlanContent {
     /// When to roll back, decided beforehand (Markdown).
     #[serde(default)]
     pub rollback_criteria: String,
+    /// Alert rules of the environment (by name) that a run's freeze
+    /// silences: a run creates one silence per rule for its freeze window
+    /// and ends them if it ends early.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub silence_rules: Vec<String>,
     /// The tasks, in the order the plan lists them.
     pub tasks: Vec<Task>,
 }
@@ -438,6 +443,20 @@ pub fn changes(old: &PlanContent, new: &PlanContent, show: &dyn Fn(i64) -> Strin
     }
     if old.rollback_criteria != new.rollback_criteria {
         out.push("Rollback criteria changed.".into());
+    }
+    if old.silence_rules != new.silence_rules {
+        let list = |r: &[String]| {
+            if r.is_empty() {
+                "none".to_string()
+            } else {
+                r.join(", ")
+            }
+        };
+        out.push(format!(
+            "Alert rules silenced during the freeze: {} → {}.",
+            list(&old.silence_rules),
+            list(&new.silence_rules)
+        ));
     }
     let fixed = |t: &Task| t.fixed_start.map(show).unwrap_or_else(|| "none".into());
     for t in &old.tasks {
@@ -795,6 +814,8 @@ pub struct RunPage {
     pub can_act: bool,
     /// Started when and by whom; re-baselined when.
     pub started: String,
+    /// The alert rules its freeze silences (empty: none).
+    pub silenced: Vec<String>,
     /// At a glance.
     pub summary: RunSummary,
     /// Forward tasks by stage.
@@ -1019,6 +1040,10 @@ pub struct PlanEditor {
     pub ends_at: String,
     /// Rollback criteria (Markdown).
     pub rollback_criteria: String,
+    /// The environment's alert rules by name, and whether the freeze
+    /// silences each (a chosen rule deleted since is listed too, so it
+    /// can be unchosen).
+    pub alert_rules: Vec<(String, bool)>,
 }
 
 #[cfg(test)]
@@ -1049,6 +1074,7 @@ mod tests {
             starts_at: 0,
             ends_at: 3600,
             rollback_criteria: String::new(),
+            silence_rules: vec![],
             tasks,
         }
     }

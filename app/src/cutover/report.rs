@@ -348,6 +348,7 @@ mod tests {
                 task("C", 120, TaskKind::Task, &["M"]),
             ],
             rollback_criteria: String::new(),
+            silence_rules: vec![],
         }
     }
 

@@ -106,6 +106,12 @@ mod ssr {
             .values()
             .filter(|d| **d == Decided::Override)
             .count();
+        if !r.silences.is_empty() {
+            out.push((
+                "Alert rules silenced".into(),
+                r.content.silence_rules.join(", "),
+            ));
+        }
         out.push((
             "Gates overridden".into(),
             if overrides == 0 {

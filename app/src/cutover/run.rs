@@ -484,6 +484,7 @@ mod tests {
             starts_at: 0,
             ends_at: 6 * H,
             rollback_criteria: String::new(),
+            silence_rules: vec![],
             tasks: vec![
                 task("A", 60, &[]),
                 task("B", 120, &["A"]),

@@ -82,6 +82,8 @@ pub struct RunRecord {
     /// How finished gates were decided, by task: passed by their own
     /// check, or by a person's override.
     pub decided: std::collections::HashMap<String, Decided>,
+    /// The alert silences it created for its freeze (ids).
+    pub silences: Vec<i64>,
 }
 
 /// How a finished gate was decided.
@@ -115,6 +117,7 @@ struct Row {
     ended_at: Option<i64>,
     outcome: Option<String>,
     end_comment: String,
+    silences: String,
 }
 
 fn unreadable(id: i64, e: impl std::fmt::Display) -> AppError {
@@ -130,7 +133,7 @@ fn json<T: serde::Serialize>(v: &T) -> Result<String, AppError> {
 #[tracing::instrument(skip_all, fields(run.id = id))]
 pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<RunRecord, AppError> {
     let row: Option<Row> =
-        sqlx::query_as("select id, plan_id, environment_id, kind, name, plan_revision, definition, baseline, started_at, started_by, rebaselined_at, ended_at, outcome, end_comment from cutover_runs where id = ?")
+        sqlx::query_as("select id, plan_id, environment_id, kind, name, plan_revision, definition, baseline, started_at, started_by, rebaselined_at, ended_at, outcome, end_comment, silences from cutover_runs where id = ?")
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?;
@@ -192,6 +195,7 @@ pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<RunRecord, AppE
         outcome: r.outcome.as_deref().and_then(Outcome::parse),
         end_comment: r.end_comment,
         decided,
+        silences: serde_json::from_str(&r.silences).map_err(|e| unreadable(id, e))?,
     })
 }
 
@@ -335,7 +339,62 @@ pub async fn start(
         now,
     )
     .await?;
+    silence_freeze(conn, actor, &r, &plan.environment, now).await?;
     Ok(id)
+}
+
+/// Silences the plan's chosen alert rules in the environment for the
+/// run's freeze window, one silence per rule, and keeps their ids.
+async fn silence_freeze(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    r: &RunRecord,
+    environment: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    use crate::alerts::silence::{Active, Matcher, Silence};
+    let c = &r.content;
+    if c.silence_rules.is_empty() || c.ends_at <= now {
+        return Ok(());
+    }
+    let matcher = |label: &str, value: &str| Matcher {
+        label: label.into(),
+        value: value.into(),
+        negate: false,
+    };
+    let mut ids = vec![];
+    for rule in &c.silence_rules {
+        let silence = Silence {
+            id: 0,
+            matchers: vec![matcher("environment", environment), matcher("rule", rule)],
+            active: Active::Once {
+                start: c.starts_at,
+                end: c.ends_at,
+            },
+            created_by: actor.label.clone(),
+            comment: format!("Freeze of {} · {} (cutover run #{})", r.name, c.name, r.id),
+            expired_at: None,
+        };
+        ids.push(crate::alerts::server::create_silence(conn, actor, &silence, now).await?);
+    }
+    sqlx::query("update cutover_runs set silences = ? where id = ?")
+        .bind(json(&ids)?)
+        .bind(r.id)
+        .execute(&mut *conn)
+        .await?;
+    log(
+        conn,
+        actor,
+        (r, None),
+        "silence",
+        None,
+        &format!(
+            "Alert rules silenced until the freeze ends: {}",
+            c.silence_rules.join(", ")
+        ),
+        now,
+    )
+    .await
 }
 
 fn open(r: &RunRecord) -> Result<(), AppError> {
@@ -715,6 +774,16 @@ pub async fn end(
         .bind(id)
         .execute(&mut *conn)
         .await?;
+    // The freeze is over when the run is: its silences end with it.
+    if now < r.content.ends_at {
+        for &silence in &r.silences {
+            match crate::alerts::server::expire_silence(conn, actor, silence, now).await {
+                // Someone ended it already.
+                Ok(()) | Err(AppError::NotFound { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
     log(
         conn,
         actor,

@@ -295,6 +295,7 @@ mod tests {
             starts_at: 0,
             ends_at: 62 * H,
             rollback_criteria: String::new(),
+            silence_rules: vec![],
             tasks,
         }
     }

@@ -166,6 +166,7 @@ pub fn weekend(name: &str, friday: NaiveDate, tz: Tz) -> Result<PlanContent, Str
         starts_at,
         ends_at,
         rollback_criteria: ROLLBACK_CRITERIA.into(),
+        silence_rules: vec![],
         tasks,
     })
 }

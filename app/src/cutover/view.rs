@@ -242,7 +242,7 @@ fn plan_body(p: PlanPage, start: ServerAction<StartCutoverRun>) -> impl IntoView
         {can_edit.then(|| view! {
             <p class="actions">
                 <a href=format!("/cutover/plans/{id}/tasks/new")>"Add a task"</a>
-                <a href=format!("/cutover/plans/{id}/edit")>"Freeze window and rollback criteria"</a>
+                <a href=format!("/cutover/plans/{id}/edit")>"Freeze window, rollback criteria and alert silences"</a>
                 <a href=format!("/cutover/plans/{id}/import")>"Import CSV"</a>
             </p>
         })}
@@ -335,17 +335,30 @@ pub fn CutoverPlanEditPage() -> impl IntoView {
                         view! {
                             <p class="context"><a href=format!("/cutover/plans/{id}")>{e.name.clone()}</a>{format!(" · {} · times in {}", e.environment, e.time_zone)}</p>
                             <ActionForm action=save attr:class="stack form-card wide" attr:data-testid="plan-form">
-                                <input type="hidden" name="id" value=id.to_string()/>
-                                <input type="hidden" name="revision" value=e.revision.to_string()/>
-                                <label>"Name" <input name="name" required maxlength="80" value=e.name.clone()/></label>
+                                <input type="hidden" name="form[id]" value=id.to_string()/>
+                                <input type="hidden" name="form[revision]" value=e.revision.to_string()/>
+                                <label>"Name" <input name="form[name]" required maxlength="80" value=e.name.clone()/></label>
                                 <div class="two">
-                                    <label>{format!("Freeze starts ({})", e.time_zone)} <input type="datetime-local" name="starts_at" required value=e.starts_at/></label>
-                                    <label>{format!("Freeze ends — unfreeze by ({})", e.time_zone)} <input type="datetime-local" name="ends_at" required value=e.ends_at/></label>
+                                    <label>{format!("Freeze starts ({})", e.time_zone)} <input type="datetime-local" name="form[starts_at]" required value=e.starts_at/></label>
+                                    <label>{format!("Freeze ends — unfreeze by ({})", e.time_zone)} <input type="datetime-local" name="form[ends_at]" required value=e.ends_at/></label>
                                 </div>
                                 <label>"Rollback criteria (Markdown): when to roll back, decided beforehand"
-                                    <TextArea name="rollback_criteria" text=e.rollback_criteria attr:rows="8"/>
+                                    <TextArea name="form[rollback_criteria]" text=e.rollback_criteria attr:rows="8"/>
                                 </label>
-                                <label>"Why (kept in the revision)" <input name="comment" placeholder="Unfreeze moved to 06:00"/></label>
+                                <fieldset data-testid="silence-rules">
+                                    <legend>"During the freeze, silence these alert rules"</legend>
+                                    // Always sent, so that choosing none still sends the field.
+                                    <input type="hidden" name="form[silence_rules][]" value=""/>
+                                    {if e.alert_rules.is_empty() {
+                                        view! { <p class="muted small">"The environment has no alert rule."</p> }.into_any()
+                                    } else {
+                                        e.alert_rules.iter().map(|(name, on)| view! {
+                                            <label class="check"><input type="checkbox" name="form[silence_rules][]" value=name.clone() checked=*on/>" " {name.clone()}</label>
+                                        }).collect_view().into_any()
+                                    }}
+                                    <p class="muted small">"Each run silences them in this environment from its freeze's start to its end, and ends the silences if it ends early. They are listed on the Alerts page."</p>
+                                </fieldset>
+                                <label>"Why (kept in the revision)" <input name="form[comment]" placeholder="Unfreeze moved to 06:00"/></label>
                                 <button type="submit" class="primary">"Save plan"</button>
                             </ActionForm>
                             <details class="danger-zone">
@@ -853,6 +866,12 @@ pub fn CutoverRunPage() -> impl IntoView {
                             {p.name.clone()} " " <span class=format!("badge run-kind-{}", p.kind.as_str())>{if p.kind == RunKind::Live { "Live" } else { "Rehearsal" }}</span>
                         </h2>
                         <p class="muted">{format!("Freeze {} · {}", p.window, p.started)}</p>
+                        {(!p.silenced.is_empty()).then(|| view! {
+                            <p class="muted" data-testid="run-silenced">
+                                {format!("Alert rules silenced during the freeze: {}. ", p.silenced.join(", "))}
+                                <a href="/alerts/silences">"Silences"</a>
+                            </p>
+                        })}
                         <p class="actions">
                             <a href=format!("/cutover/runs/{id}/status") data-testid="status-link">"Status page for managers"</a>
                             " · " <a href=format!("/cutover/runs/{id}/report") data-testid="report-link">"Report"</a>

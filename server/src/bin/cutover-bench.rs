@@ -95,6 +95,7 @@ fn plan(n: usize, starts_at: i64) -> PlanContent {
         starts_at,
         ends_at: starts_at + 6 * 86_400,
         rollback_criteria: "Roll back when the counts differ.".into(),
+        silence_rules: vec![],
         tasks,
     }
 }

@@ -745,3 +745,169 @@ async fn after_a_run_its_report_and_csv_compare_runs_and_the_plan_takes_its_dura
         "{history}"
     );
 }
+
+async fn plan_editor(app: &TestApp, plan: &str) -> serde_json::Value {
+    let res = app
+        .post_form("/sfn/cutover_plan_editor", &[("id", plan)])
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json().await.unwrap()
+}
+
+/// Saves the plan's settings as the editor `e` shows them, with these
+/// alert rules silenced (the form's empty value first, as the page sends).
+async fn save_silences(
+    app: &TestApp,
+    e: &serde_json::Value,
+    plan: &str,
+    chosen: &[&str],
+    revision: i64,
+) -> reqwest::Response {
+    let revision = revision.to_string();
+    let mut form: Vec<(&str, &str)> = vec![
+        ("form[id]", plan),
+        ("form[revision]", &revision),
+        ("form[name]", "Weekend"),
+        ("form[starts_at]", e["starts_at"].as_str().unwrap()),
+        ("form[ends_at]", e["ends_at"].as_str().unwrap()),
+        ("form[rollback_criteria]", ""),
+        ("form[silence_rules][]", ""),
+        ("form[comment]", ""),
+    ];
+    form.extend(chosen.iter().map(|c| ("form[silence_rules][]", *c)));
+    app.post_form("/sfn/save_cutover_plan", &form).await
+}
+
+async fn uat_silences(app: &TestApp) -> serde_json::Value {
+    app.post_form("/sfn/list_silences", &[("env", "UAT")])
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_runs_freeze_silences_the_chosen_alert_rules_until_it_ends() {
+    let (app, _) = app_with_plan().await;
+    let res = app
+        .post_form("/sfn/apply_alert_starter", &[("env", "UAT")])
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = app
+        .post_form(
+            "/sfn/create_cutover_plan",
+            &[
+                ("env", "UAT"),
+                ("name", "Weekend"),
+                ("friday", "2026-12-04"),
+                ("start", "template"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let plans: serde_json::Value = app
+        .post_form("/sfn/list_cutover_plans", &[("env", "UAT")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let plan = plans["plans"][0]["id"].as_i64().unwrap().to_string();
+    let e = plan_editor(&app, &plan).await;
+    let rules = e["alert_rules"].as_array().unwrap().clone();
+    assert!(rules.len() >= 2, "{e}");
+    assert!(rules.iter().all(|r| r[1] == false), "none chosen yet: {e}");
+    let rule = rules[0][0].as_str().unwrap().to_string();
+    let revision = e["revision"].as_i64().unwrap();
+    // A rule the environment does not have is refused by name.
+    let res = save_silences(&app, &e, &plan, &["No such rule"], revision).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let text = res.text().await.unwrap();
+    assert!(
+        text.contains("UAT has no alert rule named 'No such rule'."),
+        "{text}"
+    );
+    let res = save_silences(&app, &e, &plan, &[&rule, &rule.to_uppercase()], revision).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    let e = plan_editor(&app, &plan).await;
+    let chosen: Vec<&str> = e["alert_rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r[1] == true)
+        .map(|r| r[0].as_str().unwrap())
+        .collect();
+    assert_eq!(chosen, vec![rule.as_str()], "chosen once, by its own name");
+
+    // A rehearsal from an hour ago: its freeze (48 h) silences the rule.
+    let an_hour_ago = (chrono::Utc::now() - chrono::Duration::hours(1))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let res = app
+        .post_form(
+            "/sfn/start_cutover_run",
+            &[
+                ("plan", plan.as_str()),
+                ("kind", "rehearsal"),
+                ("starts_at", an_hour_ago.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let run = page(&app, plan.parse().unwrap()).await["runs"][0]["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let s = uat_silences(&app).await;
+    let live: Vec<&serde_json::Value> = s["live"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| {
+            l["silence"]["comment"]
+                .as_str()
+                .unwrap()
+                .starts_with("Freeze of Rehearsal 1 · Weekend")
+        })
+        .collect();
+    assert_eq!(live.len(), 1, "{s}");
+    assert_eq!(live[0]["active_now"], true, "{s}");
+    assert!(live[0]["describe"].as_str().unwrap().contains(&rule), "{s}");
+    let p: serde_json::Value = app
+        .post_form("/sfn/cutover_run_page", &[("id", &run)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(p["silenced"], serde_json::json!([rule]));
+
+    // Ended early, the run ends its silences.
+    let res = app
+        .post_form(
+            "/sfn/end_cutover_run",
+            &[
+                ("run", run.as_str()),
+                ("outcome", "abandoned"),
+                ("comment", "Rehearsal stopped at the snapshot"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let s = uat_silences(&app).await;
+    assert!(
+        !s["live"].to_string().contains("Freeze of Rehearsal 1"),
+        "{s}"
+    );
+    assert!(
+        s["ended"].to_string().contains("Freeze of Rehearsal 1"),
+        "{s}"
+    );
+    let actions = app.audit_actions().await;
+    for a in ["alert_silence.create", "alert_silence.expire"] {
+        assert!(actions.contains(&a.to_string()), "no {a} in {actions:?}");
+    }
+}
