@@ -195,6 +195,10 @@ test("after the run: its report and CSV, a second rehearsal compared with it, an
   await expect(first.getByTestId("delta")).toHaveText(/^−(29|30) min$/);
   const compareUrl = page.url();
 
+  // The trend charts shade the rehearsal's freeze, named in the legend.
+  await page.goto("/trends");
+  await expect(page.getByText(`Cutover freeze: Rehearsal 2 · ${name}`).first()).toBeVisible();
+
   // The plan takes what the first rehearsal showed: its clicks took a
   // minute where the plan says hours.
   await page.goto(report1);

@@ -796,6 +796,68 @@ pub async fn end(
     .await
 }
 
+/// A run's freeze as the trend charts mark it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Freeze {
+    /// "Live · Go-live weekend".
+    pub title: String,
+    /// The freeze's start (Unix seconds).
+    pub from: i64,
+    /// Its end: the planned end, or when the run ended if earlier.
+    pub to: i64,
+    /// Milestones and the point of no return reached: (when, "D6 Point of
+    /// no return").
+    pub milestones: Vec<(i64, String)>,
+}
+
+/// The freezes of an environment's runs that overlap `from`..`to`, oldest
+/// first (at most the 20 latest runs started before `to`).
+pub async fn freezes(
+    conn: &mut SqliteConnection,
+    environment_id: i64,
+    from: i64,
+    to: i64,
+) -> Result<Vec<Freeze>, AppError> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "select id from cutover_runs where environment_id = ? and started_at < ?
+         order by started_at desc limit 20",
+    )
+    .bind(environment_id)
+    .bind(to)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = vec![];
+    for id in ids.into_iter().rev() {
+        let r = get(conn, id).await?;
+        let c = &r.content;
+        let end = r.ended_at.map_or(c.ends_at, |e| e.min(c.ends_at));
+        // A freeze never shorter than its start (a run ended before its
+        // rehearsal's freeze began marks nothing).
+        if end <= c.starts_at || end <= from || c.starts_at >= to {
+            continue;
+        }
+        let milestones = c
+            .tasks
+            .iter()
+            .zip(&r.states)
+            .filter(|(t, s)| {
+                matches!(
+                    t.kind,
+                    super::TaskKind::Milestone | super::TaskKind::NoReturn
+                ) && s.status == Status::Done
+            })
+            .filter_map(|(t, s)| Some((s.ended_at?, format!("{}: {}", r.name, t.named()))))
+            .collect();
+        out.push(Freeze {
+            title: format!("{} · {}", r.name, c.name),
+            from: c.starts_at,
+            to: end,
+            milestones,
+        });
+    }
+    Ok(out)
+}
+
 /// The run's events, newest first.
 pub async fn events(
     conn: &mut SqliteConnection,

@@ -4,8 +4,8 @@
 //! rows at most, whatever the range.
 
 use super::{
-    Annotation, Chart, HOUR, Kind, PALETTE, Series, Span, TrendPage, TrendQuery, category_color,
-    direction_color, resolve,
+    Annotation, Chart, HOUR, Kind, PALETTE, Series, Shade, Span, TrendPage, TrendQuery,
+    category_color, direction_color, resolve,
 };
 use crate::db::db_time_secs as stored;
 use crate::error::AppError;
@@ -16,6 +16,10 @@ use std::collections::{BTreeMap, HashMap};
 
 /// Maps named in one chart, at most; the rest are summed as "Other maps".
 const TOP_MAPS: usize = 8;
+
+/// The wash of a cutover freeze on every chart (a slate blue, apart from
+/// the alert colours and the series palette's first entries).
+const FREEZE_COLOR: &str = "#5b6b9a";
 
 /// What every chart of a page is read for.
 struct Scope<'a> {
@@ -114,7 +118,25 @@ pub async fn load(
         all_maps: &all_maps,
         now,
     };
-    let notes = annotations(conn, &scope).await?;
+    let mut notes = annotations(conn, &scope).await?;
+    // Cutover freezes shade every chart, and their milestones mark it.
+    let freezes = crate::cutover::runs::freezes(conn, env.id, span.from, span.to).await?;
+    let freeze_shades: Vec<Shade> = freezes
+        .iter()
+        .map(|f| Shade {
+            from: f.from,
+            to: f.to,
+            label: format!("Cutover freeze: {}", f.title),
+            color: FREEZE_COLOR.into(),
+        })
+        .collect();
+    notes.extend(freezes.into_iter().flat_map(|f| {
+        f.milestones
+            .into_iter()
+            .filter(|(at, _)| (span.from..span.to).contains(at))
+            .map(|(at, label)| Annotation { at, label })
+    }));
+    notes.sort_by_key(|a| std::cmp::Reverse(a.at));
     let mut charts = match page {
         "errors" => vec![
             errors_by_category(conn, &scope).await?,
@@ -138,6 +160,7 @@ pub async fn load(
         .and_then(|m| maps.iter().find(|(id, _)| *id == m).cloned());
     for c in &mut charts {
         c.annotations = notes.clone();
+        c.shades = freeze_shades.clone();
         use crate::alerts::rule::Watch;
         let watch = match c.key.as_str() {
             "errors-by-category" => Watch::Errors,
@@ -156,7 +179,7 @@ pub async fn load(
         )
         .await?;
         c.thresholds = lines;
-        c.shades = shades;
+        c.shades.extend(shades);
     }
     let query = TrendQuery {
         env: Some(env.name.clone()),

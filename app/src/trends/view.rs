@@ -104,8 +104,9 @@ fn page_view(page: &str, t: TrendPage) -> impl IntoView + use<> {
             <input type="hidden" name="to" value=q.to.clone().unwrap_or_default()/>
         })}
     };
-    // Every chart of a page marks the same map state changes; the list
-    // that names them is shown once, under the charts.
+    // Every chart of a page marks the same map state changes and cutover
+    // milestones; the list that names them is shown once, under the
+    // charts.
     let notes = t
         .charts
         .first()
@@ -114,7 +115,7 @@ fn page_view(page: &str, t: TrendPage) -> impl IntoView + use<> {
     let notes = (!notes.is_empty()).then(|| {
         view! {
             <section class="chart-notes-all" data-testid="state-changes">
-                <h3>"Map state changes in this range"</h3>
+                <h3>"Map state changes and cutover milestones in this range"</h3>
                 <ul class="chart-notes">
                     {notes.into_iter().map(|a| view! {
                         <li>{super::fmt_bucket(a.at, 60)} " — " {a.label}</li>

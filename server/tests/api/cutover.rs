@@ -911,3 +911,89 @@ async fn a_runs_freeze_silences_the_chosen_alert_rules_until_it_ends() {
         assert!(actions.contains(&a.to_string()), "no {a} in {actions:?}");
     }
 }
+
+#[tokio::test]
+async fn the_trend_charts_shade_a_runs_freeze_and_mark_its_milestones() {
+    let app = app_with_uat().await;
+    let res = app
+        .post_form(
+            "/sfn/create_cutover_plan",
+            &[
+                ("env", "UAT"),
+                ("name", "Weekend"),
+                ("friday", "2026-12-04"),
+                ("start", "template"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let plans: serde_json::Value = app
+        .post_form("/sfn/list_cutover_plans", &[("env", "UAT")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let plan = plans["plans"][0]["id"].as_i64().unwrap();
+    let before = app
+        .get("/trends/errors?env=UAT&range=7d")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!before.contains("Cutover freeze"), "no run, no freeze");
+    let two_hours_ago = (chrono::Utc::now() - chrono::Duration::hours(2))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let res = app
+        .post_form(
+            "/sfn/start_cutover_run",
+            &[
+                ("plan", plan.to_string().as_str()),
+                ("kind", "rehearsal"),
+                ("starts_at", two_hours_ago.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let run = page(&app, plan).await["runs"][0]["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    // Worked up to the point of no return.
+    for t in [
+        "F1", "F2", "F3", "F4", "F5", "S1", "S2", "S3", "S4", "D1", "D2", "D3", "D4", "D5", "D6",
+    ] {
+        let res = act(&app, &run, t, "complete", "Checked").await;
+        assert_eq!(
+            res.status(),
+            StatusCode::OK,
+            "{t}: {}",
+            res.text().await.unwrap()
+        );
+    }
+    for page in ["errors", "throughput", "drift"] {
+        let html = app
+            .get(&format!("/trends/{page}?env=UAT&range=7d"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains("Cutover freeze: Rehearsal 1 · Weekend"),
+            "{page}: no freeze in the legend"
+        );
+        assert!(
+            html.contains("Rehearsal 1: D6 (Point of no return)"),
+            "{page}: no milestone under the charts"
+        );
+    }
+    // A range before the run has neither.
+    let html = app
+        .get("/trends/errors?env=UAT&range=custom&from=2026-01-01&to=2026-01-31")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("errors-by-category"), "the charts are drawn");
+    assert!(!html.contains("Cutover freeze"), "a January range");
+}
