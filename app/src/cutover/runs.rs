@@ -831,8 +831,7 @@ pub async fn freezes(
         let r = get(conn, id).await?;
         let c = &r.content;
         let end = r.ended_at.map_or(c.ends_at, |e| e.min(c.ends_at));
-        // A freeze never shorter than its start (a run ended before its
-        // rehearsal's freeze began marks nothing).
+        // A run ended before its freeze began has no freeze to mark.
         if end <= c.starts_at || end <= from || c.starts_at >= to {
             continue;
         }
