@@ -45,6 +45,30 @@ async fn app_with_plan() -> (TestApp, i64) {
     (app, id)
 }
 
+/// Makes the template plan "Weekend" in UAT (UTC, the only plan there);
+/// gives its id.
+async fn uat_weekend(app: &TestApp) -> i64 {
+    let res = app
+        .post_form(
+            "/sfn/create_cutover_plan",
+            &[
+                ("env", "UAT"),
+                ("name", "Weekend"),
+                ("friday", "2026-12-04"),
+                ("start", "template"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let plans: serde_json::Value = app
+        .post_form("/sfn/list_cutover_plans", &[("env", "UAT")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    plans["plans"][0]["id"].as_i64().expect("plan id")
+}
+
 async fn list(app: &TestApp) -> serde_json::Value {
     let res = app
         .post_form("/sfn/list_cutover_plans", &[("env", "Prod")])
@@ -343,25 +367,7 @@ async fn a_rehearsal_is_worked_and_its_status_page_says_where_it_stands() {
     let (app, _) = app_with_plan().await;
     // A plan in UAT (UTC), rehearsed from three hours ago: the freeze tasks
     // should be done by now, so the rehearsal starts behind.
-    let res = app
-        .post_form(
-            "/sfn/create_cutover_plan",
-            &[
-                ("env", "UAT"),
-                ("name", "Weekend"),
-                ("friday", "2026-12-04"),
-                ("start", "template"),
-            ],
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    let plans: serde_json::Value = app
-        .post_form("/sfn/list_cutover_plans", &[("env", "UAT")])
-        .await
-        .json()
-        .await
-        .unwrap();
-    let plan = plans["plans"][0]["id"].as_i64().unwrap().to_string();
+    let plan = uat_weekend(&app).await.to_string();
     let three_hours_ago = (chrono::Utc::now() - chrono::Duration::hours(3))
         .format("%Y-%m-%dT%H:%M")
         .to_string();
@@ -793,25 +799,7 @@ async fn a_runs_freeze_silences_the_chosen_alert_rules_until_it_ends() {
         .post_form("/sfn/apply_alert_starter", &[("env", "UAT")])
         .await;
     assert_eq!(res.status(), StatusCode::OK);
-    let res = app
-        .post_form(
-            "/sfn/create_cutover_plan",
-            &[
-                ("env", "UAT"),
-                ("name", "Weekend"),
-                ("friday", "2026-12-04"),
-                ("start", "template"),
-            ],
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    let plans: serde_json::Value = app
-        .post_form("/sfn/list_cutover_plans", &[("env", "UAT")])
-        .await
-        .json()
-        .await
-        .unwrap();
-    let plan = plans["plans"][0]["id"].as_i64().unwrap().to_string();
+    let plan = uat_weekend(&app).await.to_string();
     let e = plan_editor(&app, &plan).await;
     let rules = e["alert_rules"].as_array().unwrap().clone();
     assert!(rules.len() >= 2, "{e}");
@@ -915,25 +903,7 @@ async fn a_runs_freeze_silences_the_chosen_alert_rules_until_it_ends() {
 #[tokio::test]
 async fn the_trend_charts_shade_a_runs_freeze_and_mark_its_milestones() {
     let app = app_with_uat().await;
-    let res = app
-        .post_form(
-            "/sfn/create_cutover_plan",
-            &[
-                ("env", "UAT"),
-                ("name", "Weekend"),
-                ("friday", "2026-12-04"),
-                ("start", "template"),
-            ],
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    let plans: serde_json::Value = app
-        .post_form("/sfn/list_cutover_plans", &[("env", "UAT")])
-        .await
-        .json()
-        .await
-        .unwrap();
-    let plan = plans["plans"][0]["id"].as_i64().unwrap();
+    let plan = uat_weekend(&app).await;
     let before = app
         .get("/trends/errors?env=UAT&range=7d")
         .await
