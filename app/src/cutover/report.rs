@@ -280,18 +280,13 @@ pub struct Adjustment {
 /// than the plan now says. Milestones and the point of no return take no
 /// time by design and are left alone.
 pub fn adjustments(plan: &PlanContent, run: &PlanContent, states: &[TaskState]) -> Vec<Adjustment> {
-    let took: HashMap<&str, i64> = run
-        .tasks
-        .iter()
-        .zip(states)
-        .filter_map(|(t, s)| Some((t.id.as_str(), took(s)?)))
-        .collect();
+    let took = took_by_id(run, states);
     plan.tasks
         .iter()
         .filter(|t| !matches!(t.kind, TaskKind::Milestone | TaskKind::NoReturn))
         .filter_map(|t| {
             // A task done within the minute still takes some time.
-            let to = (*took.get(t.id.as_str())?).max(1);
+            let to = (*took.get(t.id.as_str())?)?.max(1);
             let gap = (to - t.minutes).abs();
             (gap >= NOISE_MINUTES && gap * 10 >= t.minutes).then(|| Adjustment {
                 id: t.id.clone(),

@@ -88,6 +88,9 @@ pub fn CutoverReportPage() -> impl IntoView {
                         <dl class="facts" data-testid="report-facts">
                             {p.facts.into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()}
                         </dl>
+                        {p.others.is_empty().then(|| view! {
+                            <p class="muted" data-testid="compare-none">"No other run of this plan to compare with yet: start another rehearsal from the plan's page."</p>
+                        })}
                         {(!p.others.is_empty()).then(|| view! {
                             <form method="get" action=format!("/cutover/runs/{id}/compare") class="inline" data-testid="compare-form">
                                 <label>"Compare with "
