@@ -77,7 +77,7 @@ export default defineConfig({
     },
     {
       name: "demo-nojs",
-      testMatch: /(reconcile|trends|alerts|cutover-gates-demo)\.spec/,
+      testMatch: /(reconcile|trends|alerts|cutover-gates-demo|every-page-demo)\.spec/,
       use: { baseURL: "http://127.0.0.1:3203", javaScriptEnabled: false },
     },
   ],

@@ -4,7 +4,7 @@
 //! `auth` (who is looking) and `signin` (sign-out); features build on it.
 
 use crate::auth::{Role, Visitor};
-use crate::components::use_hydrated;
+use crate::components::HydrationMark;
 use crate::error::AppError;
 use crate::signin::api::{Logout, get_visitor};
 use leptos::prelude::*;
@@ -30,37 +30,26 @@ pub fn Layout(
     // shows up at once.
     let visitor = Resource::new(move || location.pathname.get(), |_| get_visitor());
     let logout = ServerAction::<Logout>::new();
-    let hydrated = use_hydrated();
-    let menu_open = RwSignal::new(false);
 
     view! {
         <leptos_meta::Title text=title/>
-        <div class="app" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
+        <div class="app">
             <header class="topbar">
                 <a class="brand" href="/">"Dual-write Console"</a>
-                <button
-                    class="menu-toggle"
-                    type="button"
-                    aria-controls="main-nav"
-                    aria-expanded=move || menu_open.get().to_string()
-                    on:click=move |_| menu_open.update(|o| *o = !*o)
-                >
-                    "Menu"
-                </button>
-                <nav
-                    id="main-nav"
-                    class="nav"
-                    class:collapsible=move || hydrated.get()
-                    class:open=move || menu_open.get()
-                    aria-label="Main"
-                >
-                    <Transition fallback=|| ()>
-                        {move || Suspend::new(async move {
-                            let visitor = visitor.await.unwrap_or(Visitor { user: None, needs_setup: false, demo: None });
-                            nav_links(visitor, logout)
-                        })}
-                    </Transition>
-                </nav>
+                // A disclosure, not a script: on a phone the links fold
+                // under "Menu" with or without JavaScript; on a wide screen
+                // the stylesheet shows them and hides the summary.
+                <details class="nav-menu">
+                    <summary class="menu-toggle">"Menu"</summary>
+                    <nav id="main-nav" class="nav" aria-label="Main">
+                        <Transition fallback=|| ()>
+                            {move || Suspend::new(async move {
+                                let visitor = visitor.await.unwrap_or(Visitor { user: None, needs_setup: false, demo: None });
+                                nav_links(visitor, logout)
+                            })}
+                        </Transition>
+                    </nav>
+                </details>
             </header>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
@@ -81,6 +70,7 @@ pub fn Layout(
                 </div>
                 {children()}
             </main>
+            <HydrationMark/>
         </div>
     }
 }
@@ -99,17 +89,25 @@ fn nav_links(visitor: Visitor, logout: ServerAction<Logout>) -> AnyView {
             <A href="/trends">"Trends"</A>
             <A href="/review">"Weekly review"</A>
             <A href="/maps">"Table maps"</A>
-            <A href="/collectors">"Collectors"</A>
-            <A href="/audit">"Audit log"</A>
-            {is_admin.then(|| view! {
-                <A href="/admin/environments">"Environments"</A>
-                <A href="/admin/users">"Users"</A>
-                <A href="/admin/tokens">"API tokens"</A>
-            })}
+            // The pages that look after the console itself, under one
+            // entry so the header keeps to one line.
+            <details class="nav-group">
+                <summary>{if is_admin { "Admin" } else { "More" }}</summary>
+                <div class="nav-group-links">
+                    <A href="/collectors">"Collectors"</A>
+                    <A href="/audit">"Audit log"</A>
+                    {is_admin.then(|| view! {
+                        <A href="/admin/environments">"Environments"</A>
+                        <A href="/admin/users">"Users"</A>
+                        <A href="/admin/tokens">"API tokens"</A>
+                    })}
+                </div>
+            </details>
         </div>
         <div class="nav-user">
             <span class="who" data-testid="signed-in-as">
-                {user.email.clone()} " " <span class=format!("role role-{}", user.role)>{user.role.to_string()}</span>
+                <span class="who-email" title=user.email.clone()>{user.email.clone()}</span>
+                " " <span class=format!("role role-{}", user.role)>{user.role.to_string()}</span>
             </span>
             <ActionForm action=logout attr:class="inline">
                 <button type="submit" class="link">"Sign out"</button>

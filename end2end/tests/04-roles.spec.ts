@@ -1,12 +1,13 @@
 // Roles as a user meets them: a viewer reads but cannot write or administer.
 import { expect, test } from "@playwright/test";
-import { VIEWER, signIn, signOut } from "./helpers";
+import { VIEWER, signIn, signOut, openNavGroup } from "./helpers";
 
 test("a viewer sees no admin areas and is refused on the admin pages", async ({ page }, info) => {
   await signIn(page, info, VIEWER);
   await expect(page.getByTestId("signed-in-as")).toContainText("viewer");
   await expect(page.getByRole("link", { name: "Users" })).toHaveCount(0);
   await expect(page.getByRole("link", { name: "API tokens" })).toHaveCount(0);
+  await openNavGroup(page);
   await expect(page.getByRole("link", { name: "Audit log", exact: true })).toBeVisible();
 
   await page.goto("/admin/users");

@@ -2,22 +2,36 @@
 import { expect, test } from "@playwright/test";
 import { ADMIN, hydrated, ready, signIn } from "./helpers";
 
-test("on a phone the navigation folds into a menu button once hydrated", async ({ page }, info) => {
+test("on a phone the navigation folds into a menu, with or without JavaScript", async ({ page }, info) => {
   await page.setViewportSize({ width: 390, height: 800 });
   await signIn(page, info, ADMIN);
   const links = page.locator("#main-nav");
-  if (!hydrated(info)) {
-    // Without JavaScript the links stay visible, stacked.
-    await expect(page.getByRole("button", { name: "Menu" })).toBeHidden();
-    await expect(links).toBeVisible();
-    return;
-  }
+  const menu = page.locator("summary.menu-toggle");
   await expect(links).toBeHidden();
-  await page.getByRole("button", { name: "Menu" }).click();
+  await menu.click();
   await expect(links).toBeVisible();
+  // The console's own pages sit under one entry.
+  await page.locator(".nav-group > summary").click();
   await expect(page.getByRole("link", { name: "Audit log", exact: true })).toBeVisible();
-  await page.getByRole("button", { name: "Menu" }).click();
+  const box = await page.getByRole("link", { name: "Audit log", exact: true }).boundingBox();
+  expect(box!.height).toBeGreaterThanOrEqual(44);
+  await menu.click();
   await expect(links).toBeHidden();
+});
+
+test("at 1280 px the header keeps to one line and the admin pages drop down", async ({ page }, info) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await signIn(page, info, ADMIN);
+  await expect(page.locator("summary.menu-toggle")).toBeHidden();
+  await expect(page.getByRole("link", { name: "Error queue", exact: true })).toBeVisible();
+  const brand = await page.locator(".topbar .brand").boundingBox();
+  const signOut = await page.getByRole("button", { name: "Sign out" }).boundingBox();
+  // One line: the last item of the header sits level with the first.
+  expect(Math.abs(signOut!.y + signOut!.height / 2 - (brand!.y + brand!.height / 2))).toBeLessThan(12);
+  await expect(page.getByRole("link", { name: "Users", exact: true })).toBeHidden();
+  await page.locator(".nav-group > summary", { hasText: "Admin" }).click();
+  await page.getByRole("link", { name: "Users", exact: true }).click();
+  await expect(page).toHaveURL(/\/admin\/users/);
 });
 
 test("the sign-in form can reveal the password once hydrated", async ({ page }, info) => {

@@ -3,7 +3,7 @@
 // guidance warning, compares revisions and restores one; a viewer reads only.
 import { expect, test } from "@playwright/test";
 import { Page } from "@playwright/test";
-import { ADMIN, EDITOR, VIEWER, signIn } from "./helpers";
+import { ADMIN, EDITOR, VIEWER, signIn, openNavGroup } from "./helpers";
 
 /** Opens a <details> section by its summary text (clicking would toggle it,
  *  and a hydrated re-render may already have it open). */
@@ -15,6 +15,7 @@ async function open(page: Page, summary: string) {
 
 test("an admin adds environments, and a bad URL is refused naming the field", async ({ page }, info) => {
   await signIn(page, info, ADMIN);
+  await openNavGroup(page);
   await page.getByRole("link", { name: "Environments" }).click();
   const form = page.locator("form.form-card");
   await form.locator('input[name="name"]').fill("UAT");

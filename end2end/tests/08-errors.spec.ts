@@ -3,7 +3,7 @@
 // category, acknowledges with a comment (the audit log shows it), opens a
 // group, and imports a CSV where one bad row stops the whole file.
 import { expect, test } from "@playwright/test";
-import { ADMIN, EDITOR, ready, signIn } from "./helpers";
+import { ADMIN, EDITOR, ready, signIn, openNavGroup } from "./helpers";
 
 let secret = "";
 
@@ -13,6 +13,7 @@ function minutesAgo(m: number): string {
 
 test("an admin creates a collector token and a batch arrives through the API", async ({ page, request }, info) => {
   await signIn(page, info, ADMIN);
+  await openNavGroup(page);
   await page.getByRole("link", { name: "API tokens" }).click();
   await ready(page, info);
   await page.locator('input[name="name"]').fill("e2e error collector");
@@ -75,6 +76,7 @@ test("an editor filters by category and acknowledges with a comment; the audit l
   await expect(page.getByTestId("groups-table").locator("tbody tr").first()).toContainText("Acknowledged");
   await expect(page).toHaveURL(/category=dependency_order/);
 
+  await openNavGroup(page);
   await page.getByRole("link", { name: "Audit log", exact: true }).click();
   await expect(page.locator("body")).toContainText("Set 1 error group to acknowledged: Contacts must load before customers");
 });
@@ -154,6 +156,7 @@ test("an admin re-classifies the queue and sees what moved", async ({ page }, in
   await ready(page, info);
   await page.getByTestId("reclassify-form").getByRole("button", { name: "Re-classify every group in UAT" }).click();
   await expect(page.getByTestId("last-reclassify")).toContainText(/Re-classified \d+ error groups: 0 moved/);
+  await openNavGroup(page);
   await page.getByRole("link", { name: "Audit log", exact: true }).click();
   await expect(page.locator("body")).toContainText("Re-classified");
 });

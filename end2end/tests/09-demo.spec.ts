@@ -2,7 +2,7 @@
 // configured, so the console runs the simulated environment and collects
 // from it like from a tenant. The error queue fills within a minute.
 import { expect, test } from "@playwright/test";
-import { ADMIN, ready } from "./helpers";
+import { ADMIN, ready, openNavGroup } from "./helpers";
 
 test("a fresh console in demo mode shows live, labelled simulated data within a minute", async ({ page }, info) => {
   test.setTimeout(90_000);
@@ -45,6 +45,7 @@ test("the collectors page shows the demo collector's last success and runs", asy
   await page.locator('input[name="email"]').fill(ADMIN.email);
   await page.locator('input[name="password"]').fill(ADMIN.password);
   await page.getByRole("button", { name: "Sign in" }).click();
+  await openNavGroup(page);
   await page.getByRole("link", { name: "Collectors" }).click();
   const rows = page.getByTestId("collectors-table").locator("tbody tr", { hasText: "Simulated demo" });
   // The first record count pages whole tables, so it may still be going.

@@ -30,6 +30,7 @@ test.use({ viewport: { width: 1280, height: 900 } });
 
 test("every page of the navigation fits 1280 px without tables wider than their box", async ({ page }, info) => {
   await signIn(page, info, ADMIN);
+  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Table maps" })).toBeVisible();
   const links = await page
     .getByRole("navigation", { name: "Main" })
     .locator("a[href^='/']")

@@ -14,7 +14,7 @@ export function hydrated(info: TestInfo): boolean {
  *  the WebAssembly handlers rather than the bare HTML. */
 export async function ready(page: Page, info: TestInfo) {
   if (hydrated(info)) {
-    await page.locator('[data-hydrated="true"]').first().waitFor();
+    await page.locator('[data-hydrated="true"]').first().waitFor({ state: "attached" });
   }
 }
 
@@ -48,4 +48,13 @@ export async function firing(page: Page, n: number) {
     await expect(page.locator('[data-testid="active-alert"][data-state="firing"]')).not.toHaveCount(0, { timeout: 1_000 });
     expect(await page.locator('[data-testid="active-alert"][data-state="firing"]').count()).toBeGreaterThanOrEqual(n);
   }).toPass({ timeout: 150_000, intervals: [5_000] });
+}
+
+/** Opens the header's "Admin" (or "More") entry, where the console's own
+ *  pages (collectors, audit log, environments, users, tokens) are listed. */
+export async function openNavGroup(page: Page) {
+  const group = page.locator(".nav-group");
+  if (!(await group.evaluate((e) => (e as HTMLDetailsElement).open))) {
+    await group.locator("summary").click();
+  }
 }

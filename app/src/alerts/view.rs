@@ -1,7 +1,8 @@
 //! The alert pages: what is alerting in an environment and its rules; one
 //! rule with its chart and history; the rule editor with a preview over
 //! stored history; revisions and their differences. Plain forms, so every
-//! one works without JavaScript; hydrated, the preview updates in place.
+//! one works without JavaScript: a preview is a GET of the same page with
+//! the form in its address.
 
 use super::api::{
     AcknowledgeAlert, ApplyAlertStarter, CreateChannel, CreateSilence, DeleteAlertRule,
@@ -23,7 +24,7 @@ use crate::error::AppError;
 use crate::errors::Category;
 use crate::layout::{Layout, RoleGate};
 use leptos::prelude::*;
-use leptos_router::hooks::{use_location, use_params_map, use_query_map};
+use leptos_router::hooks::{use_params_map, use_query_map};
 use leptos_router::params::ParamsMap;
 
 /// A Unix time as people read it: `2026-12-01 08:05 UTC`.
@@ -506,53 +507,6 @@ pub fn AlertRuleEditPage() -> impl IntoView {
         },
         |(id, env, draft, days)| alert_rule_editor(env, id, draft, days),
     );
-    let location = use_location();
-    // Only the hydrated page navigates. A thread-local value must not be
-    // made on the server: the response may finish on another worker thread,
-    // and dropping it there panics (`SendWrapper`).
-    #[cfg(feature = "hydrate")]
-    let navigate = StoredValue::new_local(leptos_router::hooks::use_navigate());
-    // Hydrated, "Preview" puts the form in the address and stays on the
-    // page (the same address a browser without JavaScript would load).
-    let preview = move |days: i64| {
-        move |ev: leptos::ev::MouseEvent| {
-            use leptos::wasm_bindgen::JsCast;
-            let Some(form) = ev
-                .current_target()
-                .and_then(|t| t.dyn_into::<leptos::web_sys::HtmlButtonElement>().ok())
-                .and_then(|b| b.form())
-            else {
-                return;
-            };
-            let Ok(data) = leptos::web_sys::FormData::new_with_form(&form) else {
-                return;
-            };
-            let Ok(params) =
-                leptos::web_sys::UrlSearchParams::new_with_str_sequence_sequence(&data)
-            else {
-                return;
-            };
-            ev.prevent_default();
-            params.set("preview", &days.to_string());
-            let to = format!(
-                "{}?{}",
-                location.pathname.get_untracked(),
-                String::from(params.to_string())
-            );
-            #[cfg(feature = "hydrate")]
-            navigate.with_value(|go| {
-                go(
-                    &to,
-                    leptos_router::NavigateOptions {
-                        scroll: false,
-                        ..Default::default()
-                    },
-                )
-            });
-            #[cfg(not(feature = "hydrate"))]
-            let _ = to;
-        }
-    };
     view! {
         <Layout title="Edit alert rule">
             <RoleGate needed=Role::Editor action="edit alert rules">
@@ -646,8 +600,8 @@ pub fn AlertRuleEditPage() -> impl IntoView {
                                 <label>"What changed and why (kept in the history)" <input name="comment"/></label>
                                 <div class="actions-row">
                                     <button type="submit" class="primary">"Save"</button>
-                                    <button type="submit" class="secondary" formmethod="get" formaction=here.clone() formnovalidate=true name="preview" value="7" on:click=preview(7) data-testid="preview-7">"Preview 7 days"</button>
-                                    <button type="submit" class="secondary" formmethod="get" formaction=here formnovalidate=true name="preview" value="30" on:click=preview(30)>"Preview 30 days"</button>
+                                    <button type="submit" class="secondary" formmethod="get" formaction=here.clone() formnovalidate=true name="preview" value="7" data-testid="preview-7">"Preview 7 days"</button>
+                                    <button type="submit" class="secondary" formmethod="get" formaction=here formnovalidate=true name="preview" value="30">"Preview 30 days"</button>
                                 </div>
                             </ActionForm>
                             {e.preview.map(preview_view)}

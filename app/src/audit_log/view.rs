@@ -72,7 +72,7 @@ pub fn AuditPage() -> impl IntoView {
                                     <a href="/audit" class="button secondary">"Clear"</a>
                                 </Form>
                                 {empty.then(|| view! { <p class="empty">"No entries match these filters."</p> })}
-                                <div class="table-wrap">
+                                <div class="table-wrap" tabindex="0" role="region" aria-label="Audit log">
                                 <table class="data" data-testid="audit-table">
                                     <thead><tr><th>"When"</th><th>"Who"</th><th>"Action"</th><th>"Environment"</th><th>"What"</th><th>"From"</th></tr></thead>
                                     <tbody>

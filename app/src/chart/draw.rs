@@ -369,7 +369,9 @@ pub fn data_table(chart: &Chart) -> String {
 }
 
 /// One chart: title, SVG, legend, a readout of the values under the
-/// pointer (when hydrated), the data as a table and a CSV download.
+/// pointer (in the [`ChartPlot`] island), the data as a table and a CSV
+/// download. A server component: plotters draws on the server only, and
+/// the browser gets the SVG and the readout's words.
 #[component]
 pub fn ChartView(
     /// The chart.
@@ -380,27 +382,6 @@ pub fn ChartView(
 ) -> impl IntoView {
     let drawn = draw(&chart);
     let n = chart.span.buckets().len();
-    let hover = RwSignal::new(None::<usize>);
-    let overlay = NodeRef::<leptos::html::Div>::new();
-    let plot_x = drawn
-        .as_ref()
-        .map(|d| d.plot_x)
-        .unwrap_or((0, WIDTH as i32));
-    let on_move = move |ev: leptos::ev::MouseEvent| {
-        let Some(el) = overlay.get() else { return };
-        let w = el.client_width().max(1) as f64;
-        let x = ev.offset_x() as f64 * WIDTH as f64 / w;
-        let f = (x - plot_x.0 as f64) / (plot_x.1 - plot_x.0).max(1) as f64;
-        hover.set((0.0..1.0).contains(&f).then_some((f * n as f64) as usize));
-    };
-    let described = chart.clone();
-    let readout = move || hover.get().map(|i| describe(&described, i));
-    let guide = move || {
-        hover.get().map(|i| {
-            let x = plot_x.0 as f64 + (i as f64 + 0.5) / n as f64 * (plot_x.1 - plot_x.0) as f64;
-            view! { <div class="chart-guide" style:left=format!("{:.2}%", x * 100.0 / WIDTH as f64)></div> }
-        })
-    };
     let points = chart
         .series
         .iter()
@@ -448,6 +429,8 @@ pub fn ChartView(
     let table = data_table(&chart);
     let empty = chart.is_empty();
     let file = format!("{}.csv", chart.key);
+    // The chart's text alternative: its data table, named by `aria-details`.
+    let data_id = format!("chart-data-{}", chart.key);
     view! {
         <figure class="chart" data-testid=format!("chart-{}", chart.key) data-points=points.to_string()>
             <figcaption>
@@ -456,25 +439,66 @@ pub fn ChartView(
             </figcaption>
             {match drawn {
                 Err(e) => view! { <p class="error">{format!("The chart could not be drawn: {e}")}</p> }.into_any(),
-                Ok(d) => view! {
-                    <div class="chart-plot">
-                        <div class="chart-svg" role="img" aria-label=format!("{}: {} non-zero values; the table under “Show data” has them all", chart.title, points) inner_html=d.svg></div>
-                        {guide}
-                        <div class="chart-overlay" node_ref=overlay on:mousemove=on_move on:mouseleave=move |_| hover.set(None)></div>
-                        {empty.then(|| view! { <p class="chart-empty">"No data in this range."</p> })}
-                    </div>
-                }.into_any(),
+                Ok(d) => {
+                    let data_id = data_id.clone();
+                    let readouts = (0..n).map(|i| describe(&chart, i)).collect::<Vec<_>>();
+                    view! {
+                        <ChartPlot plot_x=d.plot_x readouts=readouts>
+                            <div class="chart-svg" role="img" aria-label=format!("{}: {} non-zero values; the table under “Show data” has them all", chart.title, points) aria-details=data_id.clone() inner_html=d.svg></div>
+                            {empty.then(|| view! { <p class="chart-empty">"No data in this range."</p> })}
+                        </ChartPlot>
+                    }.into_any()
+                }
             }}
-            <p class="chart-hover muted" aria-live="polite" data-testid="chart-hover">{readout}</p>
             <ul class="legend">{legend}{extra}</ul>
             <div class="chart-actions">
-                <details class="chart-data">
+                <details class="chart-data" id=data_id>
                     <summary>"Show data"</summary>
                     <div class="table-scroll" inner_html=table></div>
                 </details>
                 {csv_href.map(|href| view! { <a class="button small" href=href download=file>"Download CSV"</a> })}
             </div>
         </figure>
+    }
+}
+
+/// The drawn chart with its pointer readout: a guide line over the bucket
+/// under the pointer and its values in words below the chart. An island,
+/// so the browser gets only this and the words for each bucket
+/// (`readouts`, one per bucket, oldest first), never plotters.
+#[island]
+pub fn ChartPlot(
+    /// The plot area's left and right edge in SVG pixels (of [`WIDTH`]).
+    plot_x: (i32, i32),
+    /// [`describe`] of each bucket.
+    readouts: Vec<String>,
+    /// The SVG, rendered by the server.
+    children: Children,
+) -> impl IntoView {
+    let n = readouts.len().max(1);
+    let hover = RwSignal::new(None::<usize>);
+    let overlay = NodeRef::<leptos::html::Div>::new();
+    let on_move = move |ev: leptos::ev::MouseEvent| {
+        let Some(el) = overlay.get() else { return };
+        let w = el.client_width().max(1) as f64;
+        let x = ev.offset_x() as f64 * WIDTH as f64 / w;
+        let f = (x - plot_x.0 as f64) / (plot_x.1 - plot_x.0).max(1) as f64;
+        hover.set((0.0..1.0).contains(&f).then_some((f * n as f64) as usize));
+    };
+    let readout = move || hover.get().and_then(|i| readouts.get(i).cloned());
+    let guide = move || {
+        hover.get().map(|i| {
+            let x = plot_x.0 as f64 + (i as f64 + 0.5) / n as f64 * (plot_x.1 - plot_x.0) as f64;
+            view! { <div class="chart-guide" style:left=format!("{:.2}%", x * 100.0 / WIDTH as f64)></div> }
+        })
+    };
+    view! {
+        <div class="chart-plot">
+            {children()}
+            {guide}
+            <div class="chart-overlay" node_ref=overlay on:mousemove=on_move on:mouseleave=move |_| hover.set(None)></div>
+        </div>
+        <p class="chart-hover muted" aria-live="polite" data-testid="chart-hover">{readout}</p>
     }
 }
 

@@ -39,7 +39,7 @@ pub fn CollectorsPage() -> impl IntoView {
                     let can_test = p.can_test;
                     let connections = (!p.connections.is_empty()).then(|| view! {
                         <h2>"Connections"</h2>
-                        <div class="table-wrap">
+                        <div class="table-wrap" tabindex="0" role="region" aria-label="Connections">
                         <table class="data" data-testid="connections-table">
                             <thead><tr><th>"Environment"</th><th>"Tenant / client id"</th><th>"Dataverse"</th><th>"F&O"</th><th></th></tr></thead>
                             <tbody>
@@ -72,7 +72,7 @@ pub fn CollectorsPage() -> impl IntoView {
                     view! {
                         {connections}
                         <h2>"Collectors"</h2>
-                        <div class="table-wrap">
+                        <div class="table-wrap" tabindex="0" role="region" aria-label="Collectors">
                         <table class="data" data-testid="collectors-table">
                             <thead><tr><th>"Environment"</th><th>"Collector"</th><th>"Last success"</th><th>"Last run"</th><th class="num">"Stored, 24 h"</th><th>"Failures since success"</th></tr></thead>
                             <tbody>
@@ -97,7 +97,7 @@ pub fn CollectorsPage() -> impl IntoView {
                         </table>
                         </div>
                         <h2>"Recent runs"</h2>
-                        <div class="table-wrap">
+                        <div class="table-wrap" tabindex="0" role="region" aria-label="Recent runs">
                         <table class="data" data-testid="runs-table">
                             <thead><tr><th>"Started"</th><th>"Environment"</th><th>"Collector"</th><th>"Outcome"</th><th class="num">"Stored"</th><th>"Error"</th></tr></thead>
                             <tbody>

@@ -4,14 +4,46 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 
-/// A signal that turns true once the page is hydrated. Effects run only in
-/// the browser, so it stays false during server rendering and without
-/// JavaScript. Controls that need JavaScript render only when it is true;
-/// browser tests wait for the `data-hydrated` marker that uses it.
-pub fn use_hydrated() -> RwSignal<bool> {
+/// A hidden marker that reads `data-hydrated="true"` once the page's
+/// islands are live. The islands script hydrates islands in document order,
+/// so a page puts this last; browser tests wait for it before clicking.
+/// Without JavaScript it stays `"false"`.
+#[island]
+pub fn HydrationMark() -> impl IntoView {
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
-    hydrated
+    view! { <span hidden data-hydrated=move || if hydrated.get() { "true" } else { "false" }></span> }
+}
+
+/// Reloads the page every `seconds` while it is open, for pages that
+/// follow something going on (a cutover run, a reconciliation). The server
+/// renders it only while there is something to follow, so a finished run
+/// stops the reloads. A reload waits while the person is typing in a form
+/// field, so no input is lost.
+#[island]
+pub fn AutoRefresh(
+    /// Seconds between reloads.
+    seconds: u32,
+) -> impl IntoView {
+    Effect::new(move |_| {
+        let every = std::time::Duration::from_secs(u64::from(seconds.max(1)));
+        set_interval(
+            || {
+                let typing = document().active_element().is_some_and(|el| {
+                    matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+                });
+                if !typing {
+                    _ = window().location().reload();
+                }
+            },
+            every,
+        );
+    });
+    view! {
+        <p class="muted refresh-note" data-testid="auto-refresh">
+            {format!("With JavaScript on, this page reloads itself every {seconds} seconds while it goes on; otherwise reload it to see the latest.")}
+        </p>
+    }
 }
 
 /// A red box with a user-facing error message.
@@ -63,35 +95,6 @@ pub fn TextArea(
     text: String,
 ) -> impl IntoView {
     view! { <textarea name=name inner_html=escape_text(&text)></textarea> }
-}
-
-/// Scrolls to the element the address's `#fragment` names, once the page
-/// content above it has rendered. A direct load scrolls by itself, but
-/// after a navigation inside the hydrated app the target appears only when
-/// its data arrives, after the router tried; put this at the end of that
-/// content. Does nothing on the server or without a fragment.
-#[component]
-pub fn ScrollToHash() -> impl IntoView {
-    let location = leptos_router::hooks::use_location();
-    Effect::new(move |_| {
-        let hash = location.hash.get();
-        let id = hash.trim_start_matches('#').to_string();
-        if !id.is_empty() {
-            scroll_when_present(id, 30);
-        }
-    });
-}
-
-/// Scrolls to element `id` on the next animation frame, or, while it is
-/// not in the document yet (a suspended view is inserted after its effects
-/// run, and the router scrolls to the top after a navigation), on one of
-/// the next `tries` frames.
-fn scroll_when_present(id: String, tries: u32) {
-    request_animation_frame(move || match document().get_element_by_id(&id) {
-        Some(el) if el.is_connected() => el.scroll_into_view(),
-        _ if tries > 0 => scroll_when_present(id, tries - 1),
-        _ => {}
-    });
 }
 
 /// Escapes text for an HTML text context (element content): `&`, `<` and

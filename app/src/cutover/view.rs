@@ -6,7 +6,7 @@
 use super::api::*;
 use super::run::{RunKind, Status};
 use super::{PlanPage, RunSummary, RunTaskRow, TaskKind, TaskRow};
-use crate::components::{ErrorBox, ScrollToHash, TextArea, action_error, percent_encode, plural};
+use crate::components::{AutoRefresh, ErrorBox, TextArea, action_error, percent_encode, plural};
 use crate::environments::view::{EnvironmentSwitcher, use_env_param};
 use crate::error::AppError;
 use crate::layout::{Layout, RoleGate};
@@ -271,7 +271,6 @@ fn plan_body(p: PlanPage, start: ServerAction<StartCutoverRun>) -> impl IntoView
         {p.rollback_words.map(|w| view! { <p data-testid="rollback-words">{w}</p> })}
         {(!p.rollback.is_empty()).then(|| task_table(p.rollback, id, can_edit, "rollback-tasks".into()))}
         {runs}
-        <ScrollToHash/>
     }
 }
 
@@ -922,7 +921,6 @@ pub fn CutoverRunPage() -> impl IntoView {
                             </tbody>
                         </table>
                         </div>
-                        <ScrollToHash/>
                     }.into_any()
                 })}
             </Transition>
@@ -935,29 +933,15 @@ pub fn CutoverRunPage() -> impl IntoView {
 #[component]
 pub fn CutoverStatusPage() -> impl IntoView {
     let id = run_id();
-    let (tick, set_tick) = signal(0u64);
     let page = Resource::new(
-        move || (id.get(), tick.get()),
-        |(id, _)| async move {
+        move || id.get(),
+        |id| async move {
             match id {
                 Some(id) => cutover_status(id).await,
                 None => Err(AppError::not_found("That cutover run")),
             }
         },
     );
-    // Read again every 30 seconds while the run goes on.
-    Effect::new(move |_| {
-        let going = page
-            .get()
-            .and_then(|r| r.ok())
-            .is_some_and(|p| p.summary.ended.is_none());
-        if going {
-            set_timeout(
-                move || set_tick.update(|t| *t += 1),
-                std::time::Duration::from_secs(30),
-            );
-        }
-    });
     view! {
         <Layout title="Cutover status">
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -973,6 +957,8 @@ pub fn CutoverStatusPage() -> impl IntoView {
                             <a href=format!("/cutover/runs/{}", p.id)>"All tasks and the log"</a>
                             " · " <a href=format!("/cutover/runs/{}/report", p.id)>"Report"</a>
                         </p>
+                        // While the run goes on, read it again every 30 seconds.
+                        {p.summary.ended.is_none().then(|| view! { <AutoRefresh seconds=30/> })}
                         {summary_view(p.summary)}
                     }.into_any()
                 })}

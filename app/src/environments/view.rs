@@ -12,16 +12,6 @@ use leptos_router::hooks::{use_location, use_query_map};
 pub fn EnvironmentsPage() -> impl IntoView {
     let save = ServerAction::<SaveEnvironment>::new();
     let query = leptos_router::hooks::use_query_map();
-    // A hydrated form stays on the page after an add: empty it, so the next
-    // environment starts blank. (Without JavaScript the page reloads.)
-    let add_form = NodeRef::<leptos::html::Form>::new();
-    Effect::new(move |_| {
-        if matches!(save.value().get(), Some(Ok(())))
-            && let Some(form) = add_form.get()
-        {
-            form.reset();
-        }
-    });
     let envs = Resource::new(move || save.version().get(), |_| list_environments());
     view! {
         <Layout title="Environments">
@@ -48,7 +38,7 @@ pub fn EnvironmentsPage() -> impl IntoView {
                                 <p class="empty">"No environments yet. Add the first one below."</p>
                             }.into_any(),
                             Ok(list) => view! {
-                                <div class="table-wrap">
+                                <div class="table-wrap" tabindex="0" role="region" aria-label="Environments">
                                 <table class="data" data-testid="environments-table">
                                     <thead><tr><th>"Name"</th><th>"F&O"</th><th>"Dataverse"</th><th>"Legal entities"</th><th>"Time zone"</th><th></th></tr></thead>
                                     <tbody>
@@ -86,7 +76,7 @@ pub fn EnvironmentsPage() -> impl IntoView {
                     })}
                 </Transition>
                 <h2>"Add an environment"</h2>
-                <ActionForm action=save node_ref=add_form attr:class="stack form-card" attr:data-testid="add-environment-form">
+                <ActionForm action=save attr:class="stack form-card" attr:data-testid="add-environment-form">
                     <label>"Name" <input name="name" required placeholder="UAT"/></label>
                     <label>"F&O environment URL" <input name="fo_url" type="url" placeholder="https://contoso-uat.sandbox.operations.dynamics.com"/></label>
                     <label>"Dataverse environment URL" <input name="dataverse_url" type="url" placeholder="https://contoso-uat.crm.dynamics.com"/></label>

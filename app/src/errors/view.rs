@@ -242,7 +242,7 @@ pub fn ErrorsPage() -> impl IntoView {
                                         .into_iter()
                                         .filter_map(|(k, v)| v.clone().map(|v| view! { <input type="hidden" name=format!("filter[{k}]") value=v/> }))
                                         .collect_view()}
-                                    <div class="table-wrap">
+                                    <div class="table-wrap" tabindex="0" role="region" aria-label="Error groups">
                                     <table class="data" data-testid="groups-table">
                                         <thead><tr>
                                             {can_edit.then(|| view! { <th><span class="visually-hidden">"Select"</span></th> })}
@@ -392,7 +392,7 @@ pub fn ErrorGroupPage() -> impl IntoView {
                                 </div>
                             })}
                             <h3>"Entries"</h3>
-                            <div class="table-wrap">
+                            <div class="table-wrap" tabindex="0" role="region" aria-label="Entries">
                             <table class="data" data-testid="entries-table">
                                 <thead><tr><th>"Occurred"</th><th>"Record key"</th><th>"Company"</th><th>"Message"</th><th>"Classified by"</th><th>"Source"</th></tr></thead>
                                 <tbody>
@@ -538,7 +538,7 @@ pub fn ErrorsClassifierPage() -> impl IntoView {
                             }
                         }).collect_view();
                         view! {
-                            <div class="table-wrap">
+                            <div class="table-wrap" tabindex="0" role="region" aria-label="Lessons">
                                 <table class="data" data-testid="lessons-table">
                                     <thead><tr>
                                         <th>"Message"</th><th>"Category"</th><th>"Taught by · when · on"</th>

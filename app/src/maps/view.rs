@@ -194,7 +194,7 @@ pub fn revision_table(
     let older = revisions.get(1).map(|r| r.revision).unwrap_or(newest);
     view! {
         <form method="get" action=diff_href class="history-form">
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0" role="region" aria-label="History">
             <table class="data" data-testid="history-table">
                 <thead><tr><th>"From"</th><th>"To"</th><th>"Revision"</th><th>"When"</th><th>"Who"</th><th>"Comment"</th><th></th></tr></thead>
                 <tbody>
@@ -286,7 +286,7 @@ pub fn changes_table(from: i64, to: i64, changes: Vec<super::diff::FieldChange>)
         view! { <p class="empty">"These revisions have the same content."</p> }.into_any()
     } else {
         view! {
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0" role="region" aria-label="Differences between revisions">
             <table class="data diff" data-testid="diff-table">
                 <thead><tr><th>"Field"</th><th>{format!("Revision {}", from)}</th><th>{format!("Revision {}", to)}</th></tr></thead>
                 <tbody>

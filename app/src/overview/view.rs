@@ -174,7 +174,7 @@ fn environment_view(o: EnvOverview) -> impl IntoView {
             </div>
         </section>
         <h2>"Table maps"</h2>
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Table maps">
             <table class="data" data-testid="overview-maps">
                 <thead><tr>
                     <th>"Map"</th><th>"State (F&O)"</th><th class="num">"Open groups"</th><th class="num">"Errors, 24 h"</th>

@@ -6,7 +6,7 @@ use super::api::{
     CancelReconcile, ExplainDifference, SaveReconcileSettings, StartReconcile, get_reconcile,
 };
 use super::{Difference, ReconcilePage, Run, fmt_rate, kind_label};
-use crate::components::{ErrorBox, action_error, fmt_count, fmt_time};
+use crate::components::{AutoRefresh, ErrorBox, action_error, fmt_count, fmt_time};
 use crate::layout::Layout;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -119,6 +119,8 @@ fn page_view(p: ReconcilePage, a: Actions) -> impl IntoView + use<> {
             <a href=format!("/maps/{map_id}")>{p.map_name.clone()}</a>{format!(" · {}", p.environment)}
         </p>
         {p.blocked.clone().map(|b| view! { <p class="flag" data-testid="reconcile-blocked">{b}</p> })}
+        // While a run goes on, read the page again every two seconds.
+        {busy.then(|| view! { <AutoRefresh seconds=2/> })}
         {(p.can_edit && p.blocked.is_none()).then(|| view! {
             <div class="actions">
                 <ActionForm action=start attr:class="inline">
@@ -160,7 +162,7 @@ fn page_view(p: ReconcilePage, a: Actions) -> impl IntoView + use<> {
                     view! { <p class="muted">"None: every compared record matches."</p> }.into_any()
                 } else {
                     view! {
-                        <div class="table-wrap">
+                        <div class="table-wrap" tabindex="0" role="region" aria-label="Differences">
                         <table class="data" data-testid="differences-table">
                             <thead><tr><th>"Key"</th><th>"Difference"</th><th>"Field"</th><th>"F&O value"</th><th>"Dataverse value"</th><th>"Since last run"</th><th>"Explained"</th></tr></thead>
                             <tbody>{p.differences.into_iter().map(|d| difference_row(d, p.can_edit, explain)).collect_view()}</tbody>
@@ -193,7 +195,7 @@ fn page_view(p: ReconcilePage, a: Actions) -> impl IntoView + use<> {
             view! { <p class="muted">"No runs yet."</p> }.into_any()
         } else {
             view! {
-                <table class="data compact" data-testid="runs-table">
+                <div class="table-wrap" tabindex="0" role="region" aria-label="Reconciliation runs"><table class="data compact" data-testid="runs-table">
                     <thead><tr><th>"Started"</th><th>"Run"</th><th>"Status"</th><th class="num">"Records"</th><th class="num">"Drifting"</th><th class="num">"Drift rate"</th><th></th></tr></thead>
                     <tbody>
                         {p.runs.iter().map(|r| view! {
@@ -208,7 +210,7 @@ fn page_view(p: ReconcilePage, a: Actions) -> impl IntoView + use<> {
                             </tr>
                         }).collect_view()}
                     </tbody>
-                </table>
+                </table></div>
             }.into_any()
         }}
         {p.can_edit.then(|| view! {
@@ -237,7 +239,6 @@ pub fn ReconcilePage() -> impl IntoView {
         settings: ServerAction::new(),
         explain: ServerAction::new(),
     };
-    let (tick, set_tick) = signal(0u32);
     let page = Resource::new(
         move || {
             (
@@ -247,7 +248,6 @@ pub fn ReconcilePage() -> impl IntoView {
                 actions.cancel.version().get(),
                 actions.settings.version().get(),
                 actions.explain.version().get(),
-                tick.get(),
             )
         },
         |(id, run, ..)| async move {
@@ -257,19 +257,6 @@ pub fn ReconcilePage() -> impl IntoView {
             }
         },
     );
-    // While a run goes on, read the page again every two seconds.
-    Effect::new(move |_| {
-        let running = page
-            .get()
-            .and_then(|r| r.ok())
-            .is_some_and(|p| p.runs.iter().any(|r| r.status == "running"));
-        if running {
-            set_timeout(
-                move || set_tick.update(|t| *t += 1),
-                std::time::Duration::from_secs(2),
-            );
-        }
-    });
     view! {
         <Layout title="Reconciliation">
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>

@@ -50,12 +50,17 @@ fn delta(this: i64, before: i64) -> String {
     }
 }
 
-fn groups_table(list: Vec<super::GroupLine>, testid: &'static str, empty: &'static str) -> AnyView {
+fn groups_table(
+    list: Vec<super::GroupLine>,
+    label: &'static str,
+    testid: &'static str,
+    empty: &'static str,
+) -> AnyView {
     if list.is_empty() {
         return view! { <p class="muted">{empty}</p> }.into_any();
     }
     view! {
-        <table class="data compact" data-testid=testid>
+        <div class="table-wrap" tabindex="0" role="region" aria-label=label><table class="data compact" data-testid=testid>
             <thead><tr><th>"Group"</th><th>"Category"</th><th>"Map"</th><th class="num">"Entries"</th><th>"State"</th></tr></thead>
             <tbody>
                 {list.into_iter().map(|g| view! {
@@ -68,7 +73,7 @@ fn groups_table(list: Vec<super::GroupLine>, testid: &'static str, empty: &'stat
                     </tr>
                 }).collect_view()}
             </tbody>
-        </table>
+        </table></div>
     }
     .into_any()
 }
@@ -172,26 +177,26 @@ fn review_view(r: Review, save: ServerAction<SaveReviewNote>, saved: bool) -> im
 
             <section>
                 <h2>"Errors by category"</h2>
-                <table class="data compact" data-testid="review-categories">
+                <div class="table-wrap" tabindex="0" role="region" aria-label="Errors by category"><table class="data compact" data-testid="review-categories">
                     <thead><tr><th>"Category"</th><th class="num">"This week"</th><th class="num">"Week before"</th><th class="num">"Change"</th></tr></thead>
                     <tbody>{categories}</tbody>
                     <tfoot><tr><th>"All"</th><th class="num">{fmt_count(total)}</th><th class="num">{fmt_count(total_before)}</th><th class="num">{delta(total, total_before)}</th></tr></tfoot>
-                </table>
+                </table></div>
                 <ChartView chart=r.chart csv_href=chart_csv/>
             </section>
 
             <section>
                 <h2>"Top 10 error groups"</h2>
-                {groups_table(r.top_groups, "review-top-groups", "No errors this week.")}
+                {groups_table(r.top_groups, "Top 10 error groups", "review-top-groups", "No errors this week.")}
             </section>
             <div class="two">
                 <section>
                     <h2>"New groups"</h2>
-                    {groups_table(r.new_groups, "review-new-groups", "No new groups.")}
+                    {groups_table(r.new_groups, "New groups", "review-new-groups", "No new groups.")}
                 </section>
                 <section>
                     <h2>"Resolved groups"</h2>
-                    {groups_table(r.resolved_groups, "review-resolved-groups", "None resolved.")}
+                    {groups_table(r.resolved_groups, "Resolved groups", "review-resolved-groups", "None resolved.")}
                 </section>
             </div>
 
@@ -201,10 +206,10 @@ fn review_view(r: Review, save: ServerAction<SaveReviewNote>, saved: bool) -> im
                     view! { <p class="muted">"No differences: every reconciliation and count of the week was in step (or none ran)."</p> }.into_any()
                 } else {
                     view! {
-                        <table class="data compact" data-testid="review-drift">
+                        <div class="table-wrap" tabindex="0" role="region" aria-label="Maps with drift"><table class="data compact" data-testid="review-drift">
                             <thead><tr><th>"Map"</th><th class="num">"Last reconciliation: differing"</th><th class="num">"Count difference (F&O − Dataverse)"</th></tr></thead>
                             <tbody>{drift}</tbody>
-                        </table>
+                        </table></div>
                     }.into_any()
                 }}
             </section>
@@ -215,10 +220,10 @@ fn review_view(r: Review, save: ServerAction<SaveReviewNote>, saved: bool) -> im
                     view! { <p class="muted">"No throughput recorded this week."</p> }.into_any()
                 } else {
                     view! {
-                        <table class="data compact" data-testid="review-throughput">
+                        <div class="table-wrap" tabindex="0" role="region" aria-label="Throughput and failure rate"><table class="data compact" data-testid="review-throughput">
                             <thead><tr><th>"Map"</th><th class="num">"Synced"</th><th class="num">"Failed"</th><th class="num">"Failure rate"</th></tr></thead>
                             <tbody>{flows}</tbody>
-                        </table>
+                        </table></div>
                     }.into_any()
                 }}
             </section>
@@ -229,10 +234,10 @@ fn review_view(r: Review, save: ServerAction<SaveReviewNote>, saved: bool) -> im
                     view! { <p class="muted">"The rule book did not change this week."</p> }.into_any()
                 } else {
                     view! {
-                        <table class="data compact" data-testid="review-changes">
+                        <div class="table-wrap" tabindex="0" role="region" aria-label="Rule-book changes"><table class="data compact" data-testid="review-changes">
                             <thead><tr><th>"When"</th><th>"Who"</th><th>"What"</th><th>"Object"</th><th>"Why"</th></tr></thead>
                             <tbody>{changes}</tbody>
-                        </table>
+                        </table></div>
                     }.into_any()
                 }}
             </section>

@@ -4,8 +4,7 @@
 
 use super::api::{ImportMaps, get_map, list_maps};
 use crate::components::{
-    ErrorBox, ScrollToHash, TextArea, action_error, fmt_count, fmt_time, import_result,
-    percent_encode,
+    ErrorBox, TextArea, action_error, fmt_count, fmt_time, import_result, percent_encode,
 };
 use crate::environments::view::EnvironmentSwitcher;
 use crate::environments::view::use_env_param;
@@ -150,7 +149,6 @@ pub fn MapPage() -> impl IntoView {
                                 </details>
                             })}
                         </article>
-                        <ScrollToHash/>
                     }.into_any()
                 })}
             </Transition>
@@ -228,7 +226,7 @@ fn record_counts(
                     }
                 })
             }
-            <table class="data compact">
+            <div class="table-wrap" tabindex="0" role="region" aria-label="Record counts"><table class="data compact">
                 <thead><tr><th>"Counted"</th><th class="num">"F&O"</th><th class="num">"Dataverse"</th><th class="num">"Difference"</th></tr></thead>
                 <tbody>
                     {counts.into_iter().map(|c| view! {
@@ -240,7 +238,7 @@ fn record_counts(
                         </tr>
                     }).collect_view()}
                 </tbody>
-            </table>
+            </table></div>
         </section>
     })
 }
@@ -379,7 +377,7 @@ pub fn MapsPage() -> impl IntoView {
                             </form>
                         </div>
                         {(!empty).then(|| view! {
-                            <div class="table-wrap">
+                            <div class="table-wrap" tabindex="0" role="region" aria-label="Maps">
                             <table class="data" data-testid="maps-table">
                                 <thead><tr><th>"Map"</th><th>"F&O entity ↔ Dataverse table"</th><th>"Direction"</th><th>"Owner"</th><th>"Initial sync"</th><th>"State"</th><th>"Warnings"</th></tr></thead>
                                 <tbody>

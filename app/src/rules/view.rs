@@ -98,25 +98,6 @@ pub fn FieldsAndRules(
         add_rule,
         set_status,
     } = actions;
-    // After a successful hydrated save, clear the form so a second click
-    // does not record the same thing twice. (Without JavaScript the page
-    // reloads, which clears it anyway.)
-    let field_form = NodeRef::<leptos::html::Form>::new();
-    let rule_form = NodeRef::<leptos::html::Form>::new();
-    Effect::new(move |_| {
-        if matches!(add_field.value().get(), Some(Ok(())))
-            && let Some(form) = field_form.get()
-        {
-            form.reset();
-        }
-    });
-    Effect::new(move |_| {
-        if matches!(add_rule.value().get(), Some(Ok(())))
-            && let Some(form) = rule_form.get()
-        {
-            form.reset();
-        }
-    });
     let default_rule = rules
         .iter()
         .find(|r| r.field_mapping_id.is_none() && r.status == RuleStatus::Accepted)
@@ -227,7 +208,7 @@ pub fn FieldsAndRules(
             view! { <p class="muted">"No field mappings documented yet."</p> }.into_any()
         } else {
             view! {
-                <div class="table-wrap">
+                <div class="table-wrap" tabindex="0" role="region" aria-label="Fields">
                 <table class="data" data-testid="fields-table">
                     <thead><tr><th>"F&O field"</th><th>"Dataverse column"</th><th>"Direction · type"</th><th>"Transform"</th><th>"Rule"</th><th><span class="visually-hidden">"Actions"</span></th></tr></thead>
                     <tbody>{field_rows}</tbody>
@@ -238,7 +219,7 @@ pub fn FieldsAndRules(
         {can_edit.then(|| view! {
             <details class="add-form">
                 <summary>"Add a field mapping"</summary>
-                <ActionForm action=add_field node_ref=field_form attr:class="stack form-card wide" attr:data-testid="field-form">
+                <ActionForm action=add_field attr:class="stack form-card wide" attr:data-testid="field-form">
                     <input type="hidden" name="map_id" value=map_id.to_string()/>
                     {field_inputs(None)}
                     <button type="submit" class="primary">"Add field mapping"</button>
@@ -257,7 +238,7 @@ pub fn FieldsAndRules(
         {can_edit.then(|| view! {
             <details class="add-form">
                 <summary>"Record a conflict rule"</summary>
-                <ActionForm action=add_rule node_ref=rule_form attr:class="stack form-card wide" attr:data-testid="rule-form">
+                <ActionForm action=add_rule attr:class="stack form-card wide" attr:data-testid="rule-form">
                     <input type="hidden" name="map_id" value=map_id.to_string()/>
                     <label>"Applies to"
                         <select name="field">

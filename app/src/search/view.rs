@@ -25,7 +25,7 @@ pub fn SearchPage() -> impl IntoView {
             <form method="get" action="/search" class="filters" role="search">
                 {move || env.get().map(|e| view! { <input type="hidden" name="env" value=e/> })}
                 <label>"Words in map names, fields, notes or rationale"
-                    <input type="search" name="q" value=move || q.get() autofocus size="40"/>
+                    <input type="search" name="q" class="search-words" value=move || q.get() autofocus/>
                 </label>
                 <button type="submit">"Search"</button>
             </form>

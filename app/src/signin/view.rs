@@ -3,7 +3,7 @@
 
 use super::api::{Login, SetupAdmin};
 use crate::auth::MIN_PASSWORD_LEN;
-use crate::components::action_error;
+use crate::components::{HydrationMark, action_error};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -13,11 +13,9 @@ pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
-    let show = RwSignal::new(false);
-    let hydrated = crate::components::use_hydrated();
     view! {
         <leptos_meta::Title text="Sign in"/>
-        <main class="content narrow auth-page" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
+        <main class="content narrow auth-page">
             <p class="brand-large">"Dual-write Console"</p>
             <h1>"Sign in"</h1>
             {move || action_error(login.value().get())}
@@ -29,25 +27,7 @@ pub fn LoginPage() -> impl IntoView {
                 </label>
                 <label>
                     "Password"
-                    <span class="password-row">
-                        <input
-                            type=move || if show.get() { "text" } else { "password" }
-                            name="password"
-                            autocomplete="current-password"
-                            required
-                        />
-                        // Rendered only once hydrated: without JavaScript it could not work.
-                        {move || hydrated.get().then(|| view! {
-                            <button
-                                type="button"
-                                class="link show-password"
-                                aria-pressed=move || show.get().to_string()
-                                on:click=move |_| show.update(|s| *s = !*s)
-                            >
-                                {move || if show.get() { "Hide" } else { "Show" }}
-                            </button>
-                        })}
-                    </span>
+                    <PasswordInput/>
                 </label>
                 <button type="submit" class="primary" disabled=move || login.pending().get()>
                     "Sign in"
@@ -56,6 +36,7 @@ pub fn LoginPage() -> impl IntoView {
             <p class="muted">
                 "Accounts are created by an admin of this console. Forgot your password? Ask an admin to set a new one."
             </p>
+            <HydrationMark/>
         </main>
     }
 }
@@ -65,10 +46,9 @@ pub fn LoginPage() -> impl IntoView {
 #[component]
 pub fn SetupPage() -> impl IntoView {
     let setup = ServerAction::<SetupAdmin>::new();
-    let hydrated = crate::components::use_hydrated();
     view! {
         <leptos_meta::Title text="Set up"/>
-        <main class="content narrow auth-page" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
+        <main class="content narrow auth-page">
             <p class="brand-large">"Dual-write Console"</p>
             <h1>"Create the first admin"</h1>
             <p>
@@ -93,6 +73,37 @@ pub fn SetupPage() -> impl IntoView {
                     "Create admin and sign in"
                 </button>
             </ActionForm>
+            <HydrationMark/>
         </main>
+    }
+}
+
+/// The sign-in password field with a Show/Hide toggle. An island: the
+/// toggle needs the browser, so it appears only once hydrated; without
+/// JavaScript the field is a plain password field.
+#[island]
+fn PasswordInput() -> impl IntoView {
+    let show = RwSignal::new(false);
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    view! {
+        <span class="password-row">
+            <input
+                type=move || if show.get() { "text" } else { "password" }
+                name="password"
+                autocomplete="current-password"
+                required
+            />
+            {move || hydrated.get().then(|| view! {
+                <button
+                    type="button"
+                    class="link show-password"
+                    aria-pressed=move || show.get().to_string()
+                    on:click=move |_| show.update(|s| *s = !*s)
+                >
+                    {move || if show.get() { "Hide" } else { "Show" }}
+                </button>
+            })}
+        </span>
     }
 }

@@ -32,7 +32,7 @@ pub fn TokensPage() -> impl IntoView {
                             Err(e) => view! { <ErrorBox error=e/> }.into_any(),
                             Ok(list) if list.is_empty() => view! { <p class="empty">"No API tokens yet."</p> }.into_any(),
                             Ok(list) => view! {
-                                <div class="table-wrap">
+                                <div class="table-wrap" tabindex="0" role="region" aria-label="Tokens">
                                 <table class="data" data-testid="tokens-table">
                                     <thead><tr><th>"Name"</th><th>"Starts with"</th><th>"Created"</th><th>"By"</th><th>"Last used"</th><th>"Status"</th><th></th></tr></thead>
                                     <tbody>

@@ -35,6 +35,8 @@ pub async fn add_user(email: String, role: String, password: String) -> Result<(
     )
     .await?;
     tx.commit().await?;
+    // The page says so after the form's reload (with or without JavaScript).
+    done_notice(&format!("{email} added as {role}."));
     Ok(())
 }
 
@@ -100,5 +102,16 @@ pub async fn set_user_password(user_id: i64, password: String) -> Result<(), App
     )
     .await?;
     tx.commit().await?;
+    done_notice("Password set. The user's open sessions were ended.");
     Ok(())
+}
+
+/// Sends the browser back to the Users page with `notice` in its address,
+/// where the page shows it (see `components::import_result`).
+#[cfg(feature = "ssr")]
+fn done_notice(notice: &str) {
+    leptos_axum::redirect(&format!(
+        "/admin/users?result={}",
+        crate::components::percent_encode(notice, b"")
+    ));
 }

@@ -2,7 +2,7 @@
 
 use super::api::{AddUser, ChangeUserRole, SetUserActive, SetUserPassword, list_users};
 use crate::auth::{MIN_PASSWORD_LEN, Role};
-use crate::components::{ErrorBox, action_error, fmt_time};
+use crate::components::{ErrorBox, action_error, fmt_time, import_result};
 use crate::layout::{Layout, RoleGate};
 use leptos::prelude::*;
 
@@ -32,15 +32,13 @@ pub fn UsersPage() -> impl IntoView {
                 {move || action_error(change.value().get())}
                 {move || action_error(activate.value().get())}
                 {move || action_error(reset.value().get())}
-                {move || matches!(reset.value().get(), Some(Ok(()))).then(|| view! {
-                    <p class="ok-box" role="status">"Password set. The user's open sessions were ended."</p>
-                })}
+                {import_result()}
                 <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                     {move || Suspend::new(async move {
                         match users.await {
                             Err(e) => view! { <ErrorBox error=e/> }.into_any(),
                             Ok(list) => view! {
-                                <div class="table-wrap">
+                                <div class="table-wrap" tabindex="0" role="region" aria-label="Users">
                                 <table class="data" data-testid="users-table">
                                     <thead><tr><th>"Email"</th><th>"Role"</th><th>"Status"</th><th>"Last sign-in"</th><th>"Created"</th><th></th></tr></thead>
                                     <tbody>
@@ -106,7 +104,6 @@ pub fn UsersPage() -> impl IntoView {
                 <h2>"Add a user"</h2>
                 <p class="muted">"Give the new user their initial password in person or through your password manager."</p>
                 {move || action_error(add.value().get())}
-                {move || matches!(add.value().get(), Some(Ok(()))).then(|| view! { <p class="ok-box" role="status">"User added."</p> })}
                 <ActionForm action=add attr:class="stack form-card">
                     <label>"Email" <input type="email" name="email" required autocomplete="off"/></label>
                     <label>"Role"
