@@ -5,6 +5,7 @@
 pub mod api;
 #[cfg(test)]
 mod architecture;
+pub mod assets;
 pub mod bench;
 pub mod cli;
 pub mod collect;

@@ -56,8 +56,11 @@ pub struct AppState {
 impl AppState {
     /// Builds the state for `settings` around an open pool.
     pub fn new(settings: &Settings, pool: SqlitePool) -> Self {
+        // The islands script loads `/pkg/<output_name>.js` and
+        // `<output_name>_bg.wasm`: the content-hashed names of this build.
+        let stem = crate::assets::bundle_stem(&settings.site_root.join("pkg"));
         let leptos_options = LeptosOptions::builder()
-            .output_name("frontend")
+            .output_name(stem)
             .site_root(settings.site_root.to_string_lossy().to_string())
             .site_pkg_dir("pkg")
             .site_addr(settings.bind)
@@ -141,6 +144,10 @@ pub fn build_router(settings: &Settings, state: AppState) -> Router {
             get(crate::export::trend_csv),
         )
         .nest("/api", api::router())
+        .nest(
+            "/pkg",
+            crate::assets::pkg_router(&settings.site_root.join("pkg")),
+        )
         // Registers the pages and, at their own paths under /sfn, every
         // server function, both with the same context.
         .leptos_routes_with_context(&state, routes, page_ctx, {
@@ -341,12 +348,13 @@ impl Application {
                     settings.bind
                 )
             })?;
-        let bundle = settings.site_root.join("pkg").join("frontend.js");
-        if !bundle.exists() {
+        let pkg = settings.site_root.join("pkg");
+        let stem = state.leptos_options.output_name.to_string();
+        if !crate::assets::bundle_present(&pkg, &stem) {
             tracing::warn!(
                 site.root = %settings.site_root.display(),
-                "the browser bundle {} is missing: pages will render but not become interactive; build it with `make build`",
-                bundle.display()
+                "the browser bundle {} is missing: pages will render but their islands (chart readouts, the password toggle, self-refreshing pages) will not come alive; build it with `make build`",
+                pkg.join(format!("{stem}.js")).display()
             );
         }
         let signals = Signals::install()?;

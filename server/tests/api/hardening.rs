@@ -119,3 +119,60 @@ async fn when_the_database_is_gone_pages_say_so_and_readyz_fails() {
     let html = res.text().await.unwrap();
     assert!(html.contains("database is unavailable"), "{html}");
 }
+
+#[tokio::test]
+async fn the_bundle_is_named_by_its_content_sent_precompressed_and_kept_for_a_year() {
+    let site = tempfile::tempdir().unwrap();
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    let stem = "frontend-0123456789abcdef";
+    std::fs::write(
+        pkg.join(format!("{stem}.js")),
+        "export function hydrate() {}",
+    )
+    .unwrap();
+    std::fs::write(pkg.join(format!("{stem}.js.gz")), b"gzipped bytes").unwrap();
+    std::fs::write(pkg.join(format!("{stem}_bg.wasm")), b"\0asm").unwrap();
+    std::fs::write(pkg.join("main.css"), "body {}").unwrap();
+    let root = site.path().to_path_buf();
+    let app = spawn_app_with(move |s| s.site_root = root).await;
+
+    // Pages load the hashed names.
+    let html = app.get("/setup").await.text().await.unwrap();
+    assert!(html.contains(&format!("/pkg/{stem}.js")), "{html}");
+    assert!(html.contains(&format!("/pkg/{stem}_bg.wasm")));
+
+    // The pre-compressed file, for a browser that takes gzip, kept a year.
+    let res = app
+        .client
+        .get(app.url(&format!("/pkg/{stem}.js")))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+    assert_eq!(
+        res.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(res.bytes().await.unwrap().as_ref(), b"gzipped bytes");
+    // Without gzip: the file itself.
+    let res = app
+        .client
+        .get(app.url(&format!("/pkg/{stem}.js")))
+        .header("accept-encoding", "identity")
+        .send()
+        .await
+        .unwrap();
+    assert!(res.headers().get("content-encoding").is_none());
+    assert_eq!(res.text().await.unwrap(), "export function hydrate() {}");
+    // The stylesheet keeps its name, so it is revalidated on each use.
+    let res = app.get("/pkg/main.css").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["cache-control"], "no-cache");
+    // A missing file is a plain 404, not cached.
+    let res = app.get("/pkg/frontend-ffffffffffffffff.js").await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(res.headers().get("cache-control").is_none());
+}
