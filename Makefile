@@ -15,13 +15,15 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 WASM_BINDGEN_VERSION := 0.2.130
 TRUNK_VERSION := 0.21.14
 TARGET_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))
+# The browser bundle's budget: wasm plus JS glue, gzipped, in KB.
+BUNDLE_BUDGET_KB ?= 250
 SITE_RELEASE := $(TARGET_DIR)/site
 SITE_DEBUG := $(TARGET_DIR)/site-debug
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Extra flags for `make run`, e.g. make run ARGS="--bind 127.0.0.1:8080"
 ARGS ?=
 
-.PHONY: run test build build-debug tools browser-tools unit e2e api-fuzz lint fmt check dev bench bench-peer probe-bench help
+.PHONY: run test build build-debug bundle-budget bench-islands tools browser-tools unit e2e api-fuzz lint fmt check dev bench bench-peer probe-bench help
 
 help:
 	@sed -n '3,5p' Makefile
@@ -38,6 +40,9 @@ tools:
 	  echo "installing trunk $(TRUNK_VERSION) (about 8 minutes, once)"; \
 	  cargo install trunk --version $(TRUNK_VERSION) --locked; \
 	fi
+	@# brotli pre-compresses the bundle; without it the server sends gzip.
+	@command -v brotli >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq brotli; } \
+	  || echo "brotli could not be installed: the bundle is pre-compressed with gzip only"
 
 browser-tools:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
@@ -51,11 +56,13 @@ browser-tools:
 # with the release profile. Bundle and server must come from the same build.
 build: tools
 	trunk build --release --dist $(SITE_RELEASE)/pkg
+	tools/bundle.sh $(SITE_RELEASE)/pkg
 	cp -r public/. $(SITE_RELEASE)/
 	cargo build --release -p server
 
 build-debug: tools
 	trunk build --dist $(SITE_DEBUG)/pkg
+	tools/bundle.sh $(SITE_DEBUG)/pkg
 	cp -r public/. $(SITE_DEBUG)/
 	cargo build -p server
 
@@ -70,7 +77,13 @@ dev: build-debug
 
 ## ---- test --------------------------------------------------------------
 
-test: unit e2e api-fuzz
+test: unit bundle-budget e2e api-fuzz
+
+# The release bundle, as `make run` builds it, must stay within the budget:
+# prints its size, wasm and JS glue gzipped, and fails when over.
+bundle-budget: tools
+	trunk build --release --dist $(SITE_RELEASE)/pkg
+	tools/bundle.sh $(SITE_RELEASE)/pkg $(BUNDLE_BUDGET_KB)
 
 # Unit, query (#[sqlx::test]) and HTTP tests.
 unit:
@@ -101,6 +114,22 @@ bench: bench-peer
 	cargo run --release -p server --bin alerts-bench -- 90 20 1000000 500 10
 	cargo run --release -p server --bin cutover-bench -- 500 200 100
 	$(MAKE) probe-bench
+	$(MAKE) bench-islands
+
+# Islands before and after, in headless Chromium with the CPU slowed 4x:
+# time to interactive (overview) and to the first chart readout (trends),
+# bytes on a first and a repeat visit. "Before" is the last commit that
+# hydrated the whole app, built aside by tools/baseline.sh (the first run
+# takes about 15 minutes); both servers are debug builds serving release
+# bundles.
+ISLANDS_BASELINE_REV := 963adcf
+ISLANDS_BASELINE_DIR := $(TARGET_DIR)/baseline-$(ISLANDS_BASELINE_REV)
+bench-islands: bundle-budget browser-tools
+	cargo build -p server --bin dwconsole
+	tools/baseline.sh $(ISLANDS_BASELINE_REV) $(ISLANDS_BASELINE_DIR)
+	cp -r public/. $(SITE_RELEASE)/
+	end2end/bench/islands-bench.sh $(ISLANDS_BASELINE_DIR)/dwconsole $(ISLANDS_BASELINE_DIR)/site \
+	  $(TARGET_DIR)/debug/dwconsole $(SITE_RELEASE) 5
 
 # The hostile probe's figures: large details before and after, and the
 # server's memory after 60 s of mixed load (the server runs as a child).
