@@ -64,7 +64,7 @@ build-debug: tools
 	trunk build --dist $(SITE_DEBUG)/pkg
 	tools/bundle.sh $(SITE_DEBUG)/pkg
 	cp -r public/. $(SITE_DEBUG)/
-	cargo build -p server
+	cargo build -p server --bin dwconsole
 
 ## ---- run ---------------------------------------------------------------
 

@@ -26,8 +26,8 @@ pub fn Layout(
     children: Children,
 ) -> impl IntoView {
     let location = use_location();
-    // Refetched on every navigation so an expired session or a changed role
-    // shows up at once.
+    // Read for every page the server renders, so an expired session or a
+    // changed role shows up at once.
     let visitor = Resource::new(move || location.pathname.get(), |_| get_visitor());
     let logout = ServerAction::<Logout>::new();
 

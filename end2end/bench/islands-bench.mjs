@@ -3,10 +3,10 @@
 // 4× (CDP Emulation.setCPUThrottlingRate), alternating runs:
 //
 // - overview: from navigation start until the page is interactive (its
-//   `data-hydrated="true"` marker);
+//   `data-hydrated="true"` marker), on a first visit (empty cache);
 // - trends: from navigation start until the first chart's readout answers
 //   the pointer (the mouse is moved over the chart until its readout shows
-//   a value);
+//   a value), on a first visit;
 // - bytes over the wire (CDP encodedDataLength) for a first visit with an
 //   empty cache and for a repeat visit in the same browser.
 //
@@ -56,11 +56,14 @@ async function signedInContext(base) {
 }
 
 /** Opens `path` on a fresh page of `context` with the CPU slowed, waits for
- *  `ready` and returns the time from navigation start and the bytes. */
-async function visit(context, base, path, ready) {
+ *  `ready` and returns the time from navigation start and the bytes. With
+ *  `cold`, the browser's cache is emptied first (signing in loaded the
+ *  bundle already), so the visit is a first visit. */
+async function visit(context, base, path, ready, cold) {
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
   await cdp.send("Network.enable");
+  if (cold) await cdp.send("Network.clearBrowserCache");
   await cdp.send("Emulation.setCPUThrottlingRate", { rate: SLOWDOWN });
   let bytes = 0;
   cdp.on("Network.loadingFinished", (e) => (bytes += e.encodedDataLength));
@@ -107,15 +110,15 @@ for (let run = 0; run < RUNS; run++) {
     const r = results[name];
     // A first visit: a new browser context, so nothing is cached yet.
     const context = await signedInContext(base);
-    const first = await visit(context, base, "/", interactive);
+    const first = await visit(context, base, "/", interactive, true);
     r.overview.push(first.ms);
     r.first.push(first.bytes);
     // A repeat visit of the same page, in the same browser.
-    const repeat = await visit(context, base, "/", interactive);
+    const repeat = await visit(context, base, "/", interactive, false);
     r.repeat.push(repeat.bytes);
     await context.close();
     const fresh = await signedInContext(base);
-    r.trends.push((await visit(fresh, base, "/trends", readout)).ms);
+    r.trends.push((await visit(fresh, base, "/trends", readout, true)).ms);
     await fresh.close();
   }
 }
