@@ -64,6 +64,14 @@ async function everyPage(page: Page): Promise<string[]> {
 
 const MAIN_PAGES = ["/", "/errors", "/trends", "/review"];
 
+/** axe-core's serious and critical WCAG 2 A/AA violations on the open page. */
+async function seriousViolations(page: Page, path: string): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa"]).analyze();
+  return result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${path}: ${v.id} (${v.impact}) at ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
+}
+
 test("every page reads at 390 px and passes axe-core", async ({ page }, info) => {
   test.setTimeout(300_000);
   await signIn(page, info, ADMIN);
@@ -78,12 +86,7 @@ test("every page reads at 390 px and passes axe-core", async ({ page }, info) =>
     await ready(page, info);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     if (overflow > 0) problems.push(`${path}: ${overflow} px wider than the phone`);
-    if (hydrated(info)) {
-      const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa"]).analyze();
-      for (const v of result.violations.filter((v) => v.impact === "serious" || v.impact === "critical")) {
-        problems.push(`${path}: ${v.id} (${v.impact}) at ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
-      }
-    }
+    if (hydrated(info)) problems.push(...(await seriousViolations(page, path)));
   }
   expect(problems).toEqual([]);
 
@@ -107,11 +110,7 @@ test("every page fits 1280 px and passes axe-core there too", async ({ page }, i
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     if (overflow > 0) problems.push(`${path}: ${overflow} px wider than the window`);
     // axe-core runs as a script in the page: the hydrated run checks it.
-    if (!hydrated(info)) continue;
-    const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa"]).analyze();
-    for (const v of result.violations.filter((v) => v.impact === "serious" || v.impact === "critical")) {
-      problems.push(`${path}: ${v.id} (${v.impact}) at ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
-    }
+    if (hydrated(info)) problems.push(...(await seriousViolations(page, path)));
   }
   expect(problems).toEqual([]);
 });
@@ -124,11 +123,7 @@ test("the sign-in and setup pages read at 390 px and pass axe-core", async ({ br
     await ready(page, info);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow, `${path} at 390 px`).toBeLessThanOrEqual(0);
-    if (hydrated(info)) {
-      const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa"]).analyze();
-      const found = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id);
-      expect(found, path).toEqual([]);
-    }
+    if (hydrated(info)) expect(await seriousViolations(page, path)).toEqual([]);
   }
   await context.close();
 });
