@@ -41,7 +41,7 @@ test("an admin sets a new password for a user, who then signs in with it", async
   await row.locator("summary", { hasText: "Set password" }).click();
   await row.locator('input[name="password"]').fill("a fresh passphrase 456");
   await row.getByRole("button", { name: "Set", exact: true }).click();
-  await expect(page.getByTestId("import-result")).toContainText("Password set.");
+  await expect(page.getByTestId("done-notice")).toContainText("Password set.");
   await signOut(page, info);
   await signIn(page, info, { email: user.email, password: "a fresh passphrase 456" });
 });

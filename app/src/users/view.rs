@@ -2,7 +2,7 @@
 
 use super::api::{AddUser, ChangeUserRole, SetUserActive, SetUserPassword, list_users};
 use crate::auth::{MIN_PASSWORD_LEN, Role};
-use crate::components::{ErrorBox, action_error, fmt_time, import_result};
+use crate::components::{ErrorBox, action_error, fmt_time};
 use crate::layout::{Layout, RoleGate};
 use leptos::prelude::*;
 
@@ -32,7 +32,7 @@ pub fn UsersPage() -> impl IntoView {
                 {move || action_error(change.value().get())}
                 {move || action_error(activate.value().get())}
                 {move || action_error(reset.value().get())}
-                {import_result()}
+                {done_notice()}
                 <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                     {move || Suspend::new(async move {
                         match users.await {
@@ -120,5 +120,21 @@ pub fn UsersPage() -> impl IntoView {
                 </ActionForm>
             </RoleGate>
         </Layout>
+    }
+}
+
+/// The notice for `?done=` after a plain form post: a fixed sentence per
+/// known word, nothing for any other.
+fn done_notice() -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    move || {
+        let text = match query.read().get("done").as_deref() {
+            Some("added") => {
+                "User added. Give them their initial password in person or through your password manager."
+            }
+            Some("password") => "Password set. The user's open sessions were ended.",
+            _ => return None,
+        };
+        Some(view! { <p class="ok-box" role="status" data-testid="done-notice">{text}</p> })
     }
 }

@@ -218,3 +218,26 @@ async fn an_admin_sets_a_new_password_and_the_old_one_stops_working() {
             .contains(&"user.password_reset".to_string())
     );
 }
+
+#[tokio::test]
+async fn the_users_page_confirms_with_its_own_words_only() {
+    let app = spawn_app().await;
+    app.setup_admin().await;
+    let html = app
+        .get("/admin/users?done=password")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Password set. The user"), "{html}");
+    // Anything else in the address shows nothing: a link cannot make the
+    // page say what it likes.
+    let html = app
+        .get("/admin/users?done=%3Cb%3EYou%20won%3C%2Fb%3E")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("You won"));
+    assert!(!html.contains("done-notice"));
+}
