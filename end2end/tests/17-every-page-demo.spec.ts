@@ -4,7 +4,7 @@
 // on any of them. Runs hydrated (demo) and, for the width, with JavaScript
 // off (demo-nojs). Needs 09-demo first, which creates the admin.
 import AxeBuilder from "@axe-core/playwright";
-import { expect, Page, test } from "@playwright/test";
+import { expect, Page, test, TestInfo } from "@playwright/test";
 import { ADMIN, hydrated, ready, signIn } from "./helpers";
 
 /** The first link on `path` whose address matches `pattern`. */
@@ -72,6 +72,20 @@ async function seriousViolations(page: Page, path: string): Promise<string[]> {
     .map((v) => `${path}: ${v.id} (${v.impact}) at ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
 }
 
+/** Opens each page at the current width: pages wider than the window and,
+ *  hydrated (axe-core runs as a script in the page), serious violations. */
+async function problemsOn(page: Page, info: TestInfo, pages: string[]): Promise<string[]> {
+  const problems: string[] = [];
+  for (const path of pages) {
+    await page.goto(path);
+    await ready(page, info);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    if (overflow > 0) problems.push(`${path}: ${overflow} px wider than the window`);
+    if (hydrated(info)) problems.push(...(await seriousViolations(page, path)));
+  }
+  return problems;
+}
+
 test("every page reads at 390 px and passes axe-core", async ({ page }, info) => {
   test.setTimeout(300_000);
   await signIn(page, info, ADMIN);
@@ -80,15 +94,7 @@ test("every page reads at 390 px and passes axe-core", async ({ page }, info) =>
   expect(MAIN_PAGES.length + 1).toBeLessThan(pages.length);
 
   await page.setViewportSize({ width: 390, height: 844 });
-  const problems: string[] = [];
-  for (const path of pages) {
-    await page.goto(path);
-    await ready(page, info);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    if (overflow > 0) problems.push(`${path}: ${overflow} px wider than the phone`);
-    if (hydrated(info)) problems.push(...(await seriousViolations(page, path)));
-  }
-  expect(problems).toEqual([]);
+  expect(await problemsOn(page, info, pages)).toEqual([]);
 
   // The main pages, named: overview, queue, a map, trends and review.
   for (const path of [...MAIN_PAGES, map]) {
@@ -103,16 +109,7 @@ test("every page fits 1280 px and passes axe-core there too", async ({ page }, i
   await page.setViewportSize({ width: 1280, height: 900 });
   await signIn(page, info, ADMIN);
   const pages = await everyPage(page);
-  const problems: string[] = [];
-  for (const path of pages) {
-    await page.goto(path);
-    await ready(page, info);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    if (overflow > 0) problems.push(`${path}: ${overflow} px wider than the window`);
-    // axe-core runs as a script in the page: the hydrated run checks it.
-    if (hydrated(info)) problems.push(...(await seriousViolations(page, path)));
-  }
-  expect(problems).toEqual([]);
+  expect(await problemsOn(page, info, pages)).toEqual([]);
 });
 
 test("the sign-in and setup pages read at 390 px and pass axe-core", async ({ browser }, info) => {
