@@ -107,23 +107,133 @@ pub async fn last_difference_per_period(
     period_len: i64,
     (from, to): (&str, &str),
 ) -> Result<Vec<(i64, String)>, AppError> {
-    // The last count of each period per map (SQLite takes the bare
-    // columns from the row with the max), from the covering index.
+    // One row per map and period, kept by a trigger on every count
+    // (`record_count_periods`), rather than the last of every count.
     Ok(sqlx::query_as(
-        "select map_id, group_concat(cast(strftime('%s', at) as integer) || ':' || difference || ':0')
-         from (select c.map_id, substr(c.counted_at, 1, ?) as period, max(c.counted_at) as at,
-                      c.fo_count - c.dataverse_count as difference
-               from record_counts c
-               where c.map_id in (select value from json_each(?))
-                 and c.company = '' and c.counted_at >= ? and c.counted_at < ?
-                 and c.fo_count is not null and c.dataverse_count is not null
-               group by c.map_id, period)
+        "select map_id, group_concat(cast(strftime('%s', counted_at) as integer) || ':' || difference || ':0')
+         from record_count_periods
+         where map_id in (select value from json_each(?1)) and grain = ?2
+           and period between substr(?3, 1, ?5) and substr(?4, 1, ?5)
+           and counted_at >= ?3 and counted_at < ?4
          group by map_id",
     )
-    .bind(period_len)
     .bind(id_list(maps))
+    .bind(if period_len == 13 { "hour" } else { "day" })
     .bind(from)
     .bind(to)
+    .bind(period_len)
     .fetch_all(conn)
     .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::SqlitePool;
+
+    fn count(company: &str, fo: Option<i64>, dataverse: Option<i64>) -> RecordCount {
+        RecordCount {
+            counted_at: String::new(),
+            company: company.into(),
+            fo,
+            dataverse,
+            problem: String::new(),
+        }
+    }
+
+    /// The per-period rollup the chart reads gives what the last count of
+    /// each period gives, whatever order the counts arrive in.
+    #[sqlx::test(migrations = "../migrations")]
+    async fn the_last_count_of_each_period_is_kept_as_counts_arrive(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let (_, map) = crate::maps::server::uat_with_starter(&mut conn).await;
+        let add = async |conn: &mut SqliteConnection, at: &str, c: RecordCount| {
+            record(conn, map, at, &c).await.unwrap();
+        };
+        add(
+            &mut conn,
+            "2026-12-01T10:05:00.000Z",
+            count("", Some(100), Some(90)),
+        )
+        .await;
+        add(
+            &mut conn,
+            "2026-12-01T10:55:00.000Z",
+            count("", Some(100), Some(97)),
+        )
+        .await;
+        // Arrives late but was taken earlier: the hour keeps 10:55.
+        add(
+            &mut conn,
+            "2026-12-01T10:30:00.000Z",
+            count("", Some(100), Some(50)),
+        )
+        .await;
+        // Per legal entity, or with a side that failed: not in the chart.
+        add(
+            &mut conn,
+            "2026-12-01T10:59:00.000Z",
+            count("USMF", Some(10), Some(1)),
+        )
+        .await;
+        add(
+            &mut conn,
+            "2026-12-01T10:58:00.000Z",
+            count("", Some(100), None),
+        )
+        .await;
+        add(
+            &mut conn,
+            "2026-12-01T11:10:00.000Z",
+            count("", Some(120), Some(120)),
+        )
+        .await;
+        add(
+            &mut conn,
+            "2026-12-02T09:00:00.000Z",
+            count("", Some(130), Some(131)),
+        )
+        .await;
+
+        let at = |s: &str| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .unwrap()
+                .timestamp()
+                .to_string()
+        };
+        let range = ("2026-12-01T00:00:00.000Z", "2026-12-03T00:00:00.000Z");
+        let hours = last_difference_per_period(&mut conn, &[map], 13, range)
+            .await
+            .unwrap();
+        let mut cells: Vec<&str> = hours[0].1.split(',').collect();
+        cells.sort();
+        let mut want = vec![
+            format!("{}:3:0", at("2026-12-01T10:55:00Z")),
+            format!("{}:0:0", at("2026-12-01T11:10:00Z")),
+            format!("{}:-1:0", at("2026-12-02T09:00:00Z")),
+        ];
+        want.sort();
+        assert_eq!(cells, want);
+        let days = last_difference_per_period(&mut conn, &[map], 10, range)
+            .await
+            .unwrap();
+        let mut cells: Vec<&str> = days[0].1.split(',').collect();
+        cells.sort();
+        let mut want = vec![
+            format!("{}:0:0", at("2026-12-01T11:10:00Z")),
+            format!("{}:-1:0", at("2026-12-02T09:00:00Z")),
+        ];
+        want.sort();
+        assert_eq!(cells, want);
+        // A range that starts inside the data leaves the earlier periods out.
+        let late = last_difference_per_period(
+            &mut conn,
+            &[map],
+            13,
+            ("2026-12-01T11:00:00.000Z", "2026-12-02T00:00:00.000Z"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(late[0].1, format!("{}:0:0", at("2026-12-01T11:10:00Z")));
+    }
 }
