@@ -1,15 +1,20 @@
 //! `reconcile-bench`: the full keyed diff of N records per side with 1 %
 //! real drift (plus representation-only differences that must not count).
 //!
-//! 1. The simulator's two sides are normalised in-process into canonical
-//!    CSV files (key and compared fields): the same two datasets for both
-//!    engines.
+//! 1. The simulator's rows for both sides, generated in-process and
+//!    normalised (identity, digest of the canonical fields; timed apart
+//!    from generating them), are written as canonical CSV files: the same
+//!    two datasets for the engine and its peers.
 //! 2. The diff engine alone: both files streamed through digest, 64
 //!    partition files per side and the partition-wise join.
-//! 3. The peer: `reladiff` (from the Python package index) on the same two datasets loaded into
-//!    `DuckDB` files, timed in the same run (loading not counted).
+//! 3. The peers, in the same run, on the same CSVs: `reladiff`'s
+//!    `joindiff` with both tables in one `DuckDB` file, a `DuckDB` full
+//!    outer join on those tables, and the same join straight from the
+//!    CSVs. The load is timed apart; every tool's counts must equal the
+//!    injected drift.
 //! 4. End to end: a full diff through the simulator over loopback HTTP,
-//!    with the real connector, into a throwaway database.
+//!    with the real connector, into a throwaway database, with where its
+//!    time went.
 //!
 //! `cargo run --release -p server --bin reconcile-bench -- [RECORDS]`;
 //! `RELADIFF_PYTHON` names a Python with reladiff and duckdb (see
@@ -19,7 +24,7 @@ use app::audit::server::Actor;
 use server::bench::{arg, peak_rss_mib};
 use server::connect::{Connector, RetryPolicy};
 use server::reconcile::compare::Plan;
-use server::reconcile::full::{DV, FO, Spill, run_full};
+use server::reconcile::full::{DV, FO, Spill, run_full_timed};
 use server::reconcile::{Options, begin_run, target};
 use server::simulator::tables::{self, Table};
 use server::simulator::{SimConfig, serve};
@@ -71,11 +76,14 @@ async fn main() -> anyhow::Result<()> {
         injected.len() - real
     );
 
-    // 1. The canonical datasets.
-    let started = Instant::now();
+    // 1. The canonical datasets. The rows are generated a chunk at a time
+    // (the simulator's work), then normalised as a full diff does it —
+    // identity and the digest of the canonical fields — and timed apart;
+    // writing the CSV lines is the bench's own scaffolding, untimed.
     let table = Table::find(&config, "CustomersV3").expect("the table is served");
     let paths = [dir.path().join("fo.csv"), dir.path().join("dv.csv")];
     let mut lines = [0u64; 2];
+    let (mut generate, mut normalise) = (Duration::ZERO, Duration::ZERO);
     {
         let mut out = [
             BufWriter::new(std::fs::File::create(&paths[FO])?),
@@ -88,50 +96,85 @@ async fn main() -> anyhow::Result<()> {
         for o in &mut out {
             writeln!(o, "{header}")?;
         }
-        for i in 0..table.records_at(now) {
+        let total = table.records_at(now);
+        for first in (0..total).step_by(10_000) {
             for side in [FO, DV] {
-                let (exists, row) = if side == FO {
-                    (table.fo_exists(i, now), table.fo_row(i, now))
-                } else {
-                    (table.dv_exists(i, now), table.dv_row(i, now))
-                };
-                if !exists {
-                    continue;
+                let clock = Instant::now();
+                let rows: Vec<serde_json::Value> = (first..(first + 10_000).min(total))
+                    .filter(|&i| {
+                        if side == FO {
+                            table.fo_exists(i, now)
+                        } else {
+                            table.dv_exists(i, now)
+                        }
+                    })
+                    .map(|i| {
+                        if side == FO {
+                            table.fo_row(i, now)
+                        } else {
+                            table.dv_row(i, now)
+                        }
+                    })
+                    .collect();
+                generate += clock.elapsed();
+                let clock = Instant::now();
+                for row in &rows {
+                    let (key, digest) = if side == FO {
+                        (plan.fo_identity(row), plan.fo_digest(row))
+                    } else {
+                        (plan.dv_identity(row), plan.dv_digest(row))
+                    };
+                    std::hint::black_box((key, digest));
                 }
-                let (key, values) = if side == FO {
-                    (plan.fo_identity(&row), plan.fo_values(&row))
-                } else {
-                    (plan.dv_identity(&row), plan.dv_values(&row))
-                };
-                let mut line = key.unwrap_or_default();
-                for v in &values {
-                    line.push(',');
-                    line.push_str(&csv_field(v));
+                normalise += clock.elapsed();
+                for row in &rows {
+                    let (key, values) = if side == FO {
+                        (plan.fo_identity(row), plan.fo_values(row))
+                    } else {
+                        (plan.dv_identity(row), plan.dv_values(row))
+                    };
+                    let mut line = key.unwrap_or_default();
+                    for v in &values {
+                        line.push(',');
+                        line.push_str(&csv_field(v));
+                    }
+                    writeln!(out[side], "{line}")?;
+                    lines[side] += 1;
                 }
-                writeln!(out[side], "{line}")?;
-                lines[side] += 1;
             }
         }
         for o in &mut out {
             o.flush()?;
         }
     }
-    let normalise = started.elapsed();
+    let records_both = (lines[FO] + lines[DV]) as f64;
     println!(
-        "normalise (generate JSON rows, canonical values, write CSV): {:.1} s, {:.0} records/s",
+        "generate (the simulator's JSON rows, both sides): {:.1} s",
+        generate.as_secs_f64()
+    );
+    println!(
+        "normalise {} records (identity and digest of the canonical fields, as a full diff does): {:.2} s, {:.0} records/s (target < 5 s for 2 M)",
+        records_both,
         normalise.as_secs_f64(),
-        (lines[FO] + lines[DV]) as f64 / normalise.as_secs_f64()
+        records_both / normalise.as_secs_f64()
     );
 
     // 2. The engine alone.
     let started = Instant::now();
     let mut spill = Spill::open(&dir.path().join("spill"), [&[], &[]])?;
     for side in [FO, DV] {
-        let file =
+        let mut file =
             std::io::BufReader::with_capacity(256 * 1024, std::fs::File::open(&paths[side])?);
-        for line in file.lines().skip(1) {
-            let line = line?;
-            let (key, rest) = line.split_once(',').unwrap_or((&line, ""));
+        // One line buffer for the whole file, the header skipped.
+        let mut line = String::new();
+        file.read_line(&mut line)?;
+        loop {
+            line.clear();
+            if file.read_line(&mut line)? == 0 {
+                break;
+            }
+            let record = line.trim_end_matches('\n');
+            let (key, rest) = record.split_once(',').unwrap_or((record, ""));
             spill.add(side, key, digest(rest))?;
         }
     }
@@ -153,7 +196,12 @@ async fn main() -> anyhow::Result<()> {
     );
     println!("peak memory so far (VmHWM): {:.1} MiB", peak_rss_mib());
 
-    // 3. reladiff on the same datasets, loaded into DuckDB files.
+    // 3. The peers on the same datasets, in the same run.
+    let expected = [
+        joined.missing_in_dataverse,
+        joined.missing_in_fo,
+        joined.differing,
+    ];
     let python = std::env::var("RELADIFF_PYTHON").unwrap_or_else(|_| "python3".into());
     let script = dir.path().join("peer.py");
     std::fs::write(&script, PEER)?;
@@ -166,37 +214,60 @@ async fn main() -> anyhow::Result<()> {
     match out {
         Ok(out) if out.status.success() => {
             let text = String::from_utf8_lossy(&out.stdout);
-            let secs: f64 = text
-                .lines()
-                .find_map(|l| l.strip_prefix("diff_seconds "))
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(f64::NAN);
-            let keys: usize = text
-                .lines()
-                .find_map(|l| l.strip_prefix("differing_keys "))
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(0);
+            let peer = Peer(&text);
             println!(
-                "reladiff {} (DuckDB files, key + {} columns): {secs:.2} s, {:.0} records/s; {keys} differing keys",
-                text.lines()
-                    .find_map(|l| l.strip_prefix("version "))
-                    .unwrap_or("?"),
-                plan.fields.len(),
-                (lines[FO] + lines[DV]) as f64 / secs
+                "peers: reladiff {}, DuckDB {} ({} threads; the engine uses one)",
+                peer.word("version"),
+                peer.word("duckdb"),
+                peer.word("threads")
             );
+            let load = peer.secs("load_seconds");
             println!(
-                "ratio: the engine alone is {:.1}× reladiff's speed (target ≥ 5×)",
-                secs / engine.as_secs_f64()
+                "  loading both CSVs into one DuckDB file (parse, store; not in the timings below): {load:.2} s"
+            );
+            let rows = (lines[FO] + lines[DV]) as f64;
+            let e = engine.as_secs_f64();
+            for (key, what) in [
+                (
+                    "joindiff",
+                    "reladiff joindiff (both tables in that DuckDB file)",
+                ),
+                ("sql_loaded", "DuckDB full outer join on the loaded tables"),
+                (
+                    "sql_csv",
+                    "DuckDB full outer join straight from the CSVs (parsing included)",
+                ),
+            ] {
+                let secs = peer.secs(&format!("{key}_seconds"));
+                let found = peer.counts(key);
+                let shown = found.map_or_else(|| "no counts".to_string(), |f| format!("{f:?}"));
+                let check = if found == Some(expected) {
+                    "= the injected drift".to_string()
+                } else {
+                    format!("≠ the injected drift {expected:?}: WRONG")
+                };
+                println!(
+                    "  {what}: {secs:.2} s, {:.0} records/s; found {shown} {check}; engine / peer time {:.2} (below 1: the engine is faster)",
+                    rows / secs,
+                    e / secs
+                );
+                anyhow::ensure!(
+                    found == Some(expected),
+                    "{what} found {found:?}, the injected drift is {expected:?}"
+                );
+            }
+            println!(
+                "  engine alone (reads its CSVs, as the last peer does): {e:.2} s; target: level with DuckDB's join on the CSVs"
             );
         }
         Ok(out) => println!(
-            "reladiff: not run ({}); `make bench` installs it into a virtualenv",
+            "peers: not run ({}); `make bench` installs reladiff and DuckDB into a virtualenv",
             String::from_utf8_lossy(&out.stderr)
                 .lines()
                 .last()
                 .unwrap_or("failed")
         ),
-        Err(e) => println!("reladiff: not run ({python}: {e})"),
+        Err(e) => println!("peers: not run ({python}: {e})"),
     }
 
     // 4. End to end through the simulator.
@@ -227,7 +298,7 @@ async fn main() -> anyhow::Result<()> {
     let t = target(&pool, &connector, map_id).await?;
     let started = Instant::now();
     let run_id = begin_run(&pool, map_id, "full", None, &opts).await?;
-    let run = run_full(&pool, &connector, &t, run_id, &opts).await?;
+    let (run, phases) = run_full_timed(&pool, &connector, &t, run_id, &opts).await?;
     let e2e = started.elapsed();
     anyhow::ensure!(
         run.drifting() as usize == real,
@@ -240,6 +311,29 @@ async fn main() -> anyhow::Result<()> {
         e2e.as_secs_f64(),
         (run.fo_read + run.dataverse_read) as f64 / e2e.as_secs_f64()
     );
+    let phase_list = [
+        (
+            "fetch (the in-process simulator building pages, HTTP, JSON parsing)",
+            phases.fetch,
+        ),
+        ("normalise (identity, canonical digest)", phases.normalise),
+        ("spill (partition files)", phases.spill),
+        ("checkpoint after each page", phases.checkpoint),
+        ("join", phases.join),
+        ("re-read differing records by key", phases.reread),
+    ];
+    let accounted: Duration = phase_list.iter().map(|(_, d)| *d).sum();
+    for (what, d) in phase_list {
+        println!(
+            "  {what}: {:.2} s ({:.0} %)",
+            d.as_secs_f64(),
+            100.0 * d.as_secs_f64() / e2e.as_secs_f64()
+        );
+    }
+    println!(
+        "  the rest (starting the run, counts, saving the result): {:.2} s",
+        (e2e.saturating_sub(accounted)).as_secs_f64()
+    );
     println!(
         "peak memory (VmHWM, whole process incl. simulator): {:.1} MiB",
         peak_rss_mib()
@@ -248,23 +342,88 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The peer: loads both CSVs into `DuckDB` files, then times `reladiff`.
+/// The peer script's output: `name value…` lines.
+struct Peer<'a>(&'a str);
+
+impl Peer<'_> {
+    fn values(&self, name: &str) -> Option<Vec<&str>> {
+        self.0.lines().find_map(|l| {
+            let mut words = l.split_whitespace();
+            (words.next() == Some(name)).then(|| words.collect())
+        })
+    }
+
+    fn word(&self, name: &str) -> String {
+        self.values(name)
+            .and_then(|v| v.first().map(|w| w.to_string()))
+            .unwrap_or_else(|| "?".into())
+    }
+
+    fn secs(&self, name: &str) -> f64 {
+        self.word(name).parse().unwrap_or(f64::NAN)
+    }
+
+    /// Missing in Dataverse, missing in F&O, differing.
+    fn counts(&self, name: &str) -> Option<[i64; 3]> {
+        let v: Vec<i64> = self
+            .values(name)?
+            .iter()
+            .filter_map(|w| w.parse().ok())
+            .collect();
+        v.try_into().ok()
+    }
+}
+
+/// The peers, on the same two canonical CSVs, each result counted the way
+/// the engine counts (missing in Dataverse, missing in F&O, differing):
+///
+/// - `reladiff`'s same-database `joindiff`, both tables loaded into one
+///   `DuckDB` file (the load timed apart);
+/// - a `DuckDB` SQL full outer join on those loaded tables;
+/// - the same join straight from the CSV files (parsing included, as the
+///   engine's timer includes reading its CSVs).
 const PEER: &str = r#"
 import sys, time, duckdb, importlib.metadata
-from reladiff import connect_to_table, diff_tables
+from reladiff import connect, connect_to_table, diff_tables
 fo, dv, work = sys.argv[1], sys.argv[2], sys.argv[3]
-cols = None
-for name, path in (("fo", fo), ("dv", dv)):
-    db = f"{work}/{name}.duckdb"
-    c = duckdb.connect(db)
-    c.execute(f"create table t as select * from read_csv('{path}', header=true, all_varchar=true)")
-    cols = [r[0] for r in c.execute("describe t").fetchall() if r[0] != "id"]
-    c.close()
-a = connect_to_table(f"duckdb://{work}/fo.duckdb", "t", "id", extra_columns=tuple(cols))
-b = connect_to_table(f"duckdb://{work}/dv.duckdb", "t", "id", extra_columns=tuple(cols))
-start = time.time()
-keys = set(row[1][0] for row in diff_tables(a, b))
-print("diff_seconds", time.time() - start)
-print("differing_keys", len(keys))
 print("version", importlib.metadata.version("reladiff"))
+print("duckdb", duckdb.__version__)
+db = f"{work}/both.duckdb"
+start = time.time()
+c = duckdb.connect(db)
+for name, path in (("fo", fo), ("dv", dv)):
+    c.execute(f"create table {name} as select * from read_csv('{path}', header=true, all_varchar=true)")
+print("threads", c.execute("select current_setting('threads')").fetchone()[0])
+cols = [r[0] for r in c.execute("describe fo").fetchall() if r[0] != "id"]
+c.close()
+print("load_seconds", time.time() - start)
+
+both = connect(f"duckdb://{db}")
+a = connect_to_table(both, "fo", "id", extra_columns=tuple(cols))
+b = connect_to_table(both, "dv", "id", extra_columns=tuple(cols))
+start = time.time()
+minus, plus = set(), set()
+for sign, row in diff_tables(a, b, algorithm="joindiff"):
+    (minus if sign == "-" else plus).add(row[0])
+print("joindiff_seconds", time.time() - start)
+print("joindiff", len(minus - plus), len(plus - minus), len(minus & plus))
+both.close()
+
+differs = " or ".join(f"f.{x} is distinct from d.{x}" for x in cols)
+def join(source_fo, source_dv):
+    return f"""select count(*) filter (where d.id is null),
+                      count(*) filter (where f.id is null),
+                      count(*) filter (where f.id is not null and d.id is not null and ({differs}))
+               from {source_fo} f full outer join {source_dv} d on f.id = d.id"""
+c = duckdb.connect(db, read_only=True)
+start = time.time()
+r = c.execute(join("fo", "dv")).fetchone()
+print("sql_loaded_seconds", time.time() - start)
+print("sql_loaded", *r)
+c.close()
+c = duckdb.connect()
+start = time.time()
+r = c.execute(join(f"read_csv('{fo}', header=true, all_varchar=true)", f"read_csv('{dv}', header=true, all_varchar=true)")).fetchone()
+print("sql_csv_seconds", time.time() - start)
+print("sql_csv", *r)
 "#;

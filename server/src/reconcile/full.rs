@@ -23,6 +23,7 @@ use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// Partition files per side.
 pub const PARTITIONS: usize = 64;
@@ -125,7 +126,10 @@ impl Spill {
         self.flush(DV)?;
         let mut out = Joined::default();
         for p in 0..PARTITIONS {
-            let mut fo: HashMap<String, u64> = HashMap::new();
+            // Sized from the file (each record is 10 bytes and its key),
+            // so the map never grows while it loads.
+            let bytes = std::fs::metadata(part_path(&self.dir, FO, p))?.len();
+            let mut fo: HashMap<String, u64> = HashMap::with_capacity((bytes / 20) as usize);
             read_part(&part_path(&self.dir, FO, p), |k, d| {
                 fo.insert(k, d);
             })?;
@@ -241,14 +245,57 @@ pub async fn run_full(
     run_id: i64,
     opts: &Options,
 ) -> Result<app::reconcile::Run, ReconError> {
+    run_full_timed(pool, connector, t, run_id, opts)
+        .await
+        .map(|(run, _)| run)
+}
+
+/// Where a full diff's time went (this process only: a resumed run counts
+/// from its restart).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Phases {
+    /// Waiting for pages and parsing their JSON.
+    pub fetch: Duration,
+    /// Each row's identity and the digest of its canonical fields.
+    pub normalise: Duration,
+    /// Writing keys and digests to the partition files, flushing them.
+    pub spill: Duration,
+    /// Saving the checkpoint after every page.
+    pub checkpoint: Duration,
+    /// The partition-wise join.
+    pub join: Duration,
+    /// Reading differing records again by key from both sides.
+    pub reread: Duration,
+}
+
+/// [`run_full`], also saying where the time went (logged at the end, and
+/// given to the benchmark).
+pub async fn run_full_timed(
+    pool: &SqlitePool,
+    connector: &Connector,
+    t: &Target,
+    run_id: i64,
+    opts: &Options,
+) -> Result<(app::reconcile::Run, Phases), ReconError> {
     let dir = opts.work_dir.join(format!("run-{run_id}"));
-    let result = full_inner(pool, connector, t, run_id, opts, &dir).await;
+    let mut phases = Phases::default();
+    let result = full_inner(pool, connector, t, run_id, opts, &dir, &mut phases).await;
     if let Err(e) = &result {
         end_run_badly(pool, run_id, e).await;
         // A failed or cancelled run keeps nothing worth resuming.
         let _ = std::fs::remove_dir_all(&dir);
     }
-    result
+    tracing::info!(
+        run.id = run_id,
+        fetch_ms = phases.fetch.as_millis() as u64,
+        normalise_ms = phases.normalise.as_millis() as u64,
+        spill_ms = phases.spill.as_millis() as u64,
+        checkpoint_ms = phases.checkpoint.as_millis() as u64,
+        join_ms = phases.join.as_millis() as u64,
+        reread_ms = phases.reread.as_millis() as u64,
+        "full diff phases"
+    );
+    result.map(|run| (run, phases))
 }
 
 async fn full_inner(
@@ -258,6 +305,7 @@ async fn full_inner(
     run_id: i64,
     opts: &Options,
     dir: &Path,
+    phases: &mut Phases,
 ) -> Result<app::reconcile::Run, ReconError> {
     let (saved, totals) = {
         let mut conn = pool.acquire().await?;
@@ -307,38 +355,58 @@ async fn full_inner(
                     dv_first.clone()
                 }
             });
+            let clock = Instant::now();
             let page = connector.get_json(&url, prefer).await?;
+            phases.fetch += clock.elapsed();
             let parts = page_parts(&page).map_err(|message| crate::connect::ConnectError {
                 endpoint: format!("GET {}", url.split('?').next().unwrap_or(&url)),
                 status: Some(200),
                 message,
             })?;
-            for row in parts.rows {
-                let (key, digest) = if side == FO {
-                    (t.plan.fo_identity(row), t.plan.fo_digest(row))
-                } else {
-                    (t.plan.dv_identity(row), t.plan.dv_digest(row))
-                };
-                if let Some(key) = key {
-                    spill.add(side, &key, digest)?;
-                }
+            // Normalised a page at a time, then spilled, so that each
+            // phase is timed once a page rather than once a row.
+            let clock = Instant::now();
+            let records: Vec<(String, u64)> = parts
+                .rows
+                .iter()
+                .filter_map(|row| {
+                    let (key, digest) = if side == FO {
+                        (t.plan.fo_identity(row)?, t.plan.fo_digest(row))
+                    } else {
+                        (t.plan.dv_identity(row)?, t.plan.dv_digest(row))
+                    };
+                    Some((key, digest))
+                })
+                .collect();
+            phases.normalise += clock.elapsed();
+            let clock = Instant::now();
+            for (key, digest) in &records {
+                spill.add(side, key, *digest)?;
             }
             let s = &mut cp.sides[side];
             s.read += parts.rows.len() as i64;
             s.next = parts.next.map(str::to_string);
             s.done = s.next.is_none();
             s.offsets = spill.flush(side)?;
-            if save(pool, run_id, &cp).await? {
+            phases.spill += clock.elapsed();
+            let clock = Instant::now();
+            let cancelled = save(pool, run_id, &cp).await?;
+            phases.checkpoint += clock.elapsed();
+            if cancelled {
                 spill.remove();
                 return Err(ReconError::Cancelled);
             }
         }
     }
+    let clock = Instant::now();
     let joined = tokio::task::spawn_blocking(move || spill_join(spill))
         .await
         .map_err(|e| std::io::Error::other(e.to_string()))??;
+    phases.join = clock.elapsed();
     let keys = joined.keys.clone();
+    let clock = Instant::now();
     let (found, cleared, _, _) = compare_keys(connector, t, &keys, opts).await?;
+    phases.reread = clock.elapsed();
     let capped = (joined.missing_in_dataverse + joined.missing_in_fo + joined.differing) as usize
         > keys.len();
     let count = |kind: &str| {
