@@ -182,14 +182,34 @@ async fn main() -> anyhow::Result<()> {
         percentile(&all, 0.95),
         percentile(&all, 1.0),
     );
+    // The targets: the overview and the review under 15 ms, every other
+    // view under 20 ms (p95).
+    let mut over = Vec::new();
     for (v, t) in views.iter().zip(per_view.iter_mut()) {
         t.sort();
+        let target = if v.starts_with("/?") || v.starts_with("/review") {
+            15.0
+        } else {
+            20.0
+        };
+        let p95 = percentile(t, 0.95);
+        if p95 >= target {
+            over.push(v.as_str());
+        }
         println!(
-            "  {v}: p50 {:.2} ms  p95 {:.2} ms",
+            "  {v}: p50 {:.2} ms  p95 {p95:.2} ms (target < {target} ms{})",
             percentile(t, 0.5),
-            percentile(t, 0.95)
+            if p95 < target { "" } else { ": OVER" }
         );
     }
+    println!(
+        "views over their p95 target: {}",
+        if over.is_empty() {
+            "none".to_string()
+        } else {
+            over.join(", ")
+        }
+    );
     println!("data read per chart page (queries and series, p50 of 10):");
     for (name, ms) in loads {
         println!("  {name}: {ms:.2} ms");
