@@ -137,12 +137,14 @@ probe-bench:
 	cargo build --release -p server
 	$(TARGET_DIR)/release/probe-bench 60
 
-# The reconciliation benchmark's peer, reladiff (with DuckDB), from PyPI
-# into a virtualenv beside the build.
+# The benchmarks' peers: reladiff and DuckDB (reconciliation) from PyPI
+# into a virtualenv beside the build; the sqlite3 CLI (error ingest) from
+# Debian.
 BENCH_VENV := $(TARGET_DIR)/bench-venv
 bench-peer:
 	test -x $(BENCH_VENV)/bin/python || python3 -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/pip install -q reladiff duckdb
+	@command -v sqlite3 >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq sqlite3; }
 
 ## ---- lint --------------------------------------------------------------
 
