@@ -187,11 +187,53 @@ pub fn fmt_count(n: i64) -> String {
     if n < 0 { format!("-{out}") } else { out }
 }
 
-/// The `result` notice an import leaves in the address after it succeeds.
+/// Counts written `A,B,…` in an address; `None` unless there are exactly
+/// `K` whole numbers.
+fn counts<const K: usize>(value: &str) -> Option<[usize; K]> {
+    let v: Vec<usize> = value
+        .split(',')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    v.try_into().ok()
+}
+
+/// What an import did, in words, from the counts its redirect leaves in
+/// the address: `entries=STORED,ALREADY_THERE` (error entries),
+/// `fields=CREATED,UPDATED,UNCHANGED` (one map's field mappings), and with
+/// `maps=CREATED,UPDATED,UNCHANGED` as well, a maps import. Only numbers
+/// travel, so a link cannot make the console's notice say anything else;
+/// anything else gives nothing.
+pub fn import_summary(get: impl Fn(&str) -> Option<String>) -> Option<String> {
+    if let Some([stored, already]) = get("entries").and_then(|v| counts(&v)) {
+        return Some(format!(
+            "Imported {} ({already} {} already there).",
+            plural(stored, "entry", "entries"),
+            if already == 1 { "was" } else { "were" }
+        ));
+    }
+    let [created, updated, unchanged] = get("fields").and_then(|v| counts(&v))?;
+    let fields = format!(
+        "{} created, {updated} updated, {unchanged} unchanged",
+        plural(created, "field mapping", "field mappings")
+    );
+    Some(match get("maps") {
+        None => format!("Imported: {fields}."),
+        Some(v) => {
+            let [created, updated, unchanged] = counts(&v)?;
+            format!(
+                "Imported: {} created, {updated} updated, {unchanged} unchanged; {fields}.",
+                plural(created, "map", "maps")
+            )
+        }
+    })
+}
+
+/// The notice an import leaves after it succeeds (see [`import_summary`]).
 pub fn import_result() -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
     move || {
-        query.read().get("result").map(|r| {
+        let query = query.read();
+        import_summary(|k| query.get(k)).map(|r| {
             view! { <p class="ok-box" role="status" data-testid="import-result">{r}</p> }
         })
     }
@@ -206,6 +248,36 @@ mod tests {
         assert_eq!(percent_encode("user.create", b""), "user.create");
         assert_eq!(percent_encode("a b&c@d", b""), "a%20b%26c%40d");
         assert_eq!(percent_encode("/audit?x=1", b"/"), "/audit%3Fx%3D1");
+    }
+
+    #[test]
+    fn an_import_notice_is_worded_from_counts_only() {
+        let notice = |q: &[(&str, &str)]| {
+            import_summary(|k| {
+                q.iter()
+                    .find(|(name, _)| *name == k)
+                    .map(|(_, v)| v.to_string())
+            })
+        };
+        assert_eq!(
+            notice(&[("entries", "2,1")]).as_deref(),
+            Some("Imported 2 entries (1 was already there).")
+        );
+        assert_eq!(
+            notice(&[("fields", "2,0,1")]).as_deref(),
+            Some("Imported: 2 field mappings created, 0 updated, 1 unchanged.")
+        );
+        assert_eq!(
+            notice(&[("maps", "1,1,0"), ("fields", "3,0,0")]).as_deref(),
+            Some(
+                "Imported: 1 map created, 1 updated, 0 unchanged; 3 field mappings created, 0 updated, 0 unchanged."
+            )
+        );
+        // Words in the address are never shown.
+        assert_eq!(notice(&[("result", "Call +1 555 0100 now")]), None);
+        assert_eq!(notice(&[("entries", "2,call us")]), None);
+        assert_eq!(notice(&[("fields", "1,2")]), None);
+        assert_eq!(notice(&[("maps", "x"), ("fields", "1,2,3")]), None);
     }
 
     #[test]

@@ -219,16 +219,12 @@ pub async fn import_errors(env: String, csv: String, mapping: String) -> Result<
         },
     )
     .await?;
+    // Counts only: the page words them (`components::import_summary`).
     let duplicates = accepted.iter().filter(|a| a.duplicate).count();
-    let summary = format!(
-        "Imported {} ({duplicates} {} already there).",
-        crate::components::plural(total - duplicates, "entry", "entries"),
-        if duplicates == 1 { "was" } else { "were" }
-    );
     leptos_axum::redirect(&format!(
-        "/errors/import?env={}&result={}",
+        "/errors/import?env={}&entries={},{duplicates}",
         percent_encode(&environment.name, b""),
-        percent_encode(&summary, b"")
+        total - duplicates
     ));
     Ok(())
 }

@@ -138,10 +138,16 @@ pub async fn import_maps(env: String, document: String, comment: String) -> Resu
     )
     .await?;
     tx.commit().await?;
+    // Counts only: the page words them (`components::import_summary`).
     leptos_axum::redirect(&format!(
-        "/maps/import?env={}&result={}",
+        "/maps/import?env={}&maps={},{},{}&fields={},{},{}",
         percent_encode(&environment.name, b""),
-        percent_encode(&count.summary(), b"")
+        count.created,
+        count.updated,
+        count.unchanged,
+        count.fields.created,
+        count.fields.updated,
+        count.fields.unchanged
     ));
     Ok(())
 }

@@ -334,7 +334,6 @@ pub async fn import_field_mappings(
 ) -> Result<(), AppError> {
     use crate::audit::server::Actor;
     use crate::auth::{Role, server::*};
-    use crate::components::percent_encode;
     use crate::db::*;
     let user = require_role(Role::Editor, "import field mappings")?;
     let fields =
@@ -361,15 +360,10 @@ pub async fn import_field_mappings(
     )
     .await?;
     tx.commit().await?;
-    let summary = format!(
-        "Imported: {} created, {} updated, {} unchanged.",
-        crate::components::plural(n.created, "field mapping", "field mappings"),
-        n.updated,
-        n.unchanged
-    );
+    // Counts only: the page words them (`components::import_summary`).
     leptos_axum::redirect(&format!(
-        "/maps/{map_id}/import?result={}",
-        percent_encode(&summary, b"")
+        "/maps/{map_id}/import?fields={},{},{}",
+        n.created, n.updated, n.unchanged
     ));
     Ok(())
 }

@@ -763,22 +763,6 @@ pub struct MapImportCount {
     pub fields: FieldImportCount,
 }
 
-impl MapImportCount {
-    /// One line for the person who imported.
-    pub fn summary(&self) -> String {
-        use crate::components::plural;
-        format!(
-            "Imported: {} created, {} updated, {} unchanged; {} created, {} updated, {} unchanged.",
-            plural(self.created, "map", "maps"),
-            self.updated,
-            self.unchanged,
-            plural(self.fields.created, "field mapping", "field mappings"),
-            self.fields.updated,
-            self.fields.unchanged
-        )
-    }
-}
-
 /// Imports maps into an environment: a map whose name is live there is
 /// updated (a new revision when its content differs), any other is
 /// created; their field mappings are added or updated the same way.

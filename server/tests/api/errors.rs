@@ -289,6 +289,11 @@ async fn a_csv_with_one_bad_row_imports_nothing_and_a_good_one_imports_all() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
+    // Only counts travel in the address; the page words them.
+    let back = res.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(back, "/errors/import?env=UAT&entries=2,0");
+    let page = app.get(&back).await.text().await.unwrap();
+    assert!(page.contains("Imported 2 entries (0 were already there)."));
     assert_eq!(
         count(
             &app,
@@ -302,6 +307,15 @@ async fn a_csv_with_one_bad_row_imports_nothing_and_a_good_one_imports_all() {
             .await
             .contains(&"errors.import".to_string())
     );
+    // A link cannot make the console's notice say something else.
+    let page = app
+        .get("/errors/import?env=UAT&result=Your+session+expired%2C+call+0100&entries=1,call")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("session expired"));
+    assert!(!page.contains("import-result"));
 }
 
 const BATCHES: usize = 30;
