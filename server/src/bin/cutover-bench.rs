@@ -2,9 +2,10 @@
 //! (about 2 × TASKS dependencies: the task before, and one 2 to 40 tasks
 //! back), a fixed start every 50 tasks, a point of no return and a rollback
 //! path. Times the schedule of the plan and the forecast of a run half
-//! done, then the run's status page and run page through the real router
-//! (server time: request in, whole body out), and prints p50/p95 and peak
-//! memory.
+//! done, then the run's status page, run page, plan page and the trends
+//! pages (which shade the freezes of the environment's latest 20 runs:
+//! 19 ended rehearsals and the live run) through the real router (server
+//! time: request in, whole body out), and prints p50/p95 and peak memory.
 //!
 //! `cargo run --release -p server --bin cutover-bench -- [TASKS] [ROUNDS] [REQUESTS]`
 
@@ -162,6 +163,17 @@ async fn main() -> anyhow::Result<()> {
     let stored = app::cutover::server::get(&mut tx, plan_id)
         .await
         .map_err(e)?;
+    // 19 earlier rehearsals, each ended an hour in, eight days apart: with
+    // the live run, the 20 runs a trends page looks through for freezes.
+    for k in (1..=19i64).rev() {
+        let at = start - k * 8 * 86_400;
+        let id = app::cutover::runs::start(&mut tx, &cli, &stored, RunKind::Rehearsal, at, at)
+            .await
+            .map_err(e)?;
+        app::cutover::runs::end(&mut tx, &cli, id, run::Outcome::Completed, "", at + 3600)
+            .await
+            .map_err(e)?;
+    }
     let run_id = app::cutover::runs::start(&mut tx, &cli, &stored, RunKind::Live, start, start)
         .await
         .map_err(e)?;
@@ -186,6 +198,14 @@ async fn main() -> anyhow::Result<()> {
         ("status page", format!("/cutover/runs/{run_id}/status")),
         ("run page", format!("/cutover/runs/{run_id}")),
         ("plan page", format!("/cutover/plans/{plan_id}")),
+        (
+            "trends, 7 days (20 runs; the live run's freeze shaded)",
+            "/trends/errors?env=Bench&range=7d".to_string(),
+        ),
+        (
+            "trends, 90 days (20 runs, 12 freezes shaded)",
+            "/trends/errors?env=Bench&range=90d".to_string(),
+        ),
     ];
     let mut sizes = vec![];
     for (_, v) in &views {
