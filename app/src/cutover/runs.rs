@@ -305,8 +305,9 @@ pub async fn start(
         }
     };
     let id: i64 = sqlx::query_scalar(
-        "insert into cutover_runs (plan_id, environment_id, kind, name, plan_revision, definition, baseline, started_at, started_by)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?) returning id",
+        "insert into cutover_runs (plan_id, environment_id, kind, name, plan_revision, definition, baseline, started_at, started_by,
+             freeze_starts_at, freeze_ends_at)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning id",
     )
     .bind(plan.id)
     .bind(plan.environment_id)
@@ -317,6 +318,8 @@ pub async fn start(
     .bind(json(&baseline)?)
     .bind(now)
     .bind(&actor.label)
+    .bind(content.starts_at)
+    .bind(content.ends_at)
     .fetch_one(&mut *conn)
     .await?;
     for t in &content.tasks {
@@ -572,9 +575,13 @@ pub async fn set_record_key(
     };
     *k = key.to_string();
     g.tidy().map_err(|m| AppError::validation("key", m))?;
-    sqlx::query("update cutover_runs set definition = ? where id = ?")
-        .bind(json(&content)?)
-        .bind(id)
+    sqlx::query(
+        "update cutover_runs set definition = ?, freeze_starts_at = ?, freeze_ends_at = ? where id = ?",
+    )
+    .bind(json(&content)?)
+    .bind(content.starts_at)
+    .bind(content.ends_at)
+    .bind(id)
         .execute(&mut *conn)
         .await?;
     log(
@@ -811,47 +818,81 @@ pub struct Freeze {
 }
 
 /// The freezes of an environment's runs that overlap `from`..`to`, oldest
-/// first (at most the 20 latest runs started before `to`).
+/// first (at most the 20 latest such runs), with the milestones and points
+/// of no return each reached.
 pub async fn freezes(
     conn: &mut SqliteConnection,
     environment_id: i64,
     from: i64,
     to: i64,
 ) -> Result<Vec<Freeze>, AppError> {
-    let ids: Vec<i64> = sqlx::query_scalar(
-        "select id from cutover_runs where environment_id = ? and started_at < ?
+    // A freeze lasts from its start to its end, or to when the run ended if
+    // sooner; a run ended before its freeze began has none. Only the
+    // overlapping runs are read, and of their plans only an outline: every
+    // trends page asks.
+    let runs: Vec<(i64, String, String, i64, i64)> = sqlx::query_as(
+        "select id, name, definition, freeze_starts_at,
+                min(coalesce(ended_at, freeze_ends_at), freeze_ends_at) as freeze_end
+         from cutover_runs
+         where environment_id = ?1 and freeze_starts_at < ?3
+           and min(coalesce(ended_at, freeze_ends_at), freeze_ends_at) > max(?2, freeze_starts_at)
          order by started_at desc limit 20",
     )
     .bind(environment_id)
+    .bind(from)
     .bind(to)
     .fetch_all(&mut *conn)
     .await?;
     let mut out = vec![];
-    for id in ids.into_iter().rev() {
-        let r = get(conn, id).await?;
-        let c = &r.content;
-        let end = r.ended_at.map_or(c.ends_at, |e| e.min(c.ends_at));
-        // A run ended before its freeze began has no freeze to mark.
-        if end <= c.starts_at || end <= from || c.starts_at >= to {
-            continue;
+    for (id, run_name, definition, starts_at, end) in runs.into_iter().rev() {
+        // Only the plan's name and its tasks' IDs, titles and kinds: serde
+        // skips the rest of the plan without building it.
+        #[derive(serde::Deserialize)]
+        struct Outline {
+            name: String,
+            tasks: Vec<OutlineTask>,
         }
-        let milestones = c
+        #[derive(serde::Deserialize)]
+        struct OutlineTask {
+            id: String,
+            title: String,
+            kind: super::TaskKind,
+        }
+        let outline: Outline = serde_json::from_str(&definition).map_err(|e| unreadable(id, e))?;
+        let marks: Vec<&OutlineTask> = outline
             .tasks
             .iter()
-            .zip(&r.states)
-            .filter(|(t, s)| {
+            .filter(|t| {
                 matches!(
                     t.kind,
                     super::TaskKind::Milestone | super::TaskKind::NoReturn
-                ) && s.status == Status::Done
+                )
             })
-            .filter_map(|(t, s)| Some((s.ended_at?, format!("{}: {}", r.name, t.named()))))
             .collect();
+        let ids: Vec<&str> = marks.iter().map(|t| t.id.as_str()).collect();
+        let reached: std::collections::HashMap<String, i64> = sqlx::query_as(
+            "select task_id, ended_at from cutover_run_tasks
+             where run_id = ? and task_id in (select value from json_each(?))
+               and status = 'done' and ended_at is not null",
+        )
+        .bind(id)
+        .bind(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .collect();
         out.push(Freeze {
-            title: format!("{} · {}", r.name, c.name),
-            from: c.starts_at,
+            title: format!("{run_name} · {}", outline.name),
+            from: starts_at,
             to: end,
-            milestones,
+            // In plan order.
+            milestones: marks
+                .iter()
+                .filter_map(|t| {
+                    let at = reached.get(&t.id)?;
+                    Some((*at, format!("{run_name}: {} ({})", t.id, t.title)))
+                })
+                .collect(),
         });
     }
     Ok(out)
