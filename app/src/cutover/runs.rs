@@ -582,8 +582,8 @@ pub async fn set_record_key(
     .bind(content.starts_at)
     .bind(content.ends_at)
     .bind(id)
-        .execute(&mut *conn)
-        .await?;
+    .execute(&mut *conn)
+    .await?;
     log(
         conn,
         actor,
