@@ -97,7 +97,7 @@ async fn points(
             for (m, packed) in crate::counts::server::last_difference_per_period(
                 conn,
                 maps,
-                16,
+                crate::counts::server::Period::Minute,
                 (&range.0, &range.1),
             )
             .await?

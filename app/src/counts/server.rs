@@ -96,17 +96,51 @@ pub async fn latest_by_company(
     .await?)
 }
 
+/// How finely [`last_difference_per_period`] reads counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    /// Each minute's last count: in practice every count (the alert rules).
+    Minute,
+    /// Each hour's (the charts up to 8 days).
+    Hour,
+    /// Each day's (longer charts).
+    Day,
+}
+
 /// The last difference (F&O − Dataverse, both sides counted) of each
 /// period of `maps` in `[from, to)` (stored times), packed per map as
 /// `unix:difference:0` cells joined by commas (see the trends' `unpack`).
-/// A period is the first `period_len` characters of the stored time (13:
-/// an hour, 10: a day).
 pub async fn last_difference_per_period(
     conn: &mut SqliteConnection,
     maps: &[i64],
-    period_len: i64,
+    period: Period,
     (from, to): (&str, &str),
 ) -> Result<Vec<(i64, String)>, AppError> {
+    let (grain, key_len) = match period {
+        Period::Hour => ("hour", 13),
+        Period::Day => ("day", 10),
+        Period::Minute => {
+            // From the counts themselves: the last of each minute (SQLite
+            // takes the bare columns from the row with the max), from the
+            // covering index `record_counts_time`.
+            return Ok(sqlx::query_as(
+                "select map_id, group_concat(cast(strftime('%s', at) as integer) || ':' || difference || ':0')
+                 from (select c.map_id, substr(c.counted_at, 1, 16) as minute, max(c.counted_at) as at,
+                              c.fo_count - c.dataverse_count as difference
+                       from record_counts c
+                       where c.map_id in (select value from json_each(?))
+                         and c.company = '' and c.counted_at >= ? and c.counted_at < ?
+                         and c.fo_count is not null and c.dataverse_count is not null
+                       group by c.map_id, minute)
+                 group by map_id",
+            )
+            .bind(id_list(maps))
+            .bind(from)
+            .bind(to)
+            .fetch_all(conn)
+            .await?);
+        }
+    };
     // One row per map and period, kept by a trigger on every count
     // (`record_count_periods`), rather than the last of every count.
     Ok(sqlx::query_as(
@@ -118,10 +152,10 @@ pub async fn last_difference_per_period(
          group by map_id",
     )
     .bind(id_list(maps))
-    .bind(if period_len == 13 { "hour" } else { "day" })
+    .bind(grain)
     .bind(from)
     .bind(to)
-    .bind(period_len)
+    .bind(key_len)
     .fetch_all(conn)
     .await?)
 }
@@ -202,7 +236,7 @@ mod tests {
                 .to_string()
         };
         let range = ("2026-12-01T00:00:00.000Z", "2026-12-03T00:00:00.000Z");
-        let hours = last_difference_per_period(&mut conn, &[map], 13, range)
+        let hours = last_difference_per_period(&mut conn, &[map], Period::Hour, range)
             .await
             .unwrap();
         let mut cells: Vec<&str> = hours[0].1.split(',').collect();
@@ -214,7 +248,7 @@ mod tests {
         ];
         want.sort();
         assert_eq!(cells, want);
-        let days = last_difference_per_period(&mut conn, &[map], 10, range)
+        let days = last_difference_per_period(&mut conn, &[map], Period::Day, range)
             .await
             .unwrap();
         let mut cells: Vec<&str> = days[0].1.split(',').collect();
@@ -229,11 +263,21 @@ mod tests {
         let late = last_difference_per_period(
             &mut conn,
             &[map],
-            13,
+            Period::Hour,
             ("2026-12-01T11:00:00.000Z", "2026-12-02T00:00:00.000Z"),
         )
         .await
         .unwrap();
         assert_eq!(late[0].1, format!("{}:0:0", at("2026-12-01T11:10:00Z")));
+        // The alert rules read every count (the last of each minute).
+        let minutes = last_difference_per_period(&mut conn, &[map], Period::Minute, range)
+            .await
+            .unwrap();
+        assert_eq!(minutes[0].1.split(',').count(), 5);
+        assert!(
+            minutes[0]
+                .1
+                .contains(&format!("{}:50:0", at("2026-12-01T10:30:00Z")))
+        );
     }
 }

@@ -139,6 +139,11 @@ pub struct Task {
     pub check: Option<gate::GateCheck>,
 }
 
+/// How a task is named in messages and marks: `F3 (Initial sync)`.
+pub fn task_label(id: &str, title: &str) -> String {
+    format!("{id} ({title})")
+}
+
 /// A plan: its freeze window, its rollback criteria and its tasks in order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlanContent {
@@ -199,7 +204,7 @@ pub fn valid_task_id(id: &str) -> bool {
 impl Task {
     /// "F3 (Take the final snapshot)", for messages.
     pub fn named(&self) -> String {
-        format!("{} ({})", self.id, self.title)
+        task_label(&self.id, &self.title)
     }
 
     /// Trims the text fields and checks this task on its own.

@@ -890,7 +890,8 @@ pub async fn freezes(
                 .iter()
                 .filter_map(|t| {
                     let at = reached.get(&t.id)?;
-                    Some((*at, format!("{run_name}: {} ({})", t.id, t.title)))
+                    let label = super::task_label(&t.id, &t.title);
+                    Some((*at, format!("{run_name}: {label}")))
                 })
                 .collect(),
         });

@@ -589,7 +589,11 @@ async fn count_difference(conn: &mut SqliteConnection, s: &Scope<'_>) -> Result<
     let packed = crate::counts::server::last_difference_per_period(
         conn,
         &s.map_ids(),
-        if s.span.step == HOUR { 13 } else { 10 },
+        if s.span.step == HOUR {
+            crate::counts::server::Period::Hour
+        } else {
+            crate::counts::server::Period::Day
+        },
         (&stored(s.span.from), &stored(s.span.to)),
     )
     .await?;
