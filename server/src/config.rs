@@ -125,6 +125,11 @@ fn upper_first(s: &str) -> String {
         .unwrap_or_default()
 }
 
+/// A database location the console can open (see [`crate::db::Location`]).
+fn database(v: &str) -> Result<(), String> {
+    crate::db::Location::parse(v).map(|_| ())
+}
+
 /// Any text.
 fn any(_: &str) -> Result<(), String> {
     Ok(())
@@ -244,7 +249,7 @@ pub const SETTINGS: &[Setting] = &[
         default: Some("data/dwconsole.db"),
         default_words: None,
         scope: Scope::Global,
-        check: any,
+        check: database,
     },
     Setting {
         flag: "log",
@@ -1442,6 +1447,21 @@ mod tests {
         let f = file("demo = 'off'").unwrap();
         let cli = Cli::parse_from(["dwconsole", "serve"]);
         assert!(!resolve_serve(&cli, &ServeArgs::default(), &f).unwrap().demo);
+    }
+
+    #[test]
+    fn a_database_url_of_another_kind_is_refused_before_anything_opens() {
+        let err = Cli::try_parse_from(["dwconsole", "--database", "postgres://h/dw", "serve"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("APP_DATABASE") && err.contains("SQLite only"),
+            "{err}"
+        );
+        let cli = Cli::parse_from(["dwconsole", "serve"]);
+        let f = file("database = 'mysql://h/dw'").unwrap();
+        let err = resolve_common(&cli, &f).unwrap_err().to_string();
+        assert!(err.contains("'mysql://'"), "{err}");
     }
 
     #[test]

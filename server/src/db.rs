@@ -12,20 +12,64 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Largest WAL file kept after a checkpoint, bytes.
 pub const JOURNAL_SIZE_LIMIT: u64 = 64 * 1024 * 1024;
 
+/// Where the database is, as the `database` setting gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A SQLite file by its path (created, with its folder, when missing).
+    File(std::path::PathBuf),
+    /// A `sqlite:` URL (`sqlite://data/x.db?mode=rwc`, `sqlite::memory:`).
+    SqliteUrl(String),
+}
+
+impl Location {
+    /// Reads the setting. A value with a URL scheme (`name://`) must be a
+    /// scheme the console supports: before this, `postgres://host/db` was
+    /// taken for a file path, and a folder named `postgres:` appeared with
+    /// a SQLite file in it. The message names the scheme only, never the
+    /// rest of the URL (it may hold a password).
+    pub fn parse(value: &str) -> Result<Location, String> {
+        let value = value.trim();
+        if value.is_empty() {
+            return Err("is empty; give a file path or a sqlite: URL".into());
+        }
+        if value.starts_with("sqlite:") {
+            return Ok(Location::SqliteUrl(value.to_string()));
+        }
+        let scheme = value.split_once("://").map(|(s, _)| s).filter(|s| {
+            // One letter before `:` is a Windows drive (`C://data`), not a
+            // scheme.
+            s.len() > 1
+                && s.starts_with(|c: char| c.is_ascii_alphabetic())
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        });
+        match scheme.map(str::to_ascii_lowercase).as_deref() {
+            None => Ok(Location::File(value.into())),
+            Some("postgres" | "postgresql") => Err(
+                "a postgres:// URL: this version of the console keeps its data in SQLite only; give a file path or a sqlite: URL".into(),
+            ),
+            Some(other) => Err(format!(
+                "the scheme '{other}://' is not supported; give a file path or a sqlite: URL"
+            )),
+        }
+    }
+}
+
 /// Opens (creating if missing) and migrates the database at `location`, a
 /// file path or a `sqlite:` URL.
 pub async fn connect(location: &str) -> anyhow::Result<SqlitePool> {
-    let options = if location.starts_with("sqlite:") {
-        SqliteConnectOptions::from_str(location)
-            .with_context(|| format!("setting database (--database, APP_DATABASE): '{location}' is not a valid sqlite: URL"))?
-    } else {
-        let path = std::path::Path::new(location);
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).with_context(|| {
-                format!("cannot create the database directory {}", dir.display())
-            })?;
+    let named = |m: String| anyhow::anyhow!("setting database (--database, APP_DATABASE): {m}");
+    let options = match Location::parse(location).map_err(named)? {
+        Location::SqliteUrl(url) => SqliteConnectOptions::from_str(&url)
+            .map_err(|e| named(format!("'{url}' is not a valid sqlite: URL ({e})")))?,
+        Location::File(path) => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).with_context(|| {
+                    format!("cannot create the database directory {}", dir.display())
+                })?;
+            }
+            SqliteConnectOptions::new().filename(path)
         }
-        SqliteConnectOptions::new().filename(path)
     };
     let options = options
         .create_if_missing(true)
@@ -115,6 +159,44 @@ pub async fn ping(pool: &SqlitePool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_url_with_a_scheme_the_console_does_not_support_is_refused_by_name() {
+        assert_eq!(
+            Location::parse("data/dwconsole.db"),
+            Ok(Location::File("data/dwconsole.db".into()))
+        );
+        assert_eq!(
+            Location::parse("sqlite://data/x.db?mode=rwc"),
+            Ok(Location::SqliteUrl("sqlite://data/x.db?mode=rwc".into()))
+        );
+        assert_eq!(
+            Location::parse(r"C://data/x.db"),
+            Ok(Location::File(r"C://data/x.db".into()))
+        );
+        let pg = Location::parse("postgres://dw:s3cret@db.example/dw").unwrap_err();
+        assert!(pg.contains("postgres://") && pg.contains("SQLite"), "{pg}");
+        assert!(!pg.contains("s3cret"), "{pg}");
+        assert!(Location::parse("PostgreSQL://db/dw").is_err());
+        let my = Location::parse("mysql://db/dw").unwrap_err();
+        assert!(my.contains("'mysql://'"), "{my}");
+        assert!(Location::parse("  ").unwrap_err().contains("empty"));
+    }
+
+    #[tokio::test]
+    async fn connecting_to_an_unsupported_url_creates_nothing() {
+        // Before, this made a folder `postgres:` (holding `dw@localhost`)
+        // in the working directory and a SQLite file in it.
+        let e = connect("postgres://dw@localhost/dwconsole")
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("setting database (--database, APP_DATABASE)"),
+            "{e}"
+        );
+        assert!(!std::path::Path::new("postgres:").exists());
+    }
 
     #[tokio::test]
     async fn a_checkpoint_truncates_the_wal_after_a_burst_of_writes() {
