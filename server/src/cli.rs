@@ -445,10 +445,19 @@ pub async fn reconcile(
     let t = target(&pool, &connector, map_id)
         .await
         .map_err(|e| anyhow::anyhow!("cannot reconcile '{}': {e}", args.map))?;
+    // A server sharing the database takes over runs whose runner is not
+    // alive: this command says it is, for as long as it runs.
+    let lease = crate::lease::Lease::alive_only(
+        format!("cli:{}", crate::lease::server_id()),
+        crate::lease::COMMAND_TTL,
+    );
+    lease.renew(&pool).await;
+    let keeper = tokio::spawn(lease.clone().keep(pool.clone()));
     let opts = Options {
         recheck_after: std::time::Duration::from_secs(args.recheck_secs),
         work_dir: common.reconcile_dir(),
         requested_by: "cli".into(),
+        runner: lease.id().to_string(),
     };
     let kind = if args.full { "full" } else { "sample" };
     let run_id = begin_run(&pool, map_id, kind, (!args.full).then_some(size), &opts).await?;
@@ -493,6 +502,9 @@ pub async fn reconcile(
         w.abort();
         eprintln!();
     }
+    keeper.abort();
+    let _ = keeper.await;
+    lease.let_go(&pool).await;
     let run = result.map_err(|e| {
         anyhow::anyhow!("reconciliation run #{run_id} of '{}' failed: {e}", args.map)
     })?;

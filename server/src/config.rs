@@ -402,6 +402,16 @@ pub const SETTINGS: &[Setting] = &[
         check: at_least::<60>,
     },
     Setting {
+        flag: "lease-secs",
+        env: "APP_LEASE_SECS",
+        what: "seconds the scheduler lease lasts unless renewed (with several servers, another takes the scheduled work over within this time after its holder dies)",
+        value_name: "SECS",
+        default: Some("30"),
+        default_words: None,
+        scope: Scope::Serve,
+        check: at_least::<3>,
+    },
+    Setting {
         flag: "header-read-timeout-secs",
         env: "APP_HEADER_READ_TIMEOUT_SECS",
         what: "seconds a client has to send its request headers",
@@ -951,6 +961,8 @@ pub struct Settings {
     pub collect_every: Duration,
     /// Time between record counts.
     pub count_every: Duration,
+    /// How long the scheduler lease lasts unless renewed.
+    pub lease_ttl: Duration,
     /// Time a client has to send its request headers.
     pub header_read_timeout: Duration,
     /// Most connections open at once.
@@ -1164,6 +1176,7 @@ pub fn resolve_serve(cli: &Cli, args: &ServeArgs, file: &FileSettings) -> anyhow
         connections: file.connections.clone(),
         collect_every: secs("collect-every-secs")?,
         count_every: secs("count-every-secs")?,
+        lease_ttl: secs("lease-secs")?,
         header_read_timeout: secs("header-read-timeout-secs")?,
         max_connections: required(g, file, "max-connections")?,
         trusted_proxies,

@@ -16,6 +16,7 @@ pub mod demo;
 pub mod export;
 pub mod gates;
 pub mod health;
+pub mod lease;
 pub mod middleware;
 pub mod notify;
 pub mod reconcile;

@@ -1,12 +1,20 @@
 //! The server's scheduled work: each environment's collectors (one task per
 //! connection, demo mode adds the simulator's), the alert rules' evaluation
-//! and the cutover gates' checks every minute, and the housekeeping every server does — WAL checkpoints
-//! every minute, and every hour the pruning of old error entries,
-//! throughput minutes, alert history, expired sessions and failed sign-ins. Reconciliations have their own schedule in
-//! `reconcile::runner`, which also resumes interrupted runs.
+//! and the cutover gates' checks every minute, the notifications' delivery,
+//! every hour the pruning of old error entries, throughput minutes, alert
+//! history, expired sessions and failed sign-ins, and the reconciliations'
+//! schedule (`reconcile::runner`, which also takes over the runs of servers
+//! that are gone).
+//!
+//! Several servers may share one database: only the one holding the
+//! scheduler lease ([`crate::lease`]) runs that work; the others serve
+//! pages and the API. Every server keeps its own leases and, for its
+//! SQLite connections, checkpoints the WAL every minute.
 
 use crate::config::{ConnectionSettings, Settings};
 use crate::connect::{Connection, Connector, RetryPolicy, Secret};
+use crate::lease::Lease;
+use crate::reconcile::runner::Reconciler;
 use app::environments::Environment;
 use app::errors::server::Sweeps;
 use sqlx::SqlitePool;
@@ -15,6 +23,7 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 /// One environment to collect from.
+#[derive(Clone)]
 pub struct Job {
     /// The environment.
     pub env: Environment,
@@ -198,6 +207,7 @@ pub fn connections_context(jobs: &[Job], demo: Option<&Job>) -> app::collectors:
 }
 
 /// What the scheduler keeps settings for.
+#[derive(Clone)]
 pub struct Housekeeping {
     /// Days raw error entries are kept.
     pub error_retention_days: u32,
@@ -214,34 +224,146 @@ pub struct Housekeeping {
     pub gates: Option<app::cutover::gates::Probe>,
 }
 
-/// Starts the scheduled work: the housekeeping and one collector task per
-/// job. Abort the handles to stop it.
+/// The scheduled work as a server runs it: started with [`start`],
+/// ended with [`Scheduled::stop`].
+pub struct Scheduled {
+    stop: tokio::sync::watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Scheduled {
+    /// Stops the scheduled work and the lease keeping, and waits until
+    /// every job has let go of the database (an abort only asks: a job in
+    /// the middle of a poll finishes that poll, and would write to a
+    /// closed pool). The leases stay until [`Lease::let_go`]: a stopping
+    /// server lets go only once its reconciliations have stopped, or
+    /// another server could take them over while they still run here.
+    pub async fn stop(self) {
+        self.stop.send_replace(true);
+        for task in &self.tasks[1..] {
+            task.abort();
+        }
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+/// Starts what every server does — keeping its leases, WAL checkpoints —
+/// and the scheduled work, which runs while this server holds the
+/// scheduler lease: started when it takes the lease, stopped when it loses
+/// it.
 pub fn start(
     pool: &SqlitePool,
     sweeps: &Sweeps,
     jobs: Vec<Job>,
     housekeeping: Housekeeping,
+    reconciler: Arc<Reconciler>,
+    lease: Lease,
+) -> Scheduled {
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let work = {
+        let pool = pool.clone();
+        let sweeps = sweeps.clone();
+        let adopt_every = lease.ttl();
+        move || {
+            held_work(
+                &pool,
+                &sweeps,
+                &jobs,
+                &housekeeping,
+                &reconciler,
+                adopt_every,
+            )
+        }
+    };
+    Scheduled {
+        stop,
+        tasks: vec![
+            // First: the supervisor, which stops its own tasks.
+            tokio::spawn(supervise(lease.clone(), stopping, work)),
+            tokio::spawn(lease.keep(pool.clone())),
+            tokio::spawn(checkpoints(pool.clone())),
+        ],
+    }
+}
+
+/// The work only the scheduler lease's holder does.
+fn held_work(
+    pool: &SqlitePool,
+    sweeps: &Sweeps,
+    jobs: &[Job],
+    housekeeping: &Housekeeping,
+    reconciler: &Arc<Reconciler>,
+    adopt_every: Duration,
 ) -> Vec<JoinHandle<()>> {
-    let base_url = housekeeping.base_url.clone();
     let mut tasks = vec![
-        tokio::spawn(checkpoints(pool.clone())),
         tokio::spawn(maintenance(
             pool.clone(),
             housekeeping.error_retention_days,
             housekeeping.throughput_minute_days,
             housekeeping.login_window,
         )),
+        tokio::spawn(alerts(pool.clone(), housekeeping.base_url.clone())),
+        tokio::spawn(gates(pool.clone(), housekeeping.gates.clone())),
+        tokio::spawn(crate::notify::deliver::run(
+            pool.clone(),
+            housekeeping.mailer.clone(),
+        )),
+        tokio::spawn(
+            reconciler
+                .clone()
+                .schedule(Duration::from_secs(300), adopt_every),
+        ),
     ];
-    tasks.push(tokio::spawn(alerts(pool.clone(), base_url)));
-    tasks.push(tokio::spawn(gates(pool.clone(), housekeeping.gates)));
-    tasks.push(tokio::spawn(crate::notify::deliver::run(
-        pool.clone(),
-        housekeeping.mailer,
-    )));
     for job in jobs {
-        tasks.push(tokio::spawn(collect(pool.clone(), sweeps.clone(), job)));
+        tasks.push(tokio::spawn(collect(
+            pool.clone(),
+            sweeps.clone(),
+            job.clone(),
+        )));
     }
     tasks
+}
+
+/// Runs `work` while this server holds the scheduler lease, until told to
+/// stop; the work's tasks are stopped, and waited for, whenever the lease
+/// is lost and before this returns.
+async fn supervise(
+    lease: Lease,
+    mut stopping: tokio::sync::watch::Receiver<bool>,
+    work: impl Fn() -> Vec<JoinHandle<()>>,
+) {
+    loop {
+        let held = tokio::select! {
+            h = lease.until_held() => h,
+            _ = stopping.wait_for(|s| *s) => return,
+        };
+        let tasks = work();
+        tracing::info!(
+            server = %lease.id(),
+            lease.term = held.term,
+            jobs = tasks.len(),
+            "started the scheduled work"
+        );
+        let stop = tokio::select! {
+            () = lease.until_lost() => false,
+            _ = stopping.wait_for(|s| *s) => true,
+        };
+        for task in &tasks {
+            task.abort();
+        }
+        for task in tasks {
+            let _ = task.await;
+        }
+        if stop {
+            return;
+        }
+        tracing::warn!(
+            server = %lease.id(),
+            "stopped the scheduled work: this server no longer holds the scheduler lease"
+        );
+    }
 }
 
 /// Evaluates the alert rules that are due, every minute (a rule's own

@@ -246,6 +246,7 @@ pub struct Application {
     simulator: Vec<tokio::task::JoinHandle<()>>,
     mailer: Option<crate::notify::email::Mailer>,
     reconciler: Arc<crate::reconcile::runner::Reconciler>,
+    lease: crate::lease::Lease,
     throughput_minute_days: u32,
     limits: crate::serve::Limits,
 }
@@ -325,12 +326,15 @@ impl Application {
                 d.tasks
             })
             .unwrap_or_default();
+        let lease = crate::lease::Lease::new(crate::lease::server_id(), settings.lease_ttl);
+        tracing::info!(server = %lease.id(), "this server's id among the servers sharing the database");
         let reconciler = crate::reconcile::runner::Reconciler::new(
             state.pool.clone(),
             jobs.iter()
                 .map(|j| (j.env.name.clone(), j.connector.clone()))
                 .collect(),
             settings.reconcile_dir(),
+            lease.id().to_string(),
         );
         state.reconcile = Some(reconciler.control());
         state.gates = Some(crate::gates::probe(
@@ -367,6 +371,7 @@ impl Application {
             simulator,
             mailer,
             reconciler,
+            lease,
             throughput_minute_days: settings.throughput_minute_days,
             limits: crate::serve::Limits {
                 header_read_timeout: settings.header_read_timeout,
@@ -400,23 +405,19 @@ impl Application {
                 mailer: self.mailer,
                 gates: self.state.gates.clone(),
             },
+            self.reconciler.clone(),
+            self.lease.clone(),
         );
-        self.reconciler.resume().await;
-        let reconciliations =
-            tokio::spawn(self.reconciler.clone().schedule(Duration::from_secs(300)));
         crate::serve::serve(self.listener, self.router, self.limits, self.signals.recv()).await;
-        reconciliations.abort();
-        let tasks: Vec<_> = scheduled.into_iter().chain(self.simulator).collect();
-        for task in &tasks {
+        scheduled.stop().await;
+        for task in &self.simulator {
             task.abort();
         }
-        // Abort only asks: a job in the middle of a poll on another thread
-        // finishes that poll, and would write to a closed pool and log
-        // errors. Wait until every job and run has let go.
-        for task in tasks {
+        for task in self.simulator {
             let _ = task.await;
         }
         self.reconciler.stop().await;
+        self.lease.let_go(&self.state.pool).await;
         self.state.pool.close().await;
         tracing::info!("stopped");
         Ok(())

@@ -583,6 +583,7 @@ mod tests {
             "cli",
             Some(100),
             0,
+            "test",
         )
         .await
         .unwrap();

@@ -143,10 +143,11 @@ pub async fn begin_run(
     requested_by: &str,
     sample_size: Option<i64>,
     recheck_secs: i64,
+    runner: &str,
 ) -> Result<i64, AppError> {
     Ok(sqlx::query_scalar(
-        "insert into reconcile_runs (map_id, kind, status, requested_by, started_at, sample_size, recheck_secs)
-         values (?, ?, 'running', ?, ?, ?, ?) returning id",
+        "insert into reconcile_runs (map_id, kind, status, requested_by, started_at, sample_size, recheck_secs, runner)
+         values (?, ?, 'running', ?, ?, ?, ?, ?) returning id",
     )
     .bind(map_id)
     .bind(kind)
@@ -154,6 +155,7 @@ pub async fn begin_run(
     .bind(db_now())
     .bind(sample_size)
     .bind(recheck_secs)
+    .bind(runner)
     .fetch_one(conn)
     .await?)
 }
@@ -251,16 +253,39 @@ pub async fn running(conn: &mut SqliteConnection, map_id: i64) -> Result<Option<
     .await?)
 }
 
-/// Runs left running (by a server that stopped): id, map, kind, requested
-/// by.
-pub async fn interrupted(
-    conn: &mut SqliteConnection,
-) -> Result<Vec<(i64, i64, String, String)>, AppError> {
+/// A run going on, as the runs' servers see it: id, map, kind, requested
+/// by, and the server running it (none for runs from before servers were
+/// named).
+pub type Going = (i64, i64, String, String, Option<String>);
+
+/// The runs going on, with the server running each.
+pub async fn going(conn: &mut SqliteConnection) -> Result<Vec<Going>, AppError> {
     Ok(sqlx::query_as(
-        "select id, map_id, kind, requested_by from reconcile_runs where status = 'running'",
+        "select id, map_id, kind, requested_by, runner from reconcile_runs where status = 'running' order by id",
     )
     .fetch_all(conn)
     .await?)
+}
+
+/// Moves a run going on from the server `from` (which is gone) to
+/// `to`; false when another server moved it first or it has ended.
+pub async fn adopt(
+    conn: &mut SqliteConnection,
+    run_id: i64,
+    from: Option<&str>,
+    to: &str,
+) -> Result<bool, AppError> {
+    // `is` compares a missing runner too (`=` is never true for null).
+    Ok(sqlx::query(
+        "update reconcile_runs set runner = ? where id = ? and status = 'running' and runner is ?",
+    )
+    .bind(to)
+    .bind(run_id)
+    .bind(from)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
 }
 
 /// What is due, as (map, full): a sample of each of `sample_maps` without

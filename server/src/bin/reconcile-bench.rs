@@ -294,6 +294,7 @@ async fn main() -> anyhow::Result<()> {
         recheck_after: Duration::ZERO,
         work_dir: dir.path().join("work"),
         requested_by: "bench".into(),
+        runner: "bench".into(),
     };
     let t = target(&pool, &connector, map_id).await?;
     let started = Instant::now();

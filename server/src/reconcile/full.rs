@@ -74,6 +74,25 @@ fn part_path(dir: &Path, side: usize, p: usize) -> PathBuf {
     dir.join(format!("{}-{p:02}.bin", ["fo", "dv"][side]))
 }
 
+impl Checkpoint {
+    /// Whether the partition files in `dir` hold what the checkpoint
+    /// counts. They do not when another server, on another machine, ran
+    /// the run before: its files are on that machine's disk, and cutting
+    /// empty files "back" to the checkpoint would fill them with zeros.
+    pub fn files_hold(&self, dir: &Path) -> bool {
+        [FO, DV].into_iter().all(|side| {
+            self.sides[side]
+                .offsets
+                .iter()
+                .enumerate()
+                .filter(|(_, len)| **len > 0)
+                .all(|(p, len)| {
+                    std::fs::metadata(part_path(dir, side, p)).is_ok_and(|m| m.len() >= *len)
+                })
+        })
+    }
+}
+
 impl Spill {
     /// Opens (or creates) the partition files in `dir`, cut back to
     /// `offsets` per side (empty: to nothing).
@@ -314,6 +333,13 @@ async fn full_inner(
     let mut cp: Checkpoint = saved
         .and_then(|s| serde_json::from_str(&s).ok())
         .unwrap_or_default();
+    if !cp.files_hold(dir) {
+        tracing::warn!(
+            run.id = run_id,
+            "the checkpoint's partition files are not on this server; the full diff reads both sides again from the start"
+        );
+        cp = Checkpoint::default();
+    }
     if totals == (None, None) {
         // For progress: the latest record counts, else F&O's own count.
         let latest = {
@@ -490,5 +516,21 @@ mod tests {
         let mut keys = j.keys.clone();
         keys.sort();
         assert_eq!(keys, ["K0007", "K0009", "K0500"]);
+    }
+
+    #[test]
+    fn a_checkpoint_is_resumed_only_where_its_files_are() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Spill::open(dir.path(), [&[], &[]]).unwrap();
+        s.add(FO, "K1", 1).unwrap();
+        let mut cp = Checkpoint::default();
+        cp.sides[FO].offsets = s.flush(FO).unwrap();
+        cp.sides[DV].offsets = s.flush(DV).unwrap();
+        drop(s);
+        assert!(cp.files_hold(dir.path()));
+        assert!(Checkpoint::default().files_hold(dir.path()));
+        // Another machine: the run's folder is not there.
+        let elsewhere = tempfile::tempdir().unwrap();
+        assert!(!cp.files_hold(&elsewhere.path().join("run-1")));
     }
 }

@@ -37,6 +37,9 @@ pub struct Options {
     pub work_dir: PathBuf,
     /// Who asked (an email, `schedule` or `cli`).
     pub requested_by: String,
+    /// The id of the server (or command) running it: while that one is
+    /// alive no other takes the run over (see [`crate::lease`]).
+    pub runner: String,
 }
 
 /// Why a run could not go on.
@@ -169,6 +172,7 @@ pub async fn begin_run(
         &opts.requested_by,
         sample_size,
         opts.recheck_after.as_secs() as i64,
+        &opts.runner,
     )
     .await?;
     tx.commit().await?;

@@ -1,7 +1,9 @@
 //! Runs reconciliations in the background for the server: on request from
-//! the page, on the schedule (a daily sample per map, full diffs as each
-//! map's settings say), and on start-up, where it resumes the full diffs a
-//! stopped server left running.
+//! the page, and, on the server holding the scheduler lease, on the
+//! schedule (a daily sample per map, full diffs as each map's settings
+//! say) and for runs whose server is gone (stopped, crashed, or another
+//! server that died): full diffs resume from their checkpoint, samples are
+//! marked failed.
 
 use super::{Options, ReconError, end_run_badly, full::run_full, run_sample, target};
 use crate::connect::Connector;
@@ -17,6 +19,8 @@ pub struct Reconciler {
     pool: SqlitePool,
     connectors: HashMap<String, Arc<Connector>>,
     work_dir: PathBuf,
+    /// This server's id (see [`crate::lease`]), recorded on its runs.
+    runner: String,
     /// The pause before a re-check.
     pub recheck_after: Duration,
     /// The runs going on, so a stopping server ends them before it closes
@@ -31,11 +35,13 @@ impl Reconciler {
         pool: SqlitePool,
         connectors: HashMap<String, Arc<Connector>>,
         work_dir: PathBuf,
+        runner: String,
     ) -> Arc<Self> {
         Arc::new(Reconciler {
             pool,
             connectors,
             work_dir,
+            runner,
             recheck_after: Duration::from_secs(10),
             running: std::sync::Mutex::new(Vec::new()),
         })
@@ -66,6 +72,7 @@ impl Reconciler {
             recheck_after: self.recheck_after,
             work_dir: self.work_dir.clone(),
             requested_by: requested_by.to_string(),
+            runner: self.runner.clone(),
         }
     }
 
@@ -154,28 +161,50 @@ impl Reconciler {
         Ok(run_id)
     }
 
-    /// Resumes the full diffs a stopped server left running (from their
-    /// checkpoints); samples left running are marked failed, as they are
-    /// quick to run again.
-    pub async fn resume(self: &Arc<Self>) {
-        let left = match self.interrupted().await {
-            Ok(rows) => rows,
-            Err(e) => {
-                tracing::error!(error = %e, "could not look for interrupted reconciliations");
-                return;
+    /// Takes over the runs whose server is gone (not alive by its lease):
+    /// full diffs resume from their checkpoint, samples are marked failed,
+    /// as they are quick to run again. A run is taken by one server only;
+    /// gives how many this one took.
+    pub async fn adopt_orphans(self: &Arc<Self>) -> Result<usize, AppError> {
+        let left = {
+            let mut conn = self.pool.acquire().await?;
+            let live = crate::lease::live_servers(&mut conn, chrono::Utc::now()).await?;
+            let mut left = Vec::new();
+            for (run_id, map_id, kind, who, runner) in
+                app::reconcile::server::going(&mut conn).await?
+            {
+                if runner.as_ref().is_some_and(|r| live.contains(r)) {
+                    continue;
+                }
+                if !app::reconcile::server::adopt(
+                    &mut conn,
+                    run_id,
+                    runner.as_deref(),
+                    &self.runner,
+                )
+                .await?
+                {
+                    continue;
+                }
+                let env = app::maps::server::get(&mut conn, map_id).await?.environment;
+                left.push((run_id, map_id, kind, who, env, runner));
             }
+            left
         };
-        for (run_id, map_id, kind, who, env) in left {
+        let adopted = left.len();
+        for (run_id, map_id, kind, who, env, runner) in left {
             let connector = self.connectors.get(&env).cloned();
             let (Some(connector), "full") = (connector, kind.as_str()) else {
-                let why =
-                    ReconError::Blocked("the server stopped during the run; start it again".into());
+                let why = ReconError::Blocked(
+                    "the server running it stopped during the run; start it again".into(),
+                );
                 end_run_badly(&self.pool, run_id, &why).await;
                 continue;
             };
             tracing::info!(
                 run.id = run_id,
-                "resuming an interrupted full diff from its checkpoint"
+                run.from = runner.as_deref().unwrap_or("an earlier version"),
+                "resuming a full diff whose server is gone, from its checkpoint"
             );
             let pool = self.pool.clone();
             let opts = self.options(&who);
@@ -189,6 +218,7 @@ impl Reconciler {
             });
             self.track(task);
         }
+        Ok(adopted)
     }
 
     /// Starts what is due: a sample of every synced map with field
@@ -226,28 +256,25 @@ impl Reconciler {
         Ok(started)
     }
 
-    /// Runs left running by a server that stopped: id, map, kind,
-    /// requested by, environment name.
-    async fn interrupted(&self) -> Result<Vec<(i64, i64, String, String, String)>, AppError> {
-        let mut conn = self.pool.acquire().await?;
-        let mut left = Vec::new();
-        for (run_id, map_id, kind, who) in app::reconcile::server::interrupted(&mut conn).await? {
-            let env = app::maps::server::get(&mut conn, map_id).await?.environment;
-            left.push((run_id, map_id, kind, who, env));
-        }
-        Ok(left)
-    }
-
-    /// Checks what is due every `every`, until dropped.
-    pub async fn schedule(self: Arc<Self>, every: Duration) {
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    /// Takes over the runs of gone servers every `adopt_every` and checks
+    /// what is due every `every`, until dropped (first both at once).
+    pub async fn schedule(self: Arc<Self>, every: Duration, adopt_every: Duration) {
+        let mut due = tokio::time::interval(every);
+        due.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut adopt = tokio::time::interval(adopt_every);
+        adopt.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            tick.tick().await;
-            match self.run_due().await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(runs = n, "started scheduled reconciliations"),
-                Err(e) => tracing::warn!(error = %e, "could not start scheduled reconciliations"),
+            tokio::select! {
+                _ = adopt.tick() => match self.adopt_orphans().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(runs = n, "took over reconciliations whose server is gone"),
+                    Err(e) => tracing::warn!(error = %e, "could not look for reconciliations whose server is gone"),
+                },
+                _ = due.tick() => match self.run_due().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(runs = n, "started scheduled reconciliations"),
+                    Err(e) => tracing::warn!(error = %e, "could not start scheduled reconciliations"),
+                },
             }
         }
     }

@@ -70,6 +70,7 @@ fn options(s: &Setup, recheck_ms: u64) -> Options {
         recheck_after: Duration::from_millis(recheck_ms),
         work_dir: s.dir.path().join("work"),
         requested_by: "test".into(),
+        runner: "test".into(),
     }
 }
 
@@ -306,6 +307,94 @@ async fn a_full_diff_is_cancelled_between_pages_and_resumes_from_its_checkpoint(
     // Each F&O record read once: resumed, not read again from the start.
     let only_dv = want.iter().filter(|w| w.1 == "missing_in_fo").count() as u64;
     assert_eq!(done.fo_read as u64, 30_000 - only_dv);
+}
+
+#[tokio::test]
+async fn a_run_whose_server_is_gone_is_taken_over_once_and_resumes_from_its_checkpoint() {
+    let s = setup().await;
+    let config = drifting(30_000);
+    let want = expected(&config);
+    let (sim, addr, _task) = serve("127.0.0.1:0".parse().unwrap(), config).await.unwrap();
+    let c = std::sync::Arc::new(connector(addr, Duration::from_secs(30)));
+    let t = target(&s.pool, &c, s.map_id).await.unwrap();
+    let mut opts = options(&s, 0);
+
+    // A run of a server that is still alive (its lease renewed) ...
+    let alive = server::lease::Lease::alive_only("alive".into(), Duration::from_secs(30));
+    alive.renew(&s.pool).await;
+    opts.runner = "alive".into();
+    let kept = begin_run(&s.pool, s.map_id, "sample", Some(10), &opts)
+        .await
+        .unwrap();
+    // ... and a full diff of a server that died mid-way (no lease).
+    opts.runner = "gone".into();
+    let run = begin_run(&s.pool, s.map_id, "full", None, &opts)
+        .await
+        .unwrap();
+    sim.plan([
+        Fault::Slow(0),
+        Fault::Slow(0),
+        Fault::Slow(0),
+        Fault::Slow(20_000),
+    ]);
+    let died = tokio::time::timeout(
+        Duration::from_secs(3),
+        run_full(&s.pool, &c, &t, run, &opts),
+    )
+    .await;
+    assert!(died.is_err(), "the run was still going");
+
+    // Two servers look for runs to take over at the same time: one takes it.
+    let connectors = std::collections::HashMap::from([("UAT".to_string(), c.clone())]);
+    let b = server::reconcile::runner::Reconciler::new(
+        s.pool.clone(),
+        connectors.clone(),
+        opts.work_dir.clone(),
+        "b".into(),
+    );
+    let c2 = server::reconcile::runner::Reconciler::new(
+        s.pool.clone(),
+        connectors,
+        opts.work_dir.clone(),
+        "c".into(),
+    );
+    let (took_b, took_c) = tokio::join!(b.adopt_orphans(), c2.adopt_orphans());
+    assert_eq!(took_b.unwrap() + took_c.unwrap(), 1);
+    let runner: String = sqlx::query_scalar("select runner from reconcile_runs where id = ?")
+        .bind(run)
+        .fetch_one(&s.pool)
+        .await
+        .unwrap();
+    assert!(runner == "b" || runner == "c", "{runner}");
+    let (status, runner): (String, String) =
+        sqlx::query_as("select status, runner from reconcile_runs where id = ?")
+            .bind(kept)
+            .fetch_one(&s.pool)
+            .await
+            .unwrap();
+    assert_eq!((status.as_str(), runner.as_str()), ("running", "alive"));
+
+    // The new server finishes it from the checkpoint, with the exact result.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let (status, fo_read): (String, i64) =
+            sqlx::query_as("select status, fo_read from reconcile_runs where id = ?")
+                .bind(run)
+                .fetch_one(&s.pool)
+                .await
+                .unwrap();
+        if status != "running" {
+            assert_eq!(status, "done");
+            let only_dv = want.iter().filter(|w| w.1 == "missing_in_fo").count() as i64;
+            assert_eq!(fo_read, 30_000 - only_dv, "each record read once");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the run did not end");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(reported(&s.pool, run).await, want);
+    // Nothing more to take over.
+    assert_eq!(b.adopt_orphans().await.unwrap(), 0);
 }
 
 // The child process blocks this thread; the simulator needs another.
