@@ -11,14 +11,23 @@ pub async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// `GET /readyz`: the database answers; 503 otherwise.
+/// `GET /readyz`: the database answers; 503 otherwise. It also says which
+/// server answered and whether it runs the scheduled work (holds the
+/// scheduler lease), for people running several servers.
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    if crate::db::ping(&state.pool).await {
-        (StatusCode::OK, Json(json!({ "status": "ready" })))
+    let mut body = if crate::db::ping(&state.pool).await {
+        json!({ "status": "ready" })
     } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "status": "unavailable", "reason": "the database does not answer" })),
-        )
+        json!({ "status": "unavailable", "reason": "the database does not answer" })
+    };
+    if let Some(lease) = &state.lease {
+        body["server"] = json!(lease.id());
+        body["scheduled_work"] = json!(lease.held().is_some());
     }
+    let status = if body["status"] == "ready" {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body))
 }

@@ -51,6 +51,8 @@ pub struct AppState {
     pub base_url: app::alerts::BaseUrl,
     /// Where email notifications go out, in words (none: no email).
     pub email_relay: app::alerts::channels::EmailRelay,
+    /// This server's leases (none in tests that build only the router).
+    pub lease: Option<crate::lease::Lease>,
 }
 
 impl AppState {
@@ -90,6 +92,7 @@ impl AppState {
             email_relay: app::alerts::channels::EmailRelay(
                 settings.smtp.as_ref().map(|s| s.describe()),
             ),
+            lease: None,
         }
     }
 
@@ -337,6 +340,7 @@ impl Application {
             lease.id().to_string(),
         );
         state.reconcile = Some(reconciler.control());
+        state.lease = Some(lease.clone());
         state.gates = Some(crate::gates::probe(
             state.pool.clone(),
             jobs.iter()

@@ -14,6 +14,7 @@ mod helpers;
 mod maps;
 mod probe;
 mod reconcile;
+mod servers;
 mod throughput;
 mod transfer;
 mod trends;

@@ -1,0 +1,107 @@
+//! Several servers on one database: one runs the scheduled work, and when
+//! it dies another takes it over within the lease time.
+
+use std::time::{Duration, Instant};
+
+/// Starts `dwconsole serve` on `db` with a short lease, without demo
+/// mode; gives the child and its URL.
+fn serve(db: &str) -> (std::process::Child, String) {
+    crate::cli::serve(db, &["--no-demo", "--lease-secs", "3"])
+}
+
+/// `/readyz` of the server at `url`.
+async fn ready(url: &str) -> serde_json::Value {
+    let res = reqwest::get(format!("{url}/readyz")).await.unwrap();
+    assert_eq!(res.status(), reqwest::StatusCode::OK);
+    res.json().await.unwrap()
+}
+
+/// Waits (up to `within`) until the server at `url` runs the scheduled
+/// work; gives how long it took.
+async fn until_scheduling(url: &str, within: Duration) -> Duration {
+    let start = Instant::now();
+    loop {
+        if ready(url).await["scheduled_work"] == true {
+            return start.elapsed();
+        }
+        assert!(
+            start.elapsed() < within,
+            "{url} did not take the scheduled work over within {within:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn when_the_server_running_the_scheduled_work_dies_another_takes_it_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shared.db");
+    let db = db.to_str().unwrap();
+    let (mut a, url_a) = serve(db);
+    until_scheduling(&url_a, Duration::from_secs(10)).await;
+    let (mut b, url_b) = serve(db);
+    // Both serve; only the first runs the scheduled work.
+    let (ra, rb) = (ready(&url_a).await, ready(&url_b).await);
+    assert_ne!(ra["server"], rb["server"]);
+    assert_eq!(
+        (&ra["scheduled_work"], &rb["scheduled_work"]),
+        (&true.into(), &false.into())
+    );
+    for url in [&url_a, &url_b] {
+        let res = reqwest::get(format!("{url}/setup")).await.unwrap();
+        assert_eq!(res.status(), reqwest::StatusCode::OK, "{url}");
+    }
+
+    // A session that expired: the hourly housekeeping, part of the
+    // scheduled work, purges it when a server takes the work over.
+    let pool = server::db::connect(db).await.unwrap();
+    sqlx::query("insert into users (id, email, password_hash, role, created_at) values (1, 'a@example.com', 'x', 'admin', '2026-01-01T00:00:00.000Z')")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("insert into sessions (token_hash, user_id, created_at, expires_at) values ('old', 1, '2026-01-01T00:00:00.000Z', '2026-01-01T12:00:00.000Z')")
+        .execute(&pool)
+        .await
+        .unwrap();
+
+    // The holder dies without letting go: the other takes over once the
+    // lease (3 s) runs out, at its next renewal (every 1 s).
+    a.kill().unwrap();
+    a.wait().unwrap();
+    let took = until_scheduling(&url_b, Duration::from_secs(10)).await;
+    assert!(took <= Duration::from_secs(5), "took {took:?}");
+    let (holder, term): (String, i64) =
+        sqlx::query_as("select holder, term from leases where name = 'scheduler'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(holder, rb["server"].as_str().unwrap());
+    assert_eq!(term, 2, "one change of holder");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while sqlx::query_scalar::<_, i64>("select count(*) from sessions")
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+        > 0
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the new holder did not run the housekeeping"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // A server that stops lets go: a new one takes over at once, not after
+    // the lease time.
+    let (mut c, url_c) = serve(db);
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &b.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert!(b.wait().unwrap().success());
+    let took = until_scheduling(&url_c, Duration::from_secs(10)).await;
+    assert!(took < Duration::from_secs(3), "took {took:?}");
+    c.kill().unwrap();
+    c.wait().unwrap();
+}
