@@ -14,7 +14,10 @@ for (const path of ["/", "/audit", "/admin/users", "/admin/tokens", "/no-such-pa
 
 test("health endpoints answer without signing in", async ({ request }) => {
   expect((await request.get("/healthz")).status()).toBe(200);
-  expect(await (await request.get("/readyz")).json()).toEqual({ status: "ready" });
+  // The only server runs the scheduled work, and says which server it is.
+  const body = await (await request.get("/readyz")).json();
+  expect(body).toEqual({ status: "ready", server: expect.any(String), scheduled_work: true });
+  expect(body.server).toMatch(/:\d+:[0-9a-f]{4}$/);
 });
 
 test("a wrong password is refused with a message that does not say which part was wrong", async ({ page }, info) => {
