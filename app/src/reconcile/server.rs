@@ -145,7 +145,7 @@ pub async fn begin_run(
     recheck_secs: i64,
     runner: &str,
 ) -> Result<i64, AppError> {
-    Ok(sqlx::query_scalar(
+    sqlx::query_scalar(
         "insert into reconcile_runs (map_id, kind, status, requested_by, started_at, sample_size, recheck_secs, runner)
          values (?, ?, 'running', ?, ?, ?, ?, ?) returning id",
     )
@@ -157,7 +157,15 @@ pub async fn begin_run(
     .bind(recheck_secs)
     .bind(runner)
     .fetch_one(conn)
-    .await?)
+    .await
+    .map_err(|e| match e {
+        // The index that allows one run going on per map, also when two
+        // servers start one at the same moment.
+        sqlx::Error::Database(db) if db.is_unique_violation() => AppError::Conflict(
+            "Another run of this map is still going; wait for it or cancel it.".into(),
+        ),
+        other => other.into(),
+    })
 }
 
 /// Ends a run that did not finish: `status` is `failed` or `cancelled`.
@@ -187,17 +195,38 @@ pub async fn save_checkpoint(
     checkpoint: &str,
     fo_read: i64,
     dataverse_read: i64,
-) -> Result<bool, AppError> {
+    runner: &str,
+) -> Result<Option<bool>, AppError> {
+    // Only while `runner` runs it: `None` when another server took the
+    // run over (this one had not renewed its lease in time).
     Ok(sqlx::query_scalar(
-        "update reconcile_runs set checkpoint = ?, fo_read = ?, dataverse_read = ? where id = ?
+        "update reconcile_runs set checkpoint = ?, fo_read = ?, dataverse_read = ?
+         where id = ? and runner is ?
          returning cancel_requested",
     )
     .bind(checkpoint)
     .bind(fo_read)
     .bind(dataverse_read)
     .bind(run_id)
-    .fetch_one(conn)
+    .bind(runner)
+    .fetch_optional(conn)
     .await?)
+}
+
+/// Whether `runner` still runs the run (no other server took it over).
+pub async fn runs_here(
+    conn: &mut SqliteConnection,
+    run_id: i64,
+    runner: &str,
+) -> Result<bool, AppError> {
+    Ok(
+        sqlx::query_scalar::<_, i64>("select 1 from reconcile_runs where id = ? and runner is ?")
+            .bind(run_id)
+            .bind(runner)
+            .fetch_optional(conn)
+            .await?
+            .is_some(),
+    )
 }
 
 /// A run's checkpoint and its expected totals per side (for progress).
@@ -528,4 +557,69 @@ pub async fn drift_points(
     .bind(to)
     .fetch_all(conn)
     .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::server::Actor;
+    use sqlx::SqlitePool;
+
+    async fn a_map(conn: &mut SqliteConnection) -> i64 {
+        let input = crate::environments::validate_environment("UAT", "", "", "USMF").unwrap();
+        crate::environments::server::save(&mut *conn, &Actor::cli(), None, &input)
+            .await
+            .unwrap();
+        let env = crate::environments::server::by_name(&mut *conn, "UAT")
+            .await
+            .unwrap();
+        crate::maps::server::apply_starter(&mut *conn, &Actor::cli(), &env)
+            .await
+            .unwrap();
+        crate::maps::server::live_ids(&mut *conn).await.unwrap()[0].0
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn one_run_of_a_map_goes_on_at_a_time_and_one_server_takes_it_over(pool: SqlitePool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let map = a_map(&mut conn).await;
+        let run = begin_run(&mut conn, map, "full", "a@example.com", None, 0, "a")
+            .await
+            .unwrap();
+        // A second server starting the same map at the same moment.
+        let second = begin_run(&mut conn, map, "sample", "schedule", Some(10), 0, "b").await;
+        assert!(matches!(second, Err(AppError::Conflict(_))), "{second:?}");
+        assert_eq!(
+            going(&mut conn).await.unwrap(),
+            [(
+                run,
+                map,
+                "full".into(),
+                "a@example.com".into(),
+                Some("a".into())
+            )]
+        );
+        // Server a is gone: b and c look at once; only the first takes it.
+        assert!(adopt(&mut conn, run, Some("a"), "b").await.unwrap());
+        assert!(!adopt(&mut conn, run, Some("a"), "c").await.unwrap());
+        assert!(runs_here(&mut conn, run, "b").await.unwrap());
+        // a comes back: its checkpoint is refused.
+        assert_eq!(
+            save_checkpoint(&mut conn, run, "{}", 1, 1, "a")
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            save_checkpoint(&mut conn, run, "{}", 1, 1, "b")
+                .await
+                .unwrap(),
+            Some(false)
+        );
+        // Once it ends, the map may run again.
+        end_run(&mut conn, run, "failed", "test").await.unwrap();
+        begin_run(&mut conn, map, "sample", "schedule", Some(10), 0, "b")
+            .await
+            .unwrap();
+    }
 }

@@ -241,18 +241,24 @@ impl Joined {
     }
 }
 
-async fn save(pool: &SqlitePool, run_id: i64, cp: &Checkpoint) -> Result<bool, ReconError> {
+async fn save(
+    pool: &SqlitePool,
+    run_id: i64,
+    cp: &Checkpoint,
+    runner: &str,
+) -> Result<bool, ReconError> {
     let json = serde_json::to_string(cp).unwrap_or_default();
     let mut conn = pool.acquire().await?;
-    let cancel = app::reconcile::server::save_checkpoint(
+    app::reconcile::server::save_checkpoint(
         &mut conn,
         run_id,
         &json,
         cp.sides[FO].read,
         cp.sides[DV].read,
+        runner,
     )
-    .await?;
-    Ok(cancel)
+    .await?
+    .ok_or(ReconError::TakenOver)
 }
 
 /// Runs (or resumes) the full diff `run_id`.
@@ -301,8 +307,11 @@ pub async fn run_full_timed(
     let result = full_inner(pool, connector, t, run_id, opts, &dir, &mut phases).await;
     if let Err(e) = &result {
         end_run_badly(pool, run_id, e).await;
-        // A failed or cancelled run keeps nothing worth resuming.
-        let _ = std::fs::remove_dir_all(&dir);
+        // A failed or cancelled run keeps nothing worth resuming; a run
+        // taken over may go on from these files on this machine.
+        if !matches!(e, ReconError::TakenOver) {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
     }
     tracing::info!(
         run.id = run_id,
@@ -416,7 +425,7 @@ async fn full_inner(
             s.offsets = spill.flush(side)?;
             phases.spill += clock.elapsed();
             let clock = Instant::now();
-            let cancelled = save(pool, run_id, &cp).await?;
+            let cancelled = save(pool, run_id, &cp, &opts.runner).await?;
             phases.checkpoint += clock.elapsed();
             if cancelled {
                 spill.remove();
@@ -470,7 +479,7 @@ async fn full_inner(
         dv_read: cp.sides[DV].read,
         ..outcome
     };
-    finish_run(pool, t.map_id, run_id, "full", outcome).await
+    finish_run(pool, t.map_id, run_id, "full", outcome, &opts.runner).await
 }
 
 fn spill_join(spill: Spill) -> std::io::Result<Joined> {

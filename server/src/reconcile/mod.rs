@@ -63,6 +63,11 @@ pub enum ReconError {
     /// Someone cancelled the run.
     #[error("cancelled")]
     Cancelled,
+    /// Another server took the run over: this one had not renewed its
+    /// lease in time (it stalled or lost the database for a while). The
+    /// run is the other server's now, so this one writes nothing more.
+    #[error("another server took the run over")]
+    TakenOver,
 }
 
 /// A map ready to reconcile: its plan and both entity sets.
@@ -181,6 +186,13 @@ pub async fn begin_run(
 
 /// Marks a run failed (or cancelled) with its reason; never fails itself.
 pub async fn end_run_badly(pool: &SqlitePool, run_id: i64, error: &ReconError) {
+    if matches!(error, ReconError::TakenOver) {
+        tracing::warn!(
+            run.id = run_id,
+            "another server took this reconciliation over; this server stops its copy"
+        );
+        return;
+    }
     let status = if matches!(error, ReconError::Cancelled) {
         "cancelled"
     } else {
@@ -395,7 +407,7 @@ pub async fn run_sample(
             examined: Some(keys.into_iter().collect()),
             found,
         };
-        finish_run(pool, t.map_id, run_id, "sample", outcome).await
+        finish_run(pool, t.map_id, run_id, "sample", outcome, &opts.runner).await
     }
     .await;
     if let Err(e) = &result {
@@ -412,8 +424,12 @@ pub async fn finish_run(
     run_id: i64,
     kind: &str,
     o: Outcome,
+    runner: &str,
 ) -> Result<app::reconcile::Run, ReconError> {
     let mut tx = app::db::begin_write(pool).await?;
+    if !app::reconcile::server::runs_here(&mut tx, run_id, runner).await? {
+        return Err(ReconError::TakenOver);
+    }
     let run = app::reconcile::server::finish_run(&mut tx, run_id, map_id, kind, &o).await?;
     tx.commit().await?;
     Ok(run)

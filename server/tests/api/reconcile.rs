@@ -323,7 +323,12 @@ async fn a_run_whose_server_is_gone_is_taken_over_once_and_resumes_from_its_chec
     let alive = server::lease::Lease::alive_only("alive".into(), Duration::from_secs(30));
     alive.renew(&s.pool).await;
     opts.runner = "alive".into();
-    let kept = begin_run(&s.pool, s.map_id, "sample", Some(10), &opts)
+    let other_map: i64 =
+        sqlx::query_scalar("select id from table_maps where name <> 'Customers V3' limit 1")
+            .fetch_one(&s.pool)
+            .await
+            .unwrap();
+    let kept = begin_run(&s.pool, other_map, "sample", Some(10), &opts)
         .await
         .unwrap();
     // ... and a full diff of a server that died mid-way (no lease).
@@ -344,7 +349,13 @@ async fn a_run_whose_server_is_gone_is_taken_over_once_and_resumes_from_its_chec
     .await;
     assert!(died.is_err(), "the run was still going");
 
-    // Two servers look for runs to take over at the same time: one takes it.
+    // Two live servers look for runs to take over at the same time: one
+    // takes it.
+    for id in ["b", "c"] {
+        server::lease::Lease::alive_only(id.into(), Duration::from_secs(30))
+            .renew(&s.pool)
+            .await;
+    }
     let connectors = std::collections::HashMap::from([("UAT".to_string(), c.clone())]);
     let b = server::reconcile::runner::Reconciler::new(
         s.pool.clone(),
@@ -395,6 +406,57 @@ async fn a_run_whose_server_is_gone_is_taken_over_once_and_resumes_from_its_chec
     assert_eq!(reported(&s.pool, run).await, want);
     // Nothing more to take over.
     assert_eq!(b.adopt_orphans().await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_server_whose_run_was_taken_over_writes_nothing_more_to_it() {
+    let s = setup().await;
+    let (_sim, addr, _task) = serve("127.0.0.1:0".parse().unwrap(), drifting(3000))
+        .await
+        .unwrap();
+    let c = connector(addr, Duration::from_secs(30));
+    let t = target(&s.pool, &c, s.map_id).await.unwrap();
+    let mut opts = options(&s, 0);
+    opts.runner = "stalled".into();
+    for kind in ["full", "sample"] {
+        let run = begin_run(&s.pool, s.map_id, kind, Some(100), &opts)
+            .await
+            .unwrap();
+        // While this server stalled, another took the run over.
+        sqlx::query("update reconcile_runs set runner = 'other' where id = ?")
+            .bind(run)
+            .execute(&s.pool)
+            .await
+            .unwrap();
+        let err = if kind == "full" {
+            run_full(&s.pool, &c, &t, run, &opts).await.unwrap_err()
+        } else {
+            run_sample(&s.pool, &c, &t, run, 100, &opts)
+                .await
+                .unwrap_err()
+        };
+        assert!(
+            matches!(err, server::reconcile::ReconError::TakenOver),
+            "{kind}: {err}"
+        );
+        let (status, runner, records): (String, String, i64) =
+            sqlx::query_as("select status, runner, records from reconcile_runs where id = ?")
+                .bind(run)
+                .fetch_one(&s.pool)
+                .await
+                .unwrap();
+        assert_eq!(
+            (status.as_str(), runner.as_str(), records),
+            ("running", "other", 0),
+            "{kind}"
+        );
+        // The other server ends it; the map may run again.
+        sqlx::query("update reconcile_runs set status = 'done' where id = ?")
+            .bind(run)
+            .execute(&s.pool)
+            .await
+            .unwrap();
+    }
 }
 
 // The child process blocks this thread; the simulator needs another.
