@@ -4,9 +4,10 @@ use super::CollectorsPage;
 use crate::error::AppError;
 use leptos::prelude::*;
 
-/// Every collector's status and the latest 50 runs.
+/// Every collector's status, the latest 50 runs, and the connection test
+/// `test` names (a token from [`test_connection`]'s redirect).
 #[server(prefix = "/sfn", endpoint = "list_collectors")]
-pub async fn list_collectors() -> Result<CollectorsPage, AppError> {
+pub async fn list_collectors(test: Option<String>) -> Result<CollectorsPage, AppError> {
     use crate::auth::server::*;
     use crate::db::*;
     require_user()?;
@@ -18,38 +19,47 @@ pub async fn list_collectors() -> Result<CollectorsPage, AppError> {
         .map(|c| c.list)
         .unwrap_or_default();
     let can_test = caller().is_some_and(|u| u.role.allows(crate::auth::Role::Admin));
+    // Only a token of hex digits is looked up; anything else shows nothing.
+    let test = match test.filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit())) {
+        Some(token) => super::server::test(&mut conn, &token).await?,
+        None => None,
+    };
     Ok(CollectorsPage {
         collectors,
         runs,
         connections,
         can_test,
+        test,
     })
 }
 
-/// Tests an environment's connection: sign-in, Dataverse, F&O. Admins only;
-/// nothing is stored. Goes back to the page with the checks in the address
-/// (so it works without JavaScript too).
+/// Tests an environment's connection: sign-in, Dataverse, F&O. Admins only.
+/// The checks are kept for a day under a random token, and the page comes
+/// back with that token in its address (so it works without JavaScript
+/// too, and on whichever server the next request reaches).
 #[server(prefix = "/sfn", endpoint = "test_connection")]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn test_connection(env: String) -> Result<(), AppError> {
     use crate::auth::{Role, server::*};
-    use crate::components::percent_encode;
-    require_role(Role::Admin, "test connections")?;
+    use crate::db::*;
+    let user = require_role(Role::Admin, "test connections")?;
     let connections = use_context::<super::Connections>()
         .ok_or_else(|| AppError::not_found("A configured connection"))?;
     if !connections.list.iter().any(|c| c.environment == env) {
         return Err(AppError::not_found(format!("A connection for '{env}'")));
     }
     let checks = (connections.test)(env.clone()).await;
-    let text = checks
-        .iter()
-        .map(|c| format!("{} {}: {}", if c.ok { "✓" } else { "✗" }, c.check, c.detail))
-        .collect::<Vec<_>>()
-        .join("\n");
-    leptos_axum::redirect(&format!(
-        "/collectors?tested={}&result={}",
-        percent_encode(&env, b""),
-        percent_encode(&text, b"")
-    ));
+    let token = format!("{:032x}", rand::random::<u128>());
+    let test = super::ConnectionTest {
+        environment: env,
+        checks,
+        tested_by: user.email.clone(),
+        tested_at: db_now(),
+    };
+    let pool = db()?;
+    let mut tx = begin_write(&pool).await?;
+    super::server::save_test(&mut tx, &token, &test).await?;
+    tx.commit().await?;
+    leptos_axum::redirect(&format!("/collectors?test={token}"));
     Ok(())
 }

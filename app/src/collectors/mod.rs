@@ -69,6 +69,19 @@ pub struct ConnectionCheck {
     pub detail: String,
 }
 
+/// A connection test as it was run: kept for a day, shown by its token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionTest {
+    /// The environment tested.
+    pub environment: String,
+    /// Its checks, in order.
+    pub checks: Vec<ConnectionCheck>,
+    /// Who ran it.
+    pub tested_by: String,
+    /// When (database format).
+    pub tested_at: String,
+}
+
 /// A configured connection as the page shows it (never the secret).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConnectionInfo {
@@ -116,4 +129,6 @@ pub struct CollectorsPage {
     pub connections: Vec<ConnectionInfo>,
     /// Whether the caller may test connections (admins).
     pub can_test: bool,
+    /// The connection test the address names, if it is known.
+    pub test: Option<ConnectionTest>,
 }

@@ -1,9 +1,9 @@
-//! The collectors' store: `collector_runs` (one row per run, ok or failed)
-//! and `collector_cursors` (where each collector of an environment goes on
-//! from). The collectors in the server write through these functions, in
+//! The collectors' store: `collector_runs` (one row per run, ok or failed),
+//! `collector_cursors` (where each collector of an environment goes on
+//! from) and `connection_tests` (an admin's connection tests, for a day). The collectors in the server write through these functions, in
 //! the transaction of what a run stored; the pages read through them.
 
-use super::{CollectorStatus, Run};
+use super::{CollectorStatus, ConnectionCheck, ConnectionTest, Run};
 use crate::db::db_now;
 use crate::error::AppError;
 use sqlx::SqliteConnection;
@@ -242,4 +242,56 @@ pub async fn run_totals(
     )
     .fetch_all(conn)
     .await?)
+}
+
+/// Keeps a connection test under `token` (and forgets tests older than a
+/// day).
+pub async fn save_test(
+    conn: &mut SqliteConnection,
+    token: &str,
+    test: &ConnectionTest,
+) -> Result<(), AppError> {
+    let day_ago = crate::db::db_time(chrono::Utc::now() - chrono::Duration::days(1));
+    sqlx::query("delete from connection_tests where tested_at < ?")
+        .bind(day_ago)
+        .execute(&mut *conn)
+        .await?;
+    let checks = serde_json::to_string(&test.checks).map_err(|e| {
+        tracing::error!(error = %e, "could not write a connection test's checks");
+        AppError::Internal
+    })?;
+    sqlx::query(
+        "insert into connection_tests (token, environment, checks, tested_by, tested_at) values (?, ?, ?, ?, ?)",
+    )
+    .bind(token)
+    .bind(&test.environment)
+    .bind(checks)
+    .bind(&test.tested_by)
+    .bind(&test.tested_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The connection test kept under `token`, if any (from the last day).
+pub async fn test(
+    conn: &mut SqliteConnection,
+    token: &str,
+) -> Result<Option<ConnectionTest>, AppError> {
+    let day_ago = crate::db::db_time(chrono::Utc::now() - chrono::Duration::days(1));
+    let row: Option<(String, String, String, String)> = sqlx::query_as(
+        "select environment, checks, tested_by, tested_at from connection_tests where token = ? and tested_at >= ?",
+    )
+    .bind(token)
+    .bind(day_ago)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(
+        |(environment, checks, tested_by, tested_at)| ConnectionTest {
+            environment,
+            checks: serde_json::from_str::<Vec<ConnectionCheck>>(&checks).unwrap_or_default(),
+            tested_by,
+            tested_at,
+        },
+    ))
 }

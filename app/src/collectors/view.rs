@@ -11,7 +11,10 @@ use leptos_router::hooks::use_query_map;
 pub fn CollectorsPage() -> impl IntoView {
     let test = ServerAction::<TestConnection>::new();
     let query = use_query_map();
-    let page = Resource::new(move || test.version().get(), |_| list_collectors());
+    let page = Resource::new(
+        move || (test.version().get(), query.read().get("test")),
+        |(_, token)| list_collectors(token),
+    );
     view! {
         <Layout title="Collectors">
             <p class="lead">
@@ -21,15 +24,6 @@ pub fn CollectorsPage() -> impl IntoView {
                  A run stores everything it read in one step, or nothing; a failed run is retried by the next."
             </p>
             {move || crate::components::action_error(test.value().get())}
-            {move || {
-                let q = query.read();
-                q.get("result").map(|r| view! {
-                    <div class="ok-box" role="status" data-testid="connection-test">
-                        <strong>{format!("Connection test: {}", q.get("tested").unwrap_or_default())}</strong>
-                        <pre class="checks">{r}</pre>
-                    </div>
-                })
-            }}
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     let p = match page.await {
@@ -37,6 +31,27 @@ pub fn CollectorsPage() -> impl IntoView {
                         Ok(p) => p,
                     };
                     let can_test = p.can_test;
+                    let tested = p.test.clone().map(|t| {
+                        let all_ok = t.checks.iter().all(|c| c.ok);
+                        let lines = t
+                            .checks
+                            .iter()
+                            .map(|c| format!("{} {}: {}", if c.ok { "✓" } else { "✗" }, c.check, c.detail))
+                            .collect::<Vec<_>>()
+                            .join("\n");
+                        view! {
+                            <div class=if all_ok { "ok-box" } else { "warn-box" } role="status" data-testid="connection-test">
+                                <strong>{format!(
+                                    "Connection test of {}: {} ({}, {})",
+                                    t.environment,
+                                    if all_ok { "every check passed" } else { "a check failed" },
+                                    t.tested_by,
+                                    fmt_time(&t.tested_at)
+                                )}</strong>
+                                <pre class="checks">{lines}</pre>
+                            </div>
+                        }
+                    });
                     let connections = (!p.connections.is_empty()).then(|| view! {
                         <h2>"Connections"</h2>
                         <div class="table-wrap" tabindex="0" role="region" aria-label="Connections">
@@ -65,11 +80,13 @@ pub fn CollectorsPage() -> impl IntoView {
                     });
                     if p.collectors.is_empty() {
                         return view! {
+                            {tested}
                             {connections}
                             <p class="empty">"No collector has run yet. Collectors run for environments with a configured connection (see the README, “Connections”), and for the simulated demo environment."</p>
                         }.into_any();
                     }
                     view! {
+                        {tested}
                         {connections}
                         <h2>"Collectors"</h2>
                         <div class="table-wrap" tabindex="0" role="region" aria-label="Collectors">

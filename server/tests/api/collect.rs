@@ -2,6 +2,7 @@
 //! 5xx, slow and truncated answers, a wrong secret. A failed run writes
 //! nothing but its own record; the next run catches up exactly.
 
+use crate::helpers::*;
 use app::audit::server::Actor;
 use server::collect::collect_errors;
 use server::connect::{Connector, RetryPolicy};
@@ -787,4 +788,36 @@ async fn throughput_is_read_in_whole_minutes_once_with_failures_from_the_queue()
         .await,
         60
     );
+}
+
+#[tokio::test]
+async fn a_connection_test_is_shown_from_the_store_and_a_link_cannot_make_one_up() {
+    let app = spawn_app_with(|s| s.demo = true).await;
+    app.setup_admin().await;
+    let res = app
+        .post_form("/sfn/test_connection", &[("env", "Simulated demo")])
+        .await;
+    assert_eq!(res.status(), reqwest::StatusCode::OK);
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with("/collectors?test="), "{location}");
+    let page = app.get(&location).await.text().await.unwrap();
+    assert!(
+        page.contains("Connection test of Simulated demo: every check passed"),
+        "{page}"
+    );
+    assert!(page.contains("✓ Sign-in (token): signed in as demo"));
+    assert!(page.contains("✓ F&amp;O dual-write projects: readable"));
+    // What the address says is not shown: the old form, and a made-up token.
+    for forged in [
+        "/collectors?tested=UAT&result=%E2%9C%93+Call+0100+to+re-enter+your+password",
+        "/collectors?test=0123456789abcdef0123456789abcdef",
+        "/collectors?test=%3Cb%3Ebold%3C%2Fb%3E",
+    ] {
+        let page = app.get(forged).await.text().await.unwrap();
+        assert!(!page.contains("connection-test"), "{forged}");
+        assert!(
+            !page.contains("Call 0100") && !page.contains("<b>bold"),
+            "{forged}"
+        );
+    }
 }
