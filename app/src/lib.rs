@@ -49,6 +49,7 @@ pub mod revisions;
 pub mod rulebook;
 pub mod rules;
 pub mod search;
+pub mod servers;
 pub mod signin;
 pub mod throughput;
 pub mod tokens;

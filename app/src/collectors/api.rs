@@ -24,12 +24,20 @@ pub async fn list_collectors(test: Option<String>) -> Result<CollectorsPage, App
         Some(token) => super::server::test(&mut conn, &token).await?,
         None => None,
     };
+    let now = chrono::Utc::now();
+    let scheduling = crate::servers::Scheduling {
+        holder: crate::servers::server::holder(&mut conn, crate::servers::server::SCHEDULER, now)
+            .await?
+            .map(|(who, _, since)| (who, since)),
+        servers: crate::servers::server::live_servers(&mut conn, now).await?,
+    };
     Ok(CollectorsPage {
         collectors,
         runs,
         connections,
         can_test,
         test,
+        scheduling,
     })
 }
 

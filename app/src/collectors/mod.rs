@@ -131,4 +131,6 @@ pub struct CollectorsPage {
     pub can_test: bool,
     /// The connection test the address names, if it is known.
     pub test: Option<ConnectionTest>,
+    /// Which server runs the scheduled work (collectors among it).
+    pub scheduling: crate::servers::Scheduling,
 }

@@ -31,6 +31,7 @@ pub fn CollectorsPage() -> impl IntoView {
                         Ok(p) => p,
                     };
                     let can_test = p.can_test;
+                    let scheduling = scheduling_note(&p.scheduling);
                     let tested = p.test.clone().map(|t| {
                         let all_ok = t.checks.iter().all(|c| c.ok);
                         let lines = t
@@ -80,12 +81,14 @@ pub fn CollectorsPage() -> impl IntoView {
                     });
                     if p.collectors.is_empty() {
                         return view! {
+                            {scheduling}
                             {tested}
                             {connections}
                             <p class="empty">"No collector has run yet. Collectors run for environments with a configured connection (see the README, “Connections”), and for the simulated demo environment."</p>
                         }.into_any();
                     }
                     view! {
+                        {scheduling}
                         {tested}
                         {connections}
                         <h2>"Collectors"</h2>
@@ -135,5 +138,36 @@ pub fn CollectorsPage() -> impl IntoView {
                 })}
             </Transition>
         </Layout>
+    }
+}
+
+/// Where the scheduled work runs, when it is worth saying: with several
+/// servers on the database, which one runs it; with none holding the
+/// scheduler lease, that collectors and alert rules wait.
+fn scheduling_note(s: &crate::servers::Scheduling) -> Option<AnyView> {
+    match &s.holder {
+        None => Some(
+            view! {
+                <p class="warn-box" role="status" data-testid="scheduling">
+                    "No server runs the scheduled work right now (collectors, record counts, alert rules, gates, \
+                     notifications, retention): it waits until a server takes the scheduler lease, which a running \
+                     server does within the lease time (--lease-secs)."
+                </p>
+            }
+            .into_any(),
+        ),
+        Some((who, since)) if s.servers.len() > 1 => Some(
+            view! {
+                <p class="muted" data-testid="scheduling">
+                    {format!(
+                        "{} servers share this database; the scheduled work (these collectors among it) runs on {who}, since {}.",
+                        s.servers.len(),
+                        fmt_time(since)
+                    )}
+                </p>
+            }
+            .into_any(),
+        ),
+        Some(_) => None,
     }
 }

@@ -821,3 +821,50 @@ async fn a_connection_test_is_shown_from_the_store_and_a_link_cannot_make_one_up
         );
     }
 }
+
+#[tokio::test]
+async fn the_collectors_page_says_which_server_runs_the_scheduled_work() {
+    // A long lease: this server renews it once, at start.
+    let app = spawn_app_with(|s| s.lease_ttl = Duration::from_secs(3600)).await;
+    app.setup_admin().await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let me: String = loop {
+        let holder: Option<String> =
+            sqlx::query_scalar("select holder from leases where name = 'scheduler'")
+                .fetch_optional(&app.pool)
+                .await
+                .unwrap();
+        if let Some(h) = holder {
+            break h;
+        }
+        assert!(std::time::Instant::now() < deadline, "no scheduler lease");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    // One server: nothing to say.
+    let page = app.get("/collectors").await.text().await.unwrap();
+    assert!(!page.contains("data-testid=\"scheduling\""));
+    // A second server joins.
+    sqlx::query("insert into leases (name, holder, term, acquired_at, expires_at) values ('server:other:1:abcd', 'other:1:abcd', 1, '2026-12-07T10:00:00.000Z', '2999-01-01T00:00:00.000Z')")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let page = app.get("/collectors").await.text().await.unwrap();
+    assert!(
+        page.contains(&format!(
+            "2 servers share this database; the scheduled work (these collectors among it) runs on {me}"
+        )),
+        "{page}"
+    );
+    // The holder's lease ran out and no server has taken it yet.
+    sqlx::query(
+        "update leases set expires_at = '2000-01-01T00:00:00.000Z' where name = 'scheduler'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let page = app.get("/collectors").await.text().await.unwrap();
+    assert!(
+        page.contains("No server runs the scheduled work right now"),
+        "{page}"
+    );
+}
