@@ -4,7 +4,7 @@
 //! `auth` (who is looking) and `signin` (sign-out); features build on it.
 
 use crate::auth::{Role, Visitor};
-use crate::components::HydrationMark;
+use crate::components::{FormMemory, HydrationMark};
 use crate::error::AppError;
 use crate::signin::api::{Logout, get_visitor};
 use leptos::prelude::*;
@@ -70,6 +70,7 @@ pub fn Layout(
                 </div>
                 {children()}
             </main>
+            <FormMemory/>
             <HydrationMark/>
         </div>
     }

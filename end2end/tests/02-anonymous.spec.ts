@@ -1,7 +1,7 @@
 // An anonymous visitor reaches nothing but the sign-in page and the health
 // endpoints.
 import { expect, test } from "@playwright/test";
-import { ADMIN, ready } from "./helpers";
+import { ADMIN, hydrated, ready } from "./helpers";
 
 for (const path of ["/", "/audit", "/admin/users", "/admin/tokens", "/no-such-page"]) {
   test(`an anonymous visit to ${path} lands on the sign-in page`, async ({ page }) => {
@@ -28,6 +28,13 @@ test("a wrong password is refused with a message that does not say which part wa
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("alert")).toContainText("The email address or password is incorrect.");
   await expect(page).toHaveURL(/\/login/);
+  // With JavaScript on, the email address is kept for the next try; a
+  // password never is.
+  await ready(page, info);
+  if (hydrated(info)) {
+    await expect(page.locator('input[name="email"]')).toHaveValue(ADMIN.email);
+  }
+  await expect(page.locator('input[name="password"]')).toHaveValue("");
 });
 
 test("after sign-in the visitor goes where they were heading", async ({ page }, info) => {

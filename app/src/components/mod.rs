@@ -4,6 +4,9 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 
+mod form_memory;
+pub use form_memory::FormMemory;
+
 /// A hidden marker that reads `data-hydrated="true"` once the page's
 /// islands are live. The islands script hydrates islands in document order,
 /// so a page puts this last; browser tests wait for it before clicking.

@@ -3,7 +3,7 @@
 
 use super::api::{Login, SetupAdmin};
 use crate::auth::MIN_PASSWORD_LEN;
-use crate::components::{HydrationMark, action_error};
+use crate::components::{FormMemory, HydrationMark, action_error};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -36,6 +36,7 @@ pub fn LoginPage() -> impl IntoView {
             <p class="muted">
                 "Accounts are created by an admin of this console. Forgot your password? Ask an admin to set a new one."
             </p>
+            <FormMemory/>
             <HydrationMark/>
         </main>
     }
@@ -73,6 +74,7 @@ pub fn SetupPage() -> impl IntoView {
                     "Create admin and sign in"
                 </button>
             </ActionForm>
+            <FormMemory/>
             <HydrationMark/>
         </main>
     }
