@@ -7,8 +7,9 @@
 //! with JavaScript on, each submitted form's fields are kept in the tab's
 //! session storage; when the page comes back with an error for that
 //! form's server function, they are put back into the form with the same
-//! action and the same hidden fields (the row it belongs to). Passwords and
-//! files are never kept, and anything kept is dropped at the next page.
+//! action and the same hidden fields (the row it belongs to). Passwords,
+//! files and fields marked `autocomplete="off"` (a webhook URL holds its
+//! secret) are never kept, and anything kept is dropped at the next page.
 
 use leptos::prelude::*;
 
@@ -69,6 +70,11 @@ mod browser {
             if let Some(input) = el.dyn_ref::<HtmlInputElement>() {
                 let name = input.name();
                 if name.is_empty() {
+                    continue;
+                }
+                // A field marked `autocomplete="off"` holds something
+                // not to keep, like a webhook URL with its secret.
+                if input.autocomplete() == "off" && input.type_() != "hidden" {
                     continue;
                 }
                 match input.type_().as_str() {
