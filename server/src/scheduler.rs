@@ -228,7 +228,11 @@ pub struct Housekeeping {
 /// ended with [`Scheduled::stop`].
 pub struct Scheduled {
     stop: tokio::sync::watch::Sender<bool>,
-    tasks: Vec<JoinHandle<()>>,
+    /// Runs the scheduled work while the lease is held; stops its own
+    /// tasks when told to.
+    supervisor: JoinHandle<()>,
+    /// What every server does: keeping its leases, WAL checkpoints.
+    every_server: Vec<JoinHandle<()>>,
 }
 
 impl Scheduled {
@@ -240,10 +244,11 @@ impl Scheduled {
     /// another server could take them over while they still run here.
     pub async fn stop(self) {
         self.stop.send_replace(true);
-        for task in &self.tasks[1..] {
+        for task in &self.every_server {
             task.abort();
         }
-        for task in self.tasks {
+        let _ = self.supervisor.await;
+        for task in self.every_server {
             let _ = task.await;
         }
     }
@@ -279,9 +284,8 @@ pub fn start(
     };
     Scheduled {
         stop,
-        tasks: vec![
-            // First: the supervisor, which stops its own tasks.
-            tokio::spawn(supervise(lease.clone(), stopping, work)),
+        supervisor: tokio::spawn(supervise(lease.clone(), stopping, work)),
+        every_server: vec![
             tokio::spawn(lease.keep(pool.clone())),
             tokio::spawn(checkpoints(pool.clone())),
         ],
