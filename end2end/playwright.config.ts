@@ -37,7 +37,8 @@ export default defineConfig({
   fullyParallel: false,
   workers: 1,
   retries: 0,
-  reporter: [["list"]],
+  // The list, then one line per failure (see failure-summary.ts).
+  reporter: [["list"], ["./failure-summary.ts"]],
   timeout: 30_000,
   use: {
     launchOptions: {

@@ -9,7 +9,8 @@
 //! form's server function, they are put back into the form with the same
 //! action and the same hidden fields (the row it belongs to). Passwords,
 //! files and fields marked `autocomplete="off"` (a webhook URL holds its
-//! secret) are never kept, and anything kept is dropped at the next page.
+//! secret) are never kept, a field the person has already changed is
+//! left as it is, and anything kept is dropped at the next page.
 
 use leptos::prelude::*;
 
@@ -28,7 +29,8 @@ mod browser {
     use wasm_bindgen::JsCast as _;
     use wasm_bindgen::closure::Closure;
     use web_sys::{
-        Event, HtmlFormElement, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement,
+        Event, HtmlFormElement, HtmlInputElement, HtmlOptionElement, HtmlSelectElement,
+        HtmlTextAreaElement,
     };
 
     /// The session-storage key.
@@ -112,7 +114,10 @@ mod browser {
         kept
     }
 
-    /// Puts `kept` back into `form`.
+    /// Puts `kept` back into `form`, into the fields still as the server
+    /// sent them. The page is usable before this runs (its forms are
+    /// plain posts), so a person on a slow phone may have typed already:
+    /// what they typed wins over what was kept.
     fn write(form: &HtmlFormElement, kept: &Kept) {
         let elements = form.elements();
         for i in 0..elements.length() {
@@ -121,23 +126,45 @@ mod browser {
                 let kind = input.type_();
                 for f in kept.fields.iter().filter(|f| f.name == input.name()) {
                     match (kind.as_str(), f.checked) {
-                        ("checkbox" | "radio", Some(c)) if f.value == input.value() => {
+                        ("checkbox" | "radio", Some(c))
+                            if f.value == input.value()
+                                && input.checked() == input.default_checked() =>
+                        {
                             input.set_checked(c)
                         }
                         ("checkbox" | "radio", _) => {}
-                        _ => input.set_value(&f.value),
+                        _ if input.value() == input.default_value() => input.set_value(&f.value),
+                        _ => {}
                     }
                 }
             } else if let Some(area) = el.dyn_ref::<HtmlTextAreaElement>() {
-                if let Some(f) = kept.fields.iter().find(|f| f.name == area.name()) {
+                if let Some(f) = kept.fields.iter().find(|f| f.name == area.name())
+                    && area.default_value().is_ok_and(|d| d == area.value())
+                {
                     area.set_value(&f.value);
                 }
             } else if let Some(select) = el.dyn_ref::<HtmlSelectElement>()
                 && let Some(f) = kept.fields.iter().find(|f| f.name == select.name())
+                && select.value() == default_choice(select)
             {
                 select.set_value(&f.value);
             }
         }
+    }
+
+    /// The value a select shows as the server sent it: its option marked
+    /// `selected`, or else its first.
+    fn default_choice(select: &HtmlSelectElement) -> String {
+        let options: Vec<HtmlOptionElement> = (0..select.length())
+            .filter_map(|i| select.item(i))
+            .filter_map(|el| el.dyn_into::<HtmlOptionElement>().ok())
+            .collect();
+        options
+            .iter()
+            .find(|o| o.default_selected())
+            .or(options.first())
+            .map(HtmlOptionElement::value)
+            .unwrap_or_default()
     }
 
     /// Restores a refused form, then remembers each form as it is sent.
