@@ -19,11 +19,14 @@ pub async fn list_collectors(test: Option<String>) -> Result<CollectorsPage, App
         .map(|c| c.list)
         .unwrap_or_default();
     let can_test = caller().is_some_and(|u| u.role.allows(crate::auth::Role::Admin));
-    // Only a token of hex digits is looked up; anything else shows nothing.
+    // Only a token of hex digits is looked up; what the address says is
+    // never shown, only whether it named a test this console keeps.
+    let asked = test.is_some();
     let test = match test.filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit())) {
         Some(token) => super::server::test(&mut conn, &token).await?,
         None => None,
     };
+    let test_gone = asked && test.is_none();
     let now = chrono::Utc::now();
     let scheduling = crate::servers::Scheduling {
         holder: crate::servers::server::holder(&mut conn, crate::servers::server::SCHEDULER, now)
@@ -37,6 +40,7 @@ pub async fn list_collectors(test: Option<String>) -> Result<CollectorsPage, App
         connections,
         can_test,
         test,
+        test_gone,
         scheduling,
     })
 }

@@ -131,6 +131,9 @@ pub struct CollectorsPage {
     pub can_test: bool,
     /// The connection test the address names, if it is known.
     pub test: Option<ConnectionTest>,
+    /// The address names a connection test that is not kept (older than a
+    /// day, or a wrong link): the page says so instead of showing nothing.
+    pub test_gone: bool,
     /// Which server runs the scheduled work (collectors among it).
     pub scheduling: crate::servers::Scheduling,
 }

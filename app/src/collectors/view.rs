@@ -32,6 +32,12 @@ pub fn CollectorsPage() -> impl IntoView {
                     };
                     let can_test = p.can_test;
                     let scheduling = scheduling_note(&p.scheduling);
+                    let gone = p.test_gone.then(|| view! {
+                        <p class="warn-box" role="status" data-testid="connection-test-gone">
+                            "This connection test's result is no longer kept (results are kept for a day), or the link is wrong. "
+                            {if can_test { "Run the test again below." } else { "An admin can run it again." }}
+                        </p>
+                    });
                     let tested = p.test.clone().map(|t| {
                         let all_ok = t.checks.iter().all(|c| c.ok);
                         let lines = t
@@ -82,6 +88,7 @@ pub fn CollectorsPage() -> impl IntoView {
                     if p.collectors.is_empty() {
                         return view! {
                             {scheduling}
+                            {gone}
                             {tested}
                             {connections}
                             <p class="empty">"No collector has run yet. Collectors run for environments with a configured connection (see the README, “Connections”), and for the simulated demo environment."</p>
@@ -89,6 +96,7 @@ pub fn CollectorsPage() -> impl IntoView {
                     }
                     view! {
                         {scheduling}
+                        {gone}
                         {tested}
                         {connections}
                         <h2>"Collectors"</h2>

@@ -808,18 +808,43 @@ async fn a_connection_test_is_shown_from_the_store_and_a_link_cannot_make_one_up
     assert!(page.contains("✓ Sign-in (token): signed in as demo"));
     assert!(page.contains("✓ F&amp;O dual-write projects: readable"));
     // What the address says is not shown: the old form, and a made-up token.
-    for forged in [
-        "/collectors?tested=UAT&result=%E2%9C%93+Call+0100+to+re-enter+your+password",
-        "/collectors?test=0123456789abcdef0123456789abcdef",
-        "/collectors?test=%3Cb%3Ebold%3C%2Fb%3E",
+    // A token the console does not keep (wrong, or older than a day) says
+    // so, without a word of the address.
+    for (forged, gone) in [
+        (
+            "/collectors?tested=UAT&result=%E2%9C%93+Call+0100+to+re-enter+your+password",
+            false,
+        ),
+        ("/collectors?test=0123456789abcdef0123456789abcdef", true),
+        ("/collectors?test=%3Cb%3Ebold%3C%2Fb%3E", true),
     ] {
         let page = app.get(forged).await.text().await.unwrap();
-        assert!(!page.contains("connection-test"), "{forged}");
         assert!(
-            !page.contains("Call 0100") && !page.contains("<b>bold"),
+            !page.contains("data-testid=\"connection-test\""),
+            "{forged}"
+        );
+        assert!(
+            !page.contains("Call 0100")
+                && !page.contains("<b>bold")
+                && !page.contains("0123456789abcdef"),
+            "{forged}"
+        );
+        assert_eq!(
+            page.contains(
+                "result is no longer kept (results are kept for a day), or the link is wrong."
+            ) && page.contains("Run the test again below."),
+            gone,
             "{forged}"
         );
     }
+    // A day later the real test's link says the same.
+    sqlx::query("update connection_tests set tested_at = '2000-01-01T00:00:00.000000Z'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let page = app.get(&location).await.text().await.unwrap();
+    assert!(page.contains("connection-test-gone"), "{page}");
+    assert!(!page.contains("every check passed"));
 }
 
 #[tokio::test]
