@@ -87,6 +87,8 @@ test("one alert is silenced and another acknowledged", async ({ page }, info) =>
   await expect(page.locator('select[name="form[map]"]')).toHaveValue(where);
   await page.locator('input[name="form[comment]"]').fill(`Patching ${where} (${info.project.name})`);
   await page.getByRole("button", { name: "Add silence" }).click();
+  await expect(page.getByTestId("silence-added")).toContainText(/^Silence #\d+ added: .*map = /);
+  await expect(page.getByTestId("silence-added")).toContainText(`map = ${where}`);
   await expect(page.getByTestId("live-silences")).toContainText(`map = ${where}`);
   await expect(page.getByTestId("live-silences")).toContainText("Holding now");
   // Acknowledge a firing alert that is not yet acknowledged.

@@ -687,10 +687,13 @@ pub async fn create_silence(form: super::silence::SilenceForm) -> Result<(), App
         .map_err(|(f, m)| AppError::validation(f, m))?;
     let pool = db()?;
     let mut tx = begin_write(&pool).await?;
-    super::server::create_silence(&mut tx, &Actor::user(&user, client_ip()), &silence, now).await?;
+    let id =
+        super::server::create_silence(&mut tx, &Actor::user(&user, client_ip()), &silence, now)
+            .await?;
     tx.commit().await?;
+    // The page says what was added, found by id among the live silences.
     leptos_axum::redirect(&format!(
-        "/alerts/silences?env={}",
+        "/alerts/silences?env={}&added={id}",
         crate::components::percent_encode(&form.environment, b"")
     ));
     Ok(())

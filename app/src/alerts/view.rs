@@ -957,7 +957,18 @@ pub fn SilencesPage() -> impl IntoView {
                     let can_edit = p.can_edit;
                     let start = fmt_input(p.now);
                     let end = fmt_input(p.now + 2 * 3600);
+                    // After an add: which silence, and what it holds.
+                    let added = q
+                        .get("added")
+                        .and_then(|id| id.parse::<i64>().ok())
+                        .and_then(|id| p.live.iter().find(|l| l.silence.id == id))
+                        .map(|l| view! {
+                            <p class="ok-box" role="status" data-testid="silence-added">
+                                {format!("Silence #{} added: {}.", l.silence.id, l.describe)}
+                            </p>
+                        });
                     view! {
+                        {added}
                         <h2>"Live"</h2>
                         {silence_table(p.live, can_edit.then_some(expire), "live-silences")}
                         {(!p.ended.is_empty()).then(|| view! {

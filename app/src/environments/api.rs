@@ -50,15 +50,14 @@ pub async fn save_environment(
     }
     tx.commit().await?;
     // Back to the page with what happened in the address, so it says so
-    // with and without JavaScript.
+    // with and without JavaScript. The address carries the id, never the
+    // name: the page names only an environment it has, so a link cannot
+    // make it say something made up.
     let what = if environment_id.is_some() {
         "saved"
     } else {
         "added"
     };
-    leptos_axum::redirect(&format!(
-        "/admin/environments?{what}={}",
-        crate::components::percent_encode(&input.name, b"")
-    ));
+    leptos_axum::redirect(&format!("/admin/environments?{what}={id}"));
     Ok(())
 }

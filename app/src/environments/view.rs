@@ -21,15 +21,6 @@ pub fn EnvironmentsPage() -> impl IntoView {
                      entities (company codes) in scope. Table maps and rules belong to one environment."
                 </p>
                 {move || action_error(save.value().get())}
-                {move || {
-                    let q = query.read();
-                    let (verb, name) = match (q.get("added"), q.get("saved")) {
-                        (Some(n), _) => ("added", n),
-                        (None, Some(n)) => ("saved", n),
-                        _ => return None,
-                    };
-                    Some(view! { <p class="ok-box" role="status" data-testid="environment-saved">{format!("Environment {name} {verb}.")}</p> })
-                }}
                 <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                     {move || Suspend::new(async move {
                         match envs.await {
@@ -38,6 +29,7 @@ pub fn EnvironmentsPage() -> impl IntoView {
                                 <p class="empty">"No environments yet. Add the first one below."</p>
                             }.into_any(),
                             Ok(list) => view! {
+                                {saved_notice(&query.read_untracked(), &list)}
                                 <div class="table-wrap" tabindex="0" role="region" aria-label="Environments">
                                 <table class="data" data-testid="environments-table">
                                     <thead><tr><th>"Name"</th><th>"F&O"</th><th>"Dataverse"</th><th>"Legal entities"</th><th>"Time zone"</th><th></th></tr></thead>
@@ -126,4 +118,22 @@ pub fn EnvironmentSwitcher() -> impl IntoView {
             })}
         </Transition>
     }
+}
+
+/// "Environment X added." after a save: the address names the environment
+/// by id (`added=` or `saved=`), and only one in `list` is named.
+fn saved_notice(
+    q: &leptos_router::params::ParamsMap,
+    list: &[super::Environment],
+) -> Option<impl IntoView + use<>> {
+    let (verb, id) = match (q.get("added"), q.get("saved")) {
+        (Some(id), _) => ("added", id),
+        (None, Some(id)) => ("saved", id),
+        _ => return None,
+    };
+    let id: i64 = id.parse().ok()?;
+    let name = list.iter().find(|e| e.id == id)?.name.clone();
+    Some(
+        view! { <p class="ok-box" role="status" data-testid="environment-saved">{format!("Environment {name} {verb}.")}</p> },
+    )
 }

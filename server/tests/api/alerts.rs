@@ -378,3 +378,43 @@ async fn an_email_channel_needs_a_relay_and_its_test_arrives_through_it() {
     let page = app.get("/alerts/channels").await.text().await.unwrap();
     assert!(page.contains(&format!("Email goes out through {relay}")));
 }
+
+#[tokio::test]
+async fn an_added_silence_is_named_back_and_a_link_cannot_name_another() {
+    let app = app_with_uat().await;
+    let res = app
+        .post_form(
+            "/sfn/create_silence",
+            &[
+                ("form[environment]", "UAT"),
+                ("form[rule]", ""),
+                ("form[map]", ""),
+                ("form[severity]", "critical"),
+                ("form[category]", ""),
+                ("form[kind]", "weekly"),
+                ("form[day]", "6"),
+                ("form[time]", "22:00"),
+                ("form[hours]", "4"),
+                ("form[comment]", "F&O platform update"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    let id = location
+        .strip_prefix("/alerts/silences?env=UAT&added=")
+        .unwrap_or_else(|| panic!("{location}"));
+    let page = app.get(&location).await.text().await.unwrap();
+    assert!(page.contains("data-testid=\"silence-added\""), "{page}");
+    assert!(page.contains(&format!("Silence #{id} added: ")), "{page}");
+    assert!(page.contains("severity = critical"), "{page}");
+    // An id that is not a live silence, or words, say nothing.
+    for forged in [
+        "/alerts/silences?env=UAT&added=999999",
+        "/alerts/silences?env=UAT&added=Call%200100",
+    ] {
+        let page = app.get(forged).await.text().await.unwrap();
+        assert!(!page.contains("silence-added"), "{forged}");
+        assert!(!page.contains("Call 0100"), "{forged}");
+    }
+}

@@ -43,6 +43,48 @@ pub async fn app_with_uat() -> TestApp {
 }
 
 #[tokio::test]
+async fn saving_an_environment_says_so_and_a_link_cannot_make_the_notice_up() {
+    let app = spawn_app().await;
+    app.setup_admin().await;
+    let res = app
+        .post_form(
+            "/sfn/save_environment",
+            &[
+                ("name", "UAT"),
+                ("fo_url", ""),
+                ("dataverse_url", ""),
+                ("legal_entities", "USMF"),
+            ],
+        )
+        .await;
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    let id = location
+        .strip_prefix("/admin/environments?added=")
+        .unwrap_or_else(|| panic!("{location}"));
+    assert!(id.parse::<i64>().is_ok(), "{location}");
+    let page = app.get(&location).await.text().await.unwrap();
+    assert!(page.contains("Environment UAT added."), "{page}");
+    let saved = format!("/admin/environments?saved={id}");
+    assert!(
+        app.get(&saved)
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("Environment UAT saved.")
+    );
+    // Only an environment the console has is named; the address's words never.
+    for forged in [
+        "/admin/environments?added=Call%200100%20to%20re-enter%20your%20password",
+        "/admin/environments?saved=999999",
+    ] {
+        let page = app.get(forged).await.text().await.unwrap();
+        assert!(!page.contains("environment-saved"), "{forged}");
+        assert!(!page.contains("Call 0100"), "{forged}");
+    }
+}
+
+#[tokio::test]
 async fn only_admins_manage_environments() {
     let app = app_with_uat().await;
     app.add_user("editor@example.com", "editor").await;
