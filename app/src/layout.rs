@@ -4,7 +4,7 @@
 //! `auth` (who is looking) and `signin` (sign-out); features build on it.
 
 use crate::auth::{Role, Visitor};
-use crate::components::{FormMemory, HydrationMark};
+use crate::components::{FormMemory, HydrationMark, MenuDismiss};
 use crate::error::AppError;
 use crate::signin::api::{Logout, get_visitor};
 use leptos::prelude::*;
@@ -71,6 +71,7 @@ pub fn Layout(
                 {children()}
             </main>
             <FormMemory/>
+            <MenuDismiss/>
             <HydrationMark/>
         </div>
     }

@@ -34,6 +34,31 @@ test("at 1280 px the header keeps to one line and the admin pages drop down", as
   await expect(page).toHaveURL(/\/admin\/users/);
 });
 
+test("the admin dropdown closes from its summary, and once hydrated on a click outside or Escape", async ({ page }, info) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await signIn(page, info, ADMIN);
+  const summary = page.locator(".nav-group > summary", { hasText: "Admin" });
+  const users = page.getByRole("link", { name: "Users", exact: true });
+  await summary.click();
+  await expect(users).toBeVisible();
+  await summary.click();
+  await expect(users).toBeHidden();
+  if (!hydrated(info)) return;
+  await summary.click();
+  await expect(users).toBeVisible();
+  await page.locator("main h1").click();
+  await expect(users).toBeHidden();
+  await summary.click();
+  await expect(users).toBeVisible();
+  await page.keyboard.press("Escape");
+  await expect(users).toBeHidden();
+  await expect(summary).toBeFocused();
+  // A click inside it still reaches its links.
+  await summary.click();
+  await users.click();
+  await expect(page).toHaveURL(/\/admin\/users/);
+});
+
 test("the sign-in form can reveal the password once hydrated", async ({ page }, info) => {
   await page.goto("/login");
   await ready(page, info);

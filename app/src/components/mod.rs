@@ -5,7 +5,9 @@ use crate::error::AppError;
 use leptos::prelude::*;
 
 mod form_memory;
+mod menu_dismiss;
 pub use form_memory::FormMemory;
+pub use menu_dismiss::MenuDismiss;
 
 /// A hidden marker that reads `data-hydrated="true"` once the page's
 /// islands are live. The islands script hydrates islands in document order,
