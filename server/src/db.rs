@@ -71,6 +71,11 @@ pub async fn connect(location: &str) -> anyhow::Result<SqlitePool> {
             SqliteConnectOptions::new().filename(path)
         }
     };
+    // The file the migration lock goes beside; an in-memory database
+    // (`sqlite::memory:`, `?mode=memory`) has none.
+    let in_memory = matches!(Location::parse(location), Ok(Location::SqliteUrl(url))
+        if url.contains(":memory:") || url.contains("mode=memory"));
+    let file = (!in_memory).then(|| options.get_filename().to_path_buf());
     let options = options
         .create_if_missing(true)
         // WAL lets readers (page renders) proceed while a writer commits;
@@ -96,8 +101,43 @@ pub async fn connect(location: &str) -> anyhow::Result<SqlitePool> {
         .connect_with(options)
         .await
         .with_context(|| format!("cannot open the database '{location}'"))?;
+    let lock = match &file {
+        Some(file) => Some(migration_lock(file).await?),
+        None => None,
+    };
     migrate(&pool).await?;
+    drop(lock);
     Ok(pool)
+}
+
+/// Takes the migration lock of the database `file`, waiting for it.
+///
+/// sqlx's migrator takes no lock on SQLite: servers started together on
+/// one database each read which migrations are applied, then each applies
+/// the missing ones, and all but the first fail ("table users already
+/// exists"). So migrating holds an exclusive lock on `<database>.migrate-lock`
+/// beside the file; the others wait for it, then find nothing left to do.
+/// Not the database file itself: SQLite locks it with POSIX locks, which a
+/// process loses when it closes any handle on that file. The lock file is
+/// empty and stays.
+async fn migration_lock(file: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    let mut path = file.as_os_str().to_owned();
+    path.push(".migrate-lock");
+    let path = std::path::PathBuf::from(path);
+    let lock = tokio::task::spawn_blocking(move || {
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open the migration lock {}", path.display()))?;
+        lock.lock()
+            .with_context(|| format!("cannot take the migration lock {}", path.display()))?;
+        anyhow::Ok(lock)
+    })
+    .await
+    .context("the migration lock's task failed")??;
+    Ok(lock)
 }
 
 /// Applies the migrations embedded at build time.
@@ -196,6 +236,37 @@ mod tests {
             "{e}"
         );
         assert!(!std::path::Path::new("postgres:").exists());
+    }
+
+    #[tokio::test]
+    async fn migrating_waits_for_the_migration_lock_beside_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("locked.db");
+        let held = migration_lock(&path).await.unwrap();
+        assert!(dir.path().join("locked.db.migrate-lock").exists());
+        let db = path.to_str().unwrap().to_string();
+        let opening = tokio::spawn(async move { connect(&db).await });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(
+            !opening.is_finished(),
+            "migrated while another held the lock"
+        );
+        drop(held);
+        let pool = tokio::time::timeout(Duration::from_secs(10), opening)
+            .await
+            .expect("migrates once the lock is let go")
+            .unwrap()
+            .unwrap();
+        let applied: i64 = sqlx::query_scalar("select count(*) from _sqlx_migrations")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert!(applied > 0);
+        // An in-memory database has no file to put a lock beside.
+        let cwd = std::env::current_dir().unwrap();
+        let before = std::fs::read_dir(&cwd).unwrap().count();
+        connect("sqlite::memory:").await.unwrap();
+        assert_eq!(std::fs::read_dir(&cwd).unwrap().count(), before);
     }
 
     #[tokio::test]

@@ -105,3 +105,74 @@ async fn when_the_server_running_the_scheduled_work_dies_another_takes_it_over()
     c.kill().unwrap();
     c.wait().unwrap();
 }
+
+#[tokio::test]
+async fn servers_started_together_on_a_new_database_migrate_it_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("new.db");
+    let db = db.to_str().unwrap().to_string();
+    // Four servers at the same moment on a file that does not exist yet,
+    // as a deployment's servers come up together for the first time. Each
+    // prints its address once it has migrated and listens; one that fails
+    // says why on stderr and exits.
+    use std::io::{BufRead as _, BufReader};
+    let mut children: Vec<_> = (0..4)
+        .map(|_| {
+            crate::cli::dwconsole()
+                .args([
+                    "--database",
+                    &db,
+                    "serve",
+                    "--bind",
+                    "127.0.0.1:0",
+                    "--no-demo",
+                ])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for child in &mut children {
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        outcomes.push(match line.trim().rsplit(' ').next() {
+            Some(url) if line.contains("running at") => Ok(url.to_string()),
+            _ => {
+                let mut why = String::new();
+                let _ = std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut why);
+                Err(why)
+            }
+        });
+    }
+    for url in outcomes.iter().flatten() {
+        assert_eq!(ready(url).await["status"], "ready", "{url}");
+    }
+    for child in &mut children {
+        let _ = child.kill();
+        child.wait().unwrap();
+    }
+    let failed: Vec<_> = outcomes.iter().filter_map(|o| o.as_ref().err()).collect();
+    assert!(failed.is_empty(), "servers that did not start: {failed:#?}");
+    let pool = server::db::connect(&db).await.unwrap();
+    let (applied, failed): (i64, i64) = sqlx::query_as(
+        "select count(*), count(*) filter (where not success) from _sqlx_migrations",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations"))
+        .unwrap()
+        .filter(|f| {
+            f.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|e| e == "sql")
+        })
+        .count();
+    assert_eq!((applied, failed), (files as i64, 0));
+}
