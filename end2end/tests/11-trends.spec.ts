@@ -63,6 +63,36 @@ test("an admin picks 7 d, filters a map, reads the charts and downloads their da
   expect(lines.length).toBe(1 + 7 * 24);
 });
 
+test("on a phone the charts are drawn for its width, so their words stay readable", async ({ page }, info) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signIn(page, info, ADMIN);
+  await page.goto("/trends/throughput?range=7d");
+  await ready(page, info);
+  const chart = page.getByTestId("chart-throughput");
+  await expect(chart.locator(".chart-svg svg")).toBeHidden();
+  const phone = chart.locator(".chart-svg-phone svg");
+  await expect(phone).toBeVisible();
+  // Every word of the drawing at least 9 px high on screen (the desk
+  // drawing, scaled to this width, had 4 px words).
+  const smallest = await phone.evaluate((svg) =>
+    Math.min(...[...svg.querySelectorAll("text")].map((t) => parseFloat(getComputedStyle(t).fontSize) * svg.getBoundingClientRect().width / (svg as SVGSVGElement).viewBox.baseVal.width)),
+  );
+  expect(smallest).toBeGreaterThanOrEqual(9);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  if (hydrated(info)) {
+    // The pointer reads the phone drawing: a value, and the guide under
+    // the pointer.
+    const overlay = chart.locator(".chart-overlay");
+    await overlay.scrollIntoViewIfNeeded();
+    const box = await overlay.boundingBox();
+    const x = box!.x + box!.width * 0.9;
+    await page.mouse.move(x, box!.y + box!.height / 2);
+    await expect(chart.getByTestId("chart-hover")).toContainText(" — ");
+    const guide = await chart.locator(".chart-guide").boundingBox();
+    expect(Math.abs(guide!.x - x)).toBeLessThan(box!.width * 0.02);
+  }
+});
+
 test("an admin writes the week's review note and prints the review", async ({ page }, info) => {
   await signIn(page, info, ADMIN);
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Weekly review" }).click();

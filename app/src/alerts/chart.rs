@@ -154,7 +154,7 @@ mod tests {
         let firing: Vec<_> = c.shades.iter().filter(|s| s.label == "Firing").collect();
         assert_eq!(firing.len(), 1);
         assert!(
-            crate::chart::draw::draw(&c)
+            crate::chart::draw::draw(&c, crate::chart::draw::WIDE)
                 .unwrap()
                 .svg
                 .contains("fires above 10")

@@ -9,10 +9,46 @@ use leptos::prelude::*;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-/// The SVG's coordinate width and height; CSS scales it to the page.
-pub const WIDTH: u32 = 960;
-/// See [`WIDTH`].
-pub const HEIGHT: u32 = 300;
+/// How big a chart is drawn: its SVG units, which CSS scales to the
+/// column, and the sizes of its words and labels in those units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Size {
+    /// SVG width.
+    pub width: u32,
+    /// SVG height.
+    pub height: u32,
+    /// Axis labels and descriptions.
+    label: u32,
+    /// Threshold and state-change labels.
+    note: u32,
+    /// About how many time labels.
+    x_labels: usize,
+    /// Room left of the plot for the value labels.
+    y_label_area: u32,
+}
+
+/// The chart as a desk screen shows it: a column of about 900 px.
+pub const WIDE: Size = Size {
+    width: 960,
+    height: 300,
+    label: 13,
+    note: 11,
+    x_labels: 8,
+    y_label_area: 64,
+};
+
+/// The chart as a phone shows it. A 390 px screen leaves a chart about
+/// 330 px, which scaled the wide drawing to a third: 13 px words became
+/// 4 px. This one is drawn near the size it is shown at, with fewer time
+/// labels, so its words keep about their size.
+pub const PHONE: Size = Size {
+    width: 360,
+    height: 280,
+    label: 14,
+    note: 13,
+    x_labels: 4,
+    y_label_area: 52,
+};
 
 /// A drawn chart: the SVG and where its plot area lies, for reading the
 /// bucket under the pointer.
@@ -20,6 +56,8 @@ pub const HEIGHT: u32 = 300;
 pub struct Drawn {
     /// The SVG document.
     pub svg: String,
+    /// Its size.
+    pub size: Size,
     /// The plot area's left and right edge in SVG units.
     pub plot_x: (i32, i32),
 }
@@ -100,8 +138,9 @@ fn y_range(chart: &Chart) -> (f64, f64) {
     (if lo < 0.0 { lo - pad } else { 0.0 }, hi + pad)
 }
 
-/// Draws the chart. Lines put their points in the middle of a bucket.
-pub fn draw(chart: &Chart) -> Result<Drawn, String> {
+/// Draws the chart at `size`. Lines put their points in the middle of a
+/// bucket.
+pub fn draw(chart: &Chart, size: Size) -> Result<Drawn, String> {
     let buckets = chart.span.buckets();
     let n = buckets.len().max(1);
     let (span, step) = (chart.span, chart.span.step);
@@ -121,14 +160,14 @@ pub fn draw(chart: &Chart) -> Result<Drawn, String> {
     let mut svg = String::new();
     let plot_x;
     {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (size.width, size.height)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         let mut ctx = ChartBuilder::on(&root)
             .margin_top(18)
             .margin_right(16)
             .margin_left(8)
             .x_label_area_size(40)
-            .y_label_area_size(64)
+            .y_label_area_size(size.y_label_area)
             .build_cartesian_2d(off..off + n as f64 * k, lo..hi)
             .map_err(|e| e.to_string())?;
         let x_label = |x: &f64| {
@@ -149,14 +188,14 @@ pub fn draw(chart: &Chart) -> Result<Drawn, String> {
             .bold_line_style(RGBColor(225, 228, 232))
             .light_line_style(TRANSPARENT)
             .axis_style(RGBColor(140, 140, 140))
-            .x_labels(8)
+            .x_labels(size.x_labels)
             .y_labels(6)
             .x_label_formatter(&x_label)
             .y_label_formatter(&y_label)
             .x_desc("Time (UTC)")
             .y_desc(chart.unit.as_str())
-            .label_style(("sans-serif", 13))
-            .axis_desc_style(("sans-serif", 13))
+            .label_style(("sans-serif", size.label))
+            .axis_desc_style(("sans-serif", size.label))
             .draw()
             .map_err(|e| e.to_string())?;
         // Shaded periods under everything: a light wash of their colour,
@@ -186,7 +225,7 @@ pub fn draw(chart: &Chart) -> Result<Drawn, String> {
             ctx.draw_series(std::iter::once(Text::new(
                 format!(" {}", t.label),
                 (at(0.0), t.value + (hi - lo) * 0.01),
-                ("sans-serif", 11)
+                ("sans-serif", size.note)
                     .into_font()
                     .color(&c)
                     .pos(Pos::new(HPos::Left, VPos::Bottom)),
@@ -229,7 +268,7 @@ pub fn draw(chart: &Chart) -> Result<Drawn, String> {
                     format!(" {text}")
                 },
                 (x, y),
-                ("sans-serif", 11).into_font().color(&grey).pos(pos),
+                ("sans-serif", size.note).into_font().color(&grey).pos(pos),
             )))
             .map_err(|e| e.to_string())?;
         }
@@ -305,7 +344,7 @@ pub fn draw(chart: &Chart) -> Result<Drawn, String> {
         plot_x = (xr.start, xr.end);
         root.present().map_err(|e| e.to_string())?;
     }
-    Ok(Drawn { svg, plot_x })
+    Ok(Drawn { svg, size, plot_x })
 }
 
 /// The values of bucket `i` in words: `2026-11-24 10:00 — Other: 3 · …`.
@@ -380,7 +419,8 @@ pub fn ChartView(
     #[prop(optional, into)]
     csv_href: Option<String>,
 ) -> impl IntoView {
-    let drawn = draw(&chart);
+    // Both drawings go to the page; the stylesheet shows the one that fits.
+    let drawn = draw(&chart, WIDE).and_then(|wide| Ok((wide, draw(&chart, PHONE)?)));
     let n = chart.span.buckets().len();
     let points = chart
         .series
@@ -439,12 +479,18 @@ pub fn ChartView(
             </figcaption>
             {match drawn {
                 Err(e) => view! { <p class="error">{format!("The chart could not be drawn: {e}")}</p> }.into_any(),
-                Ok(d) => {
+                Ok((wide, phone)) => {
                     let data_id = data_id.clone();
                     let readouts = (0..n).map(|i| describe(&chart, i)).collect::<Vec<_>>();
+                    let label = format!("{}: {} non-zero values; the table under “Show data” has them all", chart.title, points);
+                    let plots = vec![
+                        (wide.size.width, wide.size.height, wide.plot_x.0, wide.plot_x.1),
+                        (phone.size.width, phone.size.height, phone.plot_x.0, phone.plot_x.1),
+                    ];
                     view! {
-                        <ChartPlot plot_x=d.plot_x readouts=readouts>
-                            <div class="chart-svg" role="img" aria-label=format!("{}: {} non-zero values; the table under “Show data” has them all", chart.title, points) aria-details=data_id.clone() inner_html=d.svg></div>
+                        <ChartPlot plots=plots readouts=readouts>
+                            <div class="chart-svg" role="img" aria-label=label.clone() aria-details=data_id.clone() inner_html=wide.svg></div>
+                            <div class="chart-svg-phone" role="img" aria-label=label aria-details=data_id.clone() inner_html=phone.svg></div>
                             {empty.then(|| view! { <p class="chart-empty">"No data in this range."</p> })}
                         </ChartPlot>
                     }.into_any()
@@ -468,29 +514,52 @@ pub fn ChartView(
 /// (`readouts`, one per bucket, oldest first), never plotters.
 #[island]
 pub fn ChartPlot(
-    /// The plot area's left and right edge in SVG pixels (of [`WIDTH`]).
-    plot_x: (i32, i32),
+    /// Each drawing's width and height, and its plot area's left and right
+    /// edge, in its SVG units: the wide one, then the phone's.
+    plots: Vec<(u32, u32, i32, i32)>,
     /// [`describe`] of each bucket.
     readouts: Vec<String>,
-    /// The SVG, rendered by the server.
+    /// The SVGs, rendered by the server.
     children: Children,
 ) -> impl IntoView {
     let n = readouts.len().max(1);
     let hover = RwSignal::new(None::<usize>);
     let overlay = NodeRef::<leptos::html::Div>::new();
+    // The drawing on screen is the one whose shape the overlay has (the
+    // stylesheet shows one of them), and the pointer's place is read in
+    // its units.
+    let plots = StoredValue::new(plots);
+    let plot = move || {
+        let el = overlay.get()?;
+        let (w, h) = (
+            el.client_width().max(1) as f64,
+            el.client_height().max(1) as f64,
+        );
+        let aspect = |p: &(u32, u32, i32, i32)| ((p.0 as f64 / p.1 as f64) - w / h).abs();
+        let p = plots.with_value(|plots| {
+            plots
+                .iter()
+                .min_by(|a, b| aspect(a).total_cmp(&aspect(b)))
+                .copied()
+        })?;
+        Some((w, p))
+    };
     let on_move = move |ev: leptos::ev::MouseEvent| {
-        let Some(el) = overlay.get() else { return };
-        let w = el.client_width().max(1) as f64;
-        let x = ev.offset_x() as f64 * WIDTH as f64 / w;
-        let f = (x - plot_x.0 as f64) / (plot_x.1 - plot_x.0).max(1) as f64;
+        let Some((w, (width, _, left, right))) = plot() else {
+            return;
+        };
+        let x = ev.offset_x() as f64 * width as f64 / w;
+        let f = (x - left as f64) / (right - left).max(1) as f64;
         hover.set((0.0..1.0).contains(&f).then_some((f * n as f64) as usize));
     };
     let readout = move || hover.get().and_then(|i| readouts.get(i).cloned());
     let guide = move || {
-        hover.get().map(|i| {
-            let x = plot_x.0 as f64 + (i as f64 + 0.5) / n as f64 * (plot_x.1 - plot_x.0) as f64;
-            view! { <div class="chart-guide" style:left=format!("{:.2}%", x * 100.0 / WIDTH as f64)></div> }
-        })
+        let i = hover.get()?;
+        let (_, (width, _, left, right)) = plot()?;
+        let x = left as f64 + (i as f64 + 0.5) / n as f64 * (right - left) as f64;
+        Some(
+            view! { <div class="chart-guide" style:left=format!("{:.2}%", x * 100.0 / width as f64)></div> },
+        )
     };
     view! {
         <div class="chart-plot">
@@ -558,7 +627,7 @@ mod tests {
 
     #[test]
     fn charts_draw_to_svg_with_axes_bars_and_annotations() {
-        let d = draw(&chart(Kind::Stacked)).unwrap();
+        let d = draw(&chart(Kind::Stacked), WIDE).unwrap();
         assert!(d.svg.starts_with("<svg"));
         assert!(d.svg.contains("entries per hour"), "y axis label");
         assert!(d.svg.contains("Time (UTC)"));
@@ -570,10 +639,50 @@ mod tests {
         // 24 bars of one series and 7 of the other (its 0 draws nothing),
         // besides the background.
         assert_eq!(d.svg.matches("<rect").count() - 1, 31);
-        assert!(d.plot_x.0 > 40 && d.plot_x.1 < WIDTH as i32);
-        let lines = draw(&chart(Kind::Lines)).unwrap();
+        assert!(d.plot_x.0 > 40 && d.plot_x.1 < WIDE.width as i32);
+        let lines = draw(&chart(Kind::Lines), WIDE).unwrap();
         assert!(lines.svg.contains("<polyline"));
         assert_eq!(lines.svg.matches("<circle").count(), 31, "no dot on a zero");
+    }
+
+    #[test]
+    fn the_phone_drawing_keeps_its_words_readable_at_a_phones_width() {
+        let c = chart(Kind::Stacked);
+        let (wide, phone) = (draw(&c, WIDE).unwrap(), draw(&c, PHONE).unwrap());
+        assert!(
+            phone.svg.contains("viewBox=\"0 0 360 280\""),
+            "{}",
+            &phone.svg[..200]
+        );
+        // Shown 330 px wide, as on a 390 px phone: the wide drawing's
+        // words shrink to under 5 px, the phone's stay near 10.
+        let sizes = |svg: &str| {
+            svg.split("font-size=\"")
+                .skip(1)
+                .filter_map(|rest| rest.split('"').next()?.parse::<f64>().ok())
+                .collect::<Vec<_>>()
+        };
+        let shown = |size: Size, units: f64| units * 330.0 / f64::from(size.width);
+        let largest = sizes(&wide.svg).into_iter().fold(0.0, f64::max);
+        let smallest = sizes(&phone.svg).into_iter().fold(f64::MAX, f64::min);
+        assert!(shown(WIDE, largest) < 5.0, "{largest}");
+        assert!(shown(PHONE, smallest) >= 9.5, "{smallest}");
+        // The same chart, with fewer time labels.
+        for text in ["Time (UTC)", "entries per hour", "Customers V3 → paused"] {
+            assert!(phone.svg.contains(text), "{text}");
+        }
+        assert_eq!(
+            phone.svg.matches("<rect").count(),
+            wide.svg.matches("<rect").count()
+        );
+        let times = |svg: &str| {
+            svg.lines()
+                .filter(|l| l.len() == 5 && l.ends_with(":00"))
+                .count()
+        };
+        assert!(times(&phone.svg) >= 3, "{}", times(&phone.svg));
+        assert!(times(&phone.svg) < times(&wide.svg));
+        assert!(phone.plot_x.0 > 30 && phone.plot_x.1 < PHONE.width as i32);
     }
 
     #[test]
@@ -586,7 +695,7 @@ mod tests {
         assert!(html.contains("<th class=\"num\">&lt;b&gt;Other&lt;/b&gt;</th>"));
         assert_eq!(html.matches("<tr>").count(), 2, "the head and one period");
         // One value, one dot.
-        assert_eq!(draw(&c).unwrap().svg.matches("<circle").count(), 1);
+        assert_eq!(draw(&c, WIDE).unwrap().svg.matches("<circle").count(), 1);
     }
 
     #[test]
