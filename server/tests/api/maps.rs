@@ -24,21 +24,24 @@ fn map_form<'a>(name: &'a str, notes: &'a str) -> Vec<(&'static str, &'a str)> {
     ]
 }
 
+/// Adds the environment UAT (legal entity USMF) as the signed-in admin.
+async fn add_uat(app: &TestApp) -> reqwest::Response {
+    app.post_form(
+        "/sfn/save_environment",
+        &[
+            ("name", "UAT"),
+            ("fo_url", ""),
+            ("dataverse_url", ""),
+            ("legal_entities", "USMF"),
+        ],
+    )
+    .await
+}
+
 pub async fn app_with_uat() -> TestApp {
     let app = spawn_app().await;
     app.setup_admin().await;
-    let res = app
-        .post_form(
-            "/sfn/save_environment",
-            &[
-                ("name", "UAT"),
-                ("fo_url", ""),
-                ("dataverse_url", ""),
-                ("legal_entities", "USMF"),
-            ],
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(add_uat(&app).await.status(), StatusCode::OK);
     app
 }
 
@@ -46,17 +49,7 @@ pub async fn app_with_uat() -> TestApp {
 async fn saving_an_environment_says_so_and_a_link_cannot_make_the_notice_up() {
     let app = spawn_app().await;
     app.setup_admin().await;
-    let res = app
-        .post_form(
-            "/sfn/save_environment",
-            &[
-                ("name", "UAT"),
-                ("fo_url", ""),
-                ("dataverse_url", ""),
-                ("legal_entities", "USMF"),
-            ],
-        )
-        .await;
+    let res = add_uat(&app).await;
     let location = res.headers()["location"].to_str().unwrap().to_string();
     let id = location
         .strip_prefix("/admin/environments?added=")
