@@ -1,7 +1,7 @@
 //! Drawing a [`Chart`] to SVG with plotters, and the component that shows
-//! it. The same code runs on the server (so charts read and print without
-//! JavaScript) and in the browser (so a hydrated page redraws in place
-//! when its range changes and reads values under the pointer).
+//! it. Charts are drawn on the server only, for a desk and for a phone, so
+//! they read and print without JavaScript; the browser gets the
+//! [`ChartPlot`] island alone, which reads the values under the pointer.
 
 use super::{Chart, Kind, fmt_bucket, fmt_value};
 use crate::components::escape_html;
