@@ -59,23 +59,25 @@ impl Location {
 /// file path or a `sqlite:` URL.
 pub async fn connect(location: &str) -> anyhow::Result<SqlitePool> {
     let named = |m: String| anyhow::anyhow!("setting database (--database, APP_DATABASE): {m}");
-    let options = match Location::parse(location).map_err(named)? {
-        Location::SqliteUrl(url) => SqliteConnectOptions::from_str(&url)
-            .map_err(|e| named(format!("'{url}' is not a valid sqlite: URL ({e})")))?,
+    // With the options, the file the migration lock goes beside; an
+    // in-memory database (`sqlite::memory:`, `?mode=memory`) has none.
+    let (options, file) = match Location::parse(location).map_err(named)? {
+        Location::SqliteUrl(url) => {
+            let options = SqliteConnectOptions::from_str(&url)
+                .map_err(|e| named(format!("'{url}' is not a valid sqlite: URL ({e})")))?;
+            let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+            let file = (!in_memory).then(|| options.get_filename().to_path_buf());
+            (options, file)
+        }
         Location::File(path) => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).with_context(|| {
                     format!("cannot create the database directory {}", dir.display())
                 })?;
             }
-            SqliteConnectOptions::new().filename(path)
+            (SqliteConnectOptions::new().filename(&path), Some(path))
         }
     };
-    // The file the migration lock goes beside; an in-memory database
-    // (`sqlite::memory:`, `?mode=memory`) has none.
-    let in_memory = matches!(Location::parse(location), Ok(Location::SqliteUrl(url))
-        if url.contains(":memory:") || url.contains("mode=memory"));
-    let file = (!in_memory).then(|| options.get_filename().to_path_buf());
     let options = options
         .create_if_missing(true)
         // WAL lets readers (page renders) proceed while a writer commits;

@@ -148,8 +148,11 @@ async fn servers_started_together_on_a_new_database_migrate_it_once() {
             }
         });
     }
+    // Every answer is read before the servers stop, and asserted after,
+    // so a failing assertion leaves no server running.
+    let mut answers = Vec::new();
     for url in outcomes.iter().flatten() {
-        assert_eq!(ready(url).await["status"], "ready", "{url}");
+        answers.push((url.clone(), ready(url).await["status"].clone()));
     }
     for child in &mut children {
         let _ = child.kill();
@@ -157,6 +160,9 @@ async fn servers_started_together_on_a_new_database_migrate_it_once() {
     }
     let failed: Vec<_> = outcomes.iter().filter_map(|o| o.as_ref().err()).collect();
     assert!(failed.is_empty(), "servers that did not start: {failed:#?}");
+    for (url, status) in answers {
+        assert_eq!(status, "ready", "{url}");
+    }
     let pool = server::db::connect(&db).await.unwrap();
     let (applied, failed): (i64, i64) = sqlx::query_as(
         "select count(*), count(*) filter (where not success) from _sqlx_migrations",
