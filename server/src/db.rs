@@ -95,6 +95,15 @@ pub async fn connect(location: &str) -> anyhow::Result<SqlitePool> {
         // Each connection's page cache, stated rather than left to the
         // build's default: 2 MiB, so the pool's caches stay at 16 MiB.
         .pragma("cache_size", "-2048");
+    // The lock is taken before the first connection, not just around the
+    // migrations: that connection turns a new file into WAL mode, which
+    // needs the file to itself and fails at once with "database is locked"
+    // (SQLite calls no busy handler for it) while another server does the
+    // same.
+    let lock = match &file {
+        Some(file) => Some(migration_lock(file).await?),
+        None => None,
+    };
     // SQLite allows one writer at a time; a handful of connections is enough
     // for concurrent reads without queueing writers behind a large pool.
     let pool = SqlitePoolOptions::new()
@@ -103,10 +112,6 @@ pub async fn connect(location: &str) -> anyhow::Result<SqlitePool> {
         .connect_with(options)
         .await
         .with_context(|| format!("cannot open the database '{location}'"))?;
-    let lock = match &file {
-        Some(file) => Some(migration_lock(file).await?),
-        None => None,
-    };
     migrate(&pool).await?;
     drop(lock);
     Ok(pool)
@@ -241,7 +246,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn migrating_waits_for_the_migration_lock_beside_the_file() {
+    async fn opening_and_migrating_wait_for_the_migration_lock_beside_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("locked.db");
         let held = migration_lock(&path).await.unwrap();
@@ -253,6 +258,9 @@ mod tests {
             !opening.is_finished(),
             "migrated while another held the lock"
         );
+        // Not even opened: the first connection turns a new file into WAL
+        // mode, which two servers doing at once fail ("database is locked").
+        assert!(!path.exists(), "opened while another held the lock");
         drop(held);
         let pool = tokio::time::timeout(Duration::from_secs(10), opening)
             .await
