@@ -72,7 +72,7 @@ mod tests {
         let pool = SqlitePool::connect("sqlite::memory:").await.unwrap();
         let n: i64 = sqlx::query_scalar(
             "select count(*) from (select 1 as x union all select 2 union all select 5)
-             where x in (select value from json_each(?))",
+             where x in (select value from json_each($1))",
         )
         .bind(id_list(&[2, 5, 9]))
         .fetch_one(&pool)

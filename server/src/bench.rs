@@ -166,7 +166,7 @@ pub async fn seed_history(
         sqlx::query(
             "insert into table_maps (environment_id, name, fo_entity, dataverse_table, direction, master_side,
                 fo_keys, dataverse_keys, initial_sync, state, revision, updated_at)
-             select environment_id, 'Extra map ' || ?, fo_entity, dataverse_table, 'bidirectional', master_side,
+             select environment_id, 'Extra map ' || $1, fo_entity, dataverse_table, 'bidirectional', master_side,
                 fo_keys, dataverse_keys, initial_sync, 'running', 1, updated_at
              from table_maps where name = 'Customers V3'",
         )
@@ -179,7 +179,7 @@ pub async fn seed_history(
         .map_err(e)?;
     tx.commit().await?;
     let maps: Vec<(i64, String)> =
-        sqlx::query_as("select id, name from table_maps order by id limit ?")
+        sqlx::query_as("select id, name from table_maps order by id limit $1")
             .bind(map_count as i64)
             .fetch_all(&pool)
             .await?;
@@ -189,11 +189,11 @@ pub async fn seed_history(
     for (k, (map, _)) in maps.iter().enumerate() {
         // A daily wave with noise, failures about 1 %, a dip for map k.
         sqlx::query(
-            "with recursive m(t) as (select ?1 union all select t + 60 from m where t + 60 < ?2)
+            "with recursive m(t) as (select $1 union all select t + 60 from m where t + 60 < $2)
              insert into throughput (map_id, direction, grain, bucket, synced, failed)
-             select ?3, case when (t / 60) % 3 = 0 then 'dataverse_to_fo' else 'fo_to_dataverse' end, 'minute', t,
-                    20 + ((t / 60) * 7 + ?4) % 23 + 15 * ((t / 3600) % 24 between 7 and 18),
-                    ((t / 60) * 13 + ?4) % 100 = 0
+             select $3, case when (t / 60) % 3 = 0 then 'dataverse_to_fo' else 'fo_to_dataverse' end, 'minute', t,
+                    20 + ((t / 60) * 7 + $4) % 23 + 15 * ((t / 3600) % 24 between 7 and 18),
+                    ((t / 60) * 13 + $4) % 100 = 0
              from m",
         )
         .bind(start_s)
@@ -206,7 +206,7 @@ pub async fn seed_history(
     for (grain, secs) in [("hour", 3_600i64), ("day", 86_400)] {
         sqlx::query(
             "insert into throughput (map_id, direction, grain, bucket, synced, failed)
-             select map_id, direction, ?, bucket / ?2 * ?2, sum(synced), sum(failed)
+             select map_id, direction, $1, bucket / $2 * $2, sum(synced), sum(failed)
              from throughput where grain = 'minute' group by 1, 2, 4",
         )
         .bind(grain)
@@ -218,7 +218,7 @@ pub async fn seed_history(
             "insert into throughput_latency (map_id, direction, grain, bucket, slot, n)
              select map_id, direction, grain, bucket, s.slot, synced / s.share
              from throughput, (select 7 as slot, 2 as share union all select 9, 3 union all select 12, 20) s
-             where grain = ?",
+             where grain = $1",
         )
         .bind(grain)
         .execute(&pool)
@@ -237,7 +237,7 @@ pub async fn seed_history(
             let day = start_s + d * 86_400;
             if (d + k as i64) % 9 == 0 {
                 for (state, h) in [("paused", 2), ("running", 3)] {
-                    sqlx::query("insert into map_state_observations (map_id, state, observed_at) values (?, ?, ?)")
+                    sqlx::query("insert into map_state_observations (map_id, state, observed_at) values ($1, $2, $3)")
                         .bind(map)
                         .bind(state)
                         .bind(at(day + h * 3_600))
@@ -251,7 +251,7 @@ pub async fn seed_history(
                     break;
                 }
                 let drift = (d * 24 + h + k as i64) % 17;
-                sqlx::query("insert into record_counts (map_id, counted_at, company, fo_count, dataverse_count) values (?, ?, '', ?, ?)")
+                sqlx::query("insert into record_counts (map_id, counted_at, company, fo_count, dataverse_count) values ($1, $2, '', $3, $4)")
                     .bind(map)
                     .bind(at(t))
                     .bind(100_000 + d * 50)
@@ -261,7 +261,7 @@ pub async fn seed_history(
             }
             sqlx::query(
                 "insert into reconcile_runs (map_id, kind, status, requested_by, started_at, finished_at, recheck_secs, records, differing, missing_in_fo)
-                 values (?, 'sample', 'done', 'schedule', ?, ?, 60, 500, ?, ?)",
+                 values ($1, 'sample', 'done', 'schedule', $2, $3, 60, 500, $4, $5)",
             )
             .bind(map)
             .bind(at(day + 3_000))
@@ -274,7 +274,7 @@ pub async fn seed_history(
     }
     for c in ["errors", "map_states", "counts", "throughput"] {
         for i in 0..2_000 {
-            sqlx::query("insert into collector_runs (environment_id, collector, started_at, finished_at, outcome, items) values (?, ?, ?, ?, 'ok', 3)")
+            sqlx::query("insert into collector_runs (environment_id, collector, started_at, finished_at, outcome, items) values ($1, $2, $3, $4, 'ok', 3)")
                 .bind(env.id)
                 .bind(c)
                 .bind(at(now_s - i * 20))
@@ -340,7 +340,7 @@ pub async fn seed_history(
     // A tenth of the groups resolved, spread over the range.
     sqlx::query(
         "update error_groups set state = 'resolved', state_changed_by = 'bench',
-            state_changed_at = strftime('%Y-%m-%dT%H:%M:%fZ', ?1 + (id * 7919) % ?2, 'unixepoch')
+            state_changed_at = strftime('%Y-%m-%dT%H:%M:%fZ', $1 + (id * 7919) % $2, 'unixepoch')
          where id % 10 = 0",
     )
     .bind(start_s)

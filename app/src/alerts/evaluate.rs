@@ -803,7 +803,7 @@ mod tests {
         let at = crate::db::db_time_secs(t0);
         let mut conn = pool.acquire().await.unwrap();
         sqlx::query(
-            "insert into collector_runs (environment_id, collector, started_at, finished_at, outcome) values (?, 'errors', ?, ?, 'ok')",
+            "insert into collector_runs (environment_id, collector, started_at, finished_at, outcome) values ($1, 'errors', $2, $3, 'ok')",
         )
         .bind(env.id)
         .bind(&at)
@@ -811,7 +811,7 @@ mod tests {
         .execute(&mut *conn)
         .await
         .unwrap();
-        sqlx::query("insert into map_state_observations (map_id, state, observed_at) values (?, 'paused', ?)")
+        sqlx::query("insert into map_state_observations (map_id, state, observed_at) values ($1, 'paused', $2)")
             .bind(map)
             .bind(&at)
             .execute(&mut *conn)

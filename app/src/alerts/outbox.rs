@@ -37,7 +37,7 @@ pub async fn create(
     let secret = (*kind == ChannelKind::Webhook).then(new_secret);
     let id: i64 = sqlx::query_scalar(
         "insert into alert_channels (name, kind, target, secret, created_at, created_by)
-         values (?, ?, ?, ?, ?, ?) returning id",
+         values ($1, $2, $3, $4, $5, $6) returning id",
     )
     .bind(name)
     .bind(kind.as_str())
@@ -81,13 +81,13 @@ pub async fn ensure(
     (name, kind, target): &NewChannel,
     now: i64,
 ) -> Result<i64, AppError> {
-    let id: Option<i64> = sqlx::query_scalar("select id from alert_channels where name = ?")
+    let id: Option<i64> = sqlx::query_scalar("select id from alert_channels where name = $1")
         .bind(name)
         .fetch_optional(&mut *conn)
         .await?;
     match id {
         Some(id) => {
-            sqlx::query("update alert_channels set kind = ?, target = ? where id = ?")
+            sqlx::query("update alert_channels set kind = $1, target = $2 where id = $3")
                 .bind(kind.as_str())
                 .bind(target)
                 .bind(id)
@@ -152,7 +152,7 @@ pub async fn target(
     id: i64,
 ) -> Result<(ChannelKind, String, Option<String>, Option<String>), AppError> {
     let row: Option<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
-        "select kind, target, secret, disabled_reason from alert_channels where id = ?",
+        "select kind, target, secret, disabled_reason from alert_channels where id = $1",
     )
     .bind(id)
     .fetch_optional(conn)
@@ -171,15 +171,15 @@ pub async fn target(
 /// stop notifying there.
 #[tracing::instrument(skip_all, fields(channel.id = id))]
 pub async fn delete(conn: &mut SqliteConnection, actor: &Actor, id: i64) -> Result<(), AppError> {
-    let name: Option<String> = sqlx::query_scalar("select name from alert_channels where id = ?")
+    let name: Option<String> = sqlx::query_scalar("select name from alert_channels where id = $1")
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
     let name = name.ok_or_else(|| AppError::not_found(format!("Notification channel {id}")))?;
     for sql in [
-        "delete from alert_deliveries where channel_id = ?",
-        "delete from alert_outbox where channel_id = ?",
-        "delete from alert_channels where id = ?",
+        "delete from alert_deliveries where channel_id = $1",
+        "delete from alert_outbox where channel_id = $1",
+        "delete from alert_channels where id = $1",
     ] {
         sqlx::query(sql).bind(id).execute(&mut *conn).await?;
     }
@@ -207,9 +207,9 @@ pub async fn set_timing(
     t: &Timing,
 ) -> Result<(), AppError> {
     let name: Option<String> = sqlx::query_scalar(
-        "update alert_channels set group_wait_secs = ?, group_interval_secs = ?, repeat_secs = ?,
-                send_resolved = ?
-         where id = ? returning name",
+        "update alert_channels set group_wait_secs = $1, group_interval_secs = $2, repeat_secs = $3,
+                send_resolved = $4
+         where id = $5 returning name",
     )
     .bind(t.group_wait_secs)
     .bind(t.group_interval_secs)
@@ -243,7 +243,7 @@ pub async fn set_timing(
 /// Turns a channel on again after it was disabled, audited; what waited
 /// in its outbox is delivered.
 pub async fn enable(conn: &mut SqliteConnection, actor: &Actor, id: i64) -> Result<(), AppError> {
-    sqlx::query("update alert_channels set disabled_reason = null where id = ?")
+    sqlx::query("update alert_channels set disabled_reason = null where id = $1")
         .bind(id)
         .execute(&mut *conn)
         .await?;
@@ -274,7 +274,7 @@ pub async fn enqueue(
 ) -> Result<(), AppError> {
     let waiting: Option<(i64, String)> = sqlx::query_as(
         "select id, payload from alert_outbox
-         where channel_id = ? and group_key = ? and done_at is null and attempts = 0
+         where channel_id = $1 and group_key = $2 and done_at is null and attempts = 0
          order by id desc limit 1",
     )
     .bind(channel.id)
@@ -288,7 +288,7 @@ pub async fn enqueue(
     if let Some((id, payload)) = waiting {
         let mut all: Vec<Message> = serde_json::from_str(&payload).map_err(bad)?;
         all.extend_from_slice(messages);
-        sqlx::query("update alert_outbox set payload = ? where id = ?")
+        sqlx::query("update alert_outbox set payload = $1 where id = $2")
             .bind(serde_json::to_string(&all).map_err(bad)?)
             .bind(id)
             .execute(conn)
@@ -296,7 +296,7 @@ pub async fn enqueue(
         return Ok(());
     }
     let last: Option<i64> = sqlx::query_scalar(
-        "select max(due_at) from alert_outbox where channel_id = ? and group_key = ?",
+        "select max(due_at) from alert_outbox where channel_id = $1 and group_key = $2",
     )
     .bind(channel.id)
     .bind(group_key)
@@ -324,7 +324,7 @@ pub async fn enqueue_at(
     })?;
     let done = sqlx::query(
         "insert into alert_outbox (channel_id, group_key, created_at, due_at, payload)
-         select id, ?, ?, ?, ? from alert_channels where id = ?",
+         select id, $1, $2, $3, $4 from alert_channels where id = $5",
     )
     .bind(group_key)
     .bind(now)
@@ -361,8 +361,8 @@ pub async fn due(conn: &mut SqliteConnection, now: i64, limit: i64) -> Result<Ve
     Ok(sqlx::query_as(
         "select o.id, o.channel_id, o.group_key, o.attempts, o.payload from alert_outbox o
          join alert_channels c on c.id = o.channel_id
-         where o.done_at is null and o.due_at <= ? and c.disabled_reason is null
-         order by o.due_at, o.id limit ?",
+         where o.done_at is null and o.due_at <= $1 and c.disabled_reason is null
+         order by o.due_at, o.id limit $2",
     )
     .bind(now)
     .bind(limit)
@@ -404,7 +404,7 @@ pub async fn record_attempt(
         After::Sent => detail.to_string(),
     };
     sqlx::query(
-        "insert into alert_deliveries (outbox_id, channel_id, at, status, outcome, detail) values (?, ?, ?, ?, ?, ?)",
+        "insert into alert_deliveries (outbox_id, channel_id, at, status, outcome, detail) values ($1, $2, $3, $4, $5, $6)",
     )
     .bind(due.id)
     .bind(due.channel_id)
@@ -418,7 +418,7 @@ pub async fn record_attempt(
         After::RetryAt(t) => (None, *t),
         _ => (Some(at), at),
     };
-    sqlx::query("update alert_outbox set attempts = attempts + 1, due_at = ?, done_at = ?, outcome = ? where id = ?")
+    sqlx::query("update alert_outbox set attempts = attempts + 1, due_at = $1, done_at = $2, outcome = $3 where id = $4")
         .bind(next)
         .bind(done)
         .bind(done.map(|_| outcome))
@@ -426,7 +426,7 @@ pub async fn record_attempt(
         .execute(&mut *conn)
         .await?;
     if let After::Disable(why) = after {
-        sqlx::query("update alert_channels set disabled_reason = ? where id = ?")
+        sqlx::query("update alert_channels set disabled_reason = $1 where id = $2")
             .bind(why)
             .bind(due.channel_id)
             .execute(conn)
@@ -443,7 +443,7 @@ pub async fn deliveries(
     let rows: Vec<(i64, String, String, Option<i64>, String, String)> = sqlx::query_as(
         "select d.at, c.name, o.group_key, d.status, d.outcome, d.detail from alert_deliveries d
          join alert_channels c on c.id = d.channel_id join alert_outbox o on o.id = d.outbox_id
-         order by d.id desc limit ?",
+         order by d.id desc limit $1",
     )
     .bind(limit)
     .fetch_all(conn)
@@ -467,7 +467,7 @@ pub async fn sweep_setting(
     environment_id: i64,
 ) -> Result<Option<super::channels::SweepSetting>, AppError> {
     let row: Option<(i64, i64, Option<String>)> = sqlx::query_as(
-        "select minute_of_day, channel_id, last_day from alert_sweeps where environment_id = ?",
+        "select minute_of_day, channel_id, last_day from alert_sweeps where environment_id = $1",
     )
     .bind(environment_id)
     .fetch_optional(conn)
@@ -491,7 +491,7 @@ pub async fn set_sweep(
     let summary = match setting {
         Some((minute, channel)) => {
             let exists: Option<i64> =
-                sqlx::query_scalar("select id from alert_channels where id = ?")
+                sqlx::query_scalar("select id from alert_channels where id = $1")
                     .bind(channel)
                     .fetch_optional(&mut *conn)
                     .await?;
@@ -502,7 +502,7 @@ pub async fn set_sweep(
                 ));
             }
             sqlx::query(
-                "insert into alert_sweeps (environment_id, minute_of_day, channel_id, updated_by) values (?, ?, ?, ?)
+                "insert into alert_sweeps (environment_id, minute_of_day, channel_id, updated_by) values ($1, $2, $3, $4)
                  on conflict (environment_id) do update set minute_of_day = excluded.minute_of_day,
                     channel_id = excluded.channel_id, updated_by = excluded.updated_by",
             )
@@ -519,7 +519,7 @@ pub async fn set_sweep(
             )
         }
         None => {
-            sqlx::query("delete from alert_sweeps where environment_id = ?")
+            sqlx::query("delete from alert_sweeps where environment_id = $1")
                 .bind(environment.id)
                 .execute(&mut *conn)
                 .await?;
@@ -550,8 +550,8 @@ pub async fn take_due_sweeps(
     let today = crate::db::db_time_secs(now)[..10].to_string();
     let minute = now.rem_euclid(86_400) / 60;
     let due: Vec<(i64, i64)> = sqlx::query_as(
-        "update alert_sweeps set last_day = ?1
-         where minute_of_day <= ?2 and (last_day is null or last_day < ?1)
+        "update alert_sweeps set last_day = $1
+         where minute_of_day <= $2 and (last_day is null or last_day < $1)
          returning environment_id, channel_id",
     )
     .bind(&today)
@@ -574,7 +574,7 @@ pub async fn enqueue_sweep(
         AppError::Internal
     })?;
     sqlx::query(
-        "insert into alert_outbox (channel_id, group_key, created_at, due_at, payload) values (?, ?, ?, ?, ?)",
+        "insert into alert_outbox (channel_id, group_key, created_at, due_at, payload) values ($1, $2, $3, $4, $5)",
     )
     .bind(channel_id)
     .bind(format!("sweep:{environment_id}"))

@@ -58,7 +58,7 @@ pub async fn list(
 ) -> Result<Vec<AlertRule>, AppError> {
     let rows: Vec<Row> = sqlx::query_as(
         "select id, environment_id, definition, revision, deleted, updated_at, evaluated_at from alert_rules
-         where environment_id = ? and deleted = ? order by name, id desc",
+         where environment_id = $1 and deleted = $2 order by name, id desc",
     )
     .bind(environment_id)
     .bind(deleted)
@@ -95,7 +95,7 @@ pub async fn all_live(conn: &mut SqliteConnection) -> Result<Vec<AlertRule>, App
 #[tracing::instrument(skip_all, fields(rule.id = id))]
 pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<AlertRule, AppError> {
     let row: Option<Row> = sqlx::query_as(
-        "select id, environment_id, definition, revision, deleted, updated_at, evaluated_at from alert_rules where id = ?",
+        "select id, environment_id, definition, revision, deleted, updated_at, evaluated_at from alert_rules where id = $1",
     )
     .bind(id)
     .fetch_optional(&mut *conn)
@@ -182,7 +182,7 @@ async fn store(
     deleted: bool,
 ) -> Result<(), AppError> {
     sqlx::query(
-        "update alert_rules set name = ?, definition = ?, revision = ?, deleted = ?, updated_at = ? where id = ?",
+        "update alert_rules set name = $1, definition = $2, revision = $3, deleted = $4, updated_at = $5 where id = $6",
     )
     .bind(&content.name)
     .bind(definition(content)?)
@@ -207,7 +207,7 @@ pub async fn create(
 ) -> Result<i64, AppError> {
     let id: i64 = sqlx::query_scalar(
         "insert into alert_rules (environment_id, name, definition, revision, updated_at)
-         values (?, ?, ?, 1, ?) returning id",
+         values ($1, $2, $3, 1, $4) returning id",
     )
     .bind(environment.id)
     .bind(&content.name)
@@ -319,7 +319,7 @@ pub async fn delete(
 }
 
 async fn drop_instances(conn: &mut SqliteConnection, id: i64) -> Result<(), AppError> {
-    sqlx::query("delete from alert_instances where rule_id = ?")
+    sqlx::query("delete from alert_instances where rule_id = $1")
         .bind(id)
         .execute(conn)
         .await?;
@@ -387,7 +387,7 @@ pub async fn apply_starter_with(
     tweak: impl Fn(&mut RuleContent),
 ) -> Result<usize, AppError> {
     let existing: Vec<String> =
-        sqlx::query_scalar("select name from alert_rules where environment_id = ? and deleted = 0")
+        sqlx::query_scalar("select name from alert_rules where environment_id = $1 and deleted = 0")
             .bind(environment.id)
             .fetch_all(&mut *conn)
             .await?;
@@ -457,7 +457,7 @@ pub async fn instances(
     let rows: Vec<InstanceDb> = sqlx::query_as(
         "select rule_id, series, map_id, state, since, fired_at, value, evaluated_at,
                 acknowledged_by, acknowledged_at, ack_comment, notified_at
-         from alert_instances where rule_id in (select value from json_each(?))
+         from alert_instances where rule_id in (select value from json_each($1))
          order by rule_id, series",
     )
     .bind(crate::db::id_list(rules))
@@ -472,7 +472,7 @@ pub async fn save_instance(conn: &mut SqliteConnection, row: &InstanceRow) -> Re
     let i = &row.instance;
     sqlx::query(
         "insert into alert_instances (rule_id, series, map_id, state, since, fired_at, value, evaluated_at, notified_at)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          on conflict (rule_id, series) do update set map_id = excluded.map_id, state = excluded.state,
             since = excluded.since, fired_at = excluded.fired_at, value = excluded.value,
             evaluated_at = excluded.evaluated_at, notified_at = excluded.notified_at,
@@ -501,7 +501,7 @@ pub async fn mark_evaluated(
     at: i64,
 ) -> Result<(), AppError> {
     sqlx::query(
-        "update alert_rules set evaluated_at = ? where id in (select value from json_each(?))",
+        "update alert_rules set evaluated_at = $1 where id in (select value from json_each($2))",
     )
     .bind(at)
     .bind(crate::db::id_list(rules))
@@ -514,7 +514,7 @@ pub async fn mark_evaluated(
 pub async fn append_history(conn: &mut SqliteConnection, h: &HistoryRow) -> Result<(), AppError> {
     sqlx::query(
         "insert into alert_history (rule_id, series, at, state, value, notice, silence_id, detail)
-         values (?, ?, ?, ?, ?, ?, ?, ?)",
+         values ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(h.rule_id)
     .bind(&h.series)
@@ -551,7 +551,7 @@ pub async fn history(
 ) -> Result<Vec<HistoryRow>, AppError> {
     let rows: Vec<HistoryDb> = sqlx::query_as(
         "select rule_id, series, at, state, value, notice, silence_id, detail from alert_history
-         where rule_id = ? and at >= ? order by at desc, id desc limit ?",
+         where rule_id = $1 and at >= $2 order by at desc, id desc limit $3",
     )
     .bind(rule_id)
     .bind(from)
@@ -601,8 +601,8 @@ pub async fn acknowledge(
         )));
     }
     sqlx::query(
-        "update alert_instances set acknowledged_by = ?, acknowledged_at = ?, ack_comment = ?
-         where rule_id = ? and series = ?",
+        "update alert_instances set acknowledged_by = $1, acknowledged_at = $2, ack_comment = $3
+         where rule_id = $4 and series = $5",
     )
     .bind(&actor.label)
     .bind(at)
@@ -665,7 +665,7 @@ pub async fn create_silence(
     };
     let id: i64 = sqlx::query_scalar(
         "insert into alert_silences (matchers, active, ends_at, created_by, created_at, comment)
-         values (?, ?, ?, ?, ?, ?) returning id",
+         values ($1, $2, $3, $4, $5, $6) returning id",
     )
     .bind(json(serde_json::to_string(&silence.matchers))?)
     .bind(json(serde_json::to_string(&silence.active))?)
@@ -699,7 +699,7 @@ pub async fn expire_silence(
     now: i64,
 ) -> Result<(), AppError> {
     let done = sqlx::query(
-        "update alert_silences set expired_at = ?, expired_by = ? where id = ? and expired_at is null",
+        "update alert_silences set expired_at = $1, expired_by = $2 where id = $3 and expired_at is null",
     )
     .bind(now)
     .bind(&actor.label)
@@ -747,7 +747,7 @@ pub async fn live_silences(
 ) -> Result<Vec<Silence>, AppError> {
     let rows: Vec<SilenceRow> = sqlx::query_as(
         "select id, matchers, active, created_by, comment, expired_at from alert_silences
-         where expired_at is null and (ends_at is null or ends_at > ?) order by id",
+         where expired_at is null and (ends_at is null or ends_at > $1) order by id",
     )
     .bind(now)
     .fetch_all(conn)
@@ -763,7 +763,7 @@ pub async fn ended_silences(
 ) -> Result<Vec<Silence>, AppError> {
     let rows: Vec<SilenceRow> = sqlx::query_as(
         "select id, matchers, active, created_by, comment, expired_at from alert_silences
-         where expired_at is not null or ends_at <= ? order by id desc limit ?",
+         where expired_at is not null or ends_at <= $1 order by id desc limit $2",
     )
     .bind(now)
     .bind(limit)
@@ -816,7 +816,7 @@ pub fn series_words(series: &str) -> String {
 /// changes went.
 pub async fn prune_history(pool: &SqlitePool, cutoff: i64) -> Result<u64, AppError> {
     let mut tx = crate::db::begin_write(pool).await?;
-    let n = sqlx::query("delete from alert_history where at < ?")
+    let n = sqlx::query("delete from alert_history where at < $1")
         .bind(cutoff)
         .execute(&mut *tx)
         .await?

@@ -75,7 +75,7 @@ pub async fn record(
     sqlx::query(
         "insert into audit_log
            (occurred_at, actor_user_id, actor, action, object_type, object_id, summary, detail, ip, environment)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(db_now())
     .bind(actor.user_id)
@@ -170,7 +170,7 @@ pub async fn count_since(
     since: &str,
 ) -> Result<i64, AppError> {
     Ok(
-        sqlx::query_scalar("select count(*) from audit_log where action = ? and occurred_at >= ?")
+        sqlx::query_scalar("select count(*) from audit_log where action = $1 and occurred_at >= $2")
             .bind(action)
             .bind(since)
             .fetch_one(conn)
@@ -190,7 +190,7 @@ pub async fn recent_changes(
         "select id, occurred_at, actor, action, object_type, object_id, summary, detail, ip, environment
          from audit_log
          where action not like 'auth.%' and action not like 'user.%' and action not like 'token.%'
-         order by id desc limit ?",
+         order by id desc limit $1",
     )
     .bind(limit)
     .fetch_all(conn)

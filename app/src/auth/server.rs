@@ -184,7 +184,7 @@ pub mod throttle {
     ) -> Result<Option<Duration>, AppError> {
         let now = now_ms();
         let (n, oldest): (i64, Option<i64>) =
-            sqlx::query_as("select count(*), min(at) from login_failures where key = ? and at > ?")
+            sqlx::query_as("select count(*), min(at) from login_failures where key = $1 and at > $2")
                 .bind(key)
                 .bind(now.saturating_sub(window_ms(window)))
                 .fetch_one(conn)
@@ -200,7 +200,7 @@ pub mod throttle {
 
     /// Records one failed attempt for `key`.
     pub async fn record_failure(conn: &mut SqliteConnection, key: &str) -> Result<(), AppError> {
-        sqlx::query("insert into login_failures (key, at) values (?, ?)")
+        sqlx::query("insert into login_failures (key, at) values ($1, $2)")
             .bind(key)
             .bind(now_ms())
             .execute(conn)
@@ -210,7 +210,7 @@ pub mod throttle {
 
     /// Forgets the failures of `key` after a successful sign-in.
     pub async fn clear(conn: &mut SqliteConnection, key: &str) -> Result<(), AppError> {
-        sqlx::query("delete from login_failures where key = ?")
+        sqlx::query("delete from login_failures where key = $1")
             .bind(key)
             .execute(conn)
             .await?;
@@ -219,7 +219,7 @@ pub mod throttle {
 
     /// Drops failures older than `window`; returns how many.
     pub async fn prune(conn: &mut SqliteConnection, window: Duration) -> Result<u64, AppError> {
-        Ok(sqlx::query("delete from login_failures where at <= ?")
+        Ok(sqlx::query("delete from login_failures where at <= $1")
             .bind(now_ms().saturating_sub(window_ms(window)))
             .execute(conn)
             .await?
@@ -266,7 +266,7 @@ pub async fn find_login(
     email: &str,
 ) -> Result<Option<LoginRow>, AppError> {
     Ok(sqlx::query_as::<_, LoginRow>(
-        "select id, email, password_hash, role, active from users where email = ?",
+        "select id, email, password_hash, role, active from users where email = $1",
     )
     .bind(email)
     .fetch_optional(conn)
@@ -284,7 +284,7 @@ pub async fn insert_user(
     use crate::error::OnConstraint as _;
     let id: i64 = sqlx::query_scalar(
         "insert into users (email, password_hash, role, active, created_at)
-         values (?, ?, ?, 1, ?) returning id",
+         values ($1, $2, $3, 1, $4) returning id",
     )
     .bind(email)
     .bind(password_hash)
@@ -313,7 +313,7 @@ pub async fn user_by_id(
     id: i64,
 ) -> Result<(String, Role, bool), AppError> {
     let row: Option<(String, String, bool)> =
-        sqlx::query_as("select email, role, active from users where id = ?")
+        sqlx::query_as("select email, role, active from users where id = $1")
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?;
@@ -327,7 +327,7 @@ pub async fn other_active_admins(
     except: i64,
 ) -> Result<i64, AppError> {
     Ok(sqlx::query_scalar(
-        "select count(*) from users where role = 'admin' and active = 1 and id <> ?",
+        "select count(*) from users where role = 'admin' and active = 1 and id <> $1",
     )
     .bind(except)
     .fetch_one(conn)
@@ -340,7 +340,7 @@ pub async fn set_user_role(
     id: i64,
     role: Role,
 ) -> Result<(), AppError> {
-    sqlx::query("update users set role = ? where id = ?")
+    sqlx::query("update users set role = $1 where id = $2")
         .bind(role.as_str())
         .bind(id)
         .execute(conn)
@@ -354,7 +354,7 @@ pub async fn set_user_active(
     id: i64,
     active: bool,
 ) -> Result<(), AppError> {
-    sqlx::query("update users set active = ? where id = ?")
+    sqlx::query("update users set active = $1 where id = $2")
         .bind(active)
         .bind(id)
         .execute(conn)
@@ -368,7 +368,7 @@ pub async fn set_password_hash(
     id: i64,
     hash: &str,
 ) -> Result<(), AppError> {
-    sqlx::query("update users set password_hash = ? where id = ?")
+    sqlx::query("update users set password_hash = $1 where id = $2")
         .bind(hash)
         .bind(id)
         .execute(conn)
@@ -421,7 +421,7 @@ pub async fn create_session(
     let now = Utc::now();
     let expires = now + ChronoDuration::from_std(ttl).unwrap_or(ChronoDuration::hours(12));
     sqlx::query(
-        "insert into sessions (token_hash, user_id, created_at, expires_at) values (?, ?, ?, ?)",
+        "insert into sessions (token_hash, user_id, created_at, expires_at) values ($1, $2, $3, $4)",
     )
     .bind(secret_hash(&secret))
     .bind(user_id)
@@ -429,7 +429,7 @@ pub async fn create_session(
     .bind(db_time(expires))
     .execute(&mut *conn)
     .await?;
-    sqlx::query("update users set last_login_at = ? where id = ?")
+    sqlx::query("update users set last_login_at = $1 where id = $2")
         .bind(db_time(now))
         .bind(user_id)
         .execute(conn)
@@ -446,7 +446,7 @@ pub async fn session_user(
 ) -> Result<Option<CurrentUser>, AppError> {
     let row: Option<(i64, String, String)> = sqlx::query_as(
         "select u.id, u.email, u.role from sessions s join users u on u.id = s.user_id
-         where s.token_hash = ? and s.expires_at > ? and u.active = 1",
+         where s.token_hash = $1 and s.expires_at > $2 and u.active = 1",
     )
     .bind(secret_hash(secret))
     .bind(db_now())
@@ -465,7 +465,7 @@ pub async fn session_user(
 /// Ends one session.
 #[tracing::instrument(skip_all)]
 pub async fn delete_session(conn: &mut SqliteConnection, secret: &str) -> Result<(), AppError> {
-    sqlx::query("delete from sessions where token_hash = ?")
+    sqlx::query("delete from sessions where token_hash = $1")
         .bind(secret_hash(secret))
         .execute(conn)
         .await?;
@@ -478,7 +478,7 @@ pub async fn delete_user_sessions(
     conn: &mut SqliteConnection,
     user_id: i64,
 ) -> Result<(), AppError> {
-    sqlx::query("delete from sessions where user_id = ?")
+    sqlx::query("delete from sessions where user_id = $1")
         .bind(user_id)
         .execute(conn)
         .await?;
@@ -488,7 +488,7 @@ pub async fn delete_user_sessions(
 /// Removes expired sessions; run periodically by the server.
 #[tracing::instrument(skip_all)]
 pub async fn purge_expired_sessions(conn: &mut SqliteConnection) -> Result<u64, AppError> {
-    let done = sqlx::query("delete from sessions where expires_at <= ?")
+    let done = sqlx::query("delete from sessions where expires_at <= $1")
         .bind(db_now())
         .execute(conn)
         .await?;
@@ -745,7 +745,7 @@ mod tests {
         let live = create_session(&mut conn, id, Duration::from_secs(60))
             .await
             .unwrap();
-        sqlx::query("update users set active = 0 where id = ?")
+        sqlx::query("update users set active = 0 where id = $1")
             .bind(id)
             .execute(&mut *conn)
             .await

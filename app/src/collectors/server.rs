@@ -16,7 +16,7 @@ pub async fn cursor(
     collector: &str,
 ) -> Result<Option<String>, AppError> {
     Ok(sqlx::query_scalar(
-        "select cursor from collector_cursors where environment_id = ? and collector = ?",
+        "select cursor from collector_cursors where environment_id = $1 and collector = $2",
     )
     .bind(env)
     .bind(collector)
@@ -54,9 +54,9 @@ async fn put_cursor(
     replace: bool,
 ) -> Result<(), AppError> {
     sqlx::query(
-        "insert into collector_cursors (environment_id, collector, cursor, updated_at) values (?, ?, ?, ?)
+        "insert into collector_cursors (environment_id, collector, cursor, updated_at) values ($1, $2, $3, $4)
          on conflict (environment_id, collector) do update set cursor = excluded.cursor, updated_at = excluded.updated_at
-         where ?",
+         where $5",
     )
     .bind(env)
     .bind(collector)
@@ -79,7 +79,7 @@ pub async fn record_run(
 ) -> Result<(), AppError> {
     sqlx::query(
         "insert into collector_runs (environment_id, collector, started_at, finished_at, outcome, items, error)
-         values (?, ?, ?, ?, ?, ?, ?)",
+         values ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(env)
     .bind(collector)
@@ -142,7 +142,7 @@ pub async fn overview(
         .map(|e| (e.id, e.name))
         .collect();
     let recent: Vec<RunRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{RUN} order by id desc limit ?"
+        "{RUN} order by id desc limit $1"
     )))
     .bind(limit)
     .fetch_all(&mut *conn)
@@ -157,10 +157,10 @@ pub async fn overview(
         let (env, collector) = (row.1, row.2.clone());
         let (last_success, failures, items): (Option<String>, i64, i64) = sqlx::query_as(
             "select
-                (select max(finished_at) from collector_runs x where x.environment_id = ?1 and x.collector = ?2 and x.outcome = 'ok'),
-                (select count(*) from collector_runs x where x.environment_id = ?1 and x.collector = ?2 and x.outcome = 'failed'
-                    and x.id > coalesce((select max(id) from collector_runs y where y.environment_id = ?1 and y.collector = ?2 and y.outcome = 'ok'), 0)),
-                (select coalesce(sum(items), 0) from collector_runs x where x.environment_id = ?1 and x.collector = ?2 and x.finished_at >= ?3)",
+                (select max(finished_at) from collector_runs x where x.environment_id = $1 and x.collector = $2 and x.outcome = 'ok'),
+                (select count(*) from collector_runs x where x.environment_id = $1 and x.collector = $2 and x.outcome = 'failed'
+                    and x.id > coalesce((select max(id) from collector_runs y where y.environment_id = $1 and y.collector = $2 and y.outcome = 'ok'), 0)),
+                (select coalesce(sum(items), 0) from collector_runs x where x.environment_id = $1 and x.collector = $2 and x.finished_at >= $3)",
         )
         .bind(env)
         .bind(&collector)
@@ -190,7 +190,7 @@ pub async fn latest_run(
 ) -> Result<Option<(String, String, Option<String>)>, AppError> {
     Ok(sqlx::query_as(
         "select outcome, finished_at, error from collector_runs
-         where environment_id = ? and collector = ? order by id desc limit 1",
+         where environment_id = $1 and collector = $2 order by id desc limit 1",
     )
     .bind(env)
     .bind(collector)
@@ -209,10 +209,10 @@ pub async fn successes(
     let from = crate::db::db_time_secs(from);
     let rows: Vec<(String, String)> = sqlx::query_as(
         "select collector, max(finished_at) from collector_runs
-         where environment_id = ?1 and outcome = 'ok' and finished_at < ?2 group by collector
+         where environment_id = $1 and outcome = 'ok' and finished_at < $2 group by collector
          union all
          select collector, finished_at from collector_runs
-         where environment_id = ?1 and outcome = 'ok' and finished_at >= ?2",
+         where environment_id = $1 and outcome = 'ok' and finished_at >= $2",
     )
     .bind(environment_id)
     .bind(&from)
@@ -252,7 +252,7 @@ pub async fn save_test(
     test: &ConnectionTest,
 ) -> Result<(), AppError> {
     let day_ago = crate::db::db_time(chrono::Utc::now() - chrono::Duration::days(1));
-    sqlx::query("delete from connection_tests where tested_at < ?")
+    sqlx::query("delete from connection_tests where tested_at < $1")
         .bind(day_ago)
         .execute(&mut *conn)
         .await?;
@@ -261,7 +261,7 @@ pub async fn save_test(
         AppError::Internal
     })?;
     sqlx::query(
-        "insert into connection_tests (token, environment, checks, tested_by, tested_at) values (?, ?, ?, ?, ?)",
+        "insert into connection_tests (token, environment, checks, tested_by, tested_at) values ($1, $2, $3, $4, $5)",
     )
     .bind(token)
     .bind(&test.environment)
@@ -280,7 +280,7 @@ pub async fn test(
 ) -> Result<Option<ConnectionTest>, AppError> {
     let day_ago = crate::db::db_time(chrono::Utc::now() - chrono::Duration::days(1));
     let row: Option<(String, String, String, String)> = sqlx::query_as(
-        "select environment, checks, tested_by, tested_at from connection_tests where token = ? and tested_at >= ?",
+        "select environment, checks, tested_by, tested_at from connection_tests where token = $1 and tested_at >= $2",
     )
     .bind(token)
     .bind(day_ago)

@@ -17,7 +17,7 @@ pub async fn record(
 ) -> Result<(), AppError> {
     sqlx::query(
         "insert into record_counts (map_id, counted_at, company, fo_count, dataverse_count, problem)
-         values (?, ?, ?, ?, ?, ?)",
+         values ($1, $2, $3, $4, $5, $6)",
     )
     .bind(map_id)
     .bind(at)
@@ -36,7 +36,7 @@ pub async fn latest(
     map_id: i64,
 ) -> Result<Option<(Option<i64>, Option<i64>)>, AppError> {
     Ok(sqlx::query_as(
-        "select fo_count, dataverse_count from record_counts where map_id = ? and company = ''
+        "select fo_count, dataverse_count from record_counts where map_id = $1 and company = ''
          order by id desc limit 1",
     )
     .bind(map_id)
@@ -53,7 +53,7 @@ pub async fn latest_between(
 ) -> Result<Option<(Option<i64>, Option<i64>)>, AppError> {
     Ok(sqlx::query_as(
         "select fo_count, dataverse_count from record_counts
-         where map_id = ? and company = '' and counted_at >= ? and counted_at < ?
+         where map_id = $1 and company = '' and counted_at >= $2 and counted_at < $3
          order by id desc limit 1",
     )
     .bind(map_id)
@@ -71,7 +71,7 @@ pub async fn recent(
 ) -> Result<Vec<RecordCount>, AppError> {
     Ok(sqlx::query_as(
         "select counted_at, company, fo_count as fo, dataverse_count as dataverse, problem
-         from record_counts where map_id = ? and company = '' order by id desc limit ?",
+         from record_counts where map_id = $1 and company = '' order by id desc limit $2",
     )
     .bind(map_id)
     .bind(limit)
@@ -86,8 +86,8 @@ pub async fn latest_by_company(
 ) -> Result<Vec<RecordCount>, AppError> {
     Ok(sqlx::query_as(
         "select counted_at, company, fo_count as fo, dataverse_count as dataverse, problem
-         from record_counts where map_id = ? and company <> '' and counted_at =
-            (select max(counted_at) from record_counts where map_id = ? and company = '')
+         from record_counts where map_id = $1 and company <> '' and counted_at =
+            (select max(counted_at) from record_counts where map_id = $2 and company = '')
          order by company",
     )
     .bind(map_id)
@@ -128,8 +128,8 @@ pub async fn last_difference_per_period(
                  from (select c.map_id, substr(c.counted_at, 1, 16) as minute, max(c.counted_at) as at,
                               c.fo_count - c.dataverse_count as difference
                        from record_counts c
-                       where c.map_id in (select value from json_each(?))
-                         and c.company = '' and c.counted_at >= ? and c.counted_at < ?
+                       where c.map_id in (select value from json_each($1))
+                         and c.company = '' and c.counted_at >= $2 and c.counted_at < $3
                          and c.fo_count is not null and c.dataverse_count is not null
                        group by c.map_id, minute)
                  group by map_id",
@@ -146,9 +146,9 @@ pub async fn last_difference_per_period(
     Ok(sqlx::query_as(
         "select map_id, group_concat(cast(strftime('%s', counted_at) as integer) || ':' || difference || ':0')
          from record_count_periods
-         where map_id in (select value from json_each(?1)) and grain = ?2
-           and period between substr(?3, 1, ?5) and substr(?4, 1, ?5)
-           and counted_at >= ?3 and counted_at < ?4
+         where map_id in (select value from json_each($1)) and grain = $2
+           and period between substr($3, 1, $5) and substr($4, 1, $5)
+           and counted_at >= $3 and counted_at < $4
          group by map_id",
     )
     .bind(id_list(maps))

@@ -133,7 +133,7 @@ fn json<T: serde::Serialize>(v: &T) -> Result<String, AppError> {
 #[tracing::instrument(skip_all, fields(run.id = id))]
 pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<RunRecord, AppError> {
     let row: Option<Row> =
-        sqlx::query_as("select id, plan_id, environment_id, kind, name, plan_revision, definition, baseline, started_at, started_by, rebaselined_at, ended_at, outcome, end_comment, silences from cutover_runs where id = ?")
+        sqlx::query_as("select id, plan_id, environment_id, kind, name, plan_revision, definition, baseline, started_at, started_by, rebaselined_at, ended_at, outcome, end_comment, silences from cutover_runs where id = $1")
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?;
@@ -144,7 +144,7 @@ pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<RunRecord, AppE
     /// Task, status, started, ended, decided by.
     type TaskRow = (String, String, Option<i64>, Option<i64>, Option<String>);
     let rows: Vec<TaskRow> = sqlx::query_as(
-        "select task_id, status, started_at, ended_at, decided_by from cutover_run_tasks where run_id = ?",
+        "select task_id, status, started_at, ended_at, decided_by from cutover_run_tasks where run_id = $1",
     )
     .bind(id)
     .fetch_all(&mut *conn)
@@ -211,7 +211,7 @@ async fn log(
     let (r, task) = run;
     sqlx::query(
         "insert into cutover_run_events (run_id, task_id, action, status, at, actor, comment)
-         values (?, ?, ?, ?, ?, ?, ?)",
+         values ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(r.id)
     .bind(task)
@@ -280,7 +280,7 @@ pub async fn start(
         ));
     }
     let open: Option<String> = sqlx::query_scalar(
-        "select name from cutover_runs where plan_id = ? and ended_at is null and kind = 'live'",
+        "select name from cutover_runs where plan_id = $1 and ended_at is null and kind = 'live'",
     )
     .bind(plan.id)
     .fetch_optional(&mut *conn)
@@ -296,7 +296,7 @@ pub async fn start(
         RunKind::Live => "Live".to_string(),
         RunKind::Rehearsal => {
             let n: i64 = sqlx::query_scalar(
-                "select count(*) from cutover_runs where plan_id = ? and kind = 'rehearsal'",
+                "select count(*) from cutover_runs where plan_id = $1 and kind = 'rehearsal'",
             )
             .bind(plan.id)
             .fetch_one(&mut *conn)
@@ -307,7 +307,7 @@ pub async fn start(
     let id: i64 = sqlx::query_scalar(
         "insert into cutover_runs (plan_id, environment_id, kind, name, plan_revision, definition, baseline, started_at, started_by,
              freeze_starts_at, freeze_ends_at)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning id",
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id",
     )
     .bind(plan.id)
     .bind(plan.environment_id)
@@ -324,7 +324,7 @@ pub async fn start(
     .await?;
     for t in &content.tasks {
         sqlx::query(
-            "insert into cutover_run_tasks (run_id, task_id, status) values (?, ?, 'pending')",
+            "insert into cutover_run_tasks (run_id, task_id, status) values ($1, $2, 'pending')",
         )
         .bind(id)
         .bind(&t.id)
@@ -380,7 +380,7 @@ async fn silence_freeze(
         };
         ids.push(crate::alerts::server::create_silence(conn, actor, &silence, now).await?);
     }
-    sqlx::query("update cutover_runs set silences = ? where id = ?")
+    sqlx::query("update cutover_runs set silences = $1 where id = $2")
         .bind(json(&ids)?)
         .bind(r.id)
         .execute(&mut *conn)
@@ -454,7 +454,7 @@ pub async fn act(
     // shown as an override, never as a pass.
     let overrides = action == Action::Complete && r.content.tasks[i].check.is_some();
     sqlx::query(
-        "update cutover_run_tasks set status = ?, started_at = ?, ended_at = ?, decided_by = ? where run_id = ? and task_id = ?",
+        "update cutover_run_tasks set status = $1, started_at = $2, ended_at = $3, decided_by = $4 where run_id = $5 and task_id = $6",
     )
     .bind(next.status.as_str())
     .bind(next.started_at)
@@ -505,8 +505,8 @@ pub async fn pass_by_check(
     let next = run::act(&r.content, &r.states, i, Action::Complete, now)
         .map_err(|m| AppError::validation("task", m))?;
     sqlx::query(
-        "update cutover_run_tasks set status = ?, started_at = ?, ended_at = ?, decided_by = 'check'
-         where run_id = ? and task_id = ? and status = 'running'",
+        "update cutover_run_tasks set status = $1, started_at = $2, ended_at = $3, decided_by = 'check'
+         where run_id = $4 and task_id = $5 and status = 'running'",
     )
     .bind(next.status.as_str())
     .bind(next.started_at)
@@ -576,7 +576,7 @@ pub async fn set_record_key(
     *k = key.to_string();
     g.tidy().map_err(|m| AppError::validation("key", m))?;
     sqlx::query(
-        "update cutover_runs set definition = ?, freeze_starts_at = ?, freeze_ends_at = ? where id = ?",
+        "update cutover_runs set definition = $1, freeze_starts_at = $2, freeze_ends_at = $3 where id = $4",
     )
     .bind(json(&content)?)
     .bind(content.starts_at)
@@ -625,7 +625,7 @@ pub async fn keep_check(
     let findings = json(&e.findings)?;
     let last: Option<(i64, bool, String, String)> = sqlx::query_as(
         "select id, pass, summary, findings from cutover_gate_checks
-         where run_id = ? and task_id = ? order by id desc limit 1",
+         where run_id = $1 and task_id = $2 order by id desc limit 1",
     )
     .bind(id)
     .bind(task)
@@ -635,7 +635,7 @@ pub async fn keep_check(
         Some((row, pass, summary, f))
             if pass == e.pass && summary == e.summary && f == findings =>
         {
-            sqlx::query("update cutover_gate_checks set last_at = ? where id = ?")
+            sqlx::query("update cutover_gate_checks set last_at = $1 where id = $2")
                 .bind(now)
                 .bind(row)
                 .execute(conn)
@@ -644,7 +644,7 @@ pub async fn keep_check(
         _ => {
             sqlx::query(
                 "insert into cutover_gate_checks (run_id, task_id, first_at, last_at, pass, summary, findings)
-                 values (?, ?, ?, ?, ?, ?, ?)",
+                 values ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(id)
             .bind(task)
@@ -684,7 +684,7 @@ pub async fn checks(
 ) -> Result<Vec<CheckRow>, AppError> {
     let rows: Vec<StoredCheck> = sqlx::query_as(
         "select task_id, first_at, last_at, pass, summary, findings from cutover_gate_checks
-         where run_id = ? and (? is null or task_id = ?) order by id desc limit ?",
+         where run_id = $1 and ($2 is null or task_id = $3) order by id desc limit $4",
     )
     .bind(id)
     .bind(task)
@@ -702,7 +702,7 @@ pub async fn latest_checks(
 ) -> Result<std::collections::HashMap<String, CheckRow>, AppError> {
     let rows: Vec<StoredCheck> = sqlx::query_as(
         "select task_id, first_at, last_at, pass, summary, findings from cutover_gate_checks
-         where id in (select max(id) from cutover_gate_checks where run_id = ? group by task_id)",
+         where id in (select max(id) from cutover_gate_checks where run_id = $1 group by task_id)",
     )
     .bind(id)
     .fetch_all(conn)
@@ -747,7 +747,7 @@ pub async fn rebaseline(
     open(&r)?;
     let baseline = run::baseline(&r.content, Some((&r.states, now)))
         .map_err(|(f, m)| AppError::validation(f, m))?;
-    sqlx::query("update cutover_runs set baseline = ?, rebaselined_at = ? where id = ?")
+    sqlx::query("update cutover_runs set baseline = $1, rebaselined_at = $2 where id = $3")
         .bind(json(&baseline)?)
         .bind(now)
         .bind(id)
@@ -774,7 +774,7 @@ pub async fn end(
             format!("Say why the run is {}.", outcome.label().to_lowercase()),
         ));
     }
-    sqlx::query("update cutover_runs set ended_at = ?, outcome = ?, end_comment = ? where id = ?")
+    sqlx::query("update cutover_runs set ended_at = $1, outcome = $2, end_comment = $3 where id = $4")
         .bind(now)
         .bind(outcome.as_str())
         .bind(comment.trim())
@@ -834,8 +834,8 @@ pub async fn freezes(
         "select id, name, definition, freeze_starts_at,
                 min(coalesce(ended_at, freeze_ends_at), freeze_ends_at) as freeze_end
          from cutover_runs
-         where environment_id = ?1 and freeze_starts_at < ?3
-           and min(coalesce(ended_at, freeze_ends_at), freeze_ends_at) > max(?2, freeze_starts_at)
+         where environment_id = $1 and freeze_starts_at < $3
+           and min(coalesce(ended_at, freeze_ends_at), freeze_ends_at) > max($2, freeze_starts_at)
          order by started_at desc limit 20",
     )
     .bind(environment_id)
@@ -872,7 +872,7 @@ pub async fn freezes(
         let ids: Vec<&str> = marks.iter().map(|t| t.id.as_str()).collect();
         let reached: std::collections::HashMap<String, i64> = sqlx::query_as(
             "select task_id, ended_at from cutover_run_tasks
-             where run_id = ? and task_id in (select value from json_each(?))
+             where run_id = $1 and task_id in (select value from json_each($2))
                and status = 'done' and ended_at is not null",
         )
         .bind(id)
@@ -907,7 +907,7 @@ pub async fn events(
 ) -> Result<Vec<EventRow>, AppError> {
     Ok(sqlx::query_as(
         "select task_id, action, status, at, actor, comment from cutover_run_events
-         where run_id = ? order by id desc limit ?",
+         where run_id = $1 order by id desc limit $2",
     )
     .bind(id)
     .bind(limit)
@@ -919,7 +919,7 @@ pub async fn events(
 pub async fn of_plan(conn: &mut SqliteConnection, plan_id: i64) -> Result<Vec<RunRow>, AppError> {
     Ok(sqlx::query_as(
         "select id, kind, name, started_at, ended_at, outcome from cutover_runs
-         where plan_id = ? order by id desc",
+         where plan_id = $1 order by id desc",
     )
     .bind(plan_id)
     .fetch_all(conn)
@@ -932,7 +932,7 @@ pub async fn open_in(
     environment_id: i64,
 ) -> Result<Vec<i64>, AppError> {
     Ok(sqlx::query_scalar(
-        "select id from cutover_runs where environment_id = ? and ended_at is null
+        "select id from cutover_runs where environment_id = $1 and ended_at is null
          order by kind = 'live' desc, id desc",
     )
     .bind(environment_id)
@@ -949,7 +949,7 @@ pub async fn last_comments(
     let rows: Vec<(String, String, i64, String)> = sqlx::query_as(
         "select task_id, actor, at, comment from cutover_run_events
          where id in (select max(id) from cutover_run_events
-                      where run_id = ? and task_id is not null and comment != '' group by task_id)",
+                      where run_id = $1 and task_id is not null and comment != '' group by task_id)",
     )
     .bind(id)
     .fetch_all(conn)

@@ -71,7 +71,7 @@ pub async fn list(
 ) -> Result<Vec<Plan>, AppError> {
     let rows: Vec<Row> = sqlx::query_as(
         "select id, environment_id, definition, revision, deleted, updated_at from cutover_plans
-         where environment_id = ? and deleted = ? order by name, id desc",
+         where environment_id = $1 and deleted = $2 order by name, id desc",
     )
     .bind(environment_id)
     .bind(deleted)
@@ -87,7 +87,7 @@ pub async fn list(
 #[tracing::instrument(skip_all, fields(plan.id = id))]
 pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<Plan, AppError> {
     let row: Option<Row> = sqlx::query_as(
-        "select id, environment_id, definition, revision, deleted, updated_at from cutover_plans where id = ?",
+        "select id, environment_id, definition, revision, deleted, updated_at from cutover_plans where id = $1",
     )
     .bind(id)
     .fetch_optional(&mut *conn)
@@ -153,7 +153,7 @@ async fn store(
     deleted: bool,
 ) -> Result<(), AppError> {
     sqlx::query(
-        "update cutover_plans set name = ?, definition = ?, revision = ?, deleted = ?, updated_at = ? where id = ?",
+        "update cutover_plans set name = $1, definition = $2, revision = $3, deleted = $4, updated_at = $5 where id = $6",
     )
     .bind(&content.name)
     .bind(definition(content)?)
@@ -179,7 +179,7 @@ pub async fn create(
     let content = checked(content)?;
     let id: i64 = sqlx::query_scalar(
         "insert into cutover_plans (environment_id, name, definition, revision, updated_at)
-         values (?, ?, ?, 1, ?) returning id",
+         values ($1, $2, $3, 1, $4) returning id",
     )
     .bind(environment_id)
     .bind(&content.name)

@@ -43,7 +43,7 @@ pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<Environment>, AppEr
 /// The name of environment `id`, if it exists.
 pub async fn name_of(conn: &mut SqliteConnection, id: i64) -> Result<Option<String>, AppError> {
     Ok(
-        sqlx::query_scalar("select name from environments where id = ?")
+        sqlx::query_scalar("select name from environments where id = $1")
             .bind(id)
             .fetch_optional(conn)
             .await?,
@@ -73,7 +73,7 @@ pub async fn named_or_first(
 #[tracing::instrument(skip_all)]
 pub async fn by_name(conn: &mut SqliteConnection, name: &str) -> Result<Environment, AppError> {
     let row: Option<Row> = sqlx::query_as(
-        "select id, name, fo_url, dataverse_url, legal_entities, time_zone from environments where lower(name) = lower(?)",
+        "select id, name, fo_url, dataverse_url, legal_entities, time_zone from environments where lower(name) = lower($1)",
     )
     .bind(name.trim())
     .fetch_optional(conn)
@@ -85,7 +85,7 @@ pub async fn by_name(conn: &mut SqliteConnection, name: &str) -> Result<Environm
 /// One environment by id.
 pub async fn by_id(conn: &mut SqliteConnection, id: i64) -> Result<Environment, AppError> {
     let row: Option<Row> = sqlx::query_as(
-        "select id, name, fo_url, dataverse_url, legal_entities, time_zone from environments where id = ?",
+        "select id, name, fo_url, dataverse_url, legal_entities, time_zone from environments where id = $1",
     )
     .bind(id)
     .fetch_optional(conn)
@@ -114,7 +114,7 @@ pub async fn save(
         None => {
             let id: i64 = sqlx::query_scalar(
                 "insert into environments (name, fo_url, dataverse_url, legal_entities, created_at, updated_at)
-                 values (?, ?, ?, ?, ?, ?) returning id",
+                 values ($1, $2, $3, $4, $5, $6) returning id",
             )
             .bind(&input.name)
             .bind(&input.fo_url)
@@ -129,8 +129,8 @@ pub async fn save(
         }
         Some(id) => {
             let done = sqlx::query(
-                "update environments set name = ?, fo_url = ?, dataverse_url = ?, legal_entities = ?, updated_at = ?
-                 where id = ?",
+                "update environments set name = $1, fo_url = $2, dataverse_url = $3, legal_entities = $4, updated_at = $5
+                 where id = $6",
             )
             .bind(&input.name)
             .bind(&input.fo_url)
@@ -179,7 +179,7 @@ pub async fn set_time_zone(
     let name = name_of(conn, id)
         .await?
         .ok_or_else(|| AppError::not_found(format!("Environment {id}")))?;
-    sqlx::query("update environments set time_zone = ?, updated_at = ? where id = ?")
+    sqlx::query("update environments set time_zone = $1, updated_at = $2 where id = $3")
         .bind(zone.name())
         .bind(db_now())
         .bind(id)

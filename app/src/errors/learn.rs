@@ -40,7 +40,7 @@ pub async fn for_patterns<'a>(
     }
     let rows: Vec<(i64, String, String)> = sqlx::query_as(
         "select id, pattern, category from error_lessons
-         where environment_id = ? and pattern in (select value from json_each(?))",
+         where environment_id = $1 and pattern in (select value from json_each($2))",
     )
     .bind(environment_id)
     .bind(serde_json::to_string(&patterns).unwrap_or_else(|_| "[]".into()))
@@ -76,7 +76,7 @@ pub(super) async fn count_decided(
         }
     }
     for (id, n) in decided {
-        sqlx::query("update error_lessons set decided = decided + ? where id = ?")
+        sqlx::query("update error_lessons set decided = decided + $1 where id = $2")
             .bind(n)
             .bind(id)
             .execute(&mut *conn)
@@ -100,7 +100,7 @@ pub(super) async fn teach(
         Some(c) => {
             sqlx::query(
                 "insert into error_lessons (environment_id, pattern, category, group_id, created_at, created_by)
-                 values (?, ?, ?, ?, ?, ?)
+                 values ($1, $2, $3, $4, $5, $6)
                  on conflict (environment_id, pattern) do update set
                     decided = case when category = excluded.category then decided else 0 end,
                     category = excluded.category, group_id = excluded.group_id,
@@ -119,7 +119,7 @@ pub(super) async fn teach(
             // Only the group that taught a lesson takes it back by clearing
             // its override; other groups' overrides are their own.
             sqlx::query(
-                "delete from error_lessons where environment_id = ? and pattern = ? and group_id = ?",
+                "delete from error_lessons where environment_id = $1 and pattern = $2 and group_id = $3",
             )
             .bind(environment_id)
             .bind(pattern)
@@ -138,7 +138,7 @@ pub async fn list(
 ) -> Result<Vec<Lesson>, AppError> {
     let rows: Vec<(i64, String, String, i64, String, String, i64)> = sqlx::query_as(
         "select id, pattern, category, group_id, created_at, created_by, decided from error_lessons
-         where environment_id = ? order by created_at desc, id desc",
+         where environment_id = $1 order by created_at desc, id desc",
     )
     .bind(environment_id)
     .fetch_all(&mut *conn)
@@ -168,7 +168,7 @@ pub async fn forget(
     id: i64,
 ) -> Result<(), AppError> {
     let gone: Option<(String, String, i64)> = sqlx::query_as(
-        "delete from error_lessons where id = ? and environment_id = ?
+        "delete from error_lessons where id = $1 and environment_id = $2
          returning pattern, category, decided",
     )
     .bind(id)
@@ -233,7 +233,7 @@ pub async fn reclassify(
          from error_groups g
          left join error_entries e on e.id = (select n.id from error_entries n where n.group_id = g.id
                                               order by n.occurred_at desc, n.id desc limit 1)
-         where ?1 is null or g.environment_id = ?1 order by g.id",
+         where $1 is null or g.environment_id = $1 order by g.id",
     )
     .bind(environment_id)
     .fetch_all(&mut *conn)
@@ -249,7 +249,7 @@ pub async fn reclassify(
         );
         if c.category == old {
             if c.rule != row.rule {
-                sqlx::query("update error_groups set rule = ? where id = ?")
+                sqlx::query("update error_groups set rule = $1 where id = $2")
                     .bind(&c.rule)
                     .bind(row.id)
                     .execute(&mut *conn)
@@ -269,14 +269,14 @@ pub async fn reclassify(
             .category_override
             .clone()
             .unwrap_or(row.category.clone());
-        sqlx::query("update error_entries set category = ?, rule = ? where group_id = ?")
+        sqlx::query("update error_entries set category = $1, rule = $2 where group_id = $3")
             .bind(c.category.as_str())
             .bind(&c.rule)
             .bind(row.id)
             .execute(&mut *conn)
             .await?;
         let twin: Option<(i64, Option<String>)> =
-            sqlx::query_as("select id, category_override from error_groups where fingerprint = ?")
+            sqlx::query_as("select id, category_override from error_groups where fingerprint = $1")
                 .bind(&fingerprint)
                 .fetch_optional(&mut *conn)
                 .await?;
@@ -290,7 +290,7 @@ pub async fn reclassify(
             merged += 1;
         } else {
             sqlx::query(
-                "update error_groups set category = ?, rule = ?, fingerprint = ? where id = ?",
+                "update error_groups set category = $1, rule = $2, fingerprint = $3 where id = $4",
             )
             .bind(c.category.as_str())
             .bind(&c.rule)
@@ -345,7 +345,7 @@ async fn merge(conn: &mut SqliteConnection, from: i64, into: i64) -> Result<(), 
             "day"
         };
         let sql = format!(
-            "insert into {table} (group_id, {column}, count) select ?, {column}, count from {table} where group_id = ?
+            "insert into {table} (group_id, {column}, count) select $1, {column}, count from {table} where group_id = $2
              on conflict (group_id, {column}) do update set count = count + excluded.count"
         );
         sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -354,13 +354,13 @@ async fn merge(conn: &mut SqliteConnection, from: i64, into: i64) -> Result<(), 
             .execute(&mut *conn)
             .await?;
         sqlx::query(sqlx::AssertSqlSafe(format!(
-            "delete from {table} where group_id = ?"
+            "delete from {table} where group_id = $1"
         )))
         .bind(from)
         .execute(&mut *conn)
         .await?;
     }
-    sqlx::query("update error_entries set group_id = ? where group_id = ?")
+    sqlx::query("update error_entries set group_id = $1 where group_id = $2")
         .bind(into)
         .bind(from)
         .execute(&mut *conn)
@@ -369,19 +369,19 @@ async fn merge(conn: &mut SqliteConnection, from: i64, into: i64) -> Result<(), 
         "update error_groups set entry_count = error_groups.entry_count + f.entry_count,
             first_seen = min(error_groups.first_seen, f.first_seen),
             last_seen = max(error_groups.last_seen, f.last_seen)
-         from (select entry_count, first_seen, last_seen from error_groups where id = ?) as f
-         where error_groups.id = ?",
+         from (select entry_count, first_seen, last_seen from error_groups where id = $1) as f
+         where error_groups.id = $2",
     )
     .bind(from)
     .bind(into)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("update error_lessons set group_id = ? where group_id = ?")
+    sqlx::query("update error_lessons set group_id = $1 where group_id = $2")
         .bind(into)
         .bind(from)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("delete from error_groups where id = ?")
+    sqlx::query("delete from error_groups where id = $1")
         .bind(from)
         .execute(&mut *conn)
         .await?;
@@ -445,7 +445,7 @@ mod tests {
     async fn assert_rollups_match_queue(pool: &SqlitePool, env: i64) {
         let queue: BTreeMap<String, i64> = sqlx::query_as(
             "select coalesce(g.category_override, g.category), count(*) from error_entries e
-             join error_groups g on g.id = e.group_id where e.environment_id = ? group by 1",
+             join error_groups g on g.id = e.group_id where e.environment_id = $1 group by 1",
         )
         .bind(env)
         .fetch_all(pool)
@@ -456,7 +456,7 @@ mod tests {
         for grain in ["hour", "day"] {
             let rolled: BTreeMap<String, i64> = sqlx::query_as(
                 "select category, sum(count) from error_rollup
-                 where environment_id = ? and map_id = 0 and grain = ? group by 1 having sum(count) <> 0",
+                 where environment_id = $1 and map_id = 0 and grain = $2 group by 1 having sum(count) <> 0",
             )
             .bind(env)
             .bind(grain)
@@ -605,7 +605,7 @@ mod tests {
                 Category::Other,
                 pattern,
             );
-            sqlx::query("update error_groups set category = 'other', rule = 'old', fingerprint = ? where id = ?")
+            sqlx::query("update error_groups set category = 'other', rule = 'old', fingerprint = $1 where id = $2")
                 .bind(fp)
                 .bind(id)
                 .execute(&mut *conn)
@@ -658,7 +658,7 @@ mod tests {
         let (groups, lookups, held_category): (i64, i64, String) = sqlx::query_as(
             "select (select count(*) from error_groups),
                     (select entry_count from error_groups where pattern like 'Couldn''t resolve%'),
-                    (select coalesce(category_override, category) from error_groups where id = ?)",
+                    (select coalesce(category_override, category) from error_groups where id = $1)",
         )
         .bind(busy)
         .fetch_one(&pool)

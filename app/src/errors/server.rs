@@ -628,7 +628,7 @@ async fn split_duplicates(
     let stored: Vec<(String, i64, String, Option<String>)> = sqlx::query_as(
         "select e.client_id, e.group_id, g.category, g.category_override
          from error_entries e join error_groups g on g.id = e.group_id
-         where e.environment_id = ? and e.client_id in (select value from json_each(?))",
+         where e.environment_id = $1 and e.client_id in (select value from json_each($2))",
     )
     .bind(environment_id)
     .bind(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
@@ -703,7 +703,7 @@ async fn upsert_groups(
     let fps: Vec<&str> = groups.keys().map(String::as_str).collect();
     let existing: Vec<(String, i64, String, Option<String>, String)> = sqlx::query_as(
         "select fingerprint, id, category, category_override, state from error_groups
-         where fingerprint in (select value from json_each(?))",
+         where fingerprint in (select value from json_each($1))",
     )
     .bind(serde_json::to_string(&fps).unwrap_or_else(|_| "[]".into()))
     .fetch_all(&mut *conn)
@@ -714,13 +714,13 @@ async fn upsert_groups(
         let Some(g) = groups.get(&fp) else { continue };
         let reopen = state == GroupState::Resolved.as_str();
         sqlx::query(
-            "update error_groups set first_seen = min(first_seen, ?), last_seen = max(last_seen, ?),
-                entry_count = entry_count + ?,
-                state = case when ? then 'open' else state end,
-                state_changed_at = case when ? then ? else state_changed_at end,
-                state_changed_by = case when ? then ? else state_changed_by end,
-                state_comment = case when ? then 'New entries arrived after it was resolved.' else state_comment end
-             where id = ?",
+            "update error_groups set first_seen = min(first_seen, $1), last_seen = max(last_seen, $2),
+                entry_count = entry_count + $3,
+                state = case when $4 then 'open' else state end,
+                state_changed_at = case when $5 then $6 else state_changed_at end,
+                state_changed_by = case when $7 then $8 else state_changed_by end,
+                state_comment = case when $9 then 'New entries arrived after it was resolved.' else state_comment end
+             where id = $10",
         )
         .bind(&g.first)
         .bind(&g.last)
@@ -757,7 +757,7 @@ async fn upsert_groups(
         let id: i64 = sqlx::query_scalar(
             "insert into error_groups (environment_id, map_id, direction, category, rule, category_override,
                 fingerprint, pattern, first_seen, last_seen, entry_count)
-             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning id",
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id",
         )
         .bind(environment_id)
         .bind(g.map_id)
@@ -1182,7 +1182,7 @@ async fn fill_sparklines(
     let ids: Vec<i64> = groups.iter().map(|g| g.id).collect();
     let rows: Vec<(i64, String, i64)> = sqlx::query_as(
         "select group_id, day, count from error_group_days
-         where group_id in (select value from json_each(?)) and day >= ?",
+         where group_id in (select value from json_each($1)) and day >= $2",
     )
     .bind(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
     .bind(&days[0])
@@ -1252,7 +1252,7 @@ pub async fn group_detail(
         Option<String>,
     ) = sqlx::query_as(
         "select environment_id, category, rule, state_changed_at, state_changed_by, state_comment
-         from error_groups where id = ?",
+         from error_groups where id = $1",
     )
     .bind(id)
     .fetch_one(&mut *conn)
@@ -1265,8 +1265,8 @@ pub async fn group_detail(
     let rows: Vec<EntrySql> = sqlx::query_as(
         "select id, client_id, occurred_at, received_at, record_key, legal_entity, category, rule, message, detail,
                 source, source_ref
-         from error_entries where group_id = ? and (occurred_at, id) < (?, ?)
-         order by occurred_at desc, id desc limit ?",
+         from error_entries where group_id = $1 and (occurred_at, id) < ($2, $3)
+         order by occurred_at desc, id desc limit $4",
     )
     .bind(id)
     .bind(before_at)
@@ -1344,8 +1344,8 @@ pub async fn set_state(
         ));
     }
     let changed: Vec<i64> = sqlx::query_scalar(
-        "update error_groups set state = ?, state_changed_at = ?, state_changed_by = ?, state_comment = ?
-         where environment_id = ? and id in (select value from json_each(?)) and state <> ?
+        "update error_groups set state = $1, state_changed_at = $2, state_changed_by = $3, state_comment = $4
+         where environment_id = $5 and id in (select value from json_each($6)) and state <> $7
          returning id",
     )
     .bind(state.as_str())
@@ -1401,9 +1401,9 @@ pub(super) async fn roll_group(
         for map in ["0", "g.map_id"] {
             let sql = format!(
                 "insert into error_rollup (environment_id, map_id, category, grain, bucket, count)
-                 select g.environment_id, {map}, ?, ?, b.{column}, ? * b.count
+                 select g.environment_id, {map}, $1, $2, b.{column}, $3 * b.count
                  from {table} b join error_groups g on g.id = b.group_id
-                 where b.group_id = ? and {map} is not null
+                 where b.group_id = $4 and {map} is not null
                  on conflict (environment_id, map_id, grain, bucket, category)
                  do update set count = count + excluded.count"
             );
@@ -1429,7 +1429,7 @@ pub async fn override_category(
     comment: &str,
 ) -> Result<(), AppError> {
     let old: Option<(String, Option<String>, i64, String)> = sqlx::query_as(
-        "select category, category_override, environment_id, pattern from error_groups where id = ?",
+        "select category, category_override, environment_id, pattern from error_groups where id = $1",
     )
     .bind(id)
     .fetch_optional(&mut *conn)
@@ -1440,7 +1440,7 @@ pub async fn override_category(
     if new == old {
         return Ok(());
     }
-    sqlx::query("update error_groups set category_override = ? where id = ?")
+    sqlx::query("update error_groups set category_override = $1 where id = $2")
         .bind(&new)
         .bind(id)
         .execute(&mut *conn)
@@ -1492,7 +1492,7 @@ pub async fn sweep(
     let categories: Vec<(String, i64)> = sqlx::query_as(
         "select coalesce(g.category_override, g.category), count(*) from error_entries e
          join error_groups g on g.id = e.group_id
-         where e.occurred_at >= ? and e.environment_id = ? group by 1 order by 2 desc, 1",
+         where e.occurred_at >= $1 and e.environment_id = $2 group by 1 order by 2 desc, 1",
     )
     .bind(&since)
     .bind(environment_id)
@@ -1500,7 +1500,7 @@ pub async fn sweep(
     .await?;
     let per_map: Vec<(Option<i64>, i64)> = sqlx::query_as(
         "select g.map_id, count(*) from error_entries e join error_groups g on g.id = e.group_id
-         where e.occurred_at >= ? and e.environment_id = ? group by g.map_id",
+         where e.occurred_at >= $1 and e.environment_id = $2 group by g.map_id",
     )
     .bind(&since)
     .bind(environment_id)
@@ -1518,7 +1518,7 @@ pub async fn sweep(
     top_maps.truncate(5);
     let new_groups: Vec<(i64, String, String, i64)> = sqlx::query_as(
         "select id, coalesce(category_override, category), pattern, entry_count from error_groups
-         where environment_id = ? and first_seen >= ? order by entry_count desc, id desc limit 10",
+         where environment_id = $1 and first_seen >= $2 order by entry_count desc, id desc limit 10",
     )
     .bind(environment_id)
     .bind(&since)
@@ -1598,7 +1598,7 @@ pub async fn rollup(
 ) -> Result<Vec<(i64, Category, i64)>, AppError> {
     let rows: Vec<(String, String, i64)> = sqlx::query_as(
         "select bucket, category, sum(count) from error_rollup
-         where environment_id = ? and map_id = ? and grain = ? and bucket >= ? and bucket < ?
+         where environment_id = $1 and map_id = $2 and grain = $3 and bucket >= $4 and bucket < $5
          group by 1, 2",
     )
     .bind(environment_id)
@@ -1632,8 +1632,8 @@ pub async fn hourly_per_map(
 ) -> Result<Vec<(i64, i64, i64)>, AppError> {
     let rows: Vec<(i64, String, i64)> = sqlx::query_as(
         "select map_id, bucket, sum(count) from error_rollup
-         where environment_id = ?1 and grain = 'hour' and bucket >= ?2 and bucket < ?3
-           and map_id in (select 0 union all select value from json_each(?4))
+         where environment_id = $1 and grain = 'hour' and bucket >= $2 and bucket < $3
+           and map_id in (select 0 union all select value from json_each($4))
          group by 1, 2",
     )
     .bind(environment_id)
@@ -1690,8 +1690,8 @@ pub async fn hourly_matching(
         None => {
             sqlx::query_as(
                 "select map_id, bucket, sum(count) from error_rollup
-                 where environment_id = ?1 and grain = 'hour' and bucket >= ?2 and bucket < ?3
-                   and map_id in (select value from json_each(?4)) and (?5 is null or category = ?5)
+                 where environment_id = $1 and grain = 'hour' and bucket >= $2 and bucket < $3
+                   and map_id in (select value from json_each($4)) and ($5 is null or category = $5)
                  group by 1, 2",
             )
             .bind(environment_id)
@@ -1704,11 +1704,11 @@ pub async fn hourly_matching(
         }
         Some(direction) => {
             sqlx::query_as(
-                "select case when ?6 then 0 else g.map_id end, h.hour, sum(h.count)
+                "select case when $6 then 0 else g.map_id end, h.hour, sum(h.count)
                  from error_group_hours h join error_groups g on g.id = h.group_id
-                 where g.environment_id = ?1 and h.hour >= ?2 and h.hour < ?3
-                   and (?6 or g.map_id in (select value from json_each(?4)))
-                   and g.direction = ?7 and (?5 is null or coalesce(g.category_override, g.category) = ?5)
+                 where g.environment_id = $1 and h.hour >= $2 and h.hour < $3
+                   and ($6 or g.map_id in (select value from json_each($4)))
+                   and g.direction = $7 and ($5 is null or coalesce(g.category_override, g.category) = $5)
                  group by 1, 2",
             )
             .bind(environment_id)
@@ -1742,9 +1742,9 @@ pub async fn group_spans(
     let rows: Vec<(Option<i64>, String, Option<String>)> = sqlx::query_as(
         "select map_id, first_seen, case when state in ('resolved', 'ignored') then state_changed_at end
          from error_groups
-         where environment_id = ?1 and (?2 is null or map_id in (select value from json_each(?2)))
-           and (?3 is null or direction = ?3) and (?4 is null or coalesce(category_override, category) = ?4)
-           and not (state in ('resolved', 'ignored') and coalesce(state_changed_at, '') < ?5)",
+         where environment_id = $1 and ($2 is null or map_id in (select value from json_each($2)))
+           and ($3 is null or direction = $3) and ($4 is null or coalesce(category_override, category) = $4)
+           and not (state in ('resolved', 'ignored') and coalesce(state_changed_at, '') < $5)",
     )
     .bind(environment_id)
     .bind(f.maps.as_deref().map(crate::db::id_list))
@@ -1789,13 +1789,13 @@ pub async fn open_and_new(
     since: &str,
 ) -> Result<(HashMap<Option<i64>, i64>, i64), AppError> {
     let open: Vec<(Option<i64>, i64)> = sqlx::query_as(
-        "select map_id, count(*) from error_groups where environment_id = ? and state = 'open' group by map_id",
+        "select map_id, count(*) from error_groups where environment_id = $1 and state = 'open' group by map_id",
     )
     .bind(environment_id)
     .fetch_all(&mut *conn)
     .await?;
     let new: i64 = sqlx::query_scalar(
-        "select count(*) from error_groups where environment_id = ? and first_seen >= ?",
+        "select count(*) from error_groups where environment_id = $1 and first_seen >= $2",
     )
     .bind(environment_id)
     .bind(since)
@@ -1815,7 +1815,7 @@ pub async fn new_groups(
 ) -> Result<Vec<(Option<i64>, String, String)>, AppError> {
     Ok(sqlx::query_as(
         "select map_id, first_seen, pattern from error_groups
-         where environment_id = ? and first_seen >= ? order by first_seen desc, id desc limit ?",
+         where environment_id = $1 and first_seen >= $2 order by first_seen desc, id desc limit $3",
     )
     .bind(environment_id)
     .bind(since)
@@ -1835,7 +1835,7 @@ pub async fn new_and_resolved_times(
 ) -> Result<(Vec<String>, Vec<String>), AppError> {
     let first: Vec<String> = sqlx::query_scalar(
         "select first_seen from error_groups
-         where environment_id = ? and (? is null or map_id = ?) and first_seen >= ? and first_seen < ?",
+         where environment_id = $1 and ($2 is null or map_id = $3) and first_seen >= $4 and first_seen < $5",
     )
     .bind(environment_id)
     .bind(map)
@@ -1846,8 +1846,8 @@ pub async fn new_and_resolved_times(
     .await?;
     let resolved: Vec<String> = sqlx::query_scalar(
         "select state_changed_at from error_groups
-         where environment_id = ? and (? is null or map_id = ?) and state = 'resolved'
-           and state_changed_at >= ? and state_changed_at < ?",
+         where environment_id = $1 and ($2 is null or map_id = $3) and state = 'resolved'
+           and state_changed_at >= $4 and state_changed_at < $5",
     )
     .bind(environment_id)
     .bind(map)
@@ -1870,7 +1870,7 @@ pub async fn per_minute(
     Ok(sqlx::query_as(
         "select substr(e.occurred_at, 1, 16), count(*) from error_entries e
          join error_groups g on g.id = e.group_id
-         where g.map_id = ? and e.occurred_at >= ? and e.occurred_at < ?
+         where g.map_id = $1 and e.occurred_at >= $2 and e.occurred_at < $3
          group by 1",
     )
     .bind(map_id)
@@ -1906,17 +1906,17 @@ pub async fn week_groups(
     // id, pattern, effective category, map, entries in the week (?1..?2
     // days), state; each query adds its condition and order.
     const GROUPS: &str = "select g.id, g.pattern, coalesce(g.category_override, g.category), g.map_id,
-            (select coalesce(sum(d.count), 0) from error_group_days d where d.group_id = g.id and d.day between ?1 and ?2),
+            (select coalesce(sum(d.count), 0) from error_group_days d where d.group_id = g.id and d.day between $1 and $2),
             g.state
         from error_groups g
-        where g.environment_id = ?3";
+        where g.environment_id = $3";
     type Row = (i64, String, String, Option<i64>, i64, String);
     let top: Vec<Row> = sqlx::query_as(
         "select g.id, g.pattern, coalesce(g.category_override, g.category), g.map_id, t.n, g.state
          from (select d.group_id, sum(d.count) as n from error_group_days d
-               where d.day between ?1 and ?2 group by d.group_id) t
+               where d.day between $1 and $2 group by d.group_id) t
          join error_groups g on g.id = t.group_id
-         where g.environment_id = ?3
+         where g.environment_id = $3
          order by t.n desc, g.id limit 10",
     )
     .bind(first)
@@ -1926,8 +1926,8 @@ pub async fn week_groups(
     .await?;
     let mut listed = Vec::with_capacity(2);
     for condition in [
-        "g.first_seen >= ?4 and g.first_seen < ?5 order by g.first_seen limit 100",
-        "g.state = 'resolved' and g.state_changed_at >= ?4 and g.state_changed_at < ?5
+        "g.first_seen >= $4 and g.first_seen < $5 order by g.first_seen limit 100",
+        "g.state = 'resolved' and g.state_changed_at >= $4 and g.state_changed_at < $5
          order by g.state_changed_at limit 100",
     ] {
         let rows: Vec<Row> =
@@ -1968,7 +1968,7 @@ pub async fn prune(pool: &sqlx::SqlitePool, cutoff: DateTime<Utc>) -> Result<u64
     loop {
         let n = sqlx::query(
             "delete from error_entries where id in
-               (select id from error_entries where occurred_at < ? limit 5000)",
+               (select id from error_entries where occurred_at < $1 limit 5000)",
         )
         .bind(&cutoff)
         .execute(pool)

@@ -132,7 +132,7 @@ async fn list_where_deleted(
     deleted: bool,
 ) -> Result<Vec<TableMap>, AppError> {
     let rows: Vec<Row> = sqlx::query_as(AssertSqlSafe(format!(
-        "{SELECT} where m.environment_id = ? and m.deleted = ? order by m.name"
+        "{SELECT} where m.environment_id = $1 and m.deleted = $2 order by m.name"
     )))
     .bind(environment_id)
     .bind(deleted)
@@ -152,7 +152,7 @@ async fn list_where_deleted(
 /// One map, deleted or not.
 #[tracing::instrument(skip_all, fields(map.id = id))]
 pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<TableMap, AppError> {
-    let row: Option<Row> = sqlx::query_as(AssertSqlSafe(format!("{SELECT} where m.id = ?")))
+    let row: Option<Row> = sqlx::query_as(AssertSqlSafe(format!("{SELECT} where m.id = $1")))
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
@@ -243,10 +243,10 @@ async fn store(
 ) -> Result<(), AppError> {
     bind_content!(
         sqlx::query(
-            "update table_maps set name = ?, fo_entity = ?, dataverse_table = ?, direction = ?, not_synced_reason = ?,
-                master_side = ?, fo_keys = ?, dataverse_keys = ?, initial_sync = ?, expected_records = ?, state = ?,
-                tags = ?, notes = ?, revision = ?, deleted = ?, updated_at = ?
-             where id = ?",
+            "update table_maps set name = $1, fo_entity = $2, dataverse_table = $3, direction = $4, not_synced_reason = $5,
+                master_side = $6, fo_keys = $7, dataverse_keys = $8, initial_sync = $9, expected_records = $10, state = $11,
+                tags = $12, notes = $13, revision = $14, deleted = $15, updated_at = $16
+             where id = $17",
         ),
         content
     )
@@ -274,7 +274,7 @@ pub async fn create(
             "insert into table_maps (name, fo_entity, dataverse_table, direction, not_synced_reason, master_side,
                 fo_keys, dataverse_keys, initial_sync, expected_records, state, tags, notes,
                 environment_id, revision, updated_at)
-             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) returning id",
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, $15) returning id",
         ),
         content
     )
@@ -300,7 +300,7 @@ pub async fn create(
 
 async fn environment_id(conn: &mut SqliteConnection, id: i64) -> Result<i64, AppError> {
     Ok(
-        sqlx::query_scalar("select environment_id from table_maps where id = ?")
+        sqlx::query_scalar("select environment_id from table_maps where id = $1")
             .bind(id)
             .fetch_one(conn)
             .await?,
@@ -425,7 +425,7 @@ pub async fn apply_starter(
     environment: &Environment,
 ) -> Result<usize, AppError> {
     let existing: i64 = sqlx::query_scalar(
-        "select count(*) from table_maps where environment_id = ? and deleted = 0",
+        "select count(*) from table_maps where environment_id = $1 and deleted = 0",
     )
     .bind(environment.id)
     .fetch_one(&mut *conn)
@@ -454,7 +454,7 @@ pub async fn names(
     environment_id: i64,
 ) -> Result<Vec<(i64, String)>, AppError> {
     Ok(sqlx::query_as(
-        "select id, name from table_maps where environment_id = ? and deleted = 0 order by name",
+        "select id, name from table_maps where environment_id = $1 and deleted = 0 order by name",
     )
     .bind(environment_id)
     .fetch_all(conn)
@@ -478,7 +478,7 @@ pub async fn every_map(
     environment_id: i64,
 ) -> Result<Vec<(i64, String, bool)>, AppError> {
     Ok(sqlx::query_as(
-        "select id, name, deleted from table_maps where environment_id = ? order by name, id",
+        "select id, name, deleted from table_maps where environment_id = $1 order by name, id",
     )
     .bind(environment_id)
     .fetch_all(conn)
@@ -492,7 +492,7 @@ pub async fn names_by_id(
     environment_id: i64,
 ) -> Result<HashMap<i64, String>, AppError> {
     let rows: Vec<(i64, String)> =
-        sqlx::query_as("select id, name from table_maps where environment_id = ?")
+        sqlx::query_as("select id, name from table_maps where environment_id = $1")
             .bind(environment_id)
             .fetch_all(conn)
             .await?;
@@ -505,7 +505,7 @@ pub async fn ids_by_name(
     environment_id: i64,
 ) -> Result<HashMap<String, i64>, AppError> {
     let rows: Vec<(String, i64)> =
-        sqlx::query_as("select name, id from table_maps where environment_id = ? and deleted = 0")
+        sqlx::query_as("select name, id from table_maps where environment_id = $1 and deleted = 0")
             .bind(environment_id)
             .fetch_all(conn)
             .await?;
@@ -519,7 +519,7 @@ pub async fn live_environment(
     map_id: i64,
 ) -> Result<(i64, String), AppError> {
     let row: Option<(i64, String)> =
-        sqlx::query_as("select environment_id, name from table_maps where id = ? and deleted = 0")
+        sqlx::query_as("select environment_id, name from table_maps where id = $1 and deleted = 0")
             .bind(map_id)
             .fetch_optional(conn)
             .await?;
@@ -536,7 +536,7 @@ pub async fn live_with_state(
     Ok(sqlx::query_as(
         "select m.id, m.fo_entity, m.dataverse_table,
                 (select o.state from map_state_observations o where o.map_id = m.id order by o.id desc limit 1)
-         from table_maps m where m.environment_id = ? and m.deleted = 0",
+         from table_maps m where m.environment_id = $1 and m.deleted = 0",
     )
     .bind(environment_id)
     .fetch_all(conn)
@@ -552,7 +552,7 @@ pub async fn record_state(
     detail: &str,
 ) -> Result<(), AppError> {
     sqlx::query(
-        "insert into map_state_observations (map_id, state, observed_at, detail) values (?, ?, ?, ?)",
+        "insert into map_state_observations (map_id, state, observed_at, detail) values ($1, $2, $3, $4)",
     )
     .bind(map_id)
     .bind(state)
@@ -570,7 +570,7 @@ pub async fn latest_states(
 ) -> Result<HashMap<i64, String>, AppError> {
     let rows: Vec<(i64, String)> = sqlx::query_as(
         "select o.map_id, o.state from map_state_observations o join table_maps m on m.id = o.map_id
-         where m.environment_id = ?
+         where m.environment_id = $1
            and o.id = (select max(id) from map_state_observations x where x.map_id = o.map_id)",
     )
     .bind(environment_id)
@@ -587,7 +587,7 @@ pub async fn observations(
     limit: i64,
 ) -> Result<Vec<(String, String, String)>, AppError> {
     Ok(sqlx::query_as(
-        "select state, observed_at, detail from map_state_observations where map_id = ? order by id desc limit ?",
+        "select state, observed_at, detail from map_state_observations where map_id = $1 order by id desc limit $2",
     )
     .bind(map_id)
     .bind(limit)
@@ -608,8 +608,8 @@ pub async fn state_changes(
     Ok(sqlx::query_as(
         "select m.name, o.state, o.observed_at from map_state_observations o
          join table_maps m on m.id = o.map_id
-         where m.environment_id = ? and (? is null or o.map_id = ?) and o.observed_at >= ? and o.observed_at < ?
-         order by o.observed_at desc limit ?",
+         where m.environment_id = $1 and ($2 is null or o.map_id = $3) and o.observed_at >= $4 and o.observed_at < $5
+         order by o.observed_at desc limit $6",
     )
     .bind(environment_id)
     .bind(map)
@@ -631,10 +631,10 @@ pub async fn states_since(
     let rows: Vec<(i64, String, String)> = sqlx::query_as(
         "select o.map_id, o.observed_at, o.state from map_state_observations o
          where o.id in (select max(id) from map_state_observations
-                        where map_id in (select value from json_each(?1)) and observed_at < ?2 group by map_id)
+                        where map_id in (select value from json_each($1)) and observed_at < $2 group by map_id)
          union all
          select map_id, observed_at, state from map_state_observations
-         where map_id in (select value from json_each(?1)) and observed_at >= ?2",
+         where map_id in (select value from json_each($1)) and observed_at >= $2",
     )
     .bind(crate::db::id_list(maps))
     .bind(crate::db::db_time_secs(from))

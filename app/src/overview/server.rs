@@ -136,12 +136,12 @@ mod tests {
         let now = chrono::Utc::now().timestamp();
         let at = crate::db::db_time(chrono::DateTime::from_timestamp(now - 2 * HOUR, 0).unwrap());
         for sql in [
-            "insert into map_state_observations (map_id, state, observed_at) values (?1, 'running', ?2)",
-            "insert into map_state_observations (map_id, state, observed_at) values (?1, 'paused', ?2)",
-            "insert into record_counts (map_id, counted_at, company, fo_count, dataverse_count) values (?1, ?2, '', 10, 12)",
+            "insert into map_state_observations (map_id, state, observed_at) values ($1, 'running', $2)",
+            "insert into map_state_observations (map_id, state, observed_at) values ($1, 'paused', $2)",
+            "insert into record_counts (map_id, counted_at, company, fo_count, dataverse_count) values ($1, $2, '', 10, 12)",
             "insert into reconcile_runs (map_id, kind, status, requested_by, started_at, finished_at, recheck_secs, records, differing)
-             values (?1, 'full', 'done', 'cli', ?2, ?2, 0, 50, 5)",
-            "insert into collector_runs (environment_id, collector, started_at, finished_at, outcome, error) values (1, 'counts', ?2, ?2, 'failed', 'F&O: 401')",
+             values ($1, 'full', 'done', 'cli', $2, $2, 0, 50, 5)",
+            "insert into collector_runs (environment_id, collector, started_at, finished_at, outcome, error) values (1, 'counts', $2, $2, 'failed', 'F&O: 401')",
         ] {
             sqlx::query(sql).bind(map).bind(&at).execute(&mut *conn).await.unwrap();
         }

@@ -17,7 +17,7 @@ pub async fn runs_of(
     limit: i64,
 ) -> Result<Vec<Run>, AppError> {
     Ok(
-        sqlx::query_as("select * from reconcile_runs where map_id = ? order by id desc limit ?")
+        sqlx::query_as("select * from reconcile_runs where map_id = $1 order by id desc limit $2")
             .bind(map_id)
             .bind(limit)
             .fetch_all(conn)
@@ -32,7 +32,7 @@ pub async fn run_of(
     run_id: i64,
 ) -> Result<Option<Run>, AppError> {
     Ok(
-        sqlx::query_as("select * from reconcile_runs where id = ? and map_id = ?")
+        sqlx::query_as("select * from reconcile_runs where id = $1 and map_id = $2")
             .bind(run_id)
             .bind(map_id)
             .fetch_optional(conn)
@@ -49,8 +49,8 @@ pub async fn differences(
 ) -> Result<(Vec<Difference>, i64), AppError> {
     let list: Vec<Difference> = sqlx::query_as(
         "select id, record_key, kind, field, fo_value, dataverse_value, change, explained_by, explained_at, explanation
-         from reconcile_differences where run_id = ?
-         order by change = 'fixed', kind, record_key, field limit ?",
+         from reconcile_differences where run_id = $1
+         order by change = 'fixed', kind, record_key, field limit $2",
     )
     .bind(run_id)
     // SQLite reads a negative limit as none.
@@ -58,7 +58,7 @@ pub async fn differences(
     .fetch_all(&mut *conn)
     .await?;
     let total: i64 =
-        sqlx::query_scalar("select count(*) from reconcile_differences where run_id = ?")
+        sqlx::query_scalar("select count(*) from reconcile_differences where run_id = $1")
             .bind(run_id)
             .fetch_one(conn)
             .await?;
@@ -68,7 +68,7 @@ pub async fn differences(
 /// A map's settings (the defaults until someone saved them).
 pub async fn settings(conn: &mut SqliteConnection, map_id: i64) -> Result<Settings, AppError> {
     Ok(sqlx::query_as::<_, (i64, i64)>(
-        "select sample_size, full_every_days from reconcile_settings where map_id = ?",
+        "select sample_size, full_every_days from reconcile_settings where map_id = $1",
     )
     .bind(map_id)
     .fetch_optional(conn)
@@ -87,7 +87,7 @@ pub async fn save_settings(
     s: &Settings,
 ) -> Result<(), AppError> {
     sqlx::query(
-        "insert into reconcile_settings (map_id, sample_size, full_every_days) values (?, ?, ?)
+        "insert into reconcile_settings (map_id, sample_size, full_every_days) values ($1, $2, $3)
          on conflict (map_id) do update set sample_size = excluded.sample_size, full_every_days = excluded.full_every_days",
     )
     .bind(map_id)
@@ -105,7 +105,7 @@ pub async fn request_cancel(
     run_id: i64,
 ) -> Result<Option<i64>, AppError> {
     Ok(sqlx::query_scalar(
-        "update reconcile_runs set cancel_requested = 1 where id = ? and status = 'running' returning map_id",
+        "update reconcile_runs set cancel_requested = 1 where id = $1 and status = 'running' returning map_id",
     )
     .bind(run_id)
     .fetch_optional(conn)
@@ -124,7 +124,7 @@ pub async fn explain(
     explanation: &str,
 ) -> Result<Option<Explained>, AppError> {
     Ok(sqlx::query_as(
-        "update reconcile_differences set explained_by = ?, explained_at = ?, explanation = ? where id = ?
+        "update reconcile_differences set explained_by = $1, explained_at = $2, explanation = $3 where id = $4
          returning run_id, (select map_id from reconcile_runs r where r.id = run_id), record_key, kind, field",
     )
     .bind(by)
@@ -147,7 +147,7 @@ pub async fn begin_run(
 ) -> Result<i64, AppError> {
     sqlx::query_scalar(
         "insert into reconcile_runs (map_id, kind, status, requested_by, started_at, sample_size, recheck_secs, runner)
-         values (?, ?, 'running', ?, ?, ?, ?, ?) returning id",
+         values ($1, $2, 'running', $3, $4, $5, $6, $7) returning id",
     )
     .bind(map_id)
     .bind(kind)
@@ -176,7 +176,7 @@ pub async fn end_run(
     error: &str,
 ) -> Result<(), AppError> {
     sqlx::query(
-        "update reconcile_runs set status = ?, finished_at = ?, error = ?, checkpoint = null where id = ?",
+        "update reconcile_runs set status = $1, finished_at = $2, error = $3, checkpoint = null where id = $4",
     )
     .bind(status)
     .bind(db_now())
@@ -200,8 +200,8 @@ pub async fn save_checkpoint(
     // Only while `runner` runs it: `None` when another server took the
     // run over (this one had not renewed its lease in time).
     Ok(sqlx::query_scalar(
-        "update reconcile_runs set checkpoint = ?, fo_read = ?, dataverse_read = ?
-         where id = ? and runner is ?
+        "update reconcile_runs set checkpoint = $1, fo_read = $2, dataverse_read = $3
+         where id = $4 and runner is $5
          returning cancel_requested",
     )
     .bind(checkpoint)
@@ -220,7 +220,7 @@ pub async fn runs_here(
     runner: &str,
 ) -> Result<bool, AppError> {
     Ok(
-        sqlx::query_scalar::<_, i64>("select 1 from reconcile_runs where id = ? and runner is ?")
+        sqlx::query_scalar::<_, i64>("select 1 from reconcile_runs where id = $1 and runner is $2")
             .bind(run_id)
             .bind(runner)
             .fetch_optional(conn)
@@ -235,7 +235,7 @@ pub async fn checkpoint(
     run_id: i64,
 ) -> Result<(Option<String>, (Option<i64>, Option<i64>)), AppError> {
     let (cp, fo, dv): (Option<String>, Option<i64>, Option<i64>) = sqlx::query_as(
-        "select checkpoint, fo_total, dataverse_total from reconcile_runs where id = ?",
+        "select checkpoint, fo_total, dataverse_total from reconcile_runs where id = $1",
     )
     .bind(run_id)
     .fetch_one(conn)
@@ -250,7 +250,7 @@ pub async fn set_totals(
     fo_total: Option<i64>,
     dataverse_total: Option<i64>,
 ) -> Result<(), AppError> {
-    sqlx::query("update reconcile_runs set fo_total = ?, dataverse_total = ? where id = ?")
+    sqlx::query("update reconcile_runs set fo_total = $1, dataverse_total = $2 where id = $3")
         .bind(fo_total)
         .bind(dataverse_total)
         .bind(run_id)
@@ -265,7 +265,7 @@ pub async fn progress(
     run_id: i64,
 ) -> Result<Option<(i64, i64, Option<i64>, Option<i64>)>, AppError> {
     Ok(sqlx::query_as(
-        "select fo_read, dataverse_read, fo_total, dataverse_total from reconcile_runs where id = ?",
+        "select fo_read, dataverse_read, fo_total, dataverse_total from reconcile_runs where id = $1",
     )
     .bind(run_id)
     .fetch_optional(conn)
@@ -275,7 +275,7 @@ pub async fn progress(
 /// The run of a map that is going on, if any.
 pub async fn running(conn: &mut SqliteConnection, map_id: i64) -> Result<Option<i64>, AppError> {
     Ok(sqlx::query_scalar(
-        "select id from reconcile_runs where map_id = ? and status = 'running' limit 1",
+        "select id from reconcile_runs where map_id = $1 and status = 'running' limit 1",
     )
     .bind(map_id)
     .fetch_optional(conn)
@@ -306,7 +306,7 @@ pub async fn adopt(
 ) -> Result<bool, AppError> {
     // `is` compares a missing runner too (`=` is never true for null).
     Ok(sqlx::query(
-        "update reconcile_runs set runner = ? where id = ? and status = 'running' and runner is ?",
+        "update reconcile_runs set runner = $1 where id = $2 and status = 'running' and runner is $3",
     )
     .bind(to)
     .bind(run_id)
@@ -326,12 +326,12 @@ pub async fn due(
     live_maps: &[i64],
 ) -> Result<Vec<(i64, bool)>, AppError> {
     Ok(sqlx::query_as(
-        "select j.value, 0 from json_each(?1) j
+        "select j.value, 0 from json_each($1) j
          where not exists (select 1 from reconcile_runs r where r.map_id = j.value and r.kind = 'sample'
                            and r.started_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 day'))
          union all
          select s.map_id, 1 from reconcile_settings s
-         where s.map_id in (select value from json_each(?2)) and s.full_every_days > 0
+         where s.map_id in (select value from json_each($2)) and s.full_every_days > 0
            and not exists (select 1 from reconcile_runs r where r.map_id = s.map_id and r.kind = 'full'
                            and r.started_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || s.full_every_days || ' days'))",
     )
@@ -404,7 +404,7 @@ pub async fn finish_run(
     let previous: Vec<Prev> = sqlx::query_as(
         "select record_key, kind, field, fo_value, dataverse_value, explained_by, explained_at, explanation
          from reconcile_differences where change <> 'fixed' and run_id =
-            (select max(id) from reconcile_runs where map_id = ? and kind = ? and status = 'done' and id < ?)",
+            (select max(id) from reconcile_runs where map_id = $1 and kind = $2 and status = 'done' and id < $3)",
     )
     .bind(map_id)
     .bind(kind)
@@ -428,7 +428,7 @@ pub async fn finish_run(
         sqlx::query(
             "insert into reconcile_differences
                 (run_id, record_key, kind, field, fo_value, dataverse_value, change, explained_by, explained_at, explanation)
-             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(run_id)
         .bind(&f.key)
@@ -453,7 +453,7 @@ pub async fn finish_run(
             sqlx::query(
                 "insert into reconcile_differences
                     (run_id, record_key, kind, field, fo_value, dataverse_value, change, explained_by, explained_at, explanation)
-                 values (?, ?, ?, ?, ?, ?, 'fixed', ?, ?, ?)",
+                 values ($1, $2, $3, $4, $5, $6, 'fixed', $7, $8, $9)",
             )
             .bind(run_id)
             .bind(&p.0)
@@ -469,10 +469,10 @@ pub async fn finish_run(
         }
     }
     Ok(sqlx::query_as(
-        "update reconcile_runs set status = 'done', finished_at = ?, records = ?, fo_read = ?, dataverse_read = ?,
-            missing_in_dataverse = ?, missing_in_fo = ?, differing = ?, cleared_by_recheck = ?,
-            new_differences = ?, persisting = ?, fixed = ?, checkpoint = null
-         where id = ? returning *",
+        "update reconcile_runs set status = 'done', finished_at = $1, records = $2, fo_read = $3, dataverse_read = $4,
+            missing_in_dataverse = $5, missing_in_fo = $6, differing = $7, cleared_by_recheck = $8,
+            new_differences = $9, persisting = $10, fixed = $11, checkpoint = null
+         where id = $12 returning *",
     )
     .bind(db_now())
     .bind(o.records)
@@ -496,7 +496,7 @@ pub async fn latest_done(
     map_id: i64,
 ) -> Result<Option<Run>, AppError> {
     Ok(sqlx::query_as(
-        "select * from reconcile_runs where map_id = ? and status = 'done' order by id desc limit 1",
+        "select * from reconcile_runs where map_id = $1 and status = 'done' order by id desc limit 1",
     )
     .bind(map_id)
     .fetch_optional(conn)
@@ -511,7 +511,7 @@ pub async fn latest_finished(
 ) -> Result<Option<(i64, String, String, String, i64, i64)>, AppError> {
     Ok(sqlx::query_as(
         "select id, kind, status, finished_at, records, missing_in_dataverse + missing_in_fo + differing
-         from reconcile_runs where map_id = ? and status in ('done', 'failed') order by id desc limit 1",
+         from reconcile_runs where map_id = $1 and status in ('done', 'failed') order by id desc limit 1",
     )
     .bind(map_id)
     .fetch_optional(conn)
@@ -527,7 +527,7 @@ pub async fn latest_done_between(
 ) -> Result<Option<(i64, i64, i64)>, AppError> {
     Ok(sqlx::query_as(
         "select id, records, missing_in_dataverse + missing_in_fo + differing from reconcile_runs
-         where map_id = ? and status = 'done' and finished_at >= ? and finished_at < ?
+         where map_id = $1 and status = 'done' and finished_at >= $2 and finished_at < $3
          order by id desc limit 1",
     )
     .bind(map_id)
@@ -548,8 +548,8 @@ pub async fn drift_points(
     Ok(sqlx::query_as(
         "select map_id, finished_at, records, missing_in_dataverse + missing_in_fo + differing
          from reconcile_runs
-         where map_id in (select value from json_each(?)) and status = 'done' and records > 0
-           and finished_at >= ? and finished_at < ?
+         where map_id in (select value from json_each($1)) and status = 'done' and records > 0
+           and finished_at >= $2 and finished_at < $3
          order by id",
     )
     .bind(id_list(maps))

@@ -172,7 +172,7 @@ pub async fn load(
     }
     let changes = rule_changes;
     let note: Option<ReviewNote> = sqlx::query_as::<_, (String, String, String)>(
-        "select body, updated_at, updated_by from review_notes where environment_id = ? and week = ?",
+        "select body, updated_at, updated_by from review_notes where environment_id = $1 and week = $2",
     )
     .bind(env.id)
     .bind(&first)
@@ -227,14 +227,14 @@ pub async fn save_note(
     let env = crate::environments::server::by_name(conn, env).await?;
     let week = ymd(start);
     if body.is_empty() {
-        sqlx::query("delete from review_notes where environment_id = ? and week = ?")
+        sqlx::query("delete from review_notes where environment_id = $1 and week = $2")
             .bind(env.id)
             .bind(&week)
             .execute(&mut *conn)
             .await?;
     } else {
         sqlx::query(
-            "insert into review_notes (environment_id, week, body, updated_at, updated_by) values (?, ?, ?, ?, ?)
+            "insert into review_notes (environment_id, week, body, updated_at, updated_by) values ($1, $2, $3, $4, $5)
              on conflict (environment_id, week) do update set body = excluded.body,
                 updated_at = excluded.updated_at, updated_by = excluded.updated_by",
         )
@@ -292,11 +292,11 @@ mod tests {
         ] {
             sqlx::query(
                 "insert into error_groups (id, environment_id, map_id, direction, category, rule, fingerprint, pattern, first_seen, last_seen, entry_count)
-                 values (?1, ?2, ?3, 'fo_to_dataverse', ?4, 'r', ?1, 'pattern ' || ?1, ?5 || 'T08:00:00.000Z', ?5 || 'T08:00:00.000Z', ?6)",
+                 values ($1, $2, $3, 'fo_to_dataverse', $4, 'r', $1, 'pattern ' || $1, $5 || 'T08:00:00.000Z', $5 || 'T08:00:00.000Z', $6)",
             )
             .bind(id).bind(env.id).bind(map).bind(cat).bind(day).bind(n)
             .execute(&mut *conn).await.unwrap();
-            sqlx::query("insert into error_group_days (group_id, day, count) values (?, ?, ?)")
+            sqlx::query("insert into error_group_days (group_id, day, count) values ($1, $2, $3)")
                 .bind(id)
                 .bind(day)
                 .bind(n)
@@ -305,7 +305,7 @@ mod tests {
                 .unwrap();
             sqlx::query(
                 "insert into error_rollup (environment_id, map_id, category, grain, bucket, count)
-                 values (?, 0, ?, 'day', ?, ?)",
+                 values ($1, 0, $2, 'day', $3, $4)",
             )
             .bind(env.id)
             .bind(cat)
@@ -318,7 +318,7 @@ mod tests {
         sqlx::query("update error_groups set state = 'resolved', state_changed_at = '2026-11-25T10:00:00.000Z' where id = 3")
             .execute(&mut *conn).await.unwrap();
         sqlx::query("insert into reconcile_runs (map_id, kind, status, requested_by, started_at, finished_at, recheck_secs, records, differing)
-                     values (?, 'sample', 'done', 'cli', '2026-11-24T01:00:00.000Z', '2026-11-24T01:00:00.000Z', 0, 100, 3)")
+                     values ($1, 'sample', 'done', 'cli', '2026-11-24T01:00:00.000Z', '2026-11-24T01:00:00.000Z', 0, 100, 3)")
             .bind(map).execute(&mut *conn).await.unwrap();
         let sample = crate::throughput::Sample {
             item_id: "a".into(),

@@ -33,7 +33,7 @@ pub async fn append(
 ) -> Result<(), AppError> {
     sqlx::query(
         "insert into revisions (object_type, object_id, revision, environment_id, action, author_user_id, author, created_at, comment, snapshot)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(of.object_type)
     .bind(of.object_id)
@@ -59,7 +59,7 @@ pub async fn history(
 ) -> Result<Vec<super::Revision>, AppError> {
     Ok(sqlx::query_as(
         "select revision, action, author, created_at, comment from revisions
-         where object_type = ? and object_id = ? order by revision desc",
+         where object_type = $1 and object_id = $2 order by revision desc",
     )
     .bind(object_type)
     .bind(object_id)
@@ -79,7 +79,7 @@ pub async fn state_at<T: serde::de::DeserializeOwned>(
     what: &str,
 ) -> Result<T, AppError> {
     let snapshots: Vec<String> = sqlx::query_scalar(
-        "select snapshot from revisions where object_type = ? and object_id = ? and revision <= ?
+        "select snapshot from revisions where object_type = $1 and object_id = $2 and revision <= $3
          order by revision",
     )
     .bind(object_type)
@@ -114,7 +114,7 @@ pub async fn last_author(
     object_id: i64,
 ) -> Result<Option<String>, AppError> {
     Ok(sqlx::query_scalar(
-        "select author from revisions where object_type = ? and object_id = ? order by revision desc limit 1",
+        "select author from revisions where object_type = $1 and object_id = $2 order by revision desc limit 1",
     )
     .bind(object_type)
     .bind(object_id)
@@ -140,8 +140,8 @@ pub async fn changes_between(
                      json_extract(snapshot, '$.fo_field') || ' ↔ ' || json_extract(snapshot, '$.dataverse_column'),
                      json_extract(snapshot, '$.title')),
             comment
-         from revisions where environment_id = ? and created_at >= ? and created_at < ?
-         order by id desc limit ?",
+         from revisions where environment_id = $1 and created_at >= $2 and created_at < $3
+         order by id desc limit $4",
     )
     .bind(environment_id)
     .bind(from)

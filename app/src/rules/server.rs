@@ -108,7 +108,7 @@ pub async fn fields_of(
     let ids = serde_json::to_string(map_ids).unwrap_or_else(|_| "[]".into());
     let rows: Vec<FieldRow> = sqlx::query_as(
         "select id, map_id, fo_field, dataverse_column, direction, value_type, transform, default_value, value_map, revision
-         from field_mappings where deleted = 0 and map_id in (select value from json_each(?))
+         from field_mappings where deleted = 0 and map_id in (select value from json_each($1))
          order by map_id, fo_field",
     )
     .bind(ids)
@@ -135,7 +135,7 @@ pub async fn rules_of(
     let ids = serde_json::to_string(map_ids).unwrap_or_else(|_| "[]".into());
     let sql = RULE_SELECT.replace(
         "{where}",
-        "r.deleted = 0 and r.map_id in (select value from json_each(?))
+        "r.deleted = 0 and r.map_id in (select value from json_each($1))
          order by r.map_id, r.field_mapping_id is not null, field_label, r.id",
     );
     let rows: Vec<RuleRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -220,7 +220,7 @@ pub async fn create_field(
     let id: i64 = sqlx::query_scalar(
         "insert into field_mappings (map_id, fo_field, dataverse_column, direction, value_type, transform,
             default_value, value_map, revision, updated_at)
-         values (?, ?, ?, ?, ?, ?, ?, ?, 1, ?) returning id",
+         values ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9) returning id",
     )
     .bind(map_id)
     .bind(&content.fo_field)
@@ -269,7 +269,7 @@ pub async fn delete_field(
     }
     let (env, map_name) = map_environment(conn, field.map_id).await?;
     let live: Vec<i64> = sqlx::query_scalar(
-        "select id from conflict_rules where field_mapping_id = ? and deleted = 0
+        "select id from conflict_rules where field_mapping_id = $1 and deleted = 0
            and status in ('proposed', 'accepted') order by id",
     )
     .bind(id)
@@ -288,7 +288,7 @@ pub async fn delete_field(
         )));
     }
     let revision = field.revision + 1;
-    sqlx::query("update field_mappings set deleted = 1, revision = ?, updated_at = ? where id = ?")
+    sqlx::query("update field_mappings set deleted = 1, revision = $1, updated_at = $2 where id = $3")
         .bind(revision)
         .bind(db_now())
         .bind(id)
@@ -318,14 +318,14 @@ pub async fn get_field(
     conn: &mut SqliteConnection,
     id: i64,
 ) -> Result<(FieldMapping, bool), AppError> {
-    let row: Option<(bool,)> = sqlx::query_as("select deleted from field_mappings where id = ?")
+    let row: Option<(bool,)> = sqlx::query_as("select deleted from field_mappings where id = $1")
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
     let (deleted,) = row.ok_or_else(|| AppError::not_found(format!("Field mapping {id}")))?;
     let row: FieldRow = sqlx::query_as(
         "select id, map_id, fo_field, dataverse_column, direction, value_type, transform, default_value, value_map, revision
-         from field_mappings where id = ?",
+         from field_mappings where id = $1",
     )
     .bind(id)
     .fetch_one(&mut *conn)
@@ -341,9 +341,9 @@ async fn store_field(
     map_name: &str,
 ) -> Result<(), AppError> {
     sqlx::query(
-        "update field_mappings set fo_field = ?, dataverse_column = ?, direction = ?, value_type = ?, transform = ?,
-            default_value = ?, value_map = ?, revision = ?, deleted = 0, updated_at = ?
-         where id = ?",
+        "update field_mappings set fo_field = $1, dataverse_column = $2, direction = $3, value_type = $4, transform = $5,
+            default_value = $6, value_map = $7, revision = $8, deleted = 0, updated_at = $9
+         where id = $10",
     )
     .bind(&content.fo_field)
     .bind(&content.dataverse_column)
@@ -457,7 +457,7 @@ pub async fn restore_field(
 #[tracing::instrument(skip_all, fields(rule.id = id))]
 pub async fn get_rule(conn: &mut SqliteConnection, id: i64) -> Result<ConflictRule, AppError> {
     let row: Option<RuleRow> = sqlx::query_as(sqlx::AssertSqlSafe(
-        RULE_SELECT.replace("{where}", "r.id = ?"),
+        RULE_SELECT.replace("{where}", "r.id = $1"),
     ))
     .bind(id)
     .fetch_optional(conn)
@@ -486,8 +486,8 @@ pub async fn restore_rule(
     let (env, map_name) = map_environment(conn, rule.map_id).await?;
     let next = rule.revision + 1;
     sqlx::query(
-        "update conflict_rules set winner = ?, enforced_by = ?, rationale = ?, status = ?, superseded_by = ?,
-            revision = ?, updated_at = ? where id = ?",
+        "update conflict_rules set winner = $1, enforced_by = $2, rationale = $3, status = $4, superseded_by = $5,
+            revision = $6, updated_at = $7 where id = $8",
     )
     .bind(old.winner.as_str())
     .bind(old.enforced_by.as_str())
@@ -591,7 +591,7 @@ pub async fn create_rule(
     }
     if let Some(f) = rule.field_mapping_id {
         let belongs: Option<i64> = sqlx::query_scalar(
-            "select id from field_mappings where id = ? and map_id = ? and deleted = 0",
+            "select id from field_mappings where id = $1 and map_id = $2 and deleted = 0",
         )
         .bind(f)
         .bind(map_id)
@@ -608,7 +608,7 @@ pub async fn create_rule(
     let id: i64 = sqlx::query_scalar(
         "insert into conflict_rules (map_id, field_mapping_id, winner, enforced_by, rationale, decided_by, decided_on,
             status, revision, updated_at)
-         values (?, ?, ?, ?, ?, ?, ?, ?, 1, ?) returning id",
+         values ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9) returning id",
     )
     .bind(map_id)
     .bind(rule.field_mapping_id)
@@ -681,7 +681,7 @@ pub async fn set_rule_status(
         }
         (RuleStatus::Superseded, Some(s)) => {
             let same_map: Option<i64> = sqlx::query_scalar(
-                "select id from conflict_rules where id = ? and map_id = ? and deleted = 0",
+                "select id from conflict_rules where id = $1 and map_id = $2 and deleted = 0",
             )
             .bind(s)
             .bind(map_id)
@@ -698,7 +698,7 @@ pub async fn set_rule_status(
         _ => None,
     };
     let revision = revision + 1;
-    sqlx::query("update conflict_rules set status = ?, superseded_by = ?, revision = ?, updated_at = ? where id = ?")
+    sqlx::query("update conflict_rules set status = $1, superseded_by = $2, revision = $3, updated_at = $4 where id = $5")
         .bind(status.as_str())
         .bind(successor)
         .bind(revision)
@@ -743,7 +743,7 @@ pub async fn maps_with_fields(
 /// How many live field mappings a map has.
 pub async fn field_count(conn: &mut SqliteConnection, map_id: i64) -> Result<i64, AppError> {
     Ok(
-        sqlx::query_scalar("select count(*) from field_mappings where map_id = ? and deleted = 0")
+        sqlx::query_scalar("select count(*) from field_mappings where map_id = $1 and deleted = 0")
             .bind(map_id)
             .fetch_one(conn)
             .await?,
@@ -983,15 +983,15 @@ mod tests {
         // back as the whole rule.
         sqlx::query(
             "insert into revisions (object_type, object_id, revision, environment_id, action, author, created_at, snapshot)
-             select 'conflict_rule', ?, 2, environment_id, 'update', 'cli', created_at, '{\"status\":\"accepted\",\"superseded_by\":null}'
-             from revisions where object_type = 'conflict_rule' and object_id = ?",
+             select 'conflict_rule', $1, 2, environment_id, 'update', 'cli', created_at, '{\"status\":\"accepted\",\"superseded_by\":null}'
+             from revisions where object_type = 'conflict_rule' and object_id = $2",
         )
         .bind(id)
         .bind(id)
         .execute(&mut *conn)
         .await
         .unwrap();
-        sqlx::query("update conflict_rules set status = 'accepted', revision = 2 where id = ?")
+        sqlx::query("update conflict_rules set status = 'accepted', revision = 2 where id = $1")
             .bind(id)
             .execute(&mut *conn)
             .await

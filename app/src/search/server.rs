@@ -9,7 +9,7 @@ use sqlx::SqliteConnection;
 /// deleted map simply drops out.
 #[tracing::instrument(skip_all, fields(map.id = map_id))]
 pub async fn reindex_map(conn: &mut SqliteConnection, map_id: i64) -> Result<(), AppError> {
-    sqlx::query("delete from search_index where map_id = ?")
+    sqlx::query("delete from search_index where map_id = $1")
         .bind(map_id)
         .execute(&mut *conn)
         .await?;
@@ -18,7 +18,7 @@ pub async fn reindex_map(conn: &mut SqliteConnection, map_id: i64) -> Result<(),
          select name,
                 name || ' ' || fo_entity || ' ' || dataverse_table || ' ' || tags || ' ' || not_synced_reason || ' ' || notes,
                 'map', id, id, environment_id
-         from table_maps where id = ? and deleted = 0",
+         from table_maps where id = $1 and deleted = 0",
     )
     .bind(map_id)
     .execute(&mut *conn)
@@ -28,7 +28,7 @@ pub async fn reindex_map(conn: &mut SqliteConnection, map_id: i64) -> Result<(),
          select f.fo_field || ' ↔ ' || f.dataverse_column, f.fo_field || ' ' || f.dataverse_column || ' ' || f.default_value,
                 'field', f.id, f.map_id, m.environment_id
          from field_mappings f join table_maps m on m.id = f.map_id
-         where f.map_id = ? and f.deleted = 0 and m.deleted = 0",
+         where f.map_id = $1 and f.deleted = 0 and m.deleted = 0",
     )
     .bind(map_id)
     .execute(&mut *conn)
@@ -39,7 +39,7 @@ pub async fn reindex_map(conn: &mut SqliteConnection, map_id: i64) -> Result<(),
                 'rule', r.id, r.map_id, m.environment_id
          from conflict_rules r join table_maps m on m.id = r.map_id
               left join field_mappings f on f.id = r.field_mapping_id
-         where r.map_id = ? and r.deleted = 0 and m.deleted = 0",
+         where r.map_id = $1 and r.deleted = 0 and m.deleted = 0",
     )
     .bind(map_id)
     .execute(conn)
@@ -70,8 +70,8 @@ pub async fn search(
                 m.name as map_name, s.title,
                 snippet(search_index, 1, char(1), char(2), '…', 14) as snippet
          from search_index s join table_maps m on m.id = s.map_id
-         where search_index match ? and s.environment_id = ?
-         order by s.rank limit ?",
+         where search_index match $1 and s.environment_id = $2
+         order by s.rank limit $3",
     )
     .bind(fts_query)
     .bind(environment_id)

@@ -151,8 +151,8 @@ pub async fn series(
     let (grain, _) = grain_for(to - from);
     let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
         "select bucket, sum(synced), sum(failed) from throughput
-         where map_id = ? and direction in ('fo_to_dataverse', 'dataverse_to_fo') and grain = ? and bucket >= ? and bucket < ?
-           and (? is null or direction = ?)
+         where map_id = $1 and direction in ('fo_to_dataverse', 'dataverse_to_fo') and grain = $2 and bucket >= $3 and bucket < $4
+           and ($5 is null or direction = $6)
          group by bucket order by bucket",
     )
     .bind(map_id)
@@ -165,8 +165,8 @@ pub async fn series(
     .await?;
     let latency: Vec<(i64, i64, i64)> = sqlx::query_as(
         "select bucket, slot, sum(n) from throughput_latency
-         where map_id = ? and direction in ('fo_to_dataverse', 'dataverse_to_fo') and grain = ? and bucket >= ? and bucket < ?
-           and (? is null or direction = ?)
+         where map_id = $1 and direction in ('fo_to_dataverse', 'dataverse_to_fo') and grain = $2 and bucket >= $3 and bucket < $4
+           and ($5 is null or direction = $6)
          group by bucket, slot order by bucket",
     )
     .bind(map_id)
@@ -207,16 +207,16 @@ pub async fn series(
 /// seconds); hours and days stay. Gives the minute rows deleted.
 pub async fn prune(pool: &SqlitePool, cutoff: i64) -> Result<u64, AppError> {
     let mut tx = crate::db::begin_write(pool).await?;
-    let n = sqlx::query("delete from throughput where grain = 'minute' and bucket < ?")
+    let n = sqlx::query("delete from throughput where grain = 'minute' and bucket < $1")
         .bind(cutoff)
         .execute(&mut *tx)
         .await?
         .rows_affected();
-    sqlx::query("delete from throughput_latency where grain = 'minute' and bucket < ?")
+    sqlx::query("delete from throughput_latency where grain = 'minute' and bucket < $1")
         .bind(cutoff)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("delete from throughput_items where minute < ?")
+    sqlx::query("delete from throughput_items where minute < $1")
         .bind(cutoff)
         .execute(&mut *tx)
         .await?;
@@ -241,8 +241,8 @@ pub async fn packed_flow(
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "select map_id, direction, group_concat(bucket || ':' || synced || ':' || failed)
          from throughput
-         where map_id in (select value from json_each(?)) and direction in {SYNC_DIRECTIONS}
-           and grain = ? and bucket >= ? and bucket < ?
+         where map_id in (select value from json_each($1)) and direction in {SYNC_DIRECTIONS}
+           and grain = $2 and bucket >= $3 and bucket < $4
          group by map_id, direction"
     )))
     .bind(crate::db::id_list(maps))
@@ -265,8 +265,8 @@ pub async fn packed_latency(
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "select map_id, group_concat(bucket || ':' || slot || ':' || n)
          from throughput_latency
-         where map_id in (select value from json_each(?)) and direction in {SYNC_DIRECTIONS}
-           and grain = ? and bucket >= ? and bucket < ?
+         where map_id in (select value from json_each($1)) and direction in {SYNC_DIRECTIONS}
+           and grain = $2 and bucket >= $3 and bucket < $4
          group by map_id"
     )))
     .bind(crate::db::id_list(maps))
@@ -285,8 +285,8 @@ pub async fn hourly(
 ) -> Result<Vec<(i64, i64, i64, i64)>, AppError> {
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "select map_id, bucket, sum(synced), sum(failed) from throughput
-         where map_id in (select value from json_each(?)) and direction in {SYNC_DIRECTIONS}
-           and grain = 'hour' and bucket >= ? and bucket < ?
+         where map_id in (select value from json_each($1)) and direction in {SYNC_DIRECTIONS}
+           and grain = 'hour' and bucket >= $2 and bucket < $3
          group by 1, 2"
     )))
     .bind(crate::db::id_list(maps))
@@ -304,8 +304,8 @@ pub async fn day_totals(
 ) -> Result<(i64, i64), AppError> {
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "select coalesce(sum(synced), 0), coalesce(sum(failed), 0) from throughput
-         where map_id = ? and direction in {SYNC_DIRECTIONS}
-           and grain = 'day' and bucket >= ? and bucket < ?"
+         where map_id = $1 and direction in {SYNC_DIRECTIONS}
+           and grain = 'day' and bucket >= $2 and bucket < $3"
     )))
     .bind(map_id)
     .bind(from)
@@ -371,7 +371,7 @@ mod tests {
             .await
             .unwrap();
         // Bring the stored minute next to the limit, as years of data would.
-        sqlx::query("update throughput set synced = ? where map_id = ? and grain = 'minute'")
+        sqlx::query("update throughput set synced = $1 where map_id = $2 and grain = 'minute'")
             .bind(crate::throughput::MAX_STORED_TOTAL - 10)
             .bind(map_id)
             .execute(&mut *conn)
@@ -382,7 +382,7 @@ mod tests {
         let err = ingest(&mut conn, env, &[second]).await.unwrap_err();
         assert_eq!(err.status(), 422, "{err}");
         let stored: (i64, String) = sqlx::query_as(
-            "select synced, typeof(synced) from throughput where map_id = ? and grain = 'minute'",
+            "select synced, typeof(synced) from throughput where map_id = $1 and grain = 'minute'",
         )
         .bind(map_id)
         .fetch_one(&mut *conn)

@@ -29,7 +29,7 @@ pub async fn create(
     let prefix: String = secret.chars().take(TOKEN_PREFIX.len() + 6).collect();
     let id: i64 = sqlx::query_scalar(
         "insert into api_tokens (name, token_hash, prefix, created_by, created_at)
-         values (?, ?, ?, ?, ?) returning id",
+         values ($1, $2, $3, $4, $5) returning id",
     )
     .bind(&name)
     .bind(secret_hash(&secret))
@@ -94,7 +94,7 @@ pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<TokenSummary>, AppE
 #[tracing::instrument(skip_all)]
 pub async fn usage(conn: &mut SqliteConnection, since: &str) -> Result<(i64, i64), AppError> {
     Ok(sqlx::query_as(
-        "select count(*), coalesce(sum(last_used_at >= ?), 0) from api_tokens where revoked_at is null",
+        "select count(*), coalesce(sum(last_used_at >= $1), 0) from api_tokens where revoked_at is null",
     )
     .bind(since)
     .fetch_one(conn)
@@ -105,7 +105,7 @@ pub async fn usage(conn: &mut SqliteConnection, since: &str) -> Result<(i64, i64
 #[tracing::instrument(skip_all, fields(token.id = id))]
 pub async fn revoke(conn: &mut SqliteConnection, actor: &Actor, id: i64) -> Result<(), AppError> {
     let row: Option<(String, Option<String>)> =
-        sqlx::query_as("select name, revoked_at from api_tokens where id = ?")
+        sqlx::query_as("select name, revoked_at from api_tokens where id = $1")
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?;
@@ -113,7 +113,7 @@ pub async fn revoke(conn: &mut SqliteConnection, actor: &Actor, id: i64) -> Resu
     if revoked.is_some() {
         return Ok(());
     }
-    sqlx::query("update api_tokens set revoked_at = ? where id = ?")
+    sqlx::query("update api_tokens set revoked_at = $1 where id = $2")
         .bind(db_now())
         .bind(id)
         .execute(&mut *conn)
@@ -145,7 +145,7 @@ pub async fn authenticate(
         return Ok(None);
     }
     let row: Option<(i64, String, Option<String>)> = sqlx::query_as(
-        "select id, name, last_used_at from api_tokens where token_hash = ? and revoked_at is null",
+        "select id, name, last_used_at from api_tokens where token_hash = $1 and revoked_at is null",
     )
     .bind(secret_hash(secret))
     .fetch_optional(&mut *conn)
@@ -160,8 +160,8 @@ pub async fn authenticate(
     // best-effort: a busy database must not refuse a valid token.
     if last_used.is_none_or(|t| t < stale) {
         let noted = sqlx::query(
-            "update api_tokens set last_used_at = ?
-             where id = ? and (last_used_at is null or last_used_at < ?)",
+            "update api_tokens set last_used_at = $1
+             where id = $2 and (last_used_at is null or last_used_at < $3)",
         )
         .bind(db_time(now))
         .bind(id)

@@ -723,7 +723,7 @@ mod tests {
         crate::throughput::server::ingest(&mut conn, env.id, &[sample])
             .await
             .unwrap();
-        sqlx::query("insert into record_counts (map_id, counted_at, company, fo_count, dataverse_count) values (?, ?, '', 120, 117)")
+        sqlx::query("insert into record_counts (map_id, counted_at, company, fo_count, dataverse_count) values ($1, $2, '', 120, 117)")
             .bind(map)
             .bind(&hour_ago)
             .execute(&mut *conn)
@@ -731,7 +731,7 @@ mod tests {
             .unwrap();
         sqlx::query(
             "insert into reconcile_runs (map_id, kind, status, requested_by, started_at, finished_at, recheck_secs, records, differing, missing_in_fo)
-             values (?, 'sample', 'done', 'cli', ?, ?, 0, 200, 3, 1)",
+             values ($1, 'sample', 'done', 'cli', $2, $3, 0, 200, 3, 1)",
         )
         .bind(map)
         .bind(&hour_ago)
@@ -739,7 +739,7 @@ mod tests {
         .execute(&mut *conn)
         .await
         .unwrap();
-        sqlx::query("insert into map_state_observations (map_id, state, observed_at) values (?, 'paused', ?)")
+        sqlx::query("insert into map_state_observations (map_id, state, observed_at) values ($1, 'paused', $2)")
             .bind(map)
             .bind(&hour_ago)
             .execute(&mut *conn)

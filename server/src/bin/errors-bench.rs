@@ -263,7 +263,7 @@ async fn cli_peer(
         for g in 0..groups {
             sqlx::query(
                 "insert into error_groups (id, environment_id, direction, category, rule, fingerprint, pattern, first_seen, last_seen, entry_count)
-                 values (?, 1, 'unknown', 'other', '', ?, '', '', '', 0)",
+                 values ($1, 1, 'unknown', 'other', '', $2, '', '', '', 0)",
             )
             .bind(g as i64 + 1)
             .bind(g.to_string())

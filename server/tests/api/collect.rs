@@ -748,7 +748,7 @@ async fn throughput_is_read_in_whole_minutes_once_with_failures_from_the_queue()
     let expected_failed: i64 = sqlx::query_scalar(
         "select count(*) from error_entries e join error_groups g on g.id = e.group_id
          join table_maps m on m.id = g.map_id
-         where m.direction <> 'not_synced' and e.occurred_at >= ? and e.occurred_at < ?",
+         where m.direction <> 'not_synced' and e.occurred_at >= $1 and e.occurred_at < $2",
     )
     .bind(app::db::db_time(from))
     .bind(app::db::db_time(to))
@@ -769,7 +769,7 @@ async fn throughput_is_read_in_whole_minutes_once_with_failures_from_the_queue()
     // The same minutes again add nothing; the cursor moved past them.
     let again = collect_throughput(&s.pool, &s.env, &c, now).await.unwrap();
     assert_eq!(again.stored, 0);
-    sqlx::query("delete from collector_cursors where collector = ?")
+    sqlx::query("delete from collector_cursors where collector = $1")
         .bind(THROUGHPUT)
         .execute(&s.pool)
         .await

@@ -396,7 +396,7 @@ async fn a_server_killed_mid_ingest_loses_no_acknowledged_entry_and_retries_dupl
         .unwrap();
     for b in &acked {
         let n: i64 =
-            sqlx::query_scalar("select count(*) from error_entries where client_id like ?")
+            sqlx::query_scalar("select count(*) from error_entries where client_id like $1")
                 .bind(format!("b{b}-%"))
                 .fetch_one(&pool)
                 .await

@@ -348,7 +348,7 @@ async fn the_field_csv_export_neutralises_formulas() {
         .unwrap();
     sqlx::query(
         "insert into field_mappings (map_id, fo_field, dataverse_column, direction, value_type, transform, default_value, revision, updated_at)
-         values (?, 'CreditLimit', 'creditlimit', 'both', 'number', 'default', ?, 1, '2026-11-20T08:15:00.000Z')",
+         values ($1, 'CreditLimit', 'creditlimit', 'both', 'number', 'default', $2, 1, '2026-11-20T08:15:00.000Z')",
     )
     .bind(map_id)
     .bind("=HYPERLINK(\"http://evil.test\",\"x\")")

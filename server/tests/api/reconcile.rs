@@ -120,7 +120,7 @@ fn company_key(key: &str) -> String {
 
 async fn reported(pool: &sqlx::SqlitePool, run_id: i64) -> BTreeSet<(String, String, String)> {
     let rows: Vec<(String, String, String)> = sqlx::query_as(
-        "select record_key, kind, field from reconcile_differences where run_id = ? and change <> 'fixed'",
+        "select record_key, kind, field from reconcile_differences where run_id = $1 and change <> 'fixed'",
     )
     .bind(run_id)
     .fetch_all(pool)
@@ -204,7 +204,7 @@ async fn the_sample_and_the_full_diff_report_exactly_the_injected_drift() {
         (0, want.len(), 0)
     );
     let carried: i64 = sqlx::query_scalar(
-        "select count(*) from reconcile_differences where run_id = ? and explanation = 'Renamed in Dataverse on purpose'",
+        "select count(*) from reconcile_differences where run_id = $1 and explanation = 'Renamed in Dataverse on purpose'",
     )
     .bind(run)
     .fetch_one(&s.pool)
@@ -258,7 +258,7 @@ async fn a_full_diff_is_cancelled_between_pages_and_resumes_from_its_checkpoint(
     let run = begin_run(&s.pool, s.map_id, "full", None, &opts)
         .await
         .unwrap();
-    sqlx::query("update reconcile_runs set cancel_requested = 1 where id = ?")
+    sqlx::query("update reconcile_runs set cancel_requested = 1 where id = $1")
         .bind(run)
         .execute(&s.pool)
         .await
@@ -268,7 +268,7 @@ async fn a_full_diff_is_cancelled_between_pages_and_resumes_from_its_checkpoint(
         matches!(err, server::reconcile::ReconError::Cancelled),
         "{err}"
     );
-    let status: String = sqlx::query_scalar("select status from reconcile_runs where id = ?")
+    let status: String = sqlx::query_scalar("select status from reconcile_runs where id = $1")
         .bind(run)
         .fetch_one(&s.pool)
         .await
@@ -293,7 +293,7 @@ async fn a_full_diff_is_cancelled_between_pages_and_resumes_from_its_checkpoint(
     .await;
     assert!(stopped.is_err(), "the run was still going");
     let (fo_read, checkpoint): (i64, Option<String>) =
-        sqlx::query_as("select fo_read, checkpoint from reconcile_runs where id = ?")
+        sqlx::query_as("select fo_read, checkpoint from reconcile_runs where id = $1")
             .bind(run)
             .fetch_one(&s.pool)
             .await
@@ -371,14 +371,14 @@ async fn a_run_whose_server_is_gone_is_taken_over_once_and_resumes_from_its_chec
     );
     let (took_b, took_c) = tokio::join!(b.adopt_orphans(), c2.adopt_orphans());
     assert_eq!(took_b.unwrap() + took_c.unwrap(), 1);
-    let runner: String = sqlx::query_scalar("select runner from reconcile_runs where id = ?")
+    let runner: String = sqlx::query_scalar("select runner from reconcile_runs where id = $1")
         .bind(run)
         .fetch_one(&s.pool)
         .await
         .unwrap();
     assert!(runner == "b" || runner == "c", "{runner}");
     let (status, runner): (String, String) =
-        sqlx::query_as("select status, runner from reconcile_runs where id = ?")
+        sqlx::query_as("select status, runner from reconcile_runs where id = $1")
             .bind(kept)
             .fetch_one(&s.pool)
             .await
@@ -389,7 +389,7 @@ async fn a_run_whose_server_is_gone_is_taken_over_once_and_resumes_from_its_chec
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
         let (status, fo_read): (String, i64) =
-            sqlx::query_as("select status, fo_read from reconcile_runs where id = ?")
+            sqlx::query_as("select status, fo_read from reconcile_runs where id = $1")
                 .bind(run)
                 .fetch_one(&s.pool)
                 .await
@@ -423,7 +423,7 @@ async fn a_server_whose_run_was_taken_over_writes_nothing_more_to_it() {
             .await
             .unwrap();
         // While this server stalled, another took the run over.
-        sqlx::query("update reconcile_runs set runner = 'other' where id = ?")
+        sqlx::query("update reconcile_runs set runner = 'other' where id = $1")
             .bind(run)
             .execute(&s.pool)
             .await
@@ -440,7 +440,7 @@ async fn a_server_whose_run_was_taken_over_writes_nothing_more_to_it() {
             "{kind}: {err}"
         );
         let (status, runner, records): (String, String, i64) =
-            sqlx::query_as("select status, runner, records from reconcile_runs where id = ?")
+            sqlx::query_as("select status, runner, records from reconcile_runs where id = $1")
                 .bind(run)
                 .fetch_one(&s.pool)
                 .await
@@ -451,7 +451,7 @@ async fn a_server_whose_run_was_taken_over_writes_nothing_more_to_it() {
             "{kind}"
         );
         // The other server ends it; the map may run again.
-        sqlx::query("update reconcile_runs set status = 'done' where id = ?")
+        sqlx::query("update reconcile_runs set status = 'done' where id = $1")
             .bind(run)
             .execute(&s.pool)
             .await
@@ -592,7 +592,7 @@ async fn the_page_shows_results_and_editors_explain_differences_with_an_audit_en
     let run: i64 = sqlx::query_scalar(
         "insert into reconcile_runs (map_id, kind, status, requested_by, started_at, finished_at, sample_size, recheck_secs,
             records, missing_in_dataverse, differing, new_differences)
-         values (?, 'sample', 'done', 'schedule', '2026-11-27T01:00:00.000Z', '2026-11-27T01:00:05.000Z', 100, 5, 200, 1, 1, 2)
+         values ($1, 'sample', 'done', 'schedule', '2026-11-27T01:00:00.000Z', '2026-11-27T01:00:05.000Z', 100, 5, 200, 1, 1, 2)
          returning id",
     )
     .bind(map_id)
@@ -601,7 +601,7 @@ async fn the_page_shows_results_and_editors_explain_differences_with_an_audit_en
     .unwrap();
     let diff: i64 = sqlx::query_scalar(
         "insert into reconcile_differences (run_id, record_key, kind, field, fo_value, dataverse_value, change)
-         values (?, 'US-000042', 'field', 'OrganizationName ↔ name', 'Contoso', 'Contoso (old)', 'new') returning id",
+         values ($1, 'US-000042', 'field', 'OrganizationName ↔ name', 'Contoso', 'Contoso (old)', 'new') returning id",
     )
     .bind(run)
     .fetch_one(&app.pool)
@@ -643,7 +643,7 @@ async fn the_page_shows_results_and_editors_explain_differences_with_an_audit_en
     let res = app.post_form("/sfn/explain_difference", &explain).await;
     assert_eq!(res.status(), StatusCode::OK);
     let (by, why): (String, String) =
-        sqlx::query_as("select explained_by, explanation from reconcile_differences where id = ?")
+        sqlx::query_as("select explained_by, explanation from reconcile_differences where id = $1")
             .bind(diff)
             .fetch_one(&app.pool)
             .await
@@ -683,7 +683,7 @@ async fn the_page_shows_results_and_editors_explain_differences_with_an_audit_en
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     let saved: (i64, i64) = sqlx::query_as(
-        "select sample_size, full_every_days from reconcile_settings where map_id = ?",
+        "select sample_size, full_every_days from reconcile_settings where map_id = $1",
     )
     .bind(map_id)
     .fetch_one(&app.pool)
