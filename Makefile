@@ -23,7 +23,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Extra flags for `make run`, e.g. make run ARGS="--bind 127.0.0.1:8080"
 ARGS ?=
 
-.PHONY: run test build build-debug bundle-budget bench-islands tools browser-tools unit e2e api-fuzz lint fmt check dev bench bench-peer probe-bench help
+.PHONY: run test build build-debug bundle-budget bench-islands tools browser-tools postgres-tools unit e2e api-fuzz lint fmt check dev bench bench-peer probe-bench help
 
 help:
 	@sed -n '3,5p' Makefile
@@ -85,9 +85,15 @@ bundle-budget: tools
 	trunk build --release --dist $(SITE_RELEASE)/pkg
 	tools/bundle.sh $(SITE_RELEASE)/pkg $(BUNDLE_BUDGET_KB)
 
-# Unit, query (#[sqlx::test]) and HTTP tests.
-unit:
-	cargo test -p app -p server
+# Unit, query (#[sqlx::test]) and HTTP tests, beside a throwaway PostgreSQL
+# cluster on the loopback for the tests of the PostgreSQL schema and of
+# `migrate-db` (tools/with-postgres.sh; they say "skipped" without one).
+unit: postgres-tools
+	tools/with-postgres.sh cargo test -p app -p server
+
+# PostgreSQL's server from Debian's packages, for the tests' cluster.
+postgres-tools:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql; }
 
 # Playwright in Debian's Chromium, hydrated and with JavaScript off.
 e2e: build-debug browser-tools
