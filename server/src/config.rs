@@ -701,6 +701,15 @@ pub enum Command {
         #[arg(long)]
         env: Option<String>,
     },
+    /// Move this installation to another database: copy every table from a SQLite file into a new PostgreSQL database, or back, in one transaction, then compare the counts.
+    MigrateDb {
+        /// Where the data is: a SQLite file (a path or sqlite: URL) or a postgres:// URL. Stop its servers first.
+        #[arg(long, value_name = "DATABASE")]
+        from: String,
+        /// Where it goes: a new or empty database of the other kind (migrated first; one holding rows is refused).
+        #[arg(long, value_name = "DATABASE")]
+        to: String,
+    },
     /// Run a collector once for an environment with a configured connection.
     Collect {
         /// The collector: errors (Dataverse plug-in trace logs into the error queue), map_states (F&O DualWriteProjectConfigurations), counts (records per map on both sides) or throughput (changes per map and minute).

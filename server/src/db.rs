@@ -1,4 +1,5 @@
-//! The SQLite pool: created on first use, WAL, migrated at start.
+//! The SQLite pool: created on first use, WAL, migrated at start; and the
+//! PostgreSQL schema's migrations, which `migrate-db` moves data into.
 
 use anyhow::Context as _;
 use sqlx::SqlitePool;
@@ -46,7 +47,7 @@ impl Location {
         match scheme.map(str::to_ascii_lowercase).as_deref() {
             None => Ok(Location::File(value.into())),
             Some("postgres" | "postgresql") => Err(
-                "a postgres:// URL: this version of the console keeps its data in SQLite only; give a file path or a sqlite: URL".into(),
+                "a postgres:// URL: this version of the console serves from SQLite only (PostgreSQL can so far only receive a copy, through `dwconsole migrate-db`); give a file path or a sqlite: URL".into(),
             ),
             Some(other) => Err(format!(
                 "the scheme '{other}://' is not supported; give a file path or a sqlite: URL"
@@ -149,10 +150,77 @@ async fn migration_lock(file: &std::path::Path) -> anyhow::Result<std::fs::File>
 
 /// Applies the migrations embedded at build time.
 pub async fn migrate(pool: &SqlitePool) -> anyhow::Result<()> {
-    sqlx::migrate!("../migrations")
+    sqlite_migrator()
         .run(pool)
         .await
         .context("cannot apply database migrations")
+}
+
+/// This version's SQLite migrations (in `migrations/`).
+pub fn sqlite_migrator() -> sqlx::migrate::Migrator {
+    sqlx::migrate!("../migrations")
+}
+
+/// This version's PostgreSQL migrations (in `migrations/postgres/`): the
+/// same schema as [`sqlite_migrator`]'s, in PostgreSQL's dialect. The
+/// test `postgres_schema_matches_sqlite` holds the two together.
+pub fn postgres_migrator() -> sqlx::migrate::Migrator {
+    sqlx::migrate!("../migrations/postgres")
+}
+
+/// Connects to the PostgreSQL database at `url` and applies this version's
+/// PostgreSQL migrations. sqlx's migrator holds an advisory lock on
+/// PostgreSQL while it runs, so servers starting together migrate once.
+///
+/// The console's pages do not run on PostgreSQL yet; `migrate-db` and the
+/// schema test use this.
+pub async fn connect_postgres(url: &str) -> anyhow::Result<sqlx::PgPool> {
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(8)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect(url)
+        .await
+        .context("cannot connect to PostgreSQL")?;
+    postgres_migrator()
+        .run(&pool)
+        .await
+        .context("cannot apply the PostgreSQL migrations")?;
+    Ok(pool)
+}
+
+/// Creates a new, empty database with a unique name on the PostgreSQL
+/// server of `admin_url` (a URL whose user may create databases) and
+/// returns its URL. Tests and benchmarks each work in their own database.
+pub async fn scratch_postgres_database(admin_url: &str) -> anyhow::Result<String> {
+    use sqlx::ConnectOptions as _;
+    let options = sqlx::postgres::PgConnectOptions::from_str(admin_url)
+        .context("the PostgreSQL URL does not parse")?;
+    let mut conn = options
+        .connect()
+        .await
+        .context("cannot connect to PostgreSQL")?;
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let name = format!(
+        "dwconsole_{}_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        chrono::Utc::now().timestamp_millis()
+    );
+    sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}")))
+        .execute(&mut conn)
+        .await
+        .with_context(|| format!("cannot create the database {name}"))?;
+    // The same URL with the new database's name as its path.
+    let (base, query) = match admin_url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (admin_url, String::new()),
+    };
+    let host_from = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[host_from..].find('/') {
+        Some(i) => &base[..host_from + i],
+        None => base,
+    };
+    Ok(format!("{base}/{name}{query}"))
 }
 
 /// Copies the WAL into the database and truncates it to zero bytes when
@@ -204,8 +272,111 @@ pub async fn ping(pool: &SqlitePool) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// The PostgreSQL server the tests may use: `make unit` runs them
+    /// beside a throwaway cluster (`tools/with-postgres.sh`). Without one a
+    /// test says it was skipped.
+    pub(crate) fn test_postgres() -> Option<String> {
+        let url = std::env::var("DWCONSOLE_TEST_POSTGRES").ok();
+        if url.is_none() {
+            eprintln!("skipped: DWCONSOLE_TEST_POSTGRES is not set (make unit sets it)");
+        }
+        url
+    }
+
+    #[tokio::test]
+    async fn postgres_schema_matches_sqlite() {
+        let Some(admin) = test_postgres() else { return };
+        let url = scratch_postgres_database(&admin).await.unwrap();
+        let pg = connect_postgres(&url).await.unwrap();
+        // A second start finds every migration applied.
+        connect_postgres(&url).await.unwrap();
+        let lite = connect("sqlite::memory:").await.unwrap();
+
+        // Every table and column, in order, with its type and whether it
+        // takes nulls. SQLite's declared types map one way (the baseline
+        // migration's header); the FTS5 search index declares none.
+        let mut sqlite: Vec<(String, String, String, bool)> = sqlx::query_as(
+            "select m.name, p.name, lower(p.type), p.\"notnull\" or p.pk > 0
+             from sqlite_master m, pragma_table_info(m.name) p
+             where m.type = 'table' and m.name not like 'sqlite%' and m.name <> '_sqlx_migrations'
+               and m.name not like 'search\\_index\\_%' escape '\\'
+             order by m.name, p.cid",
+        )
+        .fetch_all(&lite)
+        .await
+        .unwrap();
+        let postgres: Vec<(String, String, String, bool)> = sqlx::query_as(
+            "select table_name::text, column_name::text, data_type::text, is_nullable = 'NO'
+             from information_schema.columns
+             where table_schema = current_schema() and table_name <> '_sqlx_migrations'
+               and is_generated = 'NEVER'
+             order by table_name, ordinal_position",
+        )
+        .fetch_all(&pg)
+        .await
+        .unwrap();
+        for c in &mut sqlite {
+            c.2 = match c.2.as_str() {
+                "integer" => "bigint",
+                "text" => "text",
+                "real" => "double precision",
+                "boolean" => "boolean",
+                "blob" => "bytea",
+                // FTS5 columns: text, and the ids the console puts in.
+                "" if ["title", "body", "kind"].contains(&c.1.as_str()) => "text",
+                "" => "bigint",
+                other => panic!(
+                    "{}.{} has the type {other}: map it in the baseline",
+                    c.0, c.1
+                ),
+            }
+            .to_string();
+        }
+        // The search index's columns take nulls on SQLite (FTS5 has no
+        // constraints); compare its names and types only.
+        let strip =
+            |cols: &[(String, String, String, bool)]| -> Vec<(String, String, String, bool)> {
+                let mut v: Vec<_> = cols
+                    .iter()
+                    .map(|(t, c, ty, nn)| {
+                        (t.clone(), c.clone(), ty.clone(), *nn && t != "search_index")
+                    })
+                    .collect();
+                // Stable by table, keeping column order.
+                v.sort_by(|a, b| a.0.cmp(&b.0));
+                v
+            };
+        let (sqlite, postgres) = (strip(&sqlite), strip(&postgres));
+        let missing: Vec<_> = sqlite.iter().filter(|c| !postgres.contains(c)).collect();
+        let extra: Vec<_> = postgres.iter().filter(|c| !sqlite.contains(c)).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "PostgreSQL's schema differs from SQLite's: not on PostgreSQL {missing:?}; only on PostgreSQL {extra:?}"
+        );
+        assert_eq!(sqlite, postgres, "the same columns, in another order");
+        assert!(sqlite.len() > 300, "{} columns", sqlite.len());
+
+        // Every SQLite index has its namesake (constraints' own indexes
+        // aside), so a query plan tuned on one has its index on the other.
+        let indexes: Vec<String> = sqlx::query_scalar(
+            "select name from sqlite_master where type = 'index' and name not like 'sqlite_autoindex%'",
+        )
+        .fetch_all(&lite)
+        .await
+        .unwrap();
+        let theirs: Vec<String> = sqlx::query_scalar(
+            "select indexname::text from pg_indexes where schemaname = current_schema()",
+        )
+        .fetch_all(&pg)
+        .await
+        .unwrap();
+        let missing: Vec<_> = indexes.iter().filter(|i| !theirs.contains(i)).collect();
+        assert!(missing.is_empty(), "indexes not on PostgreSQL: {missing:?}");
+        assert!(indexes.len() > 30);
+    }
 
     #[test]
     fn a_url_with_a_scheme_the_console_does_not_support_is_refused_by_name() {

@@ -18,6 +18,7 @@ pub mod gates;
 pub mod health;
 pub mod lease;
 pub mod middleware;
+pub mod migrate_db;
 pub mod notify;
 pub mod reconcile;
 pub mod scheduler;
@@ -64,5 +65,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Reclassify { env } => cli::reclassify(&common, env.as_deref()).await,
         Command::Collect { collector, env } => cli::collect(&common, &file, collector, env).await,
         Command::Reconcile(args) => cli::reconcile(&common, &file, args).await,
+        Command::MigrateDb { from, to } => migrate_db::run(from, to).await,
     }
 }

@@ -436,3 +436,73 @@ fn a_first_start_in_demo_mode_logs_no_error() {
     assert!(text.contains("demo mode"), "{text}");
     assert!(!text.contains("ERROR"), "{text}");
 }
+
+#[tokio::test]
+async fn migrate_db_copies_an_installation_into_postgres_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    let db = db.to_str().unwrap();
+    let out = dwconsole()
+        .args([
+            "--database",
+            db,
+            "user",
+            "add",
+            "--email",
+            "a@example.com",
+            "--role",
+            "admin",
+        ])
+        .env("APP_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+
+    // A scheme it does not know is refused by name, before anything opens.
+    let out = dwconsole()
+        .args(["migrate-db", "--from", db, "--to", "mysql://u:secret@db/dw"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("--to") && err.contains("'mysql://'") && !err.contains("secret"),
+        "{err}"
+    );
+
+    let Ok(admin) = std::env::var("DWCONSOLE_TEST_POSTGRES") else {
+        eprintln!(
+            "skipped the PostgreSQL half: DWCONSOLE_TEST_POSTGRES is not set (make unit sets it)"
+        );
+        return;
+    };
+    let pg = server::db::scratch_postgres_database(&admin).await.unwrap();
+    let out = dwconsole()
+        .args(["migrate-db", "--from", db, "--to", &pg])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("the counts match"), "{stdout}");
+    let users = stdout.lines().find(|l| l.starts_with("users ")).unwrap();
+    assert_eq!(
+        users.split_whitespace().collect::<Vec<_>>(),
+        ["users", "1", "1"]
+    );
+
+    // Twice is refused: the target holds the first copy.
+    let out = dwconsole()
+        .args(["migrate-db", "--from", db, "--to", &pg])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("already holds data") && err.contains("users (1 row)"),
+        "{err}"
+    );
+}

@@ -1,0 +1,888 @@
+//! `dwconsole migrate-db`: moves an installation from one database to
+//! another by copying every table: a SQLite file into a new PostgreSQL
+//! database, or a PostgreSQL database into a new SQLite file.
+//!
+//! The copy is generic rather than per feature: it reads each table's
+//! columns from the two schemas (which the migrations keep equal: same
+//! tables, same columns in the same order) and moves rows as plain values.
+//! Every row goes in one transaction on the target, so a failure leaves it
+//! as empty as it was; the counts of both sides are compared after the
+//! commit. The source is opened read-only and must be at this version's
+//! schema; the target is migrated first and must hold no rows.
+
+use anyhow::{Context as _, bail};
+use futures_util::TryStreamExt as _;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{Column as _, PgPool, QueryBuilder, SqlitePool, TypeInfo as _, ValueRef as _};
+use std::io::{IsTerminal as _, Write as _};
+use std::str::FromStr as _;
+use std::time::Instant;
+
+/// Rows per insert statement: under both databases' limits on bound
+/// values (PostgreSQL 65,535, SQLite 32,766) for the widest table.
+const BATCH_VALUES: usize = 30_000;
+/// And at most this many rows per statement, so progress moves.
+const BATCH_ROWS: usize = 1_000;
+
+/// A database named on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A SQLite file (a path or a `sqlite:` URL).
+    Sqlite(String),
+    /// A `postgres://` (or `postgresql://`) URL.
+    Postgres(String),
+}
+
+impl Target {
+    /// Reads `--from` or `--to`. A `postgres://` URL is PostgreSQL; a path or
+    /// `sqlite:` URL is SQLite; any other scheme is refused by name.
+    pub fn parse(value: &str) -> Result<Target, String> {
+        let value = value.trim();
+        let lower = value.to_ascii_lowercase();
+        if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+            return Ok(Target::Postgres(value.to_string()));
+        }
+        match crate::db::Location::parse(value) {
+            Ok(_) => Ok(Target::Sqlite(value.to_string())),
+            Err(e) if e.starts_with("a postgres") => Ok(Target::Postgres(value.to_string())),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// How messages name it: the file, or PostgreSQL's host and database,
+    /// never the URL (it may hold a password).
+    fn describe(&self) -> String {
+        match self {
+            Target::Sqlite(s) => format!("SQLite '{s}'"),
+            Target::Postgres(url) => match PgConnectOptions::from_str(url) {
+                Ok(o) => format!(
+                    "PostgreSQL database '{}' on {}:{}",
+                    o.get_database().unwrap_or("(default)"),
+                    o.get_host(),
+                    o.get_port()
+                ),
+                Err(_) => "PostgreSQL (the URL does not parse)".into(),
+            },
+        }
+    }
+}
+
+/// An open database on either backend.
+enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// One stored value, as both databases can hold it. Booleans travel as
+/// 0 / 1 (SQLite's form) and become `boolean` where PostgreSQL wants one.
+#[derive(Debug, Clone, PartialEq)]
+enum Value {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+/// What a target column takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Int,
+    Bool,
+    Real,
+    Text,
+    Blob,
+    /// A SQLite column takes any value as it is.
+    Any,
+}
+
+/// A table's copyable columns on one side.
+struct Columns {
+    names: Vec<String>,
+    kinds: Vec<Kind>,
+}
+
+/// Runs `dwconsole migrate-db --from … --to …`, printing progress to
+/// stderr and the per-table counts to stdout.
+pub async fn run(from: &str, to: &str) -> anyhow::Result<()> {
+    let from = Target::parse(from).map_err(|e| anyhow::anyhow!("--from: {e}"))?;
+    let to = Target::parse(to).map_err(|e| anyhow::anyhow!("--to: {e}"))?;
+    if matches!((&from, &to), (Target::Sqlite(_), Target::Sqlite(_)))
+        || matches!((&from, &to), (Target::Postgres(_), Target::Postgres(_)))
+    {
+        bail!(
+            "--from and --to are both {}: migrate-db moves between SQLite and PostgreSQL (to copy a SQLite file, use sqlite3's .backup; PostgreSQL, pg_dump)",
+            if matches!(from, Target::Sqlite(_)) {
+                "SQLite"
+            } else {
+                "PostgreSQL"
+            }
+        );
+    }
+    let source = open_source(&from).await?;
+    let target = open_target(&to).await?;
+    let report = copy(&source, &target, &mut Progress::new()).await?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{:<32} {:>12} {:>12}",
+        "table",
+        from_label(&from),
+        from_label(&to)
+    )?;
+    for (table, n) in &report.counts {
+        writeln!(out, "{table:<32} {n:>12} {n:>12}")?;
+    }
+    writeln!(
+        out,
+        "copied {} rows in {} tables from {} to {} in {:.1} s; the counts match",
+        report.rows,
+        report.counts.len(),
+        from.describe(),
+        to.describe(),
+        report.secs
+    )?;
+    Ok(())
+}
+
+fn from_label(t: &Target) -> &'static str {
+    match t {
+        Target::Sqlite(_) => "SQLite",
+        Target::Postgres(_) => "PostgreSQL",
+    }
+}
+
+/// What a copy did.
+struct Report {
+    /// Rows per table, by table name.
+    counts: Vec<(String, i64)>,
+    rows: i64,
+    secs: f64,
+}
+
+/// Opens the source without changing it: read-only for SQLite, and at
+/// exactly this version's migrations.
+async fn open_source(t: &Target) -> anyhow::Result<Db> {
+    let db = match t {
+        Target::Sqlite(location) => {
+            let options = match crate::db::Location::parse(location).map_err(anyhow::Error::msg)? {
+                crate::db::Location::File(path) => {
+                    if !path.exists() {
+                        bail!("--from: there is no SQLite file {}", path.display());
+                    }
+                    SqliteConnectOptions::new().filename(path)
+                }
+                crate::db::Location::SqliteUrl(url) => SqliteConnectOptions::from_str(&url)
+                    .with_context(|| format!("--from: '{url}' is not a valid sqlite: URL"))?,
+            };
+            let pool = sqlx::sqlite::SqlitePoolOptions::new()
+                .max_connections(2)
+                .connect_with(options.read_only(true).create_if_missing(false))
+                .await
+                .with_context(|| format!("--from: cannot open {}", t.describe()))?;
+            Db::Sqlite(pool)
+        }
+        Target::Postgres(url) => Db::Postgres(
+            PgPoolOptions::new()
+                .max_connections(2)
+                .connect(url)
+                .await
+                .with_context(|| format!("--from: cannot connect to {}", t.describe()))?,
+        ),
+    };
+    let have = applied(&db).await?;
+    let want = match &db {
+        Db::Sqlite(_) => crate::db::sqlite_migrator().iter().count(),
+        Db::Postgres(_) => crate::db::postgres_migrator().iter().count(),
+    };
+    if have != want as i64 {
+        bail!(
+            "--from: {} has {have} of this version's {want} migrations applied; run this version's `dwconsole serve` on it once (it migrates at start), then copy",
+            t.describe()
+        );
+    }
+    Ok(db)
+}
+
+/// Migrations applied to `db` (0 when it has never been migrated).
+async fn applied(db: &Db) -> anyhow::Result<i64> {
+    let sql = "select count(*) from _sqlx_migrations where success";
+    let n: Result<i64, sqlx::Error> = match db {
+        Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await,
+        Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await,
+    };
+    match n {
+        Ok(n) => Ok(n),
+        // No migrations table: not a console database at all.
+        Err(sqlx::Error::Database(e)) if e.message().contains("_sqlx_migrations") => Ok(0),
+        Err(e) => Err(e).context("cannot read which migrations are applied"),
+    }
+}
+
+/// Opens (creating a SQLite file if missing) and migrates the target.
+async fn open_target(t: &Target) -> anyhow::Result<Db> {
+    match t {
+        Target::Sqlite(location) => Ok(Db::Sqlite(
+            crate::db::connect(location)
+                .await
+                .with_context(|| format!("--to: cannot open {}", t.describe()))?,
+        )),
+        Target::Postgres(url) => Ok(Db::Postgres(
+            crate::db::connect_postgres(url)
+                .await
+                .with_context(|| format!("--to: cannot use {}", t.describe()))?,
+        )),
+    }
+}
+
+/// The console's tables on `db`: not sqlx's bookkeeping, not FTS5's
+/// shadow tables, sorted by name.
+async fn tables(db: &Db) -> anyhow::Result<Vec<String>> {
+    let mut names: Vec<String> = match db {
+        Db::Sqlite(p) => {
+            sqlx::query_scalar(
+                "select name from pragma_table_list
+             where schema = 'main' and type in ('table', 'virtual')
+               and name not like 'sqlite%' and name <> '_sqlx_migrations'",
+            )
+            .fetch_all(p)
+            .await?
+        }
+        Db::Postgres(p) => {
+            sqlx::query_scalar(
+                "select table_name::text from information_schema.tables
+             where table_schema = current_schema() and table_type = 'BASE TABLE'
+               and table_name <> '_sqlx_migrations'",
+            )
+            .fetch_all(p)
+            .await?
+        }
+    };
+    names.sort();
+    Ok(names)
+}
+
+/// A table's columns that take values, in order (PostgreSQL's generated
+/// columns, such as the search index's `document`, compute themselves).
+async fn columns(db: &Db, table: &str) -> anyhow::Result<Columns> {
+    let (names, kinds) = match db {
+        Db::Sqlite(p) => {
+            let names: Vec<String> =
+                sqlx::query_scalar("select name from pragma_table_info($1) order by cid")
+                    .bind(table)
+                    .fetch_all(p)
+                    .await?;
+            let kinds = vec![Kind::Any; names.len()];
+            (names, kinds)
+        }
+        Db::Postgres(p) => {
+            let rows: Vec<(String, String)> = sqlx::query_as(
+                "select column_name::text, data_type::text from information_schema.columns
+                 where table_schema = current_schema() and table_name = $1 and is_generated = 'NEVER'
+                 order by ordinal_position",
+            )
+            .bind(table)
+            .fetch_all(p)
+            .await?;
+            let mut names = Vec::with_capacity(rows.len());
+            let mut kinds = Vec::with_capacity(rows.len());
+            for (name, ty) in rows {
+                kinds.push(match ty.as_str() {
+                    "bigint" | "integer" | "smallint" => Kind::Int,
+                    "boolean" => Kind::Bool,
+                    "double precision" | "real" => Kind::Real,
+                    "text" | "character varying" => Kind::Text,
+                    "bytea" => Kind::Blob,
+                    other => bail!("{table}.{name} has the PostgreSQL type {other}, which migrate-db does not move"),
+                });
+                names.push(name);
+            }
+            (names, kinds)
+        }
+    };
+    Ok(Columns { names, kinds })
+}
+
+/// Rows of `table` on `db`.
+async fn count(db: &Db, table: &str) -> anyhow::Result<i64> {
+    let sql = format!("select count(*) from {}", quote(table));
+    Ok(match db {
+        Db::Sqlite(p) => {
+            sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .fetch_one(p)
+                .await?
+        }
+        Db::Postgres(p) => {
+            sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .fetch_one(p)
+                .await?
+        }
+    })
+}
+
+/// A table or column name as an SQL identifier. The names come from the
+/// databases' own catalogues, never from input; quoting keeps a name that
+/// is also a keyword (`pass`) safe on both.
+fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Copies every table of `source` into `target` in one transaction, then
+/// checks both sides' counts.
+async fn copy(source: &Db, target: &Db, progress: &mut Progress) -> anyhow::Result<Report> {
+    let started = Instant::now();
+    let names = tables(source).await?;
+    let theirs = tables(target).await?;
+    if names != theirs {
+        let only = |a: &[String], b: &[String]| -> Vec<String> {
+            a.iter().filter(|t| !b.contains(t)).cloned().collect()
+        };
+        bail!(
+            "the two schemas differ (are both from this version?): only in the source: {:?}; only in the target: {:?}",
+            only(&names, &theirs),
+            only(&theirs, &names)
+        );
+    }
+    let mut held = Vec::new();
+    for table in &names {
+        let n = count(target, table).await?;
+        if n > 0 {
+            held.push(format!(
+                "{table} ({n} row{})",
+                if n == 1 { "" } else { "s" }
+            ));
+        }
+    }
+    if !held.is_empty() {
+        bail!(
+            "--to already holds data, so nothing was copied: {}. Give a new, empty database",
+            held.join(", ")
+        );
+    }
+    let mut totals = Vec::with_capacity(names.len());
+    for table in &names {
+        totals.push(count(source, table).await?);
+    }
+    progress.start(totals.iter().sum());
+
+    let mut tx = match target {
+        Db::Sqlite(p) => {
+            let mut tx = app::db::begin_write(p).await?;
+            // Foreign keys are checked at commit, so tables go in any order.
+            sqlx::query("pragma defer_foreign_keys = on")
+                .execute(&mut *tx)
+                .await?;
+            TargetTx::Sqlite(tx)
+        }
+        Db::Postgres(p) => {
+            let mut tx = p.begin().await?;
+            sqlx::query("set constraints all deferred")
+                .execute(&mut *tx)
+                .await?;
+            TargetTx::Postgres(tx)
+        }
+    };
+    for table in &names {
+        let from = columns(source, table).await?;
+        let to = columns(target, table).await?;
+        if from.names != to.names {
+            bail!(
+                "the columns of {table} differ (are both from this version?): source {:?}, target {:?}",
+                from.names,
+                to.names
+            );
+        }
+        copy_table(source, &mut tx, table, &to, progress).await?;
+    }
+    match tx {
+        TargetTx::Sqlite(tx) => tx.commit().await?,
+        TargetTx::Postgres(mut tx) => {
+            // Copied ids were given explicitly; each identity's next value
+            // must come after them, or the first new row collides.
+            for table in &names {
+                let sql = format!(
+                    "select setval(s, coalesce((select max(id) from {t}), 0) + 1, false)
+                     from (select pg_get_serial_sequence($1, 'id') as s) q where s is not null",
+                    t = quote(table)
+                );
+                let has_id = to_has_id(target, table).await?;
+                if has_id {
+                    sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(table)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            tx.commit()
+                .await
+                .context("the copy's commit failed; the target is left empty")?
+        }
+    }
+    progress.finish();
+
+    let mut counts = Vec::with_capacity(names.len());
+    let mut rows = 0;
+    let mut differ = Vec::new();
+    for (table, want) in names.iter().zip(&totals) {
+        let got = count(target, table).await?;
+        if got != *want {
+            differ.push(format!(
+                "{table}: {want} in the source, {got} in the target"
+            ));
+        }
+        rows += got;
+        counts.push((table.clone(), got));
+    }
+    if !differ.is_empty() {
+        bail!(
+            "the counts differ after the copy (was the source written to meanwhile? stop its servers first): {}",
+            differ.join("; ")
+        );
+    }
+    Ok(Report {
+        counts,
+        rows,
+        secs: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Whether `table` on `db` has an `id` column.
+async fn to_has_id(db: &Db, table: &str) -> anyhow::Result<bool> {
+    Ok(columns(db, table).await?.names.iter().any(|c| c == "id"))
+}
+
+/// The target's open transaction.
+enum TargetTx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// Streams `table` from `source` and inserts it into the target in batches.
+async fn copy_table(
+    source: &Db,
+    tx: &mut TargetTx,
+    table: &str,
+    to: &Columns,
+    progress: &mut Progress,
+) -> anyhow::Result<()> {
+    let list = to
+        .names
+        .iter()
+        .map(|c| quote(c))
+        .collect::<Vec<_>>()
+        .join(", ");
+    // By the first column (the id, or the key), so a copy is in one order.
+    let select = format!("select {list} from {} order by 1", quote(table));
+    let per_batch = (BATCH_VALUES / to.names.len().max(1)).clamp(1, BATCH_ROWS);
+    let mut batch: Vec<Vec<Value>> = Vec::with_capacity(per_batch);
+    macro_rules! drain {
+        ($rows:expr) => {{
+            let mut rows = $rows;
+            while let Some(row) = rows.try_next().await? {
+                batch.push(read_row(&row, table)?);
+                if batch.len() == per_batch {
+                    insert(tx, table, &list, to, &batch).await?;
+                    progress.add(table, batch.len());
+                    batch.clear();
+                }
+            }
+        }};
+    }
+    match source {
+        Db::Sqlite(p) => drain!(sqlx::query(sqlx::AssertSqlSafe(select)).fetch(p)),
+        Db::Postgres(p) => drain!(sqlx::query(sqlx::AssertSqlSafe(select)).fetch(p)),
+    }
+    if !batch.is_empty() {
+        insert(tx, table, &list, to, &batch).await?;
+        progress.add(table, batch.len());
+    }
+    Ok(())
+}
+
+/// A source row as values, whatever its database.
+fn read_row<R: sqlx::Row>(row: &R, table: &str) -> anyhow::Result<Vec<Value>>
+where
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> i64: sqlx::Decode<'r, R::Database>,
+    for<'r> f64: sqlx::Decode<'r, R::Database>,
+    for<'r> String: sqlx::Decode<'r, R::Database>,
+    for<'r> Vec<u8>: sqlx::Decode<'r, R::Database>,
+    for<'r> bool: sqlx::Decode<'r, R::Database>,
+    for<'r> i32: sqlx::Decode<'r, R::Database>,
+{
+    let mut values = Vec::with_capacity(row.len());
+    for i in 0..row.len() {
+        let raw = row.try_get_raw(i)?;
+        if raw.is_null() {
+            values.push(Value::Null);
+            continue;
+        }
+        // The stored value's own type: a SQLite column may hold any.
+        let ty = raw.type_info().name().to_ascii_uppercase();
+        values.push(match ty.as_str() {
+            "INTEGER" | "INT8" | "BIGINT" => Value::Int(row.try_get_unchecked(i)?),
+            "INT4" | "INT" => Value::Int(row.try_get_unchecked::<i32, _>(i)?.into()),
+            "BOOL" | "BOOLEAN" => Value::Int(row.try_get_unchecked::<bool, _>(i)?.into()),
+            "REAL" | "FLOAT8" | "DOUBLE PRECISION" => Value::Real(row.try_get_unchecked(i)?),
+            "TEXT" | "VARCHAR" => Value::Text(row.try_get_unchecked(i)?),
+            "BLOB" | "BYTEA" => Value::Blob(row.try_get_unchecked(i)?),
+            other => bail!(
+                "{table}.{} holds a value of type {other}, which migrate-db does not move",
+                row.columns()[i].name()
+            ),
+        });
+    }
+    Ok(values)
+}
+
+/// A value checked against the column it goes into.
+fn fit(v: &Value, kind: Kind, table: &str, column: &str) -> anyhow::Result<Value> {
+    Ok(match (v, kind) {
+        (v, Kind::Any) => v.clone(),
+        (Value::Null, _) => Value::Null,
+        (Value::Int(n), Kind::Int | Kind::Bool) => Value::Int(*n),
+        (Value::Int(n), Kind::Real) => Value::Real(*n as f64),
+        (Value::Real(x), Kind::Real) => Value::Real(*x),
+        // SQLite keeps a whole REAL that was written as one.
+        (Value::Real(x), Kind::Int) if x.fract() == 0.0 && x.abs() < 9.0e15 => {
+            Value::Int(*x as i64)
+        }
+        (Value::Text(s), Kind::Text) => Value::Text(s.clone()),
+        // FTS5 hands its unindexed columns back as text.
+        (Value::Text(s), Kind::Int) if s.parse::<i64>().is_ok() => {
+            Value::Int(s.parse().unwrap_or_default())
+        }
+        (Value::Blob(b), Kind::Blob) => Value::Blob(b.clone()),
+        (v, kind) => bail!(
+            "{table}.{column} holds {v:?}, which does not fit the target's {kind:?} column; nothing was copied"
+        ),
+    })
+}
+
+/// Inserts one batch into the target.
+async fn insert(
+    tx: &mut TargetTx,
+    table: &str,
+    list: &str,
+    to: &Columns,
+    batch: &[Vec<Value>],
+) -> anyhow::Result<()> {
+    let mut fitted = Vec::with_capacity(batch.len());
+    for row in batch {
+        let mut values = Vec::with_capacity(row.len());
+        for ((v, kind), column) in row.iter().zip(&to.kinds).zip(&to.names) {
+            values.push((fit(v, *kind, table, column)?, *kind));
+        }
+        fitted.push(values);
+    }
+    let head = format!("insert into {} ({list}) ", quote(table));
+    match tx {
+        TargetTx::Sqlite(tx) => {
+            let mut q: QueryBuilder<sqlx::Sqlite> = QueryBuilder::new(head);
+            q.push_values(&fitted, |mut b, row| {
+                for (v, _) in row {
+                    match v {
+                        Value::Null => b.push_bind(None::<i64>),
+                        Value::Int(n) => b.push_bind(*n),
+                        Value::Real(x) => b.push_bind(*x),
+                        Value::Text(s) => b.push_bind(s.clone()),
+                        Value::Blob(x) => b.push_bind(x.clone()),
+                    };
+                }
+            });
+            q.build().execute(&mut **tx).await.map(|_| ())
+        }
+        TargetTx::Postgres(tx) => {
+            let mut q: QueryBuilder<sqlx::Postgres> = QueryBuilder::new(head);
+            q.push_values(&fitted, |mut b, row| {
+                for (v, kind) in row {
+                    // A null is typed as its column, or PostgreSQL refuses
+                    // it ("column is of type text but expression is bigint").
+                    match (v, kind) {
+                        (Value::Null, Kind::Bool) => b.push_bind(None::<bool>),
+                        (Value::Null, Kind::Real) => b.push_bind(None::<f64>),
+                        (Value::Null, Kind::Text | Kind::Any) => b.push_bind(None::<String>),
+                        (Value::Null, Kind::Blob) => b.push_bind(None::<Vec<u8>>),
+                        (Value::Null, Kind::Int) => b.push_bind(None::<i64>),
+                        (Value::Int(n), Kind::Bool) => b.push_bind(*n != 0),
+                        (Value::Int(n), _) => b.push_bind(*n),
+                        (Value::Real(x), _) => b.push_bind(*x),
+                        (Value::Text(s), _) => b.push_bind(s.clone()),
+                        (Value::Blob(x), _) => b.push_bind(x.clone()),
+                    };
+                }
+            });
+            q.build().execute(&mut **tx).await.map(|_| ())
+        }
+    }
+    .with_context(|| format!("cannot insert into {table}; nothing was copied"))?;
+    Ok(())
+}
+
+/// Progress on stderr: one line redrawn in place on a terminal, a line per
+/// table otherwise (a log keeps them all).
+struct Progress {
+    total: i64,
+    done: i64,
+    table: String,
+    table_done: i64,
+    tty: bool,
+    started: Instant,
+    last_draw: Option<Instant>,
+}
+
+impl Progress {
+    fn new() -> Self {
+        Progress {
+            total: 0,
+            done: 0,
+            table: String::new(),
+            table_done: 0,
+            tty: std::io::stderr().is_terminal(),
+            started: Instant::now(),
+            last_draw: None,
+        }
+    }
+
+    fn start(&mut self, total: i64) {
+        self.total = total;
+        self.started = Instant::now();
+        eprintln!("copying {total} rows");
+    }
+
+    fn add(&mut self, table: &str, n: usize) {
+        if table != self.table {
+            self.end_table();
+            self.table = table.to_string();
+            self.table_done = 0;
+        }
+        self.done += n as i64;
+        self.table_done += n as i64;
+        if self.tty
+            && self
+                .last_draw
+                .is_none_or(|t| t.elapsed().as_millis() >= 100)
+        {
+            self.last_draw = Some(Instant::now());
+            eprint!("\r\x1b[2K{}", self.bar());
+        }
+    }
+
+    /// `[#######-------------]  35%  12,000 / 34,000 rows  error_entries`
+    fn bar(&self) -> String {
+        let share = self.share();
+        let filled = (share * 24.0).round() as usize;
+        format!(
+            "[{}{}] {:>3.0}%  {} / {} rows  {}",
+            "#".repeat(filled),
+            "-".repeat(24 - filled.min(24)),
+            share * 100.0,
+            self.done,
+            self.total,
+            self.table
+        )
+    }
+
+    /// The share of all rows copied so far.
+    fn share(&self) -> f64 {
+        if self.total > 0 {
+            self.done as f64 / self.total as f64
+        } else {
+            1.0
+        }
+    }
+
+    fn end_table(&mut self) {
+        if !self.table.is_empty() && !self.tty {
+            eprintln!(
+                "{:>4.0}%  {}: {} row{}",
+                self.share() * 100.0,
+                self.table,
+                self.table_done,
+                if self.table_done == 1 { "" } else { "s" }
+            );
+        }
+    }
+
+    fn finish(&mut self) {
+        self.end_table();
+        if self.tty {
+            eprintln!("\r\x1b[2K{}", self.bar());
+        }
+        eprintln!(
+            "committed {} rows in {:.1} s",
+            self.done,
+            self.started.elapsed().as_secs_f64()
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every row of every table of `db`, as values, table by table.
+    async fn dump(db: &Db) -> Vec<(String, Vec<Vec<Value>>)> {
+        let mut out = Vec::new();
+        for table in tables(db).await.unwrap() {
+            let cols = columns(db, &table).await.unwrap();
+            let list = cols
+                .names
+                .iter()
+                .map(|c| quote(c))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!("select {list} from {} order by 1", quote(&table));
+            let rows: Vec<Vec<Value>> = match db {
+                Db::Sqlite(p) => sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .fetch_all(p)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .map(|r| read_row(r, &table).unwrap())
+                    .collect(),
+                Db::Postgres(p) => sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .fetch_all(p)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .map(|r| read_row(r, &table).unwrap())
+                    .collect(),
+            };
+            out.push((table, rows));
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn an_installation_goes_to_postgres_and_back_unchanged() {
+        let Some(admin) = crate::db::tests::test_postgres() else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.db").to_str().unwrap().to_string();
+        let b = dir.path().join("b.db").to_str().unwrap().to_string();
+        let pool = crate::db::connect(&a).await.unwrap();
+        // Two days of a small installation's history: accounts, maps and
+        // rules, errors through the real ingest, throughput, counts,
+        // reconciliations, collector runs, the audit log.
+        crate::bench::seed_history(&pool, 2, 3, 300).await.unwrap();
+        // And the demo's environment: field mappings, conflict rules, alert
+        // channels and rules (its simulator is not needed).
+        for task in crate::demo::start(&pool).await.unwrap().tasks {
+            task.abort();
+        }
+        pool.close().await;
+        let pg = crate::db::scratch_postgres_database(&admin).await.unwrap();
+
+        run(&a, &pg).await.unwrap();
+        run(&pg, &format!("sqlite:{b}")).await.unwrap();
+
+        let before = dump(&open_source(&Target::Sqlite(a.clone())).await.unwrap()).await;
+        let after = dump(&open_source(&Target::Sqlite(b.clone())).await.unwrap()).await;
+        let filled = before.iter().filter(|(_, rows)| !rows.is_empty()).count();
+        assert!(filled >= 20, "only {filled} tables have rows");
+        for ((table, rows), (_, again)) in before.iter().zip(&after) {
+            assert_eq!(rows.len(), again.len(), "{table}");
+            assert!(rows == again, "{table} changed on the way");
+        }
+        assert_eq!(before.len(), after.len());
+
+        // PostgreSQL's ids go on after the copied ones.
+        let Db::Postgres(p) = open_target(&Target::Postgres(pg.clone())).await.unwrap() else {
+            unreachable!()
+        };
+        let most: i64 = sqlx::query_scalar("select max(id) from audit_log")
+            .fetch_one(&p)
+            .await
+            .unwrap();
+        let next: i64 = sqlx::query_scalar(
+            "insert into audit_log (occurred_at, actor, action, object_type, summary)
+             values ('2026-12-07T00:00:00.000Z', 'cli', 'test', 'test', 'after the copy') returning id",
+        )
+        .fetch_one(&p)
+        .await
+        .unwrap();
+        assert_eq!(next, most + 1);
+
+        // A target with rows is refused, and keeps them.
+        let e = run(&a, &pg).await.unwrap_err().to_string();
+        assert!(
+            e.contains("already holds data") && e.contains("audit_log ("),
+            "{e}"
+        );
+        let kept: i64 = sqlx::query_scalar("select count(*) from audit_log")
+            .fetch_one(&p)
+            .await
+            .unwrap();
+        assert_eq!(
+            kept as usize,
+            before.iter().find(|t| t.0 == "audit_log").unwrap().1.len() + 1
+        );
+
+        // Between two of a kind, or from nothing, it says what is wrong.
+        let e = run(&a, &b).await.unwrap_err().to_string();
+        assert!(e.contains("both SQLite"), "{e}");
+        let e = run(dir.path().join("none.db").to_str().unwrap(), &pg)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("there is no SQLite file"), "{e}");
+    }
+
+    #[test]
+    fn the_two_sides_are_told_apart_by_their_form() {
+        assert_eq!(
+            Target::parse("data/dw.db"),
+            Ok(Target::Sqlite("data/dw.db".into()))
+        );
+        assert_eq!(
+            Target::parse("sqlite:data/dw.db"),
+            Ok(Target::Sqlite("sqlite:data/dw.db".into()))
+        );
+        assert_eq!(
+            Target::parse("PostgreSQL://dw@db/dw"),
+            Ok(Target::Postgres("PostgreSQL://dw@db/dw".into()))
+        );
+        assert!(
+            Target::parse("mysql://db/dw")
+                .unwrap_err()
+                .contains("'mysql://'")
+        );
+        let named = Target::parse("postgres://dw:s3cret@db.example:5433/console")
+            .unwrap()
+            .describe();
+        assert_eq!(named, "PostgreSQL database 'console' on db.example:5433");
+    }
+
+    #[test]
+    fn a_value_must_fit_its_column() {
+        let fits = |v: Value, k: Kind| fit(&v, k, "t", "c");
+        assert_eq!(fits(Value::Int(1), Kind::Bool).unwrap(), Value::Int(1));
+        assert_eq!(fits(Value::Int(2), Kind::Real).unwrap(), Value::Real(2.0));
+        assert_eq!(fits(Value::Real(3.0), Kind::Int).unwrap(), Value::Int(3));
+        assert_eq!(
+            fits(Value::Text("12".into()), Kind::Int).unwrap(),
+            Value::Int(12)
+        );
+        assert_eq!(fits(Value::Null, Kind::Text).unwrap(), Value::Null);
+        assert_eq!(
+            fits(Value::Text("x".into()), Kind::Any).unwrap(),
+            Value::Text("x".into())
+        );
+        // SQLite let a column of integers hold a word; PostgreSQL will not,
+        // and the message says where it is.
+        let e = fits(Value::Text("many".into()), Kind::Int)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("t.c") && e.contains("many"), "{e}");
+        assert!(fits(Value::Real(1.5), Kind::Int).is_err());
+    }
+
+    #[test]
+    fn identifiers_are_quoted() {
+        assert_eq!(quote("pass"), "\"pass\"");
+        assert_eq!(quote("a\"b"), "\"a\"\"b\"");
+    }
+}
