@@ -74,7 +74,7 @@ pub async fn list(
 pub async fn all_live(conn: &mut SqliteConnection) -> Result<Vec<AlertRule>, AppError> {
     let rows: Vec<Row> = sqlx::query_as(
         "select id, environment_id, definition, revision, deleted, updated_at, evaluated_at from alert_rules
-         where deleted = 0 order by environment_id, id",
+         where deleted = false order by environment_id, id",
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -386,11 +386,12 @@ pub async fn apply_starter_with(
     environment: &Environment,
     tweak: impl Fn(&mut RuleContent),
 ) -> Result<usize, AppError> {
-    let existing: Vec<String> =
-        sqlx::query_scalar("select name from alert_rules where environment_id = $1 and deleted = 0")
-            .bind(environment.id)
-            .fetch_all(&mut *conn)
-            .await?;
+    let existing: Vec<String> = sqlx::query_scalar(
+        "select name from alert_rules where environment_id = $1 and deleted = false",
+    )
+    .bind(environment.id)
+    .fetch_all(&mut *conn)
+    .await?;
     let mut added = 0;
     for mut content in starter_set() {
         tweak(&mut content);
@@ -476,9 +477,9 @@ pub async fn save_instance(conn: &mut SqliteConnection, row: &InstanceRow) -> Re
          on conflict (rule_id, series) do update set map_id = excluded.map_id, state = excluded.state,
             since = excluded.since, fired_at = excluded.fired_at, value = excluded.value,
             evaluated_at = excluded.evaluated_at, notified_at = excluded.notified_at,
-            acknowledged_by = case when excluded.state = 'normal' then null else acknowledged_by end,
-            acknowledged_at = case when excluded.state = 'normal' then null else acknowledged_at end,
-            ack_comment = case when excluded.state = 'normal' then null else ack_comment end",
+            acknowledged_by = case when excluded.state = 'normal' then null else alert_instances.acknowledged_by end,
+            acknowledged_at = case when excluded.state = 'normal' then null else alert_instances.acknowledged_at end,
+            ack_comment = case when excluded.state = 'normal' then null else alert_instances.ack_comment end",
     )
     .bind(row.rule_id)
     .bind(&row.series)
@@ -785,7 +786,7 @@ pub async fn rule_totals(conn: &mut SqliteConnection) -> Result<(i64, i64, Optio
 pub async fn instance_counts(conn: &mut SqliteConnection) -> Result<Vec<(String, i64)>, AppError> {
     Ok(sqlx::query_as(
         "select i.state, count(*) from alert_instances i join alert_rules r on r.id = i.rule_id
-         where r.deleted = 0 group by i.state order by i.state",
+         where r.deleted = false group by i.state order by i.state",
     )
     .fetch_all(conn)
     .await?)

@@ -170,11 +170,13 @@ pub async fn count_since(
     since: &str,
 ) -> Result<i64, AppError> {
     Ok(
-        sqlx::query_scalar("select count(*) from audit_log where action = $1 and occurred_at >= $2")
-            .bind(action)
-            .bind(since)
-            .fetch_one(conn)
-            .await?,
+        sqlx::query_scalar(
+            "select count(*) from audit_log where action = $1 and occurred_at >= $2",
+        )
+        .bind(action)
+        .bind(since)
+        .fetch_one(conn)
+        .await?,
     )
 }
 

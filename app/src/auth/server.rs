@@ -183,12 +183,13 @@ pub mod throttle {
         window: Duration,
     ) -> Result<Option<Duration>, AppError> {
         let now = now_ms();
-        let (n, oldest): (i64, Option<i64>) =
-            sqlx::query_as("select count(*), min(at) from login_failures where key = $1 and at > $2")
-                .bind(key)
-                .bind(now.saturating_sub(window_ms(window)))
-                .fetch_one(conn)
-                .await?;
+        let (n, oldest): (i64, Option<i64>) = sqlx::query_as(
+            "select count(*), min(at) from login_failures where key = $1 and at > $2",
+        )
+        .bind(key)
+        .bind(now.saturating_sub(window_ms(window)))
+        .fetch_one(conn)
+        .await?;
         Ok(match oldest {
             Some(oldest) if n >= i64::from(max) => {
                 let left = window_ms(window) - (now - oldest);
@@ -284,7 +285,7 @@ pub async fn insert_user(
     use crate::error::OnConstraint as _;
     let id: i64 = sqlx::query_scalar(
         "insert into users (email, password_hash, role, active, created_at)
-         values ($1, $2, $3, 1, $4) returning id",
+         values ($1, $2, $3, true, $4) returning id",
     )
     .bind(email)
     .bind(password_hash)
@@ -327,7 +328,7 @@ pub async fn other_active_admins(
     except: i64,
 ) -> Result<i64, AppError> {
     Ok(sqlx::query_scalar(
-        "select count(*) from users where role = 'admin' and active = 1 and id <> $1",
+        "select count(*) from users where role = 'admin' and active = true and id <> $1",
     )
     .bind(except)
     .fetch_one(conn)
@@ -446,7 +447,7 @@ pub async fn session_user(
 ) -> Result<Option<CurrentUser>, AppError> {
     let row: Option<(i64, String, String)> = sqlx::query_as(
         "select u.id, u.email, u.role from sessions s join users u on u.id = s.user_id
-         where s.token_hash = $1 and s.expires_at > $2 and u.active = 1",
+         where s.token_hash = $1 and s.expires_at > $2 and u.active = true",
     )
     .bind(secret_hash(secret))
     .bind(db_now())
@@ -745,7 +746,7 @@ mod tests {
         let live = create_session(&mut conn, id, Duration::from_secs(60))
             .await
             .unwrap();
-        sqlx::query("update users set active = 0 where id = $1")
+        sqlx::query("update users set active = false where id = $1")
             .bind(id)
             .execute(&mut *conn)
             .await

@@ -684,7 +684,7 @@ pub async fn checks(
 ) -> Result<Vec<CheckRow>, AppError> {
     let rows: Vec<StoredCheck> = sqlx::query_as(
         "select task_id, first_at, last_at, pass, summary, findings from cutover_gate_checks
-         where run_id = $1 and ($2 is null or task_id = $3) order by id desc limit $4",
+         where run_id = $1 and (cast($2 as text) is null or task_id = $3) order by id desc limit $4",
     )
     .bind(id)
     .bind(task)
@@ -774,13 +774,15 @@ pub async fn end(
             format!("Say why the run is {}.", outcome.label().to_lowercase()),
         ));
     }
-    sqlx::query("update cutover_runs set ended_at = $1, outcome = $2, end_comment = $3 where id = $4")
-        .bind(now)
-        .bind(outcome.as_str())
-        .bind(comment.trim())
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "update cutover_runs set ended_at = $1, outcome = $2, end_comment = $3 where id = $4",
+    )
+    .bind(now)
+    .bind(outcome.as_str())
+    .bind(comment.trim())
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
     // The freeze is over when the run is: its silences end with it.
     if now < r.content.ends_at {
         for &silence in &r.silences {

@@ -102,7 +102,7 @@ pub(super) async fn teach(
                 "insert into error_lessons (environment_id, pattern, category, group_id, created_at, created_by)
                  values ($1, $2, $3, $4, $5, $6)
                  on conflict (environment_id, pattern) do update set
-                    decided = case when category = excluded.category then decided else 0 end,
+                    decided = case when error_lessons.category = excluded.category then error_lessons.decided else 0 end,
                     category = excluded.category, group_id = excluded.group_id,
                     created_at = excluded.created_at, created_by = excluded.created_by",
             )
@@ -233,7 +233,7 @@ pub async fn reclassify(
          from error_groups g
          left join error_entries e on e.id = (select n.id from error_entries n where n.group_id = g.id
                                               order by n.occurred_at desc, n.id desc limit 1)
-         where $1 is null or g.environment_id = $1 order by g.id",
+         where cast($1 as bigint) is null or g.environment_id = $1 order by g.id",
     )
     .bind(environment_id)
     .fetch_all(&mut *conn)

@@ -1653,7 +1653,7 @@ pub async fn hourly_per_map(
 /// (environment id, entries, open groups), for `/metrics`.
 pub async fn totals(conn: &mut SqliteConnection) -> Result<Vec<(i64, i64, i64)>, AppError> {
     Ok(sqlx::query_as(
-        "select environment_id, coalesce(sum(entry_count), 0), sum(state = 'open') from error_groups
+        "select environment_id, coalesce(sum(entry_count), 0), sum(case when state = 'open' then 1 else 0 end) from error_groups
          group by environment_id order by environment_id",
     )
     .fetch_all(conn)
@@ -1835,7 +1835,7 @@ pub async fn new_and_resolved_times(
 ) -> Result<(Vec<String>, Vec<String>), AppError> {
     let first: Vec<String> = sqlx::query_scalar(
         "select first_seen from error_groups
-         where environment_id = $1 and ($2 is null or map_id = $3) and first_seen >= $4 and first_seen < $5",
+         where environment_id = $1 and (cast($2 as bigint) is null or map_id = $3) and first_seen >= $4 and first_seen < $5",
     )
     .bind(environment_id)
     .bind(map)
@@ -1846,7 +1846,7 @@ pub async fn new_and_resolved_times(
     .await?;
     let resolved: Vec<String> = sqlx::query_scalar(
         "select state_changed_at from error_groups
-         where environment_id = $1 and ($2 is null or map_id = $3) and state = 'resolved'
+         where environment_id = $1 and (cast($2 as bigint) is null or map_id = $3) and state = 'resolved'
            and state_changed_at >= $4 and state_changed_at < $5",
     )
     .bind(environment_id)

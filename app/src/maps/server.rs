@@ -425,7 +425,7 @@ pub async fn apply_starter(
     environment: &Environment,
 ) -> Result<usize, AppError> {
     let existing: i64 = sqlx::query_scalar(
-        "select count(*) from table_maps where environment_id = $1 and deleted = 0",
+        "select count(*) from table_maps where environment_id = $1 and deleted = false",
     )
     .bind(environment.id)
     .fetch_one(&mut *conn)
@@ -454,7 +454,7 @@ pub async fn names(
     environment_id: i64,
 ) -> Result<Vec<(i64, String)>, AppError> {
     Ok(sqlx::query_as(
-        "select id, name from table_maps where environment_id = $1 and deleted = 0 order by name",
+        "select id, name from table_maps where environment_id = $1 and deleted = false order by name",
     )
     .bind(environment_id)
     .fetch_all(conn)
@@ -465,7 +465,7 @@ pub async fn names(
 /// for a map documented as not synced.
 pub async fn live_ids(conn: &mut SqliteConnection) -> Result<Vec<(i64, bool)>, AppError> {
     Ok(sqlx::query_as(
-        "select id, direction <> 'not_synced' from table_maps where deleted = 0 order by id",
+        "select id, direction <> 'not_synced' from table_maps where deleted = false order by id",
     )
     .fetch_all(conn)
     .await?)
@@ -504,11 +504,12 @@ pub async fn ids_by_name(
     conn: &mut SqliteConnection,
     environment_id: i64,
 ) -> Result<HashMap<String, i64>, AppError> {
-    let rows: Vec<(String, i64)> =
-        sqlx::query_as("select name, id from table_maps where environment_id = $1 and deleted = 0")
-            .bind(environment_id)
-            .fetch_all(conn)
-            .await?;
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "select name, id from table_maps where environment_id = $1 and deleted = false",
+    )
+    .bind(environment_id)
+    .fetch_all(conn)
+    .await?;
     Ok(rows.into_iter().collect())
 }
 
@@ -518,11 +519,12 @@ pub async fn live_environment(
     conn: &mut SqliteConnection,
     map_id: i64,
 ) -> Result<(i64, String), AppError> {
-    let row: Option<(i64, String)> =
-        sqlx::query_as("select environment_id, name from table_maps where id = $1 and deleted = 0")
-            .bind(map_id)
-            .fetch_optional(conn)
-            .await?;
+    let row: Option<(i64, String)> = sqlx::query_as(
+        "select environment_id, name from table_maps where id = $1 and deleted = false",
+    )
+    .bind(map_id)
+    .fetch_optional(conn)
+    .await?;
     row.ok_or_else(|| AppError::not_found(format!("Table map {map_id}")))
 }
 
@@ -536,7 +538,7 @@ pub async fn live_with_state(
     Ok(sqlx::query_as(
         "select m.id, m.fo_entity, m.dataverse_table,
                 (select o.state from map_state_observations o where o.map_id = m.id order by o.id desc limit 1)
-         from table_maps m where m.environment_id = $1 and m.deleted = 0",
+         from table_maps m where m.environment_id = $1 and m.deleted = false",
     )
     .bind(environment_id)
     .fetch_all(conn)
@@ -608,7 +610,7 @@ pub async fn state_changes(
     Ok(sqlx::query_as(
         "select m.name, o.state, o.observed_at from map_state_observations o
          join table_maps m on m.id = o.map_id
-         where m.environment_id = $1 and ($2 is null or o.map_id = $3) and o.observed_at >= $4 and o.observed_at < $5
+         where m.environment_id = $1 and (cast($2 as bigint) is null or o.map_id = $3) and o.observed_at >= $4 and o.observed_at < $5
          order by o.observed_at desc limit $6",
     )
     .bind(environment_id)

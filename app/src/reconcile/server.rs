@@ -105,7 +105,7 @@ pub async fn request_cancel(
     run_id: i64,
 ) -> Result<Option<i64>, AppError> {
     Ok(sqlx::query_scalar(
-        "update reconcile_runs set cancel_requested = 1 where id = $1 and status = 'running' returning map_id",
+        "update reconcile_runs set cancel_requested = true where id = $1 and status = 'running' returning map_id",
     )
     .bind(run_id)
     .fetch_optional(conn)
@@ -201,7 +201,7 @@ pub async fn save_checkpoint(
     // run over (this one had not renewed its lease in time).
     Ok(sqlx::query_scalar(
         "update reconcile_runs set checkpoint = $1, fo_read = $2, dataverse_read = $3
-         where id = $4 and runner is $5
+         where id = $4 and runner is not distinct from $5
          returning cancel_requested",
     )
     .bind(checkpoint)
@@ -219,14 +219,14 @@ pub async fn runs_here(
     run_id: i64,
     runner: &str,
 ) -> Result<bool, AppError> {
-    Ok(
-        sqlx::query_scalar::<_, i64>("select 1 from reconcile_runs where id = $1 and runner is $2")
-            .bind(run_id)
-            .bind(runner)
-            .fetch_optional(conn)
-            .await?
-            .is_some(),
+    Ok(sqlx::query_scalar::<_, i64>(
+        "select 1 from reconcile_runs where id = $1 and runner is not distinct from $2",
     )
+    .bind(run_id)
+    .bind(runner)
+    .fetch_optional(conn)
+    .await?
+    .is_some())
 }
 
 /// A run's checkpoint and its expected totals per side (for progress).
@@ -306,7 +306,7 @@ pub async fn adopt(
 ) -> Result<bool, AppError> {
     // `is` compares a missing runner too (`=` is never true for null).
     Ok(sqlx::query(
-        "update reconcile_runs set runner = $1 where id = $2 and status = 'running' and runner is $3",
+        "update reconcile_runs set runner = $1 where id = $2 and status = 'running' and runner is not distinct from $3",
     )
     .bind(to)
     .bind(run_id)

@@ -108,7 +108,7 @@ pub async fn fields_of(
     let ids = serde_json::to_string(map_ids).unwrap_or_else(|_| "[]".into());
     let rows: Vec<FieldRow> = sqlx::query_as(
         "select id, map_id, fo_field, dataverse_column, direction, value_type, transform, default_value, value_map, revision
-         from field_mappings where deleted = 0 and map_id in (select value from json_each($1))
+         from field_mappings where deleted = false and map_id in (select value from json_each($1))
          order by map_id, fo_field",
     )
     .bind(ids)
@@ -135,7 +135,7 @@ pub async fn rules_of(
     let ids = serde_json::to_string(map_ids).unwrap_or_else(|_| "[]".into());
     let sql = RULE_SELECT.replace(
         "{where}",
-        "r.deleted = 0 and r.map_id in (select value from json_each($1))
+        "r.deleted = false and r.map_id in (select value from json_each($1))
          order by r.map_id, r.field_mapping_id is not null, field_label, r.id",
     );
     let rows: Vec<RuleRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -269,7 +269,7 @@ pub async fn delete_field(
     }
     let (env, map_name) = map_environment(conn, field.map_id).await?;
     let live: Vec<i64> = sqlx::query_scalar(
-        "select id from conflict_rules where field_mapping_id = $1 and deleted = 0
+        "select id from conflict_rules where field_mapping_id = $1 and deleted = false
            and status in ('proposed', 'accepted') order by id",
     )
     .bind(id)
@@ -288,12 +288,14 @@ pub async fn delete_field(
         )));
     }
     let revision = field.revision + 1;
-    sqlx::query("update field_mappings set deleted = 1, revision = $1, updated_at = $2 where id = $3")
-        .bind(revision)
-        .bind(db_now())
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "update field_mappings set deleted = true, revision = $1, updated_at = $2 where id = $3",
+    )
+    .bind(revision)
+    .bind(db_now())
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
     let summary = format!("Removed {} from '{map_name}'", field.content.label());
     append_revision(
         conn,
@@ -342,7 +344,7 @@ async fn store_field(
 ) -> Result<(), AppError> {
     sqlx::query(
         "update field_mappings set fo_field = $1, dataverse_column = $2, direction = $3, value_type = $4, transform = $5,
-            default_value = $6, value_map = $7, revision = $8, deleted = 0, updated_at = $9
+            default_value = $6, value_map = $7, revision = $8, deleted = false, updated_at = $9
          where id = $10",
     )
     .bind(&content.fo_field)
@@ -591,7 +593,7 @@ pub async fn create_rule(
     }
     if let Some(f) = rule.field_mapping_id {
         let belongs: Option<i64> = sqlx::query_scalar(
-            "select id from field_mappings where id = $1 and map_id = $2 and deleted = 0",
+            "select id from field_mappings where id = $1 and map_id = $2 and deleted = false",
         )
         .bind(f)
         .bind(map_id)
@@ -681,7 +683,7 @@ pub async fn set_rule_status(
         }
         (RuleStatus::Superseded, Some(s)) => {
             let same_map: Option<i64> = sqlx::query_scalar(
-                "select id from conflict_rules where id = $1 and map_id = $2 and deleted = 0",
+                "select id from conflict_rules where id = $1 and map_id = $2 and deleted = false",
             )
             .bind(s)
             .bind(map_id)
@@ -734,7 +736,7 @@ pub async fn maps_with_fields(
     conn: &mut SqliteConnection,
 ) -> Result<std::collections::HashSet<i64>, AppError> {
     let ids: Vec<i64> =
-        sqlx::query_scalar("select distinct map_id from field_mappings where deleted = 0")
+        sqlx::query_scalar("select distinct map_id from field_mappings where deleted = false")
             .fetch_all(conn)
             .await?;
     Ok(ids.into_iter().collect())
@@ -742,12 +744,12 @@ pub async fn maps_with_fields(
 
 /// How many live field mappings a map has.
 pub async fn field_count(conn: &mut SqliteConnection, map_id: i64) -> Result<i64, AppError> {
-    Ok(
-        sqlx::query_scalar("select count(*) from field_mappings where map_id = $1 and deleted = 0")
-            .bind(map_id)
-            .fetch_one(conn)
-            .await?,
+    Ok(sqlx::query_scalar(
+        "select count(*) from field_mappings where map_id = $1 and deleted = false",
     )
+    .bind(map_id)
+    .fetch_one(conn)
+    .await?)
 }
 
 /// What a maps import changed.

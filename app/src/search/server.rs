@@ -18,7 +18,7 @@ pub async fn reindex_map(conn: &mut SqliteConnection, map_id: i64) -> Result<(),
          select name,
                 name || ' ' || fo_entity || ' ' || dataverse_table || ' ' || tags || ' ' || not_synced_reason || ' ' || notes,
                 'map', id, id, environment_id
-         from table_maps where id = $1 and deleted = 0",
+         from table_maps where id = $1 and deleted = false",
     )
     .bind(map_id)
     .execute(&mut *conn)
@@ -28,7 +28,7 @@ pub async fn reindex_map(conn: &mut SqliteConnection, map_id: i64) -> Result<(),
          select f.fo_field || ' ↔ ' || f.dataverse_column, f.fo_field || ' ' || f.dataverse_column || ' ' || f.default_value,
                 'field', f.id, f.map_id, m.environment_id
          from field_mappings f join table_maps m on m.id = f.map_id
-         where f.map_id = $1 and f.deleted = 0 and m.deleted = 0",
+         where f.map_id = $1 and f.deleted = false and m.deleted = false",
     )
     .bind(map_id)
     .execute(&mut *conn)
@@ -39,7 +39,7 @@ pub async fn reindex_map(conn: &mut SqliteConnection, map_id: i64) -> Result<(),
                 'rule', r.id, r.map_id, m.environment_id
          from conflict_rules r join table_maps m on m.id = r.map_id
               left join field_mappings f on f.id = r.field_mapping_id
-         where r.map_id = $1 and r.deleted = 0 and m.deleted = 0",
+         where r.map_id = $1 and r.deleted = false and m.deleted = false",
     )
     .bind(map_id)
     .execute(conn)

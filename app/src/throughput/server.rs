@@ -152,7 +152,7 @@ pub async fn series(
     let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
         "select bucket, sum(synced), sum(failed) from throughput
          where map_id = $1 and direction in ('fo_to_dataverse', 'dataverse_to_fo') and grain = $2 and bucket >= $3 and bucket < $4
-           and ($5 is null or direction = $6)
+           and (cast($5 as text) is null or direction = $6)
          group by bucket order by bucket",
     )
     .bind(map_id)
@@ -166,7 +166,7 @@ pub async fn series(
     let latency: Vec<(i64, i64, i64)> = sqlx::query_as(
         "select bucket, slot, sum(n) from throughput_latency
          where map_id = $1 and direction in ('fo_to_dataverse', 'dataverse_to_fo') and grain = $2 and bucket >= $3 and bucket < $4
-           and ($5 is null or direction = $6)
+           and (cast($5 as text) is null or direction = $6)
          group by bucket, slot order by bucket",
     )
     .bind(map_id)

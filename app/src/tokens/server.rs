@@ -94,7 +94,7 @@ pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<TokenSummary>, AppE
 #[tracing::instrument(skip_all)]
 pub async fn usage(conn: &mut SqliteConnection, since: &str) -> Result<(i64, i64), AppError> {
     Ok(sqlx::query_as(
-        "select count(*), coalesce(sum(last_used_at >= $1), 0) from api_tokens where revoked_at is null",
+        "select count(*), coalesce(sum(case when last_used_at >= $1 then 1 else 0 end), 0) from api_tokens where revoked_at is null",
     )
     .bind(since)
     .fetch_one(conn)
