@@ -97,10 +97,9 @@ pub async fn connect(location: &str) -> anyhow::Result<SqlitePool> {
         // build's default: 2 MiB, so the pool's caches stay at 16 MiB.
         .pragma("cache_size", "-2048");
     // The lock is taken before the first connection, not just around the
-    // migrations: that connection turns a new file into WAL mode, which
-    // needs the file to itself and fails at once with "database is locked"
-    // (SQLite calls no busy handler for it) while another server does the
-    // same.
+    // migrations: that connection's pragmas turn a new file into WAL mode,
+    // and with four servers doing that at once on a new file one failed
+    // with "database is locked" (CI, 2026-12-07) despite the busy timeout.
     let lock = match &file {
         Some(file) => Some(migration_lock(file).await?),
         None => None,

@@ -108,16 +108,10 @@ struct Columns {
 pub async fn run(from: &str, to: &str) -> anyhow::Result<()> {
     let from = Target::parse(from).map_err(|e| anyhow::anyhow!("--from: {e}"))?;
     let to = Target::parse(to).map_err(|e| anyhow::anyhow!("--to: {e}"))?;
-    if matches!((&from, &to), (Target::Sqlite(_), Target::Sqlite(_)))
-        || matches!((&from, &to), (Target::Postgres(_), Target::Postgres(_)))
-    {
+    if std::mem::discriminant(&from) == std::mem::discriminant(&to) {
         bail!(
             "--from and --to are both {}: migrate-db moves between SQLite and PostgreSQL (to copy a SQLite file, use sqlite3's .backup; PostgreSQL, pg_dump)",
-            if matches!(from, Target::Sqlite(_)) {
-                "SQLite"
-            } else {
-                "PostgreSQL"
-            }
+            backend_name(&from)
         );
     }
     let source = open_source(&from).await?;
@@ -128,8 +122,8 @@ pub async fn run(from: &str, to: &str) -> anyhow::Result<()> {
         out,
         "{:<32} {:>12} {:>12}",
         "table",
-        from_label(&from),
-        from_label(&to)
+        backend_name(&from),
+        backend_name(&to)
     )?;
     for (table, n) in &report.counts {
         writeln!(out, "{table:<32} {n:>12} {n:>12}")?;
@@ -146,7 +140,8 @@ pub async fn run(from: &str, to: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn from_label(t: &Target) -> &'static str {
+/// The backend's name, for the counts' header.
+fn backend_name(t: &Target) -> &'static str {
     match t {
         Target::Sqlite(_) => "SQLite",
         Target::Postgres(_) => "PostgreSQL",
@@ -383,7 +378,7 @@ async fn copy(source: &Db, target: &Db, progress: &mut Progress) -> anyhow::Resu
             TargetTx::Postgres(tx)
         }
     };
-    for table in &names {
+    for (table, want) in names.iter().zip(&totals) {
         let from = columns(source, table).await?;
         let to = columns(target, table).await?;
         if from.names != to.names {
@@ -393,7 +388,13 @@ async fn copy(source: &Db, target: &Db, progress: &mut Progress) -> anyhow::Resu
                 to.names
             );
         }
-        copy_table(source, &mut tx, table, &to, progress).await?;
+        let read = copy_table(source, &mut tx, table, &to, progress).await?;
+        if read != *want {
+            // Dropping the transaction rolls the copy back.
+            bail!(
+                "the source changed during the copy ({table}: {want} rows at the start, {read} read); stop its servers and copy again. Nothing was copied"
+            );
+        }
     }
     match tx {
         TargetTx::Sqlite(tx) => tx.commit().await?,
@@ -436,7 +437,7 @@ async fn copy(source: &Db, target: &Db, progress: &mut Progress) -> anyhow::Resu
     }
     if !differ.is_empty() {
         bail!(
-            "the counts differ after the copy (was the source written to meanwhile? stop its servers first): {}",
+            "the counts differ after the commit (the target was written to meanwhile?): {}",
             differ.join("; ")
         );
     }
@@ -458,14 +459,15 @@ enum TargetTx {
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
 
-/// Streams `table` from `source` and inserts it into the target in batches.
+/// Streams `table` from `source` and inserts it into the target in
+/// batches. Returns the rows read.
 async fn copy_table(
     source: &Db,
     tx: &mut TargetTx,
     table: &str,
     to: &Columns,
     progress: &mut Progress,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<i64> {
     let list = to
         .names
         .iter()
@@ -476,11 +478,13 @@ async fn copy_table(
     let select = format!("select {list} from {} order by 1", quote(table));
     let per_batch = (BATCH_VALUES / to.names.len().max(1)).clamp(1, BATCH_ROWS);
     let mut batch: Vec<Vec<Value>> = Vec::with_capacity(per_batch);
+    let mut read = 0i64;
     macro_rules! drain {
         ($rows:expr) => {{
             let mut rows = $rows;
             while let Some(row) = rows.try_next().await? {
                 batch.push(read_row(&row, table)?);
+                read += 1;
                 if batch.len() == per_batch {
                     insert(tx, table, &list, to, &batch).await?;
                     progress.add(table, batch.len());
@@ -497,7 +501,7 @@ async fn copy_table(
         insert(tx, table, &list, to, &batch).await?;
         progress.add(table, batch.len());
     }
-    Ok(())
+    Ok(read)
 }
 
 /// A source row as values, whatever its database.
