@@ -114,7 +114,10 @@ def main():
     ok, err = psql(admin, f"create database {name}")
     if not ok:
         sys.exit(f"cannot create the database: {err}")
-    url = admin.rsplit("/", 1)[0] + "/" + name
+    # The admin URL with the new database's name as its path (a query such
+    # as ?host=/tmp/… for a socket stays).
+    base, _, query = admin.partition("?")
+    url = base.rsplit("/", 1)[0] + "/" + name + ("?" + query if query else "")
     for migration in sorted(os.listdir("migrations/postgres")):
         run = subprocess.run(
             ["psql", url, "-q", "-v", "ON_ERROR_STOP=1", "-f", f"migrations/postgres/{migration}"],

@@ -47,7 +47,7 @@ impl Location {
         match scheme.map(str::to_ascii_lowercase).as_deref() {
             None => Ok(Location::File(value.into())),
             Some("postgres" | "postgresql") => Err(
-                "a postgres:// URL: this version of the console serves from SQLite only (PostgreSQL can so far only receive a copy, through `dwconsole migrate-db`); give a file path or a sqlite: URL".into(),
+                "a postgres:// URL: this version of the console serves from SQLite only (PostgreSQL is so far only a source or target of `dwconsole migrate-db`); give a file path or a sqlite: URL".into(),
             ),
             Some(other) => Err(format!(
                 "the scheme '{other}://' is not supported; give a file path or a sqlite: URL"

@@ -5,10 +5,11 @@
 //! The copy is generic rather than per feature: it reads each table's
 //! columns from the two schemas (which the migrations keep equal: same
 //! tables, same columns in the same order) and moves rows as plain values.
-//! Every row goes in one transaction on the target, so a failure leaves it
-//! as empty as it was; the counts of both sides are compared after the
-//! commit. The source is opened read-only and must be at this version's
-//! schema; the target is migrated first and must hold no rows.
+//! The source is read in one read-only transaction (one snapshot, however
+//! its servers write meanwhile) and must be at this version's schema. The
+//! target is migrated first, must hold no rows, and receives every row in
+//! one transaction whose counts are checked against the source's before it
+//! commits: a failure leaves it as empty as it was.
 
 use anyhow::{Context as _, bail};
 use futures_util::TryStreamExt as _;
@@ -74,6 +75,28 @@ enum Db {
     Postgres(PgPool),
 }
 
+/// One connection of either backend, borrowed: the source's snapshot or
+/// the target's transaction.
+enum Conn<'a> {
+    Sqlite(&'a mut sqlx::SqliteConnection),
+    Postgres(&'a mut sqlx::PgConnection),
+}
+
+/// The source's connection, holding its read transaction.
+enum Source {
+    Sqlite(sqlx::pool::PoolConnection<sqlx::Sqlite>),
+    Postgres(sqlx::pool::PoolConnection<sqlx::Postgres>),
+}
+
+impl Source {
+    fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Source::Sqlite(c) => Conn::Sqlite(&mut **c),
+            Source::Postgres(c) => Conn::Postgres(&mut **c),
+        }
+    }
+}
+
 /// One stored value, as both databases can hold it. Booleans travel as
 /// 0 / 1 (SQLite's form) and become `boolean` where PostgreSQL wants one.
 #[derive(Debug, Clone, PartialEq)]
@@ -114,9 +137,9 @@ pub async fn run(from: &str, to: &str) -> anyhow::Result<()> {
             backend_name(&from)
         );
     }
-    let source = open_source(&from).await?;
+    let mut source = open_source(&from).await?;
     let target = open_target(&to).await?;
-    let report = copy(&source, &target, &mut Progress::new()).await?;
+    let report = copy(&mut source, &target, &mut Progress::new()).await?;
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
@@ -156,10 +179,12 @@ struct Report {
     secs: f64,
 }
 
-/// Opens the source without changing it: read-only for SQLite, and at
-/// exactly this version's migrations.
-async fn open_source(t: &Target) -> anyhow::Result<Db> {
-    let db = match t {
+/// Opens the source without changing it (read-only on both backends),
+/// checks it is at this version's migrations, and begins the read
+/// transaction the whole copy reads from.
+async fn open_source(t: &Target) -> anyhow::Result<Source> {
+    let cannot = || format!("--from: cannot open {}", t.describe());
+    let mut source = match t {
         Target::Sqlite(location) => {
             let options = match crate::db::Location::parse(location).map_err(anyhow::Error::msg)? {
                 crate::db::Location::File(path) => {
@@ -172,45 +197,74 @@ async fn open_source(t: &Target) -> anyhow::Result<Db> {
                     .with_context(|| format!("--from: '{url}' is not a valid sqlite: URL"))?,
             };
             let pool = sqlx::sqlite::SqlitePoolOptions::new()
-                .max_connections(2)
+                .max_connections(1)
                 .connect_with(options.read_only(true).create_if_missing(false))
                 .await
-                .with_context(|| format!("--from: cannot open {}", t.describe()))?;
-            Db::Sqlite(pool)
+                .with_context(cannot)?;
+            Source::Sqlite(pool.acquire().await.with_context(cannot)?)
         }
-        Target::Postgres(url) => Db::Postgres(
-            PgPoolOptions::new()
-                .max_connections(2)
-                .connect(url)
+        Target::Postgres(url) => {
+            let options = PgConnectOptions::from_str(url)
+                .context("--from: the PostgreSQL URL does not parse")?
+                .options([("default_transaction_read_only", "on")]);
+            let pool = PgPoolOptions::new()
+                .max_connections(1)
+                .connect_with(options)
                 .await
-                .with_context(|| format!("--from: cannot connect to {}", t.describe()))?,
-        ),
+                .with_context(cannot)?;
+            Source::Postgres(pool.acquire().await.with_context(cannot)?)
+        }
     };
-    let have = applied(&db).await?;
-    let want = match &db {
-        Db::Sqlite(_) => crate::db::sqlite_migrator().iter().count(),
-        Db::Postgres(_) => crate::db::postgres_migrator().iter().count(),
+    let migrator = match &source {
+        Source::Sqlite(_) => crate::db::sqlite_migrator(),
+        Source::Postgres(_) => crate::db::postgres_migrator(),
     };
-    if have != want as i64 {
+    let want = (
+        migrator.iter().count() as i64,
+        migrator.iter().map(|m| m.version).max().unwrap_or(0),
+    );
+    let have = applied(&mut source.conn()).await?;
+    if have != want {
         bail!(
-            "--from: {} has {have} of this version's {want} migrations applied; run this version's `dwconsole serve` on it once (it migrates at start), then copy",
-            t.describe()
+            "--from: {} has {} of this version's {} migrations applied (the last {}, this version's {}); run this version's `dwconsole serve` on it once (it migrates at start), then copy",
+            t.describe(),
+            have.0,
+            want.0,
+            have.1,
+            want.1
         );
     }
-    Ok(db)
+    // One snapshot for the counts and every row. SQLite's deferred
+    // transaction takes it at the first read, in WAL mode without blocking
+    // the servers' writes.
+    let begin = match &source {
+        Source::Sqlite(_) => "begin",
+        Source::Postgres(_) => "begin isolation level repeatable read read only",
+    };
+    match &mut source.conn() {
+        Conn::Sqlite(c) => {
+            sqlx::query(begin).execute(&mut **c).await?;
+        }
+        Conn::Postgres(c) => {
+            sqlx::query(begin).execute(&mut **c).await?;
+        }
+    }
+    Ok(source)
 }
 
-/// Migrations applied to `db` (0 when it has never been migrated).
-async fn applied(db: &Db) -> anyhow::Result<i64> {
-    let sql = "select count(*) from _sqlx_migrations where success";
-    let n: Result<i64, sqlx::Error> = match db {
-        Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await,
-        Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await,
+/// Migrations applied to a database, and the last one's version ((0, 0)
+/// when it has never been migrated). Read outside any transaction: the
+/// error of a missing table would end one on PostgreSQL.
+async fn applied(c: &mut Conn<'_>) -> anyhow::Result<(i64, i64)> {
+    let sql = "select count(*), coalesce(max(version), 0) from _sqlx_migrations where success";
+    let n: Result<(i64, i64), sqlx::Error> = match c {
+        Conn::Sqlite(c) => sqlx::query_as(sql).fetch_one(&mut **c).await,
+        Conn::Postgres(c) => sqlx::query_as(sql).fetch_one(&mut **c).await,
     };
     match n {
         Ok(n) => Ok(n),
         // No migrations table: not a console database at all.
-        Err(sqlx::Error::Database(e)) if e.message().contains("_sqlx_migrations") => Ok(0),
+        Err(sqlx::Error::Database(e)) if e.message().contains("_sqlx_migrations") => Ok((0, 0)),
         Err(e) => Err(e).context("cannot read which migrations are applied"),
     }
 }
@@ -233,24 +287,24 @@ async fn open_target(t: &Target) -> anyhow::Result<Db> {
 
 /// The console's tables on `db`: not sqlx's bookkeeping, not FTS5's
 /// shadow tables, sorted by name.
-async fn tables(db: &Db) -> anyhow::Result<Vec<String>> {
-    let mut names: Vec<String> = match db {
-        Db::Sqlite(p) => {
+async fn tables(c: &mut Conn<'_>) -> anyhow::Result<Vec<String>> {
+    let mut names: Vec<String> = match c {
+        Conn::Sqlite(c) => {
             sqlx::query_scalar(
                 "select name from pragma_table_list
              where schema = 'main' and type in ('table', 'virtual')
                and name not like 'sqlite%' and name <> '_sqlx_migrations'",
             )
-            .fetch_all(p)
+            .fetch_all(&mut **c)
             .await?
         }
-        Db::Postgres(p) => {
+        Conn::Postgres(c) => {
             sqlx::query_scalar(
                 "select table_name::text from information_schema.tables
              where table_schema = current_schema() and table_type = 'BASE TABLE'
                and table_name <> '_sqlx_migrations'",
             )
-            .fetch_all(p)
+            .fetch_all(&mut **c)
             .await?
         }
     };
@@ -260,25 +314,25 @@ async fn tables(db: &Db) -> anyhow::Result<Vec<String>> {
 
 /// A table's columns that take values, in order (PostgreSQL's generated
 /// columns, such as the search index's `document`, compute themselves).
-async fn columns(db: &Db, table: &str) -> anyhow::Result<Columns> {
-    let (names, kinds) = match db {
-        Db::Sqlite(p) => {
+async fn columns(c: &mut Conn<'_>, table: &str) -> anyhow::Result<Columns> {
+    let (names, kinds) = match c {
+        Conn::Sqlite(c) => {
             let names: Vec<String> =
                 sqlx::query_scalar("select name from pragma_table_info($1) order by cid")
                     .bind(table)
-                    .fetch_all(p)
+                    .fetch_all(&mut **c)
                     .await?;
             let kinds = vec![Kind::Any; names.len()];
             (names, kinds)
         }
-        Db::Postgres(p) => {
+        Conn::Postgres(c) => {
             let rows: Vec<(String, String)> = sqlx::query_as(
                 "select column_name::text, data_type::text from information_schema.columns
                  where table_schema = current_schema() and table_name = $1 and is_generated = 'NEVER'
                  order by ordinal_position",
             )
             .bind(table)
-            .fetch_all(p)
+            .fetch_all(&mut **c)
             .await?;
             let mut names = Vec::with_capacity(rows.len());
             let mut kinds = Vec::with_capacity(rows.len());
@@ -300,17 +354,17 @@ async fn columns(db: &Db, table: &str) -> anyhow::Result<Columns> {
 }
 
 /// Rows of `table` on `db`.
-async fn count(db: &Db, table: &str) -> anyhow::Result<i64> {
+async fn count(c: &mut Conn<'_>, table: &str) -> anyhow::Result<i64> {
     let sql = format!("select count(*) from {}", quote(table));
-    Ok(match db {
-        Db::Sqlite(p) => {
+    Ok(match c {
+        Conn::Sqlite(c) => {
             sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-                .fetch_one(p)
+                .fetch_one(&mut **c)
                 .await?
         }
-        Db::Postgres(p) => {
+        Conn::Postgres(c) => {
             sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-                .fetch_one(p)
+                .fetch_one(&mut **c)
                 .await?
         }
     })
@@ -323,44 +377,10 @@ fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// Copies every table of `source` into `target` in one transaction, then
-/// checks both sides' counts.
-async fn copy(source: &Db, target: &Db, progress: &mut Progress) -> anyhow::Result<Report> {
+/// Copies every table of `source` into `target` in one transaction, and
+/// commits it only when every table's count there equals the source's.
+async fn copy(source: &mut Source, target: &Db, progress: &mut Progress) -> anyhow::Result<Report> {
     let started = Instant::now();
-    let names = tables(source).await?;
-    let theirs = tables(target).await?;
-    if names != theirs {
-        let only = |a: &[String], b: &[String]| -> Vec<String> {
-            a.iter().filter(|t| !b.contains(t)).cloned().collect()
-        };
-        bail!(
-            "the two schemas differ (are both from this version?): only in the source: {:?}; only in the target: {:?}",
-            only(&names, &theirs),
-            only(&theirs, &names)
-        );
-    }
-    let mut held = Vec::new();
-    for table in &names {
-        let n = count(target, table).await?;
-        if n > 0 {
-            held.push(format!(
-                "{table} ({n} row{})",
-                if n == 1 { "" } else { "s" }
-            ));
-        }
-    }
-    if !held.is_empty() {
-        bail!(
-            "--to already holds data, so nothing was copied: {}. Give a new, empty database",
-            held.join(", ")
-        );
-    }
-    let mut totals = Vec::with_capacity(names.len());
-    for table in &names {
-        totals.push(count(source, table).await?);
-    }
-    progress.start(totals.iter().sum());
-
     let mut tx = match target {
         Db::Sqlite(p) => {
             let mut tx = app::db::begin_write(p).await?;
@@ -378,9 +398,44 @@ async fn copy(source: &Db, target: &Db, progress: &mut Progress) -> anyhow::Resu
             TargetTx::Postgres(tx)
         }
     };
-    for (table, want) in names.iter().zip(&totals) {
-        let from = columns(source, table).await?;
-        let to = columns(target, table).await?;
+    let names = tables(&mut source.conn()).await?;
+    let theirs = tables(&mut tx.conn()).await?;
+    if names != theirs {
+        let only = |a: &[String], b: &[String]| -> Vec<String> {
+            a.iter().filter(|t| !b.contains(t)).cloned().collect()
+        };
+        bail!(
+            "the two schemas differ (are both from this version?): only in the source: {:?}; only in the target: {:?}",
+            only(&names, &theirs),
+            only(&theirs, &names)
+        );
+    }
+    let mut held = Vec::new();
+    for table in &names {
+        let n = count(&mut tx.conn(), table).await?;
+        if n > 0 {
+            held.push(format!(
+                "{table} ({n} row{})",
+                if n == 1 { "" } else { "s" }
+            ));
+        }
+    }
+    if !held.is_empty() {
+        bail!(
+            "--to already holds data, so nothing was copied: {}. Give a new, empty database",
+            held.join(", ")
+        );
+    }
+    let mut totals = Vec::with_capacity(names.len());
+    for table in &names {
+        totals.push(count(&mut source.conn(), table).await?);
+    }
+    progress.start(totals.iter().sum());
+
+    let mut with_ids = Vec::new();
+    for table in &names {
+        let from = columns(&mut source.conn(), table).await?;
+        let to = columns(&mut tx.conn(), table).await?;
         if from.names != to.names {
             bail!(
                 "the columns of {table} differ (are both from this version?): source {:?}, target {:?}",
@@ -388,32 +443,44 @@ async fn copy(source: &Db, target: &Db, progress: &mut Progress) -> anyhow::Resu
                 to.names
             );
         }
-        let read = copy_table(source, &mut tx, table, &to, progress).await?;
-        if read != *want {
-            // Dropping the transaction rolls the copy back.
-            bail!(
-                "the source changed during the copy ({table}: {want} rows at the start, {read} read); stop its servers and copy again. Nothing was copied"
-            );
+        if to.names.iter().any(|c| c == "id") {
+            with_ids.push(table);
+        }
+        copy_table(&mut source.conn(), &mut tx, table, &to, progress).await?;
+    }
+    // Before the commit, so a difference rolls the copy back: rows the
+    // target's triggers added or another writer put in would show here.
+    let mut differ = Vec::new();
+    for (table, want) in names.iter().zip(&totals) {
+        let got = count(&mut tx.conn(), table).await?;
+        if got != *want {
+            differ.push(format!("{table}: {want} in the source, {got} in the copy"));
         }
     }
+    if !differ.is_empty() {
+        bail!(
+            "the counts differ, so nothing was copied: {}",
+            differ.join("; ")
+        );
+    }
     match tx {
-        TargetTx::Sqlite(tx) => tx.commit().await?,
+        TargetTx::Sqlite(tx) => tx
+            .commit()
+            .await
+            .context("the copy's commit failed; the target is left empty")?,
         TargetTx::Postgres(mut tx) => {
             // Copied ids were given explicitly; each identity's next value
             // must come after them, or the first new row collides.
-            for table in &names {
+            for table in with_ids {
                 let sql = format!(
                     "select setval(s, coalesce((select max(id) from {t}), 0) + 1, false)
                      from (select pg_get_serial_sequence($1, 'id') as s) q where s is not null",
                     t = quote(table)
                 );
-                let has_id = to_has_id(target, table).await?;
-                if has_id {
-                    sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(table)
-                        .execute(&mut *tx)
-                        .await?;
-                }
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(table)
+                    .execute(&mut *tx)
+                    .await?;
             }
             tx.commit()
                 .await
@@ -421,36 +488,11 @@ async fn copy(source: &Db, target: &Db, progress: &mut Progress) -> anyhow::Resu
         }
     }
     progress.finish();
-
-    let mut counts = Vec::with_capacity(names.len());
-    let mut rows = 0;
-    let mut differ = Vec::new();
-    for (table, want) in names.iter().zip(&totals) {
-        let got = count(target, table).await?;
-        if got != *want {
-            differ.push(format!(
-                "{table}: {want} in the source, {got} in the target"
-            ));
-        }
-        rows += got;
-        counts.push((table.clone(), got));
-    }
-    if !differ.is_empty() {
-        bail!(
-            "the counts differ after the commit (the target was written to meanwhile?): {}",
-            differ.join("; ")
-        );
-    }
     Ok(Report {
-        counts,
-        rows,
+        rows: totals.iter().sum(),
+        counts: names.into_iter().zip(totals).collect(),
         secs: started.elapsed().as_secs_f64(),
     })
-}
-
-/// Whether `table` on `db` has an `id` column.
-async fn to_has_id(db: &Db, table: &str) -> anyhow::Result<bool> {
-    Ok(columns(db, table).await?.names.iter().any(|c| c == "id"))
 }
 
 /// The target's open transaction.
@@ -459,15 +501,24 @@ enum TargetTx {
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
 
+impl TargetTx {
+    fn conn(&mut self) -> Conn<'_> {
+        match self {
+            TargetTx::Sqlite(tx) => Conn::Sqlite(&mut **tx),
+            TargetTx::Postgres(tx) => Conn::Postgres(&mut **tx),
+        }
+    }
+}
+
 /// Streams `table` from `source` and inserts it into the target in
-/// batches. Returns the rows read.
+/// batches.
 async fn copy_table(
-    source: &Db,
+    source: &mut Conn<'_>,
     tx: &mut TargetTx,
     table: &str,
     to: &Columns,
     progress: &mut Progress,
-) -> anyhow::Result<i64> {
+) -> anyhow::Result<()> {
     let list = to
         .names
         .iter()
@@ -478,13 +529,11 @@ async fn copy_table(
     let select = format!("select {list} from {} order by 1", quote(table));
     let per_batch = (BATCH_VALUES / to.names.len().max(1)).clamp(1, BATCH_ROWS);
     let mut batch: Vec<Vec<Value>> = Vec::with_capacity(per_batch);
-    let mut read = 0i64;
     macro_rules! drain {
         ($rows:expr) => {{
             let mut rows = $rows;
             while let Some(row) = rows.try_next().await? {
                 batch.push(read_row(&row, table)?);
-                read += 1;
                 if batch.len() == per_batch {
                     insert(tx, table, &list, to, &batch).await?;
                     progress.add(table, batch.len());
@@ -494,14 +543,14 @@ async fn copy_table(
         }};
     }
     match source {
-        Db::Sqlite(p) => drain!(sqlx::query(sqlx::AssertSqlSafe(select)).fetch(p)),
-        Db::Postgres(p) => drain!(sqlx::query(sqlx::AssertSqlSafe(select)).fetch(p)),
+        Conn::Sqlite(c) => drain!(sqlx::query(sqlx::AssertSqlSafe(select)).fetch(&mut **c)),
+        Conn::Postgres(c) => drain!(sqlx::query(sqlx::AssertSqlSafe(select)).fetch(&mut **c)),
     }
     if !batch.is_empty() {
         insert(tx, table, &list, to, &batch).await?;
         progress.add(table, batch.len());
     }
-    Ok(read)
+    Ok(())
 }
 
 /// A source row as values, whatever its database.
@@ -727,10 +776,10 @@ mod tests {
     use super::*;
 
     /// Every row of every table of `db`, as values, table by table.
-    async fn dump(db: &Db) -> Vec<(String, Vec<Vec<Value>>)> {
+    async fn dump(source: &mut Source) -> Vec<(String, Vec<Vec<Value>>)> {
         let mut out = Vec::new();
-        for table in tables(db).await.unwrap() {
-            let cols = columns(db, &table).await.unwrap();
+        for table in tables(&mut source.conn()).await.unwrap() {
+            let cols = columns(&mut source.conn(), &table).await.unwrap();
             let list = cols
                 .names
                 .iter()
@@ -738,16 +787,16 @@ mod tests {
                 .collect::<Vec<_>>()
                 .join(", ");
             let sql = format!("select {list} from {} order by 1", quote(&table));
-            let rows: Vec<Vec<Value>> = match db {
-                Db::Sqlite(p) => sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .fetch_all(p)
+            let rows: Vec<Vec<Value>> = match source.conn() {
+                Conn::Sqlite(c) => sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .fetch_all(&mut *c)
                     .await
                     .unwrap()
                     .iter()
                     .map(|r| read_row(r, &table).unwrap())
                     .collect(),
-                Db::Postgres(p) => sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .fetch_all(p)
+                Conn::Postgres(c) => sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .fetch_all(&mut *c)
                     .await
                     .unwrap()
                     .iter()
@@ -757,6 +806,44 @@ mod tests {
             out.push((table, rows));
         }
         out
+    }
+
+    #[tokio::test]
+    async fn the_source_is_read_from_one_snapshot_and_never_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.db").to_str().unwrap().to_string();
+        let pool = crate::db::connect(&a).await.unwrap();
+        let mut source = open_source(&Target::Sqlite(a.clone())).await.unwrap();
+        let before = count(&mut source.conn(), "audit_log").await.unwrap();
+        // A server writes while the copy reads: the copy does not see it.
+        sqlx::query(
+            "insert into audit_log (occurred_at, actor, action, object_type, summary)
+             values ('2026-12-07T00:00:00.000Z', 'cli', 'test', 'test', 'meanwhile')",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            count(&mut source.conn(), "audit_log").await.unwrap(),
+            before
+        );
+        let Conn::Sqlite(c) = source.conn() else {
+            unreachable!()
+        };
+        let e = sqlx::query("delete from audit_log")
+            .execute(&mut *c)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("readonly"), "{e}");
+        // A file the console never migrated is refused by what it lacks.
+        let empty = dir.path().join("empty.db");
+        std::fs::File::create(&empty).unwrap();
+        let e = match open_source(&Target::Sqlite(empty.to_str().unwrap().into())).await {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("an empty file was taken for a source"),
+        };
+        assert!(e.contains("has 0 of this version's"), "{e}");
     }
 
     #[tokio::test]
@@ -783,8 +870,8 @@ mod tests {
         run(&a, &pg).await.unwrap();
         run(&pg, &format!("sqlite:{b}")).await.unwrap();
 
-        let before = dump(&open_source(&Target::Sqlite(a.clone())).await.unwrap()).await;
-        let after = dump(&open_source(&Target::Sqlite(b.clone())).await.unwrap()).await;
+        let before = dump(&mut open_source(&Target::Sqlite(a.clone())).await.unwrap()).await;
+        let after = dump(&mut open_source(&Target::Sqlite(b.clone())).await.unwrap()).await;
         let filled = before.iter().filter(|(_, rows)| !rows.is_empty()).count();
         assert!(filled >= 20, "only {filled} tables have rows");
         for ((table, rows), (_, again)) in before.iter().zip(&after) {
