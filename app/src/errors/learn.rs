@@ -346,7 +346,7 @@ async fn merge(conn: &mut SqliteConnection, from: i64, into: i64) -> Result<(), 
         };
         let sql = format!(
             "insert into {table} (group_id, {column}, count) select $1, {column}, count from {table} where group_id = $2
-             on conflict (group_id, {column}) do update set count = count + excluded.count"
+             on conflict (group_id, {column}) do update set count = {table}.count + excluded.count"
         );
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(into)

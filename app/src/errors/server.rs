@@ -796,7 +796,7 @@ async fn write_periods(
         q.push_values(chunk, |mut b, (id, day, n)| {
             b.push_bind(*id).push_bind(day.as_str()).push_bind(*n);
         });
-        q.push(" on conflict (group_id, day) do update set count = count + excluded.count");
+        q.push(" on conflict (group_id, day) do update set count = error_group_days.count + excluded.count");
         q.build().execute(&mut *conn).await?;
     }
     let hours: Vec<(i64, &String, i64)> = groups
@@ -812,7 +812,7 @@ async fn write_periods(
         q.push_values(chunk, |mut b, (id, hour, n)| {
             b.push_bind(*id).push_bind(hour.as_str()).push_bind(*n);
         });
-        q.push(" on conflict (group_id, hour) do update set count = count + excluded.count");
+        q.push(" on conflict (group_id, hour) do update set count = error_group_hours.count + excluded.count");
         q.build().execute(&mut *conn).await?;
     }
     Ok(())
@@ -856,7 +856,7 @@ async fn roll_up(
                 .push_bind(*n);
         });
         q.push(
-            " on conflict (environment_id, map_id, grain, bucket, category) do update set count = count + excluded.count",
+            " on conflict (environment_id, map_id, grain, bucket, category) do update set count = error_rollup.count + excluded.count",
         );
         q.build().execute(&mut *conn).await?;
     }
@@ -1405,7 +1405,7 @@ pub(super) async fn roll_group(
                  from {table} b join error_groups g on g.id = b.group_id
                  where b.group_id = $4 and {map} is not null
                  on conflict (environment_id, map_id, grain, bucket, category)
-                 do update set count = count + excluded.count"
+                 do update set count = error_rollup.count + excluded.count"
             );
             sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(category)

@@ -110,7 +110,7 @@ pub async fn ingest(
         );
         q.push(
             " on conflict (map_id, direction, grain, bucket)
-              do update set synced = synced + excluded.synced, failed = failed + excluded.failed",
+              do update set synced = throughput.synced + excluded.synced, failed = throughput.failed + excluded.failed",
         );
         q.build().execute(&mut *conn).await.map_err(guarded)?;
     }
@@ -131,7 +131,7 @@ pub async fn ingest(
             },
         );
         q.push(
-            " on conflict (map_id, direction, grain, bucket, slot) do update set n = n + excluded.n",
+            " on conflict (map_id, direction, grain, bucket, slot) do update set n = throughput_latency.n + excluded.n",
         );
         q.build().execute(&mut *conn).await.map_err(guarded)?;
     }
