@@ -91,8 +91,8 @@ enum Source {
 impl Source {
     fn conn(&mut self) -> Conn<'_> {
         match self {
-            Source::Sqlite(c) => Conn::Sqlite(&mut **c),
-            Source::Postgres(c) => Conn::Postgres(&mut **c),
+            Source::Sqlite(c) => Conn::Sqlite(c),
+            Source::Postgres(c) => Conn::Postgres(c),
         }
     }
 }
@@ -504,8 +504,8 @@ enum TargetTx {
 impl TargetTx {
     fn conn(&mut self) -> Conn<'_> {
         match self {
-            TargetTx::Sqlite(tx) => Conn::Sqlite(&mut **tx),
-            TargetTx::Postgres(tx) => Conn::Postgres(&mut **tx),
+            TargetTx::Sqlite(tx) => Conn::Sqlite(tx),
+            TargetTx::Postgres(tx) => Conn::Postgres(tx),
         }
     }
 }
