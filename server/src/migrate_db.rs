@@ -46,7 +46,6 @@ impl Target {
         }
         match crate::db::Location::parse(value) {
             Ok(_) => Ok(Target::Sqlite(value.to_string())),
-            Err(e) if e.starts_with("a postgres") => Ok(Target::Postgres(value.to_string())),
             Err(e) => Err(e),
         }
     }
@@ -126,6 +125,23 @@ struct Columns {
     kinds: Vec<Kind>,
 }
 
+impl Columns {
+    /// The names as an SQL column list, quoted.
+    fn list(&self) -> String {
+        self.names
+            .iter()
+            .map(|c| quote(c))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Every row of `table` in these columns, by the first column (the id,
+    /// or the key), so a copy is in one order.
+    fn select_all(&self, table: &str) -> String {
+        format!("select {} from {} order by 1", self.list(), quote(table))
+    }
+}
+
 /// Runs `dwconsole migrate-db --from … --to …`, printing progress to
 /// stderr and the per-table counts to stdout.
 pub async fn run(from: &str, to: &str) -> anyhow::Result<()> {
@@ -154,7 +170,7 @@ pub async fn run(from: &str, to: &str) -> anyhow::Result<()> {
     writeln!(
         out,
         "copied {} rows in {} tables from {} to {} in {:.1} s; the counts match",
-        report.rows,
+        report.counts.iter().map(|(_, n)| n).sum::<i64>(),
         report.counts.len(),
         from.describe(),
         to.describe(),
@@ -175,7 +191,6 @@ fn backend_name(t: &Target) -> &'static str {
 struct Report {
     /// Rows per table, by table name.
     counts: Vec<(String, i64)>,
-    rows: i64,
     secs: f64,
 }
 
@@ -489,7 +504,6 @@ async fn copy(source: &mut Source, target: &Db, progress: &mut Progress) -> anyh
     }
     progress.finish();
     Ok(Report {
-        rows: totals.iter().sum(),
         counts: names.into_iter().zip(totals).collect(),
         secs: started.elapsed().as_secs_f64(),
     })
@@ -519,14 +533,8 @@ async fn copy_table(
     to: &Columns,
     progress: &mut Progress,
 ) -> anyhow::Result<()> {
-    let list = to
-        .names
-        .iter()
-        .map(|c| quote(c))
-        .collect::<Vec<_>>()
-        .join(", ");
-    // By the first column (the id, or the key), so a copy is in one order.
-    let select = format!("select {list} from {} order by 1", quote(table));
+    let list = to.list();
+    let select = to.select_all(table);
     let per_batch = (BATCH_VALUES / to.names.len().max(1)).clamp(1, BATCH_ROWS);
     let mut batch: Vec<Vec<Value>> = Vec::with_capacity(per_batch);
     macro_rules! drain {
@@ -780,13 +788,7 @@ mod tests {
         let mut out = Vec::new();
         for table in tables(&mut source.conn()).await.unwrap() {
             let cols = columns(&mut source.conn(), &table).await.unwrap();
-            let list = cols
-                .names
-                .iter()
-                .map(|c| quote(c))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let sql = format!("select {list} from {} order by 1", quote(&table));
+            let sql = cols.select_all(&table);
             let rows: Vec<Vec<Value>> = match source.conn() {
                 Conn::Sqlite(c) => sqlx::query(sqlx::AssertSqlSafe(sql))
                     .fetch_all(&mut *c)

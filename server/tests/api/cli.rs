@@ -13,26 +13,32 @@ pub fn dwconsole() -> Command {
     cmd
 }
 
-#[tokio::test]
-async fn user_add_and_token_add_work_without_a_prompt_and_are_audited() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("cli.db");
-    let db = db.to_str().unwrap();
-
-    let out = dwconsole()
+/// `dwconsole user add` on the database file `db`, the password from
+/// `APP_PASSWORD`.
+fn user_add(db: &str, email: &str, role: &str) -> std::process::Output {
+    dwconsole()
         .args([
             "--database",
             db,
             "user",
             "add",
             "--email",
-            "Root@Example.com",
+            email,
             "--role",
-            "admin",
+            role,
         ])
         .env("APP_PASSWORD", PASSWORD)
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn user_add_and_token_add_work_without_a_prompt_and_are_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    let db = db.to_str().unwrap();
+
+    let out = user_add(db, "Root@Example.com", "admin");
     assert!(
         out.status.success(),
         "{}",
@@ -442,20 +448,7 @@ async fn migrate_db_copies_an_installation_into_postgres_once() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("cli.db");
     let db = db.to_str().unwrap();
-    let out = dwconsole()
-        .args([
-            "--database",
-            db,
-            "user",
-            "add",
-            "--email",
-            "a@example.com",
-            "--role",
-            "admin",
-        ])
-        .env("APP_PASSWORD", PASSWORD)
-        .output()
-        .unwrap();
+    let out = user_add(db, "a@example.com", "admin");
     assert!(out.status.success());
 
     // A scheme it does not know is refused by name, before anything opens.
