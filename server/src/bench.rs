@@ -66,7 +66,7 @@ pub struct Seeded {
 /// `name` with the starter maps, an admin with a two-hour session, and an
 /// API token.
 pub async fn seed(
-    pool: &sqlx::SqlitePool,
+    pool: &app::db::Pool,
     name: &str,
     legal_entities: &str,
 ) -> anyhow::Result<Seeded> {
@@ -126,7 +126,7 @@ pub struct History {
 /// entries through the real error ingest, a tenth of their groups
 /// resolved. The trends and alerts benchmarks read the same history.
 pub async fn seed_history(
-    pool: &sqlx::SqlitePool,
+    pool: &app::db::Pool,
     days: i64,
     map_count: usize,
     entries: usize,
@@ -159,11 +159,11 @@ pub async fn seed_history(
         .await
         .map_err(e)?;
     // More maps like the first, until there are `map_count`.
-    let have: i64 = sqlx::query_scalar("select count(*) from table_maps")
+    let have: i64 = app::db::query_scalar("select count(*) from table_maps")
         .fetch_one(&mut *tx)
         .await?;
     for k in have as usize..map_count {
-        sqlx::query(
+        app::db::query(
             "insert into table_maps (environment_id, name, fo_entity, dataverse_table, direction, master_side,
                 fo_keys, dataverse_keys, initial_sync, state, revision, updated_at)
              select environment_id, 'Extra map ' || $1, fo_entity, dataverse_table, 'bidirectional', master_side,
@@ -179,7 +179,7 @@ pub async fn seed_history(
         .map_err(e)?;
     tx.commit().await?;
     let maps: Vec<(i64, String)> =
-        sqlx::query_as("select id, name from table_maps order by id limit $1")
+        app::db::query_as("select id, name from table_maps order by id limit $1")
             .bind(map_count as i64)
             .fetch_all(&pool)
             .await?;
@@ -188,7 +188,7 @@ pub async fn seed_history(
     let seed_start = Instant::now();
     for (k, (map, _)) in maps.iter().enumerate() {
         // A daily wave with noise, failures about 1 %, a dip for map k.
-        sqlx::query(
+        app::db::query(
             "with recursive m(t) as (select $1 union all select t + 60 from m where t + 60 < $2)
              insert into throughput (map_id, direction, grain, bucket, synced, failed)
              select $3, case when (t / 60) % 3 = 0 then 'dataverse_to_fo' else 'fo_to_dataverse' end, 'minute', t,
@@ -204,7 +204,7 @@ pub async fn seed_history(
         .await?;
     }
     for (grain, secs) in [("hour", 3_600i64), ("day", 86_400)] {
-        sqlx::query(
+        app::db::query(
             "insert into throughput (map_id, direction, grain, bucket, synced, failed)
              select map_id, direction, $1, bucket / $2 * $2, sum(synced), sum(failed)
              from throughput where grain = 'minute' group by 1, 2, 4",
@@ -214,7 +214,7 @@ pub async fn seed_history(
         .execute(&pool)
         .await?;
         // Latency where known: three slots per period.
-        sqlx::query(
+        app::db::query(
             "insert into throughput_latency (map_id, direction, grain, bucket, slot, n)
              select map_id, direction, grain, bucket, s.slot, synced / s.share
              from throughput, (select 7 as slot, 2 as share union all select 9, 3 union all select 12, 20) s
@@ -225,7 +225,7 @@ pub async fn seed_history(
         .await?;
     }
     let minute_rows: i64 =
-        sqlx::query_scalar("select count(*) from throughput where grain = 'minute'")
+        app::db::query_scalar("select count(*) from throughput where grain = 'minute'")
             .fetch_one(&pool)
             .await?;
 
@@ -237,7 +237,7 @@ pub async fn seed_history(
             let day = start_s + d * 86_400;
             if (d + k as i64) % 9 == 0 {
                 for (state, h) in [("paused", 2), ("running", 3)] {
-                    sqlx::query("insert into map_state_observations (map_id, state, observed_at) values ($1, $2, $3)")
+                    app::db::query("insert into map_state_observations (map_id, state, observed_at) values ($1, $2, $3)")
                         .bind(map)
                         .bind(state)
                         .bind(at(day + h * 3_600))
@@ -251,7 +251,7 @@ pub async fn seed_history(
                     break;
                 }
                 let drift = (d * 24 + h + k as i64) % 17;
-                sqlx::query("insert into record_counts (map_id, counted_at, company, fo_count, dataverse_count) values ($1, $2, '', $3, $4)")
+                app::db::query("insert into record_counts (map_id, counted_at, company, fo_count, dataverse_count) values ($1, $2, '', $3, $4)")
                     .bind(map)
                     .bind(at(t))
                     .bind(100_000 + d * 50)
@@ -259,7 +259,7 @@ pub async fn seed_history(
                     .execute(&mut *tx)
                     .await?;
             }
-            sqlx::query(
+            app::db::query(
                 "insert into reconcile_runs (map_id, kind, status, requested_by, started_at, finished_at, recheck_secs, records, differing, missing_in_fo)
                  values ($1, 'sample', 'done', 'schedule', $2, $3, 60, 500, $4, $5)",
             )
@@ -274,7 +274,7 @@ pub async fn seed_history(
     }
     for c in ["errors", "map_states", "counts", "throughput"] {
         for i in 0..2_000 {
-            sqlx::query("insert into collector_runs (environment_id, collector, started_at, finished_at, outcome, items) values ($1, $2, $3, $4, 'ok', 3)")
+            app::db::query("insert into collector_runs (environment_id, collector, started_at, finished_at, outcome, items) values ($1, $2, $3, $4, 'ok', 3)")
                 .bind(env.id)
                 .bind(c)
                 .bind(at(now_s - i * 20))
@@ -338,7 +338,7 @@ pub async fn seed_history(
     }
     let errors_time = errors_start.elapsed();
     // A tenth of the groups resolved, spread over the range.
-    sqlx::query(
+    app::db::query(
         "update error_groups set state = 'resolved', state_changed_by = 'bench',
             state_changed_at = strftime('%Y-%m-%dT%H:%M:%fZ', $1 + (id * 7919) % $2, 'unixepoch')
          where id % 10 = 0",

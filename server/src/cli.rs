@@ -306,7 +306,7 @@ async fn connected(
     file: &crate::config::FileSettings,
     env: &str,
 ) -> anyhow::Result<(
-    sqlx::SqlitePool,
+    app::db::Pool,
     app::environments::Environment,
     crate::connect::Connector,
 )> {

@@ -2,6 +2,7 @@
 //! PostgreSQL schema's migrations, which `migrate-db` moves data into.
 
 use anyhow::Context as _;
+use app::db::Pool;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::str::FromStr as _;
@@ -57,8 +58,13 @@ impl Location {
 }
 
 /// Opens (creating if missing) and migrates the database at `location`, a
-/// file path or a `sqlite:` URL.
-pub async fn connect(location: &str) -> anyhow::Result<SqlitePool> {
+/// file path or a `sqlite:` URL, as the console's pool.
+pub async fn connect(location: &str) -> anyhow::Result<Pool> {
+    Ok(Pool::Sqlite(connect_sqlite(location).await?))
+}
+
+/// [`connect`], as the SQLite pool itself (for `migrate-db`).
+pub async fn connect_sqlite(location: &str) -> anyhow::Result<SqlitePool> {
     let named = |m: String| anyhow::anyhow!("setting database (--database, APP_DATABASE): {m}");
     // With the options, the file the migration lock goes beside; an
     // in-memory database (`sqlite::memory:`, `?mode=memory`) has none.
@@ -112,7 +118,10 @@ pub async fn connect(location: &str) -> anyhow::Result<SqlitePool> {
         .connect_with(options)
         .await
         .with_context(|| format!("cannot open the database '{location}'"))?;
-    migrate(&pool).await?;
+    sqlite_migrator()
+        .run(&pool)
+        .await
+        .context("cannot apply database migrations")?;
     drop(lock);
     Ok(pool)
 }
@@ -147,12 +156,13 @@ async fn migration_lock(file: &std::path::Path) -> anyhow::Result<std::fs::File>
     Ok(lock)
 }
 
-/// Applies the migrations embedded at build time.
-pub async fn migrate(pool: &SqlitePool) -> anyhow::Result<()> {
-    sqlite_migrator()
-        .run(pool)
-        .await
-        .context("cannot apply database migrations")
+/// Applies the backend's migrations embedded at build time.
+pub async fn migrate(pool: &Pool) -> anyhow::Result<()> {
+    match pool {
+        Pool::Sqlite(p) => sqlite_migrator().run(p).await,
+        Pool::Postgres(p) => postgres_migrator().run(p).await,
+    }
+    .context("cannot apply database migrations")
 }
 
 /// This version's SQLite migrations (in `migrations/`).
@@ -263,8 +273,8 @@ pub async fn checkpoint(pool: &SqlitePool) -> anyhow::Result<bool> {
 }
 
 /// Whether the database answers a trivial query (for `/readyz`).
-pub async fn ping(pool: &SqlitePool) -> bool {
-    sqlx::query_scalar::<_, i64>("select 1")
+pub async fn ping(pool: &Pool) -> bool {
+    app::db::query_scalar::<i64>("select 1")
         .fetch_one(pool)
         .await
         .is_ok()
@@ -297,7 +307,7 @@ pub(crate) mod tests {
         // Every table and column, in order, with its type and whether it
         // takes nulls. SQLite's declared types map one way (the baseline
         // migration's header); the FTS5 search index declares none.
-        let mut sqlite: Vec<(String, String, String, bool)> = sqlx::query_as(
+        let mut sqlite: Vec<(String, String, String, bool)> = app::db::query_as(
             "select m.name, p.name, lower(p.type), p.\"notnull\" or p.pk > 0
              from sqlite_master m, pragma_table_info(m.name) p
              where m.type = 'table' and m.name not like 'sqlite%' and m.name <> '_sqlx_migrations'
@@ -307,7 +317,7 @@ pub(crate) mod tests {
         .fetch_all(&lite)
         .await
         .unwrap();
-        let postgres: Vec<(String, String, String, bool)> = sqlx::query_as(
+        let postgres: Vec<(String, String, String, bool)> = app::db::query_as(
             "select table_name::text, column_name::text, data_type::text, is_nullable = 'NO'
              from information_schema.columns
              where table_schema = current_schema() and table_name <> '_sqlx_migrations'
@@ -360,13 +370,13 @@ pub(crate) mod tests {
 
         // Every SQLite index has its namesake (constraints' own indexes
         // aside), so a query plan tuned on one has its index on the other.
-        let indexes: Vec<String> = sqlx::query_scalar(
+        let indexes: Vec<String> = app::db::query_scalar(
             "select name from sqlite_master where type = 'index' and name not like 'sqlite_autoindex%'",
         )
         .fetch_all(&lite)
         .await
         .unwrap();
-        let theirs: Vec<String> = sqlx::query_scalar(
+        let theirs: Vec<String> = app::db::query_scalar(
             "select indexname::text from pg_indexes where schemaname = current_schema()",
         )
         .fetch_all(&pg)
@@ -437,7 +447,7 @@ pub(crate) mod tests {
             .expect("migrates once the lock is let go")
             .unwrap()
             .unwrap();
-        let applied: i64 = sqlx::query_scalar("select count(*) from _sqlx_migrations")
+        let applied: i64 = app::db::query_scalar("select count(*) from _sqlx_migrations")
             .fetch_one(&pool)
             .await
             .unwrap();
@@ -454,21 +464,21 @@ pub(crate) mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("wal.db");
         let pool = connect(path.to_str().unwrap()).await.unwrap();
-        sqlx::query("create table t (x blob)")
+        app::db::query("create table t (x blob)")
             .execute(&pool)
             .await
             .unwrap();
         for _ in 0..50 {
-            sqlx::query("insert into t values (randomblob(100000))")
+            app::db::query("insert into t values (randomblob(100000))")
                 .execute(&pool)
                 .await
                 .unwrap();
         }
         let wal = dir.path().join("wal.db-wal");
         assert!(std::fs::metadata(&wal).unwrap().len() > 1_000_000);
-        assert!(checkpoint(&pool).await.unwrap());
+        assert!(checkpoint(pool.as_sqlite().unwrap()).await.unwrap());
         assert_eq!(std::fs::metadata(&wal).unwrap().len(), 0);
-        let limit: i64 = sqlx::query_scalar("pragma journal_size_limit")
+        let limit: i64 = app::db::query_scalar("pragma journal_size_limit")
             .fetch_one(&pool)
             .await
             .unwrap();

@@ -10,7 +10,7 @@ use crate::connect::{Connector, RetryPolicy};
 use crate::scheduler::Job;
 use crate::simulator::{FaultRates, SimConfig};
 use app::audit::server::Actor;
-use sqlx::SqlitePool;
+use app::db::Pool;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -37,7 +37,7 @@ pub struct Demo {
 
 /// Starts the simulator and makes sure the demo environment exists with
 /// the starter maps. The simulator stops with the returned tasks.
-pub async fn start(pool: &SqlitePool) -> anyhow::Result<Demo> {
+pub async fn start(pool: &Pool) -> anyhow::Result<Demo> {
     let every = Duration::from_secs(20);
     let start = crate::simulator::grid(chrono::Utc::now() - chrono::Duration::hours(6), every);
     let config = SimConfig {

@@ -7,12 +7,12 @@ use crate::connect::Connector;
 use crate::reconcile::{ReconError, target};
 use app::cutover::gate::RecordSides;
 use app::cutover::gates::Probe;
-use sqlx::SqlitePool;
+use app::db::Pool;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The probe over these environments' connectors (by environment name).
-pub fn probe(pool: SqlitePool, connectors: HashMap<String, Arc<Connector>>) -> Probe {
+pub fn probe(pool: Pool, connectors: HashMap<String, Arc<Connector>>) -> Probe {
     let connectors = Arc::new(connectors);
     let mut names: Vec<String> = connectors.keys().cloned().collect();
     names.sort();
@@ -55,7 +55,7 @@ pub fn probe(pool: SqlitePool, connectors: HashMap<String, Arc<Connector>>) -> P
 /// legal entity) of map `map` on both sides, and compares what is on both
 /// through the map's field mappings.
 pub async fn read_record(
-    pool: &SqlitePool,
+    pool: &Pool,
     connector: &Connector,
     map: i64,
     key: &str,

@@ -116,7 +116,7 @@ impl Lease {
 
     /// One renewal: this server's own lease, then the scheduler's. A
     /// database error keeps the holding until its deadline.
-    pub async fn renew(&self, pool: &sqlx::SqlitePool) {
+    pub async fn renew(&self, pool: &app::db::Pool) {
         let started = Instant::now();
         let until = started + self.inner.ttl - self.inner.ttl / 6;
         let result = async {
@@ -169,7 +169,7 @@ impl Lease {
 
     /// Renews the leases every third of their time, until dropped; once a
     /// day it forgets servers long gone.
-    pub async fn keep(self, pool: sqlx::SqlitePool) {
+    pub async fn keep(self, pool: app::db::Pool) {
         let mut tick = tokio::time::interval(self.inner.ttl / 3);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut forgot: Option<Instant> = None;
@@ -193,7 +193,7 @@ impl Lease {
     /// Lets go of both leases (a stopping server): another server takes
     /// the scheduled work at its next renewal instead of after the lease
     /// time.
-    pub async fn let_go(&self, pool: &sqlx::SqlitePool) {
+    pub async fn let_go(&self, pool: &app::db::Pool) {
         self.inner.held.send_replace(None);
         let Ok(mut conn) = pool.acquire().await else {
             return;
@@ -238,6 +238,7 @@ mod tests {
 
     #[sqlx::test(migrations = "../migrations")]
     async fn two_servers_never_both_count_themselves_the_holder(pool: sqlx::SqlitePool) {
+        let pool = app::db::Pool::from(pool);
         let ttl = Duration::from_millis(600);
         let a = Lease::new("a".into(), ttl);
         let b = Lease::new("b".into(), ttl);

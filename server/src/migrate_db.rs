@@ -288,7 +288,7 @@ async fn applied(c: &mut Conn<'_>) -> anyhow::Result<(i64, i64)> {
 async fn open_target(t: &Target) -> anyhow::Result<Db> {
     match t {
         Target::Sqlite(location) => Ok(Db::Sqlite(
-            crate::db::connect(location)
+            crate::db::connect_sqlite(location)
                 .await
                 .with_context(|| format!("--to: cannot open {}", t.describe()))?,
         )),
@@ -398,7 +398,7 @@ async fn copy(source: &mut Source, target: &Db, progress: &mut Progress) -> anyh
     let started = Instant::now();
     let mut tx = match target {
         Db::Sqlite(p) => {
-            let mut tx = app::db::begin_write(p).await?;
+            let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
             // Foreign keys are checked at commit, so tables go in any order.
             sqlx::query("pragma defer_foreign_keys = on")
                 .execute(&mut *tx)
@@ -818,7 +818,7 @@ mod tests {
         let mut source = open_source(&Target::Sqlite(a.clone())).await.unwrap();
         let before = count(&mut source.conn(), "audit_log").await.unwrap();
         // A server writes while the copy reads: the copy does not see it.
-        sqlx::query(
+        app::db::query(
             "insert into audit_log (occurred_at, actor, action, object_type, summary)
              values ('2026-12-07T00:00:00.000Z', 'cli', 'test', 'test', 'meanwhile')",
         )

@@ -15,9 +15,9 @@ use crate::config::{ConnectionSettings, Settings};
 use crate::connect::{Connection, Connector, RetryPolicy, Secret};
 use crate::lease::Lease;
 use crate::reconcile::runner::Reconciler;
+use app::db::Pool;
 use app::environments::Environment;
 use app::errors::server::Sweeps;
-use sqlx::SqlitePool;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinHandle;
@@ -88,7 +88,7 @@ pub fn connector_for(
 }
 
 /// The jobs of the configured connections whose environments exist.
-pub async fn configured_jobs(settings: &Settings, pool: &SqlitePool) -> anyhow::Result<Vec<Job>> {
+pub async fn configured_jobs(settings: &Settings, pool: &Pool) -> anyhow::Result<Vec<Job>> {
     let mut jobs = Vec::new();
     let mut conn = pool.acquire().await?;
     for (name, c) in &settings.connections {
@@ -259,7 +259,7 @@ impl Scheduled {
 /// scheduler lease: started when it takes the lease, stopped when it loses
 /// it.
 pub fn start(
-    pool: &SqlitePool,
+    pool: &Pool,
     sweeps: &Sweeps,
     jobs: Vec<Job>,
     housekeeping: Housekeeping,
@@ -294,7 +294,7 @@ pub fn start(
 
 /// The work only the scheduler lease's holder does.
 fn held_work(
-    pool: &SqlitePool,
+    pool: &Pool,
     sweeps: &Sweeps,
     jobs: &[Job],
     housekeeping: &Housekeeping,
@@ -373,7 +373,7 @@ async fn supervise(
 /// Evaluates the alert rules that are due, every minute (a rule's own
 /// interval is a whole number of minutes), and queues the daily sweeps
 /// whose time has come.
-async fn alerts(pool: SqlitePool, base_url: String) {
+async fn alerts(pool: Pool, base_url: String) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -399,7 +399,7 @@ async fn alerts(pool: SqlitePool, base_url: String) {
 
 /// Checks the running gates of open cutover runs every minute, until
 /// each passes or its task is closed.
-async fn gates(pool: SqlitePool, probe: Option<app::cutover::gates::Probe>) {
+async fn gates(pool: Pool, probe: Option<app::cutover::gates::Probe>) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -420,7 +420,7 @@ async fn gates(pool: SqlitePool, probe: Option<app::cutover::gates::Probe>) {
 
 /// Runs a job's collectors now and then every `job.every` — the record
 /// counts only every `job.count_every` — until dropped.
-async fn collect(pool: SqlitePool, sweeps: Sweeps, job: Job) {
+async fn collect(pool: Pool, sweeps: Sweeps, job: Job) {
     let mut tick = tokio::time::interval(job.every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut counted: Option<tokio::time::Instant> = None;
@@ -501,12 +501,15 @@ async fn collect(pool: SqlitePool, sweeps: Sweeps, job: Job) {
 /// Every minute, a WAL checkpoint that truncates the file when nothing is
 /// in the way (see [`crate::db::checkpoint`]): after a burst of writes the
 /// WAL shrinks back to nothing as soon as the console is idle.
-async fn checkpoints(pool: SqlitePool) {
+async fn checkpoints(pool: Pool) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        if let Err(e) = crate::db::checkpoint(&pool).await {
+        // PostgreSQL keeps its own write-ahead log.
+        if let Some(sqlite) = pool.as_sqlite()
+            && let Err(e) = crate::db::checkpoint(sqlite).await
+        {
             tracing::warn!(error = %e, "WAL checkpoint failed; will try again in a minute");
         }
         release_free_memory();
@@ -530,7 +533,7 @@ fn release_free_memory() {
 /// sessions, and prunes raw error entries older than the retention period
 /// and alert history older than 400 days.
 async fn maintenance(
-    pool: SqlitePool,
+    pool: Pool,
     error_retention_days: u32,
     throughput_minute_days: u32,
     login_window: Duration,

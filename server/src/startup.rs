@@ -5,6 +5,7 @@ use crate::config::Settings;
 use crate::middleware::{access, limits, security, server_fn_status};
 use crate::{api, health};
 use app::auth::server::AuthConfig;
+use app::db::Pool;
 use app::{App, shell};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -12,7 +13,6 @@ use axum::http::{Request, StatusCode};
 use axum::routing::get;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use sqlx::SqlitePool;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -30,7 +30,7 @@ pub struct AppState {
     /// Leptos's rendering options (site root, bundle name).
     pub leptos_options: LeptosOptions,
     /// The database.
-    pub pool: SqlitePool,
+    pub pool: Pool,
     /// Session and sign-in settings.
     pub auth: AuthConfig,
     /// Set once the first account exists (see `access::has_users`).
@@ -57,7 +57,7 @@ pub struct AppState {
 
 impl AppState {
     /// Builds the state for `settings` around an open pool.
-    pub fn new(settings: &Settings, pool: SqlitePool) -> Self {
+    pub fn new(settings: &Settings, pool: Pool) -> Self {
         // The islands script loads `/pkg/<output_name>.js` and
         // `<output_name>_bg.wasm`: the content-hashed names of this build.
         let stem = crate::assets::bundle_stem(&settings.site_root.join("pkg"));
@@ -386,7 +386,7 @@ impl Application {
     }
 
     /// The database pool (tests use it to simulate an outage).
-    pub fn pool(&self) -> SqlitePool {
+    pub fn pool(&self) -> Pool {
         self.state.pool.clone()
     }
 

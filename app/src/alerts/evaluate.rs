@@ -7,9 +7,9 @@ use super::rule::{Aggregate, RuleContent, Watch};
 use super::series::{self, Key, Point, Run, Series};
 use super::state::{Instance, Notice, State};
 use super::{AlertRule, HistoryRow, InstanceRow, Message};
+use crate::db::{Conn, Pool};
 use crate::error::AppError;
 use crate::errors::server::AlertFilter;
-use sqlx::{SqliteConnection, SqlitePool};
 use std::collections::BTreeMap;
 
 const HOUR: i64 = 3600;
@@ -29,7 +29,7 @@ fn secs(stored: &str) -> Option<i64> {
 /// stores that own them, as one list per map (or collector, or `None` for
 /// the environment when the source counts it whole).
 async fn points(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
     rule: &RuleContent,
     maps: &[i64],
@@ -165,7 +165,7 @@ pub fn data_from(rule: &RuleContent, first_step: i64) -> i64 {
 /// Reads a rule's series in `[from, to]`, keyed by instance. `maps` are
 /// the environment's live maps (id, name).
 pub async fn gather(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
     rule: &RuleContent,
     maps: &[(i64, String)],
@@ -288,7 +288,7 @@ pub fn message(
 /// whose data cannot be read goes to Error (or as its rule says) rather
 /// than stopping the round.
 #[tracing::instrument(skip_all, fields(now))]
-pub async fn round(pool: &SqlitePool, now: i64, base_url: &str) -> Result<Round, AppError> {
+pub async fn round(pool: &Pool, now: i64, base_url: &str) -> Result<Round, AppError> {
     let mut conn = pool.acquire().await?;
     let rules: Vec<AlertRule> = super::server::all_live(&mut conn)
         .await?
@@ -478,7 +478,7 @@ pub async fn round(pool: &SqlitePool, now: i64, base_url: &str) -> Result<Round,
 /// `now`: entries, new groups, top categories and maps, and open groups
 /// against the day before.
 pub async fn sweep_message(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment: &crate::environments::Environment,
     now: i64,
     base_url: &str,
@@ -523,7 +523,7 @@ pub async fn sweep_message(
 }
 
 /// Queues the daily sweeps due at `now`; gives how many.
-pub async fn send_sweeps(pool: &SqlitePool, now: i64, base_url: &str) -> Result<usize, AppError> {
+pub async fn send_sweeps(pool: &Pool, now: i64, base_url: &str) -> Result<usize, AppError> {
     let mut tx = crate::db::begin_write(pool).await?;
     let due = super::outbox::take_due_sweeps(&mut tx, now).await?;
     let all = crate::environments::server::list(&mut tx).await?;
@@ -544,7 +544,7 @@ pub async fn send_sweeps(pool: &SqlitePool, now: i64, base_url: &str) -> Result<
 /// chart. A count's threshold is drawn only where it compares with the
 /// chart's bars: a one-hour window on an hourly chart.
 pub async fn overlays(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
     watch: Watch,
     map: Option<(i64, String)>,
@@ -606,7 +606,7 @@ pub const PREVIEW_MAX_DAYS: i64 = 30;
 /// data, every evaluation interval, from Normal: what it would have done.
 #[tracing::instrument(skip_all, fields(environment.id = environment_id, days))]
 pub async fn preview(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
     rule: &RuleContent,
     days: i64,
@@ -689,9 +689,7 @@ mod tests {
 
     const BASE: &str = "http://127.0.0.1:3000";
 
-    async fn uat_rules(
-        pool: &SqlitePool,
-    ) -> (crate::environments::Environment, i64, Vec<AlertRule>) {
+    async fn uat_rules(pool: &Pool) -> (crate::environments::Environment, i64, Vec<AlertRule>) {
         let mut conn = pool.acquire().await.unwrap();
         let (env, map) = crate::maps::server::uat_with_starter(&mut conn).await;
         super::super::server::apply_starter(&mut conn, &Actor::cli(), &env)
@@ -704,7 +702,7 @@ mod tests {
     }
 
     /// Stores `n` entries on Customers V3, one a minute from `at`.
-    async fn errors_at(pool: &SqlitePool, env: i64, map: i64, at: i64, n: i64) {
+    async fn errors_at(pool: &Pool, env: i64, map: i64, at: i64, n: i64) {
         let maps = std::collections::HashMap::from([("Customers V3".to_string(), map)]);
         let entries = (0..n)
             .map(|i| {
@@ -740,8 +738,9 @@ mod tests {
 
     #[sqlx::test(migrations = "../migrations")]
     async fn a_busy_hour_fires_the_errors_rule_per_map_and_a_restart_does_not_repeat_it(
-        pool: SqlitePool,
+        pool: sqlx::SqlitePool,
     ) {
+        let pool = crate::db::Pool::from(pool);
         let (env, map, rules) = uat_rules(&pool).await;
         let errors_rule = rules
             .iter()
@@ -797,12 +796,13 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn a_silent_collector_and_a_paused_map_fire(pool: SqlitePool) {
+    async fn a_silent_collector_and_a_paused_map_fire(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let (env, map, rules) = uat_rules(&pool).await;
         let t0 = 1_780_000_000;
         let at = crate::db::db_time_secs(t0);
         let mut conn = pool.acquire().await.unwrap();
-        sqlx::query(
+        crate::db::query(
             "insert into collector_runs (environment_id, collector, started_at, finished_at, outcome) values ($1, 'errors', $2, $3, 'ok')",
         )
         .bind(env.id)
@@ -811,7 +811,7 @@ mod tests {
         .execute(&mut *conn)
         .await
         .unwrap();
-        sqlx::query("insert into map_state_observations (map_id, state, observed_at) values ($1, 'paused', $2)")
+        crate::db::query("insert into map_state_observations (map_id, state, observed_at) values ($1, 'paused', $2)")
             .bind(map)
             .bind(&at)
             .execute(&mut *conn)
@@ -833,8 +833,9 @@ mod tests {
 
     #[sqlx::test(migrations = "../migrations")]
     async fn notifications_go_to_the_rules_channels_repeat_until_acknowledged_and_a_silence_holds_them(
-        pool: SqlitePool,
+        pool: sqlx::SqlitePool,
     ) {
+        let pool = crate::db::Pool::from(pool);
         use crate::alerts::channels::ChannelKind;
         let (env, map, rules) = uat_rules(&pool).await;
         let rule = rules
@@ -945,7 +946,10 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn the_daily_sweep_goes_once_a_day_at_its_time_with_the_last_24_hours(pool: SqlitePool) {
+    async fn the_daily_sweep_goes_once_a_day_at_its_time_with_the_last_24_hours(
+        pool: sqlx::SqlitePool,
+    ) {
+        let pool = crate::db::Pool::from(pool);
         use crate::alerts::channels::{ChannelKind, SweepMessage};
         let (env, map, _) = uat_rules(&pool).await;
         let day = 1_780_000_000 / 86_400 * 86_400;

@@ -5,8 +5,8 @@
 use super::Message;
 use super::channels::{Channel, ChannelKind, Delivery, NewChannel, Timing, mask};
 use crate::audit::server::{Actor, Event, record};
+use crate::db::Conn;
 use crate::error::{AppError, OnConstraint as _};
-use sqlx::SqliteConnection;
 
 /// The prefix of a signing secret as people see it (Standard Webhooks).
 pub const SECRET_PREFIX: &str = "whsec_";
@@ -29,13 +29,13 @@ const OBJECT: &str = "alert_channel";
 /// (shown once: it is not shown again).
 #[tracing::instrument(skip_all)]
 pub async fn create(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     (name, kind, target): &NewChannel,
     now: i64,
 ) -> Result<(i64, Option<String>), AppError> {
     let secret = (*kind == ChannelKind::Webhook).then(new_secret);
-    let id: i64 = sqlx::query_scalar(
+    let id: i64 = crate::db::query_scalar(
         "insert into alert_channels (name, kind, target, secret, created_at, created_by)
          values ($1, $2, $3, $4, $5, $6) returning id",
     )
@@ -76,18 +76,18 @@ pub async fn create(
 /// the simulator's receiver moves to a new port on every start); gives its
 /// id.
 pub async fn ensure(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     (name, kind, target): &NewChannel,
     now: i64,
 ) -> Result<i64, AppError> {
-    let id: Option<i64> = sqlx::query_scalar("select id from alert_channels where name = $1")
+    let id: Option<i64> = crate::db::query_scalar("select id from alert_channels where name = $1")
         .bind(name)
         .fetch_optional(&mut *conn)
         .await?;
     match id {
         Some(id) => {
-            sqlx::query("update alert_channels set kind = $1, target = $2 where id = $3")
+            crate::db::query("update alert_channels set kind = $1, target = $2 where id = $3")
                 .bind(kind.as_str())
                 .bind(target)
                 .bind(id)
@@ -133,8 +133,8 @@ fn to_channel(r: ChannelRow) -> Channel {
 }
 
 /// Every channel, by name, with how many notifications wait.
-pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<Channel>, AppError> {
-    let rows: Vec<ChannelRow> = sqlx::query_as(
+pub async fn list(conn: &mut dyn Conn) -> Result<Vec<Channel>, AppError> {
+    let rows: Vec<ChannelRow> = crate::db::query_as(
         "select c.id, c.name, c.kind, c.target, c.disabled_reason, c.group_wait_secs, c.group_interval_secs,
                 c.repeat_secs, c.send_resolved,
                 (select count(*) from alert_outbox o where o.channel_id = c.id and o.done_at is null)
@@ -148,10 +148,10 @@ pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<Channel>, AppError>
 /// Where and how to deliver to a channel: kind, full target, secret,
 /// disabled reason.
 pub async fn target(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     id: i64,
 ) -> Result<(ChannelKind, String, Option<String>, Option<String>), AppError> {
-    let row: Option<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
+    let row: Option<(String, String, Option<String>, Option<String>)> = crate::db::query_as(
         "select kind, target, secret, disabled_reason from alert_channels where id = $1",
     )
     .bind(id)
@@ -170,18 +170,19 @@ pub async fn target(
 /// Removes a channel with its outbox and delivery log. Rules that named it
 /// stop notifying there.
 #[tracing::instrument(skip_all, fields(channel.id = id))]
-pub async fn delete(conn: &mut SqliteConnection, actor: &Actor, id: i64) -> Result<(), AppError> {
-    let name: Option<String> = sqlx::query_scalar("select name from alert_channels where id = $1")
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
+pub async fn delete(conn: &mut dyn Conn, actor: &Actor, id: i64) -> Result<(), AppError> {
+    let name: Option<String> =
+        crate::db::query_scalar("select name from alert_channels where id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
     let name = name.ok_or_else(|| AppError::not_found(format!("Notification channel {id}")))?;
     for sql in [
         "delete from alert_deliveries where channel_id = $1",
         "delete from alert_outbox where channel_id = $1",
         "delete from alert_channels where id = $1",
     ] {
-        sqlx::query(sql).bind(id).execute(&mut *conn).await?;
+        crate::db::query(sql).bind(id).execute(&mut *conn).await?;
     }
     record(
         conn,
@@ -201,12 +202,12 @@ pub async fn delete(conn: &mut SqliteConnection, actor: &Actor, id: i64) -> Resu
 /// Sets how a channel groups and repeats, audited; notifications already
 /// waiting keep the time they were given.
 pub async fn set_timing(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     id: i64,
     t: &Timing,
 ) -> Result<(), AppError> {
-    let name: Option<String> = sqlx::query_scalar(
+    let name: Option<String> = crate::db::query_scalar(
         "update alert_channels set group_wait_secs = $1, group_interval_secs = $2, repeat_secs = $3,
                 send_resolved = $4
          where id = $5 returning name",
@@ -242,8 +243,8 @@ pub async fn set_timing(
 
 /// Turns a channel on again after it was disabled, audited; what waited
 /// in its outbox is delivered.
-pub async fn enable(conn: &mut SqliteConnection, actor: &Actor, id: i64) -> Result<(), AppError> {
-    sqlx::query("update alert_channels set disabled_reason = null where id = $1")
+pub async fn enable(conn: &mut dyn Conn, actor: &Actor, id: i64) -> Result<(), AppError> {
+    crate::db::query("update alert_channels set disabled_reason = null where id = $1")
         .bind(id)
         .execute(&mut *conn)
         .await?;
@@ -266,13 +267,13 @@ pub async fn enable(conn: &mut SqliteConnection, actor: &Actor, id: i64) -> Resu
 /// a notification of the same group still waiting; else due after the
 /// group wait, or one group interval after the group's last one.
 pub async fn enqueue(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     channel: &Channel,
     group_key: &str,
     messages: &[Message],
     now: i64,
 ) -> Result<(), AppError> {
-    let waiting: Option<(i64, String)> = sqlx::query_as(
+    let waiting: Option<(i64, String)> = crate::db::query_as(
         "select id, payload from alert_outbox
          where channel_id = $1 and group_key = $2 and done_at is null and attempts = 0
          order by id desc limit 1",
@@ -288,14 +289,14 @@ pub async fn enqueue(
     if let Some((id, payload)) = waiting {
         let mut all: Vec<Message> = serde_json::from_str(&payload).map_err(bad)?;
         all.extend_from_slice(messages);
-        sqlx::query("update alert_outbox set payload = $1 where id = $2")
+        crate::db::query("update alert_outbox set payload = $1 where id = $2")
             .bind(serde_json::to_string(&all).map_err(bad)?)
             .bind(id)
             .execute(conn)
             .await?;
         return Ok(());
     }
-    let last: Option<i64> = sqlx::query_scalar(
+    let last: Option<i64> = crate::db::query_scalar(
         "select max(due_at) from alert_outbox where channel_id = $1 and group_key = $2",
     )
     .bind(channel.id)
@@ -311,7 +312,7 @@ pub async fn enqueue(
 
 /// Queues `messages` for channel `channel_id`, due at `due` (a test: now).
 pub async fn enqueue_at(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     channel_id: i64,
     group_key: &str,
     messages: &[Message],
@@ -322,7 +323,7 @@ pub async fn enqueue_at(
         tracing::error!(error = %e, "cannot serialise a notification");
         AppError::Internal
     })?;
-    let done = sqlx::query(
+    let done = crate::db::query(
         "insert into alert_outbox (channel_id, group_key, created_at, due_at, payload)
          select id, $1, $2, $3, $4 from alert_channels where id = $5",
     )
@@ -357,8 +358,8 @@ pub struct Due {
 }
 
 /// Notifications due at `now` on channels that are on, oldest first.
-pub async fn due(conn: &mut SqliteConnection, now: i64, limit: i64) -> Result<Vec<Due>, AppError> {
-    Ok(sqlx::query_as(
+pub async fn due(conn: &mut dyn Conn, now: i64, limit: i64) -> Result<Vec<Due>, AppError> {
+    Ok(crate::db::query_as(
         "select o.id, o.channel_id, o.group_key, o.attempts, o.payload from alert_outbox o
          join alert_channels c on c.id = o.channel_id
          where o.done_at is null and o.due_at <= $1 and c.disabled_reason is null
@@ -385,7 +386,7 @@ pub enum After {
 
 /// Records an attempt at notification `due` and what follows it.
 pub async fn record_attempt(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     due: &Due,
     at: i64,
     status: Option<u16>,
@@ -403,7 +404,7 @@ pub async fn record_attempt(
         After::RetryAt(t) => format!("{detail}; next try at {}", crate::db::db_time_secs(*t)),
         After::Sent => detail.to_string(),
     };
-    sqlx::query(
+    crate::db::query(
         "insert into alert_deliveries (outbox_id, channel_id, at, status, outcome, detail) values ($1, $2, $3, $4, $5, $6)",
     )
     .bind(due.id)
@@ -418,7 +419,7 @@ pub async fn record_attempt(
         After::RetryAt(t) => (None, *t),
         _ => (Some(at), at),
     };
-    sqlx::query("update alert_outbox set attempts = attempts + 1, due_at = $1, done_at = $2, outcome = $3 where id = $4")
+    crate::db::query("update alert_outbox set attempts = attempts + 1, due_at = $1, done_at = $2, outcome = $3 where id = $4")
         .bind(next)
         .bind(done)
         .bind(done.map(|_| outcome))
@@ -426,7 +427,7 @@ pub async fn record_attempt(
         .execute(&mut *conn)
         .await?;
     if let After::Disable(why) = after {
-        sqlx::query("update alert_channels set disabled_reason = $1 where id = $2")
+        crate::db::query("update alert_channels set disabled_reason = $1 where id = $2")
             .bind(why)
             .bind(due.channel_id)
             .execute(conn)
@@ -436,11 +437,8 @@ pub async fn record_attempt(
 }
 
 /// The latest delivery attempts on every channel, newest first.
-pub async fn deliveries(
-    conn: &mut SqliteConnection,
-    limit: i64,
-) -> Result<Vec<Delivery>, AppError> {
-    let rows: Vec<(i64, String, String, Option<i64>, String, String)> = sqlx::query_as(
+pub async fn deliveries(conn: &mut dyn Conn, limit: i64) -> Result<Vec<Delivery>, AppError> {
+    let rows: Vec<(i64, String, String, Option<i64>, String, String)> = crate::db::query_as(
         "select d.at, c.name, o.group_key, d.status, d.outcome, d.detail from alert_deliveries d
          join alert_channels c on c.id = d.channel_id join alert_outbox o on o.id = d.outbox_id
          order by d.id desc limit $1",
@@ -463,10 +461,10 @@ pub async fn deliveries(
 
 /// An environment's daily sweep setting, if it has one.
 pub async fn sweep_setting(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
 ) -> Result<Option<super::channels::SweepSetting>, AppError> {
-    let row: Option<(i64, i64, Option<String>)> = sqlx::query_as(
+    let row: Option<(i64, i64, Option<String>)> = crate::db::query_as(
         "select minute_of_day, channel_id, last_day from alert_sweeps where environment_id = $1",
     )
     .bind(environment_id)
@@ -483,7 +481,7 @@ pub async fn sweep_setting(
 
 /// Sets (or, with `None`, turns off) an environment's daily sweep, audited.
 pub async fn set_sweep(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     environment: &crate::environments::Environment,
     setting: Option<(i64, i64)>,
@@ -491,7 +489,7 @@ pub async fn set_sweep(
     let summary = match setting {
         Some((minute, channel)) => {
             let exists: Option<i64> =
-                sqlx::query_scalar("select id from alert_channels where id = $1")
+                crate::db::query_scalar("select id from alert_channels where id = $1")
                     .bind(channel)
                     .fetch_optional(&mut *conn)
                     .await?;
@@ -501,7 +499,7 @@ pub async fn set_sweep(
                     format!("There is no notification channel {channel}."),
                 ));
             }
-            sqlx::query(
+            crate::db::query(
                 "insert into alert_sweeps (environment_id, minute_of_day, channel_id, updated_by) values ($1, $2, $3, $4)
                  on conflict (environment_id) do update set minute_of_day = excluded.minute_of_day,
                     channel_id = excluded.channel_id, updated_by = excluded.updated_by",
@@ -519,7 +517,7 @@ pub async fn set_sweep(
             )
         }
         None => {
-            sqlx::query("delete from alert_sweeps where environment_id = $1")
+            crate::db::query("delete from alert_sweeps where environment_id = $1")
                 .bind(environment.id)
                 .execute(&mut *conn)
                 .await?;
@@ -543,13 +541,10 @@ pub async fn set_sweep(
 
 /// The sweeps due at `now` (their minute has come today and they were not
 /// sent today): (environment id, channel id), each marked sent for today.
-pub async fn take_due_sweeps(
-    conn: &mut SqliteConnection,
-    now: i64,
-) -> Result<Vec<(i64, i64)>, AppError> {
+pub async fn take_due_sweeps(conn: &mut dyn Conn, now: i64) -> Result<Vec<(i64, i64)>, AppError> {
     let today = crate::db::db_time_secs(now)[..10].to_string();
     let minute = now.rem_euclid(86_400) / 60;
-    let due: Vec<(i64, i64)> = sqlx::query_as(
+    let due: Vec<(i64, i64)> = crate::db::query_as(
         "update alert_sweeps set last_day = $1
          where minute_of_day <= $2 and (last_day is null or last_day < $1)
          returning environment_id, channel_id",
@@ -563,7 +558,7 @@ pub async fn take_due_sweeps(
 
 /// Queues a sweep for delivery now.
 pub async fn enqueue_sweep(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     channel_id: i64,
     environment_id: i64,
     sweep: &super::channels::SweepMessage,
@@ -573,7 +568,7 @@ pub async fn enqueue_sweep(
         tracing::error!(error = %e, "cannot serialise a sweep");
         AppError::Internal
     })?;
-    sqlx::query(
+    crate::db::query(
         "insert into alert_outbox (channel_id, group_key, created_at, due_at, payload) values ($1, $2, $3, $4, $5)",
     )
     .bind(channel_id)
@@ -587,14 +582,14 @@ pub async fn enqueue_sweep(
 }
 
 /// Outbox rows by outcome, and attempts by outcome, for `/metrics`.
-pub async fn counts(conn: &mut SqliteConnection) -> Result<(Vec<(String, i64)>, i64), AppError> {
-    let by: Vec<(String, i64)> = sqlx::query_as(
+pub async fn counts(conn: &mut dyn Conn) -> Result<(Vec<(String, i64)>, i64), AppError> {
+    let by: Vec<(String, i64)> = crate::db::query_as(
         "select outcome, count(*) from alert_deliveries group by outcome order by outcome",
     )
     .fetch_all(&mut *conn)
     .await?;
     let waiting: i64 =
-        sqlx::query_scalar("select count(*) from alert_outbox where done_at is null")
+        crate::db::query_scalar("select count(*) from alert_outbox where done_at is null")
             .fetch_one(conn)
             .await?;
     Ok((by, waiting))
@@ -603,7 +598,6 @@ pub async fn counts(conn: &mut SqliteConnection) -> Result<(Vec<(String, i64)>, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sqlx::SqlitePool;
 
     fn message(rule: &str) -> Message {
         Message {
@@ -622,7 +616,8 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn a_channels_timing_changes_how_its_next_notifications_group(pool: SqlitePool) {
+    async fn a_channels_timing_changes_how_its_next_notifications_group(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         let new = (
             "Ops".to_string(),
@@ -662,9 +657,13 @@ mod tests {
     /// channels, their outbox rows and delivery log come through it whole,
     /// and the foreign keys hold afterwards.
     #[sqlx::test(migrations = false)]
-    async fn channels_and_their_outbox_survive_the_rebuild_that_allows_email(pool: SqlitePool) {
+    async fn channels_and_their_outbox_survive_the_rebuild_that_allows_email(
+        pool: sqlx::SqlitePool,
+    ) {
+        let sqlite = pool.clone();
+        let pool = crate::db::Pool::from(pool);
         let migrator = sqlx::migrate!("../migrations");
-        migrator.run_to(20261201000018, &pool).await.unwrap();
+        migrator.run_to(20261201000018, &sqlite).await.unwrap();
         let mut conn = pool.acquire().await.unwrap();
         let new = (
             "Ops".to_string(),
@@ -689,7 +688,7 @@ mod tests {
         .unwrap();
         drop(conn);
 
-        migrator.run(&pool).await.unwrap();
+        migrator.run(&sqlite).await.unwrap();
         let mut conn = pool.acquire().await.unwrap();
         assert_eq!(
             list(&mut conn).await.unwrap(),
@@ -709,19 +708,19 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(secret, None, "an email channel has no signing secret");
-        let fk: i64 = sqlx::query_scalar("pragma foreign_keys")
+        let fk: i64 = crate::db::query_scalar("pragma foreign_keys")
             .fetch_one(&mut *conn)
             .await
             .unwrap();
         assert_eq!(fk, 1);
-        let orphan = sqlx::query(
+        let orphan = crate::db::query(
             "insert into alert_outbox (channel_id, group_key, created_at, due_at, payload)
              values (999, 'test', 0, 0, '[]')",
         )
         .execute(&mut *conn)
         .await;
         assert!(orphan.is_err(), "the outbox still refers to channels");
-        let sms = sqlx::query(
+        let sms = crate::db::query(
             "insert into alert_channels (name, kind, target, created_at, created_by)
              values ('x', 'sms', '1', 0, 'cli')",
         )
@@ -731,7 +730,10 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn notifications_group_then_wait_an_interval_and_attempts_are_kept(pool: SqlitePool) {
+    async fn notifications_group_then_wait_an_interval_and_attempts_are_kept(
+        pool: sqlx::SqlitePool,
+    ) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         let actor = Actor::cli();
         let new = (

@@ -8,10 +8,10 @@ use super::state::{Instance, Notice, State};
 use super::{AlertRule, HistoryRow, InstanceRow};
 use crate::audit::server::{Actor, Event, record};
 use crate::db::db_now;
+use crate::db::{Conn, Pool};
 use crate::environments::Environment;
 use crate::error::{AppError, OnConstraint as _};
 use crate::revisions::Revision;
-use sqlx::{SqliteConnection, SqlitePool};
 
 /// Object type of alert rules in the revision store and the audit log.
 pub const OBJECT: &str = "alert_rule";
@@ -52,11 +52,11 @@ fn to_rule(r: Row, environment: String) -> Result<AlertRule, AppError> {
 /// name deleted more than once lists the newest first.
 #[tracing::instrument(skip_all, fields(environment.id = environment_id, deleted))]
 pub async fn list(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
     deleted: bool,
 ) -> Result<Vec<AlertRule>, AppError> {
-    let rows: Vec<Row> = sqlx::query_as(
+    let rows: Vec<Row> = crate::db::query_as(
         "select id, environment_id, definition, revision, deleted, updated_at, evaluated_at from alert_rules
          where environment_id = $1 and deleted = $2 order by name, id desc",
     )
@@ -71,8 +71,8 @@ pub async fn list(
 }
 
 /// Every live rule of every environment (evaluation takes the enabled).
-pub async fn all_live(conn: &mut SqliteConnection) -> Result<Vec<AlertRule>, AppError> {
-    let rows: Vec<Row> = sqlx::query_as(
+pub async fn all_live(conn: &mut dyn Conn) -> Result<Vec<AlertRule>, AppError> {
+    let rows: Vec<Row> = crate::db::query_as(
         "select id, environment_id, definition, revision, deleted, updated_at, evaluated_at from alert_rules
          where deleted = false order by environment_id, id",
     )
@@ -93,8 +93,8 @@ pub async fn all_live(conn: &mut SqliteConnection) -> Result<Vec<AlertRule>, App
 
 /// One rule, deleted or not.
 #[tracing::instrument(skip_all, fields(rule.id = id))]
-pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<AlertRule, AppError> {
-    let row: Option<Row> = sqlx::query_as(
+pub async fn get(conn: &mut dyn Conn, id: i64) -> Result<AlertRule, AppError> {
+    let row: Option<Row> = crate::db::query_as(
         "select id, environment_id, definition, revision, deleted, updated_at, evaluated_at from alert_rules where id = $1",
     )
     .bind(id)
@@ -128,7 +128,7 @@ fn duplicate(name: &str) -> impl FnOnce() -> AppError + '_ {
     reason = "the revision's parts, each named"
 )]
 async fn write_revision(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     environment_id: i64,
     id: i64,
@@ -175,13 +175,13 @@ async fn write_revision(
 }
 
 async fn store(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     id: i64,
     content: &RuleContent,
     revision: i64,
     deleted: bool,
 ) -> Result<(), AppError> {
-    sqlx::query(
+    crate::db::query(
         "update alert_rules set name = $1, definition = $2, revision = $3, deleted = $4, updated_at = $5 where id = $6",
     )
     .bind(&content.name)
@@ -199,13 +199,13 @@ async fn store(
 /// Creates a rule as revision 1.
 #[tracing::instrument(skip_all)]
 pub async fn create(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     environment: &Environment,
     content: &RuleContent,
     comment: &str,
 ) -> Result<i64, AppError> {
-    let id: i64 = sqlx::query_scalar(
+    let id: i64 = crate::db::query_scalar(
         "insert into alert_rules (environment_id, name, definition, revision, updated_at)
          values ($1, $2, $3, 1, $4) returning id",
     )
@@ -234,7 +234,7 @@ pub async fn create(
 /// after `expected_revision`, the one the editor opened.
 #[tracing::instrument(skip_all, fields(rule.id = id))]
 pub async fn update(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     id: i64,
     expected_revision: i64,
@@ -293,7 +293,7 @@ pub async fn update(
 /// rule alerts nobody.
 #[tracing::instrument(skip_all, fields(rule.id = id))]
 pub async fn delete(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     id: i64,
     comment: &str,
@@ -318,8 +318,8 @@ pub async fn delete(
     .await
 }
 
-async fn drop_instances(conn: &mut SqliteConnection, id: i64) -> Result<(), AppError> {
-    sqlx::query("delete from alert_instances where rule_id = $1")
+async fn drop_instances(conn: &mut dyn Conn, id: i64) -> Result<(), AppError> {
+    crate::db::query("delete from alert_instances where rule_id = $1")
         .bind(id)
         .execute(conn)
         .await?;
@@ -328,7 +328,7 @@ async fn drop_instances(conn: &mut SqliteConnection, id: i64) -> Result<(), AppE
 
 /// The content of one revision.
 pub async fn revision_content(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     id: i64,
     revision: i64,
 ) -> Result<RuleContent, AppError> {
@@ -338,7 +338,7 @@ pub async fn revision_content(
 /// Makes an old revision current again, as a new revision (also undeletes).
 #[tracing::instrument(skip_all, fields(rule.id = id, revision))]
 pub async fn restore(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     id: i64,
     revision: i64,
@@ -363,7 +363,7 @@ pub async fn restore(
 }
 
 /// Every revision of a rule, newest first.
-pub async fn revisions(conn: &mut SqliteConnection, id: i64) -> Result<Vec<Revision>, AppError> {
+pub async fn revisions(conn: &mut dyn Conn, id: i64) -> Result<Vec<Revision>, AppError> {
     crate::revisions::history(conn, OBJECT, id).await
 }
 
@@ -371,7 +371,7 @@ pub async fn revisions(conn: &mut SqliteConnection, id: i64) -> Result<Vec<Revis
 /// gives how many were added.
 #[tracing::instrument(skip_all)]
 pub async fn apply_starter(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     environment: &Environment,
 ) -> Result<usize, AppError> {
@@ -381,12 +381,12 @@ pub async fn apply_starter(
 /// [`apply_starter`], each rule changed by `tweak` first (demo mode: the
 /// simulated channel, and evaluation every minute).
 pub async fn apply_starter_with(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     environment: &Environment,
     tweak: impl Fn(&mut RuleContent),
 ) -> Result<usize, AppError> {
-    let existing: Vec<String> = sqlx::query_scalar(
+    let existing: Vec<String> = crate::db::query_scalar(
         "select name from alert_rules where environment_id = $1 and deleted = false",
     )
     .bind(environment.id)
@@ -451,11 +451,8 @@ impl From<InstanceDb> for InstanceRow {
 }
 
 /// The instances of `rules`, by rule and series.
-pub async fn instances(
-    conn: &mut SqliteConnection,
-    rules: &[i64],
-) -> Result<Vec<InstanceRow>, AppError> {
-    let rows: Vec<InstanceDb> = sqlx::query_as(
+pub async fn instances(conn: &mut dyn Conn, rules: &[i64]) -> Result<Vec<InstanceRow>, AppError> {
+    let rows: Vec<InstanceDb> = crate::db::query_as(
         "select rule_id, series, map_id, state, since, fired_at, value, evaluated_at,
                 acknowledged_by, acknowledged_at, ack_comment, notified_at
          from alert_instances where rule_id in (select value from json_each($1))
@@ -469,9 +466,9 @@ pub async fn instances(
 
 /// Stores an instance after an evaluation. An instance back to Normal
 /// loses its acknowledgement: the next time it fires, people hear again.
-pub async fn save_instance(conn: &mut SqliteConnection, row: &InstanceRow) -> Result<(), AppError> {
+pub async fn save_instance(conn: &mut dyn Conn, row: &InstanceRow) -> Result<(), AppError> {
     let i = &row.instance;
-    sqlx::query(
+    crate::db::query(
         "insert into alert_instances (rule_id, series, map_id, state, since, fired_at, value, evaluated_at, notified_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          on conflict (rule_id, series) do update set map_id = excluded.map_id, state = excluded.state,
@@ -496,12 +493,8 @@ pub async fn save_instance(conn: &mut SqliteConnection, row: &InstanceRow) -> Re
 }
 
 /// Records that `rules` were evaluated at `at`.
-pub async fn mark_evaluated(
-    conn: &mut SqliteConnection,
-    rules: &[i64],
-    at: i64,
-) -> Result<(), AppError> {
-    sqlx::query(
+pub async fn mark_evaluated(conn: &mut dyn Conn, rules: &[i64], at: i64) -> Result<(), AppError> {
+    crate::db::query(
         "update alert_rules set evaluated_at = $1 where id in (select value from json_each($2))",
     )
     .bind(at)
@@ -512,8 +505,8 @@ pub async fn mark_evaluated(
 }
 
 /// Appends a change of state to the history.
-pub async fn append_history(conn: &mut SqliteConnection, h: &HistoryRow) -> Result<(), AppError> {
-    sqlx::query(
+pub async fn append_history(conn: &mut dyn Conn, h: &HistoryRow) -> Result<(), AppError> {
+    crate::db::query(
         "insert into alert_history (rule_id, series, at, state, value, notice, silence_id, detail)
          values ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
@@ -545,12 +538,12 @@ struct HistoryDb {
 /// A rule's changes of state since `from` (Unix seconds), newest first,
 /// at most `limit`.
 pub async fn history(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     rule_id: i64,
     from: i64,
     limit: i64,
 ) -> Result<Vec<HistoryRow>, AppError> {
-    let rows: Vec<HistoryDb> = sqlx::query_as(
+    let rows: Vec<HistoryDb> = crate::db::query_as(
         "select rule_id, series, at, state, value, notice, silence_id, detail from alert_history
          where rule_id = $1 and at >= $2 order by at desc, id desc limit $3",
     )
@@ -578,7 +571,7 @@ pub async fn history(
 /// resolves. Audited, and kept in its history.
 #[tracing::instrument(skip_all, fields(rule.id = rule_id))]
 pub async fn acknowledge(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     rule_id: i64,
     series: &str,
@@ -601,7 +594,7 @@ pub async fn acknowledge(
             current.instance.state.label().to_lowercase()
         )));
     }
-    sqlx::query(
+    crate::db::query(
         "update alert_instances set acknowledged_by = $1, acknowledged_at = $2, ack_comment = $3
          where rule_id = $4 and series = $5",
     )
@@ -649,7 +642,7 @@ pub async fn acknowledge(
 /// Adds a silence (checked by the caller), audited; gives its id.
 #[tracing::instrument(skip_all)]
 pub async fn create_silence(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     silence: &Silence,
     now: i64,
@@ -664,7 +657,7 @@ pub async fn create_silence(
             AppError::Internal
         })
     };
-    let id: i64 = sqlx::query_scalar(
+    let id: i64 = crate::db::query_scalar(
         "insert into alert_silences (matchers, active, ends_at, created_by, created_at, comment)
          values ($1, $2, $3, $4, $5, $6) returning id",
     )
@@ -694,12 +687,12 @@ pub async fn create_silence(
 
 /// Ends a silence now, audited.
 pub async fn expire_silence(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     id: i64,
     now: i64,
 ) -> Result<(), AppError> {
-    let done = sqlx::query(
+    let done = crate::db::query(
         "update alert_silences set expired_at = $1, expired_by = $2 where id = $3 and expired_at is null",
     )
     .bind(now)
@@ -742,11 +735,8 @@ fn to_silence(r: SilenceRow) -> Option<Silence> {
 
 /// Silences that have not ended by `now`: weekly windows, and one-off
 /// silences still to come or holding.
-pub async fn live_silences(
-    conn: &mut SqliteConnection,
-    now: i64,
-) -> Result<Vec<Silence>, AppError> {
-    let rows: Vec<SilenceRow> = sqlx::query_as(
+pub async fn live_silences(conn: &mut dyn Conn, now: i64) -> Result<Vec<Silence>, AppError> {
+    let rows: Vec<SilenceRow> = crate::db::query_as(
         "select id, matchers, active, created_by, comment, expired_at from alert_silences
          where expired_at is null and (ends_at is null or ends_at > $1) order by id",
     )
@@ -758,11 +748,11 @@ pub async fn live_silences(
 
 /// Silences that ended (expired early or past their end), newest first.
 pub async fn ended_silences(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     now: i64,
     limit: i64,
 ) -> Result<Vec<Silence>, AppError> {
-    let rows: Vec<SilenceRow> = sqlx::query_as(
+    let rows: Vec<SilenceRow> = crate::db::query_as(
         "select id, matchers, active, created_by, comment, expired_at from alert_silences
          where expired_at is not null or ends_at <= $1 order by id desc limit $2",
     )
@@ -775,7 +765,7 @@ pub async fn ended_silences(
 
 /// Live rules (enabled, paused) and the last evaluation (Unix seconds), for
 /// `/metrics`.
-pub async fn rule_totals(conn: &mut SqliteConnection) -> Result<(i64, i64, Option<i64>), AppError> {
+pub async fn rule_totals(conn: &mut dyn Conn) -> Result<(i64, i64, Option<i64>), AppError> {
     let rules = all_live(conn).await?;
     let enabled = rules.iter().filter(|r| r.content.enabled).count() as i64;
     let last = rules.iter().filter_map(|r| r.evaluated_at).max();
@@ -783,8 +773,8 @@ pub async fn rule_totals(conn: &mut SqliteConnection) -> Result<(i64, i64, Optio
 }
 
 /// Instances by state over every live rule, for `/metrics`.
-pub async fn instance_counts(conn: &mut SqliteConnection) -> Result<Vec<(String, i64)>, AppError> {
-    Ok(sqlx::query_as(
+pub async fn instance_counts(conn: &mut dyn Conn) -> Result<Vec<(String, i64)>, AppError> {
+    Ok(crate::db::query_as(
         "select i.state, count(*) from alert_instances i join alert_rules r on r.id = i.rule_id
          where r.deleted = false group by i.state order by i.state",
     )
@@ -795,7 +785,7 @@ pub async fn instance_counts(conn: &mut SqliteConnection) -> Result<Vec<(String,
 /// The instances of an environment's live rules that are not Normal, the
 /// most urgent first (the overview shows them before anything else).
 pub async fn active(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment: &Environment,
 ) -> Result<Vec<super::ActiveAlert>, AppError> {
     let rules = list(conn, environment.id, false).await?;
@@ -815,9 +805,9 @@ pub fn series_words(series: &str) -> String {
 
 /// Removes history older than `cutoff` (Unix seconds); gives how many
 /// changes went.
-pub async fn prune_history(pool: &SqlitePool, cutoff: i64) -> Result<u64, AppError> {
+pub async fn prune_history(pool: &Pool, cutoff: i64) -> Result<u64, AppError> {
     let mut tx = crate::db::begin_write(pool).await?;
-    let n = sqlx::query("delete from alert_history where at < $1")
+    let n = crate::db::query("delete from alert_history where at < $1")
         .bind(cutoff)
         .execute(&mut *tx)
         .await?
@@ -831,7 +821,8 @@ mod tests {
     use super::*;
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn rules_keep_their_history_refuse_stale_saves_and_restore(pool: SqlitePool) {
+    async fn rules_keep_their_history_refuse_stale_saves_and_restore(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         let (env, _) = crate::maps::server::uat_with_starter(&mut conn).await;
         let actor = Actor::cli();
@@ -874,16 +865,18 @@ mod tests {
             revs.iter().map(|r| r.action.as_str()).collect::<Vec<_>>(),
             ["restore", "delete", "update", "create"]
         );
-        let audited: i64 =
-            sqlx::query_scalar("select count(*) from audit_log where action like 'alert_rule.%'")
-                .fetch_one(&mut *conn)
-                .await
-                .unwrap();
+        let audited: i64 = crate::db::query_scalar(
+            "select count(*) from audit_log where action like 'alert_rule.%'",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
         assert_eq!(audited, 5 + 3);
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn an_acknowledgement_holds_until_the_instance_is_normal_again(pool: SqlitePool) {
+    async fn an_acknowledgement_holds_until_the_instance_is_normal_again(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         let (env, _) = crate::maps::server::uat_with_starter(&mut conn).await;
         let actor = Actor::cli();

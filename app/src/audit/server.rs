@@ -3,8 +3,8 @@
 use super::{AUDIT_PAGE_SIZE, AuditEntry, AuditFilter, AuditPage, parse_day};
 use crate::auth::CurrentUser;
 use crate::db::db_now;
+use crate::db::{Conn, QueryBuilder};
 use crate::error::AppError;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 /// Who performed an action, as the audit log records it.
 #[derive(Debug, Clone)]
@@ -67,12 +67,8 @@ pub struct Event<'a> {
 /// Appends an entry. Call it inside the transaction of the write it records,
 /// so the write and its audit entry land together or not at all.
 #[tracing::instrument(skip_all, fields(audit.action = event.action))]
-pub async fn record(
-    conn: &mut SqliteConnection,
-    actor: &Actor,
-    event: Event<'_>,
-) -> Result<(), AppError> {
-    sqlx::query(
+pub async fn record(conn: &mut dyn Conn, actor: &Actor, event: Event<'_>) -> Result<(), AppError> {
+    crate::db::query(
         "insert into audit_log
            (occurred_at, actor_user_id, actor, action, object_type, object_id, summary, detail, ip, environment)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -95,11 +91,8 @@ pub async fn record(
 /// One page of entries matching `filter`, newest first, by keyset on `id`
 /// (never OFFSET, so deep pages cost the same as the first).
 #[tracing::instrument(skip_all)]
-pub async fn query(
-    conn: &mut SqliteConnection,
-    filter: &AuditFilter,
-) -> Result<AuditPage, AppError> {
-    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+pub async fn query(conn: &mut dyn Conn, filter: &AuditFilter) -> Result<AuditPage, AppError> {
+    let mut q: QueryBuilder<'_> = QueryBuilder::new(
         "select id, occurred_at, actor, action, object_type, object_id, summary, detail, ip, environment
          from audit_log where 1 = 1",
     );
@@ -148,10 +141,10 @@ pub async fn query(
     } else {
         None
     };
-    let actions = sqlx::query_scalar("select distinct action from audit_log order by action")
+    let actions = crate::db::query_scalar("select distinct action from audit_log order by action")
         .fetch_all(&mut *conn)
         .await?;
-    let actors = sqlx::query_scalar("select distinct actor from audit_log order by actor")
+    let actors = crate::db::query_scalar("select distinct actor from audit_log order by actor")
         .fetch_all(&mut *conn)
         .await?;
     Ok(AuditPage {
@@ -164,31 +157,22 @@ pub async fn query(
 
 /// How many entries of `action` were recorded since `since` (stored time).
 #[tracing::instrument(skip_all, fields(audit.action = action))]
-pub async fn count_since(
-    conn: &mut SqliteConnection,
-    action: &str,
-    since: &str,
-) -> Result<i64, AppError> {
-    Ok(
-        sqlx::query_scalar(
-            "select count(*) from audit_log where action = $1 and occurred_at >= $2",
-        )
-        .bind(action)
-        .bind(since)
-        .fetch_one(conn)
-        .await?,
+pub async fn count_since(conn: &mut dyn Conn, action: &str, since: &str) -> Result<i64, AppError> {
+    Ok(crate::db::query_scalar(
+        "select count(*) from audit_log where action = $1 and occurred_at >= $2",
     )
+    .bind(action)
+    .bind(since)
+    .fetch_one(conn)
+    .await?)
 }
 
 /// The most recent changes to the rule book, the error queue, the review
 /// and reconciliations, for the overview: what the team did, without the
 /// sign-ins and account changes (those are on the audit page).
 #[tracing::instrument(skip_all)]
-pub async fn recent_changes(
-    conn: &mut SqliteConnection,
-    limit: i64,
-) -> Result<Vec<AuditEntry>, AppError> {
-    Ok(sqlx::query_as(
+pub async fn recent_changes(conn: &mut dyn Conn, limit: i64) -> Result<Vec<AuditEntry>, AppError> {
+    Ok(crate::db::query_as(
         "select id, occurred_at, actor, action, object_type, object_id, summary, detail, ip, environment
          from audit_log
          where action not like 'auth.%' and action not like 'user.%' and action not like 'token.%'
@@ -202,7 +186,6 @@ pub async fn recent_changes(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sqlx::SqlitePool;
 
     fn ev(action: &'static str, summary: &str) -> Event<'static> {
         Event {
@@ -216,7 +199,8 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn entries_are_filtered_by_action_prefix_actor_and_text(pool: SqlitePool) {
+    async fn entries_are_filtered_by_action_prefix_actor_and_text(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
         let anon = Actor::anonymous("anonymous", Some("127.0.0.1".into()));
@@ -268,7 +252,8 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn pages_follow_the_keyset_cursor_without_gaps_or_repeats(pool: SqlitePool) {
+    async fn pages_follow_the_keyset_cursor_without_gaps_or_repeats(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
         for i in 0..(AUDIT_PAGE_SIZE + 5) {
@@ -294,7 +279,8 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn a_malformed_date_filter_names_the_field(pool: SqlitePool) {
+    async fn a_malformed_date_filter_names_the_field(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         let err = query(
             &mut conn,

@@ -3,6 +3,7 @@
 //! database and check the caller's role.
 
 use super::{CurrentUser, Role};
+use crate::db::Conn;
 use crate::db::{db_now, db_time};
 use crate::error::AppError;
 use base64::Engine as _;
@@ -10,7 +11,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Duration as ChronoDuration, Utc};
 use rand::RngCore as _;
 use sha2::{Digest, Sha256};
-use sqlx::SqliteConnection;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -163,7 +163,7 @@ pub async fn verify_password(password: String, stored: Option<String>) -> bool {
 /// within the window. In the database, so a restart keeps the pause.
 pub mod throttle {
     use super::AppError;
-    use sqlx::SqliteConnection;
+    use crate::db::Conn;
     use std::time::Duration;
 
     fn now_ms() -> i64 {
@@ -177,13 +177,13 @@ pub mod throttle {
     /// If `key` has `max` failures within `window`, how long until it may
     /// try again.
     pub async fn blocked_for(
-        conn: &mut SqliteConnection,
+        conn: &mut dyn Conn,
         key: &str,
         max: u32,
         window: Duration,
     ) -> Result<Option<Duration>, AppError> {
         let now = now_ms();
-        let (n, oldest): (i64, Option<i64>) = sqlx::query_as(
+        let (n, oldest): (i64, Option<i64>) = crate::db::query_as(
             "select count(*), min(at) from login_failures where key = $1 and at > $2",
         )
         .bind(key)
@@ -200,8 +200,8 @@ pub mod throttle {
     }
 
     /// Records one failed attempt for `key`.
-    pub async fn record_failure(conn: &mut SqliteConnection, key: &str) -> Result<(), AppError> {
-        sqlx::query("insert into login_failures (key, at) values ($1, $2)")
+    pub async fn record_failure(conn: &mut dyn Conn, key: &str) -> Result<(), AppError> {
+        crate::db::query("insert into login_failures (key, at) values ($1, $2)")
             .bind(key)
             .bind(now_ms())
             .execute(conn)
@@ -210,8 +210,8 @@ pub mod throttle {
     }
 
     /// Forgets the failures of `key` after a successful sign-in.
-    pub async fn clear(conn: &mut SqliteConnection, key: &str) -> Result<(), AppError> {
-        sqlx::query("delete from login_failures where key = $1")
+    pub async fn clear(conn: &mut dyn Conn, key: &str) -> Result<(), AppError> {
+        crate::db::query("delete from login_failures where key = $1")
             .bind(key)
             .execute(conn)
             .await?;
@@ -219,12 +219,14 @@ pub mod throttle {
     }
 
     /// Drops failures older than `window`; returns how many.
-    pub async fn prune(conn: &mut SqliteConnection, window: Duration) -> Result<u64, AppError> {
-        Ok(sqlx::query("delete from login_failures where at <= $1")
-            .bind(now_ms().saturating_sub(window_ms(window)))
-            .execute(conn)
-            .await?
-            .rows_affected())
+    pub async fn prune(conn: &mut dyn Conn, window: Duration) -> Result<u64, AppError> {
+        Ok(
+            crate::db::query("delete from login_failures where at <= $1")
+                .bind(now_ms().saturating_sub(window_ms(window)))
+                .execute(conn)
+                .await?
+                .rows_affected(),
+        )
     }
 }
 
@@ -253,8 +255,8 @@ pub fn parse_role(s: &str) -> Result<Role, AppError> {
 
 /// Whether any user exists yet (false means first-run setup is pending).
 #[tracing::instrument(skip_all)]
-pub async fn any_users(conn: &mut SqliteConnection) -> Result<bool, AppError> {
-    let n: i64 = sqlx::query_scalar("select count(*) from users")
+pub async fn any_users(conn: &mut dyn Conn) -> Result<bool, AppError> {
+    let n: i64 = crate::db::query_scalar("select count(*) from users")
         .fetch_one(conn)
         .await?;
     Ok(n > 0)
@@ -262,11 +264,8 @@ pub async fn any_users(conn: &mut SqliteConnection) -> Result<bool, AppError> {
 
 /// Looks a user up by (normalised) email for sign-in.
 #[tracing::instrument(skip_all)]
-pub async fn find_login(
-    conn: &mut SqliteConnection,
-    email: &str,
-) -> Result<Option<LoginRow>, AppError> {
-    Ok(sqlx::query_as::<_, LoginRow>(
+pub async fn find_login(conn: &mut dyn Conn, email: &str) -> Result<Option<LoginRow>, AppError> {
+    Ok(crate::db::query_as::<LoginRow>(
         "select id, email, password_hash, role, active from users where email = $1",
     )
     .bind(email)
@@ -277,13 +276,13 @@ pub async fn find_login(
 /// Inserts a user; a duplicate email is a [`AppError::Conflict`].
 #[tracing::instrument(skip_all, fields(user.role = %role))]
 pub async fn insert_user(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     email: &str,
     password_hash: &str,
     role: Role,
 ) -> Result<i64, AppError> {
     use crate::error::OnConstraint as _;
-    let id: i64 = sqlx::query_scalar(
+    let id: i64 = crate::db::query_scalar(
         "insert into users (email, password_hash, role, active, created_at)
          values ($1, $2, $3, true, $4) returning id",
     )
@@ -299,8 +298,8 @@ pub async fn insert_user(
 
 /// Every user, active first, then by email.
 #[tracing::instrument(skip_all)]
-pub async fn list_users(conn: &mut SqliteConnection) -> Result<Vec<super::UserSummary>, AppError> {
-    Ok(sqlx::query_as(
+pub async fn list_users(conn: &mut dyn Conn) -> Result<Vec<super::UserSummary>, AppError> {
+    Ok(crate::db::query_as(
         "select id, email, role, active, created_at, last_login_at
          from users order by active desc, email",
     )
@@ -309,12 +308,9 @@ pub async fn list_users(conn: &mut SqliteConnection) -> Result<Vec<super::UserSu
 }
 
 /// (email, role, active) of one user.
-pub async fn user_by_id(
-    conn: &mut SqliteConnection,
-    id: i64,
-) -> Result<(String, Role, bool), AppError> {
+pub async fn user_by_id(conn: &mut dyn Conn, id: i64) -> Result<(String, Role, bool), AppError> {
     let row: Option<(String, String, bool)> =
-        sqlx::query_as("select email, role, active from users where id = $1")
+        crate::db::query_as("select email, role, active from users where id = $1")
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?;
@@ -323,11 +319,8 @@ pub async fn user_by_id(
 }
 
 /// Active admins other than `except`.
-pub async fn other_active_admins(
-    conn: &mut SqliteConnection,
-    except: i64,
-) -> Result<i64, AppError> {
-    Ok(sqlx::query_scalar(
+pub async fn other_active_admins(conn: &mut dyn Conn, except: i64) -> Result<i64, AppError> {
+    Ok(crate::db::query_scalar(
         "select count(*) from users where role = 'admin' and active = true and id <> $1",
     )
     .bind(except)
@@ -336,12 +329,8 @@ pub async fn other_active_admins(
 }
 
 /// Stores a user's role (the checks are the caller's).
-pub async fn set_user_role(
-    conn: &mut SqliteConnection,
-    id: i64,
-    role: Role,
-) -> Result<(), AppError> {
-    sqlx::query("update users set role = $1 where id = $2")
+pub async fn set_user_role(conn: &mut dyn Conn, id: i64, role: Role) -> Result<(), AppError> {
+    crate::db::query("update users set role = $1 where id = $2")
         .bind(role.as_str())
         .bind(id)
         .execute(conn)
@@ -350,12 +339,8 @@ pub async fn set_user_role(
 }
 
 /// Stores whether a user may sign in (the checks are the caller's).
-pub async fn set_user_active(
-    conn: &mut SqliteConnection,
-    id: i64,
-    active: bool,
-) -> Result<(), AppError> {
-    sqlx::query("update users set active = $1 where id = $2")
+pub async fn set_user_active(conn: &mut dyn Conn, id: i64, active: bool) -> Result<(), AppError> {
+    crate::db::query("update users set active = $1 where id = $2")
         .bind(active)
         .bind(id)
         .execute(conn)
@@ -364,12 +349,8 @@ pub async fn set_user_active(
 }
 
 /// Stores a user's new password hash.
-pub async fn set_password_hash(
-    conn: &mut SqliteConnection,
-    id: i64,
-    hash: &str,
-) -> Result<(), AppError> {
-    sqlx::query("update users set password_hash = $1 where id = $2")
+pub async fn set_password_hash(conn: &mut dyn Conn, id: i64, hash: &str) -> Result<(), AppError> {
+    crate::db::query("update users set password_hash = $1 where id = $2")
         .bind(hash)
         .bind(id)
         .execute(conn)
@@ -379,10 +360,10 @@ pub async fn set_password_hash(
 
 /// Active users per role (viewer, editor, admin) and deactivated users.
 #[tracing::instrument(skip_all)]
-pub async fn user_counts(conn: &mut SqliteConnection) -> Result<([i64; 3], i64), AppError> {
+pub async fn user_counts(conn: &mut dyn Conn) -> Result<([i64; 3], i64), AppError> {
     let mut active_by_role = [0i64; 3];
     let rows: Vec<(String, bool, i64)> =
-        sqlx::query_as("select role, active, count(*) from users group by role, active")
+        crate::db::query_as("select role, active, count(*) from users group by role, active")
             .fetch_all(conn)
             .await?;
     let mut deactivated = 0;
@@ -402,9 +383,9 @@ pub async fn user_counts(conn: &mut SqliteConnection) -> Result<([i64; 3], i64),
 
 /// Every user's email by id, for lists that name who did something.
 pub async fn emails(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
 ) -> Result<std::collections::HashMap<i64, String>, AppError> {
-    let rows: Vec<(i64, String)> = sqlx::query_as("select id, email from users")
+    let rows: Vec<(i64, String)> = crate::db::query_as("select id, email from users")
         .fetch_all(conn)
         .await?;
     Ok(rows.into_iter().collect())
@@ -414,14 +395,14 @@ pub async fn emails(
 /// its hash is stored, so a copy of the database cannot be used to sign in.
 #[tracing::instrument(skip_all, fields(user.id = user_id))]
 pub async fn create_session(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     user_id: i64,
     ttl: Duration,
 ) -> Result<String, AppError> {
     let secret = random_secret();
     let now = Utc::now();
     let expires = now + ChronoDuration::from_std(ttl).unwrap_or(ChronoDuration::hours(12));
-    sqlx::query(
+    crate::db::query(
         "insert into sessions (token_hash, user_id, created_at, expires_at) values ($1, $2, $3, $4)",
     )
     .bind(secret_hash(&secret))
@@ -430,7 +411,7 @@ pub async fn create_session(
     .bind(db_time(expires))
     .execute(&mut *conn)
     .await?;
-    sqlx::query("update users set last_login_at = $1 where id = $2")
+    crate::db::query("update users set last_login_at = $1 where id = $2")
         .bind(db_time(now))
         .bind(user_id)
         .execute(conn)
@@ -442,10 +423,10 @@ pub async fn create_session(
 /// not expired.
 #[tracing::instrument(skip_all)]
 pub async fn session_user(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     secret: &str,
 ) -> Result<Option<CurrentUser>, AppError> {
-    let row: Option<(i64, String, String)> = sqlx::query_as(
+    let row: Option<(i64, String, String)> = crate::db::query_as(
         "select u.id, u.email, u.role from sessions s join users u on u.id = s.user_id
          where s.token_hash = $1 and s.expires_at > $2 and u.active = true",
     )
@@ -465,8 +446,8 @@ pub async fn session_user(
 
 /// Ends one session.
 #[tracing::instrument(skip_all)]
-pub async fn delete_session(conn: &mut SqliteConnection, secret: &str) -> Result<(), AppError> {
-    sqlx::query("delete from sessions where token_hash = $1")
+pub async fn delete_session(conn: &mut dyn Conn, secret: &str) -> Result<(), AppError> {
+    crate::db::query("delete from sessions where token_hash = $1")
         .bind(secret_hash(secret))
         .execute(conn)
         .await?;
@@ -475,11 +456,8 @@ pub async fn delete_session(conn: &mut SqliteConnection, secret: &str) -> Result
 
 /// Ends every session of a user (on deactivation or role change).
 #[tracing::instrument(skip_all, fields(user.id = user_id))]
-pub async fn delete_user_sessions(
-    conn: &mut SqliteConnection,
-    user_id: i64,
-) -> Result<(), AppError> {
-    sqlx::query("delete from sessions where user_id = $1")
+pub async fn delete_user_sessions(conn: &mut dyn Conn, user_id: i64) -> Result<(), AppError> {
+    crate::db::query("delete from sessions where user_id = $1")
         .bind(user_id)
         .execute(conn)
         .await?;
@@ -488,8 +466,8 @@ pub async fn delete_user_sessions(
 
 /// Removes expired sessions; run periodically by the server.
 #[tracing::instrument(skip_all)]
-pub async fn purge_expired_sessions(conn: &mut SqliteConnection) -> Result<u64, AppError> {
-    let done = sqlx::query("delete from sessions where expires_at <= $1")
+pub async fn purge_expired_sessions(conn: &mut dyn Conn) -> Result<u64, AppError> {
+    let done = crate::db::query("delete from sessions where expires_at <= $1")
         .bind(db_now())
         .execute(conn)
         .await?;
@@ -600,7 +578,6 @@ pub fn safe_next(next: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sqlx::SqlitePool;
 
     #[test]
     fn db_time_is_fixed_width_so_text_order_is_time_order() {
@@ -646,7 +623,10 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn the_throttle_pauses_a_key_after_its_failures_and_clears_on_success(pool: SqlitePool) {
+    async fn the_throttle_pauses_a_key_after_its_failures_and_clears_on_success(
+        pool: sqlx::SqlitePool,
+    ) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         let window = Duration::from_secs(900);
         for _ in 0..2 {
@@ -717,7 +697,8 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn a_session_resolves_to_its_user_until_deleted(pool: SqlitePool) {
+    async fn a_session_resolves_to_its_user_until_deleted(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         assert!(!any_users(&mut conn).await.unwrap());
         let id = insert_user(&mut conn, "ana@example.com", "x", Role::Editor)
@@ -734,7 +715,8 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn expired_sessions_and_inactive_users_do_not_resolve(pool: SqlitePool) {
+    async fn expired_sessions_and_inactive_users_do_not_resolve(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         let id = insert_user(&mut conn, "bo@example.com", "x", Role::Viewer)
             .await
@@ -746,7 +728,7 @@ mod tests {
         let live = create_session(&mut conn, id, Duration::from_secs(60))
             .await
             .unwrap();
-        sqlx::query("update users set active = false where id = $1")
+        crate::db::query("update users set active = false where id = $1")
             .bind(id)
             .execute(&mut *conn)
             .await
@@ -755,7 +737,8 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn duplicate_emails_are_a_conflict(pool: SqlitePool) {
+    async fn duplicate_emails_are_a_conflict(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         insert_user(&mut conn, "ana@example.com", "x", Role::Viewer)
             .await

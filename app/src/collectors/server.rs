@@ -4,18 +4,18 @@
 //! the transaction of what a run stored; the pages read through them.
 
 use super::{CollectorStatus, ConnectionCheck, ConnectionTest, Run};
+use crate::db::Conn;
 use crate::db::db_now;
 use crate::error::AppError;
-use sqlx::SqliteConnection;
 use std::collections::HashMap;
 
 /// Where `collector` of environment `env` goes on from, if it ran before.
 pub async fn cursor(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     env: i64,
     collector: &str,
 ) -> Result<Option<String>, AppError> {
-    Ok(sqlx::query_scalar(
+    Ok(crate::db::query_scalar(
         "select cursor from collector_cursors where environment_id = $1 and collector = $2",
     )
     .bind(env)
@@ -26,7 +26,7 @@ pub async fn cursor(
 
 /// Moves a collector's cursor, in the transaction of what it stored.
 pub async fn save_cursor(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     env: i64,
     collector: &str,
     cursor: &str,
@@ -37,7 +37,7 @@ pub async fn save_cursor(
 /// Sets a collector's first cursor unless it already has one (demo mode
 /// starts the throughput collector where the simulator's history starts).
 pub async fn seed_cursor(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     env: i64,
     collector: &str,
     cursor: &str,
@@ -47,13 +47,13 @@ pub async fn seed_cursor(
 
 /// Writes a cursor; `replace` decides whether an existing one moves.
 async fn put_cursor(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     env: i64,
     collector: &str,
     cursor: &str,
     replace: bool,
 ) -> Result<(), AppError> {
-    sqlx::query(
+    crate::db::query(
         "insert into collector_cursors (environment_id, collector, cursor, updated_at) values ($1, $2, $3, $4)
          on conflict (environment_id, collector) do update set cursor = excluded.cursor, updated_at = excluded.updated_at
          where $5",
@@ -70,14 +70,14 @@ async fn put_cursor(
 
 /// Records a run: `error` is `None` for a success, which stored `items`.
 pub async fn record_run(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     env: i64,
     collector: &str,
     started: &str,
     items: usize,
     error: Option<&str>,
 ) -> Result<(), AppError> {
-    sqlx::query(
+    crate::db::query(
         "insert into collector_runs (environment_id, collector, started_at, finished_at, outcome, items, error)
          values ($1, $2, $3, $4, $5, $6, $7)",
     )
@@ -132,7 +132,7 @@ const RUN: &str =
 /// items in the 24 hours since `since`), by environment and collector.
 #[tracing::instrument(skip(conn))]
 pub async fn overview(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     limit: i64,
     since: &str,
 ) -> Result<(Vec<Run>, Vec<CollectorStatus>), AppError> {
@@ -141,13 +141,13 @@ pub async fn overview(
         .into_iter()
         .map(|e| (e.id, e.name))
         .collect();
-    let recent: Vec<RunRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let recent: Vec<RunRow> = crate::db::query_as(sqlx::AssertSqlSafe(format!(
         "{RUN} order by id desc limit $1"
     )))
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
-    let latest: Vec<RunRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let latest: Vec<RunRow> = crate::db::query_as(sqlx::AssertSqlSafe(format!(
         "{RUN} where id in (select max(id) from collector_runs group by environment_id, collector)"
     )))
     .fetch_all(&mut *conn)
@@ -155,7 +155,7 @@ pub async fn overview(
     let mut collectors = Vec::with_capacity(latest.len());
     for row in latest {
         let (env, collector) = (row.1, row.2.clone());
-        let (last_success, failures, items): (Option<String>, i64, i64) = sqlx::query_as(
+        let (last_success, failures, items): (Option<String>, i64, i64) = crate::db::query_as(
             "select
                 (select max(finished_at) from collector_runs x where x.environment_id = $1 and x.collector = $2 and x.outcome = 'ok'),
                 (select count(*) from collector_runs x where x.environment_id = $1 and x.collector = $2 and x.outcome = 'failed'
@@ -184,11 +184,11 @@ pub async fn overview(
 /// The latest run of `collector` in environment `env`: (outcome, finished
 /// at, error).
 pub async fn latest_run(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     env: i64,
     collector: &str,
 ) -> Result<Option<(String, String, Option<String>)>, AppError> {
-    Ok(sqlx::query_as(
+    Ok(crate::db::query_as(
         "select outcome, finished_at, error from collector_runs
          where environment_id = $1 and collector = $2 order by id desc limit 1",
     )
@@ -202,12 +202,12 @@ pub async fn latest_run(
 /// (Unix seconds), and every success since, as (collector, finished at):
 /// how long a collector has been silent, at any moment after `from`.
 pub async fn successes(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
     from: i64,
 ) -> Result<Vec<(String, i64)>, AppError> {
     let from = crate::db::db_time_secs(from);
-    let rows: Vec<(String, String)> = sqlx::query_as(
+    let rows: Vec<(String, String)> = crate::db::query_as(
         "select collector, max(finished_at) from collector_runs
          where environment_id = $1 and outcome = 'ok' and finished_at < $2 group by collector
          union all
@@ -233,9 +233,9 @@ pub async fn successes(
 /// success (Unix seconds): (environment id, collector, outcome, runs, last
 /// success), for `/metrics`.
 pub async fn run_totals(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
 ) -> Result<Vec<(i64, String, String, i64, Option<i64>)>, AppError> {
-    Ok(sqlx::query_as(
+    Ok(crate::db::query_as(
         "select environment_id, collector, outcome, count(*),
                 cast(strftime('%s', max(case when outcome = 'ok' then finished_at end)) as integer)
          from collector_runs group by 1, 2, 3 order by 1, 2, 3",
@@ -247,12 +247,12 @@ pub async fn run_totals(
 /// Keeps a connection test under `token` (and forgets tests older than a
 /// day).
 pub async fn save_test(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     token: &str,
     test: &ConnectionTest,
 ) -> Result<(), AppError> {
     let day_ago = crate::db::db_time(chrono::Utc::now() - chrono::Duration::days(1));
-    sqlx::query("delete from connection_tests where tested_at < $1")
+    crate::db::query("delete from connection_tests where tested_at < $1")
         .bind(day_ago)
         .execute(&mut *conn)
         .await?;
@@ -260,7 +260,7 @@ pub async fn save_test(
         tracing::error!(error = %e, "could not write a connection test's checks");
         AppError::Internal
     })?;
-    sqlx::query(
+    crate::db::query(
         "insert into connection_tests (token, environment, checks, tested_by, tested_at) values ($1, $2, $3, $4, $5)",
     )
     .bind(token)
@@ -274,12 +274,9 @@ pub async fn save_test(
 }
 
 /// The connection test kept under `token`, if any (from the last day).
-pub async fn test(
-    conn: &mut SqliteConnection,
-    token: &str,
-) -> Result<Option<ConnectionTest>, AppError> {
+pub async fn test(conn: &mut dyn Conn, token: &str) -> Result<Option<ConnectionTest>, AppError> {
     let day_ago = crate::db::db_time(chrono::Utc::now() - chrono::Duration::days(1));
-    let row: Option<(String, String, String, String)> = sqlx::query_as(
+    let row: Option<(String, String, String, String)> = crate::db::query_as(
         "select environment, checks, tested_by, tested_at from connection_tests where token = $1 and tested_at >= $2",
     )
     .bind(token)

@@ -4,18 +4,18 @@
 //! engine's progress read it through these functions.
 
 use super::RecordCount;
+use crate::db::Conn;
 use crate::db::id_list;
 use crate::error::AppError;
-use sqlx::SqliteConnection;
 
 /// Stores one count taken at `at` (stored time).
 pub async fn record(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     map_id: i64,
     at: &str,
     c: &RecordCount,
 ) -> Result<(), AppError> {
-    sqlx::query(
+    crate::db::query(
         "insert into record_counts (map_id, counted_at, company, fo_count, dataverse_count, problem)
          values ($1, $2, $3, $4, $5, $6)",
     )
@@ -32,10 +32,10 @@ pub async fn record(
 
 /// A map's latest count across legal entities: (F&O, Dataverse).
 pub async fn latest(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     map_id: i64,
 ) -> Result<Option<(Option<i64>, Option<i64>)>, AppError> {
-    Ok(sqlx::query_as(
+    Ok(crate::db::query_as(
         "select fo_count, dataverse_count from record_counts where map_id = $1 and company = ''
          order by id desc limit 1",
     )
@@ -47,11 +47,11 @@ pub async fn latest(
 /// A map's latest count across legal entities taken in `[from, to)`
 /// (stored times): (F&O, Dataverse).
 pub async fn latest_between(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     map_id: i64,
     (from, to): (&str, &str),
 ) -> Result<Option<(Option<i64>, Option<i64>)>, AppError> {
-    Ok(sqlx::query_as(
+    Ok(crate::db::query_as(
         "select fo_count, dataverse_count from record_counts
          where map_id = $1 and company = '' and counted_at >= $2 and counted_at < $3
          order by id desc limit 1",
@@ -65,11 +65,11 @@ pub async fn latest_between(
 
 /// A map's last `limit` counts across legal entities, newest first.
 pub async fn recent(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     map_id: i64,
     limit: i64,
 ) -> Result<Vec<RecordCount>, AppError> {
-    Ok(sqlx::query_as(
+    Ok(crate::db::query_as(
         "select counted_at, company, fo_count as fo, dataverse_count as dataverse, problem
          from record_counts where map_id = $1 and company = '' order by id desc limit $2",
     )
@@ -81,10 +81,10 @@ pub async fn recent(
 
 /// The per legal entity counts taken with a map's latest count, by entity.
 pub async fn latest_by_company(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     map_id: i64,
 ) -> Result<Vec<RecordCount>, AppError> {
-    Ok(sqlx::query_as(
+    Ok(crate::db::query_as(
         "select counted_at, company, fo_count as fo, dataverse_count as dataverse, problem
          from record_counts where map_id = $1 and company <> '' and counted_at =
             (select max(counted_at) from record_counts where map_id = $2 and company = '')
@@ -111,7 +111,7 @@ pub enum Period {
 /// period of `maps` in `[from, to)` (stored times), packed per map as
 /// `unix:difference:0` cells joined by commas (see the trends' `unpack`).
 pub async fn last_difference_per_period(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     maps: &[i64],
     period: Period,
     (from, to): (&str, &str),
@@ -123,7 +123,7 @@ pub async fn last_difference_per_period(
             // From the counts themselves: the last of each minute (SQLite
             // takes the bare columns from the row with the max), from the
             // covering index `record_counts_time`.
-            return Ok(sqlx::query_as(
+            return Ok(crate::db::query_as(
                 "select map_id, group_concat(cast(strftime('%s', at) as integer) || ':' || difference || ':0')
                  from (select c.map_id, substr(c.counted_at, 1, 16) as minute, max(c.counted_at) as at,
                               c.fo_count - c.dataverse_count as difference
@@ -143,7 +143,7 @@ pub async fn last_difference_per_period(
     };
     // One row per map and period, kept by a trigger on every count
     // (`record_count_periods`), rather than the last of every count.
-    Ok(sqlx::query_as(
+    Ok(crate::db::query_as(
         "select map_id, group_concat(cast(strftime('%s', counted_at) as integer) || ':' || difference || ':0')
          from record_count_periods
          where map_id in (select value from json_each($1)) and grain = $2
@@ -163,7 +163,6 @@ pub async fn last_difference_per_period(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sqlx::SqlitePool;
 
     fn count(company: &str, fo: Option<i64>, dataverse: Option<i64>) -> RecordCount {
         RecordCount {
@@ -178,10 +177,11 @@ mod tests {
     /// The per-period rollup the chart reads gives what the last count of
     /// each period gives, whatever order the counts arrive in.
     #[sqlx::test(migrations = "../migrations")]
-    async fn the_last_count_of_each_period_is_kept_as_counts_arrive(pool: SqlitePool) {
+    async fn the_last_count_of_each_period_is_kept_as_counts_arrive(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         let (_, map) = crate::maps::server::uat_with_starter(&mut conn).await;
-        let add = async |conn: &mut SqliteConnection, at: &str, c: RecordCount| {
+        let add = async |conn: &mut dyn Conn, at: &str, c: RecordCount| {
             record(conn, map, at, &c).await.unwrap();
         };
         add(

@@ -644,7 +644,7 @@ pub(super) mod ssr {
 
     /// A run's record, forecast and evidence, read at `now`.
     pub async fn load_run(
-        conn: &mut sqlx::SqliteConnection,
+        conn: &mut dyn crate::db::Conn,
         id: i64,
         now: i64,
     ) -> Result<Loaded, AppError> {
@@ -679,7 +679,7 @@ pub(super) mod ssr {
     /// Checks a gate of a run now, if it is a running gate that checks
     /// itself, waiting for it up to [`CHECK_WAIT`]; failures are logged,
     /// since the action that asked has already been done.
-    pub async fn check_soon(pool: &sqlx::SqlitePool, run: i64, task: &str) {
+    pub async fn check_soon(pool: &crate::db::Pool, run: i64, task: &str) {
         let probe = leptos::prelude::use_context::<super::super::gates::Probe>();
         let (pool, task) = (pool.clone(), task.to_string());
         let job = tokio::spawn(async move {

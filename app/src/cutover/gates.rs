@@ -15,9 +15,9 @@ use super::gate::{
     Check, CountFact, Evidence, Finding, GateCheck, QueueFact, ReconFact, RecordSides,
 };
 use super::runs;
+use crate::db::{Conn, Pool};
 use crate::environments::Environment;
 use crate::error::AppError;
-use sqlx::{SqliteConnection, SqlitePool};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -61,7 +61,7 @@ fn secs(stored: &str) -> Option<i64> {
 /// synced map when it gives none; names the environment does not have
 /// come back as findings that fail.
 async fn chosen_maps(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     env: &Environment,
     names: &[&str],
 ) -> Result<(Vec<(i64, String)>, Vec<Finding>), AppError> {
@@ -91,7 +91,7 @@ async fn chosen_maps(
 }
 
 async fn count_facts(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     maps: &[(i64, String)],
 ) -> Result<Vec<CountFact>, AppError> {
     let mut out = Vec::with_capacity(maps.len());
@@ -119,7 +119,7 @@ async fn count_facts(
 
 /// The latest success of `collector` in the environment (Unix seconds).
 async fn last_success(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     env: i64,
     collector: &str,
     now: i64,
@@ -137,7 +137,7 @@ async fn last_success(
 /// where the check needs one. Never holds a connection while the probe
 /// reaches a service.
 pub async fn evaluate(
-    pool: &SqlitePool,
+    pool: &Pool,
     env: &Environment,
     g: &GateCheck,
     started: i64,
@@ -311,7 +311,7 @@ pub async fn evaluate(
 /// not a running gate that checks itself.
 #[tracing::instrument(skip_all, fields(run.id = run, task))]
 pub async fn check_gate(
-    pool: &SqlitePool,
+    pool: &Pool,
     run: i64,
     task: &str,
     probe: Option<&Probe>,
@@ -350,7 +350,7 @@ pub async fn check_gate(
 /// Checks every running gate of every open run; gives how many were
 /// checked and how many passed. A gate that cannot be checked is logged
 /// and tried again at the next round.
-pub async fn round(pool: &SqlitePool, probe: Option<&Probe>) -> Result<(usize, usize), AppError> {
+pub async fn round(pool: &Pool, probe: Option<&Probe>) -> Result<(usize, usize), AppError> {
     let gates = {
         let mut conn = pool.acquire().await?;
         runs::running_gates(&mut conn).await?
@@ -390,7 +390,7 @@ mod tests {
         chrono::Utc::now().timestamp()
     }
 
-    async fn count(pool: &SqlitePool, map: i64, at: i64, fo: i64, dv: i64) {
+    async fn count(pool: &Pool, map: i64, at: i64, fo: i64, dv: i64) {
         let mut conn = pool.acquire().await.unwrap();
         let at = crate::db::db_time_secs(at);
         let c = RecordCount {
@@ -408,7 +408,7 @@ mod tests {
     /// A probe that "counts" by storing the given figures, and reads a
     /// test record from a fixed answer: what the server's probe does
     /// through the connectors (its own test drives the simulator).
-    fn probe(env: &str, pool: &SqlitePool, figures: (i64, i64)) -> Probe {
+    fn probe(env: &str, pool: &Pool, figures: (i64, i64)) -> Probe {
         let pool = pool.clone();
         Probe {
             environments: Arc::new(vec![env.to_string()]),
@@ -442,7 +442,8 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn a_counts_gate_counts_afresh_and_passes_only_within_tolerance(pool: SqlitePool) {
+    async fn a_counts_gate_counts_afresh_and_passes_only_within_tolerance(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let (env, customers) = {
             let mut conn = pool.acquire().await.unwrap();
             crate::maps::server::uat_with_starter(&mut conn).await
@@ -498,7 +499,8 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn a_queue_gate_counts_open_and_new_groups(pool: SqlitePool) {
+    async fn a_queue_gate_counts_open_and_new_groups(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let (env, _) = {
             let mut conn = pool.acquire().await.unwrap();
             crate::maps::server::uat_with_starter(&mut conn).await
@@ -563,7 +565,8 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn reconciliation_state_and_alert_gates_read_their_stores(pool: SqlitePool) {
+    async fn reconciliation_state_and_alert_gates_read_their_stores(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         let (env, customers) = crate::maps::server::uat_with_starter(&mut conn).await;
         let one = |check| gate(check);
@@ -707,8 +710,9 @@ mod tests {
 
     #[sqlx::test(migrations = "../migrations")]
     async fn a_running_gate_passes_by_its_check_and_an_override_stays_an_override(
-        pool: SqlitePool,
+        pool: sqlx::SqlitePool,
     ) {
+        let pool = crate::db::Pool::from(pool);
         let cli = Actor::cli();
         let (env, customers, run) = {
             let mut conn = pool.acquire().await.unwrap();

@@ -6,8 +6,8 @@ use super::Plan;
 use super::PlanContent;
 use super::run::{self, Action, Baseline, Outcome, RunKind, Status, TaskState};
 use crate::audit::server::{Actor, Event, record};
+use crate::db::Conn;
 use crate::error::AppError;
-use sqlx::SqliteConnection;
 
 /// Object type of runs in the audit log.
 pub const OBJECT: &str = "cutover_run";
@@ -131,9 +131,9 @@ fn json<T: serde::Serialize>(v: &T) -> Result<String, AppError> {
 
 /// One run with its tasks' states.
 #[tracing::instrument(skip_all, fields(run.id = id))]
-pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<RunRecord, AppError> {
+pub async fn get(conn: &mut dyn Conn, id: i64) -> Result<RunRecord, AppError> {
     let row: Option<Row> =
-        sqlx::query_as("select id, plan_id, environment_id, kind, name, plan_revision, definition, baseline, started_at, started_by, rebaselined_at, ended_at, outcome, end_comment, silences from cutover_runs where id = $1")
+        crate::db::query_as("select id, plan_id, environment_id, kind, name, plan_revision, definition, baseline, started_at, started_by, rebaselined_at, ended_at, outcome, end_comment, silences from cutover_runs where id = $1")
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?;
@@ -143,7 +143,7 @@ pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<RunRecord, AppE
     let baseline: Baseline = serde_json::from_str(&r.baseline).map_err(|e| unreadable(id, e))?;
     /// Task, status, started, ended, decided by.
     type TaskRow = (String, String, Option<i64>, Option<i64>, Option<String>);
-    let rows: Vec<TaskRow> = sqlx::query_as(
+    let rows: Vec<TaskRow> = crate::db::query_as(
         "select task_id, status, started_at, ended_at, decided_by from cutover_run_tasks where run_id = $1",
     )
     .bind(id)
@@ -200,7 +200,7 @@ pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<RunRecord, AppE
 }
 
 async fn log(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     run: (&RunRecord, Option<&str>),
     action: &str,
@@ -209,7 +209,7 @@ async fn log(
     now: i64,
 ) -> Result<(), AppError> {
     let (r, task) = run;
-    sqlx::query(
+    crate::db::query(
         "insert into cutover_run_events (run_id, task_id, action, status, at, actor, comment)
          values ($1, $2, $3, $4, $5, $6, $7)",
     )
@@ -260,7 +260,7 @@ async fn log(
 /// `starts_at`, the baseline computed from it, every task not started.
 #[tracing::instrument(skip_all, fields(plan.id = plan.id))]
 pub async fn start(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     plan: &Plan,
     kind: RunKind,
@@ -279,7 +279,7 @@ pub async fn start(
             "The plan has no task to run yet: add tasks first.",
         ));
     }
-    let open: Option<String> = sqlx::query_scalar(
+    let open: Option<String> = crate::db::query_scalar(
         "select name from cutover_runs where plan_id = $1 and ended_at is null and kind = 'live'",
     )
     .bind(plan.id)
@@ -295,7 +295,7 @@ pub async fn start(
     let name = match kind {
         RunKind::Live => "Live".to_string(),
         RunKind::Rehearsal => {
-            let n: i64 = sqlx::query_scalar(
+            let n: i64 = crate::db::query_scalar(
                 "select count(*) from cutover_runs where plan_id = $1 and kind = 'rehearsal'",
             )
             .bind(plan.id)
@@ -304,7 +304,7 @@ pub async fn start(
             format!("Rehearsal {}", n + 1)
         }
     };
-    let id: i64 = sqlx::query_scalar(
+    let id: i64 = crate::db::query_scalar(
         "insert into cutover_runs (plan_id, environment_id, kind, name, plan_revision, definition, baseline, started_at, started_by,
              freeze_starts_at, freeze_ends_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id",
@@ -323,7 +323,7 @@ pub async fn start(
     .fetch_one(&mut *conn)
     .await?;
     for t in &content.tasks {
-        sqlx::query(
+        crate::db::query(
             "insert into cutover_run_tasks (run_id, task_id, status) values ($1, $2, 'pending')",
         )
         .bind(id)
@@ -349,7 +349,7 @@ pub async fn start(
 /// Silences the plan's chosen alert rules in the environment for the
 /// run's freeze window, one silence per rule, and keeps their ids.
 async fn silence_freeze(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     r: &RunRecord,
     environment: &str,
@@ -380,7 +380,7 @@ async fn silence_freeze(
         };
         ids.push(crate::alerts::server::create_silence(conn, actor, &silence, now).await?);
     }
-    sqlx::query("update cutover_runs set silences = $1 where id = $2")
+    crate::db::query("update cutover_runs set silences = $1 where id = $2")
         .bind(json(&ids)?)
         .bind(r.id)
         .execute(&mut *conn)
@@ -415,7 +415,7 @@ fn open(r: &RunRecord) -> Result<(), AppError> {
 /// refused with the reason when it makes no sense.
 #[tracing::instrument(skip_all, fields(run.id = id, task, action = action.as_str()))]
 pub async fn act(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     id: i64,
     task: &str,
@@ -453,7 +453,7 @@ pub async fn act(
     // A person passing a gate that checks itself overrides it: kept and
     // shown as an override, never as a pass.
     let overrides = action == Action::Complete && r.content.tasks[i].check.is_some();
-    sqlx::query(
+    crate::db::query(
         "update cutover_run_tasks set status = $1, started_at = $2, ended_at = $3, decided_by = $4 where run_id = $5 and task_id = $6",
     )
     .bind(next.status.as_str())
@@ -486,7 +486,7 @@ pub async fn act(
 /// it was being checked). Gives whether it passed it.
 #[tracing::instrument(skip_all, fields(run.id = id, task))]
 pub async fn pass_by_check(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     id: i64,
     task: &str,
     summary: &str,
@@ -504,7 +504,7 @@ pub async fn pass_by_check(
     }
     let next = run::act(&r.content, &r.states, i, Action::Complete, now)
         .map_err(|m| AppError::validation("task", m))?;
-    sqlx::query(
+    crate::db::query(
         "update cutover_run_tasks set status = $1, started_at = $2, ended_at = $3, decided_by = 'check'
          where run_id = $4 and task_id = $5 and status = 'running'",
     )
@@ -532,7 +532,7 @@ pub async fn pass_by_check(
 /// run's copy of the plan keeps it); refused once the gate has finished.
 #[tracing::instrument(skip_all, fields(run.id = id, task))]
 pub async fn set_record_key(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     id: i64,
     task: &str,
@@ -575,7 +575,7 @@ pub async fn set_record_key(
     };
     *k = key.to_string();
     g.tidy().map_err(|m| AppError::validation("key", m))?;
-    sqlx::query(
+    crate::db::query(
         "update cutover_runs set definition = $1, freeze_starts_at = $2, freeze_ends_at = $3 where id = $4",
     )
     .bind(json(&content)?)
@@ -616,14 +616,14 @@ pub struct CheckRow {
 /// Keeps a gate's judgement at `now`: the latest row grows when nothing
 /// changed, else a new row starts.
 pub async fn keep_check(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     id: i64,
     task: &str,
     e: &super::gate::Evidence,
     now: i64,
 ) -> Result<(), AppError> {
     let findings = json(&e.findings)?;
-    let last: Option<(i64, bool, String, String)> = sqlx::query_as(
+    let last: Option<(i64, bool, String, String)> = crate::db::query_as(
         "select id, pass, summary, findings from cutover_gate_checks
          where run_id = $1 and task_id = $2 order by id desc limit 1",
     )
@@ -635,14 +635,14 @@ pub async fn keep_check(
         Some((row, pass, summary, f))
             if pass == e.pass && summary == e.summary && f == findings =>
         {
-            sqlx::query("update cutover_gate_checks set last_at = $1 where id = $2")
+            crate::db::query("update cutover_gate_checks set last_at = $1 where id = $2")
                 .bind(now)
                 .bind(row)
                 .execute(conn)
                 .await?;
         }
         _ => {
-            sqlx::query(
+            crate::db::query(
                 "insert into cutover_gate_checks (run_id, task_id, first_at, last_at, pass, summary, findings)
                  values ($1, $2, $3, $4, $5, $6, $7)",
             )
@@ -677,12 +677,12 @@ fn check_row((task_id, first_at, last_at, pass, summary, f): StoredCheck) -> Che
 /// The checks of a run's gates, newest first (`task`: one gate's only),
 /// at most `limit`.
 pub async fn checks(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     id: i64,
     task: Option<&str>,
     limit: i64,
 ) -> Result<Vec<CheckRow>, AppError> {
-    let rows: Vec<StoredCheck> = sqlx::query_as(
+    let rows: Vec<StoredCheck> = crate::db::query_as(
         "select task_id, first_at, last_at, pass, summary, findings from cutover_gate_checks
          where run_id = $1 and (cast($2 as text) is null or task_id = $3) order by id desc limit $4",
     )
@@ -697,10 +697,10 @@ pub async fn checks(
 
 /// The latest check of each gate of a run, by task.
 pub async fn latest_checks(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     id: i64,
 ) -> Result<std::collections::HashMap<String, CheckRow>, AppError> {
-    let rows: Vec<StoredCheck> = sqlx::query_as(
+    let rows: Vec<StoredCheck> = crate::db::query_as(
         "select task_id, first_at, last_at, pass, summary, findings from cutover_gate_checks
          where id in (select max(id) from cutover_gate_checks where run_id = $1 group by task_id)",
     )
@@ -715,8 +715,8 @@ pub async fn latest_checks(
 
 /// Every open run's running gates that check themselves: (run, task),
 /// for the checks made every minute.
-pub async fn running_gates(conn: &mut SqliteConnection) -> Result<Vec<(i64, String)>, AppError> {
-    let runs: Vec<i64> = sqlx::query_scalar(
+pub async fn running_gates(conn: &mut dyn Conn) -> Result<Vec<(i64, String)>, AppError> {
+    let runs: Vec<i64> = crate::db::query_scalar(
         "select distinct r.id from cutover_runs r join cutover_run_tasks t on t.run_id = r.id
          where r.ended_at is null and t.status = 'running' order by r.id",
     )
@@ -737,7 +737,7 @@ pub async fn running_gates(conn: &mut SqliteConnection) -> Result<Vec<(i64, Stri
 /// Makes the forecast at `now` the run's new baseline.
 #[tracing::instrument(skip_all, fields(run.id = id))]
 pub async fn rebaseline(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     id: i64,
     comment: &str,
@@ -747,7 +747,7 @@ pub async fn rebaseline(
     open(&r)?;
     let baseline = run::baseline(&r.content, Some((&r.states, now)))
         .map_err(|(f, m)| AppError::validation(f, m))?;
-    sqlx::query("update cutover_runs set baseline = $1, rebaselined_at = $2 where id = $3")
+    crate::db::query("update cutover_runs set baseline = $1, rebaselined_at = $2 where id = $3")
         .bind(json(&baseline)?)
         .bind(now)
         .bind(id)
@@ -759,7 +759,7 @@ pub async fn rebaseline(
 /// Ends a run with its outcome.
 #[tracing::instrument(skip_all, fields(run.id = id))]
 pub async fn end(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     id: i64,
     outcome: Outcome,
@@ -774,7 +774,7 @@ pub async fn end(
             format!("Say why the run is {}.", outcome.label().to_lowercase()),
         ));
     }
-    sqlx::query(
+    crate::db::query(
         "update cutover_runs set ended_at = $1, outcome = $2, end_comment = $3 where id = $4",
     )
     .bind(now)
@@ -823,7 +823,7 @@ pub struct Freeze {
 /// first (at most the 20 latest such runs), with the milestones and points
 /// of no return each reached.
 pub async fn freezes(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
     from: i64,
     to: i64,
@@ -832,7 +832,7 @@ pub async fn freezes(
     // sooner; a run ended before its freeze began has none. Only the
     // overlapping runs are read, and of their plans only an outline: every
     // trends page asks.
-    let runs: Vec<(i64, String, String, i64, i64)> = sqlx::query_as(
+    let runs: Vec<(i64, String, String, i64, i64)> = crate::db::query_as(
         "select id, name, definition, freeze_starts_at,
                 min(coalesce(ended_at, freeze_ends_at), freeze_ends_at) as freeze_end
          from cutover_runs
@@ -872,7 +872,7 @@ pub async fn freezes(
             })
             .collect();
         let ids: Vec<&str> = marks.iter().map(|t| t.id.as_str()).collect();
-        let reached: std::collections::HashMap<String, i64> = sqlx::query_as(
+        let reached: std::collections::HashMap<String, i64> = crate::db::query_as(
             "select task_id, ended_at from cutover_run_tasks
              where run_id = $1 and task_id in (select value from json_each($2))
                and status = 'done' and ended_at is not null",
@@ -902,12 +902,8 @@ pub async fn freezes(
 }
 
 /// The run's events, newest first.
-pub async fn events(
-    conn: &mut SqliteConnection,
-    id: i64,
-    limit: i64,
-) -> Result<Vec<EventRow>, AppError> {
-    Ok(sqlx::query_as(
+pub async fn events(conn: &mut dyn Conn, id: i64, limit: i64) -> Result<Vec<EventRow>, AppError> {
+    Ok(crate::db::query_as(
         "select task_id, action, status, at, actor, comment from cutover_run_events
          where run_id = $1 order by id desc limit $2",
     )
@@ -918,8 +914,8 @@ pub async fn events(
 }
 
 /// The runs of a plan, newest first.
-pub async fn of_plan(conn: &mut SqliteConnection, plan_id: i64) -> Result<Vec<RunRow>, AppError> {
-    Ok(sqlx::query_as(
+pub async fn of_plan(conn: &mut dyn Conn, plan_id: i64) -> Result<Vec<RunRow>, AppError> {
+    Ok(crate::db::query_as(
         "select id, kind, name, started_at, ended_at, outcome from cutover_runs
          where plan_id = $1 order by id desc",
     )
@@ -929,11 +925,8 @@ pub async fn of_plan(conn: &mut SqliteConnection, plan_id: i64) -> Result<Vec<Ru
 }
 
 /// The runs of an environment that have not ended, live first.
-pub async fn open_in(
-    conn: &mut SqliteConnection,
-    environment_id: i64,
-) -> Result<Vec<i64>, AppError> {
-    Ok(sqlx::query_scalar(
+pub async fn open_in(conn: &mut dyn Conn, environment_id: i64) -> Result<Vec<i64>, AppError> {
+    Ok(crate::db::query_scalar(
         "select id from cutover_runs where environment_id = $1 and ended_at is null
          order by kind = 'live' desc, id desc",
     )
@@ -945,10 +938,10 @@ pub async fn open_in(
 /// The last comment given with each task of a run (who, when, what), for
 /// the evidence of gates and the reasons of failures.
 pub async fn last_comments(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     id: i64,
 ) -> Result<std::collections::HashMap<String, (String, i64, String)>, AppError> {
-    let rows: Vec<(String, String, i64, String)> = sqlx::query_as(
+    let rows: Vec<(String, String, i64, String)> = crate::db::query_as(
         "select task_id, actor, at, comment from cutover_run_events
          where id in (select max(id) from cutover_run_events
                       where run_id = $1 and task_id is not null and comment != '' group by task_id)",
@@ -965,7 +958,7 @@ pub async fn last_comments(
 /// The runs of an environment that have not ended, live first, as the
 /// overview shows them (at most 3).
 pub async fn glance(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
     time_zone: &str,
     now: i64,
@@ -997,11 +990,10 @@ pub async fn glance(
 mod tests {
     use super::*;
     use crate::environments::{server as envs, validate_environment};
-    use sqlx::SqlitePool;
 
     const H: i64 = 3600;
 
-    async fn plan(conn: &mut SqliteConnection) -> Plan {
+    async fn plan(conn: &mut dyn Conn) -> Plan {
         let input = validate_environment("UAT", "", "", "").unwrap();
         let env = envs::save(conn, &Actor::cli(), None, &input).await.unwrap();
         let friday = chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
@@ -1014,7 +1006,8 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn a_rehearsal_is_worked_task_by_task_and_keeps_its_log(pool: SqlitePool) {
+    async fn a_rehearsal_is_worked_task_by_task_and_keeps_its_log(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
         let p = plan(&mut conn).await;
@@ -1120,7 +1113,8 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn one_live_run_at_a_time(pool: SqlitePool) {
+    async fn one_live_run_at_a_time(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
         let p = plan(&mut conn).await;

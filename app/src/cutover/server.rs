@@ -3,10 +3,10 @@
 
 use super::{Plan, PlanContent};
 use crate::audit::server::{Actor, Event, record};
+use crate::db::Conn;
 use crate::db::db_now;
 use crate::error::{AppError, OnConstraint as _};
 use crate::revisions::Revision;
-use sqlx::SqliteConnection;
 
 /// Object type of plans in the revision store and the audit log.
 pub const OBJECT: &str = "cutover_plan";
@@ -65,11 +65,11 @@ pub fn checked(mut content: PlanContent) -> Result<PlanContent, AppError> {
 /// The plans of an environment (live, or the deleted ones), by name.
 #[tracing::instrument(skip_all, fields(environment.id = environment_id, deleted))]
 pub async fn list(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
     deleted: bool,
 ) -> Result<Vec<Plan>, AppError> {
-    let rows: Vec<Row> = sqlx::query_as(
+    let rows: Vec<Row> = crate::db::query_as(
         "select id, environment_id, definition, revision, deleted, updated_at from cutover_plans
          where environment_id = $1 and deleted = $2 order by name, id desc",
     )
@@ -85,8 +85,8 @@ pub async fn list(
 
 /// One plan, deleted or not.
 #[tracing::instrument(skip_all, fields(plan.id = id))]
-pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<Plan, AppError> {
-    let row: Option<Row> = sqlx::query_as(
+pub async fn get(conn: &mut dyn Conn, id: i64) -> Result<Plan, AppError> {
+    let row: Option<Row> = crate::db::query_as(
         "select id, environment_id, definition, revision, deleted, updated_at from cutover_plans where id = $1",
     )
     .bind(id)
@@ -101,7 +101,7 @@ pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<Plan, AppError>
 
 /// Appends the revision and the audit entry of a change.
 async fn write_revision(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     plan: (i64, i64, i64),
     action: &str,
@@ -146,13 +146,13 @@ async fn write_revision(
 }
 
 async fn store(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     id: i64,
     content: &PlanContent,
     revision: i64,
     deleted: bool,
 ) -> Result<(), AppError> {
-    sqlx::query(
+    crate::db::query(
         "update cutover_plans set name = $1, definition = $2, revision = $3, deleted = $4, updated_at = $5 where id = $6",
     )
     .bind(&content.name)
@@ -170,14 +170,14 @@ async fn store(
 /// Creates a plan (checked) as revision 1.
 #[tracing::instrument(skip_all)]
 pub async fn create(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     environment_id: i64,
     content: PlanContent,
     comment: &str,
 ) -> Result<i64, AppError> {
     let content = checked(content)?;
-    let id: i64 = sqlx::query_scalar(
+    let id: i64 = crate::db::query_scalar(
         "insert into cutover_plans (environment_id, name, definition, revision, updated_at)
          values ($1, $2, $3, 1, $4) returning id",
     )
@@ -205,7 +205,7 @@ pub async fn create(
 /// An unchanged plan writes nothing.
 #[tracing::instrument(skip_all, fields(plan.id = id))]
 pub async fn update(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     id: i64,
     expected_revision: i64,
@@ -248,7 +248,7 @@ pub async fn update(
 /// Deletes a plan (a revision; restorable).
 #[tracing::instrument(skip_all, fields(plan.id = id))]
 pub async fn delete(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     id: i64,
     comment: &str,
@@ -272,7 +272,7 @@ pub async fn delete(
 
 /// The document of one revision.
 pub async fn revision_content(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     id: i64,
     revision: i64,
 ) -> Result<PlanContent, AppError> {
@@ -282,7 +282,7 @@ pub async fn revision_content(
 /// Makes an old revision current again, as a new revision (also undeletes).
 #[tracing::instrument(skip_all, fields(plan.id = id, revision))]
 pub async fn restore(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     id: i64,
     revision: i64,
@@ -304,7 +304,7 @@ pub async fn restore(
 }
 
 /// Every revision of a plan, newest first.
-pub async fn revisions(conn: &mut SqliteConnection, id: i64) -> Result<Vec<Revision>, AppError> {
+pub async fn revisions(conn: &mut dyn Conn, id: i64) -> Result<Vec<Revision>, AppError> {
     crate::revisions::history(conn, OBJECT, id).await
 }
 
@@ -312,9 +312,8 @@ pub async fn revisions(conn: &mut SqliteConnection, id: i64) -> Result<Vec<Revis
 mod tests {
     use super::*;
     use crate::environments::{server as envs, validate_environment};
-    use sqlx::SqlitePool;
 
-    async fn env(conn: &mut SqliteConnection) -> i64 {
+    async fn env(conn: &mut dyn Conn) -> i64 {
         let input = validate_environment("UAT", "", "", "").unwrap();
         envs::save(conn, &Actor::cli(), None, &input).await.unwrap()
     }
@@ -325,7 +324,10 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn a_plan_keeps_every_revision_and_refuses_a_stale_or_broken_save(pool: SqlitePool) {
+    async fn a_plan_keeps_every_revision_and_refuses_a_stale_or_broken_save(
+        pool: sqlx::SqlitePool,
+    ) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         let env = env(&mut conn).await;
         let cli = Actor::cli();

@@ -2,9 +2,9 @@
 
 use super::{Environment, EnvironmentInput};
 use crate::audit::server::{Actor, Event, record};
+use crate::db::Conn;
 use crate::db::db_now;
 use crate::error::{AppError, OnConstraint as _};
-use sqlx::SqliteConnection;
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -31,8 +31,8 @@ impl From<Row> for Environment {
 
 /// Every environment, by name.
 #[tracing::instrument(skip_all)]
-pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<Environment>, AppError> {
-    let rows: Vec<Row> = sqlx::query_as(
+pub async fn list(conn: &mut dyn Conn) -> Result<Vec<Environment>, AppError> {
+    let rows: Vec<Row> = crate::db::query_as(
         "select id, name, fo_url, dataverse_url, legal_entities, time_zone from environments order by name",
     )
     .fetch_all(conn)
@@ -41,9 +41,9 @@ pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<Environment>, AppEr
 }
 
 /// The name of environment `id`, if it exists.
-pub async fn name_of(conn: &mut SqliteConnection, id: i64) -> Result<Option<String>, AppError> {
+pub async fn name_of(conn: &mut dyn Conn, id: i64) -> Result<Option<String>, AppError> {
     Ok(
-        sqlx::query_scalar("select name from environments where id = $1")
+        crate::db::query_scalar("select name from environments where id = $1")
             .bind(id)
             .fetch_optional(conn)
             .await?,
@@ -53,7 +53,7 @@ pub async fn name_of(conn: &mut SqliteConnection, id: i64) -> Result<Option<Stri
 /// The named environment, or the first by name when no name is given
 /// (what every page scoped to one environment shows by default).
 pub async fn named_or_first(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     name: Option<&str>,
 ) -> Result<Environment, AppError> {
     match name.map(str::trim).filter(|e| !e.is_empty()) {
@@ -71,8 +71,8 @@ pub async fn named_or_first(
 /// the caller's answer to give (a 422 to an API client, a create on the
 /// demo's first start), and a failing query logs itself.
 #[tracing::instrument(skip_all)]
-pub async fn by_name(conn: &mut SqliteConnection, name: &str) -> Result<Environment, AppError> {
-    let row: Option<Row> = sqlx::query_as(
+pub async fn by_name(conn: &mut dyn Conn, name: &str) -> Result<Environment, AppError> {
+    let row: Option<Row> = crate::db::query_as(
         "select id, name, fo_url, dataverse_url, legal_entities, time_zone from environments where lower(name) = lower($1)",
     )
     .bind(name.trim())
@@ -83,8 +83,8 @@ pub async fn by_name(conn: &mut SqliteConnection, name: &str) -> Result<Environm
 }
 
 /// One environment by id.
-pub async fn by_id(conn: &mut SqliteConnection, id: i64) -> Result<Environment, AppError> {
-    let row: Option<Row> = sqlx::query_as(
+pub async fn by_id(conn: &mut dyn Conn, id: i64) -> Result<Environment, AppError> {
+    let row: Option<Row> = crate::db::query_as(
         "select id, name, fo_url, dataverse_url, legal_entities, time_zone from environments where id = $1",
     )
     .bind(id)
@@ -97,7 +97,7 @@ pub async fn by_id(conn: &mut SqliteConnection, id: i64) -> Result<Environment, 
 /// Creates (`id = None`) or changes an environment, audited.
 #[tracing::instrument(skip_all)]
 pub async fn save(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     id: Option<i64>,
     input: &EnvironmentInput,
@@ -112,7 +112,7 @@ pub async fn save(
     };
     let (id, action, verb) = match id {
         None => {
-            let id: i64 = sqlx::query_scalar(
+            let id: i64 = crate::db::query_scalar(
                 "insert into environments (name, fo_url, dataverse_url, legal_entities, created_at, updated_at)
                  values ($1, $2, $3, $4, $5, $6) returning id",
             )
@@ -128,7 +128,7 @@ pub async fn save(
             (id, "environment.create", "Added")
         }
         Some(id) => {
-            let done = sqlx::query(
+            let done = crate::db::query(
                 "update environments set name = $1, fo_url = $2, dataverse_url = $3, legal_entities = $4, updated_at = $5
                  where id = $6",
             )
@@ -170,7 +170,7 @@ pub async fn save(
 /// Sets the environment's time zone (an IANA name, checked), audited.
 #[tracing::instrument(skip_all, fields(environment.id = id))]
 pub async fn set_time_zone(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     id: i64,
     time_zone: &str,
@@ -179,7 +179,7 @@ pub async fn set_time_zone(
     let name = name_of(conn, id)
         .await?
         .ok_or_else(|| AppError::not_found(format!("Environment {id}")))?;
-    sqlx::query("update environments set time_zone = $1, updated_at = $2 where id = $3")
+    crate::db::query("update environments set time_zone = $1, updated_at = $2 where id = $3")
         .bind(zone.name())
         .bind(db_now())
         .bind(id)
@@ -204,10 +204,10 @@ pub async fn set_time_zone(
 mod tests {
     use super::*;
     use crate::environments::validate_environment;
-    use sqlx::SqlitePool;
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn environments_are_created_renamed_and_found_by_name(pool: SqlitePool) {
+    async fn environments_are_created_renamed_and_found_by_name(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
         let input = validate_environment("UAT", "https://uat.example.com", "", "USMF").unwrap();
@@ -240,11 +240,12 @@ mod tests {
             Err(AppError::NotFound { .. })
         ));
         assert_eq!(list(&mut conn).await.unwrap()[0].name, "Test");
-        let n: i64 =
-            sqlx::query_scalar("select count(*) from audit_log where object_type = 'environment'")
-                .fetch_one(&mut *conn)
-                .await
-                .unwrap();
+        let n: i64 = crate::db::query_scalar(
+            "select count(*) from audit_log where object_type = 'environment'",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
         assert_eq!(n, 3, "added, time zone set, renamed");
     }
 }

@@ -11,9 +11,9 @@ use super::classify::classify;
 use super::server::{GroupAgg, GroupIds, group_key, roll_group};
 use super::{Category, ErrorDirection, Lesson, Reclassified};
 use crate::audit::server::{Actor, Event, record};
+use crate::db::Conn;
 use crate::db::db_now;
 use crate::error::AppError;
-use sqlx::SqliteConnection;
 use std::collections::{BTreeMap, HashMap};
 
 /// A lesson as ingest uses it.
@@ -30,7 +30,7 @@ pub type Lessons = HashMap<String, Taught>;
 
 /// The environment's lessons for these patterns.
 pub async fn for_patterns<'a>(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
     patterns: impl Iterator<Item = &'a str>,
 ) -> Result<Lessons, AppError> {
@@ -38,7 +38,7 @@ pub async fn for_patterns<'a>(
     if patterns.is_empty() {
         return Ok(Lessons::new());
     }
-    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+    let rows: Vec<(i64, String, String)> = crate::db::query_as(
         "select id, pattern, category from error_lessons
          where environment_id = $1 and pattern in (select value from json_each($2))",
     )
@@ -62,7 +62,7 @@ pub async fn for_patterns<'a>(
 
 /// Counts, per lesson, the new entries whose group took its category.
 pub(super) async fn count_decided(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     lessons: &Lessons,
     groups: &HashMap<String, GroupAgg>,
     group_ids: &GroupIds,
@@ -76,7 +76,7 @@ pub(super) async fn count_decided(
         }
     }
     for (id, n) in decided {
-        sqlx::query("update error_lessons set decided = decided + $1 where id = $2")
+        crate::db::query("update error_lessons set decided = decided + $1 where id = $2")
             .bind(n)
             .bind(id)
             .execute(&mut *conn)
@@ -89,7 +89,7 @@ pub(super) async fn count_decided(
 /// group teaches: its pattern's category in its environment. Called in the
 /// override's transaction; the override's audit entry says it.
 pub(super) async fn teach(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     environment_id: i64,
     group_id: i64,
@@ -98,7 +98,7 @@ pub(super) async fn teach(
 ) -> Result<(), AppError> {
     match category {
         Some(c) => {
-            sqlx::query(
+            crate::db::query(
                 "insert into error_lessons (environment_id, pattern, category, group_id, created_at, created_by)
                  values ($1, $2, $3, $4, $5, $6)
                  on conflict (environment_id, pattern) do update set
@@ -118,7 +118,7 @@ pub(super) async fn teach(
         None => {
             // Only the group that taught a lesson takes it back by clearing
             // its override; other groups' overrides are their own.
-            sqlx::query(
+            crate::db::query(
                 "delete from error_lessons where environment_id = $1 and pattern = $2 and group_id = $3",
             )
             .bind(environment_id)
@@ -132,11 +132,8 @@ pub(super) async fn teach(
 }
 
 /// The lessons of an environment, newest first.
-pub async fn list(
-    conn: &mut SqliteConnection,
-    environment_id: i64,
-) -> Result<Vec<Lesson>, AppError> {
-    let rows: Vec<(i64, String, String, i64, String, String, i64)> = sqlx::query_as(
+pub async fn list(conn: &mut dyn Conn, environment_id: i64) -> Result<Vec<Lesson>, AppError> {
+    let rows: Vec<(i64, String, String, i64, String, String, i64)> = crate::db::query_as(
         "select id, pattern, category, group_id, created_at, created_by, decided from error_lessons
          where environment_id = $1 order by created_at desc, id desc",
     )
@@ -162,12 +159,12 @@ pub async fn list(
 /// Removes a lesson of an environment (audited). Groups it decided keep
 /// their category.
 pub async fn forget(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     environment_id: i64,
     id: i64,
 ) -> Result<(), AppError> {
-    let gone: Option<(String, String, i64)> = sqlx::query_as(
+    let gone: Option<(String, String, i64)> = crate::db::query_as(
         "delete from error_lessons where id = $1 and environment_id = $2
          returning pattern, category, decided",
     )
@@ -223,11 +220,11 @@ struct Row {
 /// Audited as one entry with the moves.
 #[tracing::instrument(skip_all)]
 pub async fn reclassify(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     environment_id: Option<i64>,
 ) -> Result<Reclassified, AppError> {
-    let rows: Vec<Row> = sqlx::query_as(
+    let rows: Vec<Row> = crate::db::query_as(
         "select g.id, g.environment_id, g.map_id, g.direction, g.category, g.rule, g.category_override,
                 g.pattern, g.entry_count, e.message, e.detail
          from error_groups g
@@ -249,7 +246,7 @@ pub async fn reclassify(
         );
         if c.category == old {
             if c.rule != row.rule {
-                sqlx::query("update error_groups set rule = $1 where id = $2")
+                crate::db::query("update error_groups set rule = $1 where id = $2")
                     .bind(&c.rule)
                     .bind(row.id)
                     .execute(&mut *conn)
@@ -269,17 +266,18 @@ pub async fn reclassify(
             .category_override
             .clone()
             .unwrap_or(row.category.clone());
-        sqlx::query("update error_entries set category = $1, rule = $2 where group_id = $3")
+        crate::db::query("update error_entries set category = $1, rule = $2 where group_id = $3")
             .bind(c.category.as_str())
             .bind(&c.rule)
             .bind(row.id)
             .execute(&mut *conn)
             .await?;
-        let twin: Option<(i64, Option<String>)> =
-            sqlx::query_as("select id, category_override from error_groups where fingerprint = $1")
-                .bind(&fingerprint)
-                .fetch_optional(&mut *conn)
-                .await?;
+        let twin: Option<(i64, Option<String>)> = crate::db::query_as(
+            "select id, category_override from error_groups where fingerprint = $1",
+        )
+        .bind(&fingerprint)
+        .fetch_optional(&mut *conn)
+        .await?;
         if let Some((twin, twin_override)) = twin {
             let to = twin_override.unwrap_or_else(|| c.category.as_str().to_string());
             if from != to {
@@ -289,7 +287,7 @@ pub async fn reclassify(
             merge(conn, row.id, twin).await?;
             merged += 1;
         } else {
-            sqlx::query(
+            crate::db::query(
                 "update error_groups set category = $1, rule = $2, fingerprint = $3 where id = $4",
             )
             .bind(c.category.as_str())
@@ -337,7 +335,7 @@ pub async fn reclassify(
 
 /// Moves group `from` into group `into`: entries, hours, days and counts;
 /// lessons taught on it follow. `from` is deleted.
-async fn merge(conn: &mut SqliteConnection, from: i64, into: i64) -> Result<(), AppError> {
+async fn merge(conn: &mut dyn Conn, from: i64, into: i64) -> Result<(), AppError> {
     for table in ["error_group_hours", "error_group_days"] {
         let column = if table == "error_group_hours" {
             "hour"
@@ -348,24 +346,24 @@ async fn merge(conn: &mut SqliteConnection, from: i64, into: i64) -> Result<(), 
             "insert into {table} (group_id, {column}, count) select $1, {column}, count from {table} where group_id = $2
              on conflict (group_id, {column}) do update set count = {table}.count + excluded.count"
         );
-        sqlx::query(sqlx::AssertSqlSafe(sql))
+        crate::db::query(sqlx::AssertSqlSafe(sql))
             .bind(into)
             .bind(from)
             .execute(&mut *conn)
             .await?;
-        sqlx::query(sqlx::AssertSqlSafe(format!(
+        crate::db::query(sqlx::AssertSqlSafe(format!(
             "delete from {table} where group_id = $1"
         )))
         .bind(from)
         .execute(&mut *conn)
         .await?;
     }
-    sqlx::query("update error_entries set group_id = $1 where group_id = $2")
+    crate::db::query("update error_entries set group_id = $1 where group_id = $2")
         .bind(into)
         .bind(from)
         .execute(&mut *conn)
         .await?;
-    sqlx::query(
+    crate::db::query(
         "update error_groups set entry_count = error_groups.entry_count + f.entry_count,
             first_seen = min(error_groups.first_seen, f.first_seen),
             last_seen = max(error_groups.last_seen, f.last_seen)
@@ -376,12 +374,12 @@ async fn merge(conn: &mut SqliteConnection, from: i64, into: i64) -> Result<(), 
     .bind(into)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("update error_lessons set group_id = $1 where group_id = $2")
+    crate::db::query("update error_lessons set group_id = $1 where group_id = $2")
         .bind(into)
         .bind(from)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("delete from error_groups where id = $1")
+    crate::db::query("delete from error_groups where id = $1")
         .bind(from)
         .execute(&mut *conn)
         .await?;
@@ -391,14 +389,14 @@ async fn merge(conn: &mut SqliteConnection, from: i64, into: i64) -> Result<(), 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::Pool;
     use crate::errors::Source;
     use crate::errors::server::{
         Accepted, Commit, Origin, RawEntry, Sweeps, ValidEntry, check_entry, override_category,
         store_batch,
     };
-    use sqlx::SqlitePool;
 
-    async fn environment(pool: &SqlitePool) -> i64 {
+    async fn environment(pool: &Pool) -> i64 {
         let mut conn = pool.acquire().await.unwrap();
         let input = crate::environments::validate_environment("UAT", "", "", "").unwrap();
         crate::environments::server::save(&mut conn, &Actor::cli(), None, &input)
@@ -419,7 +417,7 @@ mod tests {
         check_entry(raw, &HashMap::new()).unwrap()
     }
 
-    async fn store(pool: &SqlitePool, env: i64, entries: Vec<ValidEntry>) -> Vec<Accepted> {
+    async fn store(pool: &Pool, env: i64, entries: Vec<ValidEntry>) -> Vec<Accepted> {
         let actor = Actor::cli();
         let origin = Origin {
             actor: &actor,
@@ -442,8 +440,8 @@ mod tests {
 
     /// Entries per effective category, from the queue and from each
     /// rollup grain: the trends must agree with the queue.
-    async fn assert_rollups_match_queue(pool: &SqlitePool, env: i64) {
-        let queue: BTreeMap<String, i64> = sqlx::query_as(
+    async fn assert_rollups_match_queue(pool: &Pool, env: i64) {
+        let queue: BTreeMap<String, i64> = crate::db::query_as(
             "select coalesce(g.category_override, g.category), count(*) from error_entries e
              join error_groups g on g.id = e.group_id where e.environment_id = $1 group by 1",
         )
@@ -454,7 +452,7 @@ mod tests {
         .into_iter()
         .collect();
         for grain in ["hour", "day"] {
-            let rolled: BTreeMap<String, i64> = sqlx::query_as(
+            let rolled: BTreeMap<String, i64> = crate::db::query_as(
                 "select category, sum(count) from error_rollup
                  where environment_id = $1 and map_id = 0 and grain = $2 group by 1 having sum(count) <> 0",
             )
@@ -467,7 +465,7 @@ mod tests {
             .collect();
             assert_eq!(rolled, queue, "{grain} rollup against the queue");
         }
-        let counted: i64 = sqlx::query_scalar(
+        let counted: i64 = crate::db::query_scalar(
             "select count(*) from error_groups g where g.entry_count <>
                (select count(*) from error_entries e where e.group_id = g.id)
                or g.entry_count <> (select coalesce(sum(count), 0) from error_group_hours h where h.group_id = g.id)",
@@ -479,7 +477,8 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn an_override_teaches_new_groups_with_the_same_message(pool: SqlitePool) {
+    async fn an_override_teaches_new_groups_with_the_same_message(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let env = environment(&pool).await;
         let message = "Customer US-0001 was refused by the CreditGate hook";
         let first = store(&pool, env, vec![entry("a", "fo_to_dataverse", message)]).await;
@@ -535,7 +534,7 @@ mod tests {
         // groups it decided keep their category.
         forget(&mut conn, &editor, env, lesson.id).await.unwrap();
         assert!(list(&mut conn, env).await.unwrap().is_empty());
-        let audit: String = sqlx::query_scalar(
+        let audit: String = crate::db::query_scalar(
             "select summary from audit_log where action = 'error_lesson.forget'",
         )
         .fetch_one(&mut *conn)
@@ -570,8 +569,9 @@ mod tests {
 
     #[sqlx::test(migrations = "../migrations")]
     async fn reclassification_moves_groups_and_keeps_the_trends_equal_to_the_queue(
-        pool: SqlitePool,
+        pool: sqlx::SqlitePool,
     ) {
+        let pool = crate::db::Pool::from(pool);
         let env = environment(&pool).await;
         let lookup = "Couldn't resolve the guid for the field: primarycontactid. The lookup was not found: 0001.";
         let key = "Integration keys are missing";
@@ -590,11 +590,12 @@ mod tests {
         // An older classifier put every group under `other`: the groups,
         // their entries and the rollups say so, as they would have then.
         let mut conn = pool.acquire().await.unwrap();
-        let groups: Vec<(i64, String, String, String)> =
-            sqlx::query_as("select id, category, direction, pattern from error_groups order by id")
-                .fetch_all(&mut *conn)
-                .await
-                .unwrap();
+        let groups: Vec<(i64, String, String, String)> = crate::db::query_as(
+            "select id, category, direction, pattern from error_groups order by id",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
         for (id, category, direction, pattern) in &groups {
             roll_group(&mut conn, *id, category, -1).await.unwrap();
             roll_group(&mut conn, *id, "other", 1).await.unwrap();
@@ -605,14 +606,14 @@ mod tests {
                 Category::Other,
                 pattern,
             );
-            sqlx::query("update error_groups set category = 'other', rule = 'old', fingerprint = $1 where id = $2")
+            crate::db::query("update error_groups set category = 'other', rule = 'old', fingerprint = $1 where id = $2")
                 .bind(fp)
                 .bind(id)
                 .execute(&mut *conn)
                 .await
                 .unwrap();
         }
-        sqlx::query("update error_entries set category = 'other', rule = 'old'")
+        crate::db::query("update error_entries set category = 'other', rule = 'old'")
             .execute(&mut *conn)
             .await
             .unwrap();
@@ -655,7 +656,7 @@ mod tests {
         );
         drop(conn);
         assert_rollups_match_queue(&pool, env).await;
-        let (groups, lookups, held_category): (i64, i64, String) = sqlx::query_as(
+        let (groups, lookups, held_category): (i64, i64, String) = crate::db::query_as(
             "select (select count(*) from error_groups),
                     (select entry_count from error_groups where pattern like 'Couldn''t resolve%'),
                     (select coalesce(category_override, category) from error_groups where id = $1)",
@@ -669,12 +670,12 @@ mod tests {
             (3, 3, "plugin_throw")
         );
         let stale: i64 =
-            sqlx::query_scalar("select count(*) from error_entries where rule = 'old'")
+            crate::db::query_scalar("select count(*) from error_entries where rule = 'old'")
                 .fetch_one(&pool)
                 .await
                 .unwrap();
         assert_eq!(stale, 0);
-        let audit: String = sqlx::query_scalar(
+        let audit: String = crate::db::query_scalar(
             "select summary from audit_log where action = 'error_groups.reclassify'",
         )
         .fetch_one(&pool)

@@ -7,13 +7,13 @@ use super::{
     Category, Entry, ErrorDirection, GroupDetail, GroupFilter, GroupRow, GroupState, Source, Sweep,
 };
 use crate::audit::server::{Actor, Event, record};
+use crate::db::{Conn, QueryBuilder, Tx};
 use crate::db::{db_now, db_time};
 use crate::error::AppError;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use std::collections::HashMap;
 
 /// Most entries one batch may carry.
@@ -319,7 +319,7 @@ pub struct Accepted {
 
 /// The live maps of an environment by name, for [`check_entry`].
 pub async fn map_names(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
 ) -> Result<HashMap<String, i64>, AppError> {
     crate::maps::server::ids_by_name(conn, environment_id).await
@@ -407,11 +407,7 @@ impl Sweeps {
     const TTL: std::time::Duration = std::time::Duration::from_secs(60);
 
     /// The sweep of an environment, from the cache when it is fresh.
-    pub async fn get(
-        &self,
-        conn: &mut SqliteConnection,
-        environment_id: i64,
-    ) -> Result<Sweep, AppError> {
+    pub async fn get(&self, conn: &mut dyn Conn, environment_id: i64) -> Result<Sweep, AppError> {
         if let Ok(cache) = self.0.lock()
             && let Some((at, s)) = cache.get(&environment_id)
             && at.elapsed() < Self::TTL
@@ -437,7 +433,7 @@ impl Sweeps {
 /// (`from`: the file, or "CSV" from the page); call it as the last step of
 /// [`store_batch`], so the record lands with the entries.
 pub async fn record_import(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     environment: &crate::environments::Environment,
     accepted: &[Accepted],
@@ -513,14 +509,14 @@ impl Default for Commit {
 )]
 #[tracing::instrument(skip_all, fields(environment.id = environment_id, entries = entries.len()))]
 pub async fn store_batch(
-    pool: &sqlx::SqlitePool,
+    pool: &crate::db::Pool,
     sweeps: &Sweeps,
     environment_id: i64,
     entries: Vec<ValidEntry>,
     origin: Origin<'_>,
     commit: Commit,
     progress: &mut (dyn FnMut(usize) + Send),
-    finish: impl AsyncFnOnce(&mut SqliteConnection, &[Accepted]) -> Result<(), AppError>,
+    finish: impl AsyncFnOnce(&mut Tx, &[Accepted]) -> Result<(), AppError>,
 ) -> Result<Vec<Accepted>, AppError> {
     let mut prepared = prepare(environment_id, entries).into_iter().peekable();
     let mut accepted: Vec<Accepted> = Vec::new();
@@ -573,7 +569,7 @@ pub(super) type GroupIds = HashMap<String, (i64, Category)>;
 /// that gets new entries reopens (audited as `actor`).
 #[tracing::instrument(skip_all, fields(environment.id = environment_id, entries = entries.len()))]
 async fn ingest(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     environment_id: i64,
     entries: Vec<Prepared>,
@@ -619,13 +615,13 @@ async fn ingest(
 /// Splits off the entries already stored (a retried batch) or repeated in
 /// this one.
 async fn split_duplicates(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
     entries: Vec<Prepared>,
 ) -> Result<Split, AppError> {
     // Already stored: a retried batch, or a repeat inside this one.
     let ids: Vec<&str> = entries.iter().map(|p| p.entry.client_id.as_str()).collect();
-    let stored: Vec<(String, i64, String, Option<String>)> = sqlx::query_as(
+    let stored: Vec<(String, i64, String, Option<String>)> = crate::db::query_as(
         "select e.client_id, e.group_id, g.category, g.category_override
          from error_entries e join error_groups g on g.id = e.group_id
          where e.environment_id = $1 and e.client_id in (select value from json_each($2))",
@@ -694,14 +690,14 @@ fn aggregate(fresh: &[Prepared]) -> HashMap<String, GroupAgg> {
 /// others; gives every group's id and effective category, and the ids of
 /// the reopened groups.
 async fn upsert_groups(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     environment_id: i64,
     groups: &HashMap<String, GroupAgg>,
     lessons: &super::learn::Lessons,
 ) -> Result<(GroupIds, Vec<i64>), AppError> {
     let fps: Vec<&str> = groups.keys().map(String::as_str).collect();
-    let existing: Vec<(String, i64, String, Option<String>, String)> = sqlx::query_as(
+    let existing: Vec<(String, i64, String, Option<String>, String)> = crate::db::query_as(
         "select fingerprint, id, category, category_override, state from error_groups
          where fingerprint in (select value from json_each($1))",
     )
@@ -713,7 +709,7 @@ async fn upsert_groups(
     for (fp, id, category, over, state) in existing {
         let Some(g) = groups.get(&fp) else { continue };
         let reopen = state == GroupState::Resolved.as_str();
-        sqlx::query(
+        crate::db::query(
             "update error_groups set first_seen = min(first_seen, $1), last_seen = max(last_seen, $2),
                 entry_count = entry_count + $3,
                 state = case when $4 then 'open' else state end,
@@ -754,7 +750,7 @@ async fn upsert_groups(
             .get(&g.pattern)
             .map(|l| l.category)
             .filter(|c| *c != g.category);
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = crate::db::query_scalar(
             "insert into error_groups (environment_id, map_id, direction, category, rule, category_override,
                 fingerprint, pattern, first_seen, last_seen, entry_count)
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id",
@@ -779,7 +775,7 @@ async fn upsert_groups(
 
 /// Adds the groups' entries per day and hour.
 async fn write_periods(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     groups: &HashMap<String, GroupAgg>,
     group_ids: &GroupIds,
 ) -> Result<(), AppError> {
@@ -791,7 +787,7 @@ async fn write_periods(
         })
         .collect();
     for chunk in days.chunks(1000) {
-        let mut q: QueryBuilder<Sqlite> =
+        let mut q: QueryBuilder<'_> =
             QueryBuilder::new("insert into error_group_days (group_id, day, count) ");
         q.push_values(chunk, |mut b, (id, day, n)| {
             b.push_bind(*id).push_bind(day.as_str()).push_bind(*n);
@@ -807,7 +803,7 @@ async fn write_periods(
         })
         .collect();
     for chunk in hours.chunks(1000) {
-        let mut q: QueryBuilder<Sqlite> =
+        let mut q: QueryBuilder<'_> =
             QueryBuilder::new("insert into error_group_hours (group_id, hour, count) ");
         q.push_values(chunk, |mut b, (id, hour, n)| {
             b.push_bind(*id).push_bind(hour.as_str()).push_bind(*n);
@@ -821,7 +817,7 @@ async fn write_periods(
 /// Adds the entries to the rollup by environment, map (0: all) and
 /// effective category, per hour and day.
 async fn roll_up(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
     groups: &HashMap<String, GroupAgg>,
     group_ids: &GroupIds,
@@ -844,7 +840,7 @@ async fn roll_up(
     }
     let roll: Vec<_> = roll.into_iter().collect();
     for chunk in roll.chunks(500) {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+        let mut q: QueryBuilder<'_> = QueryBuilder::new(
             "insert into error_rollup (environment_id, map_id, category, grain, bucket, count) ",
         );
         q.push_values(chunk, |mut b, ((map, category, grain, bucket), n)| {
@@ -865,7 +861,7 @@ async fn roll_up(
 
 /// Inserts the fresh entries.
 async fn insert_entries(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
     fresh: &[Prepared],
     group_ids: &GroupIds,
@@ -875,7 +871,7 @@ async fn insert_entries(
     // under SQLite's bound-parameter limit.
     let received = db_now();
     for chunk in fresh.chunks(500) {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+        let mut q: QueryBuilder<'_> = QueryBuilder::new(
             "insert into error_entries (group_id, environment_id, client_id, occurred_at, received_at, record_key,
                 legal_entity, category, rule, message, detail, source, source_ref) ",
         );
@@ -901,7 +897,7 @@ async fn insert_entries(
 
 /// Records each reopened group in the audit log.
 async fn record_reopened(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     environment_id: i64,
     reopened: &[i64],
@@ -1020,7 +1016,7 @@ fn check_filter(f: &GroupFilter) -> Result<(), AppError> {
 }
 
 /// Appends the filter's conditions (every value bound).
-fn push_filter(q: &mut QueryBuilder<Sqlite>, environment_id: i64, f: &GroupFilter) {
+fn push_filter(q: &mut QueryBuilder<'_>, environment_id: i64, f: &GroupFilter) {
     let set = |v: &Option<String>| v.as_deref().filter(|v| !v.is_empty()).map(str::to_string);
     q.push(" where g.environment_id = ")
         .push_bind(environment_id);
@@ -1081,7 +1077,7 @@ fn push_filter(q: &mut QueryBuilder<Sqlite>, environment_id: i64, f: &GroupFilte
 /// of the next page (keyset paging on the sort key and id).
 #[tracing::instrument(skip_all, fields(environment.id = environment_id))]
 pub async fn list_groups(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
     f: &GroupFilter,
 ) -> Result<(Vec<GroupRow>, i64, Option<String>), AppError> {
@@ -1096,11 +1092,11 @@ pub async fn list_groups(
         _ => "g.last_seen",
     };
 
-    let mut count: QueryBuilder<Sqlite> = QueryBuilder::new("select count(*) from error_groups g");
+    let mut count: QueryBuilder<'_> = QueryBuilder::new("select count(*) from error_groups g");
     push_filter(&mut count, environment_id, f);
     let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
 
-    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+    let mut q: QueryBuilder<'_> = QueryBuilder::new(
         "select g.id, g.map_id, g.direction, coalesce(g.category_override, g.category) as category,
                 g.category_override is not null as overridden, g.pattern, g.entry_count, ",
     );
@@ -1152,7 +1148,7 @@ pub async fn list_groups(
 
 /// Names each group's map (deleted maps too: their groups stay).
 async fn fill_map_names(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
     groups: &mut [GroupRow],
 ) -> Result<(), AppError> {
@@ -1170,17 +1166,14 @@ async fn fill_map_names(
 }
 
 /// Fills `last_7_days` (today and the six days before, UTC).
-async fn fill_sparklines(
-    conn: &mut SqliteConnection,
-    groups: &mut [GroupRow],
-) -> Result<(), AppError> {
+async fn fill_sparklines(conn: &mut dyn Conn, groups: &mut [GroupRow]) -> Result<(), AppError> {
     let today = Utc::now().date_naive();
     let days: Vec<String> = (0..7)
         .rev()
         .map(|i| (today - Duration::days(i)).format("%Y-%m-%d").to_string())
         .collect();
     let ids: Vec<i64> = groups.iter().map(|g| g.id).collect();
-    let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+    let rows: Vec<(i64, String, i64)> = crate::db::query_as(
         "select group_id, day, count from error_group_days
          where group_id in (select value from json_each($1)) and day >= $2",
     )
@@ -1221,7 +1214,7 @@ struct EntrySql {
 /// cursor `occurred_at~id` of the last entry of the previous page.
 #[tracing::instrument(skip_all, fields(group.id = id))]
 pub async fn group_detail(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     id: i64,
     before: Option<&str>,
 ) -> Result<GroupDetail, AppError> {
@@ -1229,7 +1222,7 @@ pub async fn group_detail(
         .and_then(|b| b.rsplit_once('~'))
         .and_then(|(at, id)| Some((at.to_string(), id.parse::<i64>().ok()?)))
         .unwrap_or_else(|| ("9999".into(), i64::MAX));
-    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+    let mut q: QueryBuilder<'_> = QueryBuilder::new(
         "select g.id, g.map_id, g.direction, coalesce(g.category_override, g.category) as category,
                 g.category_override is not null as overridden, g.pattern, g.entry_count, g.entry_count as in_range,
                 g.first_seen, g.last_seen, g.state
@@ -1250,7 +1243,7 @@ pub async fn group_detail(
         Option<String>,
         Option<String>,
         Option<String>,
-    ) = sqlx::query_as(
+    ) = crate::db::query_as(
         "select environment_id, category, rule, state_changed_at, state_changed_by, state_comment
          from error_groups where id = $1",
     )
@@ -1262,7 +1255,7 @@ pub async fn group_detail(
     let environment = crate::environments::server::name_of(conn, env_id)
         .await?
         .unwrap_or_default();
-    let rows: Vec<EntrySql> = sqlx::query_as(
+    let rows: Vec<EntrySql> = crate::db::query_as(
         "select id, client_id, occurred_at, received_at, record_key, legal_entity, category, rule, message, detail,
                 source, source_ref
          from error_entries where group_id = $1 and (occurred_at, id) < ($2, $3)
@@ -1316,12 +1309,12 @@ pub async fn group_detail(
 
 /// Ids of every group matching the filter (for "all matching" bulk actions).
 pub async fn matching_ids(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
     f: &GroupFilter,
 ) -> Result<Vec<i64>, AppError> {
     check_filter(f)?;
-    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("select g.id from error_groups g");
+    let mut q: QueryBuilder<'_> = QueryBuilder::new("select g.id from error_groups g");
     push_filter(&mut q, environment_id, f);
     Ok(q.build_query_scalar().fetch_all(conn).await?)
 }
@@ -1330,7 +1323,7 @@ pub async fn matching_ids(
 /// entry names them all. Returns how many changed.
 #[tracing::instrument(skip_all, fields(groups = ids.len()))]
 pub async fn set_state(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     environment_id: i64,
     ids: &[i64],
@@ -1343,7 +1336,7 @@ pub async fn set_state(
             "Select at least one group (or all groups matching the filter).",
         ));
     }
-    let changed: Vec<i64> = sqlx::query_scalar(
+    let changed: Vec<i64> = crate::db::query_scalar(
         "update error_groups set state = $1, state_changed_at = $2, state_changed_by = $3, state_comment = $4
          where environment_id = $5 and id in (select value from json_each($6)) and state <> $7
          returning id",
@@ -1389,7 +1382,7 @@ pub async fn set_state(
 /// Adds `sign` times a group's hourly and daily counts to the trend
 /// rollup under `category`, for all maps and for the group's map.
 pub(super) async fn roll_group(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     group_id: i64,
     category: &str,
     sign: i64,
@@ -1407,7 +1400,7 @@ pub(super) async fn roll_group(
                  on conflict (environment_id, map_id, grain, bucket, category)
                  do update set count = error_rollup.count + excluded.count"
             );
-            sqlx::query(sqlx::AssertSqlSafe(sql))
+            crate::db::query(sqlx::AssertSqlSafe(sql))
                 .bind(category)
                 .bind(grain)
                 .bind(sign)
@@ -1422,13 +1415,13 @@ pub(super) async fn roll_group(
 /// Sets (or with `None`, clears) an editor's category for a group.
 #[tracing::instrument(skip_all, fields(group.id = id))]
 pub async fn override_category(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     id: i64,
     category: Option<Category>,
     comment: &str,
 ) -> Result<(), AppError> {
-    let old: Option<(String, Option<String>, i64, String)> = sqlx::query_as(
+    let old: Option<(String, Option<String>, i64, String)> = crate::db::query_as(
         "select category, category_override, environment_id, pattern from error_groups where id = $1",
     )
     .bind(id)
@@ -1440,7 +1433,7 @@ pub async fn override_category(
     if new == old {
         return Ok(());
     }
-    sqlx::query("update error_groups set category_override = $1 where id = $2")
+    crate::db::query("update error_groups set category_override = $1 where id = $2")
         .bind(&new)
         .bind(id)
         .execute(&mut *conn)
@@ -1484,12 +1477,12 @@ pub async fn override_category(
 /// Computes the sweep of the 24 hours before `now`.
 #[tracing::instrument(skip_all, fields(environment.id = environment_id))]
 pub async fn sweep(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
     now: DateTime<Utc>,
 ) -> Result<Sweep, AppError> {
     let since = db_time(now - Duration::hours(24));
-    let categories: Vec<(String, i64)> = sqlx::query_as(
+    let categories: Vec<(String, i64)> = crate::db::query_as(
         "select coalesce(g.category_override, g.category), count(*) from error_entries e
          join error_groups g on g.id = e.group_id
          where e.occurred_at >= $1 and e.environment_id = $2 group by 1 order by 2 desc, 1",
@@ -1498,7 +1491,7 @@ pub async fn sweep(
     .bind(environment_id)
     .fetch_all(&mut *conn)
     .await?;
-    let per_map: Vec<(Option<i64>, i64)> = sqlx::query_as(
+    let per_map: Vec<(Option<i64>, i64)> = crate::db::query_as(
         "select g.map_id, count(*) from error_entries e join error_groups g on g.id = e.group_id
          where e.occurred_at >= $1 and e.environment_id = $2 group by g.map_id",
     )
@@ -1516,7 +1509,7 @@ pub async fn sweep(
         .collect();
     top_maps.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     top_maps.truncate(5);
-    let new_groups: Vec<(i64, String, String, i64)> = sqlx::query_as(
+    let new_groups: Vec<(i64, String, String, i64)> = crate::db::query_as(
         "select id, coalesce(category_override, category), pattern, entry_count from error_groups
          where environment_id = $1 and first_seen >= $2 order by entry_count desc, id desc limit 10",
     )
@@ -1590,13 +1583,13 @@ impl Grain {
 /// as (period start, category, entries). Periods a group left when it was
 /// recategorised (zero counts) are left out.
 pub async fn rollup(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
     map: Option<i64>,
     grain: Grain,
     (from, to): (i64, i64),
 ) -> Result<Vec<(i64, Category, i64)>, AppError> {
-    let rows: Vec<(String, String, i64)> = sqlx::query_as(
+    let rows: Vec<(String, String, i64)> = crate::db::query_as(
         "select bucket, category, sum(count) from error_rollup
          where environment_id = $1 and map_id = $2 and grain = $3 and bucket >= $4 and bucket < $5
          group by 1, 2",
@@ -1625,12 +1618,12 @@ pub async fn rollup(
 /// environment (map 0), as (map, hour start, entries). The `in` seeks each
 /// map's rows on the primary key.
 pub async fn hourly_per_map(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
     maps: &[i64],
     (from, to): (i64, i64),
 ) -> Result<Vec<(i64, i64, i64)>, AppError> {
-    let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+    let rows: Vec<(i64, String, i64)> = crate::db::query_as(
         "select map_id, bucket, sum(count) from error_rollup
          where environment_id = $1 and grain = 'hour' and bucket >= $2 and bucket < $3
            and map_id in (select 0 union all select value from json_each($4))
@@ -1651,8 +1644,8 @@ pub async fn hourly_per_map(
 /// Entries stored per environment since the console started counting
 /// (the groups' counts, which retention does not lower), and open groups:
 /// (environment id, entries, open groups), for `/metrics`.
-pub async fn totals(conn: &mut SqliteConnection) -> Result<Vec<(i64, i64, i64)>, AppError> {
-    Ok(sqlx::query_as(
+pub async fn totals(conn: &mut dyn Conn) -> Result<Vec<(i64, i64, i64)>, AppError> {
+    Ok(crate::db::query_as(
         "select environment_id, coalesce(sum(entry_count), 0), sum(case when state = 'open' then 1 else 0 end) from error_groups
          group by environment_id order by environment_id",
     )
@@ -1677,7 +1670,7 @@ pub struct AlertFilter {
 /// hour start, entries); map `None` for the whole environment. Without a
 /// direction it reads the rollup; with one, the groups' hourly counts.
 pub async fn hourly_matching(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
     f: &AlertFilter,
     (from, to): (i64, i64),
@@ -1688,7 +1681,7 @@ pub async fn hourly_matching(
     };
     let rows: Vec<(i64, String, i64)> = match f.direction {
         None => {
-            sqlx::query_as(
+            crate::db::query_as(
                 "select map_id, bucket, sum(count) from error_rollup
                  where environment_id = $1 and grain = 'hour' and bucket >= $2 and bucket < $3
                    and map_id in (select value from json_each($4)) and ($5 is null or category = $5)
@@ -1703,7 +1696,7 @@ pub async fn hourly_matching(
             .await?
         }
         Some(direction) => {
-            sqlx::query_as(
+            crate::db::query_as(
                 "select case when $6 then 0 else g.map_id end, h.hour, sum(h.count)
                  from error_group_hours h join error_groups g on g.id = h.group_id
                  where g.environment_id = $1 and h.hour >= $2 and h.hour < $3
@@ -1734,12 +1727,12 @@ pub async fn hourly_matching(
 /// seconds: closed is when a group now resolved or ignored was set so.
 /// Groups closed before `from` are left out.
 pub async fn group_spans(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
     f: &AlertFilter,
     from: i64,
 ) -> Result<Vec<(Option<i64>, i64, Option<i64>)>, AppError> {
-    let rows: Vec<(Option<i64>, String, Option<String>)> = sqlx::query_as(
+    let rows: Vec<(Option<i64>, String, Option<String>)> = crate::db::query_as(
         "select map_id, first_seen, case when state in ('resolved', 'ignored') then state_changed_at end
          from error_groups
          where environment_id = $1 and ($2 is null or map_id in (select value from json_each($2)))
@@ -1770,7 +1763,7 @@ pub async fn group_spans(
 /// (Unix seconds at midnight UTC), from the daily rollup of the whole
 /// environment.
 pub async fn category_totals(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
     (from, to): (i64, i64),
 ) -> Result<HashMap<Category, i64>, AppError> {
@@ -1784,17 +1777,17 @@ pub async fn category_totals(
 /// Open groups per map (`None`: entries that named no map) of an
 /// environment, and the groups first seen since `since` (stored time).
 pub async fn open_and_new(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
     since: &str,
 ) -> Result<(HashMap<Option<i64>, i64>, i64), AppError> {
-    let open: Vec<(Option<i64>, i64)> = sqlx::query_as(
+    let open: Vec<(Option<i64>, i64)> = crate::db::query_as(
         "select map_id, count(*) from error_groups where environment_id = $1 and state = 'open' group by map_id",
     )
     .bind(environment_id)
     .fetch_all(&mut *conn)
     .await?;
-    let new: i64 = sqlx::query_scalar(
+    let new: i64 = crate::db::query_scalar(
         "select count(*) from error_groups where environment_id = $1 and first_seen >= $2",
     )
     .bind(environment_id)
@@ -1808,12 +1801,12 @@ pub async fn open_and_new(
 /// newest first, at most `limit`: (map, first seen, pattern). A queue
 /// gate names them as its evidence.
 pub async fn new_groups(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
     since: &str,
     limit: i64,
 ) -> Result<Vec<(Option<i64>, String, String)>, AppError> {
-    Ok(sqlx::query_as(
+    Ok(crate::db::query_as(
         "select map_id, first_seen, pattern from error_groups
          where environment_id = $1 and first_seen >= $2 order by first_seen desc, id desc limit $3",
     )
@@ -1828,12 +1821,12 @@ pub async fn new_groups(
 /// when groups were resolved (and still are), in `[from, to)` (stored
 /// times).
 pub async fn new_and_resolved_times(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
     map: Option<i64>,
     (from, to): (&str, &str),
 ) -> Result<(Vec<String>, Vec<String>), AppError> {
-    let first: Vec<String> = sqlx::query_scalar(
+    let first: Vec<String> = crate::db::query_scalar(
         "select first_seen from error_groups
          where environment_id = $1 and (cast($2 as bigint) is null or map_id = $3) and first_seen >= $4 and first_seen < $5",
     )
@@ -1844,7 +1837,7 @@ pub async fn new_and_resolved_times(
     .bind(to)
     .fetch_all(&mut *conn)
     .await?;
-    let resolved: Vec<String> = sqlx::query_scalar(
+    let resolved: Vec<String> = crate::db::query_scalar(
         "select state_changed_at from error_groups
          where environment_id = $1 and (cast($2 as bigint) is null or map_id = $3) and state = 'resolved'
            and state_changed_at >= $4 and state_changed_at < $5",
@@ -1863,11 +1856,11 @@ pub async fn new_and_resolved_times(
 /// (stored times): the failures the throughput collector adds to what it
 /// read.
 pub async fn per_minute(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     map_id: i64,
     (from, to): (&str, &str),
 ) -> Result<Vec<(String, i64)>, AppError> {
-    Ok(sqlx::query_as(
+    Ok(crate::db::query_as(
         "select substr(e.occurred_at, 1, 16), count(*) from error_entries e
          join error_groups g on g.id = e.group_id
          where g.map_id = $1 and e.occurred_at >= $2 and e.occurred_at < $3
@@ -1898,7 +1891,7 @@ pub struct WeekGroups {
 /// The groups of the week of days `first..=last`, which is `[from, to)` in
 /// stored times.
 pub async fn week_groups(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
     (first, last): (&str, &str),
     (from, to): (&str, &str),
@@ -1911,7 +1904,7 @@ pub async fn week_groups(
         from error_groups g
         where g.environment_id = $3";
     type Row = (i64, String, String, Option<i64>, i64, String);
-    let top: Vec<Row> = sqlx::query_as(
+    let top: Vec<Row> = crate::db::query_as(
         "select g.id, g.pattern, coalesce(g.category_override, g.category), g.map_id, t.n, g.state
          from (select d.group_id, sum(d.count) as n from error_group_days d
                where d.day between $1 and $2 group by d.group_id) t
@@ -1931,7 +1924,7 @@ pub async fn week_groups(
          order by g.state_changed_at limit 100",
     ] {
         let rows: Vec<Row> =
-            sqlx::query_as(sqlx::AssertSqlSafe(format!("{GROUPS} and {condition}")))
+            crate::db::query_as(sqlx::AssertSqlSafe(format!("{GROUPS} and {condition}")))
                 .bind(first)
                 .bind(last)
                 .bind(environment_id)
@@ -1962,11 +1955,11 @@ pub async fn week_groups(
 /// Deletes raw entries that occurred before `cutoff`, in chunks so other
 /// writers get the database between them. Groups and daily counts stay.
 #[tracing::instrument(skip_all)]
-pub async fn prune(pool: &sqlx::SqlitePool, cutoff: DateTime<Utc>) -> Result<u64, AppError> {
+pub async fn prune(pool: &crate::db::Pool, cutoff: DateTime<Utc>) -> Result<u64, AppError> {
     let cutoff = db_time(cutoff);
     let mut total = 0;
     loop {
-        let n = sqlx::query(
+        let n = crate::db::query(
             "delete from error_entries where id in
                (select id from error_entries where occurred_at < $1 limit 5000)",
         )
@@ -1989,9 +1982,8 @@ pub async fn prune(pool: &sqlx::SqlitePool, cutoff: DateTime<Utc>) -> Result<u64
 mod tests {
     use super::*;
     use crate::environments::{server as envs, validate_environment};
-    use sqlx::SqlitePool;
 
-    async fn environment(conn: &mut SqliteConnection) -> i64 {
+    async fn environment(conn: &mut dyn Conn) -> i64 {
         let input = validate_environment("UAT", "", "", "").unwrap();
         envs::save(conn, &Actor::cli(), None, &input).await.unwrap()
     }
@@ -2007,7 +1999,8 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn retention_prunes_raw_entries_but_keeps_groups_counts_and_days(pool: SqlitePool) {
+    async fn retention_prunes_raw_entries_but_keeps_groups_counts_and_days(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         let env = environment(&mut conn).await;
         let now = Utc::now();
@@ -2041,7 +2034,7 @@ mod tests {
         assert!(accepted.iter().all(|a| a.group_id == accepted[0].group_id));
         drop(conn);
         assert_eq!(prune(&pool, now - Duration::days(400)).await.unwrap(), 2);
-        let (entries, count, days): (i64, i64, i64) = sqlx::query_as(
+        let (entries, count, days): (i64, i64, i64) = crate::db::query_as(
             "select (select count(*) from error_entries), (select entry_count from error_groups),
                     (select count(*) from error_group_days)",
         )
@@ -2058,7 +2051,8 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn filters_and_keyset_pages_walk_every_group_once(pool: SqlitePool) {
+    async fn filters_and_keyset_pages_walk_every_group_once(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         let env = environment(&mut conn).await;
         let now = Utc::now();

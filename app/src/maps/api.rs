@@ -10,9 +10,9 @@ pub mod ssr {
     //! Helpers shared by the map server functions.
     use crate::auth::Role;
     use crate::auth::server::caller;
+    use crate::db::Conn;
     use crate::environments::Environment;
     use crate::error::AppError;
-    use sqlx::SqliteConnection;
 
     /// Whether the caller may edit maps.
     pub fn can_edit() -> bool {
@@ -20,10 +20,7 @@ pub mod ssr {
     }
 
     /// The environment of a map.
-    pub async fn environment_of(
-        conn: &mut SqliteConnection,
-        name: &str,
-    ) -> Result<Environment, AppError> {
+    pub async fn environment_of(conn: &mut dyn Conn, name: &str) -> Result<Environment, AppError> {
         crate::environments::server::by_name(conn, name).await
     }
 

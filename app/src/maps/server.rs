@@ -8,7 +8,8 @@ use crate::environments::Environment;
 use crate::error::{AppError, OnConstraint as _};
 // The only formatted SQL here joins the constant SELECT with constant
 // clauses; every value is bound.
-use sqlx::{AssertSqlSafe, SqliteConnection};
+use crate::db::Conn;
+use sqlx::AssertSqlSafe;
 use std::collections::HashMap;
 
 /// Binds a map's 13 content columns, in the order both the insert and the
@@ -110,16 +111,13 @@ impl TryFrom<Row> for TableMap {
 }
 
 /// Live maps of an environment, by name.
-pub async fn list(
-    conn: &mut SqliteConnection,
-    environment_id: i64,
-) -> Result<Vec<TableMap>, AppError> {
+pub async fn list(conn: &mut dyn Conn, environment_id: i64) -> Result<Vec<TableMap>, AppError> {
     list_where_deleted(conn, environment_id, false).await
 }
 
 /// Deleted maps of an environment, so they can be found and restored.
 pub async fn list_deleted(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
 ) -> Result<Vec<TableMap>, AppError> {
     list_where_deleted(conn, environment_id, true).await
@@ -127,11 +125,11 @@ pub async fn list_deleted(
 
 #[tracing::instrument(skip_all, fields(environment.id = environment_id, deleted))]
 async fn list_where_deleted(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
     deleted: bool,
 ) -> Result<Vec<TableMap>, AppError> {
-    let rows: Vec<Row> = sqlx::query_as(AssertSqlSafe(format!(
+    let rows: Vec<Row> = crate::db::query_as(AssertSqlSafe(format!(
         "{SELECT} where m.environment_id = $1 and m.deleted = $2 order by m.name"
     )))
     .bind(environment_id)
@@ -151,8 +149,8 @@ async fn list_where_deleted(
 
 /// One map, deleted or not.
 #[tracing::instrument(skip_all, fields(map.id = id))]
-pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<TableMap, AppError> {
-    let row: Option<Row> = sqlx::query_as(AssertSqlSafe(format!("{SELECT} where m.id = $1")))
+pub async fn get(conn: &mut dyn Conn, id: i64) -> Result<TableMap, AppError> {
+    let row: Option<Row> = crate::db::query_as(AssertSqlSafe(format!("{SELECT} where m.id = $1")))
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
@@ -163,7 +161,7 @@ pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<TableMap, AppEr
 
 /// The name of a map's environment (an environment is never deleted while
 /// it has maps, so a missing one is a broken database).
-async fn environment_name(conn: &mut SqliteConnection, id: i64) -> Result<String, AppError> {
+async fn environment_name(conn: &mut dyn Conn, id: i64) -> Result<String, AppError> {
     crate::environments::server::name_of(conn, id)
         .await?
         .ok_or_else(|| {
@@ -185,7 +183,7 @@ fn duplicate(name: &str) -> impl FnOnce() -> AppError + '_ {
     reason = "one argument per column of the revision row; a struct would only rename them"
 )]
 async fn write_revision(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     environment_id: i64,
     id: i64,
@@ -235,14 +233,14 @@ async fn write_revision(
 }
 
 async fn store(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     id: i64,
     content: &MapContent,
     revision: i64,
     deleted: bool,
 ) -> Result<(), AppError> {
     bind_content!(
-        sqlx::query(
+        crate::db::query(
             "update table_maps set name = $1, fo_entity = $2, dataverse_table = $3, direction = $4, not_synced_reason = $5,
                 master_side = $6, fo_keys = $7, dataverse_keys = $8, initial_sync = $9, expected_records = $10, state = $11,
                 tags = $12, notes = $13, revision = $14, deleted = $15, updated_at = $16
@@ -263,14 +261,14 @@ async fn store(
 /// Creates a map as revision 1.
 #[tracing::instrument(skip_all)]
 pub async fn create(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     environment: &Environment,
     content: &MapContent,
     comment: &str,
 ) -> Result<i64, AppError> {
     let id: i64 = bind_content!(
-        sqlx::query_scalar(
+        crate::db::query_scalar(
             "insert into table_maps (name, fo_entity, dataverse_table, direction, not_synced_reason, master_side,
                 fo_keys, dataverse_keys, initial_sync, expected_records, state, tags, notes,
                 environment_id, revision, updated_at)
@@ -298,9 +296,9 @@ pub async fn create(
     Ok(id)
 }
 
-async fn environment_id(conn: &mut SqliteConnection, id: i64) -> Result<i64, AppError> {
+async fn environment_id(conn: &mut dyn Conn, id: i64) -> Result<i64, AppError> {
     Ok(
-        sqlx::query_scalar("select environment_id from table_maps where id = $1")
+        crate::db::query_scalar("select environment_id from table_maps where id = $1")
             .bind(id)
             .fetch_one(conn)
             .await?,
@@ -312,7 +310,7 @@ async fn environment_id(conn: &mut SqliteConnection, id: i64) -> Result<i64, App
 /// is refused rather than silently overwriting their change.
 #[tracing::instrument(skip_all, fields(map.id = id))]
 pub async fn update(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     id: i64,
     expected_revision: i64,
@@ -349,7 +347,7 @@ pub async fn update(
 /// and any revision can be restored.
 #[tracing::instrument(skip_all, fields(map.id = id))]
 pub async fn delete(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     id: i64,
     comment: &str,
@@ -377,7 +375,7 @@ pub async fn delete(
 
 /// The content of one revision.
 pub async fn revision_content(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     id: i64,
     revision: i64,
 ) -> Result<MapContent, AppError> {
@@ -387,7 +385,7 @@ pub async fn revision_content(
 /// Makes an old revision current again, as a new revision. Also undeletes.
 #[tracing::instrument(skip_all, fields(map.id = id, revision))]
 pub async fn restore(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     id: i64,
     revision: i64,
@@ -413,18 +411,18 @@ pub async fn restore(
 }
 
 /// Every revision of a map, newest first.
-pub async fn history(conn: &mut SqliteConnection, id: i64) -> Result<Vec<RevisionRow>, AppError> {
+pub async fn history(conn: &mut dyn Conn, id: i64) -> Result<Vec<RevisionRow>, AppError> {
     crate::revisions::history(conn, OBJECT, id).await
 }
 
 /// Creates the starter set in an environment that has no maps yet.
 #[tracing::instrument(skip_all)]
 pub async fn apply_starter(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     environment: &Environment,
 ) -> Result<usize, AppError> {
-    let existing: i64 = sqlx::query_scalar(
+    let existing: i64 = crate::db::query_scalar(
         "select count(*) from table_maps where environment_id = $1 and deleted = false",
     )
     .bind(environment.id)
@@ -450,10 +448,10 @@ pub async fn apply_starter(
 /// Live maps of an environment as (id, name), by name: the map pickers and
 /// the per-map rows of the overview and trends.
 pub async fn names(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
 ) -> Result<Vec<(i64, String)>, AppError> {
-    Ok(sqlx::query_as(
+    Ok(crate::db::query_as(
         "select id, name from table_maps where environment_id = $1 and deleted = false order by name",
     )
     .bind(environment_id)
@@ -463,8 +461,8 @@ pub async fn names(
 
 /// Every live map of every environment: (id, synced), synced being false
 /// for a map documented as not synced.
-pub async fn live_ids(conn: &mut SqliteConnection) -> Result<Vec<(i64, bool)>, AppError> {
-    Ok(sqlx::query_as(
+pub async fn live_ids(conn: &mut dyn Conn) -> Result<Vec<(i64, bool)>, AppError> {
+    Ok(crate::db::query_as(
         "select id, direction <> 'not_synced' from table_maps where deleted = false order by id",
     )
     .fetch_all(conn)
@@ -474,10 +472,10 @@ pub async fn live_ids(conn: &mut SqliteConnection) -> Result<Vec<(i64, bool)>, A
 /// Every map of an environment, deleted ones too, by name: (id, name,
 /// deleted).
 pub async fn every_map(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
 ) -> Result<Vec<(i64, String, bool)>, AppError> {
-    Ok(sqlx::query_as(
+    Ok(crate::db::query_as(
         "select id, name, deleted from table_maps where environment_id = $1 order by name, id",
     )
     .bind(environment_id)
@@ -488,11 +486,11 @@ pub async fn every_map(
 /// Every map of an environment by id, deleted ones too: rows kept after a
 /// map's deletion (error groups) still show its name.
 pub async fn names_by_id(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
 ) -> Result<HashMap<i64, String>, AppError> {
     let rows: Vec<(i64, String)> =
-        sqlx::query_as("select id, name from table_maps where environment_id = $1")
+        crate::db::query_as("select id, name from table_maps where environment_id = $1")
             .bind(environment_id)
             .fetch_all(conn)
             .await?;
@@ -501,10 +499,10 @@ pub async fn names_by_id(
 
 /// The live maps of an environment by name (what an error entry names).
 pub async fn ids_by_name(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
 ) -> Result<HashMap<String, i64>, AppError> {
-    let rows: Vec<(String, i64)> = sqlx::query_as(
+    let rows: Vec<(String, i64)> = crate::db::query_as(
         "select name, id from table_maps where environment_id = $1 and deleted = false",
     )
     .bind(environment_id)
@@ -515,11 +513,8 @@ pub async fn ids_by_name(
 
 /// (environment id, name) of a live map; a deleted or unknown one is not
 /// found.
-pub async fn live_environment(
-    conn: &mut SqliteConnection,
-    map_id: i64,
-) -> Result<(i64, String), AppError> {
-    let row: Option<(i64, String)> = sqlx::query_as(
+pub async fn live_environment(conn: &mut dyn Conn, map_id: i64) -> Result<(i64, String), AppError> {
+    let row: Option<(i64, String)> = crate::db::query_as(
         "select environment_id, name from table_maps where id = $1 and deleted = false",
     )
     .bind(map_id)
@@ -532,10 +527,10 @@ pub async fn live_environment(
 /// latest observed state: what the map-state collector matches F&O's
 /// projects against.
 pub async fn live_with_state(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
 ) -> Result<Vec<(i64, String, String, Option<String>)>, AppError> {
-    Ok(sqlx::query_as(
+    Ok(crate::db::query_as(
         "select m.id, m.fo_entity, m.dataverse_table,
                 (select o.state from map_state_observations o where o.map_id = m.id order by o.id desc limit 1)
          from table_maps m where m.environment_id = $1 and m.deleted = false",
@@ -548,12 +543,12 @@ pub async fn live_with_state(
 /// Records a map's newly observed F&O state (`detail`: the project
 /// statuses it was combined from).
 pub async fn record_state(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     map_id: i64,
     state: &str,
     detail: &str,
 ) -> Result<(), AppError> {
-    sqlx::query(
+    crate::db::query(
         "insert into map_state_observations (map_id, state, observed_at, detail) values ($1, $2, $3, $4)",
     )
     .bind(map_id)
@@ -567,10 +562,10 @@ pub async fn record_state(
 
 /// The latest observed state of each map of an environment that has one.
 pub async fn latest_states(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
 ) -> Result<HashMap<i64, String>, AppError> {
-    let rows: Vec<(i64, String)> = sqlx::query_as(
+    let rows: Vec<(i64, String)> = crate::db::query_as(
         "select o.map_id, o.state from map_state_observations o join table_maps m on m.id = o.map_id
          where m.environment_id = $1
            and o.id = (select max(id) from map_state_observations x where x.map_id = o.map_id)",
@@ -584,11 +579,11 @@ pub async fn latest_states(
 /// A map's last `limit` observations: (state, observed at, detail), newest
 /// first.
 pub async fn observations(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     map_id: i64,
     limit: i64,
 ) -> Result<Vec<(String, String, String)>, AppError> {
-    Ok(sqlx::query_as(
+    Ok(crate::db::query_as(
         "select state, observed_at, detail from map_state_observations where map_id = $1 order by id desc limit $2",
     )
     .bind(map_id)
@@ -601,13 +596,13 @@ pub async fn observations(
 /// or one of its maps, newest first, at most `limit`: (map name, state,
 /// observed at).
 pub async fn state_changes(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
     map: Option<i64>,
     (from, to): (&str, &str),
     limit: i64,
 ) -> Result<Vec<(String, String, String)>, AppError> {
-    Ok(sqlx::query_as(
+    Ok(crate::db::query_as(
         "select m.name, o.state, o.observed_at from map_state_observations o
          join table_maps m on m.id = o.map_id
          where m.environment_id = $1 and (cast($2 as bigint) is null or o.map_id = $3) and o.observed_at >= $4 and o.observed_at < $5
@@ -626,11 +621,11 @@ pub async fn state_changes(
 /// The state F&O reported for each of `maps` before `from` (Unix
 /// seconds), and every change since, as (map, observed at, state).
 pub async fn states_since(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     maps: &[i64],
     from: i64,
 ) -> Result<Vec<(i64, i64, String)>, AppError> {
-    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+    let rows: Vec<(i64, String, String)> = crate::db::query_as(
         "select o.map_id, o.observed_at, o.state from map_state_observations o
          where o.id in (select max(id) from map_state_observations
                         where map_id in (select value from json_each($1)) and observed_at < $2 group by map_id)
@@ -656,7 +651,7 @@ pub async fn states_since(
 
 #[cfg(test)]
 pub(crate) async fn uat_with_starter(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
 ) -> (crate::environments::Environment, i64) {
     let actor = crate::audit::server::Actor::cli();
     let input = crate::environments::validate_environment("UAT", "", "", "USMF").unwrap();
@@ -667,7 +662,7 @@ pub(crate) async fn uat_with_starter(
         .await
         .unwrap();
     apply_starter(conn, &actor, &env).await.unwrap();
-    let id = sqlx::query_scalar("select id from table_maps where name = 'Customers V3'")
+    let id = crate::db::query_scalar("select id from table_maps where name = 'Customers V3'")
         .fetch_one(&mut *conn)
         .await
         .unwrap();
@@ -679,16 +674,16 @@ mod tests {
     use super::*;
     use crate::environments::{server as envs, validate_environment};
     use crate::maps::MapState;
-    use sqlx::SqlitePool;
 
-    async fn env(conn: &mut SqliteConnection) -> Environment {
+    async fn env(conn: &mut dyn Conn) -> Environment {
         let input = validate_environment("UAT", "", "", "USMF").unwrap();
         envs::save(conn, &Actor::cli(), None, &input).await.unwrap();
         envs::by_name(conn, "UAT").await.unwrap()
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn every_change_is_a_revision_and_any_revision_can_be_restored(pool: SqlitePool) {
+    async fn every_change_is_a_revision_and_any_revision_can_be_restored(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
         let e = env(&mut conn).await;
@@ -736,7 +731,7 @@ mod tests {
             MapState::Running
         );
         let audited: i64 =
-            sqlx::query_scalar("select count(*) from audit_log where action like 'map.%'")
+            crate::db::query_scalar("select count(*) from audit_log where action like 'map.%'")
                 .fetch_one(&mut *conn)
                 .await
                 .unwrap();
@@ -744,7 +739,8 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn names_are_unique_among_live_maps_only(pool: SqlitePool) {
+    async fn names_are_unique_among_live_maps_only(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
         let e = env(&mut conn).await;
@@ -759,7 +755,8 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn the_starter_set_applies_once_to_an_empty_environment(pool: SqlitePool) {
+    async fn the_starter_set_applies_once_to_an_empty_environment(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
         let e = env(&mut conn).await;

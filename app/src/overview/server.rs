@@ -3,9 +3,9 @@
 //! fast however much history is kept.
 
 use super::{CollectorHealth, EnvOverview, LastReconcile, MapGlance, STATES};
+use crate::db::Conn;
 use crate::error::AppError;
 use crate::trends::HOUR;
-use sqlx::SqliteConnection;
 use std::collections::HashMap;
 
 /// The collectors the overview reports on, in order.
@@ -15,7 +15,7 @@ const COLLECTORS: [&str; 4] = ["errors", "map_states", "counts", "throughput"];
 /// seconds); `None` when there is no environment yet.
 #[tracing::instrument(skip(conn))]
 pub async fn load(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     env: Option<&str>,
     now: i64,
 ) -> Result<Option<EnvOverview>, AppError> {
@@ -122,10 +122,10 @@ pub async fn load(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sqlx::SqlitePool;
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn an_environment_at_a_glance(pool: SqlitePool) {
+    async fn an_environment_at_a_glance(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         assert_eq!(
             load(&mut conn, None, 0).await.unwrap(),
@@ -143,7 +143,7 @@ mod tests {
              values ($1, 'full', 'done', 'cli', $2, $2, 0, 50, 5)",
             "insert into collector_runs (environment_id, collector, started_at, finished_at, outcome, error) values (1, 'counts', $2, $2, 'failed', 'F&O: 401')",
         ] {
-            sqlx::query(sql).bind(map).bind(&at).execute(&mut *conn).await.unwrap();
+            crate::db::query(sql).bind(map).bind(&at).execute(&mut *conn).await.unwrap();
         }
         let sample = crate::throughput::Sample {
             item_id: "a".into(),

@@ -5,34 +5,30 @@
 //! overview, the review and the trends read through them.
 
 use super::{Difference, Run, Settings};
+use crate::db::Conn;
 use crate::db::{db_now, id_list};
 use crate::error::AppError;
-use sqlx::SqliteConnection;
 use std::collections::{HashMap, HashSet};
 
 /// A map's runs, newest first, at most `limit`.
-pub async fn runs_of(
-    conn: &mut SqliteConnection,
-    map_id: i64,
-    limit: i64,
-) -> Result<Vec<Run>, AppError> {
-    Ok(
-        sqlx::query_as("select * from reconcile_runs where map_id = $1 order by id desc limit $2")
-            .bind(map_id)
-            .bind(limit)
-            .fetch_all(conn)
-            .await?,
+pub async fn runs_of(conn: &mut dyn Conn, map_id: i64, limit: i64) -> Result<Vec<Run>, AppError> {
+    Ok(crate::db::query_as(
+        "select * from reconcile_runs where map_id = $1 order by id desc limit $2",
     )
+    .bind(map_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
 }
 
 /// Run `run_id` if it is a run of `map_id`.
 pub async fn run_of(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     map_id: i64,
     run_id: i64,
 ) -> Result<Option<Run>, AppError> {
     Ok(
-        sqlx::query_as("select * from reconcile_runs where id = $1 and map_id = $2")
+        crate::db::query_as("select * from reconcile_runs where id = $1 and map_id = $2")
             .bind(run_id)
             .bind(map_id)
             .fetch_optional(conn)
@@ -43,11 +39,11 @@ pub async fn run_of(
 /// The differences of a run (open ones first, then by kind, key and
 /// field), at most `limit` (`None`: all), and how many there are.
 pub async fn differences(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     run_id: i64,
     limit: Option<i64>,
 ) -> Result<(Vec<Difference>, i64), AppError> {
-    let list: Vec<Difference> = sqlx::query_as(
+    let list: Vec<Difference> = crate::db::query_as(
         "select id, record_key, kind, field, fo_value, dataverse_value, change, explained_by, explained_at, explanation
          from reconcile_differences where run_id = $1
          order by change = 'fixed', kind, record_key, field limit $2",
@@ -58,7 +54,7 @@ pub async fn differences(
     .fetch_all(&mut *conn)
     .await?;
     let total: i64 =
-        sqlx::query_scalar("select count(*) from reconcile_differences where run_id = $1")
+        crate::db::query_scalar("select count(*) from reconcile_differences where run_id = $1")
             .bind(run_id)
             .fetch_one(conn)
             .await?;
@@ -66,8 +62,8 @@ pub async fn differences(
 }
 
 /// A map's settings (the defaults until someone saved them).
-pub async fn settings(conn: &mut SqliteConnection, map_id: i64) -> Result<Settings, AppError> {
-    Ok(sqlx::query_as::<_, (i64, i64)>(
+pub async fn settings(conn: &mut dyn Conn, map_id: i64) -> Result<Settings, AppError> {
+    Ok(crate::db::query_as::<(i64, i64)>(
         "select sample_size, full_every_days from reconcile_settings where map_id = $1",
     )
     .bind(map_id)
@@ -81,12 +77,8 @@ pub async fn settings(conn: &mut SqliteConnection, map_id: i64) -> Result<Settin
 }
 
 /// Saves a map's settings (checked by the caller).
-pub async fn save_settings(
-    conn: &mut SqliteConnection,
-    map_id: i64,
-    s: &Settings,
-) -> Result<(), AppError> {
-    sqlx::query(
+pub async fn save_settings(conn: &mut dyn Conn, map_id: i64, s: &Settings) -> Result<(), AppError> {
+    crate::db::query(
         "insert into reconcile_settings (map_id, sample_size, full_every_days) values ($1, $2, $3)
          on conflict (map_id) do update set sample_size = excluded.sample_size, full_every_days = excluded.full_every_days",
     )
@@ -100,11 +92,8 @@ pub async fn save_settings(
 
 /// Asks a running run to stop at its next checkpoint; gives its map, or
 /// `None` when it is not running.
-pub async fn request_cancel(
-    conn: &mut SqliteConnection,
-    run_id: i64,
-) -> Result<Option<i64>, AppError> {
-    Ok(sqlx::query_scalar(
+pub async fn request_cancel(conn: &mut dyn Conn, run_id: i64) -> Result<Option<i64>, AppError> {
+    Ok(crate::db::query_scalar(
         "update reconcile_runs set cancel_requested = true where id = $1 and status = 'running' returning map_id",
     )
     .bind(run_id)
@@ -118,12 +107,12 @@ pub type Explained = (i64, i64, String, String, String);
 /// Records why a difference is expected; `None` when there is no such
 /// difference. Later runs carry the explanation over.
 pub async fn explain(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     difference_id: i64,
     by: &str,
     explanation: &str,
 ) -> Result<Option<Explained>, AppError> {
-    Ok(sqlx::query_as(
+    Ok(crate::db::query_as(
         "update reconcile_differences set explained_by = $1, explained_at = $2, explanation = $3 where id = $4
          returning run_id, (select map_id from reconcile_runs r where r.id = run_id), record_key, kind, field",
     )
@@ -137,7 +126,7 @@ pub async fn explain(
 
 /// Records a new run as running; gives its id.
 pub async fn begin_run(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     map_id: i64,
     kind: &str,
     requested_by: &str,
@@ -145,7 +134,7 @@ pub async fn begin_run(
     recheck_secs: i64,
     runner: &str,
 ) -> Result<i64, AppError> {
-    sqlx::query_scalar(
+    crate::db::query_scalar(
         "insert into reconcile_runs (map_id, kind, status, requested_by, started_at, sample_size, recheck_secs, runner)
          values ($1, $2, 'running', $3, $4, $5, $6, $7) returning id",
     )
@@ -170,12 +159,12 @@ pub async fn begin_run(
 
 /// Ends a run that did not finish: `status` is `failed` or `cancelled`.
 pub async fn end_run(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     run_id: i64,
     status: &str,
     error: &str,
 ) -> Result<(), AppError> {
-    sqlx::query(
+    crate::db::query(
         "update reconcile_runs set status = $1, finished_at = $2, error = $3, checkpoint = null where id = $4",
     )
     .bind(status)
@@ -190,7 +179,7 @@ pub async fn end_run(
 /// Saves a full diff's checkpoint and progress; gives whether someone
 /// asked the run to stop.
 pub async fn save_checkpoint(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     run_id: i64,
     checkpoint: &str,
     fo_read: i64,
@@ -199,7 +188,7 @@ pub async fn save_checkpoint(
 ) -> Result<Option<bool>, AppError> {
     // Only while `runner` runs it: `None` when another server took the
     // run over (this one had not renewed its lease in time).
-    Ok(sqlx::query_scalar(
+    Ok(crate::db::query_scalar(
         "update reconcile_runs set checkpoint = $1, fo_read = $2, dataverse_read = $3
          where id = $4 and runner is not distinct from $5
          returning cancel_requested",
@@ -214,12 +203,8 @@ pub async fn save_checkpoint(
 }
 
 /// Whether `runner` still runs the run (no other server took it over).
-pub async fn runs_here(
-    conn: &mut SqliteConnection,
-    run_id: i64,
-    runner: &str,
-) -> Result<bool, AppError> {
-    Ok(sqlx::query_scalar::<_, i64>(
+pub async fn runs_here(conn: &mut dyn Conn, run_id: i64, runner: &str) -> Result<bool, AppError> {
+    Ok(crate::db::query_scalar::<i64>(
         "select 1 from reconcile_runs where id = $1 and runner is not distinct from $2",
     )
     .bind(run_id)
@@ -231,10 +216,10 @@ pub async fn runs_here(
 
 /// A run's checkpoint and its expected totals per side (for progress).
 pub async fn checkpoint(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     run_id: i64,
 ) -> Result<(Option<String>, (Option<i64>, Option<i64>)), AppError> {
-    let (cp, fo, dv): (Option<String>, Option<i64>, Option<i64>) = sqlx::query_as(
+    let (cp, fo, dv): (Option<String>, Option<i64>, Option<i64>) = crate::db::query_as(
         "select checkpoint, fo_total, dataverse_total from reconcile_runs where id = $1",
     )
     .bind(run_id)
@@ -245,12 +230,12 @@ pub async fn checkpoint(
 
 /// Sets the records a run expects to read per side.
 pub async fn set_totals(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     run_id: i64,
     fo_total: Option<i64>,
     dataverse_total: Option<i64>,
 ) -> Result<(), AppError> {
-    sqlx::query("update reconcile_runs set fo_total = $1, dataverse_total = $2 where id = $3")
+    crate::db::query("update reconcile_runs set fo_total = $1, dataverse_total = $2 where id = $3")
         .bind(fo_total)
         .bind(dataverse_total)
         .bind(run_id)
@@ -261,10 +246,10 @@ pub async fn set_totals(
 
 /// A run's progress: read per side and expected per side.
 pub async fn progress(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     run_id: i64,
 ) -> Result<Option<(i64, i64, Option<i64>, Option<i64>)>, AppError> {
-    Ok(sqlx::query_as(
+    Ok(crate::db::query_as(
         "select fo_read, dataverse_read, fo_total, dataverse_total from reconcile_runs where id = $1",
     )
     .bind(run_id)
@@ -273,8 +258,8 @@ pub async fn progress(
 }
 
 /// The run of a map that is going on, if any.
-pub async fn running(conn: &mut SqliteConnection, map_id: i64) -> Result<Option<i64>, AppError> {
-    Ok(sqlx::query_scalar(
+pub async fn running(conn: &mut dyn Conn, map_id: i64) -> Result<Option<i64>, AppError> {
+    Ok(crate::db::query_scalar(
         "select id from reconcile_runs where map_id = $1 and status = 'running' limit 1",
     )
     .bind(map_id)
@@ -288,8 +273,8 @@ pub async fn running(conn: &mut SqliteConnection, map_id: i64) -> Result<Option<
 pub type Going = (i64, i64, String, String, Option<String>);
 
 /// The runs going on, with the server running each.
-pub async fn going(conn: &mut SqliteConnection) -> Result<Vec<Going>, AppError> {
-    Ok(sqlx::query_as(
+pub async fn going(conn: &mut dyn Conn) -> Result<Vec<Going>, AppError> {
+    Ok(crate::db::query_as(
         "select id, map_id, kind, requested_by, runner from reconcile_runs where status = 'running' order by id",
     )
     .fetch_all(conn)
@@ -299,13 +284,13 @@ pub async fn going(conn: &mut SqliteConnection) -> Result<Vec<Going>, AppError> 
 /// Moves a run going on from the server `from` (which is gone) to
 /// `to`; false when another server moved it first or it has ended.
 pub async fn adopt(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     run_id: i64,
     from: Option<&str>,
     to: &str,
 ) -> Result<bool, AppError> {
     // `is` compares a missing runner too (`=` is never true for null).
-    Ok(sqlx::query(
+    Ok(crate::db::query(
         "update reconcile_runs set runner = $1 where id = $2 and status = 'running' and runner is not distinct from $3",
     )
     .bind(to)
@@ -321,11 +306,11 @@ pub async fn adopt(
 /// one in the last day, and a full diff of each of `live_maps` whose
 /// settings ask for one every N days and which has none in the last N.
 pub async fn due(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     sample_maps: &[i64],
     live_maps: &[i64],
 ) -> Result<Vec<(i64, bool)>, AppError> {
-    Ok(sqlx::query_as(
+    Ok(crate::db::query_as(
         "select j.value, 0 from json_each($1) j
          where not exists (select 1 from reconcile_runs r where r.map_id = j.value and r.kind = 'sample'
                            and r.started_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 day'))
@@ -385,7 +370,7 @@ pub struct Outcome {
 /// gone as fixed (for a sample, only among the records it looked at), and
 /// the run's totals.
 pub async fn finish_run(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     run_id: i64,
     map_id: i64,
     kind: &str,
@@ -401,7 +386,7 @@ pub async fn finish_run(
         Option<String>,
         Option<String>,
     );
-    let previous: Vec<Prev> = sqlx::query_as(
+    let previous: Vec<Prev> = crate::db::query_as(
         "select record_key, kind, field, fo_value, dataverse_value, explained_by, explained_at, explanation
          from reconcile_differences where change <> 'fixed' and run_id =
             (select max(id) from reconcile_runs where map_id = $1 and kind = $2 and status = 'done' and id < $3)",
@@ -425,7 +410,7 @@ pub async fn finish_run(
         } else {
             new += 1;
         }
-        sqlx::query(
+        crate::db::query(
             "insert into reconcile_differences
                 (run_id, record_key, kind, field, fo_value, dataverse_value, change, explained_by, explained_at, explanation)
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -450,7 +435,7 @@ pub async fn finish_run(
         let looked = o.examined.as_ref().is_none_or(|keys| keys.contains(&p.0));
         if !current.contains(&id) && looked {
             fixed += 1;
-            sqlx::query(
+            crate::db::query(
                 "insert into reconcile_differences
                     (run_id, record_key, kind, field, fo_value, dataverse_value, change, explained_by, explained_at, explanation)
                  values ($1, $2, $3, $4, $5, $6, 'fixed', $7, $8, $9)",
@@ -468,7 +453,7 @@ pub async fn finish_run(
             .await?;
         }
     }
-    Ok(sqlx::query_as(
+    Ok(crate::db::query_as(
         "update reconcile_runs set status = 'done', finished_at = $1, records = $2, fo_read = $3, dataverse_read = $4,
             missing_in_dataverse = $5, missing_in_fo = $6, differing = $7, cleared_by_recheck = $8,
             new_differences = $9, persisting = $10, fixed = $11, checkpoint = null
@@ -491,11 +476,8 @@ pub async fn finish_run(
 }
 
 /// A map's latest done run, if any.
-pub async fn latest_done(
-    conn: &mut SqliteConnection,
-    map_id: i64,
-) -> Result<Option<Run>, AppError> {
-    Ok(sqlx::query_as(
+pub async fn latest_done(conn: &mut dyn Conn, map_id: i64) -> Result<Option<Run>, AppError> {
+    Ok(crate::db::query_as(
         "select * from reconcile_runs where map_id = $1 and status = 'done' order by id desc limit 1",
     )
     .bind(map_id)
@@ -506,10 +488,10 @@ pub async fn latest_done(
 /// A map's latest finished run (done or failed): id, kind, status,
 /// finished at, records compared, differences.
 pub async fn latest_finished(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     map_id: i64,
 ) -> Result<Option<(i64, String, String, String, i64, i64)>, AppError> {
-    Ok(sqlx::query_as(
+    Ok(crate::db::query_as(
         "select id, kind, status, finished_at, records, missing_in_dataverse + missing_in_fo + differing
          from reconcile_runs where map_id = $1 and status in ('done', 'failed') order by id desc limit 1",
     )
@@ -521,11 +503,11 @@ pub async fn latest_finished(
 /// A map's latest done run that finished in `[from, to)` (stored times):
 /// id, records compared, differences.
 pub async fn latest_done_between(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     map_id: i64,
     (from, to): (&str, &str),
 ) -> Result<Option<(i64, i64, i64)>, AppError> {
-    Ok(sqlx::query_as(
+    Ok(crate::db::query_as(
         "select id, records, missing_in_dataverse + missing_in_fo + differing from reconcile_runs
          where map_id = $1 and status = 'done' and finished_at >= $2 and finished_at < $3
          order by id desc limit 1",
@@ -541,11 +523,11 @@ pub async fn latest_done_between(
 /// times), of the maps in `maps`, in order: map, finished at, records,
 /// differences.
 pub async fn drift_points(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     maps: &[i64],
     (from, to): (&str, &str),
 ) -> Result<Vec<(i64, String, i64, i64)>, AppError> {
-    Ok(sqlx::query_as(
+    Ok(crate::db::query_as(
         "select map_id, finished_at, records, missing_in_dataverse + missing_in_fo + differing
          from reconcile_runs
          where map_id in (select value from json_each($1)) and status = 'done' and records > 0
@@ -563,9 +545,8 @@ pub async fn drift_points(
 mod tests {
     use super::*;
     use crate::audit::server::Actor;
-    use sqlx::SqlitePool;
 
-    async fn a_map(conn: &mut SqliteConnection) -> i64 {
+    async fn a_map(conn: &mut dyn Conn) -> i64 {
         let input = crate::environments::validate_environment("UAT", "", "", "USMF").unwrap();
         crate::environments::server::save(&mut *conn, &Actor::cli(), None, &input)
             .await
@@ -580,7 +561,10 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn one_run_of_a_map_goes_on_at_a_time_and_one_server_takes_it_over(pool: SqlitePool) {
+    async fn one_run_of_a_map_goes_on_at_a_time_and_one_server_takes_it_over(
+        pool: sqlx::SqlitePool,
+    ) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         let map = a_map(&mut conn).await;
         let run = begin_run(&mut conn, map, "full", "a@example.com", None, 0, "a")

@@ -7,11 +7,11 @@ use super::{
     week_start,
 };
 use crate::audit::server::{Actor, Event, record};
+use crate::db::Conn;
 use crate::error::AppError;
 use crate::errors::Category;
 use crate::trends::{DAY, Span};
 use chrono::{Duration, NaiveDate};
-use sqlx::SqliteConnection;
 
 fn ymd(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
@@ -26,10 +26,7 @@ use crate::errors::server::WeekGroup as GroupRow;
 /// A conflict rule's revision names no object of its own: the review says
 /// which map and field, the rule as it stands, who decided, and (without a
 /// comment) the rationale as the why.
-async fn describe_rule(
-    conn: &mut SqliteConnection,
-    change: &mut RuleChange,
-) -> Result<(), AppError> {
+async fn describe_rule(conn: &mut dyn Conn, change: &mut RuleChange) -> Result<(), AppError> {
     let rule = match crate::rules::server::get_rule(conn, change.object_id).await {
         Ok(r) => r,
         // A rule removed since: keep the row as it was recorded.
@@ -66,7 +63,7 @@ fn group_line((id, pattern, category, map, entries, state): GroupRow) -> GroupLi
 /// `week` (default: the last 7 days) at `now`.
 #[tracing::instrument(skip(conn))]
 pub async fn load(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     env: Option<&str>,
     week: Option<&str>,
     now: chrono::DateTime<chrono::Utc>,
@@ -171,7 +168,7 @@ pub async fn load(
         rule_changes.push(change);
     }
     let changes = rule_changes;
-    let note: Option<ReviewNote> = sqlx::query_as::<_, (String, String, String)>(
+    let note: Option<ReviewNote> = crate::db::query_as::<(String, String, String)>(
         "select body, updated_at, updated_by from review_notes where environment_id = $1 and week = $2",
     )
     .bind(env.id)
@@ -206,7 +203,7 @@ pub async fn load(
 /// Saves the note of `env`'s week (an empty text deletes it), audited;
 /// call it in a write transaction.
 pub async fn save_note(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     env: &str,
     week: &str,
@@ -227,13 +224,13 @@ pub async fn save_note(
     let env = crate::environments::server::by_name(conn, env).await?;
     let week = ymd(start);
     if body.is_empty() {
-        sqlx::query("delete from review_notes where environment_id = $1 and week = $2")
+        crate::db::query("delete from review_notes where environment_id = $1 and week = $2")
             .bind(env.id)
             .bind(&week)
             .execute(&mut *conn)
             .await?;
     } else {
-        sqlx::query(
+        crate::db::query(
             "insert into review_notes (environment_id, week, body, updated_at, updated_by) values ($1, $2, $3, $4, $5)
              on conflict (environment_id, week) do update set body = excluded.body,
                 updated_at = excluded.updated_at, updated_by = excluded.updated_by",
@@ -275,10 +272,10 @@ pub async fn save_note(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sqlx::SqlitePool;
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn a_week_with_its_errors_drift_flow_changes_and_note(pool: SqlitePool) {
+    async fn a_week_with_its_errors_drift_flow_changes_and_note(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         let (env, map) = crate::maps::server::uat_with_starter(&mut conn).await;
         let now = chrono::DateTime::parse_from_rfc3339("2026-11-26T12:00:00Z")
@@ -290,20 +287,22 @@ mod tests {
             (2, "2026-11-25", "other", 2),
             (3, "2026-11-16", "other", 7),
         ] {
-            sqlx::query(
+            crate::db::query(
                 "insert into error_groups (id, environment_id, map_id, direction, category, rule, fingerprint, pattern, first_seen, last_seen, entry_count)
                  values ($1, $2, $3, 'fo_to_dataverse', $4, 'r', $1, 'pattern ' || $1, $5 || 'T08:00:00.000Z', $5 || 'T08:00:00.000Z', $6)",
             )
             .bind(id).bind(env.id).bind(map).bind(cat).bind(day).bind(n)
             .execute(&mut *conn).await.unwrap();
-            sqlx::query("insert into error_group_days (group_id, day, count) values ($1, $2, $3)")
-                .bind(id)
-                .bind(day)
-                .bind(n)
-                .execute(&mut *conn)
-                .await
-                .unwrap();
-            sqlx::query(
+            crate::db::query(
+                "insert into error_group_days (group_id, day, count) values ($1, $2, $3)",
+            )
+            .bind(id)
+            .bind(day)
+            .bind(n)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+            crate::db::query(
                 "insert into error_rollup (environment_id, map_id, category, grain, bucket, count)
                  values ($1, 0, $2, 'day', $3, $4)",
             )
@@ -315,9 +314,9 @@ mod tests {
             .await
             .unwrap();
         }
-        sqlx::query("update error_groups set state = 'resolved', state_changed_at = '2026-11-25T10:00:00.000Z' where id = 3")
+        crate::db::query("update error_groups set state = 'resolved', state_changed_at = '2026-11-25T10:00:00.000Z' where id = 3")
             .execute(&mut *conn).await.unwrap();
-        sqlx::query("insert into reconcile_runs (map_id, kind, status, requested_by, started_at, finished_at, recheck_secs, records, differing)
+        crate::db::query("insert into reconcile_runs (map_id, kind, status, requested_by, started_at, finished_at, recheck_secs, records, differing)
                      values ($1, 'sample', 'done', 'cli', '2026-11-24T01:00:00.000Z', '2026-11-24T01:00:00.000Z', 0, 100, 3)")
             .bind(map).execute(&mut *conn).await.unwrap();
         let sample = crate::throughput::Sample {
@@ -333,7 +332,7 @@ mod tests {
             .await
             .unwrap();
         // The starter maps were created today; date them in the week.
-        sqlx::query("update revisions set created_at = '2026-11-23T09:00:00.000Z'")
+        crate::db::query("update revisions set created_at = '2026-11-23T09:00:00.000Z'")
             .execute(&mut *conn)
             .await
             .unwrap();
@@ -401,7 +400,7 @@ mod tests {
             Some("Plug-in errors traced to the credit check.")
         );
         let audited: i64 =
-            sqlx::query_scalar("select count(*) from audit_log where action = 'review.note'")
+            crate::db::query_scalar("select count(*) from audit_log where action = 'review.note'")
                 .fetch_one(&mut *conn)
                 .await
                 .unwrap();

@@ -3,9 +3,9 @@
 //! restores and the weekly review.
 
 use crate::audit::server::Actor;
+use crate::db::Conn;
 use crate::db::db_now;
 use crate::error::AppError;
-use sqlx::SqliteConnection;
 
 /// Where a revision belongs and what it was.
 #[derive(Debug, Clone, Copy)]
@@ -25,13 +25,13 @@ pub struct RevisionOf<'a> {
 /// Appends one revision. Call it in the transaction of the write it records.
 #[tracing::instrument(skip_all, fields(revision.object = of.object_type, revision.id = of.object_id))]
 pub async fn append(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     of: RevisionOf<'_>,
     comment: &str,
     snapshot: &serde_json::Value,
 ) -> Result<(), AppError> {
-    sqlx::query(
+    crate::db::query(
         "insert into revisions (object_type, object_id, revision, environment_id, action, author_user_id, author, created_at, comment, snapshot)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
@@ -53,11 +53,11 @@ pub async fn append(
 /// Every revision of one object, newest first.
 #[tracing::instrument(skip_all, fields(revision.object = object_type, revision.id = object_id))]
 pub async fn history(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     object_type: &str,
     object_id: i64,
 ) -> Result<Vec<super::Revision>, AppError> {
-    Ok(sqlx::query_as(
+    Ok(crate::db::query_as(
         "select revision, action, author, created_at, comment from revisions
          where object_type = $1 and object_id = $2 order by revision desc",
     )
@@ -72,13 +72,13 @@ pub async fn history(
 /// early rule status changes did) still reads back as the whole state.
 #[tracing::instrument(skip_all, fields(revision.object = object_type, revision.id = object_id, revision))]
 pub async fn state_at<T: serde::de::DeserializeOwned>(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     object_type: &str,
     object_id: i64,
     revision: i64,
     what: &str,
 ) -> Result<T, AppError> {
-    let snapshots: Vec<String> = sqlx::query_scalar(
+    let snapshots: Vec<String> = crate::db::query_scalar(
         "select snapshot from revisions where object_type = $1 and object_id = $2 and revision <= $3
          order by revision",
     )
@@ -109,11 +109,11 @@ pub async fn state_at<T: serde::de::DeserializeOwned>(
 
 /// Who saved the latest revision of an object, if it has one.
 pub async fn last_author(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     object_type: &str,
     object_id: i64,
 ) -> Result<Option<String>, AppError> {
-    Ok(sqlx::query_scalar(
+    Ok(crate::db::query_scalar(
         "select author from revisions where object_type = $1 and object_id = $2 order by revision desc limit 1",
     )
     .bind(object_type)
@@ -129,12 +129,12 @@ pub type Change = (String, String, String, String, i64, Option<String>, String);
 /// The changes saved in an environment in `[from, to)` (stored times),
 /// newest first, at most `limit`.
 pub async fn changes_between(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
     (from, to): (&str, &str),
     limit: i64,
 ) -> Result<Vec<Change>, AppError> {
-    Ok(sqlx::query_as(
+    Ok(crate::db::query_as(
         "select created_at, author, action, object_type, object_id,
             coalesce(json_extract(snapshot, '$.name'),
                      json_extract(snapshot, '$.fo_field') || ' ↔ ' || json_extract(snapshot, '$.dataverse_column'),

@@ -95,7 +95,7 @@ pub async fn get_field_mapping(field_id: i64) -> Result<super::FieldEdit, AppErr
 
 #[cfg(feature = "ssr")]
 async fn describe(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut dyn crate::db::Conn,
     kind: super::Documented,
     id: i64,
 ) -> Result<super::ObjectHistory, AppError> {

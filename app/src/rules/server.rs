@@ -7,9 +7,9 @@ use super::{
     Transform, ValueType, Winner,
 };
 use crate::audit::server::{Actor, Event, record};
+use crate::db::Conn;
 use crate::db::db_now;
 use crate::error::{AppError, OnConstraint as _};
-use sqlx::SqliteConnection;
 
 fn corrupt(what: &str, v: &str) -> AppError {
     tracing::error!(what, value = v, "unknown value in the rule book tables");
@@ -102,11 +102,11 @@ impl TryFrom<RuleRow> for ConflictRule {
 /// Live field mappings of the given maps, by F&O field.
 #[tracing::instrument(skip_all)]
 pub async fn fields_of(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     map_ids: &[i64],
 ) -> Result<Vec<FieldMapping>, AppError> {
     let ids = serde_json::to_string(map_ids).unwrap_or_else(|_| "[]".into());
-    let rows: Vec<FieldRow> = sqlx::query_as(
+    let rows: Vec<FieldRow> = crate::db::query_as(
         "select id, map_id, fo_field, dataverse_column, direction, value_type, transform, default_value, value_map, revision
          from field_mappings where deleted = false and map_id in (select value from json_each($1))
          order by map_id, fo_field",
@@ -128,17 +128,14 @@ const RULE_SELECT: &str = "select r.id, r.map_id, r.field_mapping_id,
 
 /// Live conflict rules of the given maps: the default first, then overrides.
 #[tracing::instrument(skip_all)]
-pub async fn rules_of(
-    conn: &mut SqliteConnection,
-    map_ids: &[i64],
-) -> Result<Vec<ConflictRule>, AppError> {
+pub async fn rules_of(conn: &mut dyn Conn, map_ids: &[i64]) -> Result<Vec<ConflictRule>, AppError> {
     let ids = serde_json::to_string(map_ids).unwrap_or_else(|_| "[]".into());
     let sql = RULE_SELECT.replace(
         "{where}",
         "r.deleted = false and r.map_id in (select value from json_each($1))
          order by r.map_id, r.field_mapping_id is not null, field_label, r.id",
     );
-    let rows: Vec<RuleRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    let rows: Vec<RuleRow> = crate::db::query_as(sqlx::AssertSqlSafe(sql))
         .bind(ids)
         .fetch_all(conn)
         .await?;
@@ -146,10 +143,7 @@ pub async fn rules_of(
 }
 
 /// The environment of a map (revisions are filed per environment).
-async fn map_environment(
-    conn: &mut SqliteConnection,
-    map_id: i64,
-) -> Result<(i64, String), AppError> {
+async fn map_environment(conn: &mut dyn Conn, map_id: i64) -> Result<(i64, String), AppError> {
     crate::maps::server::live_environment(conn, map_id).await
 }
 
@@ -158,7 +152,7 @@ async fn map_environment(
     reason = "one argument per column of the revision row; a struct would only rename them"
 )]
 async fn append_revision(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     object_type: &'static str,
     environment_id: i64,
@@ -210,14 +204,14 @@ async fn append_revision(
 /// Adds a field mapping to a map (revision 1).
 #[tracing::instrument(skip_all, fields(map.id = map_id))]
 pub async fn create_field(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     map_id: i64,
     content: &FieldContent,
     comment: &str,
 ) -> Result<i64, AppError> {
     let (env, map_name) = map_environment(conn, map_id).await?;
-    let id: i64 = sqlx::query_scalar(
+    let id: i64 = crate::db::query_scalar(
         "insert into field_mappings (map_id, fo_field, dataverse_column, direction, value_type, transform,
             default_value, value_map, revision, updated_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9) returning id",
@@ -258,7 +252,7 @@ pub async fn create_field(
 /// without a recorded reason.
 #[tracing::instrument(skip_all, fields(field.id = id))]
 pub async fn delete_field(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     id: i64,
     comment: &str,
@@ -268,7 +262,7 @@ pub async fn delete_field(
         return Err(AppError::not_found(format!("Field mapping {id}")));
     }
     let (env, map_name) = map_environment(conn, field.map_id).await?;
-    let live: Vec<i64> = sqlx::query_scalar(
+    let live: Vec<i64> = crate::db::query_scalar(
         "select id from conflict_rules where field_mapping_id = $1 and deleted = false
            and status in ('proposed', 'accepted') order by id",
     )
@@ -288,7 +282,7 @@ pub async fn delete_field(
         )));
     }
     let revision = field.revision + 1;
-    sqlx::query(
+    crate::db::query(
         "update field_mappings set deleted = true, revision = $1, updated_at = $2 where id = $3",
     )
     .bind(revision)
@@ -316,16 +310,14 @@ pub async fn delete_field(
 
 /// One field mapping, live or removed (the flag says which).
 #[tracing::instrument(skip_all, fields(field.id = id))]
-pub async fn get_field(
-    conn: &mut SqliteConnection,
-    id: i64,
-) -> Result<(FieldMapping, bool), AppError> {
-    let row: Option<(bool,)> = sqlx::query_as("select deleted from field_mappings where id = $1")
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
+pub async fn get_field(conn: &mut dyn Conn, id: i64) -> Result<(FieldMapping, bool), AppError> {
+    let row: Option<(bool,)> =
+        crate::db::query_as("select deleted from field_mappings where id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
     let (deleted,) = row.ok_or_else(|| AppError::not_found(format!("Field mapping {id}")))?;
-    let row: FieldRow = sqlx::query_as(
+    let row: FieldRow = crate::db::query_as(
         "select id, map_id, fo_field, dataverse_column, direction, value_type, transform, default_value, value_map, revision
          from field_mappings where id = $1",
     )
@@ -336,13 +328,13 @@ pub async fn get_field(
 }
 
 async fn store_field(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     id: i64,
     content: &FieldContent,
     revision: i64,
     map_name: &str,
 ) -> Result<(), AppError> {
-    sqlx::query(
+    crate::db::query(
         "update field_mappings set fo_field = $1, dataverse_column = $2, direction = $3, value_type = $4, transform = $5,
             default_value = $6, value_map = $7, revision = $8, deleted = false, updated_at = $9
          where id = $10",
@@ -368,7 +360,7 @@ async fn store_field(
 /// is refused rather than overwritten. Unchanged content writes nothing.
 #[tracing::instrument(skip_all, fields(field.id = id))]
 pub async fn update_field(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     id: i64,
     expected_revision: i64,
@@ -417,7 +409,7 @@ pub async fn update_field(
 /// removed field back), as a new revision.
 #[tracing::instrument(skip_all, fields(field.id = id, revision))]
 pub async fn restore_field(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     id: i64,
     revision: i64,
@@ -457,8 +449,8 @@ pub async fn restore_field(
 
 /// One conflict rule (rationale not rendered).
 #[tracing::instrument(skip_all, fields(rule.id = id))]
-pub async fn get_rule(conn: &mut SqliteConnection, id: i64) -> Result<ConflictRule, AppError> {
-    let row: Option<RuleRow> = sqlx::query_as(sqlx::AssertSqlSafe(
+pub async fn get_rule(conn: &mut dyn Conn, id: i64) -> Result<ConflictRule, AppError> {
+    let row: Option<RuleRow> = crate::db::query_as(sqlx::AssertSqlSafe(
         RULE_SELECT.replace("{where}", "r.id = $1"),
     ))
     .bind(id)
@@ -471,7 +463,7 @@ pub async fn get_rule(conn: &mut SqliteConnection, id: i64) -> Result<ConflictRu
 /// rationale, status and successor), as a new revision.
 #[tracing::instrument(skip_all, fields(rule.id = id, revision))]
 pub async fn restore_rule(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     id: i64,
     revision: i64,
@@ -487,7 +479,7 @@ pub async fn restore_rule(
     .await?;
     let (env, map_name) = map_environment(conn, rule.map_id).await?;
     let next = rule.revision + 1;
-    sqlx::query(
+    crate::db::query(
         "update conflict_rules set winner = $1, enforced_by = $2, rationale = $3, status = $4, superseded_by = $5,
             revision = $6, updated_at = $7 where id = $8",
     )
@@ -535,7 +527,7 @@ pub struct FieldImportCount {
 /// never removes anything. Call it in the transaction of the whole import.
 #[tracing::instrument(skip_all, fields(map.id = map_id, fields = fields.len()))]
 pub async fn import_fields(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     map_id: i64,
     fields: &[FieldContent],
@@ -579,7 +571,7 @@ pub struct NewRule {
 /// Records a conflict rule, decided by the acting user today.
 #[tracing::instrument(skip_all, fields(map.id = map_id))]
 pub async fn create_rule(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     map_id: i64,
     rule: &NewRule,
@@ -592,7 +584,7 @@ pub async fn create_rule(
         ));
     }
     if let Some(f) = rule.field_mapping_id {
-        let belongs: Option<i64> = sqlx::query_scalar(
+        let belongs: Option<i64> = crate::db::query_scalar(
             "select id from field_mappings where id = $1 and map_id = $2 and deleted = false",
         )
         .bind(f)
@@ -607,7 +599,7 @@ pub async fn create_rule(
         }
     }
     let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
-    let id: i64 = sqlx::query_scalar(
+    let id: i64 = crate::db::query_scalar(
         "insert into conflict_rules (map_id, field_mapping_id, winner, enforced_by, rationale, decided_by, decided_on,
             status, revision, updated_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9) returning id",
@@ -659,7 +651,7 @@ pub async fn create_rule(
 /// same map, and links the two both ways.
 #[tracing::instrument(skip_all, fields(rule.id = id))]
 pub async fn set_rule_status(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     id: i64,
     status: RuleStatus,
@@ -682,7 +674,7 @@ pub async fn set_rule_status(
             ));
         }
         (RuleStatus::Superseded, Some(s)) => {
-            let same_map: Option<i64> = sqlx::query_scalar(
+            let same_map: Option<i64> = crate::db::query_scalar(
                 "select id from conflict_rules where id = $1 and map_id = $2 and deleted = false",
             )
             .bind(s)
@@ -700,7 +692,7 @@ pub async fn set_rule_status(
         _ => None,
     };
     let revision = revision + 1;
-    sqlx::query("update conflict_rules set status = $1, superseded_by = $2, revision = $3, updated_at = $4 where id = $5")
+    crate::db::query("update conflict_rules set status = $1, superseded_by = $2, revision = $3, updated_at = $4 where id = $5")
         .bind(status.as_str())
         .bind(successor)
         .bind(revision)
@@ -733,18 +725,18 @@ pub async fn set_rule_status(
 
 /// The maps that have at least one live field mapping.
 pub async fn maps_with_fields(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
 ) -> Result<std::collections::HashSet<i64>, AppError> {
     let ids: Vec<i64> =
-        sqlx::query_scalar("select distinct map_id from field_mappings where deleted = false")
+        crate::db::query_scalar("select distinct map_id from field_mappings where deleted = false")
             .fetch_all(conn)
             .await?;
     Ok(ids.into_iter().collect())
 }
 
 /// How many live field mappings a map has.
-pub async fn field_count(conn: &mut SqliteConnection, map_id: i64) -> Result<i64, AppError> {
-    Ok(sqlx::query_scalar(
+pub async fn field_count(conn: &mut dyn Conn, map_id: i64) -> Result<i64, AppError> {
+    Ok(crate::db::query_scalar(
         "select count(*) from field_mappings where map_id = $1 and deleted = false",
     )
     .bind(map_id)
@@ -772,7 +764,7 @@ pub struct MapImportCount {
 /// leaves the environment as it was.
 #[tracing::instrument(skip_all, fields(environment = %environment.name, maps = maps.len()))]
 pub async fn import_maps(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     environment: &crate::environments::Environment,
     maps: &[super::transfer::MapImport],
@@ -809,9 +801,8 @@ pub async fn import_maps(
 mod tests {
     use super::*;
     use crate::environments::{server as envs, validate_environment};
-    use sqlx::SqlitePool;
 
-    async fn map(conn: &mut SqliteConnection) -> i64 {
+    async fn map(conn: &mut dyn Conn) -> i64 {
         let input = validate_environment("UAT", "", "", "").unwrap();
         envs::save(conn, &Actor::cli(), None, &input).await.unwrap();
         let env = envs::by_name(conn, "UAT").await.unwrap();
@@ -832,7 +823,8 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn fields_and_rules_are_stored_with_revisions_and_audit(pool: SqlitePool) {
+    async fn fields_and_rules_are_stored_with_revisions_and_audit(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
         let map_id = map(&mut conn).await;
@@ -897,13 +889,14 @@ mod tests {
             .await
             .unwrap();
         assert!(fields_of(&mut conn, &[map_id]).await.unwrap().is_empty());
-        let revisions: i64 =
-            sqlx::query_scalar("select count(*) from revisions where object_type <> 'table_map'")
-                .fetch_one(&mut *conn)
-                .await
-                .unwrap();
+        let revisions: i64 = crate::db::query_scalar(
+            "select count(*) from revisions where object_type <> 'table_map'",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
         assert_eq!(revisions, 6);
-        let audited: i64 = sqlx::query_scalar(
+        let audited: i64 = crate::db::query_scalar(
             "select count(*) from audit_log where action like 'field.%' or action like 'rule.%'",
         )
         .fetch_one(&mut *conn)
@@ -913,7 +906,8 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn fields_edit_in_place_and_restore_any_revision(pool: SqlitePool) {
+    async fn fields_edit_in_place_and_restore_any_revision(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
         let map_id = map(&mut conn).await;
@@ -969,7 +963,8 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn rule_revisions_read_back_whole_and_restore(pool: SqlitePool) {
+    async fn rule_revisions_read_back_whole_and_restore(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
         let map_id = map(&mut conn).await;
@@ -983,7 +978,7 @@ mod tests {
         .unwrap();
         // Early status changes stored only what changed; they still read
         // back as the whole rule.
-        sqlx::query(
+        crate::db::query(
             "insert into revisions (object_type, object_id, revision, environment_id, action, author, created_at, snapshot)
              select 'conflict_rule', $1, 2, environment_id, 'update', 'cli', created_at, '{\"status\":\"accepted\",\"superseded_by\":null}'
              from revisions where object_type = 'conflict_rule' and object_id = $2",
@@ -993,11 +988,13 @@ mod tests {
         .execute(&mut *conn)
         .await
         .unwrap();
-        sqlx::query("update conflict_rules set status = 'accepted', revision = 2 where id = $1")
-            .bind(id)
-            .execute(&mut *conn)
-            .await
-            .unwrap();
+        crate::db::query(
+            "update conflict_rules set status = 'accepted', revision = 2 where id = $1",
+        )
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
         let two: RuleContent =
             crate::revisions::state_at(&mut conn, "conflict_rule", id, 2, "rule")
                 .await
@@ -1026,7 +1023,8 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn rules_need_a_rationale_and_a_successor_of_the_same_map(pool: SqlitePool) {
+    async fn rules_need_a_rationale_and_a_successor_of_the_same_map(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
         let map_id = map(&mut conn).await;

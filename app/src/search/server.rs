@@ -1,19 +1,19 @@
 //! Keeping the search index current, and querying it.
 
 use super::{Hit, MARK_END, MARK_START};
+use crate::db::Conn;
 use crate::error::AppError;
-use sqlx::SqliteConnection;
 
 /// Rebuilds the index rows of one map (its own row, its fields, its rules).
 /// Call it in the same transaction as any write that touches the map; a
 /// deleted map simply drops out.
 #[tracing::instrument(skip_all, fields(map.id = map_id))]
-pub async fn reindex_map(conn: &mut SqliteConnection, map_id: i64) -> Result<(), AppError> {
-    sqlx::query("delete from search_index where map_id = $1")
+pub async fn reindex_map(conn: &mut dyn Conn, map_id: i64) -> Result<(), AppError> {
+    crate::db::query("delete from search_index where map_id = $1")
         .bind(map_id)
         .execute(&mut *conn)
         .await?;
-    sqlx::query(
+    crate::db::query(
         "insert into search_index (title, body, kind, object_id, map_id, environment_id)
          select name,
                 name || ' ' || fo_entity || ' ' || dataverse_table || ' ' || tags || ' ' || not_synced_reason || ' ' || notes,
@@ -23,7 +23,7 @@ pub async fn reindex_map(conn: &mut SqliteConnection, map_id: i64) -> Result<(),
     .bind(map_id)
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
+    crate::db::query(
         "insert into search_index (title, body, kind, object_id, map_id, environment_id)
          select f.fo_field || ' ↔ ' || f.dataverse_column, f.fo_field || ' ' || f.dataverse_column || ' ' || f.default_value,
                 'field', f.id, f.map_id, m.environment_id
@@ -33,7 +33,7 @@ pub async fn reindex_map(conn: &mut SqliteConnection, map_id: i64) -> Result<(),
     .bind(map_id)
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
+    crate::db::query(
         "insert into search_index (title, body, kind, object_id, map_id, environment_id)
          select coalesce(f.fo_field || ' ↔ ' || f.dataverse_column, 'Map default rule'), r.rationale,
                 'rule', r.id, r.map_id, m.environment_id
@@ -60,12 +60,12 @@ struct Row {
 /// The best matches for an FTS5 query (see [`super::fts_query`]) in one environment.
 #[tracing::instrument(skip_all)]
 pub async fn search(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
     fts_query: &str,
     limit: i64,
 ) -> Result<Vec<Hit>, AppError> {
-    let rows: Vec<Row> = sqlx::query_as(
+    let rows: Vec<Row> = crate::db::query_as(
         "select s.kind, cast(s.object_id as integer) as object_id, cast(s.map_id as integer) as map_id,
                 m.name as map_name, s.title,
                 snippet(search_index, 1, char(1), char(2), '…', 14) as snippet
@@ -110,10 +110,12 @@ mod tests {
     use crate::environments::{server as envs, validate_environment};
     use crate::rules::server::{NewRule, create_field, create_rule};
     use crate::rules::{EnforcedBy, RuleStatus, Winner, validate_field};
-    use sqlx::SqlitePool;
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn rationale_words_find_the_rule_and_edits_keep_the_index_current(pool: SqlitePool) {
+    async fn rationale_words_find_the_rule_and_edits_keep_the_index_current(
+        pool: sqlx::SqlitePool,
+    ) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
         envs::save(

@@ -3,9 +3,9 @@
 //! holds [`SCHEDULER`] and runs the scheduled work. The server crate's
 //! `lease` module keeps them; pages read them here.
 
+use crate::db::Conn;
 use crate::db::db_time;
 use chrono::Utc;
-use sqlx::SqliteConnection;
 use std::time::Duration;
 
 /// The lease whose holder runs the scheduled work.
@@ -18,7 +18,7 @@ const FORGET_AFTER: chrono::TimeDelta = chrono::TimeDelta::days(1);
 /// taken when it is free, expired or already `holder`'s. Gives its term
 /// when `holder` holds it now, `None` when another server does.
 pub async fn try_hold(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     name: &str,
     holder: &str,
     now: chrono::DateTime<Utc>,
@@ -27,7 +27,7 @@ pub async fn try_hold(
     let expires = now + chrono::TimeDelta::from_std(ttl).unwrap_or(chrono::TimeDelta::MAX);
     // Every expression of the update reads the row as it was, so `term`
     // and `acquired_at` compare the old holder with the new.
-    sqlx::query_scalar(
+    crate::db::query_scalar(
         "insert into leases (name, holder, term, acquired_at, expires_at)
          values ($1, $2, 1, $3, $4)
          on conflict (name) do update set
@@ -48,12 +48,8 @@ pub async fn try_hold(
 
 /// Gives up `name` if `holder` holds it: the lease ends now, and the
 /// next server to try takes it (in the next term: the row stays).
-pub async fn release(
-    conn: &mut SqliteConnection,
-    name: &str,
-    holder: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("update leases set expires_at = $3 where name = $1 and holder = $2")
+pub async fn release(conn: &mut dyn Conn, name: &str, holder: &str) -> Result<(), sqlx::Error> {
+    crate::db::query("update leases set expires_at = $3 where name = $1 and holder = $2")
         .bind(name)
         .bind(holder)
         .bind(db_time(chrono::DateTime::UNIX_EPOCH))
@@ -65,11 +61,11 @@ pub async fn release(
 /// Who holds `name` now, with the term and since when; `None` when it is
 /// free or expired.
 pub async fn holder(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     name: &str,
     now: chrono::DateTime<Utc>,
 ) -> Result<Option<(String, i64, String)>, sqlx::Error> {
-    sqlx::query_as(
+    crate::db::query_as(
         "select holder, term, acquired_at from leases where name = $1 and expires_at > $2",
     )
     .bind(name)
@@ -80,10 +76,10 @@ pub async fn holder(
 
 /// The ids of the servers alive now (their `server:` lease unexpired).
 pub async fn live_servers(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     now: chrono::DateTime<Utc>,
 ) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(
+    crate::db::query_scalar(
         "select holder from leases where name like 'server:%' and expires_at > $1 order by holder",
     )
     .bind(db_time(now))
@@ -93,10 +89,10 @@ pub async fn live_servers(
 
 /// Deletes the leases of servers gone for a day; gives how many.
 pub async fn forget_gone(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     now: chrono::DateTime<Utc>,
 ) -> Result<u64, sqlx::Error> {
-    sqlx::query("delete from leases where name like 'server:%' and expires_at < $1")
+    crate::db::query("delete from leases where name like 'server:%' and expires_at < $1")
         .bind(db_time(now - FORGET_AFTER))
         .execute(conn)
         .await
@@ -107,10 +103,12 @@ pub async fn forget_gone(
 mod tests {
     use super::*;
     use chrono::TimeDelta;
-    use sqlx::SqlitePool;
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn a_lease_goes_to_one_server_and_to_another_only_once_it_runs_out(pool: SqlitePool) {
+    async fn a_lease_goes_to_one_server_and_to_another_only_once_it_runs_out(
+        pool: sqlx::SqlitePool,
+    ) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         let t0 = Utc::now();
         let ttl = Duration::from_secs(30);
@@ -158,7 +156,8 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn live_servers_are_those_whose_lease_runs(pool: SqlitePool) {
+    async fn live_servers_are_those_whose_lease_runs(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         let now = Utc::now();
         let ttl = Duration::from_secs(30);
@@ -174,7 +173,7 @@ mod tests {
         try_hold(&mut conn, SCHEDULER, "a", now, ttl).await.unwrap();
         assert_eq!(live_servers(&mut conn, now).await.unwrap(), ["a"]);
         assert_eq!(forget_gone(&mut conn, now).await.unwrap(), 1);
-        let left: i64 = sqlx::query_scalar("select count(*) from leases")
+        let left: i64 = crate::db::query_scalar("select count(*) from leases")
             .fetch_one(&mut *conn)
             .await
             .unwrap();

@@ -3,8 +3,8 @@
 //! retried batch adds nothing twice.
 
 use super::{Point, SLOTS, Sample, grain_for, percentile};
+use crate::db::{Conn, Pool, QueryBuilder};
 use crate::error::AppError;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 use std::collections::{HashMap, HashSet};
 
 /// The grains every sample adds to, with their period in seconds.
@@ -46,14 +46,14 @@ pub struct Stored {
 /// sample and grain.
 #[tracing::instrument(skip_all, fields(samples = samples.len()))]
 pub async fn ingest(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     environment_id: i64,
     samples: &[Sample],
 ) -> Result<Stored, AppError> {
     // Item ids never seen before; a repeat inside the batch counts once.
     let mut fresh: HashSet<String> = HashSet::new();
     for chunk in samples.chunks(300) {
-        let mut q: QueryBuilder<Sqlite> =
+        let mut q: QueryBuilder<'_> =
             QueryBuilder::new("insert into throughput_items (environment_id, item_id, minute) ");
         q.push_values(chunk, |mut b, s| {
             b.push_bind(environment_id)
@@ -94,7 +94,7 @@ pub async fn ingest(
     }
     let counts: Vec<_> = counts.into_iter().collect();
     for chunk in counts.chunks(150) {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+        let mut q: QueryBuilder<'_> = QueryBuilder::new(
             "insert into throughput (map_id, direction, grain, bucket, synced, failed) ",
         );
         q.push_values(
@@ -116,7 +116,7 @@ pub async fn ingest(
     }
     let latency: Vec<_> = latency.into_iter().collect();
     for chunk in latency.chunks(150) {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+        let mut q: QueryBuilder<'_> = QueryBuilder::new(
             "insert into throughput_latency (map_id, direction, grain, bucket, slot, n) ",
         );
         q.push_values(
@@ -142,14 +142,14 @@ pub async fn ingest(
 /// from `from` to `to` (Unix seconds, `to` exclusive), at the grain the
 /// range calls for; periods without data are left out.
 pub async fn series(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     map_id: i64,
     direction: Option<&str>,
     from: i64,
     to: i64,
 ) -> Result<(&'static str, Vec<Point>), AppError> {
     let (grain, _) = grain_for(to - from);
-    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+    let rows: Vec<(i64, i64, i64)> = crate::db::query_as(
         "select bucket, sum(synced), sum(failed) from throughput
          where map_id = $1 and direction in ('fo_to_dataverse', 'dataverse_to_fo') and grain = $2 and bucket >= $3 and bucket < $4
            and (cast($5 as text) is null or direction = $6)
@@ -163,7 +163,7 @@ pub async fn series(
     .bind(direction)
     .fetch_all(&mut *conn)
     .await?;
-    let latency: Vec<(i64, i64, i64)> = sqlx::query_as(
+    let latency: Vec<(i64, i64, i64)> = crate::db::query_as(
         "select bucket, slot, sum(n) from throughput_latency
          where map_id = $1 and direction in ('fo_to_dataverse', 'dataverse_to_fo') and grain = $2 and bucket >= $3 and bucket < $4
            and (cast($5 as text) is null or direction = $6)
@@ -205,18 +205,18 @@ pub async fn series(
 
 /// Deletes minute rows and remembered item ids older than `cutoff` (Unix
 /// seconds); hours and days stay. Gives the minute rows deleted.
-pub async fn prune(pool: &SqlitePool, cutoff: i64) -> Result<u64, AppError> {
+pub async fn prune(pool: &Pool, cutoff: i64) -> Result<u64, AppError> {
     let mut tx = crate::db::begin_write(pool).await?;
-    let n = sqlx::query("delete from throughput where grain = 'minute' and bucket < $1")
+    let n = crate::db::query("delete from throughput where grain = 'minute' and bucket < $1")
         .bind(cutoff)
         .execute(&mut *tx)
         .await?
         .rows_affected();
-    sqlx::query("delete from throughput_latency where grain = 'minute' and bucket < $1")
+    crate::db::query("delete from throughput_latency where grain = 'minute' and bucket < $1")
         .bind(cutoff)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("delete from throughput_items where minute < $1")
+    crate::db::query("delete from throughput_items where minute < $1")
         .bind(cutoff)
         .execute(&mut *tx)
         .await?;
@@ -233,12 +233,12 @@ const SYNC_DIRECTIONS: &str = "('fo_to_dataverse', 'dataverse_to_fo')";
 /// joined by commas: sqlx hands rows over one at a time, a few
 /// microseconds each, so thousands of periods come as one text per map.
 pub async fn packed_flow(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     maps: &[i64],
     grain: &str,
     (from, to): (i64, i64),
 ) -> Result<Vec<(i64, String, String)>, AppError> {
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    Ok(crate::db::query_as(sqlx::AssertSqlSafe(format!(
         "select map_id, direction, group_concat(bucket || ':' || synced || ':' || failed)
          from throughput
          where map_id in (select value from json_each($1)) and direction in {SYNC_DIRECTIONS}
@@ -257,12 +257,12 @@ pub async fn packed_flow(
 /// both directions, packed per map as `bucket:slot:n` cells (see
 /// [`packed_flow`]).
 pub async fn packed_latency(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     maps: &[i64],
     grain: &str,
     (from, to): (i64, i64),
 ) -> Result<Vec<(i64, String)>, AppError> {
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    Ok(crate::db::query_as(sqlx::AssertSqlSafe(format!(
         "select map_id, group_concat(bucket || ':' || slot || ':' || n)
          from throughput_latency
          where map_id in (select value from json_each($1)) and direction in {SYNC_DIRECTIONS}
@@ -279,11 +279,11 @@ pub async fn packed_latency(
 
 /// Synced and failed per map and hour of `maps` in `[from, to)`.
 pub async fn hourly(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     maps: &[i64],
     (from, to): (i64, i64),
 ) -> Result<Vec<(i64, i64, i64, i64)>, AppError> {
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    Ok(crate::db::query_as(sqlx::AssertSqlSafe(format!(
         "select map_id, bucket, sum(synced), sum(failed) from throughput
          where map_id in (select value from json_each($1)) and direction in {SYNC_DIRECTIONS}
            and grain = 'hour' and bucket >= $2 and bucket < $3
@@ -298,11 +298,11 @@ pub async fn hourly(
 
 /// A map's synced and failed records over whole days in `[from, to)`.
 pub async fn day_totals(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     map_id: i64,
     (from, to): (i64, i64),
 ) -> Result<(i64, i64), AppError> {
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    Ok(crate::db::query_as(sqlx::AssertSqlSafe(format!(
         "select coalesce(sum(synced), 0), coalesce(sum(failed), 0) from throughput
          where map_id = $1 and direction in {SYNC_DIRECTIONS}
            and grain = 'day' and bucket >= $2 and bucket < $3"
@@ -320,7 +320,7 @@ mod tests {
     use crate::throughput::{RawSample, check_sample};
     use std::collections::HashMap;
 
-    async fn map(conn: &mut SqliteConnection) -> (i64, i64) {
+    async fn map(conn: &mut dyn Conn) -> (i64, i64) {
         let (env, id) = crate::maps::server::uat_with_starter(conn).await;
         (env.id, id)
     }
@@ -363,7 +363,8 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn a_stored_total_never_passes_the_exact_limit(pool: SqlitePool) {
+    async fn a_stored_total_never_passes_the_exact_limit(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         let (env, map_id) = map(&mut conn).await;
         let first = sample(map_id, "2026-11-26T10:15:00Z", 1_000_000_000, vec![]);
@@ -371,17 +372,19 @@ mod tests {
             .await
             .unwrap();
         // Bring the stored minute next to the limit, as years of data would.
-        sqlx::query("update throughput set synced = $1 where map_id = $2 and grain = 'minute'")
-            .bind(crate::throughput::MAX_STORED_TOTAL - 10)
-            .bind(map_id)
-            .execute(&mut *conn)
-            .await
-            .unwrap();
+        crate::db::query(
+            "update throughput set synced = $1 where map_id = $2 and grain = 'minute'",
+        )
+        .bind(crate::throughput::MAX_STORED_TOTAL - 10)
+        .bind(map_id)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
         let mut second = sample(map_id, "2026-11-26T10:15:00Z", 11, vec![]);
         second.item_id = "another".into();
         let err = ingest(&mut conn, env, &[second]).await.unwrap_err();
         assert_eq!(err.status(), 422, "{err}");
-        let stored: (i64, String) = sqlx::query_as(
+        let stored: (i64, String) = crate::db::query_as(
             "select synced, typeof(synced) from throughput where map_id = $1 and grain = 'minute'",
         )
         .bind(map_id)
@@ -395,7 +398,8 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn samples_roll_up_once_and_minutes_are_pruned(pool: SqlitePool) {
+    async fn samples_roll_up_once_and_minutes_are_pruned(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         let (env, map_id) = map(&mut conn).await;
         let batch = vec![

@@ -3,9 +3,9 @@
 use super::{TOKEN_PREFIX, TokenSummary, check_token_name};
 use crate::audit::server::{Actor, Event, record};
 use crate::auth::server::{random_secret, secret_hash};
+use crate::db::Conn;
 use crate::db::{db_now, db_time};
 use crate::error::{AppError, OnConstraint as _};
-use sqlx::SqliteConnection;
 
 /// The identity behind a valid bearer token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,14 +20,14 @@ pub struct TokenIdentity {
 /// never stored.
 #[tracing::instrument(skip_all)]
 pub async fn create(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     name: &str,
 ) -> Result<(i64, String), AppError> {
     let name = check_token_name(name).map_err(|m| AppError::validation("name", m))?;
     let secret = format!("{TOKEN_PREFIX}{}", random_secret());
     let prefix: String = secret.chars().take(TOKEN_PREFIX.len() + 6).collect();
-    let id: i64 = sqlx::query_scalar(
+    let id: i64 = crate::db::query_scalar(
         "insert into api_tokens (name, token_hash, prefix, created_by, created_at)
          values ($1, $2, $3, $4, $5) returning id",
     )
@@ -57,7 +57,7 @@ pub async fn create(
 
 /// Every token, newest first, naming who created it.
 #[tracing::instrument(skip_all)]
-pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<TokenSummary>, AppError> {
+pub async fn list(conn: &mut dyn Conn) -> Result<Vec<TokenSummary>, AppError> {
     /// A token row; its creator is named from `auth`'s users.
     #[derive(sqlx::FromRow)]
     struct Row {
@@ -69,7 +69,7 @@ pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<TokenSummary>, AppE
         last_used_at: Option<String>,
         revoked_at: Option<String>,
     }
-    let rows: Vec<Row> = sqlx::query_as(
+    let rows: Vec<Row> = crate::db::query_as(
         "select id, name, prefix, created_by, created_at, last_used_at, revoked_at
          from api_tokens order by revoked_at is not null, id desc",
     )
@@ -92,8 +92,8 @@ pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<TokenSummary>, AppE
 
 /// Live (unrevoked) tokens, and how many of them were used since `since`.
 #[tracing::instrument(skip_all)]
-pub async fn usage(conn: &mut SqliteConnection, since: &str) -> Result<(i64, i64), AppError> {
-    Ok(sqlx::query_as(
+pub async fn usage(conn: &mut dyn Conn, since: &str) -> Result<(i64, i64), AppError> {
+    Ok(crate::db::query_as(
         "select count(*), coalesce(sum(case when last_used_at >= $1 then 1 else 0 end), 0) from api_tokens where revoked_at is null",
     )
     .bind(since)
@@ -103,9 +103,9 @@ pub async fn usage(conn: &mut SqliteConnection, since: &str) -> Result<(i64, i64
 
 /// Revokes a token; it stops working at once. Revoking twice is harmless.
 #[tracing::instrument(skip_all, fields(token.id = id))]
-pub async fn revoke(conn: &mut SqliteConnection, actor: &Actor, id: i64) -> Result<(), AppError> {
+pub async fn revoke(conn: &mut dyn Conn, actor: &Actor, id: i64) -> Result<(), AppError> {
     let row: Option<(String, Option<String>)> =
-        sqlx::query_as("select name, revoked_at from api_tokens where id = $1")
+        crate::db::query_as("select name, revoked_at from api_tokens where id = $1")
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?;
@@ -113,7 +113,7 @@ pub async fn revoke(conn: &mut SqliteConnection, actor: &Actor, id: i64) -> Resu
     if revoked.is_some() {
         return Ok(());
     }
-    sqlx::query("update api_tokens set revoked_at = $1 where id = $2")
+    crate::db::query("update api_tokens set revoked_at = $1 where id = $2")
         .bind(db_now())
         .bind(id)
         .execute(&mut *conn)
@@ -138,13 +138,13 @@ pub async fn revoke(conn: &mut SqliteConnection, actor: &Actor, id: i64) -> Resu
 /// read into a write.
 #[tracing::instrument(skip_all)]
 pub async fn authenticate(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     secret: &str,
 ) -> Result<Option<TokenIdentity>, AppError> {
     if !secret.starts_with(TOKEN_PREFIX) {
         return Ok(None);
     }
-    let row: Option<(i64, String, Option<String>)> = sqlx::query_as(
+    let row: Option<(i64, String, Option<String>)> = crate::db::query_as(
         "select id, name, last_used_at from api_tokens where token_hash = $1 and revoked_at is null",
     )
     .bind(secret_hash(secret))
@@ -159,7 +159,7 @@ pub async fn authenticate(
     // runs only when the noted time is stale; and noting the use is
     // best-effort: a busy database must not refuse a valid token.
     if last_used.is_none_or(|t| t < stale) {
-        let noted = sqlx::query(
+        let noted = crate::db::query(
             "update api_tokens set last_used_at = $1
              where id = $2 and (last_used_at is null or last_used_at < $3)",
         )
@@ -178,10 +178,10 @@ pub async fn authenticate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sqlx::SqlitePool;
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn a_token_authenticates_until_revoked_and_notes_its_use(pool: SqlitePool) {
+    async fn a_token_authenticates_until_revoked_and_notes_its_use(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
         let (id, secret) = create(&mut conn, &cli, "collector").await.unwrap();
@@ -202,15 +202,17 @@ mod tests {
         assert_eq!(authenticate(&mut conn, "dwc_wrong").await.unwrap(), None);
         revoke(&mut conn, &cli, id).await.unwrap();
         assert_eq!(authenticate(&mut conn, &secret).await.unwrap(), None);
-        let actions: Vec<String> = sqlx::query_scalar("select action from audit_log order by id")
-            .fetch_all(&mut *conn)
-            .await
-            .unwrap();
+        let actions: Vec<String> =
+            crate::db::query_scalar("select action from audit_log order by id")
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap();
         assert_eq!(actions, vec!["token.create", "token.revoke"]);
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn token_names_are_unique(pool: SqlitePool) {
+    async fn token_names_are_unique(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         create(&mut conn, &Actor::cli(), "collector").await.unwrap();
         let err = create(&mut conn, &Actor::cli(), "collector")
@@ -220,10 +222,11 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn the_secret_is_not_stored(pool: SqlitePool) {
+    async fn the_secret_is_not_stored(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         let (_, secret) = create(&mut conn, &Actor::cli(), "collector").await.unwrap();
-        let stored: String = sqlx::query_scalar("select token_hash from api_tokens")
+        let stored: String = crate::db::query_scalar("select token_hash from api_tokens")
             .fetch_one(&mut *conn)
             .await
             .unwrap();

@@ -7,11 +7,11 @@ use super::{
     Annotation, Chart, HOUR, Kind, PALETTE, Series, Shade, Span, TrendPage, TrendQuery,
     category_color, direction_color, resolve,
 };
+use crate::db::Conn;
 use crate::db::db_time_secs as stored;
 use crate::error::AppError;
 use crate::errors::Category;
 use chrono::DateTime;
-use sqlx::SqliteConnection;
 use std::collections::{BTreeMap, HashMap};
 
 /// Maps named in one chart, at most; the rest are summed as "Other maps".
@@ -78,7 +78,7 @@ fn unix(stored: &str) -> Option<i64> {
 /// `now` (Unix seconds).
 #[tracing::instrument(skip(conn))]
 pub async fn load(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     page: &str,
     q: &TrendQuery,
     now: i64,
@@ -199,10 +199,7 @@ pub async fn load(
 }
 
 /// Map state changes in the range, newest first, at most 12.
-async fn annotations(
-    conn: &mut SqliteConnection,
-    s: &Scope<'_>,
-) -> Result<Vec<Annotation>, AppError> {
+async fn annotations(conn: &mut dyn Conn, s: &Scope<'_>) -> Result<Vec<Annotation>, AppError> {
     let rows = crate::maps::server::state_changes(
         conn,
         s.env_id,
@@ -225,7 +222,7 @@ async fn annotations(
 /// The errors-by-category chart of a whole environment over `span` (the
 /// weekly review shows it by day).
 pub async fn errors_chart(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     env_id: i64,
     span: Span,
     now: i64,
@@ -242,7 +239,7 @@ pub async fn errors_chart(
 }
 
 /// Error entries per hour or day, stacked by (effective) category.
-async fn errors_by_category(conn: &mut SqliteConnection, s: &Scope<'_>) -> Result<Chart, AppError> {
+async fn errors_by_category(conn: &mut dyn Conn, s: &Scope<'_>) -> Result<Chart, AppError> {
     let grain = if s.span.step == HOUR {
         crate::errors::server::Grain::Hour
     } else {
@@ -290,10 +287,7 @@ async fn errors_by_category(conn: &mut SqliteConnection, s: &Scope<'_>) -> Resul
 }
 
 /// Error groups first seen, and groups resolved, per period.
-async fn groups_new_resolved(
-    conn: &mut SqliteConnection,
-    s: &Scope<'_>,
-) -> Result<Chart, AppError> {
+async fn groups_new_resolved(conn: &mut dyn Conn, s: &Scope<'_>) -> Result<Chart, AppError> {
     let (from, to) = (stored(s.span.from), stored(s.span.to));
     let (first, resolved) =
         crate::errors::server::new_and_resolved_times(conn, s.env_id, s.map, (&from, &to)).await?;
@@ -333,7 +327,7 @@ type Flow = (Vec<i64>, Vec<i64>, String);
 
 /// Records synced per period and the share that failed: per direction for
 /// one map, per map (the busiest named, the rest summed) for all.
-async fn throughput(conn: &mut SqliteConnection, s: &Scope<'_>) -> Result<Vec<Chart>, AppError> {
+async fn throughput(conn: &mut dyn Conn, s: &Scope<'_>) -> Result<Vec<Chart>, AppError> {
     let grain = if s.span.step == HOUR { "hour" } else { "day" };
     let packed =
         crate::throughput::server::packed_flow(conn, &s.map_ids(), grain, (s.span.from, s.span.to))
@@ -473,7 +467,7 @@ fn unpack(cells: &str) -> impl Iterator<Item = [i64; 3]> + '_ {
 /// Sync latency where clients sent it: p50 and p95 for one map, p95 per
 /// map for all, from the periods' latency histograms (a percentile is the
 /// upper bound of its power-of-two slot).
-async fn latency(conn: &mut SqliteConnection, s: &Scope<'_>) -> Result<Chart, AppError> {
+async fn latency(conn: &mut dyn Conn, s: &Scope<'_>) -> Result<Chart, AppError> {
     let grain = if s.span.step == HOUR { "hour" } else { "day" };
     let packed = crate::throughput::server::packed_latency(
         conn,
@@ -582,7 +576,7 @@ fn top_series(mut per_map: Vec<(i64, Vec<Option<f64>>)>, s: &Scope<'_>) -> Vec<S
 
 /// F&O minus Dataverse record counts per map, the last count of each
 /// period.
-async fn count_difference(conn: &mut SqliteConnection, s: &Scope<'_>) -> Result<Chart, AppError> {
+async fn count_difference(conn: &mut dyn Conn, s: &Scope<'_>) -> Result<Chart, AppError> {
     // The last count of each period per map (SQLite takes the bare
     // columns from the row with the max), from the covering index, packed
     // per map (see `unpack`).
@@ -630,7 +624,7 @@ async fn count_difference(conn: &mut SqliteConnection, s: &Scope<'_>) -> Result<
 
 /// The share of compared records that differed, per finished
 /// reconciliation run (the last of each period).
-async fn drift(conn: &mut SqliteConnection, s: &Scope<'_>) -> Result<Chart, AppError> {
+async fn drift(conn: &mut dyn Conn, s: &Scope<'_>) -> Result<Chart, AppError> {
     let rows = crate::reconcile::server::drift_points(
         conn,
         &s.map_ids(),
@@ -661,13 +655,13 @@ async fn drift(conn: &mut SqliteConnection, s: &Scope<'_>) -> Result<Chart, AppE
 mod tests {
     use super::*;
     use crate::audit::server::Actor;
+    use crate::db::Pool;
     use crate::trends::DAY;
-    use sqlx::SqlitePool;
 
     /// An environment with the starter maps, some errors, throughput,
     /// counts, a reconciliation run and a state change, all within the
     /// last day before `now`.
-    async fn seeded(pool: &SqlitePool, now: i64) -> (i64, i64) {
+    async fn seeded(pool: &Pool, now: i64) -> (i64, i64) {
         let mut conn = pool.acquire().await.unwrap();
         let (env, map) = crate::maps::server::uat_with_starter(&mut conn).await;
         let hour_ago = stored(now - HOUR);
@@ -723,13 +717,13 @@ mod tests {
         crate::throughput::server::ingest(&mut conn, env.id, &[sample])
             .await
             .unwrap();
-        sqlx::query("insert into record_counts (map_id, counted_at, company, fo_count, dataverse_count) values ($1, $2, '', 120, 117)")
+        crate::db::query("insert into record_counts (map_id, counted_at, company, fo_count, dataverse_count) values ($1, $2, '', 120, 117)")
             .bind(map)
             .bind(&hour_ago)
             .execute(&mut *conn)
             .await
             .unwrap();
-        sqlx::query(
+        crate::db::query(
             "insert into reconcile_runs (map_id, kind, status, requested_by, started_at, finished_at, recheck_secs, records, differing, missing_in_fo)
              values ($1, 'sample', 'done', 'cli', $2, $3, 0, 200, 3, 1)",
         )
@@ -739,7 +733,7 @@ mod tests {
         .execute(&mut *conn)
         .await
         .unwrap();
-        sqlx::query("insert into map_state_observations (map_id, state, observed_at) values ($1, 'paused', $2)")
+        crate::db::query("insert into map_state_observations (map_id, state, observed_at) values ($1, 'paused', $2)")
             .bind(map)
             .bind(&hour_ago)
             .execute(&mut *conn)
@@ -749,7 +743,8 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn every_chart_reads_its_rollup(pool: SqlitePool) {
+    async fn every_chart_reads_its_rollup(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let now = chrono::Utc::now().timestamp();
         let (_, map) = seeded(&pool, now).await;
         let mut conn = pool.acquire().await.unwrap();
@@ -820,7 +815,7 @@ mod tests {
         assert_eq!(total(drift), 2.0, "4 of 200 records");
 
         // An editor's category moves the group's history with it.
-        let timeout: i64 = sqlx::query_scalar(
+        let timeout: i64 = crate::db::query_scalar(
             "select id from error_groups where pattern like 'Request timed out%'",
         )
         .fetch_one(&mut *conn)
@@ -854,7 +849,8 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn bad_filters_are_named(pool: SqlitePool) {
+    async fn bad_filters_are_named(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let now = chrono::Utc::now().timestamp();
         seeded(&pool, now).await;
         let mut conn = pool.acquire().await.unwrap();

@@ -9,11 +9,11 @@ use crate::auth::server::{
     set_user_active, set_user_role, user_by_id,
 };
 use crate::auth::{Role, check_new_password, normalize_email};
+use crate::db::Conn;
 use crate::error::AppError;
-use sqlx::SqliteConnection;
 
 /// Every user, active first, then by email.
-pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<UserSummary>, AppError> {
+pub async fn list(conn: &mut dyn Conn) -> Result<Vec<UserSummary>, AppError> {
     crate::auth::server::list_users(conn).await
 }
 
@@ -21,7 +21,7 @@ pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<UserSummary>, AppEr
 /// owns the transaction.
 #[tracing::instrument(skip_all, fields(user.role = %role))]
 pub async fn create(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     email: &str,
     password: String,
@@ -52,7 +52,7 @@ pub async fn create(
 /// the new role applies at once.
 #[tracing::instrument(skip_all, fields(user.id = id, user.role = %role))]
 pub async fn change_role(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     id: i64,
     role: Role,
@@ -87,7 +87,7 @@ pub async fn change_role(
 /// last active admin cannot be deactivated.
 #[tracing::instrument(skip_all, fields(user.id = id, user.active = active))]
 pub async fn set_active(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     id: i64,
     active: bool,
@@ -129,7 +129,7 @@ pub async fn set_active(
 /// sessions, so the old password's sign-ins stop working at once.
 #[tracing::instrument(skip_all, fields(user.id = id))]
 pub async fn set_password(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     actor: &Actor,
     id: i64,
     password: String,
@@ -157,17 +157,17 @@ pub async fn set_password(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sqlx::SqlitePool;
 
-    async fn audit_actions(conn: &mut SqliteConnection) -> Vec<String> {
-        sqlx::query_scalar("select action from audit_log order by id")
+    async fn audit_actions(conn: &mut dyn Conn) -> Vec<String> {
+        crate::db::query_scalar("select action from audit_log order by id")
             .fetch_all(conn)
             .await
             .unwrap()
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn creating_a_user_validates_input_and_is_audited(pool: SqlitePool) {
+    async fn creating_a_user_validates_input_and_is_audited(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
         let err = create(
@@ -207,7 +207,8 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn the_last_active_admin_can_be_neither_demoted_nor_deactivated(pool: SqlitePool) {
+    async fn the_last_active_admin_can_be_neither_demoted_nor_deactivated(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
         let admin = create(
@@ -254,7 +255,10 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn a_password_reset_replaces_the_hash_ends_sessions_and_is_audited(pool: SqlitePool) {
+    async fn a_password_reset_replaces_the_hash_ends_sessions_and_is_audited(
+        pool: sqlx::SqlitePool,
+    ) {
+        let pool = crate::db::Pool::from(pool);
         use crate::auth::server::{create_session, find_login, verify_password};
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
@@ -290,7 +294,7 @@ mod tests {
             .await
         );
         assert!(!verify_password("long enough pw!".into(), Some(row.password_hash)).await);
-        let sessions: i64 = sqlx::query_scalar("select count(*) from sessions")
+        let sessions: i64 = crate::db::query_scalar("select count(*) from sessions")
             .fetch_one(&mut *conn)
             .await
             .unwrap();
@@ -302,7 +306,8 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn deactivation_ends_the_users_sessions(pool: SqlitePool) {
+    async fn deactivation_ends_the_users_sessions(pool: sqlx::SqlitePool) {
+        let pool = crate::db::Pool::from(pool);
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
         let id = create(
@@ -318,7 +323,7 @@ mod tests {
             .await
             .unwrap();
         set_active(&mut conn, &cli, id, false).await.unwrap();
-        let n: i64 = sqlx::query_scalar("select count(*) from sessions")
+        let n: i64 = crate::db::query_scalar("select count(*) from sessions")
             .fetch_one(&mut *conn)
             .await
             .unwrap();

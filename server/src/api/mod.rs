@@ -126,7 +126,7 @@ fn reject_error(e: AppError) -> Response {
 /// The environment a batch names, or a validation error that says how to
 /// add it.
 async fn batch_environment(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut dyn app::db::Conn,
     name: &str,
 ) -> Result<app::environments::Environment, AppError> {
     app::environments::server::by_name(conn, name.trim())

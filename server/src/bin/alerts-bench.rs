@@ -32,7 +32,7 @@ async fn main() -> anyhow::Result<()> {
     let pool = server::db::connect(&db).await?;
     let seed_start = Instant::now();
     let h = seed_history(&pool, days, map_count, entries).await?;
-    sqlx::query("analyze").execute(&pool).await?;
+    app::db::query("analyze").execute(&pool).await?;
     let seeded = seed_start.elapsed();
     eprintln!(
         "seeded in {:.1} s; adding {rule_count} rules",
@@ -94,11 +94,11 @@ async fn main() -> anyhow::Result<()> {
     let last = last.expect("at least one round");
     let first = times[0];
     times.sort();
-    let instances: i64 = sqlx::query_scalar("select count(*) from alert_instances")
+    let instances: i64 = app::db::query_scalar("select count(*) from alert_instances")
         .fetch_one(&pool)
         .await?;
     let firing: i64 =
-        sqlx::query_scalar("select count(*) from alert_instances where state = 'firing'")
+        app::db::query_scalar("select count(*) from alert_instances where state = 'firing'")
             .fetch_one(&pool)
             .await?;
 

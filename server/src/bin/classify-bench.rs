@@ -108,7 +108,7 @@ async fn ingest(messages: &[String], n: usize, round: usize) -> anyhow::Result<D
     let db = dir.path().join("bench.db").to_string_lossy().to_string();
     let pool = server::db::connect(&db).await?;
     server::bench::seed(&pool, "Bench", "USMF").await?;
-    let env: i64 = sqlx::query_scalar("select id from environments")
+    let env: i64 = app::db::query_scalar("select id from environments")
         .fetch_one(&pool)
         .await?;
     let actor = app::audit::server::Actor::cli();

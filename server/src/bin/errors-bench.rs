@@ -124,10 +124,10 @@ async fn main() -> anyhow::Result<()> {
         s.await??;
     }
     let ingest = ingest_start.elapsed();
-    let stored: i64 = sqlx::query_scalar("select count(*) from error_entries")
+    let stored: i64 = app::db::query_scalar("select count(*) from error_entries")
         .fetch_one(&pool)
         .await?;
-    let group_count: i64 = sqlx::query_scalar("select count(*) from error_groups")
+    let group_count: i64 = app::db::query_scalar("select count(*) from error_groups")
         .fetch_one(&pool)
         .await?;
     anyhow::ensure!(stored as usize == entries, "stored {stored} of {entries}");
@@ -140,7 +140,7 @@ async fn main() -> anyhow::Result<()> {
     let time = async |path: String| timed_get(&router, &cookie, &path).await;
     let week_ago = (chrono::Utc::now() - chrono::Duration::days(7)).format("%Y-%m-%d");
     let today = chrono::Utc::now().format("%Y-%m-%d");
-    let map_id: i64 = sqlx::query_scalar("select id from table_maps order by id limit 1")
+    let map_id: i64 = app::db::query_scalar("select id from table_maps order by id limit 1")
         .fetch_one(&pool)
         .await?;
     let views = [
@@ -254,14 +254,14 @@ async fn cli_peer(
     for (n, rows_per_tx) in [batch, entries].into_iter().enumerate() {
         let db = dir.path().join(format!("cli-{n}.db"));
         let pool = server::db::connect(&db.to_string_lossy()).await?;
-        sqlx::query(
+        app::db::query(
             "insert into environments (id, name, created_at, updated_at) values (1, 'Bench', '', '')",
         )
         .execute(&pool)
         .await?;
         let mut tx = pool.begin().await?;
         for g in 0..groups {
-            sqlx::query(
+            app::db::query(
                 "insert into error_groups (id, environment_id, direction, category, rule, fingerprint, pattern, first_seen, last_seen, entry_count)
                  values ($1, 1, 'unknown', 'other', '', $2, '', '', '', 0)",
             )

@@ -280,9 +280,10 @@ async fn main() -> anyhow::Result<()> {
     app::environments::server::save(&mut tx, &Actor::cli(), None, &input).await?;
     let env = app::environments::server::by_name(&mut tx, "Bench").await?;
     app::maps::server::apply_starter(&mut tx, &Actor::cli(), &env).await?;
-    let map_id: i64 = sqlx::query_scalar("select id from table_maps where name = 'Customers V3'")
-        .fetch_one(&mut *tx)
-        .await?;
+    let map_id: i64 =
+        app::db::query_scalar("select id from table_maps where name = 'Customers V3'")
+            .fetch_one(&mut *tx)
+            .await?;
     app::rules::server::import_fields(&mut tx, &Actor::cli(), map_id, &fields, "bench").await?;
     tx.commit().await?;
     let url = format!("http://{addr}");

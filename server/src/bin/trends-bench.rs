@@ -78,7 +78,7 @@ async fn main() -> anyhow::Result<()> {
         tx.commit().await?;
     }
     let ingest_time = ingest_start.elapsed();
-    sqlx::query("analyze").execute(&pool).await?;
+    app::db::query("analyze").execute(&pool).await?;
 
     // ---- pages through the real router ----
     let router = build_router(&settings, AppState::new(&settings, pool.clone()));
@@ -158,7 +158,7 @@ async fn main() -> anyhow::Result<()> {
 
     let count = |sql: &'static str| {
         let pool = pool.clone();
-        async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await }
+        async move { app::db::query_scalar::<i64>(sql).fetch_one(&pool).await }
     };
     println!(
         "trends: {days} days x {} maps: {minute_rows} minute rows, {} hour and {} day rows; {} error entries in {} groups ({} group-hours, {} group-days)",

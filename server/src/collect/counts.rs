@@ -10,9 +10,9 @@
 
 use super::{CollectError, RunOutcome, record_failure, record_success};
 use crate::connect::Connector;
+use app::db::Pool;
 use app::db::db_now;
 use app::environments::Environment;
-use sqlx::SqlitePool;
 use std::collections::HashMap;
 
 /// The collector's name in runs.
@@ -179,7 +179,7 @@ pub async fn count_map(
 /// be reached fails the run and nothing is stored.
 #[tracing::instrument(skip_all, fields(environment = %env.name))]
 pub async fn collect_counts(
-    pool: &SqlitePool,
+    pool: &Pool,
     env: &Environment,
     connector: &Connector,
 ) -> Result<RunOutcome, CollectError> {
@@ -189,7 +189,7 @@ pub async fn collect_counts(
 /// [`collect_counts`] of only the maps `only` names (by id), when given:
 /// what a cutover gate asks for when its counts are not fresh.
 pub async fn collect_counts_of(
-    pool: &SqlitePool,
+    pool: &Pool,
     env: &Environment,
     connector: &Connector,
     only: Option<&[i64]>,
@@ -203,7 +203,7 @@ pub async fn collect_counts_of(
 }
 
 async fn counts_inner(
-    pool: &SqlitePool,
+    pool: &Pool,
     env: &Environment,
     connector: &Connector,
     started: &str,

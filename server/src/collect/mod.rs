@@ -6,12 +6,12 @@
 
 use crate::connect::{ConnectError, Connector};
 use app::audit::server::Actor;
+use app::db::Pool;
 use app::db::db_now;
 use app::environments::Environment;
 use app::errors::Source;
 use app::errors::server::{Commit, Origin, RawEntry, Sweeps, check_entry, store_batch};
 use serde_json::Value;
-use sqlx::SqlitePool;
 use std::collections::HashMap;
 
 mod counts;
@@ -50,18 +50,14 @@ pub enum CollectError {
 }
 
 /// Where a collector goes on from.
-async fn cursor(
-    pool: &SqlitePool,
-    env: i64,
-    collector: &str,
-) -> Result<Option<String>, CollectError> {
+async fn cursor(pool: &Pool, env: i64, collector: &str) -> Result<Option<String>, CollectError> {
     let mut conn = pool.acquire().await?;
     Ok(app::collectors::server::cursor(&mut conn, env, collector).await?)
 }
 
 /// Records a failed run; a failure to record it is logged, as the run's
 /// own failure is what the caller reports.
-async fn record_failure(pool: &SqlitePool, env: i64, collector: &str, started: &str, error: &str) {
+async fn record_failure(pool: &Pool, env: i64, collector: &str, started: &str, error: &str) {
     let res = match pool.acquire().await {
         Ok(mut conn) => {
             app::collectors::server::record_run(&mut conn, env, collector, started, 0, Some(error))
@@ -76,7 +72,7 @@ async fn record_failure(pool: &SqlitePool, env: i64, collector: &str, started: &
 
 /// Records a successful run in the transaction of what it stored.
 async fn record_success(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut dyn app::db::Conn,
     env: i64,
     collector: &str,
     started: &str,
@@ -128,7 +124,7 @@ fn trace_key(row: &Value) -> Option<String> {
 /// names its map when the rule book maps that table.
 #[tracing::instrument(skip_all, fields(environment = %env.name))]
 pub async fn collect_errors(
-    pool: &SqlitePool,
+    pool: &Pool,
     sweeps: &Sweeps,
     env: &Environment,
     connector: &Connector,
@@ -142,7 +138,7 @@ pub async fn collect_errors(
 }
 
 async fn collect_errors_inner(
-    pool: &SqlitePool,
+    pool: &Pool,
     sweeps: &Sweeps,
     env: &Environment,
     connector: &Connector,
@@ -275,7 +271,7 @@ pub fn combined_state(statuses: &[&str]) -> Option<&'static str> {
 /// whenever it differs from the last one recorded.
 #[tracing::instrument(skip_all, fields(environment = %env.name))]
 pub async fn collect_map_states(
-    pool: &SqlitePool,
+    pool: &Pool,
     env: &Environment,
     connector: &Connector,
 ) -> Result<RunOutcome, CollectError> {
@@ -288,7 +284,7 @@ pub async fn collect_map_states(
 }
 
 async fn map_states_inner(
-    pool: &SqlitePool,
+    pool: &Pool,
     env: &Environment,
     connector: &Connector,
     started: &str,

@@ -8,11 +8,11 @@
 
 use super::{CollectError, RunOutcome, record_failure, record_success, save_cursor};
 use crate::connect::Connector;
+use app::db::Pool;
 use app::db::db_now;
 use app::environments::Environment;
 use app::throughput::{SLOTS, Sample};
 use chrono::{DateTime, SecondsFormat, Utc};
-use sqlx::SqlitePool;
 use std::collections::BTreeMap;
 
 /// The collector's name in runs and cursors.
@@ -36,7 +36,7 @@ fn flow(direction: &str, master: &str) -> &'static str {
 /// Collects the whole minutes since the last run into the throughput store.
 #[tracing::instrument(skip_all, fields(environment = %env.name))]
 pub async fn collect_throughput(
-    pool: &SqlitePool,
+    pool: &Pool,
     env: &Environment,
     connector: &Connector,
     now: DateTime<Utc>,
@@ -50,7 +50,7 @@ pub async fn collect_throughput(
 }
 
 async fn inner(
-    pool: &SqlitePool,
+    pool: &Pool,
     env: &Environment,
     connector: &Connector,
     now: DateTime<Utc>,

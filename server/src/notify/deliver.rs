@@ -9,8 +9,8 @@ use super::retry::{self, Outcome};
 use app::alerts::Message;
 use app::alerts::channels::{ChannelKind, SweepMessage};
 use app::alerts::outbox::{After, Due};
+use app::db::Pool;
 use app::error::AppError;
-use sqlx::SqlitePool;
 use std::time::Duration;
 
 /// How long a receiver has to answer.
@@ -19,7 +19,7 @@ const TIMEOUT: Duration = Duration::from_secs(15);
 /// Delivers what is due every 5 seconds, until dropped; email goes out
 /// through `mailer` (none configured: email notifications wait and retry,
 /// and say why on the channel's page).
-pub async fn run(pool: SqlitePool, mailer: Option<Mailer>) {
+pub async fn run(pool: Pool, mailer: Option<Mailer>) {
     let client = match client() {
         Ok(c) => c,
         Err(e) => {
@@ -49,7 +49,7 @@ pub fn client() -> reqwest::Result<reqwest::Client> {
 
 /// Sends every notification due at `now`; gives how many were attempted.
 pub async fn deliver_due(
-    pool: &SqlitePool,
+    pool: &Pool,
     client: &reqwest::Client,
     mailer: Option<&Mailer>,
     now: i64,

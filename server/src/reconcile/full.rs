@@ -17,8 +17,8 @@
 
 use super::{Options, Outcome, ReconError, Target, compare_keys, end_run_badly, finish_run};
 use crate::connect::{Connector, page_parts};
+use app::db::Pool;
 use serde::{Deserialize, Serialize};
-use sqlx::SqlitePool;
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{BufReader, BufWriter, Read, Write};
@@ -241,12 +241,7 @@ impl Joined {
     }
 }
 
-async fn save(
-    pool: &SqlitePool,
-    run_id: i64,
-    cp: &Checkpoint,
-    runner: &str,
-) -> Result<bool, ReconError> {
+async fn save(pool: &Pool, run_id: i64, cp: &Checkpoint, runner: &str) -> Result<bool, ReconError> {
     let json = serde_json::to_string(cp).unwrap_or_default();
     let mut conn = pool.acquire().await?;
     app::reconcile::server::save_checkpoint(
@@ -264,7 +259,7 @@ async fn save(
 /// Runs (or resumes) the full diff `run_id`.
 #[tracing::instrument(skip_all, fields(map = %t.map_name, run.id = run_id))]
 pub async fn run_full(
-    pool: &SqlitePool,
+    pool: &Pool,
     connector: &Connector,
     t: &Target,
     run_id: i64,
@@ -296,7 +291,7 @@ pub struct Phases {
 /// [`run_full`], also saying where the time went (logged at the end, and
 /// given to the benchmark).
 pub async fn run_full_timed(
-    pool: &SqlitePool,
+    pool: &Pool,
     connector: &Connector,
     t: &Target,
     run_id: i64,
@@ -327,7 +322,7 @@ pub async fn run_full_timed(
 }
 
 async fn full_inner(
-    pool: &SqlitePool,
+    pool: &Pool,
     connector: &Connector,
     t: &Target,
     run_id: i64,

@@ -21,9 +21,9 @@ pub mod full;
 pub mod runner;
 
 use crate::connect::{ConnectError, Connector};
+use app::db::Pool;
 use compare::{FieldDiff, Plan};
 use serde_json::Value;
-use sqlx::SqlitePool;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -86,11 +86,7 @@ pub struct Target {
 }
 
 /// Loads a map with its fields and finds both entity sets.
-pub async fn target(
-    pool: &SqlitePool,
-    connector: &Connector,
-    map_id: i64,
-) -> Result<Target, ReconError> {
+pub async fn target(pool: &Pool, connector: &Connector, map_id: i64) -> Result<Target, ReconError> {
     let mut conn = pool.acquire().await?;
     let map = app::maps::server::get(&mut conn, map_id).await?;
     if map.deleted {
@@ -163,7 +159,7 @@ pub async fn target(
 
 /// Records a new run as running; gives its id.
 pub async fn begin_run(
-    pool: &SqlitePool,
+    pool: &Pool,
     map_id: i64,
     kind: &str,
     sample_size: Option<i64>,
@@ -185,7 +181,7 @@ pub async fn begin_run(
 }
 
 /// Marks a run failed (or cancelled) with its reason; never fails itself.
-pub async fn end_run_badly(pool: &SqlitePool, run_id: i64, error: &ReconError) {
+pub async fn end_run_badly(pool: &Pool, run_id: i64, error: &ReconError) {
     if matches!(error, ReconError::TakenOver) {
         tracing::warn!(
             run.id = run_id,
@@ -350,7 +346,7 @@ impl Reservoir {
 /// Runs a sample of `size` records per side for run `run_id`.
 #[tracing::instrument(skip_all, fields(map = %t.map_name, run.id = run_id))]
 pub async fn run_sample(
-    pool: &SqlitePool,
+    pool: &Pool,
     connector: &Connector,
     t: &Target,
     run_id: i64,
@@ -419,7 +415,7 @@ pub async fn run_sample(
 /// Stores a run's outcome in one transaction (see
 /// `app::reconcile::server::finish_run`).
 pub async fn finish_run(
-    pool: &SqlitePool,
+    pool: &Pool,
     map_id: i64,
     run_id: i64,
     kind: &str,

@@ -7,8 +7,8 @@
 
 use super::{Options, ReconError, end_run_badly, full::run_full, run_sample, target};
 use crate::connect::Connector;
+use app::db::Pool;
 use app::error::AppError;
-use sqlx::SqlitePool;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -16,7 +16,7 @@ use std::time::Duration;
 
 /// The background runner.
 pub struct Reconciler {
-    pool: SqlitePool,
+    pool: Pool,
     connectors: HashMap<String, Arc<Connector>>,
     work_dir: PathBuf,
     /// This server's id (see [`crate::lease`]), recorded on its runs.
@@ -32,7 +32,7 @@ pub struct Reconciler {
 impl Reconciler {
     /// A runner for these environments' connectors (by environment name).
     pub fn new(
-        pool: SqlitePool,
+        pool: Pool,
         connectors: HashMap<String, Arc<Connector>>,
         work_dir: PathBuf,
         runner: String,

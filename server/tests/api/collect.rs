@@ -10,7 +10,7 @@ use server::simulator::{DriftKind, Fault, SimConfig, TableConfig, serve};
 use std::time::Duration;
 
 struct Setup {
-    pool: sqlx::SqlitePool,
+    pool: app::db::Pool,
     env: app::environments::Environment,
     _dir: tempfile::TempDir,
 }
@@ -61,8 +61,8 @@ fn sim_config(hours: i64, every_secs: u64) -> SimConfig {
     }
 }
 
-async fn count(pool: &sqlx::SqlitePool, sql: &'static str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+async fn count(pool: &app::db::Pool, sql: &'static str) -> i64 {
+    app::db::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
 
 #[tokio::test]
@@ -80,7 +80,7 @@ async fn trace_logs_arrive_across_pages_classified_mapped_and_never_twice() {
     assert_eq!(first.stored, first.read);
     assert!(sim.requests() >= 3, "followed @odata.nextLink");
     let categories: Vec<String> =
-        sqlx::query_scalar("select distinct category from error_groups order by 1")
+        app::db::query_scalar("select distinct category from error_groups order by 1")
             .fetch_all(&s.pool)
             .await
             .unwrap();
@@ -180,7 +180,7 @@ async fn a_failed_run_writes_nothing_and_the_next_run_catches_up_exactly() {
         0
     );
     let (outcome, recorded): (String, String) =
-        sqlx::query_as("select outcome, error from collector_runs")
+        app::db::query_as("select outcome, error from collector_runs")
             .fetch_one(&s.pool)
             .await
             .unwrap();
@@ -405,7 +405,7 @@ async fn map_states_are_recorded_per_map_when_they_change_and_failures_write_not
     let out = collect_map_states(&s.pool, &s.env, &c).await.unwrap();
     assert_eq!(out.read, 12, "two project rows per synced map");
     assert_eq!(out.stored, 6, "one state per synced starter map");
-    let states: Vec<(String, String)> = sqlx::query_as(
+    let states: Vec<(String, String)> = app::db::query_as(
         "select m.name, o.state from map_state_observations o join table_maps m on m.id = o.map_id order by m.name",
     )
     .fetch_all(&s.pool)
@@ -466,7 +466,7 @@ async fn record_counts_come_per_map_from_both_sides_and_a_failed_run_writes_none
     sim.plan([Fault::Throttle(0), Fault::Throttle(0), Fault::Truncated]);
     let out = collect_counts(&s.pool, &s.env, &c).await.unwrap();
     assert_eq!(out.stored, 6, "one row per synced starter map: {out:?}");
-    let rows: Vec<(String, Option<i64>, Option<i64>, String)> = sqlx::query_as(
+    let rows: Vec<(String, Option<i64>, Option<i64>, String)> = app::db::query_as(
         "select m.name, c.fo_count, c.dataverse_count, c.problem
          from record_counts c join table_maps m on m.id = c.map_id where c.company = '' order by m.name",
     )
@@ -514,7 +514,7 @@ async fn record_counts_come_per_map_from_both_sides_and_a_failed_run_writes_none
 
     // Company-specific maps are counted per legal entity in scope (USMF).
     type PerCompany = (String, String, Option<i64>, Option<i64>, String);
-    let per: Vec<PerCompany> = sqlx::query_as(
+    let per: Vec<PerCompany> = app::db::query_as(
         "select m.name, c.company, c.fo_count, c.dataverse_count, c.problem
          from record_counts c join table_maps m on m.id = c.map_id where c.company <> '' order by m.name",
     )
@@ -679,7 +679,7 @@ async fn under_load_the_simulator_throttles_and_the_collector_waits_its_retry_af
     assert_eq!(out.stored, 6);
     assert!(sim.throttled() > 0, "about 24 requests at 6 a second");
     let total: i64 =
-        sqlx::query_scalar("select sum(fo_count) from record_counts where company = ''")
+        app::db::query_scalar("select sum(fo_count) from record_counts where company = ''")
             .fetch_one(&s.pool)
             .await
             .unwrap();
@@ -738,14 +738,14 @@ async fn throughput_is_read_in_whole_minutes_once_with_failures_from_the_queue()
     .await;
     assert_eq!(synced, 60);
     let direction: String =
-        sqlx::query_scalar("select distinct direction from throughput where synced > 0")
+        app::db::query_scalar("select distinct direction from throughput where synced > 0")
             .fetch_one(&s.pool)
             .await
             .unwrap();
     assert_eq!(direction, "fo_to_dataverse", "customers are owned by F&O");
     let to = chrono::DateTime::from_timestamp(minute - 120, 0).unwrap();
     let from = to - chrono::Duration::hours(1);
-    let expected_failed: i64 = sqlx::query_scalar(
+    let expected_failed: i64 = app::db::query_scalar(
         "select count(*) from error_entries e join error_groups g on g.id = e.group_id
          join table_maps m on m.id = g.map_id
          where m.direction <> 'not_synced' and e.occurred_at >= $1 and e.occurred_at < $2",
@@ -769,7 +769,7 @@ async fn throughput_is_read_in_whole_minutes_once_with_failures_from_the_queue()
     // The same minutes again add nothing; the cursor moved past them.
     let again = collect_throughput(&s.pool, &s.env, &c, now).await.unwrap();
     assert_eq!(again.stored, 0);
-    sqlx::query("delete from collector_cursors where collector = $1")
+    app::db::query("delete from collector_cursors where collector = $1")
         .bind(THROUGHPUT)
         .execute(&s.pool)
         .await
@@ -838,7 +838,7 @@ async fn a_connection_test_is_shown_from_the_store_and_a_link_cannot_make_one_up
         );
     }
     // A day later the real test's link says the same.
-    sqlx::query("update connection_tests set tested_at = '2000-01-01T00:00:00.000000Z'")
+    app::db::query("update connection_tests set tested_at = '2000-01-01T00:00:00.000000Z'")
         .execute(&app.pool)
         .await
         .unwrap();
@@ -855,7 +855,7 @@ async fn the_collectors_page_says_which_server_runs_the_scheduled_work() {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     let me: String = loop {
         let holder: Option<String> =
-            sqlx::query_scalar("select holder from leases where name = 'scheduler'")
+            app::db::query_scalar("select holder from leases where name = 'scheduler'")
                 .fetch_optional(&app.pool)
                 .await
                 .unwrap();
@@ -869,7 +869,7 @@ async fn the_collectors_page_says_which_server_runs_the_scheduled_work() {
     let page = app.get("/collectors").await.text().await.unwrap();
     assert!(!page.contains("data-testid=\"scheduling\""));
     // A second server joins.
-    sqlx::query("insert into leases (name, holder, term, acquired_at, expires_at) values ('server:other:1:abcd', 'other:1:abcd', 1, '2026-12-07T10:00:00.000Z', '2999-01-01T00:00:00.000Z')")
+    app::db::query("insert into leases (name, holder, term, acquired_at, expires_at) values ('server:other:1:abcd', 'other:1:abcd', 1, '2026-12-07T10:00:00.000Z', '2999-01-01T00:00:00.000Z')")
         .execute(&app.pool)
         .await
         .unwrap();
@@ -881,7 +881,7 @@ async fn the_collectors_page_says_which_server_runs_the_scheduled_work() {
         "{page}"
     );
     // The holder's lease ran out and no server has taken it yet.
-    sqlx::query(
+    app::db::query(
         "update leases set expires_at = '2000-01-01T00:00:00.000Z' where name = 'scheduler'",
     )
     .execute(&app.pool)

@@ -8,7 +8,10 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 async fn count(app: &TestApp, sql: &'static str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(&app.pool).await.unwrap()
+    app::db::query_scalar(sql)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
 }
 
 async fn push(app: &TestApp, token: &str, body: &Value) -> reqwest::Response {
@@ -73,7 +76,7 @@ async fn a_batch_is_classified_grouped_and_a_retry_stores_nothing_twice() {
     assert_eq!(items[2]["category"], "authentication_permission");
     assert!(items[2]["id"].as_str().unwrap().starts_with("sha256:"));
     let detail: String =
-        sqlx::query_scalar("select detail from error_entries where client_id like 'sha256:%'")
+        app::db::query_scalar("select detail from error_entries where client_id like 'sha256:%'")
             .fetch_one(&app.pool)
             .await
             .unwrap();
@@ -220,7 +223,7 @@ async fn triage_is_audited_a_resolved_group_reopens_and_viewers_only_read() {
     let res = app.post_form("/sfn/triage_error_groups", &triage).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(
-        sqlx::query_scalar::<_, String>("select state from error_groups")
+        app::db::query_scalar::<String>("select state from error_groups")
             .fetch_one(&app.pool)
             .await
             .unwrap(),
@@ -229,7 +232,7 @@ async fn triage_is_audited_a_resolved_group_reopens_and_viewers_only_read() {
 
     push(&app, &token, &batch(json!([entry("2")]))).await;
     let (state, by): (String, String) =
-        sqlx::query_as("select state, state_changed_by from error_groups")
+        app::db::query_as("select state, state_changed_by from error_groups")
             .fetch_one(&app.pool)
             .await
             .unwrap();
@@ -396,7 +399,7 @@ async fn a_server_killed_mid_ingest_loses_no_acknowledged_entry_and_retries_dupl
         .unwrap();
     for b in &acked {
         let n: i64 =
-            sqlx::query_scalar("select count(*) from error_entries where client_id like $1")
+            app::db::query_scalar("select count(*) from error_entries where client_id like $1")
                 .bind(format!("b{b}-%"))
                 .fetch_one(&pool)
                 .await
@@ -411,7 +414,7 @@ async fn a_server_killed_mid_ingest_loses_no_acknowledged_entry_and_retries_dupl
             "retry of batch {b}"
         );
     }
-    let (rows, distinct, counted): (i64, i64, i64) = sqlx::query_as(
+    let (rows, distinct, counted): (i64, i64, i64) = app::db::query_as(
         "select count(*), count(distinct client_id), (select sum(entry_count) from error_groups) from error_entries",
     )
     .fetch_one(&pool)
@@ -420,7 +423,7 @@ async fn a_server_killed_mid_ingest_loses_no_acknowledged_entry_and_retries_dupl
     assert_eq!(rows, (BATCHES * SIZE) as i64);
     assert_eq!(distinct, rows);
     assert_eq!(counted, rows, "group counts agree with the entries");
-    let check: String = sqlx::query_scalar("pragma integrity_check")
+    let check: String = app::db::query_scalar("pragma integrity_check")
         .fetch_one(&pool)
         .await
         .unwrap();
@@ -437,7 +440,7 @@ async fn an_override_is_learned_listed_and_removable_and_only_admins_reclassify(
         "direction": "fo_to_dataverse", "message": format!("Customer {n} was refused by the CreditGate hook") })
     };
     push(&app, &token, &batch(json!([entry("1", "US-1")]))).await;
-    let group: i64 = sqlx::query_scalar("select id from error_groups")
+    let group: i64 = app::db::query_scalar("select id from error_groups")
         .fetch_one(&app.pool)
         .await
         .unwrap();
@@ -455,7 +458,7 @@ async fn an_override_is_learned_listed_and_removable_and_only_admins_reclassify(
     // Another map's entries with the same message take the taught category.
     push(&app, &token, &batch(json!([{ "id": "2", "occurred_at": "2026-11-20T09:15:00Z",
         "direction": "dataverse_to_fo", "message": "Customer US-9 was refused by the CreditGate hook" }]))).await;
-    let taught: Vec<(String,)> = sqlx::query_as(
+    let taught: Vec<(String,)> = app::db::query_as(
         "select coalesce(category_override, category) from error_groups order by id",
     )
     .fetch_all(&app.pool)
@@ -514,7 +517,7 @@ async fn an_override_is_learned_listed_and_removable_and_only_admins_reclassify(
         "{page}"
     );
 
-    let lesson: i64 = sqlx::query_scalar("select id from error_lessons")
+    let lesson: i64 = app::db::query_scalar("select id from error_lessons")
         .fetch_one(&app.pool)
         .await
         .unwrap();

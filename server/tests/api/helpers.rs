@@ -13,7 +13,7 @@ pub struct TestApp {
     /// A client with its own cookie jar that does not follow redirects.
     pub client: reqwest::Client,
     pub db_path: String,
-    pub pool: sqlx::SqlitePool,
+    pub pool: app::db::Pool,
     _dir: tempfile::TempDir,
 }
 

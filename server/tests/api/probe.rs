@@ -212,7 +212,7 @@ async fn without_trusted_proxies_a_forged_forwarding_header_changes_nothing() {
         StatusCode::TOO_MANY_REQUESTS
     );
     let stored: i64 =
-        sqlx::query_scalar("select count(*) from login_failures where key like '127.0.0.1|%'")
+        app::db::query_scalar("select count(*) from login_failures where key like '127.0.0.1|%'")
             .fetch_one(&app.pool)
             .await
             .unwrap();
@@ -268,7 +268,7 @@ async fn only_rfc_3339_times_from_2000_on_are_taken_and_a_leap_second_is_folded(
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let stored: String =
-        sqlx::query_scalar("select occurred_at from error_entries where client_id = 'leap'")
+        app::db::query_scalar("select occurred_at from error_entries where client_id = 'leap'")
             .fetch_one(&app.pool)
             .await
             .unwrap();
@@ -342,11 +342,12 @@ async fn the_field_csv_export_neutralises_formulas() {
     let app = app_with_uat().await;
     app.post_form("/sfn/apply_starter_set", &[("env", "UAT")])
         .await;
-    let map_id: i64 = sqlx::query_scalar("select id from table_maps where name = 'Customers V3'")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    sqlx::query(
+    let map_id: i64 =
+        app::db::query_scalar("select id from table_maps where name = 'Customers V3'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    app::db::query(
         "insert into field_mappings (map_id, fo_field, dataverse_column, direction, value_type, transform, default_value, revision, updated_at)
          values ($1, 'CreditLimit', 'creditlimit', 'both', 'number', 'default', $2, 1, '2026-11-20T08:15:00.000Z')",
     )
@@ -430,7 +431,7 @@ async fn the_api_keeps_storing_while_the_command_line_imports_a_large_file() {
         sent >= 3,
         "the import ended before the API was tried ({sent} batches)"
     );
-    let stored: i64 = sqlx::query_scalar("select count(*) from error_entries")
+    let stored: i64 = app::db::query_scalar("select count(*) from error_entries")
         .fetch_one(&app.pool)
         .await
         .unwrap();

@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 struct Setup {
-    pool: sqlx::SqlitePool,
+    pool: app::db::Pool,
     map_id: i64,
     dir: tempfile::TempDir,
 }
@@ -33,10 +33,11 @@ async fn setup() -> Setup {
     app::maps::server::apply_starter(&mut tx, &Actor::cli(), &env)
         .await
         .unwrap();
-    let map_id: i64 = sqlx::query_scalar("select id from table_maps where name = 'Customers V3'")
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap();
+    let map_id: i64 =
+        app::db::query_scalar("select id from table_maps where name = 'Customers V3'")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
     app::rules::server::import_fields(
         &mut tx,
         &Actor::cli(),
@@ -118,8 +119,8 @@ fn company_key(key: &str) -> String {
     format!("{}/{key}", if i % 5 == 4 { "DEMF" } else { "USMF" })
 }
 
-async fn reported(pool: &sqlx::SqlitePool, run_id: i64) -> BTreeSet<(String, String, String)> {
-    let rows: Vec<(String, String, String)> = sqlx::query_as(
+async fn reported(pool: &app::db::Pool, run_id: i64) -> BTreeSet<(String, String, String)> {
+    let rows: Vec<(String, String, String)> = app::db::query_as(
         "select record_key, kind, field from reconcile_differences where run_id = $1 and change <> 'fixed'",
     )
     .bind(run_id)
@@ -181,7 +182,7 @@ async fn the_sample_and_the_full_diff_report_exactly_the_injected_drift() {
     assert!(reported(&s.pool, run).await.is_subset(&want));
 
     // The next full diff: everything persists, and explanations follow.
-    let explained: i64 = sqlx::query_scalar(
+    let explained: i64 = app::db::query_scalar(
         "update reconcile_differences set explained_by = 'a@example.com', explained_at = '2026-11-27T00:00:00.000Z',
             explanation = 'Renamed in Dataverse on purpose'
          where id = (select min(id) from reconcile_differences where kind = 'field' and run_id =
@@ -203,7 +204,7 @@ async fn the_sample_and_the_full_diff_report_exactly_the_injected_drift() {
         ),
         (0, want.len(), 0)
     );
-    let carried: i64 = sqlx::query_scalar(
+    let carried: i64 = app::db::query_scalar(
         "select count(*) from reconcile_differences where run_id = $1 and explanation = 'Renamed in Dataverse on purpose'",
     )
     .bind(run)
@@ -258,7 +259,7 @@ async fn a_full_diff_is_cancelled_between_pages_and_resumes_from_its_checkpoint(
     let run = begin_run(&s.pool, s.map_id, "full", None, &opts)
         .await
         .unwrap();
-    sqlx::query("update reconcile_runs set cancel_requested = 1 where id = $1")
+    app::db::query("update reconcile_runs set cancel_requested = 1 where id = $1")
         .bind(run)
         .execute(&s.pool)
         .await
@@ -268,7 +269,7 @@ async fn a_full_diff_is_cancelled_between_pages_and_resumes_from_its_checkpoint(
         matches!(err, server::reconcile::ReconError::Cancelled),
         "{err}"
     );
-    let status: String = sqlx::query_scalar("select status from reconcile_runs where id = $1")
+    let status: String = app::db::query_scalar("select status from reconcile_runs where id = $1")
         .bind(run)
         .fetch_one(&s.pool)
         .await
@@ -293,7 +294,7 @@ async fn a_full_diff_is_cancelled_between_pages_and_resumes_from_its_checkpoint(
     .await;
     assert!(stopped.is_err(), "the run was still going");
     let (fo_read, checkpoint): (i64, Option<String>) =
-        sqlx::query_as("select fo_read, checkpoint from reconcile_runs where id = $1")
+        app::db::query_as("select fo_read, checkpoint from reconcile_runs where id = $1")
             .bind(run)
             .fetch_one(&s.pool)
             .await
@@ -324,7 +325,7 @@ async fn a_run_whose_server_is_gone_is_taken_over_once_and_resumes_from_its_chec
     alive.renew(&s.pool).await;
     opts.runner = "alive".into();
     let other_map: i64 =
-        sqlx::query_scalar("select id from table_maps where name <> 'Customers V3' limit 1")
+        app::db::query_scalar("select id from table_maps where name <> 'Customers V3' limit 1")
             .fetch_one(&s.pool)
             .await
             .unwrap();
@@ -371,14 +372,14 @@ async fn a_run_whose_server_is_gone_is_taken_over_once_and_resumes_from_its_chec
     );
     let (took_b, took_c) = tokio::join!(b.adopt_orphans(), c2.adopt_orphans());
     assert_eq!(took_b.unwrap() + took_c.unwrap(), 1);
-    let runner: String = sqlx::query_scalar("select runner from reconcile_runs where id = $1")
+    let runner: String = app::db::query_scalar("select runner from reconcile_runs where id = $1")
         .bind(run)
         .fetch_one(&s.pool)
         .await
         .unwrap();
     assert!(runner == "b" || runner == "c", "{runner}");
     let (status, runner): (String, String) =
-        sqlx::query_as("select status, runner from reconcile_runs where id = $1")
+        app::db::query_as("select status, runner from reconcile_runs where id = $1")
             .bind(kept)
             .fetch_one(&s.pool)
             .await
@@ -389,7 +390,7 @@ async fn a_run_whose_server_is_gone_is_taken_over_once_and_resumes_from_its_chec
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
         let (status, fo_read): (String, i64) =
-            sqlx::query_as("select status, fo_read from reconcile_runs where id = $1")
+            app::db::query_as("select status, fo_read from reconcile_runs where id = $1")
                 .bind(run)
                 .fetch_one(&s.pool)
                 .await
@@ -423,7 +424,7 @@ async fn a_server_whose_run_was_taken_over_writes_nothing_more_to_it() {
             .await
             .unwrap();
         // While this server stalled, another took the run over.
-        sqlx::query("update reconcile_runs set runner = 'other' where id = $1")
+        app::db::query("update reconcile_runs set runner = 'other' where id = $1")
             .bind(run)
             .execute(&s.pool)
             .await
@@ -440,7 +441,7 @@ async fn a_server_whose_run_was_taken_over_writes_nothing_more_to_it() {
             "{kind}: {err}"
         );
         let (status, runner, records): (String, String, i64) =
-            sqlx::query_as("select status, runner, records from reconcile_runs where id = $1")
+            app::db::query_as("select status, runner, records from reconcile_runs where id = $1")
                 .bind(run)
                 .fetch_one(&s.pool)
                 .await
@@ -451,7 +452,7 @@ async fn a_server_whose_run_was_taken_over_writes_nothing_more_to_it() {
             "{kind}"
         );
         // The other server ends it; the map may run again.
-        sqlx::query("update reconcile_runs set status = 'done' where id = $1")
+        app::db::query("update reconcile_runs set status = 'done' where id = $1")
             .bind(run)
             .execute(&s.pool)
             .await
@@ -524,7 +525,7 @@ async fn the_command_line_prints_json_and_gates_a_pipeline_on_drift() {
         err.contains("no table map named 'Customers'") && err.contains("Customers V3"),
         "{err}"
     );
-    let stored: i64 = sqlx::query_scalar(
+    let stored: i64 = app::db::query_scalar(
         "select count(*) from reconcile_runs where requested_by = 'cli' and status = 'done'",
     )
     .fetch_one(&s.pool)
@@ -541,10 +542,11 @@ async fn the_page_shows_results_and_editors_explain_differences_with_an_audit_en
         .post_form("/sfn/apply_starter_set", &[("env", "UAT")])
         .await;
     assert_eq!(res.status(), StatusCode::OK);
-    let map_id: i64 = sqlx::query_scalar("select id from table_maps where name = 'Customers V3'")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let map_id: i64 =
+        app::db::query_scalar("select id from table_maps where name = 'Customers V3'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     let page = app
         .get(&format!("/maps/{map_id}/reconcile"))
         .await
@@ -559,7 +561,7 @@ async fn the_page_shows_results_and_editors_explain_differences_with_an_audit_en
 
     // A composite key cannot be matched yet, and the page says so.
     let invoices: i64 =
-        sqlx::query_scalar("select id from table_maps where name = 'Sales invoice headers V2'")
+        app::db::query_scalar("select id from table_maps where name = 'Sales invoice headers V2'")
             .fetch_one(&app.pool)
             .await
             .unwrap();
@@ -589,7 +591,7 @@ async fn the_page_shows_results_and_editors_explain_differences_with_an_audit_en
     );
 
     // A stored result, as a run leaves it.
-    let run: i64 = sqlx::query_scalar(
+    let run: i64 = app::db::query_scalar(
         "insert into reconcile_runs (map_id, kind, status, requested_by, started_at, finished_at, sample_size, recheck_secs,
             records, missing_in_dataverse, differing, new_differences)
          values ($1, 'sample', 'done', 'schedule', '2026-11-27T01:00:00.000Z', '2026-11-27T01:00:05.000Z', 100, 5, 200, 1, 1, 2)
@@ -599,7 +601,7 @@ async fn the_page_shows_results_and_editors_explain_differences_with_an_audit_en
     .fetch_one(&app.pool)
     .await
     .unwrap();
-    let diff: i64 = sqlx::query_scalar(
+    let diff: i64 = app::db::query_scalar(
         "insert into reconcile_differences (run_id, record_key, kind, field, fo_value, dataverse_value, change)
          values ($1, 'US-000042', 'field', 'OrganizationName ↔ name', 'Contoso', 'Contoso (old)', 'new') returning id",
     )
@@ -642,12 +644,13 @@ async fn the_page_shows_results_and_editors_explain_differences_with_an_audit_en
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let res = app.post_form("/sfn/explain_difference", &explain).await;
     assert_eq!(res.status(), StatusCode::OK);
-    let (by, why): (String, String) =
-        sqlx::query_as("select explained_by, explanation from reconcile_differences where id = $1")
-            .bind(diff)
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
+    let (by, why): (String, String) = app::db::query_as(
+        "select explained_by, explanation from reconcile_differences where id = $1",
+    )
+    .bind(diff)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
     assert_eq!(
         (by.as_str(), why.as_str()),
         ("admin@example.com", "Renamed on purpose in Dataverse")
@@ -682,7 +685,7 @@ async fn the_page_shows_results_and_editors_explain_differences_with_an_audit_en
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
-    let saved: (i64, i64) = sqlx::query_as(
+    let saved: (i64, i64) = app::db::query_as(
         "select sample_size, full_every_days from reconcile_settings where map_id = $1",
     )
     .bind(map_id)

@@ -55,11 +55,11 @@ async fn when_the_server_running_the_scheduled_work_dies_another_takes_it_over()
     // A session that expired: the hourly housekeeping, part of the
     // scheduled work, purges it when a server takes the work over.
     let pool = server::db::connect(db).await.unwrap();
-    sqlx::query("insert into users (id, email, password_hash, role, created_at) values (1, 'a@example.com', 'x', 'admin', '2026-01-01T00:00:00.000Z')")
+    app::db::query("insert into users (id, email, password_hash, role, created_at) values (1, 'a@example.com', 'x', 'admin', '2026-01-01T00:00:00.000Z')")
         .execute(&pool)
         .await
         .unwrap();
-    sqlx::query("insert into sessions (token_hash, user_id, created_at, expires_at) values ('old', 1, '2026-01-01T00:00:00.000Z', '2026-01-01T12:00:00.000Z')")
+    app::db::query("insert into sessions (token_hash, user_id, created_at, expires_at) values ('old', 1, '2026-01-01T00:00:00.000Z', '2026-01-01T12:00:00.000Z')")
         .execute(&pool)
         .await
         .unwrap();
@@ -71,14 +71,14 @@ async fn when_the_server_running_the_scheduled_work_dies_another_takes_it_over()
     let took = until_scheduling(&url_b, Duration::from_secs(10)).await;
     assert!(took <= Duration::from_secs(5), "took {took:?}");
     let (holder, term): (String, i64) =
-        sqlx::query_as("select holder, term from leases where name = 'scheduler'")
+        app::db::query_as("select holder, term from leases where name = 'scheduler'")
             .fetch_one(&pool)
             .await
             .unwrap();
     assert_eq!(holder, rb["server"].as_str().unwrap());
     assert_eq!(term, 2, "one change of holder");
     let deadline = Instant::now() + Duration::from_secs(10);
-    while sqlx::query_scalar::<_, i64>("select count(*) from sessions")
+    while app::db::query_scalar::<i64>("select count(*) from sessions")
         .fetch_one(&pool)
         .await
         .unwrap()
@@ -164,7 +164,7 @@ async fn servers_started_together_on_a_new_database_migrate_it_once() {
         assert_eq!(status, "ready", "{url}");
     }
     let pool = server::db::connect(&db).await.unwrap();
-    let (applied, failed): (i64, i64) = sqlx::query_as(
+    let (applied, failed): (i64, i64) = app::db::query_as(
         "select count(*), count(*) filter (where not success) from _sqlx_migrations",
     )
     .fetch_one(&pool)

@@ -46,7 +46,7 @@ async fn throughput_is_counted_once_per_grain_and_bad_items_are_named() {
         (again["stored"].as_i64(), again["duplicates"].as_i64()),
         (Some(0), Some(2))
     );
-    let per_grain: Vec<(String, i64, i64)> = sqlx::query_as(
+    let per_grain: Vec<(String, i64, i64)> = app::db::query_as(
         "select grain, sum(synced), sum(failed) from throughput group by grain order by grain",
     )
     .fetch_all(&app.pool)
@@ -83,10 +83,11 @@ async fn throughput_is_counted_once_per_grain_and_bad_items_are_named() {
             .unwrap()
             .contains("sideways")
     );
-    let minutes: i64 = sqlx::query_scalar("select count(*) from throughput where grain = 'minute'")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let minutes: i64 =
+        app::db::query_scalar("select count(*) from throughput where grain = 'minute'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     assert_eq!(minutes, 2, "nothing of the bad batch");
 
     let unknown = json!({ "environment": "UAT", "items": [

@@ -6,7 +6,10 @@ use crate::maps::app_with_uat;
 use reqwest::StatusCode;
 
 async fn count(app: &TestApp, sql: &'static str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(&app.pool).await.unwrap()
+    app::db::query_scalar(sql)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]

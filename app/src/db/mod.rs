@@ -4,7 +4,12 @@
 
 use crate::error::AppError;
 use chrono::{DateTime, SecondsFormat, Utc};
-use sqlx::SqlitePool;
+
+mod sql;
+pub use sql::{
+    Backend, Bind, Conn, Done, Executor, Kind, Pool, PoolConn, Query, QueryAs, QueryBuilder,
+    QueryScalar, Record, Separated, Target, Tx, query, query_as, query_scalar,
+};
 
 /// Formats a timestamp the one way the database stores them: fixed-width
 /// RFC 3339 in UTC with milliseconds, so text comparison is time order.
@@ -23,21 +28,16 @@ pub fn db_now() -> String {
 }
 
 /// The database pool, provided as context by the server.
-pub fn db() -> Result<SqlitePool, AppError> {
-    leptos::prelude::use_context::<SqlitePool>().ok_or_else(|| {
+pub fn db() -> Result<Pool, AppError> {
+    leptos::prelude::use_context::<Pool>().ok_or_else(|| {
         tracing::error!("no database pool in context");
         AppError::Internal
     })
 }
 
-/// Begins a write transaction holding SQLite's write lock from the start
-/// (`BEGIN IMMEDIATE`). A deferred transaction that reads first fails at
-/// once with "database is locked" when another writer holds the lock,
-/// whatever the busy timeout; this one waits for it. Every write uses it.
-pub async fn begin_write(
-    pool: &SqlitePool,
-) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-    pool.begin_with("BEGIN IMMEDIATE").await
+/// Begins a write transaction ([`Pool::begin_write`]). Every write uses it.
+pub async fn begin_write(pool: &Pool) -> Result<Tx, sqlx::Error> {
+    pool.begin_write().await
 }
 
 /// A list of ids as the JSON array a query reads with
@@ -69,8 +69,8 @@ mod tests {
 
     #[tokio::test]
     async fn json_each_reads_an_id_list() {
-        let pool = SqlitePool::connect("sqlite::memory:").await.unwrap();
-        let n: i64 = sqlx::query_scalar(
+        let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
+        let n: i64 = query_scalar(
             "select count(*) from (select 1 as x union all select 2 union all select 5)
              where x in (select value from json_each($1))",
         )
