@@ -85,11 +85,13 @@ bundle-budget: tools
 	trunk build --release --dist $(SITE_RELEASE)/pkg
 	tools/bundle.sh $(SITE_RELEASE)/pkg $(BUNDLE_BUDGET_KB)
 
-# Unit, query (#[sqlx::test]) and HTTP tests, beside a throwaway PostgreSQL
-# cluster on the loopback for the tests of the PostgreSQL schema and of
-# `migrate-db` (tools/with-postgres.sh; they say "skipped" without one).
+# Unit, query and HTTP tests on SQLite, then the query and HTTP tests again
+# on PostgreSQL (DWCONSOLE_TEST_BACKEND=postgres: each test in a new
+# database), beside a throwaway PostgreSQL cluster on a Unix socket
+# (tools/with-postgres.sh), which the tests of the PostgreSQL schema and of
+# `migrate-db` use too. The browser tests stay on SQLite.
 unit: postgres-tools
-	tools/with-postgres.sh cargo test -p app -p server
+	tools/with-postgres.sh sh -c 'cargo test -p app -p server && DWCONSOLE_TEST_BACKEND=postgres cargo test -p app -p server --lib --test api'
 
 # PostgreSQL's server from Debian's packages, for the tests' cluster.
 postgres-tools:

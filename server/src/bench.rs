@@ -189,11 +189,11 @@ pub async fn seed_history(
     for (k, (map, _)) in maps.iter().enumerate() {
         // A daily wave with noise, failures about 1 %, a dip for map k.
         app::db::query(
-            "with recursive m(t) as (select $1 union all select t + 60 from m where t + 60 < $2)
+            "with recursive m(t) as (select cast($1 as bigint) union all select t + 60 from m where t + 60 < $2)
              insert into throughput (map_id, direction, grain, bucket, synced, failed)
              select $3, case when (t / 60) % 3 = 0 then 'dataverse_to_fo' else 'fo_to_dataverse' end, 'minute', t,
-                    20 + ((t / 60) * 7 + $4) % 23 + 15 * ((t / 3600) % 24 between 7 and 18),
-                    ((t / 60) * 13 + $4) % 100 = 0
+                    20 + ((t / 60) * 7 + $4) % 23 + case when (t / 3600) % 24 between 7 and 18 then 15 else 0 end,
+                    case when ((t / 60) * 13 + $4) % 100 = 0 then 1 else 0 end
              from m",
         )
         .bind(start_s)
@@ -338,11 +338,10 @@ pub async fn seed_history(
     }
     let errors_time = errors_start.elapsed();
     // A tenth of the groups resolved, spread over the range.
-    app::db::query(
-        "update error_groups set state = 'resolved', state_changed_by = 'bench',
-            state_changed_at = strftime('%Y-%m-%dT%H:%M:%fZ', $1 + (id * 7919) % $2, 'unixepoch')
-         where id % 10 = 0",
-    )
+    app::db::query(match pool.kind() {
+        app::db::Kind::Sqlite => RESOLVE_A_TENTH_SQLITE,
+        app::db::Kind::Postgres => RESOLVE_A_TENTH_POSTGRES,
+    })
     .bind(start_s)
     .bind(span)
     .execute(&pool)
@@ -394,3 +393,15 @@ pub fn error_message(g: usize, n: usize) -> String {
         tag(g)
     )
 }
+
+/// A tenth of the groups resolved at times spread over `[$1, $1 + $2)`
+/// (Unix seconds), in the stored time format.
+const RESOLVE_A_TENTH_SQLITE: &str = "
+    update error_groups set state = 'resolved', state_changed_by = 'bench',
+        state_changed_at = strftime('%Y-%m-%dT%H:%M:%fZ', $1 + (id * 7919) % $2, 'unixepoch')
+    where id % 10 = 0";
+const RESOLVE_A_TENTH_POSTGRES: &str = "
+    update error_groups set state = 'resolved', state_changed_by = 'bench',
+        state_changed_at = to_char(to_timestamp($1 + (id * 7919) % $2) at time zone 'UTC',
+                                   'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')
+    where id % 10 = 0";

@@ -1047,10 +1047,15 @@ impl SmtpSettings {
 
 impl CommonSettings {
     /// Where full diffs keep their partition files: `reconcile/` beside
-    /// the database file, or in the temporary directory for a `sqlite:`
-    /// URL.
+    /// the database file, or in the temporary directory for a `sqlite:` or
+    /// `postgres://` URL. A server that takes over a run resumes from the
+    /// files when they are on its machine, and reads both sides again when
+    /// they are not (another machine's, with PostgreSQL).
     pub fn reconcile_dir(&self) -> PathBuf {
-        if self.database.starts_with("sqlite:") {
+        if !matches!(
+            crate::db::Location::parse(&self.database),
+            Ok(crate::db::Location::File(_))
+        ) {
             return std::env::temp_dir().join("dwconsole-reconcile");
         }
         Path::new(&self.database)
@@ -1473,12 +1478,15 @@ mod tests {
 
     #[test]
     fn a_database_url_of_another_kind_is_refused_before_anything_opens() {
-        let err = Cli::try_parse_from(["dwconsole", "--database", "postgres://h/dw", "serve"])
+        let err = Cli::try_parse_from(["dwconsole", "--database", "mysql://h/dw", "serve"])
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("APP_DATABASE") && err.contains("SQLite only"),
+            err.contains("APP_DATABASE") && err.contains("'mysql://'"),
             "{err}"
+        );
+        assert!(
+            Cli::try_parse_from(["dwconsole", "--database", "postgres://h/dw", "serve"]).is_ok()
         );
         let cli = Cli::parse_from(["dwconsole", "serve"]);
         let f = file("database = 'mysql://h/dw'").unwrap();

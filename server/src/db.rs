@@ -21,6 +21,8 @@ pub enum Location {
     File(std::path::PathBuf),
     /// A `sqlite:` URL (`sqlite://data/x.db?mode=rwc`, `sqlite::memory:`).
     SqliteUrl(String),
+    /// A `postgres://` (or `postgresql://`) URL.
+    Postgres(String),
 }
 
 impl Location {
@@ -47,19 +49,38 @@ impl Location {
         });
         match scheme.map(str::to_ascii_lowercase).as_deref() {
             None => Ok(Location::File(value.into())),
-            Some("postgres" | "postgresql") => Err(
-                "a postgres:// URL: this version of the console serves from SQLite only (PostgreSQL is so far only a source or target of `dwconsole migrate-db`); give a file path or a sqlite: URL".into(),
-            ),
+            Some("postgres" | "postgresql") => Ok(Location::Postgres(value.to_string())),
             Some(other) => Err(format!(
-                "the scheme '{other}://' is not supported; give a file path or a sqlite: URL"
+                "the scheme '{other}://' is not supported; give a file path, a sqlite: URL or a postgres:// URL"
             )),
         }
     }
 }
 
-/// Opens (creating if missing) and migrates the database at `location`, a
-/// file path or a `sqlite:` URL, as the console's pool.
+/// The `database` setting as logs and messages show it: a URL's password
+/// replaced by `***`.
+pub fn redacted(location: &str) -> String {
+    let Some((scheme, rest)) = location.split_once("://") else {
+        return location.to_string();
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    match rest[..authority_end].rsplit_once('@') {
+        Some((userinfo, host)) if userinfo.contains(':') => {
+            let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
+            format!("{scheme}://{user}:***@{host}{}", &rest[authority_end..])
+        }
+        _ => location.to_string(),
+    }
+}
+
+/// Opens and migrates the database at `location`, as the console's pool:
+/// a file path or a `sqlite:` URL (created when missing), or a
+/// `postgres://` URL.
 pub async fn connect(location: &str) -> anyhow::Result<Pool> {
+    let named = |m: String| anyhow::anyhow!("setting database (--database, APP_DATABASE): {m}");
+    if let Location::Postgres(url) = Location::parse(location).map_err(named)? {
+        return Ok(Pool::Postgres(connect_postgres(&url).await?));
+    }
     Ok(Pool::Sqlite(connect_sqlite(location).await?))
 }
 
@@ -75,6 +96,9 @@ pub async fn connect_sqlite(location: &str) -> anyhow::Result<SqlitePool> {
             let in_memory = url.contains(":memory:") || url.contains("mode=memory");
             let file = (!in_memory).then(|| options.get_filename().to_path_buf());
             (options, file)
+        }
+        Location::Postgres(_) => {
+            return Err(named("a postgres:// URL is not a SQLite database".into()));
         }
         Location::File(path) => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -181,8 +205,6 @@ pub fn postgres_migrator() -> sqlx::migrate::Migrator {
 /// PostgreSQL migrations. sqlx's migrator holds an advisory lock on
 /// PostgreSQL while it runs, so servers starting together migrate once.
 ///
-/// The console's pages do not run on PostgreSQL yet; `migrate-db` and the
-/// schema test use this.
 pub async fn connect_postgres(url: &str) -> anyhow::Result<sqlx::PgPool> {
     let pool = sqlx::postgres::PgPoolOptions::new()
         .max_connections(8)
@@ -274,10 +296,7 @@ pub async fn checkpoint(pool: &SqlitePool) -> anyhow::Result<bool> {
 
 /// Whether the database answers a trivial query (for `/readyz`).
 pub async fn ping(pool: &Pool) -> bool {
-    app::db::query_scalar::<i64>("select 1")
-        .fetch_one(pool)
-        .await
-        .is_ok()
+    app::db::query("select 1").execute(pool).await.is_ok()
 }
 
 #[cfg(test)]
@@ -401,27 +420,37 @@ pub(crate) mod tests {
             Location::parse(r"C://data/x.db"),
             Ok(Location::File(r"C://data/x.db".into()))
         );
-        let pg = Location::parse("postgres://dw:s3cret@db.example/dw").unwrap_err();
-        assert!(pg.contains("postgres://") && pg.contains("SQLite"), "{pg}");
-        assert!(!pg.contains("s3cret"), "{pg}");
-        assert!(Location::parse("PostgreSQL://db/dw").is_err());
-        let my = Location::parse("mysql://db/dw").unwrap_err();
+        assert_eq!(
+            Location::parse("PostgreSQL://db/dw"),
+            Ok(Location::Postgres("PostgreSQL://db/dw".into()))
+        );
+        let my = Location::parse("mysql://dw:s3cret@db/dw").unwrap_err();
         assert!(my.contains("'mysql://'"), "{my}");
+        assert!(!my.contains("s3cret"), "{my}");
         assert!(Location::parse("  ").unwrap_err().contains("empty"));
     }
 
-    #[tokio::test]
-    async fn connecting_to_an_unsupported_url_creates_nothing() {
-        // Before, this made a folder `postgres:` (holding `dw@localhost`)
-        // in the working directory and a SQLite file in it.
-        let e = connect("postgres://dw@localhost/dwconsole")
-            .await
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("setting database (--database, APP_DATABASE)"),
-            "{e}"
+    #[test]
+    fn a_password_in_the_url_is_never_shown() {
+        assert_eq!(
+            redacted("postgres://dw:s3cr:et@db.example:5432/dw?sslmode=require"),
+            "postgres://dw:***@db.example:5432/dw?sslmode=require"
         );
+        assert_eq!(redacted("postgres://dw@db/dw"), "postgres://dw@db/dw");
+        assert_eq!(redacted("data/dwconsole.db"), "data/dwconsole.db");
+    }
+
+    #[tokio::test]
+    async fn a_postgres_url_is_never_taken_for_a_file() {
+        // Before PostgreSQL was served, this made a folder `postgres:`
+        // (holding `dw@localhost`) in the working directory and a SQLite
+        // file in it. Nothing listens on port 1.
+        let e = connect("postgres://dw:s3cret@127.0.0.1:1/dwconsole")
+            .await
+            .unwrap_err();
+        let e = format!("{e:#}");
+        assert!(e.contains("cannot connect to PostgreSQL"), "{e}");
+        assert!(!e.contains("s3cret"), "{e}");
         assert!(!std::path::Path::new("postgres:").exists());
     }
 

@@ -44,7 +44,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let settings = config::resolve_serve(&cli, args, &file)?;
             let app = startup::Application::build(&settings).await?;
             let url = format!("http://{}:{}", settings.bind.ip(), app.port());
-            tracing::info!(database = %settings.common.database, "Dual-write Console is listening on {url}");
+            tracing::info!(database = %crate::db::redacted(&settings.common.database), "Dual-write Console is listening on {url}");
             println!("Dual-write Console is running at {url}");
             app.run_until_stopped().await
         }

@@ -40,14 +40,10 @@ impl Target {
     /// `sqlite:` URL is SQLite; any other scheme is refused by name.
     pub fn parse(value: &str) -> Result<Target, String> {
         let value = value.trim();
-        let lower = value.to_ascii_lowercase();
-        if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
-            return Ok(Target::Postgres(value.to_string()));
-        }
-        match crate::db::Location::parse(value) {
-            Ok(_) => Ok(Target::Sqlite(value.to_string())),
-            Err(e) => Err(e),
-        }
+        Ok(match crate::db::Location::parse(value)? {
+            crate::db::Location::Postgres(url) => Target::Postgres(url),
+            _ => Target::Sqlite(value.to_string()),
+        })
     }
 
     /// How messages name it: the file, or PostgreSQL's host and database,
@@ -210,6 +206,9 @@ async fn open_source(t: &Target) -> anyhow::Result<Source> {
                 }
                 crate::db::Location::SqliteUrl(url) => SqliteConnectOptions::from_str(&url)
                     .with_context(|| format!("--from: '{url}' is not a valid sqlite: URL"))?,
+                crate::db::Location::Postgres(_) => {
+                    bail!("--from: {location} is not a SQLite database")
+                }
             };
             let pool = sqlx::sqlite::SqlitePoolOptions::new()
                 .max_connections(1)

@@ -736,11 +736,9 @@ mod tests {
         .unwrap();
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn a_busy_hour_fires_the_errors_rule_per_map_and_a_restart_does_not_repeat_it(
-        pool: sqlx::SqlitePool,
-    ) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn a_busy_hour_fires_the_errors_rule_per_map_and_a_restart_does_not_repeat_it() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let (env, map, rules) = uat_rules(&pool).await;
         let errors_rule = rules
             .iter()
@@ -795,9 +793,9 @@ mod tests {
         );
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn a_silent_collector_and_a_paused_map_fire(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn a_silent_collector_and_a_paused_map_fire() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let (env, map, rules) = uat_rules(&pool).await;
         let t0 = 1_780_000_000;
         let at = crate::db::db_time_secs(t0);
@@ -831,11 +829,10 @@ mod tests {
         assert_eq!(fired(rule(Watch::DriftRate)), 0);
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn notifications_go_to_the_rules_channels_repeat_until_acknowledged_and_a_silence_holds_them(
-        pool: sqlx::SqlitePool,
-    ) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn notifications_go_to_the_rules_channels_repeat_until_acknowledged_and_a_silence_holds_them()
+     {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         use crate::alerts::channels::ChannelKind;
         let (env, map, rules) = uat_rules(&pool).await;
         let rule = rules
@@ -945,11 +942,9 @@ mod tests {
         );
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn the_daily_sweep_goes_once_a_day_at_its_time_with_the_last_24_hours(
-        pool: sqlx::SqlitePool,
-    ) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn the_daily_sweep_goes_once_a_day_at_its_time_with_the_last_24_hours() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         use crate::alerts::channels::{ChannelKind, SweepMessage};
         let (env, map, _) = uat_rules(&pool).await;
         let day = 1_780_000_000 / 86_400 * 86_400;

@@ -615,9 +615,9 @@ mod tests {
         }
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn a_channels_timing_changes_how_its_next_notifications_group(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn a_channels_timing_changes_how_its_next_notifications_group() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         let new = (
             "Ops".to_string(),
@@ -729,11 +729,9 @@ mod tests {
         assert!(sms.is_err(), "the kind is still checked");
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn notifications_group_then_wait_an_interval_and_attempts_are_kept(
-        pool: sqlx::SqlitePool,
-    ) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn notifications_group_then_wait_an_interval_and_attempts_are_kept() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         let actor = Actor::cli();
         let new = (

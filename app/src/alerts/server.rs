@@ -455,7 +455,7 @@ pub async fn instances(conn: &mut dyn Conn, rules: &[i64]) -> Result<Vec<Instanc
     let rows: Vec<InstanceDb> = crate::db::query_as(
         "select rule_id, series, map_id, state, since, fired_at, value, evaluated_at,
                 acknowledged_by, acknowledged_at, ack_comment, notified_at
-         from alert_instances where rule_id in (select value from json_each($1))
+         from alert_instances where rule_id in (select cast(value as bigint) from json_each($1))
          order by rule_id, series",
     )
     .bind(crate::db::id_list(rules))
@@ -495,7 +495,7 @@ pub async fn save_instance(conn: &mut dyn Conn, row: &InstanceRow) -> Result<(),
 /// Records that `rules` were evaluated at `at`.
 pub async fn mark_evaluated(conn: &mut dyn Conn, rules: &[i64], at: i64) -> Result<(), AppError> {
     crate::db::query(
-        "update alert_rules set evaluated_at = $1 where id in (select value from json_each($2))",
+        "update alert_rules set evaluated_at = $1 where id in (select cast(value as bigint) from json_each($2))",
     )
     .bind(at)
     .bind(crate::db::id_list(rules))
@@ -820,9 +820,9 @@ pub async fn prune_history(pool: &Pool, cutoff: i64) -> Result<u64, AppError> {
 mod tests {
     use super::*;
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn rules_keep_their_history_refuse_stale_saves_and_restore(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn rules_keep_their_history_refuse_stale_saves_and_restore() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         let (env, _) = crate::maps::server::uat_with_starter(&mut conn).await;
         let actor = Actor::cli();
@@ -874,9 +874,9 @@ mod tests {
         assert_eq!(audited, 5 + 3);
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn an_acknowledgement_holds_until_the_instance_is_normal_again(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn an_acknowledgement_holds_until_the_instance_is_normal_again() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         let (env, _) = crate::maps::server::uat_with_starter(&mut conn).await;
         let actor = Actor::cli();

@@ -113,11 +113,13 @@ pub async fn query(conn: &mut dyn Conn, filter: &AuditFilter) -> Result<AuditPag
         .filter(|s| !s.is_empty())
     {
         let pattern = format!("%{}%", text.replace('%', "\\%").replace('_', "\\_"));
-        q.push(" and (summary like ")
+        // `lower` on both sides: SQLite's `like` ignores ASCII case,
+        // PostgreSQL's does not.
+        q.push(" and (lower(summary) like lower(")
             .push_bind(pattern.clone())
-            .push(" escape '\\' or object_id like ")
+            .push(") escape '\\' or lower(object_id) like lower(")
             .push_bind(pattern)
-            .push(" escape '\\')");
+            .push(") escape '\\')");
     }
     if let Some(from) = filter.from.as_deref().filter(|s| !s.is_empty()) {
         let day = parse_day("from", from).map_err(|m| AppError::validation("from", m))?;
@@ -198,9 +200,9 @@ mod tests {
         }
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn entries_are_filtered_by_action_prefix_actor_and_text(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn entries_are_filtered_by_action_prefix_actor_and_text() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
         let anon = Actor::anonymous("anonymous", Some("127.0.0.1".into()));
@@ -251,9 +253,9 @@ mod tests {
         assert_eq!(query(&mut conn, &by_text).await.unwrap().entries.len(), 1);
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn pages_follow_the_keyset_cursor_without_gaps_or_repeats(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn pages_follow_the_keyset_cursor_without_gaps_or_repeats() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
         for i in 0..(AUDIT_PAGE_SIZE + 5) {
@@ -278,9 +280,9 @@ mod tests {
         assert!(second.entries.iter().all(|e| e.id < cursor));
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn a_malformed_date_filter_names_the_field(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn a_malformed_date_filter_names_the_field() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         let err = query(
             &mut conn,

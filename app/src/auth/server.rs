@@ -622,11 +622,9 @@ mod tests {
         assert_eq!(safe_next(None), "/");
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn the_throttle_pauses_a_key_after_its_failures_and_clears_on_success(
-        pool: sqlx::SqlitePool,
-    ) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn the_throttle_pauses_a_key_after_its_failures_and_clears_on_success() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         let window = Duration::from_secs(900);
         for _ in 0..2 {
@@ -696,9 +694,9 @@ mod tests {
         assert!(argon2::password_hash::PasswordHash::new(DUMMY_HASH).is_ok());
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn a_session_resolves_to_its_user_until_deleted(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn a_session_resolves_to_its_user_until_deleted() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         assert!(!any_users(&mut conn).await.unwrap());
         let id = insert_user(&mut conn, "ana@example.com", "x", Role::Editor)
@@ -714,9 +712,9 @@ mod tests {
         assert!(session_user(&mut conn, &secret).await.unwrap().is_none());
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn expired_sessions_and_inactive_users_do_not_resolve(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn expired_sessions_and_inactive_users_do_not_resolve() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         let id = insert_user(&mut conn, "bo@example.com", "x", Role::Viewer)
             .await
@@ -736,9 +734,9 @@ mod tests {
         assert!(session_user(&mut conn, &live).await.unwrap().is_none());
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn duplicate_emails_are_a_conflict(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn duplicate_emails_are_a_conflict() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         insert_user(&mut conn, "ana@example.com", "x", Role::Viewer)
             .await

@@ -160,7 +160,7 @@ pub async fn overview(
                 (select max(finished_at) from collector_runs x where x.environment_id = $1 and x.collector = $2 and x.outcome = 'ok'),
                 (select count(*) from collector_runs x where x.environment_id = $1 and x.collector = $2 and x.outcome = 'failed'
                     and x.id > coalesce((select max(id) from collector_runs y where y.environment_id = $1 and y.collector = $2 and y.outcome = 'ok'), 0)),
-                (select coalesce(sum(items), 0) from collector_runs x where x.environment_id = $1 and x.collector = $2 and x.finished_at >= $3)",
+                (select coalesce(cast(sum(items) as bigint), 0) from collector_runs x where x.environment_id = $1 and x.collector = $2 and x.finished_at >= $3)",
         )
         .bind(env)
         .bind(&collector)
@@ -237,7 +237,7 @@ pub async fn run_totals(
 ) -> Result<Vec<(i64, String, String, i64, Option<i64>)>, AppError> {
     Ok(crate::db::query_as(
         "select environment_id, collector, outcome, count(*),
-                cast(strftime('%s', max(case when outcome = 'ok' then finished_at end)) as integer)
+                cast(strftime('%s', max(case when outcome = 'ok' then finished_at end)) as bigint)
          from collector_runs group by 1, 2, 3 order by 1, 2, 3",
     )
     .fetch_all(conn)

@@ -4,8 +4,8 @@
 //! engine's progress read it through these functions.
 
 use super::RecordCount;
-use crate::db::Conn;
 use crate::db::id_list;
+use crate::db::{Conn, Kind};
 use crate::error::AppError;
 
 /// Stores one count taken at `at` (stored time).
@@ -107,6 +107,31 @@ pub enum Period {
     Day,
 }
 
+/// The last count of each minute per map, from the counts themselves (the
+/// covering index `record_counts_time`). SQLite takes the bare columns of
+/// a `max()` group from the row with the max; PostgreSQL says the same with
+/// `distinct on`.
+const LAST_OF_EACH_MINUTE_SQLITE: &str = "
+    select map_id, string_agg(cast(strftime('%s', at) as bigint) || ':' || difference || ':0', ',')
+    from (select c.map_id, substr(c.counted_at, 1, 16) as minute, max(c.counted_at) as at,
+                 c.fo_count - c.dataverse_count as difference
+          from record_counts c
+          where c.map_id in (select cast(value as bigint) from json_each($1))
+            and c.company = '' and c.counted_at >= $2 and c.counted_at < $3
+            and c.fo_count is not null and c.dataverse_count is not null
+          group by c.map_id, minute)
+    group by map_id";
+const LAST_OF_EACH_MINUTE_POSTGRES: &str = "
+    select map_id, string_agg(cast(strftime('%s', at) as bigint) || ':' || difference || ':0', ',')
+    from (select distinct on (c.map_id, substr(c.counted_at, 1, 16))
+                 c.map_id, c.counted_at as at, c.fo_count - c.dataverse_count as difference
+          from record_counts c
+          where c.map_id in (select cast(value as bigint) from json_each($1))
+            and c.company = '' and c.counted_at >= $2 and c.counted_at < $3
+            and c.fo_count is not null and c.dataverse_count is not null
+          order by c.map_id, substr(c.counted_at, 1, 16), c.counted_at desc) last
+    group by map_id";
+
 /// The last difference (F&O − Dataverse, both sides counted) of each
 /// period of `maps` in `[from, to)` (stored times), packed per map as
 /// `unix:difference:0` cells joined by commas (see the trends' `unpack`).
@@ -120,20 +145,10 @@ pub async fn last_difference_per_period(
         Period::Hour => ("hour", 13),
         Period::Day => ("day", 10),
         Period::Minute => {
-            // From the counts themselves: the last of each minute (SQLite
-            // takes the bare columns from the row with the max), from the
-            // covering index `record_counts_time`.
-            return Ok(crate::db::query_as(
-                "select map_id, group_concat(cast(strftime('%s', at) as integer) || ':' || difference || ':0')
-                 from (select c.map_id, substr(c.counted_at, 1, 16) as minute, max(c.counted_at) as at,
-                              c.fo_count - c.dataverse_count as difference
-                       from record_counts c
-                       where c.map_id in (select value from json_each($1))
-                         and c.company = '' and c.counted_at >= $2 and c.counted_at < $3
-                         and c.fo_count is not null and c.dataverse_count is not null
-                       group by c.map_id, minute)
-                 group by map_id",
-            )
+            return Ok(crate::db::query_as(match conn.kind() {
+                Kind::Sqlite => LAST_OF_EACH_MINUTE_SQLITE,
+                Kind::Postgres => LAST_OF_EACH_MINUTE_POSTGRES,
+            })
             .bind(id_list(maps))
             .bind(from)
             .bind(to)
@@ -144,9 +159,9 @@ pub async fn last_difference_per_period(
     // One row per map and period, kept by a trigger on every count
     // (`record_count_periods`), rather than the last of every count.
     Ok(crate::db::query_as(
-        "select map_id, group_concat(cast(strftime('%s', counted_at) as integer) || ':' || difference || ':0')
+        "select map_id, string_agg(cast(strftime('%s', counted_at) as bigint) || ':' || difference || ':0', ',')
          from record_count_periods
-         where map_id in (select value from json_each($1)) and grain = $2
+         where map_id in (select cast(value as bigint) from json_each($1)) and grain = $2
            and period between substr($3, 1, $5) and substr($4, 1, $5)
            and counted_at >= $3 and counted_at < $4
          group by map_id",
@@ -176,9 +191,9 @@ mod tests {
 
     /// The per-period rollup the chart reads gives what the last count of
     /// each period gives, whatever order the counts arrive in.
-    #[sqlx::test(migrations = "../migrations")]
-    async fn the_last_count_of_each_period_is_kept_as_counts_arrive(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn the_last_count_of_each_period_is_kept_as_counts_arrive() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         let (_, map) = crate::maps::server::uat_with_starter(&mut conn).await;
         let add = async |conn: &mut dyn Conn, at: &str, c: RecordCount| {

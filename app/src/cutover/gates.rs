@@ -441,9 +441,9 @@ mod tests {
         }
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn a_counts_gate_counts_afresh_and_passes_only_within_tolerance(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn a_counts_gate_counts_afresh_and_passes_only_within_tolerance() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let (env, customers) = {
             let mut conn = pool.acquire().await.unwrap();
             crate::maps::server::uat_with_starter(&mut conn).await
@@ -498,9 +498,9 @@ mod tests {
         );
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn a_queue_gate_counts_open_and_new_groups(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn a_queue_gate_counts_open_and_new_groups() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let (env, _) = {
             let mut conn = pool.acquire().await.unwrap();
             crate::maps::server::uat_with_starter(&mut conn).await
@@ -564,9 +564,9 @@ mod tests {
         assert!(e.pass, "another map's group does not hold it: {e:?}");
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn reconciliation_state_and_alert_gates_read_their_stores(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn reconciliation_state_and_alert_gates_read_their_stores() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         let (env, customers) = crate::maps::server::uat_with_starter(&mut conn).await;
         let one = |check| gate(check);
@@ -708,11 +708,9 @@ mod tests {
         );
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn a_running_gate_passes_by_its_check_and_an_override_stays_an_override(
-        pool: sqlx::SqlitePool,
-    ) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn a_running_gate_passes_by_its_check_and_an_override_stays_an_override() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let cli = Actor::cli();
         let (env, customers, run) = {
             let mut conn = pool.acquire().await.unwrap();

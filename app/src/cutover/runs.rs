@@ -624,7 +624,7 @@ pub async fn keep_check(
 ) -> Result<(), AppError> {
     let findings = json(&e.findings)?;
     let last: Option<(i64, bool, String, String)> = crate::db::query_as(
-        "select id, pass, summary, findings from cutover_gate_checks
+        "select id, pass <> 0, summary, findings from cutover_gate_checks
          where run_id = $1 and task_id = $2 order by id desc limit 1",
     )
     .bind(id)
@@ -650,7 +650,8 @@ pub async fn keep_check(
             .bind(task)
             .bind(now)
             .bind(now)
-            .bind(e.pass)
+            // `pass` is an integer 0 or 1 on both backends.
+            .bind(i64::from(e.pass))
             .bind(&e.summary)
             .bind(findings)
             .execute(conn)
@@ -683,7 +684,7 @@ pub async fn checks(
     limit: i64,
 ) -> Result<Vec<CheckRow>, AppError> {
     let rows: Vec<StoredCheck> = crate::db::query_as(
-        "select task_id, first_at, last_at, pass, summary, findings from cutover_gate_checks
+        "select task_id, first_at, last_at, pass <> 0, summary, findings from cutover_gate_checks
          where run_id = $1 and (cast($2 as text) is null or task_id = $3) order by id desc limit $4",
     )
     .bind(id)
@@ -701,7 +702,7 @@ pub async fn latest_checks(
     id: i64,
 ) -> Result<std::collections::HashMap<String, CheckRow>, AppError> {
     let rows: Vec<StoredCheck> = crate::db::query_as(
-        "select task_id, first_at, last_at, pass, summary, findings from cutover_gate_checks
+        "select task_id, first_at, last_at, pass <> 0, summary, findings from cutover_gate_checks
          where id in (select max(id) from cutover_gate_checks where run_id = $1 group by task_id)",
     )
     .bind(id)
@@ -1005,9 +1006,9 @@ mod tests {
         super::super::server::get(conn, id).await.unwrap()
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn a_rehearsal_is_worked_task_by_task_and_keeps_its_log(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn a_rehearsal_is_worked_task_by_task_and_keeps_its_log() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
         let p = plan(&mut conn).await;
@@ -1112,9 +1113,9 @@ mod tests {
         );
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn one_live_run_at_a_time(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn one_live_run_at_a_time() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
         let p = plan(&mut conn).await;

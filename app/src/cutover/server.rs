@@ -323,11 +323,9 @@ mod tests {
         super::super::template::weekend(name, friday, chrono_tz::Tz::UTC).unwrap()
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn a_plan_keeps_every_revision_and_refuses_a_stale_or_broken_save(
-        pool: sqlx::SqlitePool,
-    ) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn a_plan_keeps_every_revision_and_refuses_a_stale_or_broken_save() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         let env = env(&mut conn).await;
         let cli = Actor::cli();

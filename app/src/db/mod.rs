@@ -6,6 +6,8 @@ use crate::error::AppError;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 mod sql;
+#[cfg(test)]
+pub mod testing;
 pub use sql::{
     Backend, Bind, Conn, Done, Executor, Kind, Pool, PoolConn, Query, QueryAs, QueryBuilder,
     QueryScalar, Record, Separated, Target, Tx, query, query_as, query_scalar,
@@ -41,7 +43,7 @@ pub async fn begin_write(pool: &Pool) -> Result<Tx, sqlx::Error> {
 }
 
 /// A list of ids as the JSON array a query reads with
-/// `in (select value from json_each(?))`: one bound text instead of SQL
+/// `in (select cast(value as bigint) from json_each(?))`: one bound text instead of SQL
 /// built per length, so a store can take another feature's ids (the maps
 /// of an environment) without naming that feature's table.
 pub fn id_list(ids: &[i64]) -> String {
@@ -69,15 +71,25 @@ mod tests {
 
     #[tokio::test]
     async fn json_each_reads_an_id_list() {
-        let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
+        let (pool, _db) = testing::test_pool().await;
         let n: i64 = query_scalar(
-            "select count(*) from (select 1 as x union all select 2 union all select 5)
-             where x in (select value from json_each($1))",
+            "select count(*) from (select 1 as x union all select 2 union all select 5) as t
+             where x in (select cast(value as bigint) from json_each($1))",
         )
         .bind(id_list(&[2, 5, 9]))
         .fetch_one(&pool)
         .await
         .unwrap();
         assert_eq!(n, 2);
+        // Text lists compare as they are.
+        let names: Vec<String> = query_scalar(
+            "select name from (select 'a' as name union all select 'b') as t
+             where name in (select value from json_each($1)) order by name",
+        )
+        .bind(r#"["b","c"]"#)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(names, ["b"]);
     }
 }

@@ -205,9 +205,9 @@ mod tests {
     use super::*;
     use crate::environments::validate_environment;
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn environments_are_created_renamed_and_found_by_name(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn environments_are_created_renamed_and_found_by_name() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
         let input = validate_environment("UAT", "https://uat.example.com", "", "USMF").unwrap();

@@ -453,8 +453,8 @@ mod tests {
         .collect();
         for grain in ["hour", "day"] {
             let rolled: BTreeMap<String, i64> = crate::db::query_as(
-                "select category, sum(count) from error_rollup
-                 where environment_id = $1 and map_id = 0 and grain = $2 group by 1 having sum(count) <> 0",
+                "select category, cast(sum(count) as bigint) from error_rollup
+                 where environment_id = $1 and map_id = 0 and grain = $2 group by 1 having cast(sum(count) as bigint) <> 0",
             )
             .bind(env)
             .bind(grain)
@@ -468,7 +468,7 @@ mod tests {
         let counted: i64 = crate::db::query_scalar(
             "select count(*) from error_groups g where g.entry_count <>
                (select count(*) from error_entries e where e.group_id = g.id)
-               or g.entry_count <> (select coalesce(sum(count), 0) from error_group_hours h where h.group_id = g.id)",
+               or g.entry_count <> (select coalesce(cast(sum(count) as bigint), 0) from error_group_hours h where h.group_id = g.id)",
         )
         .fetch_one(pool)
         .await
@@ -476,9 +476,9 @@ mod tests {
         assert_eq!(counted, 0, "groups whose counts disagree");
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn an_override_teaches_new_groups_with_the_same_message(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn an_override_teaches_new_groups_with_the_same_message() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let env = environment(&pool).await;
         let message = "Customer US-0001 was refused by the CreditGate hook";
         let first = store(&pool, env, vec![entry("a", "fo_to_dataverse", message)]).await;
@@ -567,11 +567,9 @@ mod tests {
         assert!(list(&mut conn, env).await.unwrap().is_empty());
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn reclassification_moves_groups_and_keeps_the_trends_equal_to_the_queue(
-        pool: sqlx::SqlitePool,
-    ) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn reclassification_moves_groups_and_keeps_the_trends_equal_to_the_queue() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let env = environment(&pool).await;
         let lookup = "Couldn't resolve the guid for the field: primarycontactid. The lookup was not found: 0001.";
         let key = "Integration keys are missing";

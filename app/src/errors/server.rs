@@ -1066,9 +1066,11 @@ fn push_filter(q: &mut QueryBuilder<'_>, environment_id: i64, f: &GroupFilter) {
                 .replace('\\', "\\\\")
                 .replace('%', "\\%")
                 .replace('_', "\\_");
-            q.push(" and g.pattern like ")
+            // `lower` on both sides: SQLite's `like` ignores ASCII case,
+            // PostgreSQL's does not.
+            q.push(" and lower(g.pattern) like lower(")
                 .push_bind(format!("%{escaped}%"))
-                .push(" escape '\\'");
+                .push(") escape '\\'");
         }
     }
 }
@@ -1101,7 +1103,7 @@ pub async fn list_groups(
                 g.category_override is not null as overridden, g.pattern, g.entry_count, ",
     );
     if ranged {
-        q.push("(select coalesce(sum(d.count), 0) from error_group_days d where d.group_id = g.id and d.day between ")
+        q.push("(select coalesce(cast(sum(d.count) as bigint), 0) from error_group_days d where d.group_id = g.id and d.day between ")
             .push_bind(from.clone().unwrap_or_else(|| "0000-00-00".into()))
             .push(" and ")
             .push_bind(to.clone().unwrap_or_else(|| "9999-99-99".into()))
@@ -1175,7 +1177,7 @@ async fn fill_sparklines(conn: &mut dyn Conn, groups: &mut [GroupRow]) -> Result
     let ids: Vec<i64> = groups.iter().map(|g| g.id).collect();
     let rows: Vec<(i64, String, i64)> = crate::db::query_as(
         "select group_id, day, count from error_group_days
-         where group_id in (select value from json_each($1)) and day >= $2",
+         where group_id in (select cast(value as bigint) from json_each($1)) and day >= $2",
     )
     .bind(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
     .bind(&days[0])
@@ -1338,7 +1340,7 @@ pub async fn set_state(
     }
     let changed: Vec<i64> = crate::db::query_scalar(
         "update error_groups set state = $1, state_changed_at = $2, state_changed_by = $3, state_comment = $4
-         where environment_id = $5 and id in (select value from json_each($6)) and state <> $7
+         where environment_id = $5 and id in (select cast(value as bigint) from json_each($6)) and state <> $7
          returning id",
     )
     .bind(state.as_str())
@@ -1590,7 +1592,7 @@ pub async fn rollup(
     (from, to): (i64, i64),
 ) -> Result<Vec<(i64, Category, i64)>, AppError> {
     let rows: Vec<(String, String, i64)> = crate::db::query_as(
-        "select bucket, category, sum(count) from error_rollup
+        "select bucket, category, cast(sum(count) as bigint) from error_rollup
          where environment_id = $1 and map_id = $2 and grain = $3 and bucket >= $4 and bucket < $5
          group by 1, 2",
     )
@@ -1624,9 +1626,9 @@ pub async fn hourly_per_map(
     (from, to): (i64, i64),
 ) -> Result<Vec<(i64, i64, i64)>, AppError> {
     let rows: Vec<(i64, String, i64)> = crate::db::query_as(
-        "select map_id, bucket, sum(count) from error_rollup
+        "select map_id, bucket, cast(sum(count) as bigint) from error_rollup
          where environment_id = $1 and grain = 'hour' and bucket >= $2 and bucket < $3
-           and map_id in (select 0 union all select value from json_each($4))
+           and map_id in (select 0 union all select cast(value as bigint) from json_each($4))
          group by 1, 2",
     )
     .bind(environment_id)
@@ -1646,7 +1648,7 @@ pub async fn hourly_per_map(
 /// (environment id, entries, open groups), for `/metrics`.
 pub async fn totals(conn: &mut dyn Conn) -> Result<Vec<(i64, i64, i64)>, AppError> {
     Ok(crate::db::query_as(
-        "select environment_id, coalesce(sum(entry_count), 0), sum(case when state = 'open' then 1 else 0 end) from error_groups
+        "select environment_id, coalesce(cast(sum(entry_count) as bigint), 0), cast(sum(case when state = 'open' then 1 else 0 end) as bigint) from error_groups
          group by environment_id order by environment_id",
     )
     .fetch_all(conn)
@@ -1682,9 +1684,9 @@ pub async fn hourly_matching(
     let rows: Vec<(i64, String, i64)> = match f.direction {
         None => {
             crate::db::query_as(
-                "select map_id, bucket, sum(count) from error_rollup
+                "select map_id, bucket, cast(sum(count) as bigint) from error_rollup
                  where environment_id = $1 and grain = 'hour' and bucket >= $2 and bucket < $3
-                   and map_id in (select value from json_each($4)) and ($5 is null or category = $5)
+                   and map_id in (select cast(value as bigint) from json_each($4)) and (cast($5 as text) is null or category = $5)
                  group by 1, 2",
             )
             .bind(environment_id)
@@ -1697,11 +1699,11 @@ pub async fn hourly_matching(
         }
         Some(direction) => {
             crate::db::query_as(
-                "select case when $6 then 0 else g.map_id end, h.hour, sum(h.count)
+                "select case when $6 then 0 else g.map_id end, h.hour, cast(sum(h.count) as bigint)
                  from error_group_hours h join error_groups g on g.id = h.group_id
                  where g.environment_id = $1 and h.hour >= $2 and h.hour < $3
-                   and ($6 or g.map_id in (select value from json_each($4)))
-                   and g.direction = $7 and ($5 is null or coalesce(g.category_override, g.category) = $5)
+                   and ($6 or g.map_id in (select cast(value as bigint) from json_each($4)))
+                   and g.direction = $7 and (cast($5 as text) is null or coalesce(g.category_override, g.category) = $5)
                  group by 1, 2",
             )
             .bind(environment_id)
@@ -1735,8 +1737,8 @@ pub async fn group_spans(
     let rows: Vec<(Option<i64>, String, Option<String>)> = crate::db::query_as(
         "select map_id, first_seen, case when state in ('resolved', 'ignored') then state_changed_at end
          from error_groups
-         where environment_id = $1 and ($2 is null or map_id in (select value from json_each($2)))
-           and ($3 is null or direction = $3) and ($4 is null or coalesce(category_override, category) = $4)
+         where environment_id = $1 and (cast($2 as text) is null or map_id in (select cast(value as bigint) from json_each($2)))
+           and (cast($3 as text) is null or direction = $3) and (cast($4 as text) is null or coalesce(category_override, category) = $4)
            and not (state in ('resolved', 'ignored') and coalesce(state_changed_at, '') < $5)",
     )
     .bind(environment_id)
@@ -1899,14 +1901,14 @@ pub async fn week_groups(
     // id, pattern, effective category, map, entries in the week (?1..?2
     // days), state; each query adds its condition and order.
     const GROUPS: &str = "select g.id, g.pattern, coalesce(g.category_override, g.category), g.map_id,
-            (select coalesce(sum(d.count), 0) from error_group_days d where d.group_id = g.id and d.day between $1 and $2),
+            (select coalesce(cast(sum(d.count) as bigint), 0) from error_group_days d where d.group_id = g.id and d.day between $1 and $2),
             g.state
         from error_groups g
         where g.environment_id = $3";
     type Row = (i64, String, String, Option<i64>, i64, String);
     let top: Vec<Row> = crate::db::query_as(
         "select g.id, g.pattern, coalesce(g.category_override, g.category), g.map_id, t.n, g.state
-         from (select d.group_id, sum(d.count) as n from error_group_days d
+         from (select d.group_id, cast(sum(d.count) as bigint) as n from error_group_days d
                where d.day between $1 and $2 group by d.group_id) t
          join error_groups g on g.id = t.group_id
          where g.environment_id = $3
@@ -1998,9 +2000,9 @@ mod tests {
         check_entry(raw, &HashMap::new()).unwrap()
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn retention_prunes_raw_entries_but_keeps_groups_counts_and_days(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn retention_prunes_raw_entries_but_keeps_groups_counts_and_days() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         let env = environment(&mut conn).await;
         let now = Utc::now();
@@ -2050,9 +2052,9 @@ mod tests {
         assert!(s.new_groups.is_empty(), "the group was first seen long ago");
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn filters_and_keyset_pages_walk_every_group_once(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn filters_and_keyset_pages_walk_every_group_once() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         let env = environment(&mut conn).await;
         let now = Utc::now();

@@ -628,10 +628,10 @@ pub async fn states_since(
     let rows: Vec<(i64, String, String)> = crate::db::query_as(
         "select o.map_id, o.observed_at, o.state from map_state_observations o
          where o.id in (select max(id) from map_state_observations
-                        where map_id in (select value from json_each($1)) and observed_at < $2 group by map_id)
+                        where map_id in (select cast(value as bigint) from json_each($1)) and observed_at < $2 group by map_id)
          union all
          select map_id, observed_at, state from map_state_observations
-         where map_id in (select value from json_each($1)) and observed_at >= $2",
+         where map_id in (select cast(value as bigint) from json_each($1)) and observed_at >= $2",
     )
     .bind(crate::db::id_list(maps))
     .bind(crate::db::db_time_secs(from))
@@ -681,9 +681,9 @@ mod tests {
         envs::by_name(conn, "UAT").await.unwrap()
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn every_change_is_a_revision_and_any_revision_can_be_restored(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn every_change_is_a_revision_and_any_revision_can_be_restored() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
         let e = env(&mut conn).await;
@@ -738,9 +738,9 @@ mod tests {
         assert_eq!(audited, 4);
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn names_are_unique_among_live_maps_only(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn names_are_unique_among_live_maps_only() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
         let e = env(&mut conn).await;
@@ -754,9 +754,9 @@ mod tests {
         create(&mut conn, &cli, &e, &m, "recreated").await.unwrap();
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn the_starter_set_applies_once_to_an_empty_environment(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn the_starter_set_applies_once_to_an_empty_environment() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
         let e = env(&mut conn).await;

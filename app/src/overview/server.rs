@@ -123,9 +123,9 @@ pub async fn load(
 mod tests {
     use super::*;
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn an_environment_at_a_glance(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn an_environment_at_a_glance() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         assert_eq!(
             load(&mut conn, None, 0).await.unwrap(),

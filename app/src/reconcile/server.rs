@@ -49,8 +49,9 @@ pub async fn differences(
          order by change = 'fixed', kind, record_key, field limit $2",
     )
     .bind(run_id)
-    // SQLite reads a negative limit as none.
-    .bind(limit.unwrap_or(-1))
+    // No limit as the largest one: SQLite reads a negative limit as none,
+    // PostgreSQL refuses it.
+    .bind(limit.unwrap_or(i64::MAX))
     .fetch_all(&mut *conn)
     .await?;
     let total: i64 =
@@ -205,7 +206,7 @@ pub async fn save_checkpoint(
 /// Whether `runner` still runs the run (no other server took it over).
 pub async fn runs_here(conn: &mut dyn Conn, run_id: i64, runner: &str) -> Result<bool, AppError> {
     Ok(crate::db::query_scalar::<i64>(
-        "select 1 from reconcile_runs where id = $1 and runner is not distinct from $2",
+        "select id from reconcile_runs where id = $1 and runner is not distinct from $2",
     )
     .bind(run_id)
     .bind(runner)
@@ -310,18 +311,22 @@ pub async fn due(
     sample_maps: &[i64],
     live_maps: &[i64],
 ) -> Result<Vec<(i64, bool)>, AppError> {
+    let now = chrono::Utc::now();
     Ok(crate::db::query_as(
-        "select j.value, 0 from json_each($1) j
-         where not exists (select 1 from reconcile_runs r where r.map_id = j.value and r.kind = 'sample'
-                           and r.started_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 day'))
+        "select cast(j.value as bigint), false from json_each($1) j
+         where not exists (select 1 from reconcile_runs r
+                           where r.map_id = cast(j.value as bigint) and r.kind = 'sample'
+                             and r.started_at >= $3)
          union all
-         select s.map_id, 1 from reconcile_settings s
-         where s.map_id in (select value from json_each($2)) and s.full_every_days > 0
+         select s.map_id, true from reconcile_settings s
+         where s.map_id in (select cast(value as bigint) from json_each($2)) and s.full_every_days > 0
            and not exists (select 1 from reconcile_runs r where r.map_id = s.map_id and r.kind = 'full'
-                           and r.started_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || s.full_every_days || ' days'))",
+                           and cast(strftime('%s', r.started_at) as bigint) >= $4 - s.full_every_days * 86400)",
     )
     .bind(id_list(sample_maps))
     .bind(id_list(live_maps))
+    .bind(crate::db::db_time(now - chrono::Duration::days(1)))
+    .bind(now.timestamp())
     .fetch_all(conn)
     .await?)
 }
@@ -530,7 +535,7 @@ pub async fn drift_points(
     Ok(crate::db::query_as(
         "select map_id, finished_at, records, missing_in_dataverse + missing_in_fo + differing
          from reconcile_runs
-         where map_id in (select value from json_each($1)) and status = 'done' and records > 0
+         where map_id in (select cast(value as bigint) from json_each($1)) and status = 'done' and records > 0
            and finished_at >= $2 and finished_at < $3
          order by id",
     )
@@ -560,11 +565,9 @@ mod tests {
         crate::maps::server::live_ids(&mut *conn).await.unwrap()[0].0
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn one_run_of_a_map_goes_on_at_a_time_and_one_server_takes_it_over(
-        pool: sqlx::SqlitePool,
-    ) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn one_run_of_a_map_goes_on_at_a_time_and_one_server_takes_it_over() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         let map = a_map(&mut conn).await;
         let run = begin_run(&mut conn, map, "full", "a@example.com", None, 0, "a")

@@ -273,9 +273,9 @@ pub async fn save_note(
 mod tests {
     use super::*;
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn a_week_with_its_errors_drift_flow_changes_and_note(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn a_week_with_its_errors_drift_flow_changes_and_note() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         let (env, map) = crate::maps::server::uat_with_starter(&mut conn).await;
         let now = chrono::DateTime::parse_from_rfc3339("2026-11-26T12:00:00Z")

@@ -108,7 +108,7 @@ pub async fn fields_of(
     let ids = serde_json::to_string(map_ids).unwrap_or_else(|_| "[]".into());
     let rows: Vec<FieldRow> = crate::db::query_as(
         "select id, map_id, fo_field, dataverse_column, direction, value_type, transform, default_value, value_map, revision
-         from field_mappings where deleted = false and map_id in (select value from json_each($1))
+         from field_mappings where deleted = false and map_id in (select cast(value as bigint) from json_each($1))
          order by map_id, fo_field",
     )
     .bind(ids)
@@ -121,7 +121,7 @@ pub async fn fields_of(
 const RULE_SELECT: &str = "select r.id, r.map_id, r.field_mapping_id,
         case when f.id is null then null else f.fo_field || ' ↔ ' || f.dataverse_column end as field_label,
         r.winner, r.enforced_by, r.rationale, r.decided_by, r.decided_on, r.status, r.superseded_by,
-        (select group_concat(o.id) from conflict_rules o where o.superseded_by = r.id) as supersedes,
+        (select string_agg(cast(o.id as text), ',') from conflict_rules o where o.superseded_by = r.id) as supersedes,
         r.revision
     from conflict_rules r left join field_mappings f on f.id = r.field_mapping_id
     where {where}";
@@ -132,7 +132,7 @@ pub async fn rules_of(conn: &mut dyn Conn, map_ids: &[i64]) -> Result<Vec<Confli
     let ids = serde_json::to_string(map_ids).unwrap_or_else(|_| "[]".into());
     let sql = RULE_SELECT.replace(
         "{where}",
-        "r.deleted = false and r.map_id in (select value from json_each($1))
+        "r.deleted = false and r.map_id in (select cast(value as bigint) from json_each($1))
          order by r.map_id, r.field_mapping_id is not null, field_label, r.id",
     );
     let rows: Vec<RuleRow> = crate::db::query_as(sqlx::AssertSqlSafe(sql))
@@ -822,9 +822,9 @@ mod tests {
         }
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn fields_and_rules_are_stored_with_revisions_and_audit(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn fields_and_rules_are_stored_with_revisions_and_audit() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
         let map_id = map(&mut conn).await;
@@ -905,9 +905,9 @@ mod tests {
         assert_eq!(audited, 6);
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn fields_edit_in_place_and_restore_any_revision(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn fields_edit_in_place_and_restore_any_revision() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
         let map_id = map(&mut conn).await;
@@ -962,9 +962,9 @@ mod tests {
         assert_eq!(actions, vec!["restore", "delete", "update", "create"]);
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn rule_revisions_read_back_whole_and_restore(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn rule_revisions_read_back_whole_and_restore() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
         let map_id = map(&mut conn).await;
@@ -1022,9 +1022,9 @@ mod tests {
         assert_eq!(changes[0].field, "Status");
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn rules_need_a_rationale_and_a_successor_of_the_same_map(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn rules_need_a_rationale_and_a_successor_of_the_same_map() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
         let map_id = map(&mut conn).await;

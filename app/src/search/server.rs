@@ -1,7 +1,7 @@
 //! Keeping the search index current, and querying it.
 
 use super::{Hit, MARK_END, MARK_START};
-use crate::db::Conn;
+use crate::db::{Conn, Kind};
 use crate::error::AppError;
 
 /// Rebuilds the index rows of one map (its own row, its fields, its rules).
@@ -57,6 +57,47 @@ struct Row {
     snippet: String,
 }
 
+/// The search, on SQLite's FTS5 index: `match` and its bm25 `rank`, the
+/// snippet from the body (column 1) with the hits between `char(1)` and
+/// `char(2)`.
+const SEARCH_SQLITE: &str = "
+    select s.kind, cast(s.object_id as bigint) as object_id, cast(s.map_id as bigint) as map_id,
+           m.name as map_name, s.title,
+           snippet(search_index, 1, char(1), char(2), '…', 14) as snippet
+    from search_index s join table_maps m on m.id = s.map_id
+    where search_index match $1 and s.environment_id = $2
+    order by s.rank limit $3";
+
+/// The same on PostgreSQL's full-text search: the stored `document`
+/// vector (GIN-indexed) against a `tsquery` in the `simple` configuration
+/// (no stemming, as FTS5's default tokenizer), ranked by `ts_rank`, the
+/// snippet from `ts_headline` with the same markers.
+const SEARCH_POSTGRES: &str = "
+    select s.kind, s.object_id, s.map_id, m.name as map_name, s.title,
+           ts_headline('simple', coalesce(s.body, ''), q,
+                       'StartSel=' || chr(1) || ',StopSel=' || chr(2) || ',MaxWords=14,MinWords=5') as snippet
+    from search_index s join table_maps m on m.id = s.map_id,
+         to_tsquery('simple', $1) q
+    where s.document @@ q and s.environment_id = $2
+    order by ts_rank(s.document, q) desc limit $3";
+
+/// An FTS5 query as [`super::fts_query`] writes it (`"word" "prefix"*`,
+/// every word quoted, only letters, digits and `_` inside) as the same
+/// `tsquery`: every word required, a trailing `*` a prefix.
+fn tsquery(fts: &str) -> String {
+    fts.split(' ')
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let (word, prefix) = match w.strip_suffix('*') {
+                Some(w) => (w, ":*"),
+                None => (w, ""),
+            };
+            format!("'{}'{prefix}", word.trim_matches('"'))
+        })
+        .collect::<Vec<_>>()
+        .join(" & ")
+}
+
 /// The best matches for an FTS5 query (see [`super::fts_query`]) in one environment.
 #[tracing::instrument(skip_all)]
 pub async fn search(
@@ -65,19 +106,16 @@ pub async fn search(
     fts_query: &str,
     limit: i64,
 ) -> Result<Vec<Hit>, AppError> {
-    let rows: Vec<Row> = crate::db::query_as(
-        "select s.kind, cast(s.object_id as integer) as object_id, cast(s.map_id as integer) as map_id,
-                m.name as map_name, s.title,
-                snippet(search_index, 1, char(1), char(2), '…', 14) as snippet
-         from search_index s join table_maps m on m.id = s.map_id
-         where search_index match $1 and s.environment_id = $2
-         order by s.rank limit $3",
-    )
-    .bind(fts_query)
-    .bind(environment_id)
-    .bind(limit)
-    .fetch_all(conn)
-    .await?;
+    let (sql, query) = match conn.kind() {
+        Kind::Sqlite => (SEARCH_SQLITE, fts_query.to_string()),
+        Kind::Postgres => (SEARCH_POSTGRES, tsquery(fts_query)),
+    };
+    let rows: Vec<Row> = crate::db::query_as(sql)
+        .bind(query)
+        .bind(environment_id)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
     Ok(rows
         .into_iter()
         .map(|r| Hit {
@@ -107,15 +145,23 @@ pub async fn search(
 mod tests {
     use super::*;
     use crate::audit::server::Actor;
+
+    #[test]
+    fn fts5_queries_become_the_same_tsquery() {
+        assert_eq!(tsquery("\"credit\" \"lim\"*"), "'credit' & 'lim':*");
+        assert_eq!(tsquery("\"a_1\"*"), "'a_1':*");
+        assert_eq!(
+            super::super::fts_query("Credit-limit, sync").map(|q| tsquery(&q)),
+            Some("'Credit' & 'limit' & 'sync':*".to_string())
+        );
+    }
     use crate::environments::{server as envs, validate_environment};
     use crate::rules::server::{NewRule, create_field, create_rule};
     use crate::rules::{EnforcedBy, RuleStatus, Winner, validate_field};
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn rationale_words_find_the_rule_and_edits_keep_the_index_current(
-        pool: sqlx::SqlitePool,
-    ) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn rationale_words_find_the_rule_and_edits_keep_the_index_current() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
         envs::save(

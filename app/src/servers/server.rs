@@ -104,11 +104,9 @@ mod tests {
     use super::*;
     use chrono::TimeDelta;
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn a_lease_goes_to_one_server_and_to_another_only_once_it_runs_out(
-        pool: sqlx::SqlitePool,
-    ) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn a_lease_goes_to_one_server_and_to_another_only_once_it_runs_out() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         let t0 = Utc::now();
         let ttl = Duration::from_secs(30);
@@ -155,9 +153,9 @@ mod tests {
         );
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn live_servers_are_those_whose_lease_runs(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn live_servers_are_those_whose_lease_runs() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         let now = Utc::now();
         let ttl = Duration::from_secs(30);

@@ -150,7 +150,7 @@ pub async fn series(
 ) -> Result<(&'static str, Vec<Point>), AppError> {
     let (grain, _) = grain_for(to - from);
     let rows: Vec<(i64, i64, i64)> = crate::db::query_as(
-        "select bucket, sum(synced), sum(failed) from throughput
+        "select bucket, cast(sum(synced) as bigint), cast(sum(failed) as bigint) from throughput
          where map_id = $1 and direction in ('fo_to_dataverse', 'dataverse_to_fo') and grain = $2 and bucket >= $3 and bucket < $4
            and (cast($5 as text) is null or direction = $6)
          group by bucket order by bucket",
@@ -164,7 +164,7 @@ pub async fn series(
     .fetch_all(&mut *conn)
     .await?;
     let latency: Vec<(i64, i64, i64)> = crate::db::query_as(
-        "select bucket, slot, sum(n) from throughput_latency
+        "select bucket, slot, cast(sum(n) as bigint) from throughput_latency
          where map_id = $1 and direction in ('fo_to_dataverse', 'dataverse_to_fo') and grain = $2 and bucket >= $3 and bucket < $4
            and (cast($5 as text) is null or direction = $6)
          group by bucket, slot order by bucket",
@@ -239,9 +239,9 @@ pub async fn packed_flow(
     (from, to): (i64, i64),
 ) -> Result<Vec<(i64, String, String)>, AppError> {
     Ok(crate::db::query_as(sqlx::AssertSqlSafe(format!(
-        "select map_id, direction, group_concat(bucket || ':' || synced || ':' || failed)
+        "select map_id, direction, string_agg(bucket || ':' || synced || ':' || failed, ',')
          from throughput
-         where map_id in (select value from json_each($1)) and direction in {SYNC_DIRECTIONS}
+         where map_id in (select cast(value as bigint) from json_each($1)) and direction in {SYNC_DIRECTIONS}
            and grain = $2 and bucket >= $3 and bucket < $4
          group by map_id, direction"
     )))
@@ -263,9 +263,9 @@ pub async fn packed_latency(
     (from, to): (i64, i64),
 ) -> Result<Vec<(i64, String)>, AppError> {
     Ok(crate::db::query_as(sqlx::AssertSqlSafe(format!(
-        "select map_id, group_concat(bucket || ':' || slot || ':' || n)
+        "select map_id, string_agg(bucket || ':' || slot || ':' || n, ',')
          from throughput_latency
-         where map_id in (select value from json_each($1)) and direction in {SYNC_DIRECTIONS}
+         where map_id in (select cast(value as bigint) from json_each($1)) and direction in {SYNC_DIRECTIONS}
            and grain = $2 and bucket >= $3 and bucket < $4
          group by map_id"
     )))
@@ -284,8 +284,8 @@ pub async fn hourly(
     (from, to): (i64, i64),
 ) -> Result<Vec<(i64, i64, i64, i64)>, AppError> {
     Ok(crate::db::query_as(sqlx::AssertSqlSafe(format!(
-        "select map_id, bucket, sum(synced), sum(failed) from throughput
-         where map_id in (select value from json_each($1)) and direction in {SYNC_DIRECTIONS}
+        "select map_id, bucket, cast(sum(synced) as bigint), cast(sum(failed) as bigint) from throughput
+         where map_id in (select cast(value as bigint) from json_each($1)) and direction in {SYNC_DIRECTIONS}
            and grain = 'hour' and bucket >= $2 and bucket < $3
          group by 1, 2"
     )))
@@ -303,7 +303,7 @@ pub async fn day_totals(
     (from, to): (i64, i64),
 ) -> Result<(i64, i64), AppError> {
     Ok(crate::db::query_as(sqlx::AssertSqlSafe(format!(
-        "select coalesce(sum(synced), 0), coalesce(sum(failed), 0) from throughput
+        "select coalesce(cast(sum(synced) as bigint), 0), coalesce(cast(sum(failed) as bigint), 0) from throughput
          where map_id = $1 and direction in {SYNC_DIRECTIONS}
            and grain = 'day' and bucket >= $2 and bucket < $3"
     )))
@@ -362,9 +362,9 @@ mod tests {
         );
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn a_stored_total_never_passes_the_exact_limit(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn a_stored_total_never_passes_the_exact_limit() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         let (env, map_id) = map(&mut conn).await;
         let first = sample(map_id, "2026-11-26T10:15:00Z", 1_000_000_000, vec![]);
@@ -384,22 +384,32 @@ mod tests {
         second.item_id = "another".into();
         let err = ingest(&mut conn, env, &[second]).await.unwrap_err();
         assert_eq!(err.status(), 422, "{err}");
-        let stored: (i64, String) = crate::db::query_as(
-            "select synced, typeof(synced) from throughput where map_id = $1 and grain = 'minute'",
-        )
-        .bind(map_id)
-        .fetch_one(&mut *conn)
-        .await
-        .unwrap();
+        // Stored as an integer, not a float: SQLite's `typeof`, PostgreSQL's
+        // `pg_typeof`.
+        let (sql, integer) = match pool.kind() {
+            crate::db::Kind::Sqlite => (
+                "select synced, typeof(synced) from throughput where map_id = $1 and grain = 'minute'",
+                "integer",
+            ),
+            crate::db::Kind::Postgres => (
+                "select synced, cast(pg_typeof(synced) as text) from throughput where map_id = $1 and grain = 'minute'",
+                "bigint",
+            ),
+        };
+        let stored: (i64, String) = crate::db::query_as(sql)
+            .bind(map_id)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
         assert_eq!(
             stored,
-            (crate::throughput::MAX_STORED_TOTAL - 10, "integer".into())
+            (crate::throughput::MAX_STORED_TOTAL - 10, integer.into())
         );
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn samples_roll_up_once_and_minutes_are_pruned(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn samples_roll_up_once_and_minutes_are_pruned() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         let (env, map_id) = map(&mut conn).await;
         let batch = vec![

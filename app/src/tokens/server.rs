@@ -94,7 +94,7 @@ pub async fn list(conn: &mut dyn Conn) -> Result<Vec<TokenSummary>, AppError> {
 #[tracing::instrument(skip_all)]
 pub async fn usage(conn: &mut dyn Conn, since: &str) -> Result<(i64, i64), AppError> {
     Ok(crate::db::query_as(
-        "select count(*), coalesce(sum(case when last_used_at >= $1 then 1 else 0 end), 0) from api_tokens where revoked_at is null",
+        "select count(*), coalesce(cast(sum(case when last_used_at >= $1 then 1 else 0 end) as bigint), 0) from api_tokens where revoked_at is null",
     )
     .bind(since)
     .fetch_one(conn)
@@ -179,9 +179,9 @@ pub async fn authenticate(
 mod tests {
     use super::*;
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn a_token_authenticates_until_revoked_and_notes_its_use(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn a_token_authenticates_until_revoked_and_notes_its_use() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
         let (id, secret) = create(&mut conn, &cli, "collector").await.unwrap();
@@ -210,9 +210,9 @@ mod tests {
         assert_eq!(actions, vec!["token.create", "token.revoke"]);
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn token_names_are_unique(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn token_names_are_unique() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         create(&mut conn, &Actor::cli(), "collector").await.unwrap();
         let err = create(&mut conn, &Actor::cli(), "collector")
@@ -221,9 +221,9 @@ mod tests {
         assert!(matches!(err, AppError::Conflict(_)));
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn the_secret_is_not_stored(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn the_secret_is_not_stored() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         let (_, secret) = create(&mut conn, &Actor::cli(), "collector").await.unwrap();
         let stored: String = crate::db::query_scalar("select token_hash from api_tokens")

@@ -449,7 +449,7 @@ async fn throughput(conn: &mut dyn Conn, s: &Scope<'_>) -> Result<Vec<Chart>, Ap
     ])
 }
 
-/// The `a:b:c` cells of a `group_concat`. sqlx hands SQLite rows over
+/// The `a:b:c` cells of a `string_agg`. sqlx hands SQLite rows over
 /// one at a time, a few microseconds each, so the charts that read
 /// thousands of periods get one packed text per map (and direction)
 /// instead: a week by hour for 20 maps took 43 ms to read as rows.
@@ -742,9 +742,9 @@ mod tests {
         (env.id, map)
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn every_chart_reads_its_rollup(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn every_chart_reads_its_rollup() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let now = chrono::Utc::now().timestamp();
         let (_, map) = seeded(&pool, now).await;
         let mut conn = pool.acquire().await.unwrap();
@@ -848,9 +848,9 @@ mod tests {
         assert_eq!((page.span.step, total(&page.charts[0])), (DAY, 3.0));
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn bad_filters_are_named(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn bad_filters_are_named() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let now = chrono::Utc::now().timestamp();
         seeded(&pool, now).await;
         let mut conn = pool.acquire().await.unwrap();

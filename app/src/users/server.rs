@@ -165,9 +165,9 @@ mod tests {
             .unwrap()
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn creating_a_user_validates_input_and_is_audited(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn creating_a_user_validates_input_and_is_audited() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
         let err = create(
@@ -206,9 +206,9 @@ mod tests {
         assert_eq!(audit_actions(&mut conn).await, vec!["user.create"]);
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn the_last_active_admin_can_be_neither_demoted_nor_deactivated(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn the_last_active_admin_can_be_neither_demoted_nor_deactivated() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
         let admin = create(
@@ -254,11 +254,9 @@ mod tests {
         );
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn a_password_reset_replaces_the_hash_ends_sessions_and_is_audited(
-        pool: sqlx::SqlitePool,
-    ) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn a_password_reset_replaces_the_hash_ends_sessions_and_is_audited() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         use crate::auth::server::{create_session, find_login, verify_password};
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
@@ -305,9 +303,9 @@ mod tests {
         );
     }
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn deactivation_ends_the_users_sessions(pool: sqlx::SqlitePool) {
-        let pool = crate::db::Pool::from(pool);
+    #[tokio::test]
+    async fn deactivation_ends_the_users_sessions() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         let cli = Actor::cli();
         let id = create(

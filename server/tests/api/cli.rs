@@ -35,8 +35,8 @@ fn user_add(db: &str, email: &str, role: &str) -> std::process::Output {
 #[tokio::test]
 async fn user_add_and_token_add_work_without_a_prompt_and_are_audited() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("cli.db");
-    let db = db.to_str().unwrap();
+    let db = crate::helpers::new_database(dir.path(), "cli.db");
+    let db = db.as_str();
 
     let out = user_add(db, "Root@Example.com", "admin");
     assert!(
@@ -85,11 +85,11 @@ async fn user_add_and_token_add_work_without_a_prompt_and_are_audited() {
 #[test]
 fn user_add_without_a_password_source_explains_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("cli.db");
+    let db = crate::helpers::new_database(dir.path(), "cli.db");
     let out = dwconsole()
         .args([
             "--database",
-            db.to_str().unwrap(),
+            &db,
             "user",
             "add",
             "--email",
@@ -180,9 +180,9 @@ pub fn serve(db: &str, extra: &[&str]) -> (std::process::Child, String) {
 #[test]
 fn serve_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("serve.db");
+    let db = crate::helpers::new_database(dir.path(), "serve.db");
     // Demo mode on, as `make run` starts it: the simulator stops too.
-    let (mut child, _) = serve(db.to_str().unwrap(), &[]);
+    let (mut child, _) = serve(&db, &[]);
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -205,8 +205,8 @@ fn serve_stops_cleanly_on_sigterm() {
 #[test]
 fn import_errors_reports_bad_rows_and_stores_nothing_then_imports_a_good_file() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("import.db");
-    let db = db.to_str().unwrap();
+    let db = crate::helpers::new_database(dir.path(), "import.db");
+    let db = db.as_str();
     let out = dwconsole()
         .args(["--database", db, "env", "add", "UAT"])
         .output()
@@ -289,8 +289,8 @@ fn import_errors_reports_bad_rows_and_stores_nothing_then_imports_a_good_file() 
 fn collect_runs_once_against_the_simulator_and_names_what_is_missing() {
     use std::io::{BufRead as _, BufReader};
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("collect.db");
-    let db = db.to_str().unwrap();
+    let db = crate::helpers::new_database(dir.path(), "collect.db");
+    let db = db.as_str();
     let out = dwconsole()
         .args(["--database", db, "collect", "errors", "--env", "UAT"])
         .output()
@@ -414,12 +414,12 @@ fn simulate_and_collect_name_what_is_wrong_with_their_arguments() {
 fn a_first_start_in_demo_mode_logs_no_error() {
     use std::io::Read as _;
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("first.db");
+    let db = crate::helpers::new_database(dir.path(), "first.db");
     let log = dir.path().join("stderr.log");
     let mut child = dwconsole()
         .args([
             "--database",
-            db.to_str().unwrap(),
+            &db,
             "serve",
             "--bind",
             "127.0.0.1:0",
@@ -446,6 +446,7 @@ fn a_first_start_in_demo_mode_logs_no_error() {
 #[tokio::test]
 async fn migrate_db_copies_an_installation_into_postgres_once() {
     let dir = tempfile::tempdir().unwrap();
+    // A SQLite file on either backend's run: it is the copy's source.
     let db = dir.path().join("cli.db");
     let db = db.to_str().unwrap();
     let out = user_add(db, "a@example.com", "admin");

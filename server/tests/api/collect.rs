@@ -17,8 +17,8 @@ struct Setup {
 
 async fn setup() -> Setup {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("collect.db");
-    let pool = server::db::connect(db.to_str().unwrap()).await.unwrap();
+    let db = crate::helpers::new_database(dir.path(), "collect.db");
+    let pool = server::db::connect(&db).await.unwrap();
     let mut tx = pool.begin().await.unwrap();
     let input = app::environments::validate_environment("UAT", "", "", "USMF").unwrap();
     app::environments::server::save(&mut tx, &Actor::cli(), None, &input)
@@ -678,11 +678,12 @@ async fn under_load_the_simulator_throttles_and_the_collector_waits_its_retry_af
     let out = collect_counts(&s.pool, &s.env, &c).await.unwrap();
     assert_eq!(out.stored, 6);
     assert!(sim.throttled() > 0, "about 24 requests at 6 a second");
-    let total: i64 =
-        app::db::query_scalar("select sum(fo_count) from record_counts where company = ''")
-            .fetch_one(&s.pool)
-            .await
-            .unwrap();
+    let total: i64 = app::db::query_scalar(
+        "select cast(sum(fo_count) as bigint) from record_counts where company = ''",
+    )
+    .fetch_one(&s.pool)
+    .await
+    .unwrap();
     let expected: u64 = config
         .tables
         .keys()
@@ -733,7 +734,7 @@ async fn throughput_is_read_in_whole_minutes_once_with_failures_from_the_queue()
     assert_eq!(out.read, 60, "{out:?}");
     let synced: i64 = count(
         &s.pool,
-        "select sum(synced) from throughput where grain = 'minute'",
+        "select cast(sum(synced) as bigint) from throughput where grain = 'minute'",
     )
     .await;
     assert_eq!(synced, 60);
@@ -757,7 +758,7 @@ async fn throughput_is_read_in_whole_minutes_once_with_failures_from_the_queue()
     .unwrap();
     let failed: i64 = count(
         &s.pool,
-        "select coalesce(sum(failed), 0) from throughput where grain = 'minute'",
+        "select coalesce(cast(sum(failed) as bigint), 0) from throughput where grain = 'minute'",
     )
     .await;
     assert!(expected_failed > 0);
@@ -783,7 +784,7 @@ async fn throughput_is_read_in_whole_minutes_once_with_failures_from_the_queue()
     assert_eq!(
         count(
             &s.pool,
-            "select sum(synced) from throughput where grain = 'day'"
+            "select cast(sum(synced) as bigint) from throughput where grain = 'day'"
         )
         .await,
         60

@@ -88,10 +88,22 @@ async fn an_oversized_body_is_refused_with_413() {
 }
 
 #[tokio::test]
-async fn the_database_file_is_created_and_in_wal_mode() {
+async fn the_database_is_created_migrated_and_a_sqlite_file_in_wal_mode() {
     let app = spawn_app().await;
-    assert!(std::path::Path::new(&app.db_path).exists());
-    assert!(std::path::Path::new(&format!("{}-wal", app.db_path)).exists());
+    let migrator = match &app.pool {
+        app::db::Pool::Sqlite(_) => {
+            assert!(std::path::Path::new(&app.db_path).exists());
+            assert!(std::path::Path::new(&format!("{}-wal", app.db_path)).exists());
+            server::db::sqlite_migrator()
+        }
+        app::db::Pool::Postgres(_) => server::db::postgres_migrator(),
+    };
+    let applied: i64 =
+        app::db::query_scalar("select count(*) from _sqlx_migrations where success = true")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(applied, migrator.iter().count() as i64);
 }
 
 #[tokio::test]

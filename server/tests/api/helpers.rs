@@ -32,7 +32,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         });
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    let db_path = dir.path().join("test.db").to_string_lossy().to_string();
+    let db_path = new_database(dir.path(), "test.db");
     let mut settings = Settings::for_tests(&db_path);
     tweak(&mut settings);
     let app = Application::build(&settings).await.expect("app builds");
@@ -46,6 +46,34 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         pool,
         _dir: dir,
     }
+}
+
+/// Whether the tests run on PostgreSQL: `DWCONSOLE_TEST_BACKEND=postgres`,
+/// with the server in `DWCONSOLE_TEST_POSTGRES` (`make unit` runs the suite
+/// once on each backend, beside `tools/with-postgres.sh`'s cluster).
+pub fn on_postgres() -> bool {
+    std::env::var("DWCONSOLE_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+}
+
+/// A new, empty database for one test, as `--database` takes it: a SQLite
+/// file `name` in `dir`, or on PostgreSQL a new database of its own.
+pub fn new_database(dir: &std::path::Path, name: &str) -> String {
+    if !on_postgres() {
+        return dir.join(name).to_string_lossy().to_string();
+    }
+    let admin = std::env::var("DWCONSOLE_TEST_POSTGRES")
+        .expect("DWCONSOLE_TEST_BACKEND=postgres needs DWCONSOLE_TEST_POSTGRES (run beside tools/with-postgres.sh)");
+    // Its own thread and runtime, so sync and async tests alike can call it.
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime")
+            .block_on(server::db::scratch_postgres_database(&admin))
+            .expect("a new PostgreSQL database")
+    })
+    .join()
+    .expect("the database's thread")
 }
 
 /// A fresh browser-like client: own cookie jar, no redirect following.

@@ -15,13 +15,14 @@ use std::time::Duration;
 struct Setup {
     pool: app::db::Pool,
     map_id: i64,
+    db: String,
     dir: tempfile::TempDir,
 }
 
 async fn setup() -> Setup {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("reconcile.db");
-    let pool = server::db::connect(db.to_str().unwrap()).await.unwrap();
+    let db = crate::helpers::new_database(dir.path(), "reconcile.db");
+    let pool = server::db::connect(&db).await.unwrap();
     let mut tx = pool.begin().await.unwrap();
     let input = app::environments::validate_environment("UAT", "", "", "USMF, DEMF").unwrap();
     app::environments::server::save(&mut tx, &Actor::cli(), None, &input)
@@ -48,7 +49,12 @@ async fn setup() -> Setup {
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    Setup { pool, map_id, dir }
+    Setup {
+        pool,
+        map_id,
+        db,
+        dir,
+    }
 }
 
 fn connector(addr: std::net::SocketAddr, timeout: Duration) -> Connector {
@@ -259,7 +265,7 @@ async fn a_full_diff_is_cancelled_between_pages_and_resumes_from_its_checkpoint(
     let run = begin_run(&s.pool, s.map_id, "full", None, &opts)
         .await
         .unwrap();
-    app::db::query("update reconcile_runs set cancel_requested = 1 where id = $1")
+    app::db::query("update reconcile_runs set cancel_requested = true where id = $1")
         .bind(run)
         .execute(&s.pool)
         .await
@@ -467,7 +473,7 @@ async fn the_command_line_prints_json_and_gates_a_pipeline_on_drift() {
     let config = drifting(2000);
     let want = expected(&config);
     let (_sim, addr, _task) = serve("127.0.0.1:0".parse().unwrap(), config).await.unwrap();
-    let db = s.dir.path().join("reconcile.db");
+    let db = &s.db;
     let settings = s.dir.path().join("dwconsole.toml");
     std::fs::write(
         &settings,
@@ -483,7 +489,7 @@ async fn the_command_line_prints_json_and_gates_a_pipeline_on_drift() {
             .arg("--config")
             .arg(&settings)
             .arg("--database")
-            .arg(&db)
+            .arg(db)
             .env("DW_TEST_SECRET", "demo")
             .output()
             .unwrap()

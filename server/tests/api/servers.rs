@@ -35,8 +35,8 @@ async fn until_scheduling(url: &str, within: Duration) -> Duration {
 #[tokio::test]
 async fn when_the_server_running_the_scheduled_work_dies_another_takes_it_over() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("shared.db");
-    let db = db.to_str().unwrap();
+    let db = crate::helpers::new_database(dir.path(), "shared.db");
+    let db = db.as_str();
     let (mut a, url_a) = serve(db);
     until_scheduling(&url_a, Duration::from_secs(10)).await;
     let (mut b, url_b) = serve(db);
@@ -109,8 +109,7 @@ async fn when_the_server_running_the_scheduled_work_dies_another_takes_it_over()
 #[tokio::test]
 async fn servers_started_together_on_a_new_database_migrate_it_once() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("new.db");
-    let db = db.to_str().unwrap().to_string();
+    let db = crate::helpers::new_database(dir.path(), "new.db");
     // Four servers at the same moment on a file that does not exist yet,
     // as a deployment's servers come up together for the first time. Each
     // prints its address once it has migrated and listens; one that fails
@@ -170,15 +169,9 @@ async fn servers_started_together_on_a_new_database_migrate_it_once() {
     .fetch_one(&pool)
     .await
     .unwrap();
-    let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations"))
-        .unwrap()
-        .filter(|f| {
-            f.as_ref()
-                .unwrap()
-                .path()
-                .extension()
-                .is_some_and(|e| e == "sql")
-        })
-        .count();
+    let files = match pool {
+        app::db::Pool::Sqlite(_) => server::db::sqlite_migrator().iter().count(),
+        app::db::Pool::Postgres(_) => server::db::postgres_migrator().iter().count(),
+    };
     assert_eq!((applied, failed), (files as i64, 0));
 }

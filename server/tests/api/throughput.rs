@@ -47,7 +47,7 @@ async fn throughput_is_counted_once_per_grain_and_bad_items_are_named() {
         (Some(0), Some(2))
     );
     let per_grain: Vec<(String, i64, i64)> = app::db::query_as(
-        "select grain, sum(synced), sum(failed) from throughput group by grain order by grain",
+        "select grain, cast(sum(synced) as bigint), cast(sum(failed) as bigint) from throughput group by grain order by grain",
     )
     .fetch_all(&app.pool)
     .await

@@ -67,7 +67,7 @@ async fn exported_maps_import_into_another_environment_and_again_change_nothing(
     let res = app.post_form("/sfn/import_maps", &import).await;
     assert_eq!(res.status(), StatusCode::OK);
     let live = "select count(*) from table_maps m join environments e on e.id = m.environment_id
-                where e.name = 'Prod' and m.deleted = 0";
+                where e.name = 'Prod' and m.deleted = false";
     assert_eq!(count(&app, live).await, 9);
     let prod_fields = "select count(*) from field_mappings f join table_maps m on m.id = f.map_id
                        join environments e on e.id = m.environment_id where e.name = 'Prod'";
