@@ -121,8 +121,17 @@ bench: bench-peer
 	cargo run --release -p server --bin trends-bench -- 90 20 1000000 40
 	cargo run --release -p server --bin alerts-bench -- 90 20 1000000 500 10
 	cargo run --release -p server --bin cutover-bench -- 500 200 100
+	$(MAKE) bench-backends
 	$(MAKE) probe-bench
 	$(MAKE) bench-islands
+
+# The same work on SQLite and on PostgreSQL side by side (error ingest,
+# queue and trends pages at 1M entries, a full diff of 100k a side, ingest
+# over HTTP into one server and, on PostgreSQL, two), beside a throwaway
+# PostgreSQL cluster.
+bench-backends: postgres-tools
+	cargo build --release -p server --bin backends-bench
+	tools/with-postgres.sh $(TARGET_DIR)/release/backends-bench 1000000 30 60 100000 200000
 
 # Islands before and after, in headless Chromium with the CPU slowed 4x:
 # time to interactive (overview) and to the first chart readout (trends),

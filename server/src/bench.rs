@@ -405,3 +405,155 @@ const RESOLVE_A_TENTH_POSTGRES: &str = "
         state_changed_at = to_char(to_timestamp($1 + (id * 7919) % $2) at time zone 'UTC',
                                    'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')
     where id % 10 = 0";
+
+/// Error entries for the ingest API, as `errors-bench` and
+/// `backends-bench` send them: entry `i` of batch `b` of `groups` groups
+/// over `maps`, at times spread over the last 30 days.
+pub struct ErrorGen {
+    /// What the entries' ids start with, so that runs into one database
+    /// do not repeat each other's (a repeat is stored once, and cheaper).
+    pub tag: &'static str,
+    /// Groups the entries fall into.
+    pub groups: usize,
+    /// Map names the entries name, by group.
+    pub maps: Vec<String>,
+    /// The earliest time an entry occurs.
+    pub start: chrono::DateTime<chrono::Utc>,
+    /// Seconds after `start` the entries are spread over.
+    pub span_secs: i64,
+}
+
+impl ErrorGen {
+    /// Entries over the last 30 days for `groups` groups of `maps`.
+    pub fn new(tag: &'static str, groups: usize, maps: Vec<String>) -> ErrorGen {
+        ErrorGen {
+            tag,
+            groups,
+            maps,
+            start: chrono::Utc::now() - chrono::Duration::days(30),
+            span_secs: 30 * 86_400 - 60,
+        }
+    }
+
+    /// Entry `i` of batch `b`: a batch touches 50 neighbouring groups, as
+    /// one collector run repeats a few errors many times.
+    pub fn entry(&self, b: usize, i: usize) -> serde_json::Value {
+        let g = (b * 50 + i % 50) % self.groups;
+        let n = b * 100_000 + i;
+        let at = self.start
+            + chrono::Duration::seconds((n as i64 * 7919) % self.span_secs.max(1))
+            + chrono::Duration::milliseconds((b * 1000 + i) as i64 % 1000);
+        serde_json::json!({
+            "id": format!("{}-{b}-{i}", self.tag),
+            "occurred_at": at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            "map": self.maps[g % self.maps.len()],
+            "direction": if g.is_multiple_of(2) { "fo_to_dataverse" } else { "dataverse_to_fo" },
+            "record_key": format!("US-{n:07}"),
+            "legal_entity": if g.is_multiple_of(3) { "DEMF" } else { "USMF" },
+            "message": error_message(g, n),
+        })
+    }
+}
+
+/// Sends `entries` in batches of `batch` (the last may be short) to the
+/// ingest API of environment `env`, with two
+/// senders per URL in `urls` taking the next batch as they finish; every
+/// batch must be accepted. Gives the wall time.
+pub async fn send_errors(
+    urls: &[String],
+    token: &str,
+    env: &str,
+    generator: std::sync::Arc<ErrorGen>,
+    (entries, batch): (usize, usize),
+) -> anyhow::Result<Duration> {
+    let batches = entries.div_ceil(batch);
+    let client = reqwest::Client::new();
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = std::time::Instant::now();
+    let mut senders = Vec::new();
+    for url in urls.iter().flat_map(|u| [u.clone(), u.clone()]) {
+        let (client, token, env, next, generator) = (
+            client.clone(),
+            token.to_string(),
+            env.to_string(),
+            next.clone(),
+            generator.clone(),
+        );
+        senders.push(tokio::spawn(async move {
+            loop {
+                let b = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if b >= batches {
+                    return Ok::<_, anyhow::Error>(());
+                }
+                let size = batch.min(entries - b * batch);
+                let body = serde_json::json!({
+                    "environment": env,
+                    "entries": (0..size).map(|i| generator.entry(b, i)).collect::<Vec<_>>(),
+                });
+                let res = client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .json(&body)
+                    .send()
+                    .await?;
+                anyhow::ensure!(
+                    res.status().is_success(),
+                    "batch {b}: {}",
+                    res.text().await?
+                );
+            }
+        }));
+    }
+    for s in senders {
+        s.await??;
+    }
+    Ok(started.elapsed())
+}
+
+/// One full diff of map `map_id` (Customers V3, its fields imported here)
+/// through the simulator `config` over loopback HTTP, with the real
+/// connector, its partition files under `work_dir`. Gives the run, where
+/// its time went and the wall time.
+pub async fn full_diff_through_simulator(
+    pool: &app::db::Pool,
+    map_id: i64,
+    config: crate::simulator::SimConfig,
+    work_dir: std::path::PathBuf,
+) -> anyhow::Result<(
+    app::reconcile::Run,
+    crate::reconcile::full::Phases,
+    Duration,
+)> {
+    use crate::connect::{Connector, RetryPolicy};
+    let fields = crate::simulator::tables::field_mappings("CustCustomerV3Entity", "account");
+    let mut tx = pool.begin().await?;
+    app::rules::server::import_fields(
+        &mut tx,
+        &app::audit::server::Actor::cli(),
+        map_id,
+        &fields,
+        "bench",
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    tx.commit().await?;
+    let (_sim, addr, task) = crate::simulator::serve("127.0.0.1:0".parse()?, config).await?;
+    let connector = Connector::new(
+        crate::simulator::connection(&format!("http://{addr}"), "demo"),
+        RetryPolicy::default(),
+    )?;
+    let opts = crate::reconcile::Options {
+        recheck_after: Duration::ZERO,
+        work_dir,
+        requested_by: "bench".into(),
+        runner: "bench".into(),
+    };
+    let t = crate::reconcile::target(pool, &connector, map_id).await?;
+    let started = std::time::Instant::now();
+    let run_id = crate::reconcile::begin_run(pool, map_id, "full", None, &opts).await?;
+    let (run, phases) =
+        crate::reconcile::full::run_full_timed(pool, &connector, &t, run_id, &opts).await?;
+    let took = started.elapsed();
+    task.abort();
+    Ok((run, phases, took))
+}

@@ -95,6 +95,11 @@ impl Conn for sqlx::Transaction<'_, Postgres> {
     }
 }
 
+/// The key of the PostgreSQL advisory lock every write transaction holds
+/// (see [`Pool::begin_write`]): "dwconsol" in ASCII. sqlx's migrator
+/// takes its own, different key.
+pub const WRITE_LOCK: i64 = 0x6477_636f_6e73_6f6c;
+
 /// The console's connection pool, on one backend.
 #[derive(Debug, Clone)]
 pub enum Pool {
@@ -150,15 +155,31 @@ impl Pool {
         })
     }
 
-    /// Begins a write transaction. On SQLite it holds the write lock from
-    /// the start (`BEGIN IMMEDIATE`): a deferred transaction that reads
-    /// first fails at once with "database is locked" when another writer
-    /// holds the lock, whatever the busy timeout, where this one waits.
-    /// PostgreSQL locks rows, not the database, so a plain `BEGIN` does.
+    /// Begins a write transaction; write transactions run one at a time,
+    /// on both backends, while reads go on beside them.
+    ///
+    /// On SQLite it holds the write lock from the start (`BEGIN
+    /// IMMEDIATE`): a deferred transaction that reads first fails at once
+    /// with "database is locked" when another writer holds the lock,
+    /// whatever the busy timeout, where this one waits.
+    ///
+    /// On PostgreSQL it takes one transaction-scoped advisory lock
+    /// ([`WRITE_LOCK`]) first. The stores were written for one writer at a
+    /// time: their read-then-write steps (the last active admin, a
+    /// revision number, the next delivery) assume nothing changes between
+    /// the read and the write, and two ingests upserting the same counter
+    /// rows in different orders deadlocked (`backends-bench`, two senders).
     pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
             Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+            Pool::Postgres(p) => {
+                let mut tx = p.begin().await?;
+                sqlx::query("select pg_advisory_xact_lock($1)")
+                    .bind(WRITE_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+                Tx::Postgres(tx)
+            }
         })
     }
 

@@ -438,6 +438,46 @@ mod tests {
         .unwrap()
     }
 
+    /// Two ingests at once, upserting the same groups and counters in
+    /// opposite orders, both land: write transactions take their turn on
+    /// both backends (on PostgreSQL they deadlocked before the write lock).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_ingests_of_the_same_groups_both_land() {
+        let (pool, _db) = crate::db::testing::test_pool().await;
+        let env = environment(&pool).await;
+        let messages: Vec<String> = (0..40)
+            .map(|g| format!("Entity {g} failed: record {{n}} is locked"))
+            .collect();
+        let batch = |side: &str, round: usize| {
+            let mut entries: Vec<ValidEntry> = (0..40)
+                .map(|g| {
+                    entry(
+                        &format!("{side}-{round}-{g}"),
+                        "fo_to_dataverse",
+                        &messages[g].replace("{n}", &round.to_string()),
+                    )
+                })
+                .collect();
+            if side == "b" {
+                entries.reverse();
+            }
+            entries
+        };
+        for round in 0..10 {
+            let (a, b) = (batch("a", round), batch("b", round));
+            let (pa, pb) = (pool.clone(), pool.clone());
+            let a = tokio::spawn(async move { store(&pa, env, a).await.len() });
+            let b = tokio::spawn(async move { store(&pb, env, b).await.len() });
+            assert_eq!((a.await.unwrap(), b.await.unwrap()), (40, 40));
+        }
+        let stored: i64 = crate::db::query_scalar("select count(*) from error_entries")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(stored, 800);
+        assert_rollups_match_queue(&pool, env).await;
+    }
+
     /// Entries per effective category, from the queue and from each
     /// rollup grain: the trends must agree with the queue.
     async fn assert_rollups_match_queue(pool: &Pool, env: i64) {

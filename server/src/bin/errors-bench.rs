@@ -9,41 +9,11 @@
 
 use axum::body::Body;
 use http::Request;
-use serde_json::json;
-use server::bench::{arg, error_message, peak_rss_mib, percentile, timed_get};
+use server::bench::{ErrorGen, arg, peak_rss_mib, percentile, send_errors, timed_get};
 use server::config::Settings;
 use server::startup::{AppState, Application, build_router};
 use std::time::{Duration, Instant};
 use tower::ServiceExt as _;
-
-struct Gen {
-    groups: usize,
-    maps: Vec<String>,
-    start: chrono::DateTime<chrono::Utc>,
-    span_secs: i64,
-}
-
-impl Gen {
-    /// Entry `i` of batch `b`: a batch touches 50 neighbouring groups, as
-    /// one collector run repeats a few errors many times.
-    fn entry(&self, b: usize, i: usize) -> serde_json::Value {
-        let g = (b * 50 + i % 50) % self.groups;
-        let n = b * 100_000 + i;
-        let message = error_message(g, n);
-        let at = self.start
-            + chrono::Duration::seconds((n as i64 * 7919) % self.span_secs.max(1))
-            + chrono::Duration::milliseconds((b * 1000 + i) as i64 % 1000);
-        json!({
-            "id": format!("bench-{b}-{i}"),
-            "occurred_at": at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            "map": self.maps[g % self.maps.len()],
-            "direction": if g.is_multiple_of(2) { "fo_to_dataverse" } else { "dataverse_to_fo" },
-            "record_key": format!("US-{n:07}"),
-            "legal_entity": if g.is_multiple_of(3) { "DEMF" } else { "USMF" },
-            "message": message,
-        })
-    }
-}
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
@@ -72,58 +42,13 @@ async fn main() -> anyhow::Result<()> {
         .into_iter()
         .map(|m| m.name)
         .collect();
-    let generator = std::sync::Arc::new(Gen {
-        groups,
-        maps,
-        start: chrono::Utc::now() - chrono::Duration::days(30),
-        span_secs: 30 * 86_400 - 60,
-    });
+    let generator = std::sync::Arc::new(ErrorGen::new("bench", groups, maps));
 
     // ---- ingest over loopback HTTP, two senders ----
     let app = Application::build(&settings).await?;
     let url = format!("http://127.0.0.1:{}/api/v1/errors", app.port());
     let server = tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::new();
-    let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let ingest_start = Instant::now();
-    let mut senders = Vec::new();
-    for _ in 0..2 {
-        let (client, url, token, next, generator) = (
-            client.clone(),
-            url.clone(),
-            token.clone(),
-            next.clone(),
-            generator.clone(),
-        );
-        senders.push(tokio::spawn(async move {
-            loop {
-                let b = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if b >= batches {
-                    return Ok::<_, anyhow::Error>(());
-                }
-                let size = batch.min(entries - b * batch);
-                let body = json!({
-                    "environment": "Bench",
-                    "entries": (0..size).map(|i| generator.entry(b, i)).collect::<Vec<_>>(),
-                });
-                let res = client
-                    .post(&url)
-                    .bearer_auth(&token)
-                    .json(&body)
-                    .send()
-                    .await?;
-                anyhow::ensure!(
-                    res.status().is_success(),
-                    "batch {b}: {}",
-                    res.text().await?
-                );
-            }
-        }));
-    }
-    for s in senders {
-        s.await??;
-    }
-    let ingest = ingest_start.elapsed();
+    let ingest = send_errors(&[url], &token, "Bench", generator.clone(), (entries, batch)).await?;
     let stored: i64 = app::db::query_scalar("select count(*) from error_entries")
         .fetch_one(&pool)
         .await?;
@@ -240,7 +165,7 @@ async fn main() -> anyhow::Result<()> {
 /// database. The scripts are written first, so the timers hold only the
 /// CLI's work. Gives the two times.
 async fn cli_peer(
-    generator: &Gen,
+    generator: &ErrorGen,
     entries: usize,
     batch: usize,
     groups: usize,

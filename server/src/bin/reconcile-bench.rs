@@ -21,13 +21,11 @@
 //! `make bench`).
 
 use app::audit::server::Actor;
-use server::bench::{arg, peak_rss_mib};
-use server::connect::{Connector, RetryPolicy};
+use server::bench::{arg, full_diff_through_simulator, peak_rss_mib};
 use server::reconcile::compare::Plan;
-use server::reconcile::full::{DV, FO, Spill, run_full_timed};
-use server::reconcile::{Options, begin_run, target};
+use server::reconcile::full::{DV, FO, Spill};
+use server::simulator::SimConfig;
 use server::simulator::tables::{self, Table};
-use server::simulator::{SimConfig, serve};
 use std::io::{BufRead as _, BufWriter, Write as _};
 use std::time::{Duration, Instant};
 
@@ -271,7 +269,6 @@ async fn main() -> anyhow::Result<()> {
     }
 
     // 4. End to end through the simulator.
-    let (_sim, addr, task) = serve("127.0.0.1:0".parse()?, config.clone()).await?;
     let pool =
         server::db::connect(dir.path().join("bench.db").to_str().unwrap_or("bench.db")).await?;
     let mut tx = pool.begin().await?;
@@ -284,24 +281,9 @@ async fn main() -> anyhow::Result<()> {
         app::db::query_scalar("select id from table_maps where name = 'Customers V3'")
             .fetch_one(&mut *tx)
             .await?;
-    app::rules::server::import_fields(&mut tx, &Actor::cli(), map_id, &fields, "bench").await?;
     tx.commit().await?;
-    let url = format!("http://{addr}");
-    let connector = Connector::new(
-        server::simulator::connection(&url, "demo"),
-        RetryPolicy::default(),
-    )?;
-    let opts = Options {
-        recheck_after: Duration::ZERO,
-        work_dir: dir.path().join("work"),
-        requested_by: "bench".into(),
-        runner: "bench".into(),
-    };
-    let t = target(&pool, &connector, map_id).await?;
-    let started = Instant::now();
-    let run_id = begin_run(&pool, map_id, "full", None, &opts).await?;
-    let (run, phases) = run_full_timed(&pool, &connector, &t, run_id, &opts).await?;
-    let e2e = started.elapsed();
+    let (run, phases, e2e) =
+        full_diff_through_simulator(&pool, map_id, config.clone(), dir.path().join("work")).await?;
     anyhow::ensure!(
         run.drifting() as usize == real,
         "end to end found {} drifting records, {real} were injected",
@@ -340,7 +322,6 @@ async fn main() -> anyhow::Result<()> {
         "peak memory (VmHWM, whole process incl. simulator): {:.1} MiB",
         peak_rss_mib()
     );
-    task.abort();
     Ok(())
 }
 
