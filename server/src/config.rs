@@ -244,7 +244,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting {
         flag: "database",
         env: "APP_DATABASE",
-        what: "database (file path or `sqlite:` URL)",
+        what: "database: a SQLite file path or `sqlite:` URL, or a `postgres://` URL",
         value_name: "PATH_OR_URL",
         default: Some("data/dwconsole.db"),
         default_words: None,
@@ -420,6 +420,16 @@ pub const SETTINGS: &[Setting] = &[
         default_words: None,
         scope: Scope::Serve,
         check: at_least::<1>,
+    },
+    Setting {
+        flag: "database-connections",
+        env: "APP_DATABASE_CONNECTIONS",
+        what: "most connections a server keeps open to the database (with PostgreSQL, count them for every server against its max_connections)",
+        value_name: "N",
+        default: Some("8"),
+        default_words: None,
+        scope: Scope::Serve,
+        check: between::<2, 200>,
     },
     Setting {
         flag: "max-connections",
@@ -976,6 +986,8 @@ pub struct Settings {
     pub header_read_timeout: Duration,
     /// Most connections open at once.
     pub max_connections: usize,
+    /// Most connections the server keeps open to the database.
+    pub database_connections: u32,
     /// Proxies whose forwarding headers are believed.
     pub trusted_proxies: app::auth::TrustedProxies,
     /// The SMTP relay for email notifications, if configured.
@@ -1193,6 +1205,7 @@ pub fn resolve_serve(cli: &Cli, args: &ServeArgs, file: &FileSettings) -> anyhow
         lease_ttl: secs("lease-secs")?,
         header_read_timeout: secs("header-read-timeout-secs")?,
         max_connections: required(g, file, "max-connections")?,
+        database_connections: required(g, file, "database-connections")?,
         trusted_proxies,
         smtp,
     })

@@ -77,15 +77,29 @@ pub fn redacted(location: &str) -> String {
 /// a file path or a `sqlite:` URL (created when missing), or a
 /// `postgres://` URL.
 pub async fn connect(location: &str) -> anyhow::Result<Pool> {
+    connect_with(location, CONNECTIONS).await
+}
+
+/// The pool's size unless the server's `--database-connections` says
+/// otherwise: SQLite allows one writer at a time, so a handful is enough
+/// for concurrent reads without queueing writers behind a large pool.
+pub const CONNECTIONS: u32 = 8;
+
+/// [`connect`], keeping at most `connections` open.
+pub async fn connect_with(location: &str, connections: u32) -> anyhow::Result<Pool> {
     let named = |m: String| anyhow::anyhow!("setting database (--database, APP_DATABASE): {m}");
     if let Location::Postgres(url) = Location::parse(location).map_err(named)? {
-        return Ok(Pool::Postgres(connect_postgres(&url).await?));
+        return Ok(Pool::Postgres(connect_postgres(&url, connections).await?));
     }
-    Ok(Pool::Sqlite(connect_sqlite(location).await?))
+    Ok(Pool::Sqlite(open_sqlite(location, connections).await?))
 }
 
 /// [`connect`], as the SQLite pool itself (for `migrate-db`).
 pub async fn connect_sqlite(location: &str) -> anyhow::Result<SqlitePool> {
+    open_sqlite(location, CONNECTIONS).await
+}
+
+async fn open_sqlite(location: &str, connections: u32) -> anyhow::Result<SqlitePool> {
     let named = |m: String| anyhow::anyhow!("setting database (--database, APP_DATABASE): {m}");
     // With the options, the file the migration lock goes beside; an
     // in-memory database (`sqlite::memory:`, `?mode=memory`) has none.
@@ -134,10 +148,8 @@ pub async fn connect_sqlite(location: &str) -> anyhow::Result<SqlitePool> {
         Some(file) => Some(migration_lock(file).await?),
         None => None,
     };
-    // SQLite allows one writer at a time; a handful of connections is enough
-    // for concurrent reads without queueing writers behind a large pool.
     let pool = SqlitePoolOptions::new()
-        .max_connections(8)
+        .max_connections(connections)
         .acquire_timeout(Duration::from_secs(5))
         .connect_with(options)
         .await
@@ -205,9 +217,9 @@ pub fn postgres_migrator() -> sqlx::migrate::Migrator {
 /// PostgreSQL migrations. sqlx's migrator holds an advisory lock on
 /// PostgreSQL while it runs, so servers starting together migrate once.
 ///
-pub async fn connect_postgres(url: &str) -> anyhow::Result<sqlx::PgPool> {
+pub async fn connect_postgres(url: &str, connections: u32) -> anyhow::Result<sqlx::PgPool> {
     let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(8)
+        .max_connections(connections)
         .acquire_timeout(Duration::from_secs(5))
         .connect(url)
         .await
@@ -223,35 +235,9 @@ pub async fn connect_postgres(url: &str) -> anyhow::Result<sqlx::PgPool> {
 /// server of `admin_url` (a URL whose user may create databases) and
 /// returns its URL. Tests and benchmarks each work in their own database.
 pub async fn scratch_postgres_database(admin_url: &str) -> anyhow::Result<String> {
-    use sqlx::ConnectOptions as _;
-    let options = sqlx::postgres::PgConnectOptions::from_str(admin_url)
-        .context("the PostgreSQL URL does not parse")?;
-    let mut conn = options
-        .connect()
+    app::db::scratch_postgres_database(admin_url)
         .await
-        .context("cannot connect to PostgreSQL")?;
-    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let name = format!(
-        "dwconsole_{}_{}_{}",
-        std::process::id(),
-        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-        chrono::Utc::now().timestamp_millis()
-    );
-    sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}")))
-        .execute(&mut conn)
-        .await
-        .with_context(|| format!("cannot create the database {name}"))?;
-    // The same URL with the new database's name as its path.
-    let (base, query) = match admin_url.split_once('?') {
-        Some((base, query)) => (base, format!("?{query}")),
-        None => (admin_url, String::new()),
-    };
-    let host_from = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[host_from..].find('/') {
-        Some(i) => &base[..host_from + i],
-        None => base,
-    };
-    Ok(format!("{base}/{name}{query}"))
+        .context("cannot create a PostgreSQL database for the test")
 }
 
 /// Copies the WAL into the database and truncates it to zero bytes when
@@ -318,9 +304,9 @@ pub(crate) mod tests {
     async fn postgres_schema_matches_sqlite() {
         let Some(admin) = test_postgres() else { return };
         let url = scratch_postgres_database(&admin).await.unwrap();
-        let pg = connect_postgres(&url).await.unwrap();
+        let pg = connect_postgres(&url, CONNECTIONS).await.unwrap();
         // A second start finds every migration applied.
-        connect_postgres(&url).await.unwrap();
+        connect_postgres(&url, CONNECTIONS).await.unwrap();
         let lite = connect("sqlite::memory:").await.unwrap();
 
         // Every table and column, in order, with its type and whether it

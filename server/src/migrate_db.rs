@@ -292,7 +292,7 @@ async fn open_target(t: &Target) -> anyhow::Result<Db> {
                 .with_context(|| format!("--to: cannot open {}", t.describe()))?,
         )),
         Target::Postgres(url) => Ok(Db::Postgres(
-            crate::db::connect_postgres(url)
+            crate::db::connect_postgres(url, crate::db::CONNECTIONS)
                 .await
                 .with_context(|| format!("--to: cannot use {}", t.describe()))?,
         )),

@@ -293,7 +293,9 @@ impl Signals {
 impl Application {
     /// Opens the database, builds the router and binds the listener.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
-        let pool = crate::db::connect(&settings.common.database).await?;
+        let pool =
+            crate::db::connect_with(&settings.common.database, settings.database_connections)
+                .await?;
         // Misconfigured connections stop startup with the setting named.
         let mut jobs = crate::scheduler::configured_jobs(settings, &pool).await?;
         let demo = if settings.demo {

@@ -59,6 +59,39 @@ pub fn id_list(ids: &[i64]) -> String {
     s
 }
 
+/// Creates a new, empty database with a unique name on the PostgreSQL
+/// server of `admin_url` (a URL whose user may create databases) and
+/// returns its URL, the admin URL's query (a socket's `?host=…`) kept.
+/// Tests and benchmarks each work in their own database.
+pub async fn scratch_postgres_database(admin_url: &str) -> Result<String, sqlx::Error> {
+    use sqlx::ConnectOptions as _;
+    use std::str::FromStr as _;
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let mut conn = sqlx::postgres::PgConnectOptions::from_str(admin_url)?
+        .connect()
+        .await?;
+    let name = format!(
+        "dwconsole_{}_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        Utc::now().timestamp_millis()
+    );
+    sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}")))
+        .execute(&mut conn)
+        .await?;
+    // The same URL with the new database's name as its path.
+    let (base, query) = match admin_url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (admin_url, String::new()),
+    };
+    let host_from = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[host_from..].find('/') {
+        Some(i) => &base[..host_from + i],
+        None => base,
+    };
+    Ok(format!("{base}/{name}{query}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -383,6 +383,9 @@ impl Done {
 /// Statement text and its binds, not yet given a connection.
 pub struct Query<'q> {
     sql: SqlStr,
+    /// PostgreSQL's text when it differs ([`QueryBuilder`]'s `$N` where
+    /// SQLite's has `?`).
+    postgres_sql: Option<SqlStr>,
     binds: Vec<Box<dyn Bind<'q> + 'q>>,
 }
 
@@ -390,6 +393,7 @@ pub struct Query<'q> {
 pub fn query<'q>(sql: impl SqlSafeStr) -> Query<'q> {
     Query {
         sql: sql.into_sql_str(),
+        postgres_sql: None,
         binds: Vec::new(),
     }
 }
@@ -453,6 +457,11 @@ impl<'q> Query<'q> {
         Ok(args)
     }
 
+    /// The text PostgreSQL runs.
+    fn postgres_text(&mut self) -> SqlStr {
+        self.postgres_sql.take().unwrap_or_else(|| self.sql.clone())
+    }
+
     fn postgres_args(&self) -> Result<PgArguments, sqlx::Error> {
         let mut args = PgArguments::default();
         for b in &self.binds {
@@ -466,7 +475,7 @@ impl<'q> Query<'q> {
         on_target!(on.target(), |c| self.execute_on(c).await)
     }
 
-    async fn execute_on(self, c: Backend<'_>) -> Result<Done, sqlx::Error> {
+    async fn execute_on(mut self, c: Backend<'_>) -> Result<Done, sqlx::Error> {
         Ok(match c {
             Backend::Sqlite(c) => {
                 let args = self.sqlite_args()?;
@@ -477,7 +486,9 @@ impl<'q> Query<'q> {
             }
             Backend::Postgres(c) => {
                 let args = self.postgres_args()?;
-                let r = sqlx::query_with(self.sql, args).execute(c).await?;
+                let r = sqlx::query_with(self.postgres_text(), args)
+                    .execute(c)
+                    .await?;
                 Done {
                     rows: r.rows_affected(),
                 }
@@ -517,7 +528,7 @@ impl<'q, T: Record> QueryAs<'q, T> {
     }
 
     async fn fetch_all_on(self, c: Backend<'_>) -> Result<Vec<T>, sqlx::Error> {
-        let q = self.inner;
+        let mut q = self.inner;
         match c {
             Backend::Sqlite(c) => {
                 let args = q.sqlite_args()?;
@@ -527,7 +538,7 @@ impl<'q, T: Record> QueryAs<'q, T> {
             }
             Backend::Postgres(c) => {
                 let args = q.postgres_args()?;
-                sqlx::query_as_with::<Postgres, T, _>(q.sql, args)
+                sqlx::query_as_with::<Postgres, T, _>(q.postgres_text(), args)
                     .fetch_all(c)
                     .await
             }
@@ -535,7 +546,7 @@ impl<'q, T: Record> QueryAs<'q, T> {
     }
 
     async fn fetch_optional_on(self, c: Backend<'_>) -> Result<Option<T>, sqlx::Error> {
-        let q = self.inner;
+        let mut q = self.inner;
         match c {
             Backend::Sqlite(c) => {
                 let args = q.sqlite_args()?;
@@ -545,7 +556,7 @@ impl<'q, T: Record> QueryAs<'q, T> {
             }
             Backend::Postgres(c) => {
                 let args = q.postgres_args()?;
-                sqlx::query_as_with::<Postgres, T, _>(q.sql, args)
+                sqlx::query_as_with::<Postgres, T, _>(q.postgres_text(), args)
                     .fetch_optional(c)
                     .await
             }
@@ -591,33 +602,42 @@ where
     }
 }
 
-/// Builds a statement from pieces, as sqlx's `QueryBuilder`: each bind
-/// writes the next numbered placeholder (`$1`, `$2`…), which both
-/// backends read.
+/// Builds a statement from pieces, as sqlx's `QueryBuilder`. It writes
+/// two texts: SQLite's with `?` for each bind and PostgreSQL's with `$1`,
+/// `$2`…. Not `$N` for both: SQLite looks each named parameter up in a
+/// list, so the thousands of binds of one multi-row insert cost time
+/// quadratic in their number (the ingest ran four times slower).
 pub struct QueryBuilder<'q> {
-    sql: String,
+    sqlite: String,
+    postgres: String,
     binds: Vec<Box<dyn Bind<'q> + 'q>>,
 }
 
 impl<'q> QueryBuilder<'q> {
     /// Starts the statement with `init`.
     pub fn new(init: impl Into<String>) -> Self {
+        let sqlite = init.into();
         QueryBuilder {
-            sql: init.into(),
+            postgres: sqlite.clone(),
+            sqlite,
             binds: Vec::new(),
         }
     }
 
-    /// Appends SQL text.
+    /// Appends SQL text (without placeholders: binds go through
+    /// [`QueryBuilder::push_bind`]).
     pub fn push(&mut self, sql: impl Display) -> &mut Self {
-        write!(self.sql, "{sql}").expect("writing to a String");
+        let start = self.sqlite.len();
+        write!(self.sqlite, "{sql}").expect("writing to a String");
+        self.postgres.push_str(&self.sqlite[start..]);
         self
     }
 
     /// Appends a placeholder and binds `value` to it.
     pub fn push_bind<T: Bind<'q> + 'q>(&mut self, value: T) -> &mut Self {
         self.binds.push(Box::new(value));
-        write!(self.sql, "${}", self.binds.len()).expect("writing to a String");
+        self.sqlite.push('?');
+        write!(self.postgres, "${}", self.binds.len()).expect("writing to a String");
         self
     }
 
@@ -628,12 +648,9 @@ impl<'q> QueryBuilder<'q> {
         I: IntoIterator,
         F: FnMut(Separated<'_, 'q>, I::Item),
     {
-        self.sql.push_str("VALUES ");
+        self.push("VALUES ");
         for (i, item) in tuples.into_iter().enumerate() {
-            if i > 0 {
-                self.sql.push_str(", ");
-            }
-            self.sql.push('(');
+            self.push(if i > 0 { ", (" } else { "(" });
             push_tuple(
                 Separated {
                     builder: self,
@@ -641,7 +658,7 @@ impl<'q> QueryBuilder<'q> {
                 },
                 item,
             );
-            self.sql.push(')');
+            self.push(")");
         }
         self
     }
@@ -649,7 +666,8 @@ impl<'q> QueryBuilder<'q> {
     /// The statement built so far, taking its binds.
     pub fn build(&mut self) -> Query<'q> {
         Query {
-            sql: AssertSqlSafe(self.sql.clone()).into_sql_str(),
+            sql: AssertSqlSafe(self.sqlite.clone()).into_sql_str(),
+            postgres_sql: Some(AssertSqlSafe(self.postgres.clone()).into_sql_str()),
             binds: std::mem::take(&mut self.binds),
         }
     }
@@ -684,7 +702,7 @@ impl<'q> Separated<'_, 'q> {
     /// Appends a comma unless first, then a placeholder bound to `value`.
     pub fn push_bind<T: Bind<'q> + 'q>(&mut self, value: T) -> &mut Self {
         if !self.first {
-            self.builder.sql.push_str(", ");
+            self.builder.push(", ");
         }
         self.first = false;
         self.builder.push_bind(value);

@@ -5,8 +5,6 @@
 //! once on each.
 
 use super::Pool;
-use sqlx::ConnectOptions as _;
-use std::str::FromStr as _;
 
 /// What keeps a test's database alive: the SQLite file's folder.
 pub struct Guard {
@@ -24,7 +22,9 @@ pub async fn test_pool() -> (Pool, Guard) {
         let admin = std::env::var("DWCONSOLE_TEST_POSTGRES").expect(
             "DWCONSOLE_TEST_BACKEND=postgres needs DWCONSOLE_TEST_POSTGRES (run beside tools/with-postgres.sh)",
         );
-        let url = new_postgres_database(&admin).await;
+        let url = super::scratch_postgres_database(&admin)
+            .await
+            .expect("a new PostgreSQL database");
         let pool = sqlx::postgres::PgPoolOptions::new()
             .max_connections(4)
             .connect(&url)
@@ -51,35 +51,4 @@ pub async fn test_pool() -> (Pool, Guard) {
         .await
         .expect("SQLite migrations");
     (Pool::Sqlite(pool), Guard { _dir: Some(dir) })
-}
-
-/// Creates an empty database with a new name on the server of `admin`
-/// (whose user may create databases) and gives its URL.
-async fn new_postgres_database(admin: &str) -> String {
-    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let name = format!(
-        "apptest_{}_{}",
-        std::process::id(),
-        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    );
-    let mut conn = sqlx::postgres::PgConnectOptions::from_str(admin)
-        .expect("DWCONSOLE_TEST_POSTGRES parses")
-        .connect()
-        .await
-        .expect("the PostgreSQL server of DWCONSOLE_TEST_POSTGRES");
-    sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}")))
-        .execute(&mut conn)
-        .await
-        .expect("a new database");
-    let (base, query) = admin.split_once('?').unwrap_or((admin, ""));
-    let host_from = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[host_from..].find('/') {
-        Some(i) => &base[..host_from + i],
-        None => base,
-    };
-    if query.is_empty() {
-        format!("{base}/{name}")
-    } else {
-        format!("{base}/{name}?{query}")
-    }
 }
