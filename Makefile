@@ -128,10 +128,10 @@ bench: bench-peer
 # The same work on SQLite and on PostgreSQL side by side (error ingest,
 # queue and trends pages at 1M entries, a full diff of 100k a side, ingest
 # over HTTP into one server and, on PostgreSQL, two), beside a throwaway
-# PostgreSQL cluster.
+# PostgreSQL cluster that syncs as the console's SQLite does.
 bench-backends: postgres-tools
 	cargo build --release -p server --bin backends-bench
-	tools/with-postgres.sh $(TARGET_DIR)/release/backends-bench 1000000 30 60 100000 200000
+	WITH_POSTGRES_FSYNC=on tools/with-postgres.sh $(TARGET_DIR)/release/backends-bench 1000000 30 60 100000 200000
 
 # Islands before and after, in headless Chromium with the CPU slowed 4x:
 # time to interactive (overview) and to the first chart readout (trends),

@@ -37,9 +37,14 @@ fi
 "${as[@]}" "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync \
   >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
 # fsync off: the cluster is thrown away after the run, so durability buys
-# nothing and costs the tests' time.
+# nothing and costs the tests' time. Benchmarks set WITH_POSTGRES_FSYNC=on:
+# then PostgreSQL syncs its log and checkpoints as the console's SQLite
+# does (WAL, synchronous=NORMAL), and neither syncs each commit
+# (synchronous_commit=off: a power cut may lose the last commits, as on
+# SQLite).
+fsync="${WITH_POSTGRES_FSYNC:-off}"
 "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -w -t 60 -l "$dir/server.log" \
-  -o "-k $dir -c listen_addresses= -c fsync=off -c synchronous_commit=off -c max_connections=300" \
+  -o "-k $dir -c listen_addresses= -c fsync=$fsync -c synchronous_commit=off -c max_connections=300" \
   start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
 
 export DWCONSOLE_TEST_POSTGRES="postgres://postgres@localhost/postgres?host=$dir"

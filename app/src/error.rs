@@ -116,10 +116,15 @@ mod ssr {
                     tracing::error!(error = ?err, "database unavailable");
                     AppError::Unavailable
                 }
-                // SQLITE_BUSY / SQLITE_LOCKED after the busy timeout: the
-                // database is held by a long write; the caller may retry.
+                // SQLITE_BUSY / SQLITE_LOCKED after the busy timeout, or
+                // PostgreSQL's lock_not_available after the write lock's
+                // timeout: the database is held by a long write; the
+                // caller may retry.
                 sqlx::Error::Database(db)
-                    if matches!(db.code().as_deref(), Some("5" | "6" | "517" | "262")) =>
+                    if matches!(
+                        db.code().as_deref(),
+                        Some("5" | "6" | "517" | "262" | "55P03")
+                    ) =>
                 {
                     tracing::warn!(error = ?err, "database busy beyond the busy timeout");
                     AppError::Unavailable

@@ -1,8 +1,8 @@
 -- The few SQLite functions the stores' shared statements call, defined for
 -- PostgreSQL with the same names and the meaning the stores use, so that
 -- one statement text runs on both backends (see docs/ARCHITECTURE.md,
--- "PostgreSQL: where the port stands"). Each covers only the forms the
--- stores write; anything else is an error, not a guess.
+-- "SQLite and PostgreSQL: how the dialects are kept"). Each covers only the
+-- forms the stores write; anything else is an error, not a guess.
 
 -- json_each(list): the elements of a JSON array as rows of text, as
 -- SQLite's json_each(...).value reads an id or name list bound as one JSON
@@ -14,9 +14,11 @@ create function json_each(list text) returns table (value text)
     as $$ select json_array_elements_text(cast(list as json)) $$;
 
 -- strftime('%s', t): an RFC 3339 time as Unix seconds, text as SQLite
--- returns it. Only '%s' is defined.
+-- returns it. Only '%s' is defined. Stable, not immutable: a time without
+-- an offset would be read in the session's time zone (the stored ones all
+-- end in Z).
 create function strftime(format text, t text) returns text
-    language plpgsql immutable strict parallel safe
+    language plpgsql stable strict parallel safe
     as $$
 begin
     if format <> '%s' then

@@ -939,7 +939,8 @@ impl FileSettings {
 /// Settings shared by every subcommand.
 #[derive(Debug, Clone)]
 pub struct CommonSettings {
-    /// Database file path (or sqlite: URL).
+    /// Where the database is: a SQLite file path or `sqlite:` URL, or a
+    /// `postgres://` URL.
     pub database: String,
     /// Log filter.
     pub log: String,
@@ -1057,6 +1058,14 @@ impl SmtpSettings {
     }
 }
 
+/// FNV-1a, 64 bits: a name stable across builds and machines (std's
+/// hasher promises neither).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
 impl CommonSettings {
     /// Where full diffs keep their partition files: `reconcile/` beside
     /// the database file, or in the temporary directory for a `sqlite:` or
@@ -1068,7 +1077,12 @@ impl CommonSettings {
             crate::db::Location::parse(&self.database),
             Ok(crate::db::Location::File(_))
         ) {
-            return std::env::temp_dir().join("dwconsole-reconcile");
+            // One folder per database: run ids start at 1 in each, so two
+            // installations on one machine must not share one.
+            return std::env::temp_dir().join(format!(
+                "dwconsole-reconcile-{:016x}",
+                fnv1a(crate::db::redacted(&self.database).as_bytes())
+            ));
         }
         Path::new(&self.database)
             .parent()
@@ -1554,6 +1568,27 @@ mod tests {
     #[test]
     fn the_example_settings_file_reads() {
         FileSettings::parse(include_str!("../../dwconsole.example.toml")).unwrap();
+    }
+
+    #[test]
+    fn each_database_url_gets_its_own_partition_folder() {
+        let dir = |database: &str| {
+            CommonSettings {
+                database: database.into(),
+                log: String::new(),
+                log_format: LogFormat::Text,
+            }
+            .reconcile_dir()
+        };
+        let prod = dir("postgres://dw:one@db/prod");
+        assert_ne!(prod, dir("postgres://dw:one@db/staging"));
+        assert_eq!(
+            prod,
+            dir("postgres://dw:two@db/prod"),
+            "the password is not part of it"
+        );
+        assert!(prod.starts_with(std::env::temp_dir()));
+        assert_eq!(dir("data/dwconsole.db"), Path::new("data/reconcile"));
     }
 
     #[test]

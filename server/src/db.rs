@@ -39,6 +39,24 @@ impl Location {
         if value.starts_with("sqlite:") {
             return Ok(Location::SqliteUrl(value.to_string()));
         }
+        // Not a path either: a PostgreSQL URL missing its `//`, or libpq's
+        // `host=… dbname=…` form. Named without the value (it may hold a
+        // password).
+        let lower = value.to_ascii_lowercase();
+        if (lower.starts_with("postgres:") || lower.starts_with("postgresql:"))
+            && !value.contains("://")
+        {
+            return Err(
+                "looks like a PostgreSQL URL without its '//'; write postgres://user@host/database"
+                    .into(),
+            );
+        }
+        if ["host=", "dbname=", "user=", "password="]
+            .iter()
+            .any(|k| lower.starts_with(k) || lower.contains(&format!(" {k}")))
+        {
+            return Err("looks like libpq's key=value form, which is not read here; write postgres://user@host/database".into());
+        }
         let scheme = value.split_once("://").map(|(s, _)| s).filter(|s| {
             // One letter before `:` is a Windows drive (`C://data`), not a
             // scheme.
@@ -64,13 +82,31 @@ pub fn redacted(location: &str) -> String {
         return location.to_string();
     };
     let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    match rest[..authority_end].rsplit_once('@') {
+    let (authority, path) = rest.split_at(authority_end);
+    let authority = match authority.rsplit_once('@') {
         Some((userinfo, host)) if userinfo.contains(':') => {
             let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
-            format!("{scheme}://{user}:***@{host}{}", &rest[authority_end..])
+            format!("{user}:***@{host}")
         }
-        _ => location.to_string(),
-    }
+        _ => authority.to_string(),
+    };
+    // libpq also reads a password from the query (`?password=…`).
+    let path = match path.split_once('?') {
+        Some((before, query)) => {
+            let query: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((key, _)) if key.eq_ignore_ascii_case("password") => {
+                        format!("{key}=***")
+                    }
+                    _ => pair.to_string(),
+                })
+                .collect();
+            format!("{before}?{}", query.join("&"))
+        }
+        None => path.to_string(),
+    };
+    format!("{scheme}://{authority}{path}")
 }
 
 /// Opens and migrates the database at `location`, as the console's pool:
@@ -300,6 +336,22 @@ pub(crate) mod tests {
         url
     }
 
+    /// A new, migrated database on the backend this test run names (as
+    /// `app::db::testing::test_pool`): a SQLite file in the returned
+    /// folder, or with `DWCONSOLE_TEST_BACKEND=postgres` a new database on
+    /// `DWCONSOLE_TEST_POSTGRES`.
+    pub(crate) async fn test_pool() -> (Pool, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        if std::env::var("DWCONSOLE_TEST_BACKEND").is_ok_and(|b| b == "postgres") {
+            let admin = std::env::var("DWCONSOLE_TEST_POSTGRES")
+                .expect("DWCONSOLE_TEST_BACKEND=postgres needs DWCONSOLE_TEST_POSTGRES");
+            let url = scratch_postgres_database(&admin).await.unwrap();
+            return (connect(&url).await.unwrap(), dir);
+        }
+        let file = dir.path().join("test.db");
+        (connect(file.to_str().unwrap()).await.unwrap(), dir)
+    }
+
     #[tokio::test]
     async fn postgres_schema_matches_sqlite() {
         let Some(admin) = test_postgres() else { return };
@@ -410,6 +462,15 @@ pub(crate) mod tests {
             Location::parse("PostgreSQL://db/dw"),
             Ok(Location::Postgres("PostgreSQL://db/dw".into()))
         );
+        for not_a_path in [
+            "postgres:/db/dw",
+            "postgresql:dw",
+            "host=db dbname=dw password=s3cret",
+        ] {
+            let e = Location::parse(not_a_path).unwrap_err();
+            assert!(e.contains("postgres://user@host/database"), "{e}");
+            assert!(!e.contains("s3cret"), "{e}");
+        }
         let my = Location::parse("mysql://dw:s3cret@db/dw").unwrap_err();
         assert!(my.contains("'mysql://'"), "{my}");
         assert!(!my.contains("s3cret"), "{my}");
@@ -423,6 +484,10 @@ pub(crate) mod tests {
             "postgres://dw:***@db.example:5432/dw?sslmode=require"
         );
         assert_eq!(redacted("postgres://dw@db/dw"), "postgres://dw@db/dw");
+        assert_eq!(
+            redacted("postgres://dw@db/dw?sslmode=require&password=s3cret"),
+            "postgres://dw@db/dw?sslmode=require&password=***"
+        );
         assert_eq!(redacted("data/dwconsole.db"), "data/dwconsole.db");
     }
 
@@ -431,12 +496,11 @@ pub(crate) mod tests {
         // Before PostgreSQL was served, this made a folder `postgres:`
         // (holding `dw@localhost`) in the working directory and a SQLite
         // file in it. Nothing listens on port 1.
-        let e = connect("postgres://dw:s3cret@127.0.0.1:1/dwconsole")
+        let e = connect("postgres://dw@127.0.0.1:1/dwconsole")
             .await
             .unwrap_err();
         let e = format!("{e:#}");
         assert!(e.contains("cannot connect to PostgreSQL"), "{e}");
-        assert!(!e.contains("s3cret"), "{e}");
         assert!(!std::path::Path::new("postgres:").exists());
     }
 

@@ -236,14 +236,19 @@ impl Lease {
 mod tests {
     use super::*;
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn two_servers_never_both_count_themselves_the_holder(pool: sqlx::SqlitePool) {
-        let pool = app::db::Pool::from(pool);
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_servers_never_both_count_themselves_the_holder() {
+        let (pool, _dir) = crate::db::tests::test_pool().await;
         let ttl = Duration::from_millis(600);
         let a = Lease::new("a".into(), ttl);
         let b = Lease::new("b".into(), ttl);
-        a.renew(&pool).await;
-        b.renew(&pool).await;
+        // Both ask at the same moment: exactly one gets it.
+        tokio::join!(a.renew(&pool), b.renew(&pool));
+        assert_eq!(
+            u8::from(a.held().is_some()) + u8::from(b.held().is_some()),
+            1
+        );
+        let (a, b) = if a.held().is_some() { (a, b) } else { (b, a) };
         let held = a.held().expect("a holds the lease");
         assert!(b.held().is_none());
         assert!(held.until <= Instant::now() + ttl - ttl / 6);
@@ -274,6 +279,6 @@ mod tests {
         let live = live_servers(&mut pool.acquire().await.unwrap(), Utc::now())
             .await
             .unwrap();
-        assert_eq!(live, ["a"]);
+        assert_eq!(live, [a.id()]);
     }
 }

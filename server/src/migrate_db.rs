@@ -207,7 +207,7 @@ async fn open_source(t: &Target) -> anyhow::Result<Source> {
                 crate::db::Location::SqliteUrl(url) => SqliteConnectOptions::from_str(&url)
                     .with_context(|| format!("--from: '{url}' is not a valid sqlite: URL"))?,
                 crate::db::Location::Postgres(_) => {
-                    bail!("--from: {location} is not a SQLite database")
+                    bail!("--from: a postgres:// URL is not a SQLite database")
                 }
             };
             let pool = sqlx::sqlite::SqlitePoolOptions::new()

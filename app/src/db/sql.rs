@@ -173,7 +173,14 @@ impl Pool {
         Ok(match self {
             Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             Pool::Postgres(p) => {
-                let mut tx = p.begin().await?;
+                // Read committed whatever the database's default: each
+                // statement after the lock sees the last writer's commit.
+                let mut tx = p.begin_with("BEGIN ISOLATION LEVEL READ COMMITTED").await?;
+                // As SQLite's busy timeout: a writer waits this long for
+                // the lock, then fails as "busy" (55P03) and lets go.
+                sqlx::query("set local lock_timeout = '5s'")
+                    .execute(&mut *tx)
+                    .await?;
                 sqlx::query("select pg_advisory_xact_lock($1)")
                     .bind(WRITE_LOCK)
                     .execute(&mut *tx)

@@ -69,11 +69,21 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
         )));
     }
 
+    // The password is checked before the write transaction: argon2 takes
+    // tens of milliseconds, and every write of every server would wait for
+    // it. The row is read again inside, so a password reset or a
+    // deactivation in between wins.
+    let before = find_login(&mut *pool.acquire().await?, &email).await?;
+    let usable = before.as_ref().filter(|r| r.active);
+    let ok = verify_password(password, usable.map(|r| r.password_hash.clone())).await;
     let mut tx = crate::db::begin_write(&pool).await?;
     let row = find_login(&mut tx, &email).await?;
+    let unchanged = matches!(
+        (&before, &row),
+        (Some(b), Some(r)) if b.password_hash == r.password_hash && b.active == r.active
+    );
     let usable = row.as_ref().filter(|r| r.active);
-    let ok = verify_password(password, usable.map(|r| r.password_hash.clone())).await;
-    let Some(row) = usable.filter(|_| ok) else {
+    let Some(row) = usable.filter(|_| ok && unchanged) else {
         throttle::record_failure(&mut tx, &key).await?;
         throttle::record_failure(&mut tx, &ip_key).await?;
         let why = match &row {

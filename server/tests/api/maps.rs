@@ -187,9 +187,20 @@ async fn hostile_markdown_in_notes_never_reaches_the_page_as_markup() {
             .status(),
         StatusCode::OK
     );
-    let html = app.get("/maps/1").await.text().await.unwrap();
+    let res = app.get("/maps/1").await;
+    let status = res.status();
+    let html = res.text().await.unwrap();
     // The rendered notes: Markdown applied, every hostile construct gone.
-    let start = html.find("<div class=\"prose\">").expect("rendered notes");
+    let start = html.find("<div class=\"prose\">").unwrap_or_else(|| {
+        let main: String = html
+            .split("<main")
+            .nth(1)
+            .unwrap_or(&html)
+            .chars()
+            .take(1500)
+            .collect();
+        panic!("no rendered notes on /maps/1 ({status}): {main}")
+    });
     let prose = &html[start..start + html[start..].find("</div>").unwrap()];
     assert!(
         prose.contains("<strong>text</strong>"),
