@@ -259,7 +259,12 @@ pub async fn connect_postgres(url: &str, connections: u32) -> anyhow::Result<sql
         .acquire_timeout(Duration::from_secs(5))
         .connect(url)
         .await
-        .context("cannot connect to PostgreSQL")?;
+        .with_context(|| {
+            format!(
+                "cannot connect to PostgreSQL at {}: check the URL (--database, APP_DATABASE), that the server is running and reachable, and the password (PGPASSWORD or ~/.pgpass)",
+                redacted(url)
+            )
+        })?;
     postgres_migrator()
         .run(&pool)
         .await
@@ -501,6 +506,10 @@ pub(crate) mod tests {
             .unwrap_err();
         let e = format!("{e:#}");
         assert!(e.contains("cannot connect to PostgreSQL"), "{e}");
+        assert!(
+            e.contains("127.0.0.1:1/dwconsole") && e.contains("PGPASSWORD"),
+            "{e}"
+        );
         assert!(!std::path::Path::new("postgres:").exists());
     }
 
