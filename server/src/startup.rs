@@ -117,9 +117,22 @@ impl AppState {
     }
 }
 
+/// The pages' routes, worked out once per process. Listing them renders
+/// the app with resource loading suppressed through a process-wide flag
+/// (leptos_server 0.8's `SuppressResourceLoad`): a resource first polled
+/// by another server's request during that window never resolves, and its
+/// page hangs until the request timeout (leptos issue #4773). One process
+/// builds several routers (tests, `backends-bench`'s two servers); listing
+/// the routes only once, before any router exists, leaves no such window.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The whole HTTP surface: pages, server functions, API, health, static files.
 pub fn build_router(settings: &Settings, state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let page_ctx = {
         let state = state.clone();
         move || state.provide()

@@ -58,14 +58,10 @@ async fn saving_an_environment_says_so_and_a_link_cannot_make_the_notice_up() {
     let page = app.get(&location).await.text().await.unwrap();
     assert!(page.contains("Environment UAT added."), "{page}");
     let saved = format!("/admin/environments?saved={id}");
-    assert!(
-        app.get(&saved)
-            .await
-            .text()
-            .await
-            .unwrap()
-            .contains("Environment UAT saved.")
-    );
+    let res = app.get(&saved).await;
+    let status = res.status();
+    let page = res.text().await.unwrap();
+    assert!(page.contains("Environment UAT saved."), "{status}\n{page}");
     // Only an environment the console has is named; the address's words never.
     for forged in [
         "/admin/environments?added=Call%200100%20to%20re-enter%20your%20password",

@@ -175,3 +175,46 @@ async fn servers_started_together_on_a_new_database_migrate_it_once() {
     };
     assert_eq!((applied, failed), (files as i64, 0));
 }
+
+/// Building another server's router in the same process (as these tests
+/// and `backends-bench` do) must not stall a page that is rendering: with
+/// the routes listed per router, leptos's process-wide "suppress resource
+/// loading" flag hung any resource first polled meanwhile until the
+/// request timeout (CI, 2026-12-08: a page came back without its data).
+#[tokio::test]
+async fn building_another_router_never_stalls_a_page_being_rendered() {
+    let app = crate::maps::app_with_uat().await;
+    let settings = server::config::Settings::for_tests(&app.db_path);
+    let pool = app.pool.clone();
+    let builder = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            for _ in 0..200 {
+                let state = server::startup::AppState::new(&settings, pool.clone());
+                drop(server::startup::build_router(&settings, state));
+                tokio::task::yield_now().await;
+            }
+        });
+    });
+    let mut pages = 0;
+    while !builder.is_finished() || pages < 20 {
+        let page = tokio::time::timeout(Duration::from_secs(10), async {
+            app.get("/admin/environments?added=1")
+                .await
+                .text()
+                .await
+                .unwrap()
+        })
+        .await
+        .unwrap_or_else(|_| panic!("page {pages} still rendering after 10 s"));
+        assert!(
+            page.contains("Environment UAT added."),
+            "page {pages}: {page}"
+        );
+        pages += 1;
+    }
+    builder.join().unwrap();
+}
