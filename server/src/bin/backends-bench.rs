@@ -173,11 +173,22 @@ async fn measure(
             timed_get(&router, &cookie, v).await?;
         }
         let mut times: Vec<Duration> = Vec::with_capacity(sizes.requests);
+        // Each view's own times too: a p95 over the set names no culprit.
+        let mut per_view: Vec<Vec<Duration>> = vec![Vec::new(); views.len()];
         for r in 0..sizes.requests {
             let v = &views[r % views.len()];
             let (t, len) = timed_get(&router, &cookie, v).await?;
             anyhow::ensure!(len > 1000, "{v} rendered almost nothing");
             times.push(t);
+            per_view[r % views.len()].push(t);
+        }
+        for (v, mut t) in views.iter().zip(per_view) {
+            t.sort();
+            println!(
+                "{kind}:   {v:<56} p50 {:>6.1} ms  p95 {:>6.1} ms",
+                percentile(&t, 0.5),
+                percentile(&t, 0.95)
+            );
         }
         times.sort();
         Ok((percentile(&times, 0.5), percentile(&times, 0.95)))
