@@ -357,6 +357,34 @@ pub(crate) mod tests {
         (connect(file.to_str().unwrap()).await.unwrap(), dir)
     }
 
+    /// An id list bound as JSON reads as a few rows to PostgreSQL's
+    /// planner, so a join on it walks an index (the throughput chart read
+    /// the whole table with the default estimate of 1,000 rows).
+    #[tokio::test]
+    async fn postgres_plans_an_id_list_as_a_few_rows() {
+        let Some(admin) = test_postgres() else { return };
+        let url = scratch_postgres_database(&admin).await.unwrap();
+        let pg = connect_postgres(&url, CONNECTIONS).await.unwrap();
+        let plan: Vec<String> = sqlx::query_scalar(
+            "explain select * from throughput
+             where map_id in (select cast(value as bigint) from json_each('[1, 2, 3]'))",
+        )
+        .fetch_all(&pg)
+        .await
+        .unwrap();
+        let plan = plan.join("\n");
+        assert!(
+            plan.contains("Function Scan on json_each") && plan.contains("rows=10 "),
+            "{plan}"
+        );
+        let rows: f32 =
+            sqlx::query_scalar("select prorows from pg_proc where proname = 'json_each' and pronamespace = current_schema()::regnamespace")
+                .fetch_one(&pg)
+                .await
+                .unwrap();
+        assert_eq!(rows, 10.0);
+    }
+
     #[tokio::test]
     async fn postgres_schema_matches_sqlite() {
         let Some(admin) = test_postgres() else { return };
