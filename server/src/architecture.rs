@@ -12,15 +12,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// Tables read by a folder other than their owner on purpose: the search
-/// index is rebuilt from the rule book's own rows in the transaction of
-/// each change (one statement per kind, so it cannot drift from them), and
-/// hits are labelled with their map's name.
-const SHARED: &[(&str, &str)] = &[
-    ("table_maps", "app/src/search"),
-    ("field_mappings", "app/src/search"),
-    ("conflict_rules", "app/src/search"),
-];
+/// Tables read by a folder other than their owner on purpose, with the
+/// folder. None today: the search index, which once read the rule book's
+/// tables to rebuild itself, is handed documents by their owners.
+const SHARED: &[(&str, &str)] = &[];
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -292,8 +292,49 @@ pub async fn create(
         content,
     )
     .await?;
-    crate::search::server::reindex_map(conn, id).await?;
+    index(conn, id).await?;
     Ok(id)
+}
+
+/// Hands the search index this map's document: its name as the title,
+/// its entities, tags, reason and notes as the body, filed under its
+/// environment while it is live and under none once deleted (its fields'
+/// and rules' rows follow it).
+async fn index(conn: &mut dyn Conn, id: i64) -> Result<(), AppError> {
+    let (environment_id, deleted, title, body): (i64, bool, String, String) = crate::db::query_as(
+        "select environment_id, deleted, name,
+                name || ' ' || fo_entity || ' ' || dataverse_table || ' ' || tags || ' ' || not_synced_reason || ' ' || notes
+         from table_maps where id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let document = crate::search::server::Document {
+        kind: "map",
+        object_id: id,
+        title,
+        body,
+    };
+    crate::search::server::replace(
+        conn,
+        id,
+        (!deleted).then_some(environment_id),
+        &["map"],
+        vec![document],
+    )
+    .await
+}
+
+/// The environment a map's fields and rules are searched in: its own
+/// while it is live, none once deleted.
+pub async fn search_environment(conn: &mut dyn Conn, id: i64) -> Result<Option<i64>, AppError> {
+    let row: Option<i64> = crate::db::query_scalar(
+        "select environment_id from table_maps where id = $1 and deleted = false",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row)
 }
 
 async fn environment_id(conn: &mut dyn Conn, id: i64) -> Result<i64, AppError> {
@@ -339,7 +380,7 @@ pub async fn update(
     store(conn, id, content, revision, false).await?;
     let env = environment_id(conn, id).await?;
     write_revision(conn, actor, env, id, revision, "update", comment, content).await?;
-    crate::search::server::reindex_map(conn, id).await?;
+    index(conn, id).await?;
     Ok(revision)
 }
 
@@ -370,7 +411,7 @@ pub async fn delete(
         &current.content,
     )
     .await?;
-    crate::search::server::reindex_map(conn, id).await
+    index(conn, id).await
 }
 
 /// The content of one revision.
@@ -406,7 +447,7 @@ pub async fn restore(
         &old,
     )
     .await?;
-    crate::search::server::reindex_map(conn, id).await?;
+    index(conn, id).await?;
     Ok(next)
 }
 

@@ -142,6 +142,44 @@ pub async fn rules_of(conn: &mut dyn Conn, map_ids: &[i64]) -> Result<Vec<Confli
     rows.into_iter().map(ConflictRule::try_from).collect()
 }
 
+/// Hands the search index one map's live fields (both names and the
+/// default value) and rules (the field they override, or the map default,
+/// and the rationale), in the transaction of the write that changed them.
+async fn index(conn: &mut dyn Conn, map_id: i64) -> Result<(), AppError> {
+    use crate::search::server::Document;
+    let fields: Vec<(i64, String, String)> = crate::db::query_as(
+        "select id, fo_field || ' ↔ ' || dataverse_column, fo_field || ' ' || dataverse_column || ' ' || default_value
+         from field_mappings where map_id = $1 and deleted = false order by id",
+    )
+    .bind(map_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let rules: Vec<(i64, String, String)> = crate::db::query_as(
+        "select r.id, coalesce(f.fo_field || ' ↔ ' || f.dataverse_column, 'Map default rule'), r.rationale
+         from conflict_rules r left join field_mappings f on f.id = r.field_mapping_id
+         where r.map_id = $1 and r.deleted = false order by r.id",
+    )
+    .bind(map_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let document = |kind| {
+        move |(object_id, title, body)| Document {
+            kind,
+            object_id,
+            title,
+            body,
+        }
+    };
+    let documents = fields
+        .into_iter()
+        .map(document("field"))
+        .chain(rules.into_iter().map(document("rule")))
+        .collect();
+    let environment_id = crate::maps::server::search_environment(conn, map_id).await?;
+    crate::search::server::replace(conn, map_id, environment_id, &["field", "rule"], documents)
+        .await
+}
+
 /// The environment of a map (revisions are filed per environment).
 async fn map_environment(conn: &mut dyn Conn, map_id: i64) -> Result<(i64, String), AppError> {
     crate::maps::server::live_environment(conn, map_id).await
@@ -242,7 +280,7 @@ pub async fn create_field(
         summary,
     )
     .await?;
-    crate::search::server::reindex_map(conn, map_id).await?;
+    index(conn, map_id).await?;
     Ok(id)
 }
 
@@ -304,7 +342,7 @@ pub async fn delete_field(
         summary,
     )
     .await?;
-    crate::search::server::reindex_map(conn, field.map_id).await?;
+    index(conn, field.map_id).await?;
     Ok(field.map_id)
 }
 
@@ -401,7 +439,7 @@ pub async fn update_field(
         summary,
     )
     .await?;
-    crate::search::server::reindex_map(conn, field.map_id).await?;
+    index(conn, field.map_id).await?;
     Ok(revision)
 }
 
@@ -443,7 +481,7 @@ pub async fn restore_field(
         summary,
     )
     .await?;
-    crate::search::server::reindex_map(conn, field.map_id).await?;
+    index(conn, field.map_id).await?;
     Ok(next)
 }
 
@@ -507,7 +545,7 @@ pub async fn restore_rule(
         summary,
     )
     .await?;
-    crate::search::server::reindex_map(conn, rule.map_id).await?;
+    index(conn, rule.map_id).await?;
     Ok(rule.map_id)
 }
 
@@ -643,7 +681,7 @@ pub async fn create_rule(
         summary,
     )
     .await?;
-    crate::search::server::reindex_map(conn, map_id).await?;
+    index(conn, map_id).await?;
     Ok(id)
 }
 
@@ -719,7 +757,7 @@ pub async fn set_rule_status(
         summary,
     )
     .await?;
-    crate::search::server::reindex_map(conn, map_id).await?;
+    index(conn, map_id).await?;
     Ok(map_id)
 }
 

@@ -4,46 +4,64 @@ use super::{Hit, MARK_END, MARK_START};
 use crate::db::{Conn, Kind};
 use crate::error::AppError;
 
-/// Rebuilds the index rows of one map (its own row, its fields, its rules).
-/// Call it in the same transaction as any write that touches the map; a
-/// deleted map simply drops out.
+/// One searchable thing of a map, as the feature that owns it describes
+/// it: the map itself (`maps`), or one of its fields or rules (`rules`).
+pub struct Document {
+    /// `map`, `field` or `rule`.
+    pub kind: &'static str,
+    /// The map's, field's or rule's id.
+    pub object_id: i64,
+    /// What a hit is called; a map's document carries the map's name,
+    /// which labels the hits of its fields and rules too.
+    pub title: String,
+    /// The words searched besides the title; the snippet comes from here.
+    pub body: String,
+}
+
+/// Replaces the index rows of `kinds` for one map with `documents`, and
+/// files every row of the map under `environment_id`: the environment of a
+/// live map, `None` for a deleted one, whose rows stay (a restore shows
+/// them again) but match no search. The map's owner calls it with the
+/// `map` kind, the owner of fields and rules with theirs, each in the
+/// transaction of its write, so the index cannot drift from the rule book.
 #[tracing::instrument(skip_all, fields(map.id = map_id))]
-pub async fn reindex_map(conn: &mut dyn Conn, map_id: i64) -> Result<(), AppError> {
-    crate::db::query("delete from search_index where map_id = $1")
+pub async fn replace(
+    conn: &mut dyn Conn,
+    map_id: i64,
+    environment_id: Option<i64>,
+    kinds: &[&str],
+    documents: Vec<Document>,
+) -> Result<(), AppError> {
+    crate::db::query(
+        "delete from search_index
+         where map_id = $1 and kind in (select value from json_each($2))",
+    )
+    .bind(map_id)
+    .bind(serde_json::to_string(kinds).unwrap_or_else(|_| "[]".into()))
+    .execute(&mut *conn)
+    .await?;
+    crate::db::query("update search_index set environment_id = $1 where map_id = $2")
+        .bind(environment_id)
         .bind(map_id)
         .execute(&mut *conn)
         .await?;
-    crate::db::query(
-        "insert into search_index (title, body, kind, object_id, map_id, environment_id)
-         select name,
-                name || ' ' || fo_entity || ' ' || dataverse_table || ' ' || tags || ' ' || not_synced_reason || ' ' || notes,
-                'map', id, id, environment_id
-         from table_maps where id = $1 and deleted = false",
-    )
-    .bind(map_id)
-    .execute(&mut *conn)
-    .await?;
-    crate::db::query(
-        "insert into search_index (title, body, kind, object_id, map_id, environment_id)
-         select f.fo_field || ' ↔ ' || f.dataverse_column, f.fo_field || ' ' || f.dataverse_column || ' ' || f.default_value,
-                'field', f.id, f.map_id, m.environment_id
-         from field_mappings f join table_maps m on m.id = f.map_id
-         where f.map_id = $1 and f.deleted = false and m.deleted = false",
-    )
-    .bind(map_id)
-    .execute(&mut *conn)
-    .await?;
-    crate::db::query(
-        "insert into search_index (title, body, kind, object_id, map_id, environment_id)
-         select coalesce(f.fo_field || ' ↔ ' || f.dataverse_column, 'Map default rule'), r.rationale,
-                'rule', r.id, r.map_id, m.environment_id
-         from conflict_rules r join table_maps m on m.id = r.map_id
-              left join field_mappings f on f.id = r.field_mapping_id
-         where r.map_id = $1 and r.deleted = false and m.deleted = false",
-    )
-    .bind(map_id)
-    .execute(conn)
-    .await?;
+    if documents.is_empty() {
+        return Ok(());
+    }
+    // A map has at most a few hundred fields and rules: six binds each stay
+    // far below SQLite's 32,766 in one statement.
+    let mut insert = crate::db::QueryBuilder::new(
+        "insert into search_index (title, body, kind, object_id, map_id, environment_id) ",
+    );
+    insert.push_values(documents, |mut row, d| {
+        row.push_bind(d.title)
+            .push_bind(d.body)
+            .push_bind(d.kind)
+            .push_bind(d.object_id)
+            .push_bind(map_id)
+            .push_bind(environment_id);
+    });
+    insert.build().execute(conn).await?;
     Ok(())
 }
 
@@ -52,7 +70,6 @@ struct Row {
     kind: String,
     object_id: i64,
     map_id: i64,
-    map_name: String,
     title: String,
     snippet: String,
 }
@@ -62,9 +79,8 @@ struct Row {
 /// `char(2)`.
 const SEARCH_SQLITE: &str = "
     select s.kind, cast(s.object_id as bigint) as object_id, cast(s.map_id as bigint) as map_id,
-           m.name as map_name, s.title,
-           snippet(search_index, 1, char(1), char(2), '…', 14) as snippet
-    from search_index s join table_maps m on m.id = s.map_id
+           s.title, snippet(search_index, 1, char(1), char(2), '…', 14) as snippet
+    from search_index s
     where search_index match $1 and s.environment_id = $2
     order by s.rank limit $3";
 
@@ -73,11 +89,10 @@ const SEARCH_SQLITE: &str = "
 /// (no stemming, as FTS5's default tokenizer), ranked by `ts_rank`, the
 /// snippet from `ts_headline` with the same markers.
 const SEARCH_POSTGRES: &str = "
-    select s.kind, s.object_id, s.map_id, m.name as map_name, s.title,
+    select s.kind, s.object_id, s.map_id, s.title,
            ts_headline('simple', coalesce(s.body, ''), q,
                        'StartSel=' || chr(1) || ',StopSel=' || chr(2) || ',MaxWords=14,MinWords=5') as snippet
-    from search_index s join table_maps m on m.id = s.map_id,
-         to_tsquery('simple', $1) q
+    from search_index s, to_tsquery('simple', $1) q
     where s.document @@ q and s.environment_id = $2
     order by ts_rank(s.document, q) desc limit $3";
 
@@ -114,11 +129,23 @@ pub async fn search(
         .bind(query)
         .bind(environment_id)
         .bind(limit)
-        .fetch_all(conn)
+        .fetch_all(&mut *conn)
         .await?;
+    // Every hit is labelled with its map's name, from the map's own row.
+    let ids: Vec<i64> = rows.iter().map(|r| r.map_id).collect();
+    let names: std::collections::HashMap<i64, String> = crate::db::query_as(
+        "select cast(map_id as bigint), title from search_index
+         where kind = 'map' and map_id in (select cast(value as bigint) from json_each($1))",
+    )
+    .bind(crate::db::id_list(&ids))
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .collect();
     Ok(rows
         .into_iter()
         .map(|r| Hit {
+            map_name: names.get(&r.map_id).cloned().unwrap_or_default(),
             href: match r.kind.as_str() {
                 "field" => format!("/maps/{}#field-{}", r.map_id, r.object_id),
                 "rule" => format!("/maps/{}#rule-{}", r.map_id, r.object_id),
@@ -126,9 +153,7 @@ pub async fn search(
             },
             kind: r.kind,
             map_id: r.map_id,
-            map_name: r.map_name,
             title: r.title,
-            // Control characters other than our markers never come from a form.
             // Control characters other than our markers never come from a
             // form; Markdown markers would show as raw `**`.
             snippet: crate::markdown::strip_inline_markup(
@@ -229,6 +254,29 @@ mod tests {
             .unwrap()
             .is_empty()
         );
+        // Restoring the map brings back its fields and rules, labelled with
+        // the map's name.
+        crate::maps::server::restore(&mut conn, &cli, 1, 1)
+            .await
+            .unwrap();
+        let hits = search(
+            &mut conn,
+            env.id,
+            &crate::search::fts_query("treasury").unwrap(),
+            10,
+        )
+        .await
+        .unwrap();
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(hits[0].href, format!("/maps/1#rule-{rule_id}"));
+        let q = crate::search::fts_query("creditlim").unwrap();
+        let hits = search(&mut conn, env.id, &q, 10).await.unwrap();
+        let field = hits
+            .iter()
+            .find(|h| h.href == format!("/maps/1#field-{field_id}"))
+            .expect("the field is found again");
+        let map = crate::maps::server::get(&mut conn, 1).await.unwrap();
+        assert_eq!(field.map_name, map.content.name);
         // The starter set's notes are searchable too.
         let hits = search(
             &mut conn,
