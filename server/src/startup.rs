@@ -119,7 +119,7 @@ impl AppState {
 
 /// The pages' routes, worked out once per process. Listing them renders
 /// the app with resource loading suppressed through a process-wide flag
-/// (leptos_server 0.8's `SuppressResourceLoad`): a resource first polled
+/// (`leptos_server` 0.8's `SuppressResourceLoad`): a resource first polled
 /// by another server's request during that window never resolves, and its
 /// page hangs until the request timeout (leptos issue #4773). One process
 /// builds several routers (tests, `backends-bench`'s two servers); listing

@@ -325,18 +325,6 @@ async fn index(conn: &mut dyn Conn, id: i64) -> Result<(), AppError> {
     .await
 }
 
-/// The environment a map's fields and rules are searched in: its own
-/// while it is live, none once deleted.
-pub async fn search_environment(conn: &mut dyn Conn, id: i64) -> Result<Option<i64>, AppError> {
-    let row: Option<i64> = crate::db::query_scalar(
-        "select environment_id from table_maps where id = $1 and deleted = false",
-    )
-    .bind(id)
-    .fetch_optional(conn)
-    .await?;
-    Ok(row)
-}
-
 async fn environment_id(conn: &mut dyn Conn, id: i64) -> Result<i64, AppError> {
     Ok(
         crate::db::query_scalar("select environment_id from table_maps where id = $1")

@@ -145,7 +145,9 @@ pub async fn rules_of(conn: &mut dyn Conn, map_ids: &[i64]) -> Result<Vec<Confli
 /// Hands the search index one map's live fields (both names and the
 /// default value) and rules (the field they override, or the map default,
 /// and the rationale), in the transaction of the write that changed them.
-async fn index(conn: &mut dyn Conn, map_id: i64) -> Result<(), AppError> {
+/// Every such write is refused on a deleted map, so the map is live and
+/// `environment_id` is its environment.
+async fn index(conn: &mut dyn Conn, map_id: i64, environment_id: i64) -> Result<(), AppError> {
     use crate::search::server::Document;
     let fields: Vec<(i64, String, String)> = crate::db::query_as(
         "select id, fo_field || ' ↔ ' || dataverse_column, fo_field || ' ' || dataverse_column || ' ' || default_value
@@ -175,9 +177,14 @@ async fn index(conn: &mut dyn Conn, map_id: i64) -> Result<(), AppError> {
         .map(document("field"))
         .chain(rules.into_iter().map(document("rule")))
         .collect();
-    let environment_id = crate::maps::server::search_environment(conn, map_id).await?;
-    crate::search::server::replace(conn, map_id, environment_id, &["field", "rule"], documents)
-        .await
+    crate::search::server::replace(
+        conn,
+        map_id,
+        Some(environment_id),
+        &["field", "rule"],
+        documents,
+    )
+    .await
 }
 
 /// The environment of a map (revisions are filed per environment).
@@ -280,7 +287,7 @@ pub async fn create_field(
         summary,
     )
     .await?;
-    index(conn, map_id).await?;
+    index(conn, map_id, env).await?;
     Ok(id)
 }
 
@@ -342,7 +349,7 @@ pub async fn delete_field(
         summary,
     )
     .await?;
-    index(conn, field.map_id).await?;
+    index(conn, field.map_id, env).await?;
     Ok(field.map_id)
 }
 
@@ -439,7 +446,7 @@ pub async fn update_field(
         summary,
     )
     .await?;
-    index(conn, field.map_id).await?;
+    index(conn, field.map_id, env).await?;
     Ok(revision)
 }
 
@@ -481,7 +488,7 @@ pub async fn restore_field(
         summary,
     )
     .await?;
-    index(conn, field.map_id).await?;
+    index(conn, field.map_id, env).await?;
     Ok(next)
 }
 
@@ -545,7 +552,7 @@ pub async fn restore_rule(
         summary,
     )
     .await?;
-    index(conn, rule.map_id).await?;
+    index(conn, rule.map_id, env).await?;
     Ok(rule.map_id)
 }
 
@@ -681,7 +688,7 @@ pub async fn create_rule(
         summary,
     )
     .await?;
-    index(conn, map_id).await?;
+    index(conn, map_id, env).await?;
     Ok(id)
 }
 
@@ -757,7 +764,7 @@ pub async fn set_rule_status(
         summary,
     )
     .await?;
-    index(conn, map_id).await?;
+    index(conn, map_id, env).await?;
     Ok(map_id)
 }
 

@@ -32,6 +32,7 @@ pub async fn replace(
     kinds: &[&str],
     documents: Vec<Document>,
 ) -> Result<(), AppError> {
+    debug_assert!(documents.iter().all(|d| kinds.contains(&d.kind)));
     crate::db::query(
         "delete from search_index
          where map_id = $1 and kind in (select value from json_each($2))",
@@ -40,28 +41,33 @@ pub async fn replace(
     .bind(serde_json::to_string(kinds).unwrap_or_else(|_| "[]".into()))
     .execute(&mut *conn)
     .await?;
-    crate::db::query("update search_index set environment_id = $1 where map_id = $2")
-        .bind(environment_id)
-        .bind(map_id)
-        .execute(&mut *conn)
-        .await?;
-    if documents.is_empty() {
-        return Ok(());
+    // Only rows filed elsewhere are rewritten: on PostgreSQL a rewrite
+    // also recomputes the row's search vector.
+    crate::db::query(
+        "update search_index set environment_id = $1
+         where map_id = $2 and environment_id is distinct from $1",
+    )
+    .bind(environment_id)
+    .bind(map_id)
+    .execute(&mut *conn)
+    .await?;
+    // Six binds a document: 1,000 a statement stay below SQLite's limit of
+    // 32,766 binds and PostgreSQL's of 65,535, however large the map.
+    let mut documents = documents.into_iter().peekable();
+    while documents.peek().is_some() {
+        let mut insert = crate::db::QueryBuilder::new(
+            "insert into search_index (title, body, kind, object_id, map_id, environment_id) ",
+        );
+        insert.push_values(documents.by_ref().take(1_000), |mut row, d| {
+            row.push_bind(d.title)
+                .push_bind(d.body)
+                .push_bind(d.kind)
+                .push_bind(d.object_id)
+                .push_bind(map_id)
+                .push_bind(environment_id);
+        });
+        insert.build().execute(&mut *conn).await?;
     }
-    // A map has at most a few hundred fields and rules: six binds each stay
-    // far below SQLite's 32,766 in one statement.
-    let mut insert = crate::db::QueryBuilder::new(
-        "insert into search_index (title, body, kind, object_id, map_id, environment_id) ",
-    );
-    insert.push_values(documents, |mut row, d| {
-        row.push_bind(d.title)
-            .push_bind(d.body)
-            .push_bind(d.kind)
-            .push_bind(d.object_id)
-            .push_bind(map_id)
-            .push_bind(environment_id);
-    });
-    insert.build().execute(conn).await?;
     Ok(())
 }
 
@@ -131,6 +137,9 @@ pub async fn search(
         .bind(limit)
         .fetch_all(&mut *conn)
         .await?;
+    if rows.is_empty() {
+        return Ok(vec![]);
+    }
     // Every hit is labelled with its map's name, from the map's own row.
     let ids: Vec<i64> = rows.iter().map(|r| r.map_id).collect();
     let names: std::collections::HashMap<i64, String> = crate::db::query_as(
