@@ -315,14 +315,9 @@ async fn index(conn: &mut dyn Conn, id: i64) -> Result<(), AppError> {
         title,
         body,
     };
-    crate::search::server::replace(
-        conn,
-        id,
-        (!deleted).then_some(environment_id),
-        &["map"],
-        vec![document],
-    )
-    .await
+    let filed = (!deleted).then_some(environment_id);
+    crate::search::server::file_map(conn, id, filed).await?;
+    crate::search::server::replace(conn, id, filed, &["map"], vec![document]).await
 }
 
 async fn environment_id(conn: &mut dyn Conn, id: i64) -> Result<i64, AppError> {

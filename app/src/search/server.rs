@@ -18,12 +18,35 @@ pub struct Document {
     pub body: String,
 }
 
-/// Replaces the index rows of `kinds` for one map with `documents`, and
-/// files every row of the map under `environment_id`: the environment of a
-/// live map, `None` for a deleted one, whose rows stay (a restore shows
-/// them again) but match no search. The map's owner calls it with the
-/// `map` kind, the owner of fields and rules with theirs, each in the
-/// transaction of its write, so the index cannot drift from the rule book.
+/// Files every index row of one map under `environment_id`: the
+/// environment of a live map, `None` for a deleted one, whose rows stay (a
+/// restore files them again) but match no search. The map's owner calls it
+/// on every change of the map, before [`replace`]; fields and rules change
+/// only while their map is live, so their writes need not.
+#[tracing::instrument(skip_all, fields(map.id = map_id))]
+pub async fn file_map(
+    conn: &mut dyn Conn,
+    map_id: i64,
+    environment_id: Option<i64>,
+) -> Result<(), AppError> {
+    // Only rows filed elsewhere are rewritten: on PostgreSQL a rewrite
+    // also recomputes the row's search vector.
+    crate::db::query(
+        "update search_index set environment_id = $1
+         where map_id = $2 and environment_id is distinct from $1",
+    )
+    .bind(environment_id)
+    .bind(map_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Replaces the index rows of `kinds` for one map with `documents`, filed
+/// under `environment_id` (see [`file_map`]). The map's owner calls it
+/// with the `map` kind, the owner of fields and rules with theirs, each in
+/// the transaction of its write, so the index cannot drift from the rule
+/// book.
 #[tracing::instrument(skip_all, fields(map.id = map_id))]
 pub async fn replace(
     conn: &mut dyn Conn,
@@ -39,16 +62,6 @@ pub async fn replace(
     )
     .bind(map_id)
     .bind(serde_json::to_string(kinds).unwrap_or_else(|_| "[]".into()))
-    .execute(&mut *conn)
-    .await?;
-    // Only rows filed elsewhere are rewritten: on PostgreSQL a rewrite
-    // also recomputes the row's search vector.
-    crate::db::query(
-        "update search_index set environment_id = $1
-         where map_id = $2 and environment_id is distinct from $1",
-    )
-    .bind(environment_id)
-    .bind(map_id)
     .execute(&mut *conn)
     .await?;
     // Six binds a document: 1,000 a statement stay below SQLite's limit of
