@@ -124,22 +124,36 @@ pub const CONNECTIONS: u32 = 8;
 /// [`connect`], keeping at most `connections` open.
 pub async fn connect_with(location: &str, connections: u32) -> anyhow::Result<Pool> {
     let named = |m: String| anyhow::anyhow!("setting database (--database, APP_DATABASE): {m}");
-    if let Location::Postgres(url) = Location::parse(location).map_err(named)? {
-        return Ok(Pool::Postgres(connect_postgres(&url, connections).await?));
+    match Location::parse(location).map_err(named)? {
+        Location::Postgres(url) => Ok(Pool::Postgres(
+            connect_postgres(&url, connections)
+                .await
+                .context("setting database (--database, APP_DATABASE)")?,
+        )),
+        sqlite => Ok(Pool::Sqlite(open_sqlite(sqlite, connections).await?)),
     }
-    Ok(Pool::Sqlite(open_sqlite(location, connections).await?))
 }
 
 /// [`connect`], as the SQLite pool itself (for `migrate-db`).
 pub async fn connect_sqlite(location: &str) -> anyhow::Result<SqlitePool> {
-    open_sqlite(location, CONNECTIONS).await
+    let named = |m: String| anyhow::anyhow!("setting database (--database, APP_DATABASE): {m}");
+    match Location::parse(location).map_err(named)? {
+        Location::Postgres(_) => Err(named("a postgres:// URL is not a SQLite database".into())),
+        sqlite => open_sqlite(sqlite, CONNECTIONS).await,
+    }
 }
 
-async fn open_sqlite(location: &str, connections: u32) -> anyhow::Result<SqlitePool> {
+/// Opens a SQLite `location` (a file or a `sqlite:` URL, parsed once by
+/// the caller).
+async fn open_sqlite(location: Location, connections: u32) -> anyhow::Result<SqlitePool> {
     let named = |m: String| anyhow::anyhow!("setting database (--database, APP_DATABASE): {m}");
     // With the options, the file the migration lock goes beside; an
     // in-memory database (`sqlite::memory:`, `?mode=memory`) has none.
-    let (options, file) = match Location::parse(location).map_err(named)? {
+    let shown = match &location {
+        Location::File(path) => path.display().to_string(),
+        Location::SqliteUrl(url) | Location::Postgres(url) => redacted(url),
+    };
+    let (options, file) = match location {
         Location::SqliteUrl(url) => {
             let options = SqliteConnectOptions::from_str(&url)
                 .map_err(|e| named(format!("'{url}' is not a valid sqlite: URL ({e})")))?;
@@ -147,9 +161,7 @@ async fn open_sqlite(location: &str, connections: u32) -> anyhow::Result<SqliteP
             let file = (!in_memory).then(|| options.get_filename().to_path_buf());
             (options, file)
         }
-        Location::Postgres(_) => {
-            return Err(named("a postgres:// URL is not a SQLite database".into()));
-        }
+        Location::Postgres(_) => unreachable!("the callers open PostgreSQL URLs themselves"),
         Location::File(path) => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).with_context(|| {
@@ -189,7 +201,7 @@ async fn open_sqlite(location: &str, connections: u32) -> anyhow::Result<SqliteP
         .acquire_timeout(Duration::from_secs(5))
         .connect_with(options)
         .await
-        .with_context(|| format!("cannot open the database '{location}'"))?;
+        .with_context(|| format!("cannot open the database '{shown}'"))?;
     sqlite_migrator()
         .run(&pool)
         .await
@@ -261,15 +273,25 @@ pub async fn connect_postgres(url: &str, connections: u32) -> anyhow::Result<sql
         .await
         .with_context(|| {
             format!(
-                "cannot connect to PostgreSQL at {}: check the URL (--database, APP_DATABASE), that the server is running and reachable, and the password (PGPASSWORD or ~/.pgpass)",
+                "cannot connect to PostgreSQL at {}: check the URL, that the server is running and reachable, and the password (PGPASSWORD or ~/.pgpass)",
                 redacted(url)
             )
         })?;
-    postgres_migrator()
-        .run(&pool)
-        .await
-        .context("cannot apply the PostgreSQL migrations")?;
+    postgres_migrator().run(&pool).await.with_context(|| {
+        format!(
+            "cannot apply the PostgreSQL migrations to {}: the user needs to create tables in the database's schema, and a database a newer console version has migrated cannot go back to this one",
+            redacted(url)
+        )
+    })?;
     Ok(pool)
+}
+
+/// This version's migrations for the backend of `pool`.
+pub fn migrator_for(pool: &Pool) -> sqlx::migrate::Migrator {
+    match pool {
+        Pool::Sqlite(_) => sqlite_migrator(),
+        Pool::Postgres(_) => postgres_migrator(),
+    }
 }
 
 /// Creates a new, empty database with a unique name on the PostgreSQL
@@ -355,6 +377,35 @@ pub(crate) mod tests {
         }
         let file = dir.path().join("test.db");
         (connect(file.to_str().unwrap()).await.unwrap(), dir)
+    }
+
+    /// A second writer on PostgreSQL waits at most the lock timeout for the
+    /// write lock, fails as busy (55P03, a 503), and its connection goes
+    /// back to the pool clean.
+    #[tokio::test]
+    async fn a_postgres_writer_gives_up_after_the_lock_timeout_and_its_connection_stays_usable() {
+        let Some(admin) = test_postgres() else { return };
+        let url = scratch_postgres_database(&admin).await.unwrap();
+        let pool = Pool::Postgres(connect_postgres(&url, 2).await.unwrap());
+        let first = pool.begin_write().await.unwrap();
+        let started = std::time::Instant::now();
+        let Err(e) = pool.begin_write().await else {
+            panic!("a second writer got the lock while the first held it")
+        };
+        assert!(started.elapsed() >= Duration::from_secs(4), "{e}");
+        let e = app::error::AppError::from(e);
+        assert_eq!(e.status(), 503, "{e}");
+        drop(first);
+        // Both connections serve again: no aborted transaction was left.
+        for _ in 0..2 {
+            let mut tx = pool.begin_write().await.unwrap();
+            let one: i64 = app::db::query_scalar("select cast(1 as bigint)")
+                .fetch_one(&mut *tx)
+                .await
+                .unwrap();
+            assert_eq!(one, 1);
+            tx.commit().await.unwrap();
+        }
     }
 
     /// An id list bound as JSON reads as a few rows to PostgreSQL's

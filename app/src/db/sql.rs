@@ -177,14 +177,13 @@ impl Pool {
                 // statement after the lock sees the last writer's commit.
                 let mut tx = p.begin_with("BEGIN ISOLATION LEVEL READ COMMITTED").await?;
                 // As SQLite's busy timeout: a writer waits this long for
-                // the lock, then fails as "busy" (55P03) and lets go.
-                sqlx::query("set local lock_timeout = '5s'")
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("select pg_advisory_xact_lock($1)")
-                    .bind(WRITE_LOCK)
-                    .execute(&mut *tx)
-                    .await?;
+                // the lock, then fails as "busy" (55P03) and lets go. Both
+                // statements go in one round trip.
+                sqlx::raw_sql(AssertSqlSafe(format!(
+                    "set local lock_timeout = '5s'; select pg_advisory_xact_lock({WRITE_LOCK})"
+                )))
+                .execute(&mut *tx)
+                .await?;
                 Tx::Postgres(tx)
             }
         })
@@ -673,8 +672,9 @@ impl<'q> QueryBuilder<'q> {
     /// The statement built so far, taking its binds.
     pub fn build(&mut self) -> Query<'q> {
         Query {
-            sql: AssertSqlSafe(self.sqlite.clone()).into_sql_str(),
-            postgres_sql: Some(AssertSqlSafe(self.postgres.clone()).into_sql_str()),
+            // A builder is built once: its binds go with the query too.
+            sql: AssertSqlSafe(std::mem::take(&mut self.sqlite)).into_sql_str(),
+            postgres_sql: Some(AssertSqlSafe(std::mem::take(&mut self.postgres)).into_sql_str()),
             binds: std::mem::take(&mut self.binds),
         }
     }

@@ -206,6 +206,12 @@ mod tests {
     use crate::rules::server::{NewRule, create_field, create_rule};
     use crate::rules::{EnforcedBy, RuleStatus, Winner, validate_field};
 
+    /// The first ten hits for what a person types, in environment `env`.
+    async fn find(conn: &mut dyn Conn, env: i64, words: &str) -> Vec<Hit> {
+        let q = crate::search::fts_query(words).unwrap();
+        search(conn, env, &q, 10).await.unwrap()
+    }
+
     #[tokio::test]
     async fn rationale_words_find_the_rule_and_edits_keep_the_index_current() {
         let (pool, _db) = crate::db::testing::test_pool().await;
@@ -243,8 +249,7 @@ mod tests {
         };
         let rule_id = create_rule(&mut conn, &cli, 1, &rule).await.unwrap();
 
-        let q = crate::search::fts_query("treasury").unwrap();
-        let hits = search(&mut conn, env.id, &q, 10).await.unwrap();
+        let hits = find(&mut conn, env.id, "treasury").await;
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].href, format!("/maps/1#rule-{rule_id}"));
         assert!(
@@ -253,8 +258,7 @@ mod tests {
                 .contains(&format!("{MARK_START}treasury{MARK_END}"))
         );
 
-        let q = crate::search::fts_query("creditlim").unwrap();
-        let hits = search(&mut conn, env.id, &q, 10).await.unwrap();
+        let hits = find(&mut conn, env.id, "creditlim").await;
         assert!(
             hits.iter()
                 .any(|h| h.href == format!("/maps/1#field-{field_id}")),
@@ -265,34 +269,16 @@ mod tests {
         crate::maps::server::delete(&mut conn, &cli, 1, "")
             .await
             .unwrap();
-        assert!(
-            search(
-                &mut conn,
-                env.id,
-                &crate::search::fts_query("treasury").unwrap(),
-                10
-            )
-            .await
-            .unwrap()
-            .is_empty()
-        );
+        assert!(find(&mut conn, env.id, "treasury").await.is_empty());
         // Restoring the map brings back its fields and rules, labelled with
         // the map's name.
         crate::maps::server::restore(&mut conn, &cli, 1, 1)
             .await
             .unwrap();
-        let hits = search(
-            &mut conn,
-            env.id,
-            &crate::search::fts_query("treasury").unwrap(),
-            10,
-        )
-        .await
-        .unwrap();
+        let hits = find(&mut conn, env.id, "treasury").await;
         assert_eq!(hits.len(), 1, "{hits:?}");
         assert_eq!(hits[0].href, format!("/maps/1#rule-{rule_id}"));
-        let q = crate::search::fts_query("creditlim").unwrap();
-        let hits = search(&mut conn, env.id, &q, 10).await.unwrap();
+        let hits = find(&mut conn, env.id, "creditlim").await;
         let field = hits
             .iter()
             .find(|h| h.href == format!("/maps/1#field-{field_id}"))
@@ -300,14 +286,7 @@ mod tests {
         let map = crate::maps::server::get(&mut conn, 1).await.unwrap();
         assert_eq!(field.map_name, map.content.name);
         // The starter set's notes are searchable too.
-        let hits = search(
-            &mut conn,
-            env.id,
-            &crate::search::fts_query("purchasing").unwrap(),
-            10,
-        )
-        .await
-        .unwrap();
+        let hits = find(&mut conn, env.id, "purchasing").await;
         assert_eq!(hits[0].map_name, "Vendors V2");
     }
 }

@@ -169,10 +169,7 @@ async fn servers_started_together_on_a_new_database_migrate_it_once() {
     .fetch_one(&pool)
     .await
     .unwrap();
-    let files = match pool {
-        app::db::Pool::Sqlite(_) => server::db::sqlite_migrator().iter().count(),
-        app::db::Pool::Postgres(_) => server::db::postgres_migrator().iter().count(),
-    };
+    let files = server::db::migrator_for(&pool).iter().count();
     assert_eq!((applied, failed), (files as i64, 0));
 }
 
